@@ -1,0 +1,24 @@
+// One jest run for the whole repo: unit/integration specs beside the code (libs/**, apps/**)
+// and cross-process tests in e2e/. Path aliases come from tsconfig.json so there is one map.
+const fs = require('node:fs');
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.json');
+
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+
+const moduleNameMapper = {};
+for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
+  moduleNameMapper[`^${alias.replace('/', '\\/')}$`] = `<rootDir>/${target}`;
+}
+
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/e2e/**/*.e2e.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }] },
+  moduleNameMapper,
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+};

@@ -1,0 +1,4 @@
+export * from './rows';
+export * from './bus-message';
+export * from './time';
+export * from './hitmap-layout';
