@@ -1,0 +1,101 @@
+import { join, resolve } from 'node:path';
+import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { BUS, type Bus, InlineBus } from '@meridian/bus';
+import type { MeridianConfig } from '@meridian/config';
+import { ControlPlaneDb, IngestKeyRepository } from '@meridian/control-plane';
+import { ROW_SINK } from '@meridian/ingester';
+import { INGEST_KEY_VERIFIER, type IngestKeyVerifier } from '@meridian/intake';
+import { API_KEY_VERIFIER, type ApiKeyVerifier } from '@meridian/query';
+import { ClickHouseClients, migrateRegion, RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { Infra, type InfraName } from './roles';
+
+export const MERIDIAN_CONFIG = Symbol('MeridianConfig');
+
+/** Closes what the infrastructure opened, last in the shutdown sequence. */
+@Injectable()
+class InfrastructureShutdown implements OnApplicationShutdown {
+  constructor(@Inject('closers') private readonly closers: Array<() => Promise<void>>) {}
+  async onApplicationShutdown(): Promise<void> {
+    for (const close of this.closers.reverse()) await close().catch((e) => new Logger('shutdown').error(String(e)));
+  }
+}
+
+/**
+ * Shared infrastructure (control plane, ClickHouse per region, bus), built only when a requested
+ * role needs it, and exposed to the role modules through DI tokens. The only place that knows
+ * which implementation backs each port.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(cfg: MeridianConfig, needs: ReadonlySet<InfraName>): DynamicModule {
+    const dataDir = resolve(cfg.dataDir);
+    const closers: Array<() => Promise<void>> = [];
+    const providers: Provider[] = [{ provide: MERIDIAN_CONFIG, useValue: cfg }, { provide: 'closers', useValue: closers }, InfrastructureShutdown];
+
+    if (needs.has(Infra.ControlPlane)) {
+      providers.push(
+        {
+          provide: ControlPlaneDb,
+          useFactory: async () => {
+            const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(dataDir, 'control-plane') });
+            closers.push(() => db.close());
+            await db.migrate();
+            return db;
+          },
+        },
+        { provide: IngestKeyRepository, useFactory: (db: ControlPlaneDb) => new IngestKeyRepository(db), inject: [ControlPlaneDb] },
+        {
+          provide: INGEST_KEY_VERIFIER,
+          useFactory: (keys: IngestKeyRepository): IngestKeyVerifier => ({ verify: (k) => keys.verify(k, 'ingest') }),
+          inject: [IngestKeyRepository],
+        },
+        {
+          provide: API_KEY_VERIFIER,
+          useFactory: (keys: IngestKeyRepository): ApiKeyVerifier => ({ verify: (k) => keys.verify(k, 'api') }),
+          inject: [IngestKeyRepository],
+        },
+      );
+    }
+
+    if (needs.has(Infra.ClickHouse)) {
+      providers.push(
+        {
+          provide: ClickHouseClients,
+          useFactory: async () => {
+            const clients = new ClickHouseClients({
+              embeddedDataDir: join(dataDir, 'clickhouse'),
+              regions: cfg.regions.map((r) => ({ id: r.id, database: r.clickhouse.database, clickhouse: r.clickhouse })),
+            });
+            closers.push(() => clients.close());
+            for (const region of cfg.regions) {
+              try {
+                await migrateRegion(clients.forRegion(region.id));
+              } catch (e) {
+                throw new Error(`failed to migrate ClickHouse schema of region ${region.id}: ${(e as Error).message}`);
+              }
+            }
+            return clients;
+          },
+        },
+        { provide: RowWriter, useFactory: (c: ClickHouseClients) => new RowWriter(c), inject: [ClickHouseClients] },
+        { provide: ROW_SINK, useExisting: RowWriter },
+        { provide: TelemetryQueries, useFactory: (c: ClickHouseClients) => new TelemetryQueries(c), inject: [ClickHouseClients] },
+      );
+    }
+
+    if (needs.has(Infra.Bus)) {
+      providers.push({
+        provide: BUS,
+        useFactory: (): Bus => {
+          if (cfg.bus.kind !== 'inline') throw new Error(`bus kind "${cfg.bus.kind}" is not available in this build; use MERIDIAN_BUS=inline`);
+          const bus = new InlineBus({ maxBytesPerRegion: cfg.bus.inlineMaxBytes, deadLetterDir: join(dataDir, 'dead-letter') });
+          closers.push(() => bus.close());
+          return bus;
+        },
+      });
+    }
+
+    return { module: InfrastructureModule, providers, exports: providers.filter((p) => p !== InfrastructureShutdown) };
+  }
+}

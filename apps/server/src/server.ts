@@ -1,0 +1,59 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { MeridianConfig } from '@meridian/config';
+import { startDemoTraffic, type DemoTraffic } from '@meridian/demo-traffic';
+import { IntakeServers } from '@meridian/intake';
+import { AppModule } from './app.module';
+import { ensureDemoTenant } from './demo-tenant';
+import { Infra, parseRoles, resolveModules, Role } from './roles';
+
+/** Starts the requested roles, the demo tenant (and its traffic), and prints where to connect. */
+export async function startServer(cfg: MeridianConfig, rolesText: string): Promise<void> {
+  const roles = parseRoles(rolesText);
+  const modules = resolveModules(roles);
+  if (cfg.bus.kind === 'inline' && modules.has(Role.Intake) !== modules.has(Role.Ingester)) {
+    throw new Error('the inline bus connects intake and ingester inside one process: run both roles together, or use a shared bus (MERIDIAN_BUS=kafka)');
+  }
+  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['log', 'warn', 'error'] });
+  const server = await app.listen(cfg.server.apiPort, cfg.server.host);
+  const apiPort = (server.address() as AddressInfo).port;
+  const logger = new Logger('meridian');
+
+  let demo: DemoTraffic | undefined;
+  const lines = [`Meridian is running: roles ${roles.join(',')}, data in ${resolve(cfg.dataDir)}`, `  API        http://localhost:${apiPort}/api/v1  (health: /healthz, /readyz)`];
+  if (modules.has(Role.Intake)) {
+    const { http, grpc } = app.get(IntakeServers).ports;
+    lines.push(`  OTLP/HTTP  http://localhost:${http}  (OTEL_EXPORTER_OTLP_ENDPOINT)`, `  OTLP/gRPC  http://localhost:${grpc}`);
+    if (modules.has(Infra.ControlPlane)) {
+      const keys = await ensureDemoTenant(app, cfg);
+      lines.push(`  demo tenant "${cfg.demo.tenantSlug}" in region ${keys.region}; send data with:`);
+      lines.push(`MERIDIAN_INGEST_KEY=${keys.ingestKey}`, `MERIDIAN_API_KEY=${keys.apiKey}`);
+      if (cfg.demo.enabled) {
+        demo = startDemoTraffic({
+          otlpHttpUrl: `http://127.0.0.1:${http}`,
+          ingestKey: keys.ingestKey,
+          transactionsPerSecond: cfg.demo.transactionsPerSecond,
+          log: (m) => logger.warn(`demo traffic: ${m}`),
+        });
+        lines.push(`  demo traffic: ${cfg.demo.transactionsPerSecond} transactions/s (MERIDIAN_DEMO=0 turns it off)`);
+      }
+    }
+  }
+  if (modules.has(Role.Alerter)) lines.push('  alerter: no alert rules can be defined yet (coming with alerting); the role only runs its dependencies');
+  lines.push('(Ctrl+C to stop)');
+  console.log(lines.join('\n'));
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal}: draining and shutting down`);
+    await demo?.stop().catch(() => undefined);
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

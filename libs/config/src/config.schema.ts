@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, one section per module (Tempo style). Every section owns its
+ * defaults here; `loadConfig` fills it from the environment and an optional JSON file and
+ * validates it once at start.
+ */
+
+const port = z.coerce.number({ error: 'expected a port number 0–65535' }).int().min(0).max(65535, 'expected a port number 0–65535');
+const positiveInt = z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer');
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a ClickHouse identifier: lowercase letters, digits and _');
+const regionId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'expected a region id like "ap-northeast-1"');
+
+export const clickHouseTargetSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('embedded') }),
+  z.object({
+    mode: z.literal('http'),
+    url: z.url(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  }),
+]);
+
+export const regionSchema = z.object({
+  id: regionId,
+  /** Shown to tenant admins choosing where their data lives. */
+  name: z.string().min(1),
+  location: z.string().min(1),
+  clickhouse: z.object({ database: identifier }).and(clickHouseTargetSchema),
+  bus: z
+    .object({
+      kafka: z
+        .object({
+          brokers: z.array(z.string().min(1)).min(1),
+          topicPrefix: z.string().min(1),
+        })
+        .optional(),
+    })
+    .default({}),
+});
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    server: z.object({
+      host: z.string().min(1),
+      apiPort: port,
+    }),
+    intake: z.object({
+      httpPort: port,
+      grpcPort: port,
+      /** Limit after decompression (DESIGN.md: 64 MiB → 413). */
+      maxBodyBytes: positiveInt,
+      /** How long a verified (or rejected) key is trusted before asking the control plane again. */
+      keyCacheMs: z.coerce.number().int().min(0).max(60_000),
+    }),
+    ingester: z.object({
+      batchMaxRows: positiveInt,
+      batchMaxBytes: positiveInt,
+      flushIntervalMs: positiveInt,
+      retryInitialMs: positiveInt,
+      retryMaxMs: positiveInt,
+      /** Inserts failing with a data error this many times go to the dead-letter store. */
+      maxAttemptsForDataErrors: positiveInt,
+    }),
+    bus: z.object({
+      kind: z.enum(['inline', 'kafka']),
+      /** Inline bus: bytes held in memory per region before intake answers 503. */
+      inlineMaxBytes: positiveInt,
+    }),
+    controlPlane: z.object({
+      databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    }),
+    regions: z.array(regionSchema).min(1),
+    defaultRegion: regionId,
+    retentionDays: z.coerce.number().int().min(1).max(3650),
+    demo: z.object({
+      enabled: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
+      tenantSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/),
+      transactionsPerSecond: z.coerce.number().positive().max(10_000),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    const ids = cfg.regions.map((r) => r.id);
+    if (!ids.includes(cfg.defaultRegion)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultRegion'], message: `"${cfg.defaultRegion}" is not a configured region (${ids.join(', ')})` });
+    }
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'region ids must be unique' });
+    const dbs = cfg.regions.filter((r) => r.clickhouse.mode === 'embedded').map((r) => r.clickhouse.database);
+    if (new Set(dbs).size !== dbs.length) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'embedded regions share one engine, so each needs its own clickhouse.database' });
+    }
+    if (cfg.bus.kind === 'kafka') {
+      cfg.regions.forEach((r, i) => {
+        if (!r.bus.kafka) ctx.addIssue({ code: 'custom', path: ['regions', i, 'bus', 'kafka'], message: `bus kind is kafka but region "${r.id}" has no kafka settings` });
+      });
+    }
+    if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {
+      ctx.addIssue({ code: 'custom', path: ['ingester', 'retryMaxMs'], message: 'must be ≥ ingester.retryInitialMs' });
+    }
+  });
+
+export type MeridianConfig = z.infer<typeof configSchema>;
+export type RegionConfig = z.infer<typeof regionSchema>;

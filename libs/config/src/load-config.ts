@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configSchema, type MeridianConfig } from './config.schema';
+
+/** Thrown with one line per bad value, each naming the variable (or file key) and the fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variables, the config path each one sets, and how its text is read. */
+const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]> = [
+  ['MERIDIAN_DATA_DIR', 'dataDir', String],
+  ['MERIDIAN_HOST', 'server.host', String],
+  ['MERIDIAN_API_PORT', 'server.apiPort', String],
+  ['MERIDIAN_OTLP_HTTP_PORT', 'intake.httpPort', String],
+  ['MERIDIAN_OTLP_GRPC_PORT', 'intake.grpcPort', String],
+  ['MERIDIAN_MAX_BODY_BYTES', 'intake.maxBodyBytes', String],
+  ['MERIDIAN_KEY_CACHE_MS', 'intake.keyCacheMs', String],
+  ['MERIDIAN_INGEST_BATCH_ROWS', 'ingester.batchMaxRows', String],
+  ['MERIDIAN_INGEST_BATCH_BYTES', 'ingester.batchMaxBytes', String],
+  ['MERIDIAN_INGEST_FLUSH_MS', 'ingester.flushIntervalMs', String],
+  ['MERIDIAN_BUS', 'bus.kind', String],
+  ['MERIDIAN_BUS_INLINE_MAX_BYTES', 'bus.inlineMaxBytes', String],
+  ['DATABASE_URL', 'controlPlane.databaseUrl', String],
+  ['MERIDIAN_DEFAULT_REGION', 'defaultRegion', String],
+  ['MERIDIAN_RETENTION_DAYS', 'retentionDays', String],
+  ['MERIDIAN_DEMO', 'demo.enabled', parseBool],
+  ['MERIDIAN_DEMO_TPS', 'demo.transactionsPerSecond', String],
+];
+
+function parseBool(v: string): unknown {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  return v; // left as text so validation reports it
+}
+
+const MiB = 1024 * 1024;
+
+export function defaultConfig(): MeridianConfig {
+  return {
+    dataDir: './data',
+    server: { host: '0.0.0.0', apiPort: 8080 },
+    intake: { httpPort: 4318, grpcPort: 4317, maxBodyBytes: 64 * MiB, keyCacheMs: 5_000 },
+    ingester: {
+      batchMaxRows: 50_000,
+      batchMaxBytes: 32 * MiB,
+      flushIntervalMs: 1_000,
+      retryInitialMs: 200,
+      retryMaxMs: 30_000,
+      maxAttemptsForDataErrors: 5,
+    },
+    bus: { kind: 'inline', inlineMaxBytes: 256 * MiB },
+    controlPlane: {},
+    regions: [
+      {
+        id: 'ap-northeast-1',
+        name: 'Tokyo',
+        location: 'Japan (Tokyo). Telemetry is stored and processed only in Japan.',
+        clickhouse: { mode: 'embedded', database: 'meridian_ap_northeast_1' },
+        bus: {},
+      },
+      {
+        id: 'ap-northeast-2',
+        name: 'Seoul',
+        location: 'South Korea (Seoul). Telemetry is stored and processed only in South Korea.',
+        clickhouse: { mode: 'embedded', database: 'meridian_ap_northeast_2' },
+        bus: {},
+      },
+    ],
+    defaultRegion: 'ap-northeast-1',
+    retentionDays: 30,
+    demo: { enabled: true, tenantSlug: 'demo', transactionsPerSecond: 20 },
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** File values override defaults key by key; arrays (regions) are replaced whole. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(base[k]) ? deepMerge(base[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (!isPlainObject(cur[k])) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+/**
+ * Builds the validated configuration: defaults, then the JSON file named by
+ * MERIDIAN_CONFIG_FILE (if any), then environment variables. Throws ConfigError listing
+ * every bad value at once.
+ */
+export function loadConfig(env: Env = process.env): MeridianConfig {
+  let raw: Record<string, unknown> = defaultConfig() as unknown as Record<string, unknown>;
+  const file = env.MERIDIAN_CONFIG_FILE;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(resolve(file), 'utf8'));
+    } catch (e) {
+      throw new ConfigError([`MERIDIAN_CONFIG_FILE: cannot read ${file} as JSON: ${(e as Error).message}`]);
+    }
+    if (!isPlainObject(parsed)) throw new ConfigError([`MERIDIAN_CONFIG_FILE: ${file} must hold a JSON object`]);
+    raw = deepMerge(raw, parsed);
+  }
+  const fromEnv = new Map<string, string>();
+  for (const [name, path, read] of ENV_VARS) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    setPath(raw, path, read(v));
+    fromEnv.set(path, name);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const path = issue.path.join('.');
+        const source = fromEnv.get(path);
+        const where = source ? `${source} (${path})` : file ? `${path} (in ${file} or default)` : path;
+        return `${where}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** Soft problems worth a warning at start (Tempo's CheckConfig): the server still starts. */
+export function configWarnings(cfg: MeridianConfig): string[] {
+  const out: string[] = [];
+  if (cfg.server.host === '0.0.0.0' && cfg.bus.kind === 'inline') {
+    out.push('listening on all interfaces (MERIDIAN_HOST=0.0.0.0); set MERIDIAN_HOST=127.0.0.1 to keep Meridian local');
+  }
+  if (cfg.intake.keyCacheMs > 10_000) out.push('intake.keyCacheMs > 10 s: revoked ingest keys keep working that long');
+  return out;
+}

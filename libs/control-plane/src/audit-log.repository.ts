@@ -1,0 +1,49 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEntry, AuditLogTable, ControlPlaneSchema, NewAuditEntry } from './control-plane-schema';
+import { isUuid } from './postgres-errors';
+
+const MAX_LIST = 1000;
+
+/** Append-only record of who did what (DESIGN.md: tenant admins get an audit of who did what). */
+export class AuditLogRepository {
+  constructor(private readonly db: Kysely<ControlPlaneSchema>) {}
+
+  async record(entry: NewAuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        tenant_id: entry.tenantId ?? null,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        details: JSON.stringify(entry.details ?? {}),
+      })
+      .execute();
+  }
+
+  /** Newest first; `limit` is clamped to 1–1000. */
+  async listForTenant(tenantId: string, limit = 100): Promise<AuditEntry[]> {
+    if (!isUuid(tenantId)) return [];
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_LIST))
+      .execute();
+    return rows.map(toAuditEntry);
+  }
+}
+
+function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    id: String(row.id),
+    tenantId: row.tenant_id,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    details: row.details,
+    at: row.at,
+  };
+}

@@ -1,0 +1,21 @@
+export { ControlPlaneDb, redactUrl, type ControlPlaneDbKind, type ControlPlaneDbOptions } from './control-plane-db';
+export {
+  KEY_KINDS,
+  MEMBERSHIP_ROLES,
+  type AuditEntry,
+  type ControlPlaneSchema,
+  type IngestKeyRecord,
+  type KeyIdentity,
+  type KeyKind,
+  type MembershipRole,
+  type NewAuditEntry,
+  type Tenant,
+} from './control-plane-schema';
+export { PGliteDialect, type PGliteDialectConfig } from './pglite-dialect';
+export { CONTROL_PLANE_MIGRATIONS, controlPlaneMigrationProvider } from './migrations';
+export { TenantRepository, type NewTenant } from './tenant.repository';
+export { IngestKeyRepository, type IngestKeyRepositoryOptions } from './ingest-key.repository';
+export { AuditLogRepository } from './audit-log.repository';
+export { KEY_PREFIX, parseKeyKind, displayPrefix } from './ingest-key-token';
+export { TENANT_SLUG_PATTERN, TenantInputError, tenantSlugSchema, type ProvisionTenantInput, type TenantInputIssue } from './tenant.dto';
+export { TenantProvisioningService, type ProvisionedTenant } from './tenant-provisioning.service';

@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { migration0001Initial } from './0001-initial';
+
+/**
+ * Every control-plane migration, in order, for both engines. Kysely's Migrator applies them
+ * by name and refuses to run when an applied name is missing here or out of order, so names
+ * are append-only: add `0002_…` below, never rename or edit an applied one.
+ */
+export const CONTROL_PLANE_MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ['0001_initial', migration0001Initial],
+];
+
+export const controlPlaneMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return Object.fromEntries(CONTROL_PLANE_MIGRATIONS);
+  },
+};

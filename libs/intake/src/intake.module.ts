@@ -1,0 +1,54 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { BUS, type Bus } from '@meridian/bus';
+import { IntakeService } from './intake.service';
+import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
+import { OtlpGrpcServer } from './otlp-grpc.server';
+import { OtlpHttpServer } from './otlp-http.server';
+
+export interface IntakeModuleOptions {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  maxBodyBytes: number;
+  keyCacheMs: number;
+}
+const INTAKE_OPTIONS = Symbol('IntakeModuleOptions');
+
+/** Starts the OTLP receivers when the app is up and stops them first on shutdown. */
+@Injectable()
+export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('intake');
+  private readonly http: OtlpHttpServer;
+  private readonly grpc: OtlpGrpcServer;
+  readonly ports = { http: 0, grpc: 0 };
+
+  constructor(@Inject(BUS) bus: Bus, @Inject(INGEST_KEY_VERIFIER) keys: IngestKeyVerifier, @Inject(INTAKE_OPTIONS) private readonly opts: IntakeModuleOptions) {
+    const intake = new IntakeService(bus);
+    const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
+    const log = (line: string) => this.logger.error(line);
+    this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, log });
+    this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxBodyBytes, log });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      this.ports.http = await this.http.start();
+      this.ports.grpc = await this.grpc.start();
+    } catch (e) {
+      throw new Error(`failed to start intake on ${this.opts.host} (http ${this.opts.httpPort}, grpc ${this.opts.grpcPort}): ${(e as Error).message}`);
+    }
+    this.logger.log(`OTLP/HTTP on :${this.ports.http}, OTLP/gRPC on :${this.ports.grpc}`);
+  }
+
+  /** First shutdown phase: stop taking data, so the ingester can drain what was accepted. */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.http.stop(), this.grpc.stop()]);
+  }
+}
+
+@Module({})
+export class IntakeModule {
+  static forRoot(options: IntakeModuleOptions): DynamicModule {
+    return { module: IntakeModule, providers: [{ provide: INTAKE_OPTIONS, useValue: options }, IntakeServers], exports: [IntakeServers] };
+  }
+}

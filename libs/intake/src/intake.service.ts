@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '@meridian/bus';
+import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
+import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext, serializeRows } from '@meridian/signal-rows';
+import type { IngestIdentity } from './key-verifier';
+
+export interface AcceptResult {
+  accepted: number;
+  rejected: number;
+  /** Says which items were rejected and why; empty when none were. */
+  errorMessage: string;
+}
+
+/** Signal → its table and how to turn a decoded request into rows. */
+const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext): { rows: object[]; rejected: number; reasons: string[] } }> = {
+  traces: {
+    table: 'spans',
+    toRows(body, enc, ctx) {
+      const d = decodeTraces(body, enc);
+      return { rows: buildSpanRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    },
+  },
+  metrics: {
+    table: 'metric_points',
+    toRows(body, enc, ctx) {
+      const d = decodeMetrics(body, enc);
+      return { rows: buildMetricRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    },
+  },
+  logs: {
+    table: 'logs',
+    toRows(body, enc, ctx) {
+      const d = decodeLogs(body, enc);
+      return { rows: buildLogRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    },
+  },
+};
+
+/**
+ * The protocol-independent core of intake: decode, validate per item, turn into rows and put
+ * them on the bus of the tenant's region. Returns only after the bus holds the rows durably;
+ * throws OtlpDecodeError (whole payload bad) or BusUnavailableError (try again later).
+ */
+export class IntakeService {
+  constructor(private readonly bus: Bus) {}
+
+  async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
+    const pipeline = PIPELINES[signal];
+    const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
+    if (rows.length > 0) {
+      const message: RowBatchMessage = {
+        id: randomUUID(),
+        tenantId: who.tenantId,
+        region: who.region,
+        table: pipeline.table,
+        rowCount: rows.length,
+        body: serializeRows(rows),
+      };
+      await this.bus.publish([message]);
+    }
+    const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
+    return { accepted: rows.length, rejected, errorMessage };
+  }
+}
+
+const ITEM_NAMES: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'data points', logs: 'log records' };

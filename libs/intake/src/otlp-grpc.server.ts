@@ -1,0 +1,94 @@
+import * as grpc from '@grpc/grpc-js';
+import { BusUnavailableError } from '@meridian/bus';
+import { encodeExportResponse, OtlpDecodeError, type OtlpSignal } from '@meridian/otlp';
+import type { IntakeService } from './intake.service';
+import { type IngestKeyVerifier, presentedKey } from './key-verifier';
+
+const SERVICES: ReadonlyArray<readonly [OtlpSignal, string]> = [
+  ['traces', '/opentelemetry.proto.collector.trace.v1.TraceService/Export'],
+  ['metrics', '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export'],
+  ['logs', '/opentelemetry.proto.collector.logs.v1.LogsService/Export'],
+];
+
+/** Bytes in, bytes out: decoding happens in the handler so errors map to OTLP status codes. */
+const passThrough = (b: Buffer) => b;
+
+export interface OtlpGrpcOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  log?: (line: string) => void;
+}
+
+/** OTLP/gRPC receiver on 4317: the three collector services, gzip handled by grpc-js. */
+export class OtlpGrpcServer {
+  private server: grpc.Server | undefined;
+
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly keys: IngestKeyVerifier,
+    private readonly options: OtlpGrpcOptions,
+  ) {}
+
+  async start(): Promise<number> {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': this.options.maxBodyBytes,
+      'grpc.max_send_message_length': 4 * 1024 * 1024,
+    });
+    for (const [signal, path] of SERVICES) {
+      const definition: grpc.ServiceDefinition = {
+        Export: {
+          path,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: passThrough,
+          requestDeserialize: passThrough,
+          responseSerialize: passThrough,
+          responseDeserialize: passThrough,
+        },
+      };
+      server.addService(definition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.export(signal, call, cb) });
+    }
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    this.server = server;
+    return port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.forceShutdown(), 5_000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private async export(signal: OtlpSignal, call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>): Promise<void> {
+    try {
+      const first = (name: string) => {
+        const v = call.metadata.get(name)[0];
+        return v === undefined ? undefined : String(v);
+      };
+      const key = presentedKey(first('authorization'), first('x-meridian-key'));
+      if (!key) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'missing ingest key: send metadata "authorization: Bearer <key>"' });
+      const who = await this.keys.verify(key);
+      if (!who) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'invalid or revoked ingest key' });
+      const result = await this.intake.accept(signal, 'protobuf', call.request, who);
+      const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
+      cb(null, encodeExportResponse(signal, 'protobuf', partial));
+    } catch (e) {
+      if (e instanceof OtlpDecodeError) return cb({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
+      // UNAVAILABLE is the code OTLP clients retry with backoff.
+      if (e instanceof BusUnavailableError) return cb({ code: grpc.status.UNAVAILABLE, details: `${e.message}; retry later` });
+      this.options.log?.(`intake(grpc): internal error: ${(e as Error)?.stack ?? String(e)}`);
+      cb({ code: grpc.status.INTERNAL, details: 'internal error' });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { StorageConfigError, UnknownRegionError } from './errors';
+
+/** Where a region's ClickHouse is: the in-process engine (chdb) or a server/cluster over HTTP. */
+export type ClickHouseTarget = { mode: 'embedded' } | { mode: 'http'; url: string; username?: string; password?: string };
+
+export interface RegionStorageConfig {
+  id: string;
+  /** Database that holds this region's tables; an identifier `[a-z_][a-z0-9_]*`. */
+  database: string;
+  clickhouse: ClickHouseTarget;
+}
+
+export interface ClickHouseClientsOptions {
+  /** chdb data path; required if any region is embedded. */
+  embeddedDataDir?: string;
+  regions: readonly RegionStorageConfig[];
+}
+
+const DATABASE_RE = /^[a-z_][a-z0-9_]*$/;
+const MAX_IDENTIFIER = 64;
+
+/** One region's ClickHouse: its client and its database. Table names are always `${database}.table`. */
+export class RegionStore {
+  constructor(
+    readonly regionId: string,
+    readonly database: string,
+    readonly client: ClickHouseClient,
+  ) {}
+
+  /** Fully qualified name of a table of this region (the database is validated config, never user input). */
+  table(name: string): string {
+    return `${this.database}.${name}`;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await this.client.ping();
+      return res.success;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Hard errors in the storage config; the constructor calls it. */
+export function validateStorageConfig(opts: ClickHouseClientsOptions): void {
+  if (!Array.isArray(opts.regions) || opts.regions.length === 0) {
+    throw new StorageConfigError('regions', 'at least one region is required');
+  }
+  const ids = new Set<string>();
+  const homes = new Set<string>();
+  opts.regions.forEach((r, i) => {
+    const at = `regions[${i}]`;
+    if (typeof r.id !== 'string' || r.id.trim() === '') throw new StorageConfigError(`${at}.id`, 'must be a non-empty string');
+    if (ids.has(r.id)) throw new StorageConfigError(`${at}.id`, `duplicate region id "${r.id}"`);
+    ids.add(r.id);
+    if (typeof r.database !== 'string' || !DATABASE_RE.test(r.database) || r.database.length > MAX_IDENTIFIER) {
+      throw new StorageConfigError(`${at}.database`, `"${r.database}" is not a valid database name; use [a-z_][a-z0-9_]* (max ${MAX_IDENTIFIER} chars)`);
+    }
+    const t = r.clickhouse;
+    let home: string;
+    if (t?.mode === 'embedded') {
+      if (!opts.embeddedDataDir) throw new StorageConfigError('embeddedDataDir', `region "${r.id}" is embedded, so a chdb data path is required`);
+      home = `embedded/${r.database}`;
+    } else if (t?.mode === 'http') {
+      let url: URL;
+      try {
+        url = new URL(t.url);
+      } catch {
+        throw new StorageConfigError(`${at}.clickhouse.url`, `"${t.url}" is not a URL; expected e.g. http://clickhouse:8123`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new StorageConfigError(`${at}.clickhouse.url`, `protocol must be http or https, got "${url.protocol}"`);
+      }
+      home = `${url.origin}/${r.database}`;
+    } else {
+      throw new StorageConfigError(`${at}.clickhouse.mode`, `must be "embedded" or "http"`);
+    }
+    // Two regions in one database would mix their tenants' data: refuse.
+    if (homes.has(home)) throw new StorageConfigError(`${at}.database`, `another region already uses ${home}; each region needs its own database`);
+    homes.add(home);
+  });
+}
+
+/**
+ * ClickHouse clients per region. All embedded regions share ONE chdb connection (one engine per
+ * process); each region has its own database. HTTP regions get a client each.
+ */
+export class ClickHouseClients {
+  readonly #stores = new Map<string, RegionStore>();
+  readonly #owned: ClickHouseClient[] = [];
+  #closed = false;
+
+  constructor(opts: ClickHouseClientsOptions) {
+    validateStorageConfig(opts);
+    let embedded: ClickHouseClient | undefined;
+    for (const r of opts.regions) {
+      let client: ClickHouseClient;
+      if (r.clickhouse.mode === 'embedded') {
+        if (!embedded) {
+          try {
+            embedded = createClient({ connection: createChdbConnection({ path: opts.embeddedDataDir }) });
+          } catch (e) {
+            throw new Error(`failed to open embedded ClickHouse (chdb) at ${opts.embeddedDataDir}: ${(e as Error).message}`, { cause: e });
+          }
+          this.#owned.push(embedded);
+        }
+        client = embedded;
+      } else {
+        client = createClient({
+          url: r.clickhouse.url,
+          username: r.clickhouse.username,
+          password: r.clickhouse.password,
+          application: 'meridian',
+        });
+        this.#owned.push(client);
+      }
+      this.#stores.set(r.id, new RegionStore(r.id, r.database, client));
+    }
+  }
+
+  forRegion(regionId: string): RegionStore {
+    if (this.#closed) throw new Error('ClickHouseClients is closed');
+    const store = this.#stores.get(regionId);
+    if (!store) throw new UnknownRegionError(regionId, this.regions());
+    return store;
+  }
+
+  regions(): string[] {
+    return [...this.#stores.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#owned.map((c) => c.close()));
+  }
+}

@@ -1,0 +1,38 @@
+export {
+  ClickHouseClients,
+  RegionStore,
+  validateStorageConfig,
+  type ClickHouseTarget,
+  type RegionStorageConfig,
+  type ClickHouseClientsOptions,
+} from './clients';
+export { QueryValidationError, StorageConfigError, UnknownRegionError, RowInsertError } from './errors';
+export { migrateRegion, appliedVersions } from './migrate';
+export { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW, MAX_RETENTION_DAYS, APDEX_T_MS, type Migration, type StoredTable } from './schema';
+export { hitmapRowSql } from './hitmap-sql';
+export { RowWriter } from './row-writer';
+export {
+  TelemetryQueries,
+  QUERY_LIMITS,
+  type TimeWindow,
+  type HitmapQuery,
+  type HitmapCell,
+  type HitmapResult,
+  type ServiceRed,
+  type TransactionsQuery,
+  type TraceResult,
+} from './telemetry-queries';
+export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './stored-span';
+// Test helpers (embedded ClickHouse per test file, row factories). Not for production code.
+export {
+  openTestClickHouse,
+  testChdbDataDir,
+  makeSpanRow,
+  makeDbSpanRow,
+  makeMetricPointRow,
+  makeLogRow,
+  toJsonEachRow,
+  randomHexId,
+  nowNanos,
+  type TestClickHouse,
+} from './testing';

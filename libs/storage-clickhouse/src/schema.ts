@@ -1,0 +1,354 @@
+/**
+ * The ClickHouse schema of one region database, as ordered, versioned migrations. Every
+ * statement is idempotent (IF NOT EXISTS), so a crash half-way through a migration is safe to
+ * rerun. Never edit a released migration: add a new one (ALTER … ADD COLUMN IF NOT EXISTS …).
+ *
+ * Conventions that every table (base and materialized-view target) follows:
+ * - `tenant_id` leads the sort key, so every tenant-scoped query reads only that tenant's ranges.
+ * - Daily partitions on the row's time, and per-row retention:
+ *   `TTL toDateTime(time) + toIntervalDay(least(retention_days, MAX_RETENTION_DAYS))`. The clamp
+ *   matters: DateTime ends in 2106 and `+ interval` wraps around, so an absurd retention would
+ *   otherwise make a row expire at once (silently dropped at insert).
+ * - Codecs: Delta+ZSTD on time, T64+ZSTD on integer counters/durations, ZSTD on ids and text.
+ * - `non_replicated_deduplication_window`, so insert-deduplication tokens work on the base
+ *   tables AND on the MV targets (with `deduplicate_blocks_in_dependent_materialized_views=1`).
+ */
+import { hitmapRowSql } from './hitmap-sql';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements(db: string): string[];
+}
+
+/** Number of recent insert blocks per table whose dedup tokens are remembered (see README of RowWriter). */
+export const DEDUP_WINDOW = 10_000;
+/** Longest retention honoured by TTL (10 years); larger values are clamped, not wrapped. */
+export const MAX_RETENTION_DAYS = 3650;
+/** Apdex threshold T in ms: satisfied ≤ T, tolerating ≤ 4T (errors count as frustrated). */
+export const APDEX_T_MS = 500;
+
+const SETTINGS = `SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
+const ttl = (timeExpr: string) => `TTL toDateTime(${timeExpr}) + toIntervalDay(least(retention_days, ${MAX_RETENTION_DAYS}))`;
+const LC = 'LowCardinality(String)';
+const MAP = 'Map(LowCardinality(String), String)';
+const TIME = 'DateTime64(9) CODEC(Delta, ZSTD(1))';
+const ID = 'String CODEC(ZSTD(1))';
+const TEXT = 'String CODEC(ZSTD(1))';
+const COUNTER = 'UInt64 CODEC(T64, ZSTD(1))';
+const SUM_U64 = 'SimpleAggregateFunction(sum, UInt64)';
+const MAX_RETENTION = 'retention_days SimpleAggregateFunction(max, UInt16)';
+const KIND_ENUM = `Enum8('UNSPECIFIED' = 0, 'INTERNAL' = 1, 'SERVER' = 2, 'CLIENT' = 3, 'PRODUCER' = 4, 'CONSUMER' = 5)`;
+const STATUS_ENUM = `Enum8('UNSET' = 0, 'OK' = 1, 'ERROR' = 2)`;
+const METRIC_TYPE_ENUM = `Enum8('GAUGE' = 1, 'SUM' = 2, 'HISTOGRAM' = 3, 'EXP_HISTOGRAM' = 4, 'SUMMARY' = 5)`;
+const TEMPORALITY_ENUM = `Enum8('UNSPECIFIED' = 0, 'DELTA' = 1, 'CUMULATIVE' = 2)`;
+
+function spansAndRollups(db: string): string[] {
+  const apdexT = APDEX_T_MS * 1_000_000;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.spans (
+      tenant_id ${LC},
+      ts ${TIME},
+      duration_ns UInt64 CODEC(T64, ZSTD(1)),
+      trace_id ${ID},
+      span_id ${ID},
+      parent_span_id ${ID},
+      trace_state ${TEXT},
+      service ${LC},
+      span_name ${LC},
+      endpoint ${LC},
+      kind ${KIND_ENUM},
+      is_entry UInt8,
+      txn_service ${LC},
+      txn_endpoint ${LC},
+      status_code ${STATUS_ENUM},
+      status_message ${TEXT},
+      is_error UInt8,
+      http_method ${LC},
+      http_status UInt16,
+      http_route ${LC},
+      url_path ${TEXT},
+      db_system ${LC},
+      db_name ${LC},
+      db_instance ${LC},
+      db_operation ${LC},
+      db_statement String CODEC(ZSTD(3)),
+      db_fingerprint ${LC},
+      peer_service ${LC},
+      host_name ${LC},
+      scope_name ${LC},
+      scope_version ${LC},
+      resource_attributes ${MAP} CODEC(ZSTD(1)),
+      attributes ${MAP} CODEC(ZSTD(1)),
+      events_ts Array(DateTime64(9)) CODEC(ZSTD(1)),
+      events_name Array(${LC}),
+      events_attributes Array(${MAP}) CODEC(ZSTD(1)),
+      links_trace_id Array(String) CODEC(ZSTD(1)),
+      links_span_id Array(String) CODEC(ZSTD(1)),
+      retention_days UInt16,
+      end_ts DateTime64(9) MATERIALIZED addNanoseconds(ts, duration_ns) CODEC(Delta, ZSTD(1)),
+      db_fingerprint_hash UInt64 MATERIALIZED cityHash64(db_fingerprint),
+      INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
+      INDEX idx_duration duration_ns TYPE minmax GRANULARITY 1,
+      INDEX idx_end_ts end_ts TYPE minmax GRANULARITY 1,
+      INDEX idx_db_fingerprint_hash db_fingerprint_hash TYPE bloom_filter(0.01) GRANULARITY 1,
+      INDEX idx_http_status http_status TYPE set(100) GRANULARITY 1
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(ts)
+    ORDER BY (tenant_id, service, endpoint, ts)
+    ${ttl('ts')}
+    ${SETTINGS}`,
+
+    // trace id → time bounds, size and root; lets traceById bound its spans scan by time.
+    `CREATE TABLE IF NOT EXISTS ${db}.trace_index (
+      tenant_id ${LC},
+      trace_id ${ID},
+      start_ts SimpleAggregateFunction(min, DateTime64(9)) CODEC(Delta, ZSTD(1)),
+      end_ts SimpleAggregateFunction(max, DateTime64(9)) CODEC(Delta, ZSTD(1)),
+      span_count ${SUM_U64},
+      error_count ${SUM_U64},
+      root_service AggregateFunction(argMinIf, String, DateTime64(9), UInt8),
+      root_endpoint AggregateFunction(argMinIf, String, DateTime64(9), UInt8),
+      ${MAX_RETENTION}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMMDD(start_ts)
+    ORDER BY (tenant_id, trace_id)
+    ${ttl('start_ts')}
+    ${SETTINGS}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.trace_index_mv TO ${db}.trace_index AS
+    SELECT tenant_id, trace_id,
+      min(ts) AS start_ts, max(end_ts) AS end_ts,
+      count() AS span_count, sum(is_error) AS error_count,
+      argMinIfState(toString(service), ts, parent_span_id = '') AS root_service,
+      argMinIfState(toString(endpoint), ts, parent_span_id = '') AS root_endpoint,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    GROUP BY tenant_id, trace_id`,
+
+    // The hitmap: (5 s column of END time) × (120 duration rows). One row per non-empty cell per
+    // endpoint, so reading a window costs columns × occupied cells, whatever the span volume.
+    `CREATE TABLE IF NOT EXISTS ${db}.hitmap_5s (
+      tenant_id ${LC},
+      service ${LC},
+      endpoint ${LC},
+      bucket DateTime CODEC(Delta, ZSTD(1)),
+      y UInt8,
+      hits ${COUNTER},
+      errors ${COUNTER},
+      ${MAX_RETENTION}
+    ) ENGINE = SummingMergeTree
+    PARTITION BY toYYYYMMDD(bucket)
+    ORDER BY (tenant_id, service, endpoint, bucket, y)
+    ${ttl('bucket')}
+    ${SETTINGS}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.hitmap_5s_mv TO ${db}.hitmap_5s AS
+    SELECT tenant_id, service, endpoint,
+      toStartOfInterval(toDateTime(end_ts), INTERVAL 5 SECOND) AS bucket,
+      ${hitmapRowSql('duration_ns')} AS y,
+      count() AS hits, sum(is_error) AS errors,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    WHERE is_entry = 1
+    GROUP BY tenant_id, service, endpoint, bucket, y`,
+
+    // RED per transaction endpoint and minute of end time.
+    `CREATE TABLE IF NOT EXISTS ${db}.service_red_1m (
+      tenant_id ${LC},
+      service ${LC},
+      endpoint ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      count ${SUM_U64},
+      errors ${SUM_U64},
+      duration_sum_ns ${SUM_U64},
+      duration_max_ns SimpleAggregateFunction(max, UInt64),
+      duration_q AggregateFunction(quantileTDigest, UInt64),
+      apdex_satisfied ${SUM_U64},
+      apdex_tolerating ${SUM_U64},
+      ${MAX_RETENTION}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMMDD(minute)
+    ORDER BY (tenant_id, service, endpoint, minute)
+    ${ttl('minute')}
+    ${SETTINGS}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_red_1m_mv TO ${db}.service_red_1m AS
+    SELECT tenant_id, service, endpoint,
+      toStartOfMinute(toDateTime(end_ts)) AS minute,
+      count() AS count, sum(is_error) AS errors,
+      sum(duration_ns) AS duration_sum_ns, max(duration_ns) AS duration_max_ns,
+      quantileTDigestState(duration_ns) AS duration_q,
+      countIf(is_error = 0 AND duration_ns <= ${apdexT}) AS apdex_satisfied,
+      countIf(is_error = 0 AND duration_ns > ${apdexT} AND duration_ns <= ${4 * apdexT}) AS apdex_tolerating,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    WHERE is_entry = 1
+    GROUP BY tenant_id, service, endpoint, minute`,
+
+    // SQL statistics per transaction endpoint × DB instance × statement fingerprint and minute.
+    // calls / uniqMerge(traces) = calls per transaction (N+1 detection).
+    `CREATE TABLE IF NOT EXISTS ${db}.sql_stats_1m (
+      tenant_id ${LC},
+      txn_service ${LC},
+      txn_endpoint ${LC},
+      db_system ${LC},
+      db_instance ${LC},
+      db_fingerprint_hash UInt64,
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      db_fingerprint SimpleAggregateFunction(any, String) CODEC(ZSTD(3)),
+      db_name SimpleAggregateFunction(any, String),
+      db_operation SimpleAggregateFunction(any, String),
+      calls ${SUM_U64},
+      errors ${SUM_U64},
+      duration_sum_ns ${SUM_U64},
+      duration_max_ns SimpleAggregateFunction(max, UInt64),
+      traces AggregateFunction(uniq, String),
+      duration_q AggregateFunction(quantileTDigest, UInt64),
+      ${MAX_RETENTION}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMMDD(minute)
+    ORDER BY (tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash, minute)
+    ${ttl('minute')}
+    ${SETTINGS}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.sql_stats_1m_mv TO ${db}.sql_stats_1m AS
+    SELECT tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash,
+      toStartOfMinute(toDateTime(end_ts)) AS minute,
+      any(toString(db_fingerprint)) AS db_fingerprint,
+      any(toString(db_name)) AS db_name,
+      any(toString(db_operation)) AS db_operation,
+      count() AS calls, sum(is_error) AS errors,
+      sum(duration_ns) AS duration_sum_ns, max(duration_ns) AS duration_max_ns,
+      uniqState(trace_id) AS traces,
+      quantileTDigestState(duration_ns) AS duration_q,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    WHERE db_fingerprint != ''
+    GROUP BY tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash, minute`,
+  ];
+}
+
+function metrics(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.metric_points (
+      tenant_id ${LC},
+      ts ${TIME},
+      start_ts ${TIME},
+      metric_name ${LC},
+      metric_type ${METRIC_TYPE_ENUM},
+      unit ${LC},
+      description ${LC},
+      temporality ${TEMPORALITY_ENUM},
+      is_monotonic UInt8,
+      service ${LC},
+      host_name ${LC},
+      resource_attributes ${MAP} CODEC(ZSTD(1)),
+      attributes ${MAP} CODEC(ZSTD(1)),
+      scope_name ${LC},
+      value Float64 CODEC(Gorilla, ZSTD(1)),
+      count ${COUNTER},
+      sum Float64 CODEC(Gorilla, ZSTD(1)),
+      min Nullable(Float64),
+      max Nullable(Float64),
+      bucket_counts Array(UInt64) CODEC(ZSTD(1)),
+      explicit_bounds Array(Float64) CODEC(ZSTD(1)),
+      exp_scale Int32,
+      exp_zero_count UInt64,
+      exp_positive_offset Int32,
+      exp_positive_counts Array(UInt64) CODEC(ZSTD(1)),
+      exp_negative_offset Int32,
+      exp_negative_counts Array(UInt64) CODEC(ZSTD(1)),
+      quantiles Array(Float64) CODEC(ZSTD(1)),
+      quantile_values Array(Float64) CODEC(ZSTD(1)),
+      flags UInt32,
+      retention_days UInt16,
+      -- Series identity: resource + point attributes, key order normalized.
+      attributes_hash UInt64 MATERIALIZED cityHash64(mapSort(resource_attributes), mapSort(attributes))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(ts)
+    ORDER BY (tenant_id, metric_name, service, ts)
+    ${ttl('ts')}
+    ${SETTINGS}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.metric_rollup_1m (
+      tenant_id ${LC},
+      metric_name ${LC},
+      service ${LC},
+      attributes_hash UInt64,
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      metric_type SimpleAggregateFunction(any, ${METRIC_TYPE_ENUM}),
+      unit SimpleAggregateFunction(any, String),
+      resource_attributes SimpleAggregateFunction(any, ${MAP}),
+      attributes SimpleAggregateFunction(any, ${MAP}),
+      min SimpleAggregateFunction(min, Float64),
+      max SimpleAggregateFunction(max, Float64),
+      sum SimpleAggregateFunction(sum, Float64),
+      count ${SUM_U64},
+      last AggregateFunction(argMax, Float64, DateTime64(9)),
+      ${MAX_RETENTION}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMMDD(minute)
+    ORDER BY (tenant_id, metric_name, service, attributes_hash, minute)
+    ${ttl('minute')}
+    ${SETTINGS}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.metric_rollup_1m_mv TO ${db}.metric_rollup_1m AS
+    SELECT tenant_id, metric_name, service, attributes_hash,
+      toStartOfMinute(toDateTime(ts)) AS minute,
+      any(metric_type) AS metric_type,
+      any(toString(unit)) AS unit,
+      any(resource_attributes) AS resource_attributes,
+      any(attributes) AS attributes,
+      min(value) AS min, max(value) AS max, sum(value) AS sum, count() AS count,
+      argMaxState(value, ts) AS last,
+      max(retention_days) AS retention_days
+    FROM ${db}.metric_points
+    WHERE metric_type IN ('GAUGE', 'SUM')
+    GROUP BY tenant_id, metric_name, service, attributes_hash, minute`,
+  ];
+}
+
+function logs(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.logs (
+      tenant_id ${LC},
+      ts ${TIME},
+      observed_ts ${TIME},
+      trace_id ${ID},
+      span_id ${ID},
+      severity_number UInt8,
+      severity_text ${LC},
+      service ${LC},
+      host_name ${LC},
+      body String CODEC(ZSTD(3)),
+      resource_attributes ${MAP} CODEC(ZSTD(1)),
+      attributes ${MAP} CODEC(ZSTD(1)),
+      scope_name ${LC},
+      flags UInt32,
+      event_name ${LC},
+      retention_days UInt16,
+      INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
+      INDEX idx_severity severity_number TYPE minmax GRANULARITY 1,
+      INDEX idx_body body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(ts)
+    ORDER BY (tenant_id, service, ts)
+    ${ttl('ts')}
+    ${SETTINGS}`,
+  ];
+}
+
+/** All migrations, ascending by version. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
+  { version: 2, name: 'metric_points_and_rollup', statements: metrics },
+  { version: 3, name: 'logs', statements: logs },
+];
+
+/** Tables (not views) the migrations create, for checks and test cleanup. */
+export const STORED_TABLES = [
+  'spans',
+  'trace_index',
+  'hitmap_5s',
+  'service_red_1m',
+  'sql_stats_1m',
+  'metric_points',
+  'metric_rollup_1m',
+  'logs',
+] as const;
+export type StoredTable = (typeof STORED_TABLES)[number];
