@@ -37,6 +37,7 @@ describe('control plane on PGlite (data directory)', () => {
     });
     await first.close();
     await first.close(); // twice is fine
+    await expect(first.db.selectFrom('tenants').selectAll().execute()).rejects.toThrow('destroyed');
 
     const second = await ControlPlaneDb.open({ pgliteDir: dataDir });
     try {

@@ -16,7 +16,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGliteWorkerHost } from './pglite-worker-host';
 
 /**
  * Kysely 0.28 dialect for PGlite (PostgreSQL 18 compiled to WASM, in-process).
@@ -25,16 +25,12 @@ import type { PGlite } from '@electric-sql/pglite';
  * introspector), so queries, migrations and their locks are exactly those that run on a
  * PostgreSQL server. PGlite is one backend with one session: the driver hands out that single
  * connection under a mutex, so a transaction owns the database until it commits or rolls back
- * and statements of other callers wait instead of landing inside it.
+ * and statements of other callers wait instead of landing inside it. PGlite itself runs in a
+ * worker thread (see pglite-worker-host.ts for why).
  */
 export interface PGliteDialectConfig {
-  /**
-   * Where PGlite keeps its files: a directory path, or undefined / ':memory:' for an
-   * in-memory database. Ignored when `pglite` is given.
-   */
+  /** Where PGlite keeps its files: a directory path, or undefined / ':memory:' for an in-memory database. */
   dataDir?: string;
-  /** An already created instance (the dialect then does not close it on destroy). */
-  pglite?: PGlite;
   /**
    * How long a statement may wait for the single connection before failing. A wait this long
    * almost always means a query was sent on the outer `db` from inside a transaction callback
@@ -62,24 +58,6 @@ export class PGliteDialect implements Dialect {
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
   }
-}
-
-/**
- * Loads PGlite lazily, so a server configured for PostgreSQL never loads the WASM build.
- * `@electric-sql/pglite` ships a CommonJS build (`require` condition → dist/index.cjs) that
- * works on Node 20, 22 and 24; TypeScript's and SWC's CommonJS output turn this `import()`
- * into `require()`, which is what jest (@swc/jest) and @swc-node/register then run.
- */
-export async function createPGlite(dataDir: string | undefined): Promise<PGlite> {
-  const { PGlite, types } = await import('@electric-sql/pglite');
-  const inMemory = dataDir === undefined || dataDir === ':memory:' || dataDir === 'memory://';
-  const pglite = new PGlite(inMemory ? undefined : dataDir, {
-    // node-postgres returns int8 (bigint, count(*), identity ids) as strings because they can
-    // exceed 2^53; PGlite would return lossy numbers. Match pg so both engines read alike.
-    parsers: { [types.INT8]: (value: string) => value },
-  });
-  await pglite.waitReady;
-  return pglite;
 }
 
 /** A FIFO lock: `acquire()` resolves with the function that releases it. */
@@ -116,7 +94,7 @@ const ROLLBACK = CompiledQuery.raw('rollback');
 class PGliteDriver implements Driver {
   readonly #config: PGliteDialectConfig;
   readonly #mutex = new Mutex();
-  #pglite: PGlite | undefined;
+  #host: PGliteWorkerHost | undefined;
   #connection: PGliteConnection | undefined;
   #release: (() => void) | undefined;
 
@@ -125,8 +103,9 @@ class PGliteDriver implements Driver {
   }
 
   async init(): Promise<void> {
-    this.#pglite = this.#config.pglite ?? (await createPGlite(this.#config.dataDir));
-    this.#connection = new PGliteConnection(this.#pglite);
+    const dataDir = this.#config.dataDir;
+    this.#host = await PGliteWorkerHost.start(dataDir === ':memory:' || dataDir === 'memory://' ? undefined : dataDir);
+    this.#connection = new PGliteConnection(this.#host);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -185,10 +164,10 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    const pglite = this.#pglite;
-    this.#pglite = undefined;
+    const host = this.#host;
+    this.#host = undefined;
     this.#connection = undefined;
-    if (pglite && !this.#config.pglite && !pglite.closed) await pglite.close();
+    await host?.close();
   }
 }
 
@@ -199,15 +178,13 @@ function compileSavepoint(compileQuery: QueryCompiler['compileQuery'], command: 
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly host: PGliteWorkerHost) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
-    const command = (result as { command?: string }).command;
-    const writes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+    const result = await this.host.query(compiledQuery.sql, compiledQuery.parameters);
     return {
-      rows: result.rows ?? [],
-      numAffectedRows: writes ? BigInt(result.affectedRows ?? 0) : undefined,
+      rows: result.rows as R[],
+      numAffectedRows: result.affectedRows === undefined ? undefined : BigInt(result.affectedRows),
     };
   }
 

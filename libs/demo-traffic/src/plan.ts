@@ -395,6 +395,8 @@ const FRESH_TOKENS: Record<string, (rng: Rng) => string> = {
   id: (rng) => String(rng.int(1_000_000, 9_999_999)),
   cents: (rng) => String(rng.int(500, 250_000)),
   hex: (rng) => rng.hex(16),
+  itemSku: sku,
+  itemQty: (rng) => String(rng.int(1, 3)),
   skuList: (rng) => Array.from({ length: rng.int(2, 8) }, () => `'${sku(rng)}'`).join(', '),
 };
 

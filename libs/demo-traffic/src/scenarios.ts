@@ -6,7 +6,7 @@
 //   sticky per transaction (the same order/customer/SKU across the whole trace):
 //     {customerId} {orderId} {productId} {sku} {qty} {total} {day} {reportKey}
 //   fresh on every use (so fingerprinting has literals to fold):
-//     {id} {cents} {hex} {skuList}
+//     {id} {cents} {hex} {skuList} {itemSku} {itemQty}
 
 /** Which attribute names a service's instrumentation writes. */
 export type SemconvStyle = 'old' | 'stable';
@@ -164,7 +164,7 @@ export const ENDPOINTS: readonly EndpointDef[] = [
       { db: 'orders-db', operation: 'SELECT', table: 'customers', query: 'SELECT id, email, tier FROM customers WHERE id = {customerId}', latency: { medianMs: 1.2, sigma: 0.5 } },
       { call: 'inventory-api POST /api/stock/reserve', onUpstreamError: 503 },
       { db: 'orders-db', operation: 'INSERT', table: 'orders', query: "INSERT INTO orders (customer_id, status, total_cents, created_at) VALUES ({customerId}, 'pending', {total}, now()) RETURNING id", latency: { medianMs: 2.5, sigma: 0.5 } },
-      { db: 'orders-db', operation: 'INSERT', table: 'order_items', query: "INSERT INTO order_items (order_id, sku, qty, price_cents) VALUES ({orderId}, '{sku}', {qty}, {cents})", latency: { medianMs: 1.1, sigma: 0.4 }, repeat: [1, 5] },
+      { db: 'orders-db', operation: 'INSERT', table: 'order_items', query: "INSERT INTO order_items (order_id, sku, qty, price_cents) VALUES ({orderId}, '{itemSku}', {itemQty}, {cents})", latency: { medianMs: 1.1, sigma: 0.4 }, repeat: [1, 5] },
       { call: 'payments-api POST /api/pay', onUpstreamError: 502 },
       { db: 'orders-db', operation: 'UPDATE', table: 'orders', query: "UPDATE orders SET status = 'paid', paid_at = now() WHERE id = {orderId}", latency: { medianMs: 1.8, sigma: 0.5 } },
     ],

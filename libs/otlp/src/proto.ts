@@ -17,7 +17,8 @@ export interface LongLike {
   high: number;
   unsigned: boolean;
 }
-export type Int64 = LongLike | number | string | null | undefined;
+/** A 64-bit field: bigint from OtlpReader (fixed64/sfixed64), Long from int64 varints and from fromObject. */
+export type Int64 = bigint | LongLike | number | string | null | undefined;
 type Str = string | null;
 type Num = number | null;
 

@@ -156,7 +156,7 @@ export function logPayloads() {
   const exporter = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'checkout', 'host.name': 'web-01' }),
-    processors: [new SimpleLogRecordProcessor(exporter)],
+    processors: [new SimpleLogRecordProcessor({ exporter })],
   });
   const logger = provider.getLogger('meridian-test', '1.2.3');
   const spanContext = { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', traceFlags: 1 };

@@ -33,6 +33,7 @@ export function hexToBytes(hex: string): Uint8Array {
 
 /** fixed64 / uint64 (times, counts) → bigint, exactly. */
 export function uint64ToBigInt(v: Int64): bigint {
+  if (typeof v === 'bigint') return v;
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'object') {
     const lo = v.low >>> 0;
@@ -44,6 +45,7 @@ export function uint64ToBigInt(v: Int64): bigint {
 
 /** int64 / sfixed64 → bigint, exactly (two's complement). */
 export function int64ToBigInt(v: Int64): bigint {
+  if (typeof v === 'bigint') return v;
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'object') {
     const lo = v.low >>> 0;

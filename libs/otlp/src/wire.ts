@@ -4,6 +4,7 @@
  */
 import { OtlpDecodeError } from './errors';
 import type { MessageCodec } from './proto';
+import { OtlpReader } from './reader';
 import { hexToBytes } from './values';
 
 /** At most this many reasons are kept for the partial-success message. */
@@ -21,7 +22,6 @@ export class Rejections {
 }
 
 function asBuffer(body: Uint8Array): Buffer {
-  // protobufjs reads a Buffer through its faster BufferReader (native utf8Slice for strings).
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
@@ -32,7 +32,7 @@ function describe(e: unknown): string {
 export function decodeProtobuf<T>(body: Uint8Array, codec: MessageCodec<T>, typeName: string): T {
   if (!(body instanceof Uint8Array)) throw new OtlpDecodeError(`${typeName}: expected protobuf bytes`);
   try {
-    return codec.decode(asBuffer(body));
+    return codec.decode(new OtlpReader(asBuffer(body)));
   } catch (e) {
     throw new OtlpDecodeError(`invalid protobuf ${typeName}: ${describe(e)}`, { cause: e });
   }

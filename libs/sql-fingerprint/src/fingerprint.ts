@@ -18,8 +18,15 @@ export const MAX_SQL_INPUT_LENGTH = 32 * 1024;
 /** The fingerprint itself is cut to this length (it is stored and shown per row group). */
 export const MAX_FINGERPRINT_LENGTH = 8 * 1024;
 
-/** What the fingerprint does with each kind of output token. */
-type OutKind = 'keyword' | 'ident' | 'value' | 'operator' | 'punct';
+// Each token consumes at least one input character; closing a cut-off list adds one `)`.
+const TOKEN_CAPACITY = MAX_SQL_INPUT_LENGTH + 2;
+
+/** What the fingerprint does with each kind of output token (stored in a Uint8Array). */
+const KEYWORD = 1;
+const IDENT = 2;
+const VALUE = 3; // a literal or placeholder, rendered `?`
+const OPERATOR = 4;
+const PUNCT = 5;
 
 /**
  * Normalized statement: literals and placeholders → `?`, IN / ARRAY lists of identical items and
@@ -30,7 +37,7 @@ type OutKind = 'keyword' | 'ident' | 'value' | 'operator' | 'punct';
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'generic'): string {
   if (typeof sql !== 'string' || sql.length === 0) return '';
   try {
-    return new FingerprintBuilder(cutAt(sql, MAX_SQL_INPUT_LENGTH)).build(dialect);
+    return builder.build(cutAt(sql, MAX_SQL_INPUT_LENGTH), dialect);
   } catch {
     // Unreachable by design; ingest must never fail on a span attribute. Returning the raw text
     // would leak literal values, so an unfingerprintable statement gets the empty key.
@@ -45,48 +52,65 @@ function cutAt(s: string, max: number): string {
   return s.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
+/**
+ * Builds one fingerprint at a time into preallocated buffers. Every token takes at least one
+ * input character, so MAX_SQL_INPUT_LENGTH bounds the token count and the buffers never grow;
+ * reusing them keeps the per-span cost to the lexing itself (fingerprinting runs for every DB
+ * span at ingest). One shared instance is safe: build() is synchronous and calls no user code.
+ */
 class FingerprintBuilder {
-  // Output tokens as parallel arrays; collapsing a list truncates them from the end.
+  // Output tokens as parallel arrays of length `count`; collapsing truncates from the end.
   private readonly texts: string[] = [];
-  private readonly kinds: OutKind[] = [];
-  private readonly spaced: boolean[] = [];
+  private readonly kinds = new Uint8Array(TOKEN_CAPACITY);
+  private readonly spaced = new Uint8Array(TOKEN_CAPACITY);
   /** For `(` and `[`: index of the matching close, -1 while open (or never closed). */
-  private readonly partner: number[] = [];
-  private readonly openers: number[] = [];
+  private readonly partner = new Int32Array(TOKEN_CAPACITY);
+  private count = 0;
+  /** Highest slot of `texts` written during this build (truncation leaves stale slots above count). */
+  private written = 0;
+
+  /** Indices of the `(` / `[` still open, innermost last. */
+  private readonly openers = new Int32Array(TOKEN_CAPACITY);
+  private depth = 0;
 
   // Last kept row of the VALUES list being built (indices of its `(` and `)`), or -1.
   private rowOpen = -1;
   private rowClose = -1;
 
   /** Token comparisons left for collapsing; keeps adversarial nesting linear-time. */
-  private compareBudget: number;
+  private compareBudget = 0;
 
-  constructor(private readonly sql: string) {
+  build(sql: string, dialect: SqlDialect): string {
+    this.count = 0;
+    this.depth = 0;
+    this.rowOpen = -1;
+    this.rowClose = -1;
     this.compareBudget = 4 * sql.length + 64;
-  }
-
-  build(dialect: SqlDialect): string {
-    const lexer = new SqlLexer(this.sql, dialect);
+    const lexer = new SqlLexer(sql, dialect);
     while (lexer.next()) this.accept(lexer);
     this.repairCutOffList();
-    return this.render();
+    const fingerprint = this.render();
+    // Token texts can be slices that pin the caller's (possibly huge) attribute string: drop them.
+    this.texts.fill('', 0, this.written);
+    this.written = 0;
+    return fingerprint;
   }
 
   private accept(lexer: SqlLexer): void {
     switch (lexer.kind) {
       case 'string':
       case 'placeholder':
-        this.push('?', 'value');
+        this.push('?', VALUE);
         return;
       case 'number':
         this.dropSign();
-        this.push('?', 'value');
+        this.push('?', VALUE);
         return;
       case 'quoted':
-        this.push(lexer.text(), 'ident');
+        this.push(lexer.text(), IDENT);
         return;
       case 'operator':
-        this.push(lexer.text(), 'operator');
+        this.push(lexer.text(), OPERATOR);
         return;
       case 'word':
         this.acceptWord(lexer);
@@ -100,40 +124,40 @@ class FingerprintBuilder {
   private acceptWord(lexer: SqlLexer): void {
     const text = lexer.text();
     const upper = text.toUpperCase();
-    const qualified = this.lastText() === '.' || lexer.isFollowedByDot();
-    if (qualified || !KEYWORDS.has(upper)) this.push(text, 'ident');
-    else if (BOOLEAN_LITERALS.has(upper)) this.push('?', 'value');
-    else this.push(upper, 'keyword');
+    const qualified = (this.count > 0 && this.texts[this.count - 1] === '.') || lexer.isFollowedByDot();
+    if (qualified || !KEYWORDS.has(upper)) this.push(text, IDENT);
+    else if (BOOLEAN_LITERALS.has(upper)) this.push('?', VALUE);
+    else this.push(upper, KEYWORD);
   }
 
   private acceptPunct(text: string): void {
     if (text === '(' || text === '[') {
-      this.openers.push(this.texts.length);
-      this.push(text, 'punct');
+      this.openers[this.depth++] = this.count;
+      this.push(text, PUNCT);
       return;
     }
-    if (text === ')' || text === ']') {
-      const open = this.openers.length > 0 ? this.openers[this.openers.length - 1] : -1;
-      if (open >= 0 && this.texts[open] === (text === ')' ? '(' : '[')) {
-        this.openers.pop();
+    if ((text === ')' || text === ']') && this.depth > 0) {
+      const open = this.openers[this.depth - 1];
+      if (this.texts[open] === (text === ')' ? '(' : '[')) {
+        this.depth--;
         this.closeGroup(open);
         return;
       }
     }
-    this.push(text, 'punct'); // , ; . and unmatched closers
+    this.push(text, PUNCT); // , ; . and unmatched closers
   }
 
   private closeGroup(open: number): void {
     const close = this.texts[open] === '(' ? ')' : ']';
     if (this.isListOpener(open)) this.collapseItems(open);
-    this.partner[open] = this.texts.length;
-    this.push(close, 'punct');
-    if (close === ')') this.collapseValuesRow(open, this.texts.length - 1);
+    this.partner[open] = this.count;
+    this.push(close, PUNCT);
+    if (close === ')') this.collapseValuesRow(open, this.count - 1);
   }
 
   /** The `(` of `IN (…)` or the `[` of `ARRAY[…]`: a list whose length is not part of the shape. */
   private isListOpener(open: number): boolean {
-    if (open === 0 || this.kinds[open - 1] !== 'keyword') return false;
+    if (open === 0 || this.kinds[open - 1] !== KEYWORD) return false;
     const before = this.texts[open - 1];
     return this.texts[open] === '(' ? before === 'IN' : before === 'ARRAY';
   }
@@ -149,19 +173,22 @@ class FingerprintBuilder {
    * item and closing the list gives such statements the same fingerprint as the complete ones.
    */
   private repairCutOffList(): void {
-    const depth = this.openers.findIndex((open) => this.isListOpener(open) || this.continuesValuesRows(open));
-    if (depth < 0) return; // no list is open: nothing depends on where the text was cut
-    const open = this.openers[depth];
-    // Anything inside a nested group still open belongs to the cut item.
-    const limit = depth + 1 < this.openers.length ? this.openers[depth + 1] : this.texts.length;
-    this.openers.length = depth;
+    let level = 0; // outermost open list first: everything inside it belongs to the cut item
+    while (level < this.depth && !this.isListOpener(this.openers[level]) && !this.continuesValuesRows(this.openers[level])) {
+      level++;
+    }
+    if (level === this.depth) return; // no list is open: nothing depends on where the text was cut
+    const open = this.openers[level];
+    // A group still open inside the list is part of its last, cut-off item.
+    const limit = level + 1 < this.depth ? this.openers[level + 1] : this.count;
+    this.depth = level;
     if (this.continuesValuesRows(open)) {
       this.truncate(open - 1);
       return;
     }
     let lastComma = -1;
     for (let i = open + 1; i < limit; i = this.partner[i] > i ? this.partner[i] + 1 : i + 1) {
-      if (this.texts[i] === ',' && this.kinds[i] === 'punct') lastComma = i;
+      if (this.isComma(i)) lastComma = i;
     }
     this.truncate(lastComma > 0 ? lastComma : limit);
     this.closeGroup(open);
@@ -169,7 +196,7 @@ class FingerprintBuilder {
 
   /** `IN (?, ?, ?)` → `IN (?)`; `IN ((?, ?), (?, ?))` → `IN ((?, ?))`: only when all items match. */
   private collapseItems(open: number): void {
-    const end = this.texts.length;
+    const end = this.count;
     const firstStart = open + 1;
     const firstEnd = this.itemEnd(firstStart, end);
     if (firstEnd >= end) return; // zero or one item
@@ -189,13 +216,12 @@ class FingerprintBuilder {
    * fingerprint keeps the arity of one row whatever the batch size.
    */
   private collapseValuesRow(open: number, close: number): void {
-    const before = open > 0 ? this.texts[open - 1] : '';
-    if (before === 'VALUES' && this.kinds[open - 1] === 'keyword') {
+    if (open > 0 && this.kinds[open - 1] === KEYWORD && this.texts[open - 1] === 'VALUES') {
       this.rowOpen = open;
       this.rowClose = close;
       return;
     }
-    if (before !== ',' || open - 2 !== this.rowClose) return;
+    if (!this.continuesValuesRows(open)) return;
     const length = close - open + 1;
     if (length === this.rowClose - this.rowOpen + 1 && this.sameTokens(this.rowOpen, open, length)) {
       this.truncate(open - 1);
@@ -208,26 +234,30 @@ class FingerprintBuilder {
   /** Index of the `,` ending the item that starts at `from` (or `end`), skipping nested groups. */
   private itemEnd(from: number, end: number): number {
     let i = from;
-    while (i < end && !(this.texts[i] === ',' && this.kinds[i] === 'punct')) {
+    while (i < end && !this.isComma(i)) {
       const match = this.partner[i];
       i = match > i ? match + 1 : i + 1;
     }
     return i;
   }
 
+  private isComma(i: number): boolean {
+    return this.kinds[i] === PUNCT && this.texts[i] === ',';
+  }
+
   private sameTokens(a: number, b: number, length: number): boolean {
     if (length > this.compareBudget) return false;
     this.compareBudget -= length;
     for (let k = 0; k < length; k++) {
-      if (this.texts[a + k] !== this.texts[b + k] || this.kinds[a + k] !== this.kinds[b + k]) return false;
+      if (this.kinds[a + k] !== this.kinds[b + k] || this.texts[a + k] !== this.texts[b + k]) return false;
     }
     return true;
   }
 
   /** A `-`/`+` right before a number is its sign unless it follows a value (`a - 1`). */
   private dropSign(): void {
-    const last = this.texts.length - 1;
-    if (last < 0 || this.kinds[last] !== 'operator') return;
+    const last = this.count - 1;
+    if (last < 0 || this.kinds[last] !== OPERATOR) return;
     const sign = this.texts[last];
     if (sign !== '-' && sign !== '+') return;
     if (last > 0 && this.endsValue(last - 1)) return;
@@ -236,28 +266,25 @@ class FingerprintBuilder {
 
   private endsValue(i: number): boolean {
     const kind = this.kinds[i];
-    if (kind === 'ident' || kind === 'value') return true;
-    if (kind === 'keyword') return VALUE_KEYWORDS.has(this.texts[i]);
-    return kind === 'punct' && (this.texts[i] === ')' || this.texts[i] === ']');
+    if (kind === IDENT || kind === VALUE) return true;
+    if (kind === KEYWORD) return VALUE_KEYWORDS.has(this.texts[i]);
+    return kind === PUNCT && (this.texts[i] === ')' || this.texts[i] === ']');
   }
 
-  private push(text: string, kind: OutKind): void {
-    this.spaced.push(this.spaceBefore(text, kind));
-    this.texts.push(text);
-    this.kinds.push(kind);
-    this.partner.push(-1);
+  private push(text: string, kind: number): void {
+    const i = this.count;
+    if (i >= TOKEN_CAPACITY) return; // cannot happen (see TOKEN_CAPACITY); never write out of bounds
+    this.spaced[i] = this.spaceBefore(text, kind) ? 1 : 0;
+    this.texts[i] = text;
+    this.kinds[i] = kind;
+    this.partner[i] = -1;
+    this.count = i + 1;
+    if (this.count > this.written) this.written = this.count;
   }
 
+  /** Drops tokens from `length` on; only closed groups or the current list's items are dropped. */
   private truncate(length: number): void {
-    this.texts.length = length;
-    this.kinds.length = length;
-    this.spaced.length = length;
-    this.partner.length = length;
-    // Openers never sit in a truncated range: truncation only removes closed groups and items.
-  }
-
-  private lastText(): string {
-    return this.texts.length > 0 ? this.texts[this.texts.length - 1] : '';
+    this.count = length;
   }
 
   /**
@@ -265,22 +292,22 @@ class FingerprintBuilder {
    * `(` `[` `.` `::`, none before `,` `)` `]` `;` `.` `::`, and none before the `(` of a call
    * (`count(*)`, `CAST(`) or the `[` of a subscript.
    */
-  private spaceBefore(text: string, kind: OutKind): boolean {
-    const last = this.texts.length - 1;
+  private spaceBefore(text: string, kind: number): boolean {
+    const last = this.count - 1;
     if (last < 0) return false;
     const prev = this.texts[last];
     const prevKind = this.kinds[last];
     if (prev === '(' || prev === '[' || prev === '.' || prev === '::') return false;
-    if (kind === 'punct' && text !== '(' && text !== '[') return false; // , ) ] ; .
+    if (kind === PUNCT && text !== '(' && text !== '[') return false; // , ) ] ; .
     if (text === '::') return false;
     if (text === '(') {
-      if (prevKind === 'keyword') return !CALL_KEYWORDS.has(prev);
-      if (prevKind === 'ident') return this.followsTableKeyword(last);
+      if (prevKind === KEYWORD) return !CALL_KEYWORDS.has(prev);
+      if (prevKind === IDENT) return this.followsTableKeyword(last);
       return true;
     }
     if (text === '[') {
-      if (prevKind === 'keyword') return prev !== 'ARRAY';
-      return !(prevKind === 'ident' || prevKind === 'value' || prev === ')' || prev === ']');
+      if (prevKind === KEYWORD) return prev !== 'ARRAY';
+      return !(prevKind === IDENT || prevKind === VALUE || prev === ')' || prev === ']');
     }
     return true;
   }
@@ -289,19 +316,21 @@ class FingerprintBuilder {
   private followsTableKeyword(nameEnd: number): boolean {
     let i = nameEnd;
     // Walk back over a short qualified name (catalog.schema.table); bounded so it stays O(1).
-    for (let hops = 0; hops < 3 && i >= 2 && this.texts[i - 1] === '.' && this.kinds[i - 2] === 'ident'; hops++) i -= 2;
-    return i > 0 && this.kinds[i - 1] === 'keyword' && TABLE_KEYWORDS.has(this.texts[i - 1]);
+    for (let hops = 0; hops < 3 && i >= 2 && this.texts[i - 1] === '.' && this.kinds[i - 2] === IDENT; hops++) i -= 2;
+    return i > 0 && this.kinds[i - 1] === KEYWORD && TABLE_KEYWORDS.has(this.texts[i - 1]);
   }
 
   private render(): string {
-    let n = this.texts.length;
-    while (n > 0 && this.texts[n - 1] === ';' && this.kinds[n - 1] === 'punct') n--;
+    let n = this.count;
+    while (n > 0 && this.kinds[n - 1] === PUNCT && this.texts[n - 1] === ';') n--;
     let out = '';
     for (let i = 0; i < n; i++) {
-      if (this.spaced[i]) out += ' ';
+      if (this.spaced[i] === 1) out += ' ';
       out += this.texts[i];
       if (out.length >= MAX_FINGERPRINT_LENGTH) return cutAt(out, MAX_FINGERPRINT_LENGTH);
     }
     return out;
   }
 }
+
+const builder = new FingerprintBuilder();

@@ -18,6 +18,10 @@ export interface ClickHouseClientsOptions {
   regions: readonly RegionStorageConfig[];
 }
 
+// chdb types its connection against @clickhouse/client-common, while @clickhouse/client 1.23
+// bundles its own copy of the same interfaces: structurally equal, nominally different.
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
 const DATABASE_RE = /^[a-z_][a-z0-9_]*$/;
 const MAX_IDENTIFIER = 64;
 
@@ -101,7 +105,7 @@ export class ClickHouseClients {
       if (r.clickhouse.mode === 'embedded') {
         if (!embedded) {
           try {
-            embedded = createClient({ connection: createChdbConnection({ path: opts.embeddedDataDir }) });
+            embedded = createClient({ connection: createChdbConnection({ path: opts.embeddedDataDir }) as unknown as ClientConnection });
           } catch (e) {
             throw new Error(`failed to open embedded ClickHouse (chdb) at ${opts.embeddedDataDir}: ${(e as Error).message}`, { cause: e });
           }

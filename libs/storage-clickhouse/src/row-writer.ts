@@ -63,7 +63,11 @@ export class RowWriter {
     const query =
       `INSERT INTO ${store.table(table)} SETTINGS ` +
       [
+        // Explicit because defaults differ by build: chdb 26.7 defaults to async_insert = 1 (which
+        // changes dedup semantics) and to best_effort date parsing, which rejects small "sec.nanos"
+        // values such as "0.000000000"; basic parses every "sec.nanos" string exactly.
         'async_insert = 0',
+        "date_time_input_format = 'basic'",
         'insert_deduplicate = 1',
         `insert_deduplication_token = ${sqlStringLiteral(dedupToken)}`,
         'deduplicate_blocks_in_dependent_materialized_views = 1',

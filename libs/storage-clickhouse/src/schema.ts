@@ -220,7 +220,7 @@ function spansAndRollups(db: string): string[] {
       quantileTDigestState(duration_ns) AS duration_q,
       max(retention_days) AS retention_days
     FROM ${db}.spans
-    WHERE db_fingerprint != ''
+    WHERE spans.db_fingerprint != ''
     GROUP BY tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash, minute`,
   ];
 }
@@ -274,8 +274,8 @@ function metrics(db: string): string[] {
       minute DateTime CODEC(Delta, ZSTD(1)),
       metric_type SimpleAggregateFunction(any, ${METRIC_TYPE_ENUM}),
       unit SimpleAggregateFunction(any, String),
-      resource_attributes SimpleAggregateFunction(any, ${MAP}),
-      attributes SimpleAggregateFunction(any, ${MAP}),
+      resource_attributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
+      attributes SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(1)),
       min SimpleAggregateFunction(min, Float64),
       max SimpleAggregateFunction(max, Float64),
       sum SimpleAggregateFunction(sum, Float64),
@@ -292,13 +292,13 @@ function metrics(db: string): string[] {
       toStartOfMinute(toDateTime(ts)) AS minute,
       any(metric_type) AS metric_type,
       any(toString(unit)) AS unit,
-      any(resource_attributes) AS resource_attributes,
-      any(attributes) AS attributes,
+      any(CAST(resource_attributes, 'Map(String, String)')) AS resource_attributes,
+      any(CAST(attributes, 'Map(String, String)')) AS attributes,
       min(value) AS min, max(value) AS max, sum(value) AS sum, count() AS count,
       argMaxState(value, ts) AS last,
       max(retention_days) AS retention_days
     FROM ${db}.metric_points
-    WHERE metric_type IN ('GAUGE', 'SUM')
+    WHERE metric_points.metric_type IN ('GAUGE', 'SUM')
     GROUP BY tenant_id, metric_name, service, attributes_hash, minute`,
   ];
 }

@@ -2,7 +2,6 @@ import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, type RowTable } from '@meridian/dom
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
 import { STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
-import { APDEX_T_MS } from './schema';
 
 /** Bounds on read queries; a query outside them is refused with a QueryValidationError. */
 export const QUERY_LIMITS = {

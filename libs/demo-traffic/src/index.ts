@@ -1,0 +1,2 @@
+export { startDemoTraffic, emitDemoBurst } from './demo-traffic';
+export type { DemoTraffic, DemoTrafficOptions, DemoTrafficStats, DemoBurstResult } from './demo-traffic';

@@ -1,0 +1,6 @@
+/** @meridian/signal-rows — decoded OTLP (@meridian/otlp) → ClickHouse rows (@meridian/domain row types). */
+export type { RowContext } from './row-context';
+export { buildSpanRows } from './span-rows';
+export { buildMetricRows } from './metric-rows';
+export { buildLogRows } from './log-rows';
+export { serializeRows } from './serialize';

@@ -1,0 +1,136 @@
+import { type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
+import type { DecodedMetrics, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint } from '@meridian/otlp';
+import type { RowContext } from './row-context';
+import { attrText, flattenAttributes } from './values';
+
+const TEMPORALITY_NAMES: readonly TemporalityName[] = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'];
+const TYPE_NAMES: Record<Metric['type'], MetricTypeName> = {
+  gauge: 'GAUGE',
+  sum: 'SUM',
+  histogram: 'HISTOGRAM',
+  exponentialHistogram: 'EXP_HISTOGRAM',
+  summary: 'SUMMARY',
+};
+
+type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
+/** The columns every row of one metric shares. */
+type MetricColumns = Pick<
+  MetricPointRow,
+  'tenant_id' | 'metric_name' | 'metric_type' | 'unit' | 'description' | 'temporality' | 'is_monotonic' | 'service' | 'host_name' | 'resource_attributes' | 'scope_name' | 'retention_days'
+>;
+
+const bigintsToStrings = (xs: readonly bigint[]): string[] => xs.map((x) => x.toString());
+
+/**
+ * One row per data point, with the columns of its type filled and the others at their
+ * neutral value (0, '0', [], null for min/max). Int values become Float64 `value`s (exact up
+ * to 2^53); counters that can exceed that are decimal strings. Exemplars are not stored.
+ * NaN values serialize as JSON null, which ClickHouse reads as 0 (input_format_null_as_default).
+ */
+export function buildMetricRows(decoded: DecodedMetrics, ctx: RowContext): MetricPointRow[] {
+  const rows: MetricPointRow[] = [];
+  for (const rm of decoded.resourceMetrics) {
+    const res = rm.resource.attributes;
+    const service = attrText(res, 'service.name') || 'unknown_service';
+    const hostName = attrText(res, 'host.name');
+    const resourceAttributes = flattenAttributes(res);
+    for (const sm of rm.scopeMetrics) {
+      for (const metric of sm.metrics) {
+        const columns: MetricColumns = {
+          tenant_id: ctx.tenantId,
+          metric_name: metric.name,
+          metric_type: TYPE_NAMES[metric.type],
+          unit: metric.unit,
+          description: metric.description,
+          temporality: 'aggregationTemporality' in metric ? (TEMPORALITY_NAMES[metric.aggregationTemporality] ?? 'UNSPECIFIED') : 'UNSPECIFIED',
+          is_monotonic: metric.type === 'sum' && metric.isMonotonic ? 1 : 0,
+          service,
+          host_name: hostName,
+          resource_attributes: resourceAttributes,
+          scope_name: sm.scope.name,
+          retention_days: ctx.retentionDays,
+        };
+        const points: readonly Point[] = metric.dataPoints;
+        for (const point of points) rows.push(pointRow(metric.type, point, columns));
+      }
+    }
+  }
+  return rows;
+}
+
+function pointRow(type: Metric['type'], p: Point, c: MetricColumns): MetricPointRow {
+  const row: MetricPointRow = {
+    tenant_id: c.tenant_id,
+    ts: nanosToDateTime64(p.timeUnixNano),
+    start_ts: nanosToDateTime64(p.startTimeUnixNano),
+    metric_name: c.metric_name,
+    metric_type: c.metric_type,
+    unit: c.unit,
+    description: c.description,
+    temporality: c.temporality,
+    is_monotonic: c.is_monotonic,
+    service: c.service,
+    host_name: c.host_name,
+    resource_attributes: c.resource_attributes,
+    attributes: flattenAttributes(p.attributes),
+    scope_name: c.scope_name,
+    value: 0,
+    count: '0',
+    sum: 0,
+    min: null,
+    max: null,
+    bucket_counts: [],
+    explicit_bounds: [],
+    exp_scale: 0,
+    exp_zero_count: '0',
+    exp_positive_offset: 0,
+    exp_positive_counts: [],
+    exp_negative_offset: 0,
+    exp_negative_counts: [],
+    quantiles: [],
+    quantile_values: [],
+    flags: p.flags,
+    retention_days: c.retention_days,
+  };
+  switch (type) {
+    case 'gauge':
+    case 'sum': {
+      const v = (p as NumberDataPoint).value;
+      row.value = typeof v === 'bigint' ? Number(v) : v;
+      break;
+    }
+    case 'histogram': {
+      const h = p as HistogramDataPoint;
+      row.count = h.count.toString();
+      row.sum = h.sum ?? 0;
+      row.min = h.min;
+      row.max = h.max;
+      row.bucket_counts = bigintsToStrings(h.bucketCounts);
+      row.explicit_bounds = h.explicitBounds;
+      break;
+    }
+    case 'exponentialHistogram': {
+      const e = p as ExponentialHistogramDataPoint;
+      row.count = e.count.toString();
+      row.sum = e.sum ?? 0;
+      row.min = e.min;
+      row.max = e.max;
+      row.exp_scale = e.scale;
+      row.exp_zero_count = e.zeroCount.toString();
+      row.exp_positive_offset = e.positive.offset;
+      row.exp_positive_counts = bigintsToStrings(e.positive.bucketCounts);
+      row.exp_negative_offset = e.negative.offset;
+      row.exp_negative_counts = bigintsToStrings(e.negative.bucketCounts);
+      break;
+    }
+    case 'summary': {
+      const s = p as SummaryDataPoint;
+      row.count = s.count.toString();
+      row.sum = s.sum;
+      row.quantiles = s.quantileValues.map((q) => q.quantile);
+      row.quantile_values = s.quantileValues.map((q) => q.value);
+      break;
+    }
+  }
+  return row;
+}

@@ -1,0 +1,89 @@
+import { ClickHouseClients, validateStorageConfig, type ClickHouseClientsOptions } from './clients';
+import { StorageConfigError, UnknownRegionError } from './errors';
+import { openTestClickHouse } from './testing';
+
+describe('storage config validation', () => {
+  const embedded = { mode: 'embedded' as const };
+  const cases: Array<[string, ClickHouseClientsOptions, string]> = [
+    ['no regions', { regions: [] }, 'regions'],
+    ['bad database name', { embeddedDataDir: '/tmp/x', regions: [{ id: 'eu', database: 'eu-data', clickhouse: embedded }] }, 'regions[0].database'],
+    ['database injection', { embeddedDataDir: '/tmp/x', regions: [{ id: 'eu', database: 'a; DROP TABLE x', clickhouse: embedded }] }, 'regions[0].database'],
+    ['embedded without data dir', { regions: [{ id: 'eu', database: 'eu', clickhouse: embedded }] }, 'embeddedDataDir'],
+    [
+      'duplicate region id',
+      {
+        embeddedDataDir: '/tmp/x',
+        regions: [
+          { id: 'eu', database: 'eu', clickhouse: embedded },
+          { id: 'eu', database: 'eu2', clickhouse: embedded },
+        ],
+      },
+      'regions[1].id',
+    ],
+    [
+      'two embedded regions in one database',
+      {
+        embeddedDataDir: '/tmp/x',
+        regions: [
+          { id: 'eu', database: 'shared', clickhouse: embedded },
+          { id: 'kr', database: 'shared', clickhouse: embedded },
+        ],
+      },
+      'regions[1].database',
+    ],
+    ['bad url', { regions: [{ id: 'eu', database: 'eu', clickhouse: { mode: 'http', url: 'not a url' } }] }, 'regions[0].clickhouse.url'],
+  ];
+  it.each(cases)('rejects %s, naming the field', (_name, opts, field) => {
+    let err: unknown;
+    try {
+      validateStorageConfig(opts);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StorageConfigError);
+    expect((err as StorageConfigError).field).toBe(field);
+  });
+
+  it('accepts the same database name on two different HTTP servers', () => {
+    expect(() =>
+      validateStorageConfig({
+        regions: [
+          { id: 'eu', database: 'meridian', clickhouse: { mode: 'http', url: 'http://ch-eu:8123' } },
+          { id: 'kr', database: 'meridian', clickhouse: { mode: 'http', url: 'http://ch-kr:8123' } },
+        ],
+      }),
+    ).not.toThrow();
+  });
+
+  it('creates HTTP clients without connecting, and ping reports an unreachable server as false', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined); // the client logs the refused connection
+    const clients = new ClickHouseClients({ regions: [{ id: 'eu', database: 'meridian', clickhouse: { mode: 'http', url: 'http://127.0.0.1:1' } }] });
+    try {
+      expect(clients.regions()).toEqual(['eu']);
+      expect(await clients.forRegion('eu').ping()).toBe(false);
+    } finally {
+      await clients.close();
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('ClickHouseClients (embedded)', () => {
+  it('shares one embedded engine between regions, each with its own database, and names valid regions on a miss', async () => {
+    const ch = await openTestClickHouse(['eu', 'kr'], { migrate: false });
+    try {
+      const eu = ch.clients.forRegion('eu');
+      const kr = ch.clients.forRegion('kr');
+      expect(eu.client).toBe(kr.client);
+      expect(eu.database).not.toBe(kr.database);
+      expect(eu.table('spans')).toBe(`${eu.database}.spans`);
+      expect(await eu.ping()).toBe(true);
+      expect(ch.clients.regions()).toEqual(['eu', 'kr']);
+      expect(() => ch.clients.forRegion('us')).toThrow(UnknownRegionError);
+      expect(() => ch.clients.forRegion('us')).toThrow(/unknown region "us"; configured regions: "eu", "kr"/);
+    } finally {
+      await ch.close();
+    }
+    expect(() => ch.clients.forRegion('eu')).toThrow(/closed/);
+  });
+});

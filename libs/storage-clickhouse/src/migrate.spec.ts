@@ -1,0 +1,66 @@
+import { migrateRegion, appliedVersions } from './migrate';
+import { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW } from './schema';
+import { openTestClickHouse, type TestClickHouse } from './testing';
+
+describe('migrateRegion', () => {
+  let ch: TestClickHouse;
+  beforeAll(async () => {
+    ch = await openTestClickHouse(['eu', 'crash'], { migrate: false });
+  });
+  afterAll(() => ch.close());
+
+  const tables = async (db: string) => {
+    const rs = await ch.stores.eu.client.query({
+      query: `SELECT name, engine, engine_full, sorting_key, create_table_query FROM system.tables WHERE database = {db:String} ORDER BY name`,
+      format: 'JSONEachRow',
+      query_params: { db },
+    });
+    return rs.json<{ name: string; engine: string; engine_full: string; sorting_key: string; create_table_query: string }>();
+  };
+
+  it('applies every migration once, records versions, and is a no-op the second time', async () => {
+    const store = ch.stores.eu;
+    const first = await migrateRegion(store);
+    expect(first).toEqual(MIGRATIONS.map((m) => m.name));
+    const second = await migrateRegion(store);
+    expect(second).toEqual([]);
+    expect(await appliedVersions(store)).toEqual(MIGRATIONS.map((m) => m.version));
+
+    const rs = await store.client.query({ query: `SELECT version, name, applied_at FROM ${store.table('schema_migrations')} ORDER BY version`, format: 'JSONEachRow' });
+    const rows = await rs.json<{ version: number; name: string; applied_at: string }>();
+    expect(rows.map((r) => [Number(r.version), r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+    expect(rows.every((r) => r.applied_at.length > 0)).toBe(true);
+  });
+
+  it('every stored table leads its sort key with tenant_id, has a retention TTL, codecs and the dedup window', async () => {
+    const all = await tables(ch.stores.eu.database);
+    const byName = new Map(all.map((t) => [t.name, t]));
+    for (const name of STORED_TABLES) {
+      const t = byName.get(name);
+      expect({ name, exists: !!t }).toEqual({ name, exists: true });
+      expect({ name, key: t!.sorting_key.split(',')[0].trim() }).toEqual({ name, key: 'tenant_id' });
+      expect(t!.engine_full).toMatch(/TTL toDateTime\(\w+\) \+ toIntervalDay\(least\(retention_days, 3650\)\)/);
+      expect(t!.engine_full).toContain(`non_replicated_deduplication_window = ${DEDUP_WINDOW}`);
+      expect(t!.create_table_query).toMatch(/CODEC\((Delta|T64)/);
+    }
+    expect(byName.get('spans')!.sorting_key).toBe('tenant_id, service, endpoint, ts');
+    expect(byName.get('spans')!.engine_full).toContain('PARTITION BY toYYYYMMDD(ts)');
+    for (const mv of ['trace_index_mv', 'hitmap_5s_mv', 'service_red_1m_mv', 'sql_stats_1m_mv', 'metric_rollup_1m_mv']) {
+      expect(byName.get(mv)?.engine).toBe('MaterializedView');
+    }
+    const spans = byName.get('spans')!.create_table_query;
+    for (const index of ['idx_trace_id', 'idx_duration', 'idx_db_fingerprint_hash', 'idx_http_status']) expect(spans).toContain(`INDEX ${index}`);
+    expect(spans).toMatch(/`?kind`? Enum8\('UNSPECIFIED' = 0, 'INTERNAL' = 1, 'SERVER' = 2, 'CLIENT' = 3, 'PRODUCER' = 4, 'CONSUMER' = 5\)/);
+  });
+
+  it('finishes a migration that crashed half-way (statements are idempotent)', async () => {
+    const store = ch.stores.crash;
+    await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${store.database}` });
+    // Simulate a crash after the first half of migration 1: tables exist, version not recorded.
+    const stmts = MIGRATIONS[0].statements(store.database);
+    for (const s of stmts.slice(0, Math.ceil(stmts.length / 2))) await store.client.command({ query: s });
+    expect(await migrateRegion(store)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await appliedVersions(store)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect((await tables(store.database)).map((t) => t.name)).toEqual((await tables(ch.stores.eu.database)).map((t) => t.name));
+  });
+});

@@ -1,0 +1,185 @@
+import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
+import { RowInsertError } from './errors';
+import { RowWriter } from './row-writer';
+import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toJsonEachRow, type TestClickHouse } from './testing';
+import type { RegionStore } from './clients';
+
+/** Reads base-table rows back in the exact shape they were written (times as "sec.nanos", 64-bit ints as strings). */
+async function readBack<T>(store: RegionStore, table: string, where: string): Promise<T[]> {
+  const rs = await store.client.query({
+    query: `SELECT * FROM ${store.table(table)} WHERE ${where} SETTINGS date_time_output_format = 'unix_timestamp', output_format_json_quote_64bit_integers = 1`,
+    format: 'JSONEachRow',
+  });
+  return rs.json<T>();
+}
+
+async function scalar(store: RegionStore, sql: string): Promise<number> {
+  const rs = await store.client.query({ query: sql, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ v: number | string }>();
+  return Number(row.v);
+}
+
+describe('RowWriter', () => {
+  let ch: TestClickHouse;
+  let writer: RowWriter;
+  beforeAll(async () => {
+    ch = await openTestClickHouse(['eu', 'kr']);
+    writer = new RowWriter(ch.clients);
+  });
+  afterAll(() => ch.close());
+
+  it('round-trips a span with every column populated: nanosecond times, maps, arrays, enums, UTF-8', async () => {
+    const start = nowNanos(123_457n); // sub-millisecond part must survive
+    const row: SpanRow = makeSpanRow({
+      tenant_id: 'tenant-roundtrip',
+      ts: nanosToDateTime64(start),
+      duration_ns: '1234567891',
+      parent_span_id: 'a1b2c3d4e5f60718',
+      trace_state: 'vendor=abc,other=1',
+      service: '決済-サービス',
+      span_name: 'POST /api/주문',
+      endpoint: 'POST /api/주문',
+      kind: 'CONSUMER',
+      txn_service: '決済-サービス',
+      txn_endpoint: 'POST /api/주문',
+      status_code: 'ERROR',
+      status_message: `it's a "quoted" \\ backslash\nnewline`,
+      is_error: 1,
+      http_method: 'POST',
+      http_status: 503,
+      http_route: '/api/주문',
+      url_path: '/api/주문?x=1',
+      db_system: 'mysql',
+      db_name: 'shop',
+      db_instance: 'mysql-1:3306',
+      db_operation: 'INSERT',
+      db_statement: "INSERT INTO t VALUES ('x')",
+      db_fingerprint: 'insert into t values (?)',
+      peer_service: 'payments',
+      host_name: 'host-1',
+      scope_name: 'scope',
+      scope_version: '1.2.3',
+      resource_attributes: { 'service.name': '決済-サービス', 'k8s.pod.name': 'pod-1' },
+      attributes: { 'http.request.method': 'POST', empty: '' },
+      events_ts: [nanosToDateTime64(start + 1n), nanosToDateTime64(start + 999_999_999n)],
+      events_name: ['exception', 'retry'],
+      events_attributes: [{ 'exception.message': 'boom' }, {}],
+      links_trace_id: ['0123456789abcdef0123456789abcdef'],
+      links_span_id: ['0123456789abcdef'],
+      retention_days: 30,
+    });
+    await writer.insert('eu', 'spans', toJsonEachRow([row]), 'roundtrip-1');
+    const [back] = await readBack<SpanRow>(ch.stores.eu, 'spans', `span_id = '${row.span_id}'`);
+    expect(back).toEqual(row);
+    expect(back.ts).toBe(nanosToDateTime64(start));
+  });
+
+  it('round-trips metric points and logs, and rolls gauges up per series and minute', async () => {
+    const minute = (BigInt(Math.floor(Date.now() / 60_000)) - 2n) * 60_000_000_000n;
+    const attrs = { state: 'idle', cpu: '0' };
+    const gauges = [0.25, 0.75, 0.5].map((value, i) =>
+      makeMetricPointRow({ tenant_id: 'tenant-metrics', value, attributes: i === 1 ? { cpu: '0', state: 'idle' } : attrs, ts: nanosToDateTime64(minute + BigInt(i) * 10_000_000_000n) }),
+    );
+    const histogram = makeMetricPointRow({
+      tenant_id: 'tenant-metrics',
+      metric_name: 'http.server.request.duration',
+      metric_type: 'HISTOGRAM',
+      temporality: 'DELTA',
+      unit: 's',
+      value: 0,
+      count: '9007199254740993', // > 2^53: must stay exact
+      sum: 12.5,
+      min: 0.001,
+      max: 3.5,
+      bucket_counts: ['1', '2', '9007199254740993'],
+      explicit_bounds: [0.1, 1],
+      start_ts: nanosToDateTime64(minute - 60_000_000_000n),
+    });
+    await writer.insert('eu', 'metric_points', toJsonEachRow([...gauges, histogram]), 'metrics-1');
+    const back = await readBack<Record<string, unknown>>(ch.stores.eu, 'metric_points', `tenant_id = 'tenant-metrics' AND metric_type = 'HISTOGRAM'`);
+    expect(back).toEqual([histogram]);
+
+    const rs = await ch.stores.eu.client.query({
+      query: `SELECT count() AS series, sum(count) AS n, min(min) AS lo, max(max) AS hi, sum(sum) AS total, argMaxMerge(last) AS last
+        FROM ${ch.stores.eu.table('metric_rollup_1m')} WHERE tenant_id = 'tenant-metrics' GROUP BY minute`,
+      format: 'JSONEachRow',
+    });
+    // key order of the attributes map must not split the series
+    expect(await rs.json()).toEqual([{ series: 1, n: 3, lo: 0.25, hi: 0.75, total: 1.5, last: 0.5 }]);
+
+    const log = makeLogRow({ tenant_id: 'tenant-logs', trace_id: 'abcdefabcdefabcdefabcdefabcdefab', span_id: 'abcdefabcdefabcd', body: 'ログ {"k": "v"} 로그', attributes: { a: 'b' } });
+    await writer.insert('eu', 'logs', toJsonEachRow([log]), 'logs-1');
+    expect(await readBack(ch.stores.eu, 'logs', `tenant_id = 'tenant-logs'`)).toEqual([log]);
+  });
+
+  describe('deduplication', () => {
+    const tenant = 'tenant-dedup';
+    /** Totals of the base table and every materialized-view target for the tenant. */
+    const snapshot = async (store: RegionStore) => ({
+      spans: await scalar(store, `SELECT count() AS v FROM ${store.table('spans')} WHERE tenant_id = '${tenant}'`),
+      traceSpans: await scalar(store, `SELECT sum(span_count) AS v FROM ${store.table('trace_index')} WHERE tenant_id = '${tenant}'`),
+      traces: await scalar(store, `SELECT uniqExact(trace_id) AS v FROM ${store.table('trace_index')} WHERE tenant_id = '${tenant}'`),
+      hits: await scalar(store, `SELECT sum(hits) AS v FROM ${store.table('hitmap_5s')} WHERE tenant_id = '${tenant}'`),
+      red: await scalar(store, `SELECT sum(count) AS v FROM ${store.table('service_red_1m')} WHERE tenant_id = '${tenant}'`),
+      sqlCalls: await scalar(store, `SELECT sum(calls) AS v FROM ${store.table('sql_stats_1m')} WHERE tenant_id = '${tenant}'`),
+    });
+    /** 20 transactions with 3 DB calls each. */
+    const batch = () => {
+      const rows: SpanRow[] = [];
+      for (let i = 0; i < 20; i++) {
+        const root = makeSpanRow({ tenant_id: tenant, durationMs: 50 + i * 100 });
+        rows.push(root, ...[0, 1, 2].map(() => makeDbSpanRow(root)));
+      }
+      return toJsonEachRow(rows);
+    };
+
+    it('re-inserting the same body with the same token changes nothing, in spans and in every MV target', async () => {
+      const store = ch.stores.kr;
+      const body = batch();
+      await writer.insert('kr', 'spans', body, 'batch-A');
+      const once = await snapshot(store);
+      expect(once).toEqual({ spans: 80, traceSpans: 80, traces: 20, hits: 20, red: 20, sqlCalls: 60 });
+      await writer.insert('kr', 'spans', body, 'batch-A');
+      await writer.insert('kr', 'spans', Buffer.from(body), 'batch-A'); // a fresh copy of the bytes, as after a redelivery
+      expect(await snapshot(store)).toEqual(once);
+
+      await writer.insert('kr', 'spans', body, 'batch-B');
+      expect(await snapshot(store)).toEqual({ spans: 160, traceSpans: 160, traces: 20, hits: 40, red: 40, sqlCalls: 120 });
+    });
+
+    it('does not leak one insert’s token into the next (a different batch right after is stored)', async () => {
+      const store = ch.stores.kr;
+      const before = await snapshot(store);
+      await writer.insert('kr', 'spans', batch(), `token-with-'quote'-and-\\`);
+      await writer.insert('kr', 'spans', batch(), 'batch-C');
+      const after = await snapshot(store);
+      expect(after.spans - before.spans).toBe(160);
+    });
+  });
+
+  it('classifies bad data as permanent and a missing table as retryable', async () => {
+    const bad = writer.insert('eu', 'spans', Buffer.from('{"tenant_id":"t","ts":"not a time"}\n'), 'bad-1');
+    await expect(bad).rejects.toBeInstanceOf(RowInsertError);
+    await expect(bad).rejects.toMatchObject({ permanent: true });
+
+    const notJson = writer.insert('eu', 'spans', Buffer.from('this is not json\n'), 'bad-2');
+    await expect(notJson).rejects.toMatchObject({ permanent: true });
+
+    const fresh = await openTestClickHouse(['x'], { migrate: false });
+    try {
+      const w = new RowWriter(fresh.clients);
+      const missing = w.insert('x', 'spans', toJsonEachRow([makeSpanRow()]), 'missing-1');
+      await expect(missing).rejects.toMatchObject({ name: 'RowInsertError', permanent: false });
+      await expect(missing).rejects.toThrow(/\.spans \(region "x"/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses unknown tables, unknown regions and empty tokens; an empty body is a no-op', async () => {
+    await expect(writer.insert('eu', 'hitmap_5s' as never, Buffer.from('{}\n'), 't')).rejects.toThrow(/not a row table/);
+    await expect(writer.insert('mars', 'spans', Buffer.from('{}\n'), 't')).rejects.toThrow(/unknown region "mars"/);
+    await expect(writer.insert('eu', 'spans', Buffer.from('{}\n'), '')).rejects.toThrow(/dedupToken/);
+    await expect(writer.insert('eu', 'spans', Buffer.alloc(0), 'empty')).resolves.toBeUndefined();
+  });
+});
