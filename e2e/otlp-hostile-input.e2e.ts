@@ -54,7 +54,8 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
 
   it('401 without a key, with an unknown key, and with a malformed Authorization header', async () => {
     const body = jsonTraces([jsonSpan(hex(16, 1), hex(8, 1), 'x')]);
-    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', authorization: 'Bearer mrd_ik_notarealkey' }, { 'content-type': 'application/json', authorization: 'Basic abc' }]) {
+    const attempts: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', authorization: 'Bearer mrd_ik_notarealkey' }, { 'content-type': 'application/json', authorization: 'Basic abc' }];
+    for (const headers of attempts) {
       const r = await post(m.ports.http, '/v1/traces', body, headers);
       expect(r.status).toBe(401);
       expect(JSON.parse(r.body.toString())).toMatchObject({ code: 16, message: expect.stringMatching(/key/) });

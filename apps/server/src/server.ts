@@ -16,7 +16,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   if (cfg.bus.kind === 'inline' && modules.has(Role.Intake) !== modules.has(Role.Ingester)) {
     throw new Error('the inline bus connects intake and ingester inside one process: run both roles together, or use a shared bus (MERIDIAN_BUS=kafka)');
   }
-  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['log', 'warn', 'error'] });
+  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['warn', 'error'] });
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
   const apiPort = (server.address() as AddressInfo).port;
   const logger = new Logger('meridian');

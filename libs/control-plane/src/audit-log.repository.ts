@@ -1,12 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEntry, AuditLogTable, ControlPlaneSchema, NewAuditEntry } from './control-plane-schema';
 import { isUuid } from './postgres-errors';
+import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
 
 const MAX_LIST = 1000;
 
 /** Append-only record of who did what (DESIGN.md: tenant admins get an audit of who did what). */
 export class AuditLogRepository {
-  constructor(private readonly db: Kysely<ControlPlaneSchema>) {}
+  private readonly db: Kysely<ControlPlaneSchema>;
+
+  constructor(source: ControlPlaneExecutor) {
+    this.db = executorOf(source);
+  }
 
   async record(entry: NewAuditEntry): Promise<void> {
     await this.db

@@ -106,3 +106,13 @@ export function redactUrl(url: string): string {
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * What repositories run on: the database, or a transaction (`db.db.transaction().execute(trx
+ * => new TenantRepository(trx)…)`) so a service can group several repositories atomically.
+ */
+export type ControlPlaneExecutor = ControlPlaneDb | Kysely<ControlPlaneSchema>;
+
+export function executorOf(source: ControlPlaneExecutor): Kysely<ControlPlaneSchema> {
+  return source instanceof ControlPlaneDb ? source.db : source;
+}

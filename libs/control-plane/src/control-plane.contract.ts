@@ -288,14 +288,14 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
   });
 
   describe('lookups with ids from the outside', () => {
-    it('return nothing for malformed or unknown ids instead of failing', async () => {
-      const tenants = new TenantRepository(cp.db);
+    it('return nothing for malformed or unknown ids instead of failing (repositories also take the ControlPlaneDb)', async () => {
+      const tenants = new TenantRepository(cp);
       expect(await tenants.findById('not-a-uuid')).toBeUndefined();
       expect(await tenants.findById('00000000-0000-4000-8000-000000000000')).toBeUndefined();
       expect(await tenants.findBySlug('no-such-tenant')).toBeUndefined();
       expect(await tenants.lockRegion('not-a-uuid')).toBeUndefined();
-      expect(await new IngestKeyRepository(cp.db).listForTenant('x')).toEqual([]);
-      expect(await new AuditLogRepository(cp.db).listForTenant('x', 10)).toEqual([]);
+      expect(await new IngestKeyRepository(cp).listForTenant('x')).toEqual([]);
+      expect(await new AuditLogRepository(cp).listForTenant('x', 10)).toEqual([]);
     });
   });
 }

@@ -1,4 +1,4 @@
-export { ControlPlaneDb, redactUrl, type ControlPlaneDbKind, type ControlPlaneDbOptions } from './control-plane-db';
+export { ControlPlaneDb, redactUrl, type ControlPlaneDbKind, type ControlPlaneDbOptions, type ControlPlaneExecutor } from './control-plane-db';
 export {
   KEY_KINDS,
   MEMBERSHIP_ROLES,

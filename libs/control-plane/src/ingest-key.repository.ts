@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ControlPlaneSchema, IngestKeyRecord, KeyIdentity, KeyKind } from './control-plane-schema';
 import { generateKey, hashKey, parseKeyKind } from './ingest-key-token';
 import { isForeignKeyViolation, isUuid } from './postgres-errors';
+import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
 
 export interface IngestKeyRepositoryOptions {
   /** Injected so tests control time (default: the system clock). */
@@ -22,10 +23,10 @@ export class IngestKeyRepository {
   readonly #now: () => Date;
   readonly #resolutionMs: number;
 
-  constructor(
-    private readonly db: Kysely<ControlPlaneSchema>,
-    options: IngestKeyRepositoryOptions = {},
-  ) {
+  private readonly db: Kysely<ControlPlaneSchema>;
+
+  constructor(source: ControlPlaneExecutor, options: IngestKeyRepositoryOptions = {}) {
+    this.db = executorOf(source);
     this.#now = options.now ?? (() => new Date());
     this.#resolutionMs = options.lastUsedResolutionMs ?? 60_000;
   }

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ControlPlaneSchema, Tenant, TenantsTable } from './control-plane-schema';
 import { isUuid } from './postgres-errors';
+import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
 
 export interface NewTenant {
   slug: string;
@@ -14,7 +15,11 @@ export interface NewTenant {
  * or a transaction, so a service can group several repositories in one transaction.
  */
 export class TenantRepository {
-  constructor(private readonly db: Kysely<ControlPlaneSchema>) {}
+  private readonly db: Kysely<ControlPlaneSchema>;
+
+  constructor(source: ControlPlaneExecutor) {
+    this.db = executorOf(source);
+  }
 
   async create(input: NewTenant): Promise<Tenant> {
     const row = await this.db

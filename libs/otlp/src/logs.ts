@@ -6,6 +6,11 @@ import { decodeJson, decodeProtobuf, eachObject, hexIdsToBytes, Rejections } fro
 
 const TYPE_NAME = 'ExportLogsServiceRequest';
 
+/**
+ * Decodes an ExportLogsServiceRequest; `rejected` counts log records. Invalid items are dropped and counted with a reason naming their path;
+ * a payload that cannot be read at all throws OtlpDecodeError. gRPC requests are protobuf bytes:
+ * pass them with encoding 'protobuf'.
+ */
 export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodedLogs {
   const raw =
     encoding === 'json'

@@ -26,6 +26,11 @@ import { decodeJson, decodeProtobuf, eachObject, Rejections } from './wire';
 
 const TYPE_NAME = 'ExportMetricsServiceRequest';
 
+/**
+ * Decodes an ExportMetricsServiceRequest; `rejected` counts data points. Invalid items are dropped and counted with a reason naming their path;
+ * a payload that cannot be read at all throws OtlpDecodeError. gRPC requests are protobuf bytes:
+ * pass them with encoding 'protobuf'.
+ */
 export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): DecodedMetrics {
   const raw =
     encoding === 'json'

@@ -3,7 +3,7 @@
  * by the SDK's own exporters' serializers (@opentelemetry/otlp-transformer 0.223, which does not
  * share code with the generated decoder we use).
  */
-import { context, type HrTime, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type HrTime, SpanKind, SpanStatusCode, trace, ValueType } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import {
   JsonLogsSerializer,
@@ -116,7 +116,7 @@ class ManualReader extends MetricReader {
 }
 
 /**
- * Gauge (int and double), monotonic cumulative sum (counter), non-monotonic delta sum
+ * Gauge (int and double), monotonic int cumulative sum (counter), non-monotonic delta sum
  * (up-down counter), explicit-bucket histogram, exponential histogram. (The JS SDK has no
  * summary aggregation: specs build summaries with the generated encoder.)
  */
@@ -133,10 +133,10 @@ export async function metricPayloads() {
     ],
   });
   const meter = provider.getMeter('meridian-test', '1.2.3');
-  meter.createGauge('queue.depth', { description: 'items waiting', unit: '{item}' }).record(17, { queue: 'orders' });
+  meter.createGauge('queue.depth', { description: 'items waiting', unit: '{item}', valueType: ValueType.INT }).record(17, { queue: 'orders' });
   meter.createGauge('cpu.utilization', { unit: '1' }).record(0.625);
-  meter.createCounter('requests', { unit: '{request}' }).add(5, { route: '/orders/:id' });
-  meter.createUpDownCounter('connections').add(-3);
+  meter.createCounter('requests', { unit: '{request}', valueType: ValueType.INT }).add(5, { route: '/orders/:id' });
+  meter.createUpDownCounter('connections', { valueType: ValueType.INT }).add(-3);
   const latency = meter.createHistogram('latency', { unit: 'ms' });
   for (const v of [5, 50, 500, 5000, 7]) latency.record(v, { route: '/orders/:id' });
   const size = meter.createHistogram('payload.size', { unit: 'By' });

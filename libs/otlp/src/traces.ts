@@ -6,6 +6,11 @@ import { idProblem, parentIdProblem } from './ids';
 
 const TYPE_NAME = 'ExportTraceServiceRequest';
 
+/**
+ * Decodes an ExportTraceServiceRequest; `rejected` counts spans. Invalid items are dropped and counted with a reason naming their path;
+ * a payload that cannot be read at all throws OtlpDecodeError. gRPC requests are protobuf bytes:
+ * pass them with encoding 'protobuf'.
+ */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedTraces {
   const raw =
     encoding === 'json'

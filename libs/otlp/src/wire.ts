@@ -65,9 +65,18 @@ export function decodeJson<T>(body: Uint8Array, codec: MessageCodec<T>, typeName
     prepare(request);
     return codec.fromObject(request);
   } catch (e) {
-    // fromObject names the message and field: ".opentelemetry.proto.trace.v1.ResourceSpans.scopeSpans: array expected"
-    throw new OtlpDecodeError(`invalid JSON ${typeName}: ${describe(e).replace(/^\.opentelemetry\.proto\./, '')}`, { cause: e });
+    throw new OtlpDecodeError(`invalid JSON ${typeName}: ${explainFromObjectError(e)}`, { cause: e });
   }
+}
+
+/** fromObject's errors, made readable for the client. */
+function explainFromObjectError(e: unknown): string {
+  const message = describe(e);
+  // ".opentelemetry.proto.trace.v1.ResourceSpans.scopeSpans: array expected" → "ResourceSpans.scopeSpans: array expected"
+  if (message.startsWith('.opentelemetry.proto.')) return message.replace(/^\.opentelemetry\.proto\.(?:[a-z]+\.)*v1\./, '');
+  if (message.startsWith('Cannot read properties of null')) return 'null where a message (object) is expected';
+  if (message === 'invalid encoding') return 'invalid base64 in a bytes field';
+  return message;
 }
 
 // ------------------------------------------------------------------ exact 64-bit integers
@@ -123,8 +132,11 @@ export function quoteUnsafeIntegers(text: string): string {
 
 // ------------------------------------------------------------------ snake_case field names
 
-/** An object key with an underscore: some sender used the proto field names. */
-const SNAKE_CASE_KEY = /"[A-Za-z0-9]*_[A-Za-z0-9_]*"\s*:/;
+/**
+ * An object key ending in "_word": some sender used the proto field names. (Cheap to test: the
+ * scan anchors on "_"; attribute keys are JSON values, never keys, so they do not match.)
+ */
+const SNAKE_CASE_KEY = /_[a-z0-9]+"\s*:/;
 
 function toCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());

@@ -45,6 +45,45 @@ export class TelemetryController {
     );
     return { transactions: rows };
   }
+
+  @Get('metrics')
+  async metrics(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
+    const points = await validated(() =>
+      this.queries.metricPoints(req.tenant.region, req.tenant.tenantId, {
+        ...parseWindow(q, 15 * 60_000),
+        name: optionalString(q, 'name'),
+        service: optionalString(q, 'service'),
+        limit: optionalNumber(q, 'limit'),
+      }),
+    );
+    return { points };
+  }
+
+  @Get('logs')
+  async logs(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
+    const logs = await validated(() =>
+      this.queries.logs(req.tenant.region, req.tenant.tenantId, {
+        ...parseWindow(q, 15 * 60_000),
+        traceId: optionalString(q, 'traceId')?.toLowerCase(),
+        service: optionalString(q, 'service'),
+        minSeverity: optionalNumber(q, 'minSeverity'),
+        limit: optionalNumber(q, 'limit'),
+      }),
+    );
+    return { logs };
+  }
+
+  /** Stored rows of the tenant per signal (what it is using). */
+  @Get('usage')
+  async usage(@Req() req: TenantRequest) {
+    const { region, tenantId } = req.tenant;
+    const [spans, metricPoints, logs] = await Promise.all([
+      this.queries.countRows(region, tenantId, 'spans'),
+      this.queries.countRows(region, tenantId, 'metric_points'),
+      this.queries.countRows(region, tenantId, 'logs'),
+    ]);
+    return { region, spans, metricPoints, logs };
+  }
 }
 
 async function validated<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,17 +5,17 @@
  * wall time on a shared machine.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { decodeTraces } from '@meridian/otlp';
-import { buildSpanRows, serializeRows } from '@meridian/signal-rows';
+import { buildSpanRows, serializeRows } from '../src';
 
 const SPANS_PER_REQUEST = 500;
 const SECONDS = Number(process.argv[2] ?? 3);
 
 /** A web transaction (SERVER span, 6 HTTP attributes, one event) with 4 SQL CLIENT spans, like an instrumented Node service. */
-function payload(): Uint8Array {
+function payloads(): { protobuf: Uint8Array; json: Uint8Array } {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'checkout', 'host.name': 'web-01', 'service.version': '1.4.2', 'telemetry.sdk.language': 'nodejs' }),
@@ -51,7 +51,8 @@ function payload(): Uint8Array {
     }
     root.end();
   }
-  return ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!;
+  const spans = exporter.getFinishedSpans();
+  return { protobuf: ProtobufTraceSerializer.serializeRequest(spans)!, json: JsonTraceSerializer.serializeRequest(spans)! };
 }
 
 function measure(label: string, seconds: number, step: () => number): void {
@@ -64,7 +65,7 @@ function measure(label: string, seconds: number, step: () => number): void {
   if (label) console.log(`${label.padEnd(44)} ${Math.round(perSec).toLocaleString('en-US').padStart(9)} spans/s`);
 }
 
-const body = payload();
+const { protobuf: body, json } = payloads();
 const ctx = { tenantId: 't_bench', retentionDays: 30 };
 const decoded = decodeTraces(body, 'protobuf');
 const rows = buildSpanRows(decoded, ctx);
@@ -75,3 +76,5 @@ measure('decode', SECONDS, () => decodeTraces(body, 'protobuf').rejected + SPANS
 measure('buildSpanRows', SECONDS, () => buildSpanRows(decoded, ctx).length);
 measure('serializeRows', SECONDS, () => (serializeRows(rows).length > 0 ? SPANS_PER_REQUEST : 0));
 measure('decode + buildSpanRows + serializeRows', SECONDS, all);
+// last: decoding JSON too makes the shared code see a second message shape (slower afterwards, as in a mixed-encoding intake)
+measure('decode (OTLP/JSON, for comparison)', SECONDS, () => decodeTraces(json, 'json').rejected + SPANS_PER_REQUEST);

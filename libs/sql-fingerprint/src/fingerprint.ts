@@ -5,7 +5,15 @@
  * input still yields a stable, literal-free string instead of an error.
  */
 import type { SqlDialect } from './dialect';
-import { BOOLEAN_LITERALS, CALL_KEYWORDS, KEYWORDS, TABLE_KEYWORDS, VALUE_KEYWORDS } from './keywords';
+import {
+  BOOLEAN_LITERALS,
+  CALL_KEYWORDS,
+  KEYWORD_MAX_LENGTH,
+  KEYWORD_MIN_LENGTH,
+  KEYWORDS,
+  TABLE_KEYWORDS,
+  VALUE_KEYWORDS,
+} from './keywords';
 import { SqlLexer } from './lexer';
 
 /**
@@ -123,7 +131,7 @@ class FingerprintBuilder {
 
   private acceptWord(lexer: SqlLexer): void {
     const text = lexer.text();
-    const upper = text.toUpperCase();
+    const upper = text.length >= KEYWORD_MIN_LENGTH && text.length <= KEYWORD_MAX_LENGTH ? text.toUpperCase() : '';
     const qualified = (this.count > 0 && this.texts[this.count - 1] === '.') || lexer.isFollowedByDot();
     if (qualified || !KEYWORDS.has(upper)) this.push(text, IDENT);
     else if (BOOLEAN_LITERALS.has(upper)) this.push('?', VALUE);
@@ -177,7 +185,11 @@ class FingerprintBuilder {
     while (level < this.depth && !this.isListOpener(this.openers[level]) && !this.continuesValuesRows(this.openers[level])) {
       level++;
     }
-    if (level === this.depth) return; // no list is open: nothing depends on where the text was cut
+    if (level === this.depth) {
+      // Cut right after a VALUES row's comma: drop the dangling `,`.
+      if (this.count - 2 === this.rowClose && this.isComma(this.count - 1)) this.truncate(this.count - 1);
+      return;
+    }
     const open = this.openers[level];
     // A group still open inside the list is part of its last, cut-off item.
     const limit = level + 1 < this.depth ? this.openers[level + 1] : this.count;

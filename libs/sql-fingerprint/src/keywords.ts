@@ -35,6 +35,10 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'ZONE',
 ]);
 
+/** Length range of KEYWORDS: words outside it skip the uppercase-and-lookup. */
+export const KEYWORD_MIN_LENGTH = Math.min(...[...KEYWORDS].map((k) => k.length));
+export const KEYWORD_MAX_LENGTH = Math.max(...[...KEYWORDS].map((k) => k.length));
+
 /** Literal keywords: replaced by `?` like any other literal. NULL is kept (IS NULL is structure). */
 export const BOOLEAN_LITERALS: ReadonlySet<string> = new Set(['TRUE', 'FALSE']);
 

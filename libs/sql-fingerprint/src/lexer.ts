@@ -85,7 +85,7 @@ export class SqlLexer {
   private pos = 0;
   private readonly len: number;
   private readonly mysql: boolean;
-  private readonly postgres: boolean;
+  private readonly postgres: boolean; // nested comments, E'' escapes, `[` always a subscript
 
   constructor(
     private readonly src: string,
@@ -110,11 +110,11 @@ export class SqlLexer {
     return true;
   }
 
-  /** True when the next non-blank character is `.`: the current word qualifies a name. */
+  /** True when a `.` follows (not `.5`): the current word qualifies a name, as in `user.id`. */
   isFollowedByDot(): boolean {
     let i = this.pos;
     while (i < this.len && classOf(this.code(i)) === SPACE) i++;
-    return i < this.len && this.code(i) === DOT;
+    return this.code(i) === DOT && !(classOf(this.code(i + 1)) & DIGIT);
   }
 
   private code(i: number): number {
@@ -283,13 +283,13 @@ export class SqlLexer {
     this.kind = 'word';
   }
 
-  /** Consumes a quoted run starting at the opening quote; a doubled quote is an escaped quote. */
+  /** Consumes a quoted run from its opening quote; a doubled closer ('', "", ``, ]]) is escaped. */
   private scanQuoted(kind: TokenKind, close: number, backslashEscapes: boolean): void {
     let i = this.pos + 1;
     while (i < this.len) {
       const c = this.code(i);
       if (c === close) {
-        if (this.code(i + 1) === close && close !== CLOSE_BRACKET) {
+        if (this.code(i + 1) === close) {
           i += 2;
           continue;
         }
@@ -355,8 +355,10 @@ export class SqlLexer {
       this.kind = 'placeholder'; // $1
       return;
     }
-    if (this.postgres) {
-      // Dollar quote: $$body$$ or $tag$body$tag$, tag = identifier without `$`.
+    if (!this.mysql) {
+      // Dollar quote: $$body$$ or $tag$body$tag$, tag = identifier without `$`. Read in the generic
+      // dialect too: it is a literal wherever it appears, and missing one would leak its body.
+      // MySQL is excluded because `$` may start an identifier there.
       let i = start + 1;
       if (classOf(n) & WORD_START) {
         i++;
@@ -380,12 +382,12 @@ export class SqlLexer {
     if (n === COLON || n === EQUALS) {
       this.pos += 2; // :: cast, := assignment
       this.kind = 'operator';
-    } else if (classOf(n) & WORD_PART && n !== DOLLAR) {
+    } else if (classOf(n) & WORD_PART && n !== DOLLAR && !this.previousCharEndsName()) {
       this.pos++;
       this.skipClass(WORD_PART);
-      this.kind = 'placeholder'; // :name, :1
+      this.kind = 'placeholder'; // :name, :1 (after `=`, `(`, `,` or a blank)
     } else {
-      this.single('operator'); // array slice a[1:2]
+      this.single('operator'); // array slice a[1:2], a[lo:hi]
     }
   }
 

@@ -21,6 +21,10 @@ export {
   type ServiceRed,
   type TransactionsQuery,
   type TraceResult,
+  type MetricPointsQuery,
+  type StoredMetricPoint,
+  type LogsQuery,
+  type StoredLog,
 } from './telemetry-queries';
 export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './stored-span';
 // Test helpers (embedded ClickHouse per test file, row factories). Not for production code.

@@ -11,7 +11,61 @@ export const QUERY_LIMITS = {
   transactionsDefaultLimit: 500,
   transactionsMaxLimit: 10_000,
   maxNameLength: 1024,
+  signalsMaxWindowMs: 24 * 3600_000,
+  signalsDefaultLimit: 1_000,
 } as const;
+
+export interface MetricPointsQuery extends TimeWindow {
+  name?: string;
+  service?: string;
+  limit?: number;
+}
+
+/** A stored metric data point as the API returns it (camelCase; 64-bit counts as strings). */
+export interface StoredMetricPoint {
+  time: string;
+  unixNanos: string;
+  metricName: string;
+  metricType: string;
+  unit: string;
+  temporality: string;
+  isMonotonic: boolean;
+  service: string;
+  attributes: Record<string, string>;
+  resourceAttributes: Record<string, string>;
+  value: number;
+  count: string;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  bucketCounts: string[];
+  explicitBounds: number[];
+  quantiles: number[];
+  quantileValues: number[];
+}
+
+export interface LogsQuery extends TimeWindow {
+  traceId?: string;
+  service?: string;
+  minSeverity?: number;
+  limit?: number;
+}
+
+export interface StoredLog {
+  time: string;
+  unixNanos: string;
+  traceId: string;
+  spanId: string;
+  severityNumber: number;
+  severityText: string;
+  service: string;
+  hostName: string;
+  body: string;
+  attributes: Record<string, string>;
+  resourceAttributes: Record<string, string>;
+  scopeName: string;
+  eventName: string;
+}
 
 export interface TimeWindow {
   from: Date;
@@ -201,10 +255,7 @@ export class TelemetryQueries {
     if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs)) {
       throw new QueryValidationError('maxMs', `must be a number greater than minMs (${minMs})`);
     }
-    const limit = q.limit ?? QUERY_LIMITS.transactionsDefaultLimit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > QUERY_LIMITS.transactionsMaxLimit) {
-      throw new QueryValidationError('limit', `must be an integer from 1 to ${QUERY_LIMITS.transactionsMaxLimit}`);
-    }
+    const limit = checkLimit(q.limit, QUERY_LIMITS.transactionsDefaultLimit);
     const store = this.clients.forRegion(regionId);
     const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: Math.round(minMs * 1e6), limit };
     let durationSql = 'duration_ns >= {min_ns:UInt64}';
@@ -228,6 +279,85 @@ export class TelemetryQueries {
       params,
     );
     return rows.map(toStoredSpan);
+  }
+
+  /** Metric data points, newest first, optionally of one metric and/or service. */
+  async metricPoints(regionId: string, tenantId: string, q: MetricPointsQuery): Promise<StoredMetricPoint[]> {
+    const tenant = checkTenant(tenantId);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.signalsMaxWindowMs);
+    const store = this.clients.forRegion(regionId);
+    const { sql, params } = optionalEquals({ metric_name: ['name', q.name], service: ['service', q.service] });
+    const rows = await select<Record<string, unknown>>(
+      store,
+      `SELECT toString(ts) AS time, toString(toUnixTimestamp64Nano(ts)) AS unix_nanos, metric_name, metric_type, unit, temporality, is_monotonic,
+        service, attributes, resource_attributes, value, toString(count) AS count_text, sum, min, max,
+        arrayMap(x -> toString(x), bucket_counts) AS bucket_counts_text, explicit_bounds, quantiles, quantile_values
+      FROM ${store.table('metric_points')}
+      WHERE tenant_id = {tenant:String}${sql}
+        AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+      ORDER BY ts DESC
+      LIMIT {limit:UInt32}`,
+      { tenant, ...params, from: fromMs, to: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
+    );
+    return rows.map((r) => ({
+      time: isoFromClickHouse(r.time as string),
+      unixNanos: String(r.unix_nanos),
+      metricName: String(r.metric_name),
+      metricType: String(r.metric_type),
+      unit: String(r.unit),
+      temporality: String(r.temporality),
+      isMonotonic: Number(r.is_monotonic) === 1,
+      service: String(r.service),
+      attributes: r.attributes as Record<string, string>,
+      resourceAttributes: r.resource_attributes as Record<string, string>,
+      value: Number(r.value),
+      count: String(r.count_text),
+      sum: Number(r.sum),
+      min: r.min === null ? null : Number(r.min),
+      max: r.max === null ? null : Number(r.max),
+      bucketCounts: r.bucket_counts_text as string[],
+      explicitBounds: (r.explicit_bounds as unknown[]).map(Number),
+      quantiles: (r.quantiles as unknown[]).map(Number),
+      quantileValues: (r.quantile_values as unknown[]).map(Number),
+    }));
+  }
+
+  /** Log records, newest first, optionally of one trace, service or minimum severity. */
+  async logs(regionId: string, tenantId: string, q: LogsQuery): Promise<StoredLog[]> {
+    const tenant = checkTenant(tenantId);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.signalsMaxWindowMs);
+    if (q.traceId !== undefined && !TRACE_ID_RE.test(q.traceId)) throw new QueryValidationError('traceId', 'must be 32 lowercase hexadecimal characters');
+    if (q.minSeverity !== undefined && !(Number.isInteger(q.minSeverity) && q.minSeverity >= 0 && q.minSeverity <= 24)) {
+      throw new QueryValidationError('minSeverity', 'must be an integer 0–24 (OTLP severity number)');
+    }
+    const store = this.clients.forRegion(regionId);
+    const { sql, params } = optionalEquals({ trace_id: ['traceId', q.traceId], service: ['service', q.service] });
+    const rows = await select<Record<string, unknown>>(
+      store,
+      `SELECT toString(ts) AS time, toString(toUnixTimestamp64Nano(ts)) AS unix_nanos, trace_id, span_id, severity_number, severity_text,
+        service, host_name, body, attributes, resource_attributes, scope_name, event_name
+      FROM ${store.table('logs')}
+      WHERE tenant_id = {tenant:String}${sql} AND severity_number >= {min_severity:UInt8}
+        AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+      ORDER BY ts DESC
+      LIMIT {limit:UInt32}`,
+      { tenant, ...params, min_severity: q.minSeverity ?? 0, from: fromMs, to: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
+    );
+    return rows.map((r) => ({
+      time: isoFromClickHouse(r.time as string),
+      unixNanos: String(r.unix_nanos),
+      traceId: String(r.trace_id),
+      spanId: String(r.span_id),
+      severityNumber: Number(r.severity_number),
+      severityText: String(r.severity_text),
+      service: String(r.service),
+      hostName: String(r.host_name),
+      body: String(r.body),
+      attributes: r.attributes as Record<string, string>,
+      resourceAttributes: r.resource_attributes as Record<string, string>,
+      scopeName: String(r.scope_name),
+      eventName: String(r.event_name),
+    }));
   }
 
   /** Rows of a tenant in one of the ingested tables (tests, bench). */
@@ -281,6 +411,34 @@ function nameFilters(q: { service?: string; endpoint?: string }): { sql: string;
     params[field] = v;
   }
   return { sql, params };
+}
+
+/** `column = {param:String}` for each given value, validated like the name filters. */
+function optionalEquals(fields: Record<string, [string, string | undefined]>): { sql: string; params: Params } {
+  let sql = '';
+  const params: Params = {};
+  for (const [column, [field, v]] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length === 0 || v.length > QUERY_LIMITS.maxNameLength) {
+      throw new QueryValidationError(field, `must be a non-empty string of at most ${QUERY_LIMITS.maxNameLength} characters`);
+    }
+    sql += ` AND ${column} = {${field}:String}`;
+    params[field] = v;
+  }
+  return { sql, params };
+}
+
+function checkLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > QUERY_LIMITS.transactionsMaxLimit) {
+    throw new QueryValidationError('limit', `must be an integer 1–${QUERY_LIMITS.transactionsMaxLimit}`);
+  }
+  return limit;
+}
+
+/** "2026-11-21 10:00:00.123456789" (UTC) → ISO 8601 with the same fraction. */
+function isoFromClickHouse(t: string): string {
+  return `${t.replace(' ', 'T')}Z`;
 }
 
 function formatDuration(ms: number): string {
