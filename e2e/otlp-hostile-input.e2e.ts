@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { ApiClient, startMeridian, type MeridianProcess } from '@meridian/testing';
 
@@ -122,6 +123,22 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
     // Still serving.
     const ok = await post(m.ports.http, '/v1/traces', gzipSync(jsonTraces([jsonSpan(hex(16, 0xc1), hex(8, 0xc1), 'after-bomb')])), { ...json(), 'content-encoding': 'gzip' });
     expect(ok.status).toBe(200);
+  });
+
+  it('gRPC: UNAUTHENTICATED without a valid key, INVALID_ARGUMENT for truncated protobuf', async () => {
+    const client = new grpc.Client(`127.0.0.1:${m.ports.grpc}`, grpc.credentials.createInsecure());
+    const call = (body: Buffer, key?: string) =>
+      new Promise<grpc.ServiceError | null>((resolve) => {
+        const md = new grpc.Metadata();
+        if (key) md.set('authorization', `Bearer ${key}`);
+        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => resolve(err));
+      });
+    expect((await call(Buffer.alloc(0)))?.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect((await call(Buffer.alloc(0), 'mrd_ik_wrong'))?.code).toBe(grpc.status.UNAUTHENTICATED);
+    const truncated = await call(Buffer.from([0x0a, 0xc8, 0x01, 0x0a, 0x02, 0x08]), m.ingestKey);
+    expect(truncated?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(await call(Buffer.alloc(0), m.ingestKey)).toBeNull(); // an empty request is valid OTLP
+    client.close();
   });
 
   it('404 for unknown paths and 405 for other methods', async () => {

@@ -6,6 +6,7 @@ import type { MeridianConfig } from '@meridian/config';
 import { startDemoTraffic, type DemoTraffic } from '@meridian/demo-traffic';
 import { IntakeServers } from '@meridian/intake';
 import { AppModule } from './app.module';
+import { lockDataDir } from './data-dir-lock';
 import { ensureDemoTenant } from './demo-tenant';
 import { Infra, parseRoles, resolveModules, Role } from './roles';
 
@@ -16,6 +17,9 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   if (cfg.bus.kind === 'inline' && modules.has(Role.Intake) !== modules.has(Role.Ingester)) {
     throw new Error('the inline bus connects intake and ingester inside one process: run both roles together, or use a shared bus (MERIDIAN_BUS=kafka)');
   }
+  // Embedded ClickHouse and PGlite write under the data directory; PostgreSQL + HTTP ClickHouse don't.
+  const embedded = cfg.regions.some((r) => r.clickhouse.mode === 'embedded') || !cfg.controlPlane.databaseUrl;
+  if (embedded) lockDataDir(cfg.dataDir, `meridian server, roles ${roles.join(',')}`);
   const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['warn', 'error'] });
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
   const apiPort = (server.address() as AddressInfo).port;

@@ -1,10 +1,12 @@
 import { resolve, join } from 'node:path';
 import type { MeridianConfig } from '@meridian/config';
 import { ControlPlaneDb, TenantProvisioningService } from '@meridian/control-plane';
+import { lockDataDir } from './data-dir-lock';
 
 /** `meridian tenant create`: creates a tenant in a region and prints its keys once. */
 export async function createTenantCommand(cfg: MeridianConfig, args: { slug?: string; name?: string; region?: string }): Promise<void> {
   if (!args.slug) throw new Error('tenant create: --slug is required (lowercase letters, digits, dashes)');
+  const release = cfg.controlPlane.databaseUrl ? () => undefined : lockDataDir(cfg.dataDir, 'meridian tenant create');
   const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(resolve(cfg.dataDir), 'control-plane') });
   try {
     await db.migrate();
@@ -18,5 +20,6 @@ export async function createTenantCommand(cfg: MeridianConfig, args: { slug?: st
     console.log(`MERIDIAN_API_KEY=${apiKey}`);
   } finally {
     await db.close();
+    release();
   }
 }

@@ -1,3 +1,2 @@
 export { IngesterModule, IngesterRunner, ROW_SINK, type IngesterModuleOptions } from './ingester.module';
 export { IngesterService, dedupToken, type IngesterOptions, type IngesterStats, type RowSink } from './ingester.service';
-export { isDataError } from './insert-errors';

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Bus, BusConsumer } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
-import { isDataError } from './insert-errors';
 
-/** Port to storage: insert pre-serialized JSONEachRow rows, idempotent per dedup token. */
+/**
+ * Port to storage: insert pre-serialized JSONEachRow rows, idempotent per dedup token. A failure
+ * whose error has `permanent: true` is about the rows themselves (retrying cannot help); any
+ * other failure is an outage and is retried.
+ */
 export interface RowSink {
   insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string): Promise<void>;
 }
@@ -120,8 +123,10 @@ export function dedupToken(messages: readonly RowBatchMessage[]): string {
   return h.digest('hex').slice(0, 40);
 }
 
+function isDataError(e: unknown): boolean {
+  return (e as { permanent?: unknown } | undefined)?.permanent === true;
+}
+
 function errorText(e: unknown): string {
-  const err = e as { message?: string; code?: unknown };
-  const msg = (err?.message ?? String(e)).split('\n')[0].slice(0, 300);
-  return err?.code !== undefined ? `code ${String(err.code)}: ${msg}` : msg;
+  return ((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 300);
 }

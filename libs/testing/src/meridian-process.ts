@@ -84,3 +84,18 @@ export async function startMeridian(opts: StartOptions = {}): Promise<MeridianPr
     child,
   };
 }
+
+/** Runs one `meridian …` CLI command to completion (the same binary as the server). */
+export function runMeridianCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [join(REPO, 'scripts/run-ts.js'), join(REPO, 'apps/server/src/main.ts'), ...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    child.once('exit', (code) => resolvePromise({ code, output }));
+  });
+}
