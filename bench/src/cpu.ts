@@ -1,0 +1,114 @@
+/**
+ * Where CPU goes, from /proc (Linux): per-thread CPU time of a process grouped by thread name
+ * (Node's main thread is named after the executable, libuv pool threads "libuv-worker",
+ * ClickHouse threads by their pool, e.g. "QueryPipelineEx", "MergeMutate"), and the machine's
+ * busy time. Snapshots are diffed over a phase.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+const TICKS_PER_SECOND = 100; // USER_HZ; 100 on every Linux x86-64 build
+
+interface ThreadTicks {
+  comm: string;
+  ticks: number;
+}
+
+export interface ProcessSnapshot {
+  pid: number;
+  atMs: number;
+  /** Whole process (includes threads that already exited). */
+  totalTicks: number;
+  threads: Map<string, ThreadTicks>;
+}
+
+export interface MachineSnapshot {
+  busy: number;
+  total: number;
+}
+
+export interface CpuBreakdown {
+  wallSeconds: number;
+  /** CPU seconds of the whole process over the phase. */
+  processCpuSeconds: number;
+  /** processCpuSeconds / wall: 1.0 = one core fully busy. */
+  processCores: number;
+  /** CPU seconds by thread name, largest first (threads that exited during the phase are in "(exited threads)"). */
+  byThread: { name: string; cpuSeconds: number; cores: number; threads: number }[];
+}
+
+/** utime + stime and the name from a /proc/.../stat line (the name may contain spaces and parentheses). */
+function parseStat(text: string): ThreadTicks {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(open + 1, close);
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+function readStat(path: string): ThreadTicks | undefined {
+  try {
+    return parseStat(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined; // the thread or process exited meanwhile
+  }
+}
+
+export function snapshotProcess(pid: number): ProcessSnapshot {
+  const threads = new Map<string, ThreadTicks>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // process gone
+  }
+  for (const tid of tids) {
+    const t = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (t) threads.set(tid, t);
+  }
+  return { pid, atMs: performance.now(), totalTicks: readStat(`/proc/${pid}/stat`)?.ticks ?? 0, threads };
+}
+
+export function diffProcess(before: ProcessSnapshot, after: ProcessSnapshot): CpuBreakdown {
+  const wallSeconds = (after.atMs - before.atMs) / 1000;
+  const groups = new Map<string, { ticks: number; threads: number }>();
+  let counted = 0;
+  for (const [tid, t] of after.threads) {
+    const d = t.ticks - (before.threads.get(tid)?.ticks ?? 0);
+    counted += d;
+    const name = normalizeThreadName(t.comm);
+    const g = groups.get(name) ?? { ticks: 0, threads: 0 };
+    g.ticks += d;
+    g.threads++;
+    groups.set(name, g);
+  }
+  const total = after.totalTicks - before.totalTicks;
+  if (total - counted > 0) groups.set('(exited threads)', { ticks: total - counted, threads: 0 });
+  const byThread = [...groups.entries()]
+    .filter(([, g]) => g.ticks > 0)
+    .map(([name, g]) => ({ name, cpuSeconds: g.ticks / TICKS_PER_SECOND, cores: g.ticks / TICKS_PER_SECOND / wallSeconds, threads: g.threads }))
+    .sort((a, b) => b.cpuSeconds - a.cpuSeconds);
+  const processCpuSeconds = total / TICKS_PER_SECOND;
+  return { wallSeconds, processCpuSeconds, processCores: processCpuSeconds / wallSeconds, byThread };
+}
+
+/** Pool threads carry a number suffix in some builds; group them. */
+function normalizeThreadName(comm: string): string {
+  return comm.replace(/[-_ ]?\d+$/, '') || comm;
+}
+
+export function snapshotMachine(): MachineSnapshot {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const idle = v[3] + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Busy cores of the whole machine over the phase (0..cores). */
+export function machineBusyCores(before: MachineSnapshot, after: MachineSnapshot): number {
+  const total = after.total - before.total;
+  return total > 0 ? ((after.busy - before.busy) / total) * cpus().length : 0;
+}
