@@ -2,3 +2,4 @@ export * from './rows';
 export * from './bus-message';
 export * from './time';
 export * from './hitmap-layout';
+export * from './row-format';

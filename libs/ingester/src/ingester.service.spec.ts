@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
-import { makeSpanRow, openTestClickHouse, RowWriter, TelemetryQueries, toJsonEachRow, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { makeSpanRow, openTestClickHouse, RowWriter, TelemetryQueries, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse';
 import { IngesterService, type RowSink } from './ingester.service';
 
 const REGION = 'test';
@@ -11,7 +11,7 @@ let seq = 0;
 
 function spanMessage(tenantId: string, n: number): RowBatchMessage {
   const rows = Array.from({ length: n }, () => makeSpanRow({ tenant_id: tenantId }));
-  return { id: `msg-${process.pid}-${++seq}`, tenantId, region: REGION, table: 'spans', rowCount: n, body: toJsonEachRow(rows) };
+  return { id: `msg-${process.pid}-${++seq}`, tenantId, region: REGION, table: 'spans', rowCount: n, body: toRowBody('spans', rows) };
 }
 
 /** A real writer behind a switch: fails (as an outage) while `down` is set. */

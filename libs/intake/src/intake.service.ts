@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@meridian/bus';
-import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
-import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext, serializeRows } from '@meridian/signal-rows';
+import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
 import type { IngestIdentity } from './key-verifier';
 
 export interface AcceptResult {
@@ -13,7 +13,7 @@ export interface AcceptResult {
 }
 
 /** Signal → its table and how to turn a decoded request into rows. */
-const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext): { rows: object[]; rejected: number; reasons: string[] } }> = {
+const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext): { rows: RowsByTable[RowTable]; rejected: number; reasons: string[] } }> = {
   traces: {
     table: 'spans',
     toRows(body, enc, ctx) {
@@ -55,7 +55,7 @@ export class IntakeService {
         region: who.region,
         table: pipeline.table,
         rowCount: rows.length,
-        body: serializeRows(rows),
+        body: encodeRows(pipeline.table, rows),
       };
       await this.bus.publish([message]);
     }

@@ -3,4 +3,3 @@ export type { RowContext } from './row-context';
 export { buildSpanRows } from './span-rows';
 export { buildMetricRows } from './metric-rows';
 export { buildLogRows } from './log-rows';
-export { serializeRows } from './serialize';

@@ -35,7 +35,7 @@ export {
   makeDbSpanRow,
   makeMetricPointRow,
   makeLogRow,
-  toJsonEachRow,
+  toRowBody,
   randomHexId,
   nowNanos,
   type TestClickHouse,

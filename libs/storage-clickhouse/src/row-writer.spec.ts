@@ -1,7 +1,7 @@
 import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
 import { RowInsertError } from './errors';
 import { RowWriter } from './row-writer';
-import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toJsonEachRow, type TestClickHouse } from './testing';
+import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
 import type { RegionStore } from './clients';
 
 /** Reads base-table rows back in the exact shape they were written (times as "sec.nanos", 64-bit ints as strings). */
@@ -68,7 +68,7 @@ describe('RowWriter', () => {
       links_span_id: ['0123456789abcdef'],
       retention_days: 30,
     });
-    await writer.insert('eu', 'spans', toJsonEachRow([row]), 'roundtrip-1');
+    await writer.insert('eu', 'spans', toRowBody('spans', [row]), 'roundtrip-1');
     const [back] = await readBack<SpanRow>(ch.stores.eu, 'spans', `span_id = '${row.span_id}'`);
     expect(back).toEqual(row);
     expect(back.ts).toBe(nanosToDateTime64(start));
@@ -95,7 +95,7 @@ describe('RowWriter', () => {
       explicit_bounds: [0.1, 1],
       start_ts: nanosToDateTime64(minute - 60_000_000_000n),
     });
-    await writer.insert('eu', 'metric_points', toJsonEachRow([...gauges, histogram]), 'metrics-1');
+    await writer.insert('eu', 'metric_points', toRowBody('metric_points', [...gauges, histogram]), 'metrics-1');
     const back = await readBack<Record<string, unknown>>(ch.stores.eu, 'metric_points', `tenant_id = 'tenant-metrics' AND metric_type = 'HISTOGRAM'`);
     expect(back).toEqual([histogram]);
 
@@ -108,7 +108,7 @@ describe('RowWriter', () => {
     expect(await rs.json()).toEqual([{ series: 1, n: 3, lo: 0.25, hi: 0.75, total: 1.5, last: 0.5 }]);
 
     const log = makeLogRow({ tenant_id: 'tenant-logs', trace_id: 'abcdefabcdefabcdefabcdefabcdefab', span_id: 'abcdefabcdefabcd', body: 'ログ {"k": "v"} 로그', attributes: { a: 'b' } });
-    await writer.insert('eu', 'logs', toJsonEachRow([log]), 'logs-1');
+    await writer.insert('eu', 'logs', toRowBody('logs', [log]), 'logs-1');
     expect(await readBack(ch.stores.eu, 'logs', `tenant_id = 'tenant-logs'`)).toEqual([log]);
   });
 
@@ -130,7 +130,7 @@ describe('RowWriter', () => {
         const root = makeSpanRow({ tenant_id: tenant, durationMs: 50 + i * 100 });
         rows.push(root, ...[0, 1, 2].map(() => makeDbSpanRow(root)));
       }
-      return toJsonEachRow(rows);
+      return toRowBody('spans', rows);
     };
 
     it('re-inserting the same body with the same token changes nothing, in spans and in every MV target', async () => {
@@ -168,7 +168,7 @@ describe('RowWriter', () => {
     const fresh = await openTestClickHouse(['x'], { migrate: false });
     try {
       const w = new RowWriter(fresh.clients);
-      const missing = w.insert('x', 'spans', toJsonEachRow([makeSpanRow()]), 'missing-1');
+      const missing = w.insert('x', 'spans', toRowBody('spans', [makeSpanRow()]), 'missing-1');
       await expect(missing).rejects.toMatchObject({ name: 'RowInsertError', permanent: false });
       await expect(missing).rejects.toThrow(/\.spans \(region "x"/);
     } finally {

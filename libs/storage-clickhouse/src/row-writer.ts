@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { RowTable } from '@meridian/domain';
+import { ROW_COLUMNS, ROW_FORMAT, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients } from './clients';
 import { RowInsertError } from './errors';
 
@@ -34,7 +34,7 @@ export function sqlStringLiteral(s: string): string {
 }
 
 /**
- * Writes pre-serialized JSONEachRow batches (from the bus) into a region's base tables. The
+ * Writes pre-serialized row batches (JSONCompactEachRow, columns per ROW_COLUMNS) (from the bus) into a region's base tables. The
  * body is passed through as raw bytes: no JSON parsing in JS.
  *
  * Idempotency: the insert carries `insert_deduplication_token`; with
@@ -51,7 +51,7 @@ export class RowWriter {
   constructor(private readonly clients: ClickHouseClients) {}
 
   /**
-   * Inserts `body` (JSONEachRow) into `${db}.${table}` of the region. A retried insert of the
+   * Inserts `body` (encodeRows output) into `${db}.${table}` of the region. A retried insert of the
    * same batch with the same `dedupToken` is a no-op (base table and MVs). Throws
    * `RowInsertError` on failure, with `permanent` telling retry from dead-letter.
    */
@@ -61,7 +61,7 @@ export class RowWriter {
     const store = this.clients.forRegion(regionId);
     if (body.length === 0) return;
     const query =
-      `INSERT INTO ${store.table(table)} SETTINGS ` +
+      `INSERT INTO ${store.table(table)} (${ROW_COLUMNS[table].join(', ')}) SETTINGS ` +
       [
         // Explicit because defaults differ by build: chdb 26.7 defaults to async_insert = 1 (which
         // changes dedup semantics) and to best_effort date parsing, which rejects small "sec.nanos"
@@ -71,10 +71,8 @@ export class RowWriter {
         'insert_deduplicate = 1',
         `insert_deduplication_token = ${sqlStringLiteral(dedupToken)}`,
         'deduplicate_blocks_in_dependent_materialized_views = 1',
-        // Rows from a newer intake may carry columns a not-yet-migrated region lacks.
-        'input_format_skip_unknown_fields = 1',
       ].join(', ') +
-      ' FORMAT JSONEachRow';
+      ` FORMAT ${ROW_FORMAT}`;
     try {
       const res = await store.client.exec({ query, values: Readable.from([body]) });
       await drain(res.stream);

@@ -2,7 +2,7 @@ import { hitmapRow, nanosToDateTime64, type SpanRow } from '@meridian/domain';
 import { QueryValidationError } from './errors';
 import { RowWriter } from './row-writer';
 import { TelemetryQueries, QUERY_LIMITS } from './telemetry-queries';
-import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toJsonEachRow, type TestClickHouse } from './testing';
+import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
 
 const MS = 1_000_000n;
 /** A minute-aligned base time 30 minutes ago (inside retention, outside "now" jitter). */
@@ -19,7 +19,7 @@ describe('TelemetryQueries', () => {
   let q: TelemetryQueries;
   let writer: RowWriter;
   let token = 0;
-  const write = (region: string, rows: SpanRow[]) => writer.insert(region, 'spans', toJsonEachRow(rows), `q-${++token}`);
+  const write = (region: string, rows: SpanRow[]) => writer.insert(region, 'spans', toRowBody('spans', rows), `q-${++token}`);
 
   beforeAll(async () => {
     ch = await openTestClickHouse(['eu', 'kr']);

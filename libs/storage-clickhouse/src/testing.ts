@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nanosToDateTime64, type LogRow, type MetricPointRow, type SpanRow } from '@meridian/domain';
+import { encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, type RegionStore } from './clients';
 import { migrateRegion } from './migrate';
 
@@ -227,7 +227,7 @@ export function makeLogRow(overrides: Partial<LogRow> = {}): LogRow {
   };
 }
 
-/** Rows → JSONEachRow body, as intake publishes it. */
-export function toJsonEachRow(rows: readonly object[]): Buffer {
-  return Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+/** Rows → the bus/insert body, exactly as intake publishes it. */
+export function toRowBody<T extends RowTable>(table: T, rows: readonly RowsByTable[T][number][]): Buffer {
+  return encodeRows(table, rows);
 }
