@@ -27,6 +27,8 @@ function run(cmd, args) {
 const want = fingerprint();
 const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
 if (want !== have) {
-  run('npm', [fs.existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages (@swc/core-*,
+  // @chdb/lib-*) out of the lock file and then `npm ci` refuses it as out of sync.
+  run('npm', ['install', '--no-audit', '--no-fund']);
   fs.writeFileSync(stamp, fingerprint() + '\n');
 }
