@@ -57,11 +57,16 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
     await m?.stop();
   });
 
-  describe.each<SdkProtocol>(['http/protobuf', 'http/json', 'grpc'])('%s', (protocol) => {
+  // gzip on two of the three, so both decompression paths (HTTP and gRPC) are exercised.
+  describe.each<[SdkProtocol, boolean]>([
+    ['http/protobuf', false],
+    ['http/json', true],
+    ['grpc', true],
+  ])('%s (gzip: %s)', (protocol, gzip) => {
     const service = `checkout-${protocol.replace(/\W/g, '-')}`;
 
     it('stores traces: ids, exact times, status, resource, attributes and derived columns', async () => {
-      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, serviceName: service, resource: { 'host.name': 'e2e-host', 'deployment.environment.name': 'test' } });
+      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, gzip, serviceName: service, resource: { 'host.name': 'e2e-host', 'deployment.environment.name': 'test' } });
       const tracer = sdk.tracer;
       const t0 = instant(3_000, 123_457); // sub-millisecond part must survive
       // Transaction: GET /orders/{id} with the stable HTTP names, 1.3 s long → hitmap row 10.
@@ -159,7 +164,7 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
     });
 
     it('stores metrics: counter, gauge and histogram points', async () => {
-      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, serviceName: service });
+      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, gzip, serviceName: service });
       const counter = sdk.meter.createCounter(`e2e.requests.${protocol}`);
       counter.add(5, { route: '/a' });
       counter.add(2, { route: '/a' });
@@ -187,7 +192,7 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
     });
 
     it('stores logs with their trace context', async () => {
-      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, serviceName: service });
+      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, gzip, serviceName: service });
       const span = sdk.tracer.startSpan('job');
       const ctx = trace.setSpan(context.active(), span);
       sdk.logger.emit({ body: `order failed over ${protocol}`, severityNumber: sdk.severity.ERROR, severityText: 'ERROR', attributes: { 'order.id': 'A-1' }, context: ctx });

@@ -16,6 +16,9 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import type { Logger } from '@opentelemetry/api-logs';
 import type { Meter, Tracer } from '@opentelemetry/api';
 
+/** The exporters' compression option ('gzip' | 'none'); its enum lives in an internal package. */
+type CompressionAlgorithm = NonNullable<ConstructorParameters<typeof TracesProto>[0]>['compression'];
+
 export type SdkProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
 export interface SdkTelemetry {
@@ -32,12 +35,21 @@ export interface SdkTelemetry {
  * The unmodified OpenTelemetry JS SDK with the standard OTLP exporter for `protocol`, pointed
  * at a Meridian intake with an ingest key — what an instrumented application runs.
  */
-export function sdkTelemetry(opts: { protocol: SdkProtocol; httpPort: number; grpcPort: number; key: string; serviceName: string; resource?: Record<string, string> }): SdkTelemetry {
+export function sdkTelemetry(opts: {
+  protocol: SdkProtocol;
+  httpPort: number;
+  grpcPort: number;
+  key: string;
+  serviceName: string;
+  resource?: Record<string, string>;
+  gzip?: boolean;
+}): SdkTelemetry {
   const headers = { authorization: `Bearer ${opts.key}` };
-  const http = (signal: string) => ({ url: `http://127.0.0.1:${opts.httpPort}/v1/${signal}`, headers });
+  const compression = (opts.gzip ? 'gzip' : 'none') as CompressionAlgorithm;
+  const http = (signal: string) => ({ url: `http://127.0.0.1:${opts.httpPort}/v1/${signal}`, headers, compression });
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${opts.key}`);
-  const grpc = { url: `http://127.0.0.1:${opts.grpcPort}`, metadata };
+  const grpc = { url: `http://127.0.0.1:${opts.grpcPort}`, metadata, compression };
 
   const exporters = {
     'http/protobuf': () => ({ traces: new TracesProto(http('traces')), metrics: new MetricsProto(http('metrics')), logs: new LogsProto(http('logs')) }),
