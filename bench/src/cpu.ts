@@ -25,6 +25,16 @@ export interface ProcessSnapshot {
 export interface MachineSnapshot {
   busy: number;
   total: number;
+  steal: number;
+  iowait: number;
+}
+
+export interface MachineUsage {
+  /** Cores busy running anything (user + system + irq), 0..cores. */
+  busyCores: number;
+  /** Cores lost to the hypervisor (steal) and waiting on disk (iowait). */
+  stealCores: number;
+  iowaitCores: number;
 }
 
 export interface CpuBreakdown {
@@ -77,7 +87,7 @@ export function diffProcess(before: ProcessSnapshot, after: ProcessSnapshot): Cp
   for (const [tid, t] of after.threads) {
     const d = t.ticks - (before.threads.get(tid)?.ticks ?? 0);
     counted += d;
-    const name = normalizeThreadName(t.comm);
+    const name = Number(tid) === after.pid ? `${t.comm} (main thread)` : normalizeThreadName(t.comm);
     const g = groups.get(name) ?? { ticks: 0, threads: 0 };
     g.ticks += d;
     g.threads++;
@@ -101,14 +111,13 @@ function normalizeThreadName(comm: string): string {
 export function snapshotMachine(): MachineSnapshot {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal
-  const idle = v[3] + (v[4] ?? 0);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
+  // user nice system idle iowait irq softirq steal: busy = user..softirq; steal is another VM's.
+  const busy = v[0] + v[1] + v[2] + v[5] + v[6];
+  return { busy, total: v.slice(0, 8).reduce((a, b) => a + b, 0), steal: v[7] ?? 0, iowait: v[4] ?? 0 };
 }
 
-/** Busy cores of the whole machine over the phase (0..cores). */
-export function machineBusyCores(before: MachineSnapshot, after: MachineSnapshot): number {
+export function machineUsage(before: MachineSnapshot, after: MachineSnapshot): MachineUsage {
   const total = after.total - before.total;
-  return total > 0 ? ((after.busy - before.busy) / total) * cpus().length : 0;
+  const cores = (d: number) => (total > 0 ? (d / total) * cpus().length : 0);
+  return { busyCores: cores(after.busy - before.busy), stealCores: cores(after.steal - before.steal), iowaitCores: cores(after.iowait - before.iowait) };
 }

@@ -5,7 +5,7 @@
  */
 import { Agent, request } from 'node:http';
 import { ApiClient, type MeridianProcess } from '@meridian/testing';
-import { type CpuBreakdown, diffProcess, machineBusyCores, snapshotMachine, snapshotProcess } from './cpu';
+import { type CpuBreakdown, diffProcess, machineUsage, type MachineUsage, snapshotMachine, snapshotProcess } from './cpu';
 
 export interface IngestPhaseOptions {
   server: MeridianProcess;
@@ -33,7 +33,7 @@ export interface IngestPhaseResult {
   requestLatencyMs: { p50: number; p95: number; max: number };
   serverCpu: CpuBreakdown;
   clientCpuSeconds: number;
-  machineBusyCores: number;
+  machine: MachineUsage;
 }
 
 interface Answer {
@@ -126,7 +126,7 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
   }
   const storedMs = performance.now() - t0;
   const serverCpu = diffProcess(cpu0, snapshotProcess(pid));
-  const busy = machineBusyCores(machine0, snapshotMachine());
+  const machine = machineUsage(machine0, snapshotMachine());
   const client = process.cpuUsage(client0);
   agent.destroy();
   if (stored !== opts.spans) throw new Error(`usage reports ${stored} spans, expected ${opts.spans} (duplicates?)`);
@@ -144,6 +144,6 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
     requestLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies[latencies.length - 1] ?? 0 },
     serverCpu,
     clientCpuSeconds: (client.user + client.system) / 1e6,
-    machineBusyCores: busy,
+    machine,
   };
 }

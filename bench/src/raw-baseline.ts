@@ -1,0 +1,158 @@
+/**
+ * The raw-insert baseline: the same payloads turned into the same bodies the intake puts on the
+ * bus (decodeTraces → buildSpanRows → encodeRows, timed per stage on one core
+ * but not part of the insert figure), cut into batches by the ingester's rule, then inserted
+ * sequentially with RowWriter into the same region's `spans` table under another tenant id, so
+ * the materialized views do the same work. An extra run of the first batches into a copy of
+ * `spans` without views shows what the views cost.
+ */
+import { Readable } from 'node:stream';
+import { encodeRows, ROW_COLUMNS, ROW_FORMAT } from '@meridian/domain';
+import { decodeTraces } from '@meridian/otlp';
+import { buildSpanRows } from '@meridian/signal-rows';
+import { type RegionStore, RowWriter, type ClickHouseClients } from '@meridian/storage-clickhouse';
+import { type CpuBreakdown, diffProcess, snapshotProcess } from './cpu';
+
+export interface RawBaselineOptions {
+  clients: ClickHouseClients;
+  regionId: string;
+  bodies: readonly Buffer[];
+  tenantId: string;
+  retentionDays: number;
+  batchMaxRows: number;
+  batchMaxBytes: number;
+  /** Also insert the first this-many batches into a copy of `spans` without materialized views (0: skip). */
+  batchesWithoutViews: number;
+  log: (line: string) => void;
+}
+
+export interface RawBaselineResult {
+  spans: number;
+  batches: number;
+  avgBatchRows: number;
+  bodyBytesPerSpan: number;
+  /** Single-core, in-process cost of what intake does per span (spans/s per stage and together). */
+  decodeSpansPerSec: number;
+  buildRowsSpansPerSec: number;
+  serializeSpansPerSec: number;
+  intakePipelineSpansPerSec: number;
+  insertMs: number;
+  rawSpansPerSec: number;
+  /** CPU of this process (ClickHouse threads, plus the client's share of the main thread) during the RowWriter inserts. */
+  insertCpu: CpuBreakdown;
+  insertCpuMicrosPerSpan: number;
+  /** The first batches again, into a copy of `spans` without views, against the same batches with views. */
+  withoutViews?: { batches: number; spans: number; withViewsSpansPerSec: number; withoutViewsSpansPerSec: number };
+}
+
+interface Message {
+  rowCount: number;
+  body: Buffer;
+}
+
+/** The inline bus + ingester batching: add messages while both bounds hold (at least one message). */
+export function cutBatches(messages: readonly Message[], maxRows: number, maxBytes: number): Message[] {
+  const out: Message[] = [];
+  let i = 0;
+  while (i < messages.length) {
+    let rows = 0;
+    let bytes = 0;
+    const parts: Buffer[] = [];
+    while (i < messages.length) {
+      const m = messages[i];
+      if (parts.length > 0 && (bytes + m.body.length > maxBytes || rows + m.rowCount > maxRows)) break;
+      parts.push(m.body);
+      rows += m.rowCount;
+      bytes += m.body.length;
+      i++;
+    }
+    out.push({ rowCount: rows, body: parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes) });
+  }
+  return out;
+}
+
+async function insertNoViews(store: RegionStore, table: string, body: Buffer): Promise<void> {
+  const res = await store.client.exec({
+    query: `INSERT INTO ${table} (${ROW_COLUMNS.spans.join(', ')}) SETTINGS async_insert = 0, date_time_input_format = 'basic' FORMAT ${ROW_FORMAT}`,
+    values: Readable.from([body]),
+  });
+  for await (const _chunk of res.stream) {
+    // empty answer; reading it completes the call
+  }
+}
+
+export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBaselineResult> {
+  const ctx = { tenantId: opts.tenantId, retentionDays: opts.retentionDays };
+  let decodeMs = 0;
+  let rowsMs = 0;
+  let serializeMs = 0;
+  let spans = 0;
+  let jsonBytes = 0;
+  const messages: Message[] = [];
+  for (const body of opts.bodies) {
+    const t0 = performance.now();
+    const decoded = decodeTraces(body, 'protobuf');
+    const t1 = performance.now();
+    const rows = buildSpanRows(decoded, ctx);
+    const t2 = performance.now();
+    const json = encodeRows('spans', rows);
+    const t3 = performance.now();
+    decodeMs += t1 - t0;
+    rowsMs += t2 - t1;
+    serializeMs += t3 - t2;
+    spans += rows.length;
+    jsonBytes += json.length;
+    messages.push({ rowCount: rows.length, body: json });
+  }
+  const perSec = (ms: number) => spans / (ms / 1000);
+  opts.log(`  decode ${perSec(decodeMs).toFixed(0)}/s, rows ${perSec(rowsMs).toFixed(0)}/s, serialize ${perSec(serializeMs).toFixed(0)}/s (one core)`);
+
+  const batches = cutBatches(messages, opts.batchMaxRows, opts.batchMaxBytes);
+  messages.length = 0;
+  const writer = new RowWriter(opts.clients);
+  const cpu0 = snapshotProcess(process.pid);
+  const batchMs: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < batches.length; i++) {
+    const t = performance.now();
+    await writer.insert(opts.regionId, 'spans', batches[i].body, `bench-raw-${opts.tenantId}-${i}`);
+    batchMs.push(performance.now() - t);
+  }
+  const insertMs = performance.now() - t0;
+  const insertCpu = diffProcess(cpu0, snapshotProcess(process.pid));
+  opts.log(`  RowWriter: ${spans} spans in ${batches.length} inserts, ${(insertMs / 1000).toFixed(1)} s`);
+
+  const result: RawBaselineResult = {
+    spans,
+    batches: batches.length,
+    avgBatchRows: spans / batches.length,
+    bodyBytesPerSpan: jsonBytes / spans,
+    decodeSpansPerSec: perSec(decodeMs),
+    buildRowsSpansPerSec: perSec(rowsMs),
+    serializeSpansPerSec: perSec(serializeMs),
+    intakePipelineSpansPerSec: perSec(decodeMs + rowsMs + serializeMs),
+    insertMs,
+    rawSpansPerSec: perSec(insertMs),
+    insertCpu,
+    insertCpuMicrosPerSpan: (insertCpu.processCpuSeconds * 1e6) / spans,
+  };
+
+  const n = Math.min(opts.batchesWithoutViews, batches.length);
+  if (n > 0) {
+    const store = opts.clients.forRegion(opts.regionId);
+    const copy = store.table('bench_spans_no_views');
+    await store.client.command({ query: `CREATE TABLE ${copy} AS ${store.table('spans')}` });
+    try {
+      const t = performance.now();
+      for (const b of batches.slice(0, n)) await insertNoViews(store, copy, b.body);
+      const noViewsMs = performance.now() - t;
+      const subset = batches.slice(0, n).reduce((r, b) => r + b.rowCount, 0);
+      const withViewsMs = batchMs.slice(0, n).reduce((a, b) => a + b, 0);
+      result.withoutViews = { batches: n, spans: subset, withViewsSpansPerSec: subset / (withViewsMs / 1000), withoutViewsSpansPerSec: subset / (noViewsMs / 1000) };
+      opts.log(`  first ${n} batches into a copy without views: ${(noViewsMs / 1000).toFixed(1)} s (with views ${(withViewsMs / 1000).toFixed(1)} s)`);
+    } finally {
+      await store.client.command({ query: `DROP TABLE IF EXISTS ${copy} SYNC` });
+    }
+  }
+  return result;
+}
