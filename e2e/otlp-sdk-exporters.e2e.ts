@@ -1,37 +1,10 @@
 import { context, SpanKind, SpanStatusCode, trace, type HrTime } from '@opentelemetry/api';
 import { hitmapRow } from '@meridian/domain';
+import type { StoredSpan } from '@meridian/storage-clickhouse';
 import { ApiClient, sdkTelemetry, startMeridian, type MeridianProcess, type SdkProtocol } from '@meridian/testing';
 
-interface StoredSpanView {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  startUnixNanos: string;
-  endUnixNanos: string;
-  durationMs: number;
-  service: string;
-  spanName: string;
-  endpoint: string;
-  kind: string;
-  isEntry: boolean;
-  txnEndpoint: string;
-  statusCode: string;
-  statusMessage: string;
-  isError: boolean;
-  httpMethod: string;
-  httpStatus: number;
-  httpRoute: string;
-  urlPath: string;
-  dbSystem: string;
-  dbName: string;
-  dbInstance: string;
-  dbStatement: string;
-  dbFingerprint: string;
-  hostName: string;
-  resourceAttributes: Record<string, string>;
-  attributes: Record<string, string>;
-  events: Array<{ name: string; attributes: Record<string, string> }>;
-}
+/** What the trace API returns per span (the API's own contract type). */
+type StoredSpanView = StoredSpan;
 
 /** Exact time a few seconds ago as HrTime plus the same instant in nanoseconds. */
 function instant(msAgo: number, extraNs: number): { hr: HrTime; ns: bigint } {

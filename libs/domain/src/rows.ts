@@ -58,6 +58,31 @@ export interface SpanRow {
   retention_days: number;
 }
 
+/** The type-specific value columns of a metric point, all empty; each metric type fills its own. */
+export function emptyMetricValues(): Pick<
+  MetricPointRow,
+  | 'value' | 'count' | 'sum' | 'min' | 'max' | 'bucket_counts' | 'explicit_bounds' | 'exp_scale' | 'exp_zero_count'
+  | 'exp_positive_offset' | 'exp_positive_counts' | 'exp_negative_offset' | 'exp_negative_counts' | 'quantiles' | 'quantile_values'
+> {
+  return {
+    value: 0,
+    count: '0',
+    sum: 0,
+    min: null,
+    max: null,
+    bucket_counts: [],
+    explicit_bounds: [],
+    exp_scale: 0,
+    exp_zero_count: '0',
+    exp_positive_offset: 0,
+    exp_positive_counts: [],
+    exp_negative_offset: 0,
+    exp_negative_counts: [],
+    quantiles: [],
+    quantile_values: [],
+  };
+}
+
 export type MetricTypeName = 'GAUGE' | 'SUM' | 'HISTOGRAM' | 'EXP_HISTOGRAM' | 'SUMMARY';
 export type TemporalityName = 'UNSPECIFIED' | 'DELTA' | 'CUMULATIVE';
 

@@ -1,4 +1,4 @@
-import { type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
+import { emptyMetricValues, type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
 import type { DecodedMetrics, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint } from '@meridian/otlp';
 import type { RowContext } from './row-context';
 import { attrText, flattenAttributes } from './values';
@@ -74,21 +74,7 @@ function pointRow(type: Metric['type'], p: Point, c: MetricColumns): MetricPoint
     resource_attributes: c.resource_attributes,
     attributes: flattenAttributes(p.attributes),
     scope_name: c.scope_name,
-    value: 0,
-    count: '0',
-    sum: 0,
-    min: null,
-    max: null,
-    bucket_counts: [],
-    explicit_bounds: [],
-    exp_scale: 0,
-    exp_zero_count: '0',
-    exp_positive_offset: 0,
-    exp_positive_counts: [],
-    exp_negative_offset: 0,
-    exp_negative_counts: [],
-    quantiles: [],
-    quantile_values: [],
+    ...emptyMetricValues(),
     flags: p.flags,
     retention_days: c.retention_days,
   };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
+import { emptyMetricValues, encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, type RegionStore } from './clients';
 import { migrateRegion } from './migrate';
 
@@ -183,21 +183,8 @@ export function makeMetricPointRow(overrides: Partial<MetricPointRow> = {}): Met
     resource_attributes: { 'service.name': 'checkout' },
     attributes: {},
     scope_name: 'meter',
+    ...emptyMetricValues(),
     value: 0.5,
-    count: '0',
-    sum: 0,
-    min: null,
-    max: null,
-    bucket_counts: [],
-    explicit_bounds: [],
-    exp_scale: 0,
-    exp_zero_count: '0',
-    exp_positive_offset: 0,
-    exp_positive_counts: [],
-    exp_negative_offset: 0,
-    exp_negative_counts: [],
-    quantiles: [],
-    quantile_values: [],
     flags: 0,
     retention_days: 7,
     ...overrides,
