@@ -1,13 +1,10 @@
 import { Controller, Get, HttpCode, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
-import { type MeridianConfig } from '@meridian/config';
 import { ClickHouseClients } from '@meridian/storage-clickhouse';
-import { MERIDIAN_CONFIG } from './infrastructure.module';
 
-/** Liveness, readiness and the public region list (what a tenant admin chooses from). */
+/** Liveness and readiness. */
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(MERIDIAN_CONFIG) private readonly cfg: MeridianConfig,
     @Optional() @Inject(ClickHouseClients) private readonly clients?: ClickHouseClients,
   ) {}
 
@@ -27,13 +24,5 @@ export class HealthController {
       if (down.length) throw new ServiceUnavailableException(`ClickHouse unreachable for region(s) ${down.join(', ')}`);
     }
     return { status: 'ready' };
-  }
-
-  @Get('api/v1/regions')
-  regions() {
-    return {
-      defaultRegion: this.cfg.defaultRegion,
-      regions: this.cfg.regions.map((r) => ({ id: r.id, name: r.name, location: r.location })),
-    };
   }
 }

@@ -11,6 +11,8 @@ const positiveInt = z.coerce.number({ error: 'expected a positive integer' }).in
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a ClickHouse identifier: lowercase letters, digits and _');
 const regionId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'expected a region id like "ap-northeast-1"');
 
+const kafkaName = z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'expected a Kafka name: letters, digits, ".", "_" and "-"');
+
 export const clickHouseTargetSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('embedded') }),
   z.object({
@@ -31,8 +33,12 @@ export const regionSchema = z.object({
     .object({
       kafka: z
         .object({
-          brokers: z.array(z.string().min(1)).min(1),
-          topicPrefix: z.string().min(1),
+          brokers: z.array(z.string().regex(/^[^\s,]+:\d+$/, 'expected "host:port"')).min(1, 'expected at least one broker "host:port"'),
+          /** Topic names default to `<topicPrefix>spans`, `…metric-points`, `…logs`, `…dead-letter`. */
+          topicPrefix: kafkaName,
+          topics: z.object({ spans: kafkaName, metric_points: kafkaName, logs: kafkaName, deadLetter: kafkaName }).partial().optional(),
+          /** Consumer group of the region's ingesters; default `<topicPrefix>ingester`. */
+          consumerGroup: kafkaName.optional(),
         })
         .optional(),
     })
@@ -53,6 +59,8 @@ export const configSchema = z
       maxBodyBytes: positiveInt,
       /** How long a verified (or rejected) key is trusted before asking the control plane again. */
       keyCacheMs: z.coerce.number().int().min(0).max(60_000),
+      /** OTLP/HTTP URL as SDKs outside reach it (shown with new ingest keys); default http://localhost:<httpPort>. */
+      publicUrl: z.url().optional(),
     }),
     ingester: z.object({
       batchMaxRows: positiveInt,
@@ -67,9 +75,48 @@ export const configSchema = z
       kind: z.enum(['inline', 'kafka']),
       /** Inline bus: bytes held in memory per region before intake answers 503. */
       inlineMaxBytes: positiveInt,
+      /** Kafka client settings (brokers and topics are per region, in regions[].bus.kafka). */
+      kafka: z.object({
+        clientId: kafkaName,
+        /** Idempotent producer; needs a broker that supports it (Kafka ≥ 0.11). */
+        idempotent: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
+        compression: z.enum(['gzip', 'none']),
+        /** Unacknowledged produce requests per connection (≤ 5 keeps ordering with idempotence). */
+        maxInFlightRequests: positiveInt.max(5, 'expected at most 5 (idempotent producer)'),
+        producerRetries: z.coerce.number().int().min(0).max(100),
+        requestTimeoutMs: positiveInt,
+        /** Publish not acknowledged by then → 503 (below the OTel SDKs' 10 s export timeout). */
+        publishTimeoutMs: positiveInt,
+        /** Bytes being published at once per process before intake answers 503 at once. */
+        maxPendingBytes: positiveInt,
+        retryAfterSeconds: positiveInt.max(3600),
+        connectionTimeoutMs: positiveInt,
+        sessionTimeoutMs: positiveInt,
+        heartbeatIntervalMs: positiveInt,
+        rebalanceTimeoutMs: positiveInt,
+        partitionsConsumedConcurrently: positiveInt.max(1000),
+        maxBytesPerPartition: positiveInt,
+      }),
     }),
     controlPlane: z.object({
       databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    }),
+    auth: z.object({
+      /** Sessions expire after this long without use. */
+      sessionTtlHours: positiveInt.max(24 * 90),
+      /** `auto`: Secure cookies on HTTPS and on localhost (browsers accept them there), not on plain-HTTP hosts. */
+      secureCookies: z.enum(['auto', 'always']),
+      /** Consecutive wrong passwords that lock an account, and for how long. */
+      lockoutAfterFailures: positiveInt,
+      lockoutMinutes: positiveInt,
+      /** Sign-in attempts per client IP per 15 minutes. */
+      loginAttemptsPerIp: positiveInt,
+      /** Where users open the UI; invitation links point here. */
+      publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }),
+      /** smtp(s)://user:pass@host:port to send invitations; unset → written to <dataDir>/outbox as .eml files. */
+      smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
+      emailFrom: z.string().min(3),
+      invitationTtlHours: positiveInt.max(24 * 30),
     }),
     regions: z.array(regionSchema).min(1),
     defaultRegion: regionId,
@@ -94,6 +141,9 @@ export const configSchema = z
       cfg.regions.forEach((r, i) => {
         if (!r.bus.kafka) ctx.addIssue({ code: 'custom', path: ['regions', i, 'bus', 'kafka'], message: `bus kind is kafka but region "${r.id}" has no kafka settings` });
       });
+    }
+    if (cfg.bus.kafka.heartbeatIntervalMs >= cfg.bus.kafka.sessionTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['bus', 'kafka', 'heartbeatIntervalMs'], message: 'must be below bus.kafka.sessionTimeoutMs (about a third of it)' });
     }
     if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {
       ctx.addIssue({ code: 'custom', path: ['ingester', 'retryMaxMs'], message: 'must be ≥ ingester.retryInitialMs' });

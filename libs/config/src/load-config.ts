@@ -21,12 +21,29 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_OTLP_GRPC_PORT', 'intake.grpcPort', String],
   ['MERIDIAN_MAX_BODY_BYTES', 'intake.maxBodyBytes', String],
   ['MERIDIAN_KEY_CACHE_MS', 'intake.keyCacheMs', String],
+  ['MERIDIAN_OTLP_PUBLIC_URL', 'intake.publicUrl', String],
   ['MERIDIAN_INGEST_BATCH_ROWS', 'ingester.batchMaxRows', String],
   ['MERIDIAN_INGEST_BATCH_BYTES', 'ingester.batchMaxBytes', String],
   ['MERIDIAN_INGEST_FLUSH_MS', 'ingester.flushIntervalMs', String],
   ['MERIDIAN_BUS', 'bus.kind', String],
   ['MERIDIAN_BUS_INLINE_MAX_BYTES', 'bus.inlineMaxBytes', String],
+  ['MERIDIAN_KAFKA_CLIENT_ID', 'bus.kafka.clientId', String],
+  ['MERIDIAN_KAFKA_IDEMPOTENT', 'bus.kafka.idempotent', parseBool],
+  ['MERIDIAN_KAFKA_COMPRESSION', 'bus.kafka.compression', String],
+  ['MERIDIAN_KAFKA_PRODUCER_RETRIES', 'bus.kafka.producerRetries', String],
+  ['MERIDIAN_KAFKA_PUBLISH_TIMEOUT_MS', 'bus.kafka.publishTimeoutMs', String],
+  ['MERIDIAN_KAFKA_SESSION_TIMEOUT_MS', 'bus.kafka.sessionTimeoutMs', String],
+  ['MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS', 'bus.kafka.heartbeatIntervalMs', String],
+  ['MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS', 'bus.kafka.rebalanceTimeoutMs', String],
+  ['MERIDIAN_KAFKA_PARTITIONS_CONCURRENTLY', 'bus.kafka.partitionsConsumedConcurrently', String],
   ['DATABASE_URL', 'controlPlane.databaseUrl', String],
+  ['MERIDIAN_SESSION_TTL_HOURS', 'auth.sessionTtlHours', String],
+  ['MERIDIAN_SECURE_COOKIES', 'auth.secureCookies', String],
+  ['MERIDIAN_LOCKOUT_AFTER_FAILURES', 'auth.lockoutAfterFailures', String],
+  ['MERIDIAN_LOGIN_ATTEMPTS_PER_IP', 'auth.loginAttemptsPerIp', String],
+  ['MERIDIAN_PUBLIC_URL', 'auth.publicUrl', String],
+  ['MERIDIAN_SMTP_URL', 'auth.smtpUrl', String],
+  ['MERIDIAN_EMAIL_FROM', 'auth.emailFrom', String],
   ['MERIDIAN_DEFAULT_REGION', 'defaultRegion', String],
   ['MERIDIAN_RETENTION_DAYS', 'retentionDays', String],
   ['MERIDIAN_DEMO', 'demo.enabled', parseBool],
@@ -54,8 +71,38 @@ export function defaultConfig(): MeridianConfig {
       retryMaxMs: 30_000,
       maxAttemptsForDataErrors: 5,
     },
-    bus: { kind: 'inline', inlineMaxBytes: 256 * MiB },
+    bus: {
+      kind: 'inline',
+      inlineMaxBytes: 256 * MiB,
+      kafka: {
+        clientId: 'meridian',
+        idempotent: true,
+        compression: 'gzip',
+        maxInFlightRequests: 5,
+        producerRetries: 5,
+        requestTimeoutMs: 5_000,
+        publishTimeoutMs: 8_000,
+        maxPendingBytes: 256 * MiB,
+        retryAfterSeconds: 5,
+        connectionTimeoutMs: 3_000,
+        sessionTimeoutMs: 30_000,
+        heartbeatIntervalMs: 3_000,
+        rebalanceTimeoutMs: 60_000,
+        partitionsConsumedConcurrently: 4,
+        maxBytesPerPartition: 8 * MiB,
+      },
+    },
     controlPlane: {},
+    auth: {
+      sessionTtlHours: 24 * 7,
+      secureCookies: 'auto',
+      lockoutAfterFailures: 10,
+      lockoutMinutes: 15,
+      loginAttemptsPerIp: 100,
+      publicUrl: 'http://localhost:3000',
+      emailFrom: 'Meridian <no-reply@meridian.local>',
+      invitationTtlHours: 24 * 7,
+    },
     regions: [
       {
         id: 'ap-northeast-1',
@@ -126,6 +173,7 @@ export function loadConfig(env: Env = process.env): MeridianConfig {
     setPath(raw, path, read(v));
     fromEnv.set(path, name);
   }
+  applyKafkaBrokersEnv(raw, env.MERIDIAN_KAFKA_BROKERS, fromEnv);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
@@ -138,6 +186,27 @@ export function loadConfig(env: Env = process.env): MeridianConfig {
     );
   }
   return result.data;
+}
+
+/**
+ * MERIDIAN_KAFKA_BROKERS=host:port,… gives every region that has no `bus.kafka` of its own that
+ * Kafka, with topics prefixed `meridian.<region>.` (one cluster shared by all regions; a region
+ * pinned to its own cluster sets `regions[].bus.kafka` in the config file).
+ */
+function applyKafkaBrokersEnv(raw: Record<string, unknown>, value: string | undefined, fromEnv: Map<string, string>): void {
+  if (!value || !Array.isArray(raw.regions)) return;
+  const brokers = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  raw.regions.forEach((r: unknown, i: number) => {
+    if (!isPlainObject(r)) return;
+    const bus = isPlainObject(r.bus) ? r.bus : {};
+    if (bus.kafka !== undefined) return;
+    r.bus = { ...bus, kafka: { brokers, topicPrefix: `meridian.${String(r.id)}.` } };
+    fromEnv.set(`regions.${i}.bus.kafka.brokers`, 'MERIDIAN_KAFKA_BROKERS');
+    brokers.forEach((_, j) => fromEnv.set(`regions.${i}.bus.kafka.brokers.${j}`, 'MERIDIAN_KAFKA_BROKERS'));
+  });
 }
 
 /** Soft problems worth a warning at start (Tempo's CheckConfig): the server still starts. */

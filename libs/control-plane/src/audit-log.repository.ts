@@ -26,14 +26,13 @@ export class AuditLogRepository {
       .execute();
   }
 
-  /** Newest first; `limit` is clamped to 1–1000. */
-  async listForTenant(tenantId: string, limit = 100): Promise<AuditEntry[]> {
+  /** Newest first; `limit` is clamped to 1–1000; `beforeId` pages on from the entry with that id. */
+  async listForTenant(tenantId: string, limit = 100, beforeId?: string): Promise<AuditEntry[]> {
     if (!isUuid(tenantId)) return [];
-    const rows = await this.db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .orderBy('at', 'desc')
+    let query = this.db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenantId);
+    // Ids grow with time (identity column), so "older than" is "smaller id".
+    if (beforeId !== undefined && /^\d+$/.test(beforeId)) query = query.where('id', '<', beforeId);
+    const rows = await query
       .orderBy('id', 'desc')
       .limit(Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_LIST))
       .execute();

@@ -14,6 +14,9 @@ export interface ControlPlaneSchema {
   memberships: MembershipsTable;
   ingest_keys: IngestKeysTable;
   audit_log: AuditLogTable;
+  sessions: SessionsTable;
+  invitations: InvitationsTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export interface TenantsTable {
@@ -31,6 +34,39 @@ export interface UsersTable {
   /** Always stored lower-cased (CHECK constraint). */
   email: string;
   password_hash: string | null;
+  created_at: Generated<Date>;
+  failed_logins: Generated<number>;
+  locked_until: Date | null;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+  user_agent: Generated<string>;
+  ip: Generated<string>;
+}
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  email: string;
+  role: Exclude<MembershipRole, 'owner'>;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
   created_at: Generated<Date>;
 }
 
@@ -126,4 +162,35 @@ export interface NewAuditEntry {
   action: string;
   target: string;
   details?: Record<string, unknown>;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+export interface Membership {
+  tenant: Tenant;
+  role: MembershipRole;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  role: MembershipRole;
+  since: Date;
+}
+
+export interface Invitation {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: Exclude<MembershipRole, 'owner'>;
+  /** Email of the inviting user ('' when that user is gone). */
+  invitedBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
 }

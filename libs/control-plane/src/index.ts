@@ -10,6 +10,10 @@ export {
   type MembershipRole,
   type NewAuditEntry,
   type Tenant,
+  type User,
+  type Member,
+  type Membership,
+  type Invitation,
 } from './control-plane-schema';
 export { PGliteDialect, type PGliteDialectConfig } from './pglite-dialect';
 export { CONTROL_PLANE_MIGRATIONS, controlPlaneMigrationProvider } from './migrations';
@@ -17,5 +21,11 @@ export { TenantRepository, type NewTenant } from './tenant.repository';
 export { IngestKeyRepository, type IngestKeyRepositoryOptions } from './ingest-key.repository';
 export { AuditLogRepository } from './audit-log.repository';
 export { KEY_PREFIX, parseKeyKind, displayPrefix } from './ingest-key-token';
+export { UserRepository, EmailTakenError, type UserCredentials } from './user.repository';
+export { SessionRepository, type ActiveSession } from './session.repository';
+export { MembershipRepository } from './membership.repository';
+export { InvitationRepository } from './invitation.repository';
+export { ServerSecretRepository } from './server-secret.repository';
+export { acceptInvitation, InvitationError } from './invitation-acceptance';
 export { TENANT_SLUG_PATTERN, TenantInputError, tenantSlugSchema, type ProvisionTenantInput, type TenantInputIssue } from './tenant.dto';
 export { TenantProvisioningService, type ProvisionedTenant } from './tenant-provisioning.service';

@@ -44,3 +44,9 @@ export function hashKey(key: string): string {
 export function displayPrefix(key: string): string {
   return key.slice(0, KEY_PREFIX.ingest.length + SHOWN_RANDOM_CHARS);
 }
+
+/** A session or invitation token: 256 random bits for the user, only its SHA-256 for the table. */
+export function generateOpaqueToken(): { token: string; hash: string } {
+  const token = randomBytes(RANDOM_BYTES).toString('base64url');
+  return { token, hash: hashKey(token) };
+}

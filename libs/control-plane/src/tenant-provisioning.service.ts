@@ -3,6 +3,7 @@ import { AuditLogRepository } from './audit-log.repository';
 import type { ControlPlaneDb } from './control-plane-db';
 import type { ControlPlaneSchema, KeyKind, Tenant } from './control-plane-schema';
 import { IngestKeyRepository } from './ingest-key.repository';
+import { MembershipRepository } from './membership.repository';
 import { isUniqueViolation } from './postgres-errors';
 import { TenantInputError, provisionTenantSchema, type ProvisionTenantInput } from './tenant.dto';
 import { TenantRepository } from './tenant.repository';
@@ -39,29 +40,29 @@ export class TenantProvisioningService {
    */
   async provisionTenant(input: ProvisionTenantInput): Promise<ProvisionedTenant> {
     const valid = this.#validate(input);
+    return this.#inTransaction(valid, async (trx) => {
+      const tenant = await createLocked(trx, valid);
+      const keys = await issueKeys(trx, tenant, valid.actor, 'default');
+      return { tenant, ...keys };
+    });
+  }
+
+  /**
+   * A tenant made by a signed-in user (sign-up flow): region locked, the user its owner, no
+   * keys yet (the owner creates them and sees each once).
+   */
+  async createOwnedTenant(input: ProvisionTenantInput, ownerUserId: string): Promise<Tenant> {
+    const valid = this.#validate(input);
+    return this.#inTransaction(valid, async (trx) => {
+      const tenant = await createLocked(trx, valid);
+      await new MembershipRepository(trx).add(tenant.id, ownerUserId, 'owner');
+      return tenant;
+    });
+  }
+
+  async #inTransaction<T>(valid: ValidInput, work: (trx: Kysely<ControlPlaneSchema>) => Promise<T>): Promise<T> {
     try {
-      return await this.cp.db.transaction().execute(async (trx) => {
-        const created = await new TenantRepository(trx).create(valid);
-        const tenant = await new TenantRepository(trx).lockRegion(created.id);
-        if (!tenant) throw new Error(`tenant ${created.id} vanished while being created`);
-        const audit = new AuditLogRepository(trx);
-        await audit.record({
-          tenantId: tenant.id,
-          actor: valid.actor,
-          action: 'tenant.create',
-          target: `tenant:${tenant.id}`,
-          details: { slug: tenant.slug, name: tenant.name, region: tenant.region, retentionDays: tenant.retentionDays },
-        });
-        await audit.record({
-          tenantId: tenant.id,
-          actor: valid.actor,
-          action: 'tenant.region_lock',
-          target: `tenant:${tenant.id}`,
-          details: { region: tenant.region },
-        });
-        const keys = await issueKeys(trx, tenant, valid.actor, 'default');
-        return { tenant, ...keys };
-      });
+      return await this.cp.db.transaction().execute(work);
     } catch (err) {
       if (isUniqueViolation(err, 'tenants_slug_key')) {
         throw new TenantInputError([{ field: 'slug', message: `"${valid.slug}" is already taken` }]);
@@ -110,6 +111,23 @@ export class TenantProvisioningService {
     if (!parsed.success) throw TenantInputError.fromZod(parsed.error);
     return parsed.data;
   }
+}
+
+/** Creates the tenant, makes its region final and audits both, in the caller's transaction. */
+async function createLocked(trx: Kysely<ControlPlaneSchema>, valid: ValidInput): Promise<Tenant> {
+  const created = await new TenantRepository(trx).create(valid);
+  const tenant = await new TenantRepository(trx).lockRegion(created.id);
+  if (!tenant) throw new Error(`tenant ${created.id} vanished while being created`);
+  const audit = new AuditLogRepository(trx);
+  await audit.record({
+    tenantId: tenant.id,
+    actor: valid.actor,
+    action: 'tenant.create',
+    target: `tenant:${tenant.id}`,
+    details: { slug: tenant.slug, name: tenant.name, region: tenant.region, retentionDays: tenant.retentionDays },
+  });
+  await audit.record({ tenantId: tenant.id, actor: valid.actor, action: 'tenant.region_lock', target: `tenant:${tenant.id}`, details: { region: tenant.region } });
+  return tenant;
 }
 
 async function issueKeys(

@@ -46,6 +46,11 @@ export class TenantRepository {
     return rows.map(toTenant);
   }
 
+  async rename(id: string, name: string): Promise<Tenant | undefined> {
+    const row = await this.db.updateTable('tenants').set({ name }).where('id', '=', id).returningAll().executeTakeFirst();
+    return row && toTenant(row);
+  }
+
   /**
    * Makes the tenant's region final (sets region_locked_at once; a database trigger then
    * refuses any change of region). Returns the tenant, or undefined when it does not exist.
@@ -62,7 +67,7 @@ export class TenantRepository {
   }
 }
 
-function toTenant(row: Selectable<TenantsTable>): Tenant {
+export function toTenant(row: Selectable<TenantsTable>): Tenant {
   return {
     id: row.id,
     slug: row.slug,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TelemetryController } from './telemetry.controller';
-import { TenantAccessGuard } from './tenant-access.guard';
 
-/** The api role's read endpoints. Needs TelemetryQueries and API_KEY_VERIFIER from the app. */
-@Module({ controllers: [TelemetryController], providers: [TenantAccessGuard] })
+/** The api role's telemetry reads. Needs TelemetryQueries from the app; access is checked by the auth module's guard. */
+@Module({ controllers: [TelemetryController] })
 export class QueryApiModule {}

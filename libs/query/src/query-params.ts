@@ -4,19 +4,17 @@ import { BadRequestException } from '@nestjs/common';
  * Time window from `from`/`to` (ISO 8601 or epoch ms) or `last` (e.g. 15m, 1h, 7d);
  * defaults to the last `defaultMs` ending now.
  */
-export function parseWindow(q: Record<string, unknown>, defaultMs: number, now = Date.now()): { from: Date; to: Date } {
-  const last = optionalString(q, 'last');
+export function parseWindow(q: { from?: string; to?: string; last?: string }, defaultMs: number, now = Date.now()): { from: Date; to: Date } {
   const to = q.to !== undefined ? parseTime(q.to, 'to') : new Date(now);
   let from: Date;
   if (q.from !== undefined) from = parseTime(q.from, 'from');
-  else if (last !== undefined) from = new Date(to.getTime() - parseDuration(last));
+  else if (q.last !== undefined) from = new Date(to.getTime() - parseDuration(q.last));
   else from = new Date(to.getTime() - defaultMs);
   if (from.getTime() >= to.getTime()) throw new BadRequestException('from: must be before to');
   return { from, to };
 }
 
-function parseTime(v: unknown, field: string): Date {
-  const s = String(v);
+function parseTime(s: string, field: string): Date {
   const d = /^\d{10,16}$/.test(s) ? new Date(Number(s)) : new Date(s);
   if (Number.isNaN(d.getTime())) throw new BadRequestException(`${field}: expected an ISO 8601 time or epoch milliseconds, got "${s}"`);
   return d;
@@ -27,19 +25,4 @@ function parseDuration(s: string): number {
   const m = /^(\d+)([smhd])$/.exec(s);
   if (!m) throw new BadRequestException(`last: expected a duration like 15m, 1h or 7d, got "${s}"`);
   return Number(m[1]) * UNIT_MS[m[2]];
-}
-
-export function optionalString(q: Record<string, unknown>, field: string): string | undefined {
-  const v = q[field];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw new BadRequestException(`${field}: expected a single value`);
-  return v;
-}
-
-export function optionalNumber(q: Record<string, unknown>, field: string): number | undefined {
-  const s = optionalString(q, field);
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isFinite(n)) throw new BadRequestException(`${field}: expected a number, got "${s}"`);
-  return n;
 }

@@ -1,88 +1,81 @@
-import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query, Req, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Inject, NotFoundException } from '@nestjs/common';
+import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
+import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
 import { QueryValidationError, TelemetryQueries } from '@meridian/storage-clickhouse';
-import { TenantAccessGuard, type TenantRequest } from './tenant-access.guard';
-import { parseWindow, optionalNumber, optionalString } from './query-params';
+import { parseWindow } from './query-params';
 
-/** Read API over the tenant's region: thin, one call per route; the queries own the SQL. */
-@Controller('api/v1/tenants/:tenant')
-@UseGuards(TenantAccessGuard)
+type In<K extends keyof typeof R> = ParsedInput<(typeof R)[K]>;
+type Out<K extends keyof typeof R> = Promise<ResponseOf<(typeof R)[K]>>;
+
+/**
+ * Read API over the tenant's region: thin, one call per route; the queries own the SQL. The
+ * access guard has already checked membership/role and resolved the tenant's region.
+ */
+@Controller()
 export class TelemetryController {
   constructor(@Inject(TelemetryQueries) private readonly queries: TelemetryQueries) {}
 
-  @Get('traces/:traceId')
-  async trace(@Req() req: TenantRequest, @Param('traceId') traceId: string) {
-    const trace = await validated(() => this.queries.traceById(req.tenant.region, req.tenant.tenantId, traceId.toLowerCase()));
-    if (!trace) throw new NotFoundException(`trace ${traceId} not found`);
+  @Endpoint(R.trace)
+  async trace(@TenantOf() t: TenantAccess, @Input() { params }: In<'trace'>): Out<'trace'> {
+    const trace = await validated(() => this.queries.traceById(t.region, t.tenantId, params.traceId.toLowerCase()));
+    if (!trace) throw new NotFoundException(`trace ${params.traceId} not found`);
     return trace;
   }
 
-  @Get('hitmap')
-  hitmap(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
-    return validated(() =>
-      this.queries.hitmap(req.tenant.region, req.tenant.tenantId, { ...parseWindow(q, 10 * 60_000), service: optionalString(q, 'service'), endpoint: optionalString(q, 'endpoint') }),
-    );
+  @Endpoint(R.hitmap)
+  hitmap(@TenantOf() t: TenantAccess, @Input() { query }: In<'hitmap'>): Out<'hitmap'> {
+    return validated(() => this.queries.hitmap(t.region, t.tenantId, { ...parseWindow(query, 10 * 60_000), service: query.service, endpoint: query.endpoint }));
   }
 
-  @Get('services')
-  async services(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
-    const window = parseWindow(q, 60 * 60_000);
-    const rows = await validated(() => this.queries.services(req.tenant.region, req.tenant.tenantId, window));
+  @Endpoint(R.hitmapSelection)
+  async hitmapSelection(@TenantOf() t: TenantAccess, @Input() { query }: In<'hitmapSelection'>): Out<'hitmapSelection'> {
+    const groups = await validated(() => this.queries.selectionSummary(t.region, t.tenantId, { ...query, ...parseWindow(query, 10 * 60_000) }));
+    return { groups };
+  }
+
+  @Endpoint(R.services)
+  async services(@TenantOf() t: TenantAccess, @Input() { query }: In<'services'>): Out<'services'> {
+    const window = parseWindow(query, 60 * 60_000);
+    const rows = await validated(() => this.queries.services(t.region, t.tenantId, window));
     return { from: window.from.toISOString(), to: window.to.toISOString(), services: rows };
   }
 
-  @Get('transactions')
-  async transactions(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
-    const window = parseWindow(q, 10 * 60_000);
-    const rows = await validated(() =>
-      this.queries.transactions(req.tenant.region, req.tenant.tenantId, {
-        ...window,
-        minMs: optionalNumber(q, 'minMs'),
-        maxMs: optionalNumber(q, 'maxMs'),
-        service: optionalString(q, 'service'),
-        endpoint: optionalString(q, 'endpoint'),
-        limit: optionalNumber(q, 'limit'),
-      }),
-    );
+  @Endpoint(R.serviceSeries)
+  async serviceSeries(@TenantOf() t: TenantAccess, @Input() { query }: In<'serviceSeries'>): Out<'serviceSeries'> {
+    const window = parseWindow(query, 60 * 60_000);
+    const { stepSeconds, series } = await validated(() => this.queries.serviceSeries(t.region, t.tenantId, window));
+    return { from: window.from.toISOString(), to: window.to.toISOString(), stepSeconds, series };
+  }
+
+  @Endpoint(R.transactions)
+  async transactions(@TenantOf() t: TenantAccess, @Input() { query }: In<'transactions'>): Out<'transactions'> {
+    const rows = await validated(() => this.queries.transactions(t.region, t.tenantId, { ...query, ...parseWindow(query, 10 * 60_000) }));
     return { transactions: rows };
   }
 
-  @Get('metrics')
-  async metrics(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
-    const points = await validated(() =>
-      this.queries.metricPoints(req.tenant.region, req.tenant.tenantId, {
-        ...parseWindow(q, 15 * 60_000),
-        name: optionalString(q, 'name'),
-        service: optionalString(q, 'service'),
-        limit: optionalNumber(q, 'limit'),
-      }),
-    );
+  @Endpoint(R.metrics)
+  async metrics(@TenantOf() t: TenantAccess, @Input() { query }: In<'metrics'>): Out<'metrics'> {
+    const points = await validated(() => this.queries.metricPoints(t.region, t.tenantId, { ...query, ...parseWindow(query, 15 * 60_000) }));
     return { points };
   }
 
-  @Get('logs')
-  async logs(@Req() req: TenantRequest, @Query() q: Record<string, unknown>) {
+  @Endpoint(R.logs)
+  async logs(@TenantOf() t: TenantAccess, @Input() { query }: In<'logs'>): Out<'logs'> {
     const logs = await validated(() =>
-      this.queries.logs(req.tenant.region, req.tenant.tenantId, {
-        ...parseWindow(q, 15 * 60_000),
-        traceId: optionalString(q, 'traceId')?.toLowerCase(),
-        service: optionalString(q, 'service'),
-        minSeverity: optionalNumber(q, 'minSeverity'),
-        limit: optionalNumber(q, 'limit'),
-      }),
+      this.queries.logs(t.region, t.tenantId, { ...query, ...parseWindow(query, 15 * 60_000), traceId: query.traceId?.toLowerCase() }),
     );
     return { logs };
   }
 
   /** Stored rows of the tenant per signal (what it is using). */
-  @Get('usage')
-  async usage(@Req() req: TenantRequest) {
-    const { region, tenantId } = req.tenant;
+  @Endpoint(R.usage)
+  async usage(@TenantOf() t: TenantAccess): Out<'usage'> {
     const [spans, metricPoints, logs] = await Promise.all([
-      this.queries.countRows(region, tenantId, 'spans'),
-      this.queries.countRows(region, tenantId, 'metric_points'),
-      this.queries.countRows(region, tenantId, 'logs'),
+      this.queries.countRows(t.region, t.tenantId, 'spans'),
+      this.queries.countRows(t.region, t.tenantId, 'metric_points'),
+      this.queries.countRows(t.region, t.tenantId, 'logs'),
     ]);
-    return { region, spans, metricPoints, logs };
+    return { region: t.region, spans, metricPoints, logs };
   }
 }
 

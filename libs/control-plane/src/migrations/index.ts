@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001Initial } from './0001-initial';
+import { migration0002Accounts } from './0002-accounts';
 
 /**
  * Every control-plane migration, in order, for both engines. Kysely's Migrator applies them
@@ -8,6 +9,7 @@ import { migration0001Initial } from './0001-initial';
  */
 export const CONTROL_PLANE_MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['0001_initial', migration0001Initial],
+  ['0002_accounts', migration0002Accounts],
 ];
 
 export const controlPlaneMigrationProvider: MigrationProvider = {

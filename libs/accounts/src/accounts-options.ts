@@ -1,0 +1,18 @@
+export interface RegionInfo {
+  id: string;
+  name: string;
+  location: string;
+}
+
+/** Settings of the accounts API (from config: regions, auth, intake). */
+export interface AccountsOptions {
+  regions: readonly RegionInfo[];
+  defaultRegion: string;
+  /** Where users open the UI (invitation links). */
+  publicUrl: string;
+  /** OTLP/HTTP endpoint SDKs send to (shown with new ingest keys). */
+  otlpEndpoint: string;
+  invitationTtlMs: number;
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
+}
+export const ACCOUNTS_OPTIONS = Symbol('AccountsOptions');

@@ -1,0 +1,2 @@
+export { AccountsModule } from './accounts.module';
+export { type AccountsOptions, type RegionInfo } from './accounts-options';

@@ -1,0 +1,16 @@
+import { ACCOUNT_ROUTES } from './routes/account.routes';
+import { TELEMETRY_ROUTES } from './routes/telemetry.routes';
+
+/**
+ * Every REST route of the server. The server registers its handlers from these entries (so a
+ * route cannot exist without being here), the OpenAPI document is generated from them, the web
+ * UI and test clients call them through `ApiClient`, and the access test walks all of them.
+ * One file per area under routes/; add an area by spreading it here.
+ */
+export const API_ROUTES = {
+  ...ACCOUNT_ROUTES,
+  ...TELEMETRY_ROUTES,
+} as const;
+
+export type ApiRoutes = typeof API_ROUTES;
+export type RouteName = keyof ApiRoutes;

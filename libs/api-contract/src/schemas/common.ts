@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ROLES } from '../route';
+
+export const roleSchema = z.enum(ROLES);
+export const uuidSchema = z.uuid({ error: 'expected an id (uuid)' });
+export const isoTime = z.string().describe('ISO 8601 time');
+export const TENANT_SLUG_RE = /^[a-z0-9][a-z0-9-]{2,39}$/;
+export const tenantSlugSchema = z.string().regex(TENANT_SLUG_RE, 'expected 3–40 lowercase letters, digits or dashes, starting with a letter or digit');
+
+/** Path parameters of every route under /api/v1/tenants/{tenant}/… (slug or id). */
+export const tenantParams = z.object({ tenant: z.string().min(1).max(64) });
+
+/** Error body of every non-2xx answer. */
+export const errorSchema = z.object({
+  statusCode: z.number().int(),
+  error: z.string().optional(),
+  message: z.string(),
+  /** Field-level problems, `field` as a dotted path (`body.email`, `query.limit`). */
+  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type ApiErrorBody = z.infer<typeof errorSchema>;

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { isoTime } from './common';
+
+/** `from`/`to` (ISO 8601 or epoch ms) or `last` (15m, 1h, 7d); default: the route's window ending now. */
+export const windowQuery = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  last: z.string().regex(/^\d+[smhd]$/, 'expected a duration like 15m, 1h or 7d').optional(),
+});
+const filters = { service: z.string().max(500).optional(), endpoint: z.string().max(2000).optional() };
+const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
+
+export const hitmapQuery = windowQuery.extend(filters);
+export const hitmapCellSchema = z.object({
+  /** Start of the 5 s column, ms since the epoch. */
+  t: z.number(),
+  /** Row 0..119 of the layout (0 = fastest). */
+  y: z.number().int(),
+  hits: z.number().int(),
+  errors: z.number().int(),
+});
+export const hitmapResponse = z.object({
+  columnSeconds: z.literal(5),
+  rows: z.literal(120),
+  cells: z.array(hitmapCellSchema),
+});
+
+/** A hitmap selection: time × duration rectangle. */
+export const selectionQuery = windowQuery.extend({
+  ...filters,
+  minMs: z.coerce.number().min(0).optional(),
+  maxMs: z.coerce.number().min(0).optional(),
+});
+export const selectionGroupSchema = z.object({ service: z.string(), endpoint: z.string(), count: z.number().int(), errors: z.number().int() });
+export const selectionResponse = z.object({ groups: z.array(selectionGroupSchema) });
+
+export const spanSchema = z.object({
+  tenantId: z.string(),
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string(),
+  traceState: z.string(),
+  startTime: isoTime,
+  startUnixNanos: z.string(),
+  endTime: isoTime,
+  endUnixNanos: z.string(),
+  durationNs: z.string(),
+  durationMs: z.number(),
+  service: z.string(),
+  spanName: z.string(),
+  endpoint: z.string(),
+  kind: z.enum(['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']),
+  isEntry: z.boolean(),
+  txnService: z.string(),
+  txnEndpoint: z.string(),
+  statusCode: z.enum(['UNSET', 'OK', 'ERROR']),
+  statusMessage: z.string(),
+  isError: z.boolean(),
+  httpMethod: z.string(),
+  httpStatus: z.number(),
+  httpRoute: z.string(),
+  urlPath: z.string(),
+  dbSystem: z.string(),
+  dbName: z.string(),
+  dbInstance: z.string(),
+  dbOperation: z.string(),
+  dbStatement: z.string(),
+  dbFingerprint: z.string(),
+  peerService: z.string(),
+  hostName: z.string(),
+  scopeName: z.string(),
+  scopeVersion: z.string(),
+  resourceAttributes: z.record(z.string(), z.string()),
+  attributes: z.record(z.string(), z.string()),
+  events: z.array(z.object({ time: isoTime, unixNanos: z.string(), name: z.string(), attributes: z.record(z.string(), z.string()) })),
+  links: z.array(z.object({ traceId: z.string(), spanId: z.string() })),
+  retentionDays: z.number(),
+});
+export const traceParams = z.object({ tenant: z.string(), traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits') });
+export const traceResponse = z.object({ traceId: z.string(), spans: z.array(spanSchema) });
+
+export const transactionsQuery = selectionQuery.extend({ limit: limit(1000) });
+export const transactionsResponse = z.object({ transactions: z.array(spanSchema) });
+
+export const serviceRedSchema = z.object({
+  service: z.string(),
+  endpoint: z.string(),
+  count: z.number(),
+  errors: z.number(),
+  errorRate: z.number(),
+  avgMs: z.number(),
+  maxMs: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  p99Ms: z.number(),
+  apdex: z.number(),
+  throughputPerMin: z.number(),
+});
+export const servicesResponse = z.object({ from: isoTime, to: isoTime, services: z.array(serviceRedSchema) });
+
+/** Sparkline points of one service/endpoint; buckets without transactions are absent. */
+export const serviceSeriesSchema = z.object({
+  service: z.string(),
+  endpoint: z.string(),
+  points: z.array(z.object({ t: z.number(), count: z.number().int(), errors: z.number().int(), p95Ms: z.number() })),
+});
+export const serviceSeriesResponse = z.object({ from: isoTime, to: isoTime, stepSeconds: z.number().int(), series: z.array(serviceSeriesSchema) });
+
+export const metricsQuery = windowQuery.extend({ name: z.string().max(500).optional(), service: filters.service, limit: limit(10_000) });
+export const metricPointSchema = z.object({
+    time: isoTime,
+    unixNanos: z.string(),
+    metricName: z.string(),
+    metricType: z.string(),
+    unit: z.string(),
+    temporality: z.string(),
+    isMonotonic: z.boolean(),
+    service: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    resourceAttributes: z.record(z.string(), z.string()),
+    value: z.number(),
+    /** 64-bit, as a string. */
+    count: z.string(),
+    sum: z.number(),
+    min: z.number().nullable(),
+    max: z.number().nullable(),
+    bucketCounts: z.array(z.string()),
+    explicitBounds: z.array(z.number()),
+    quantiles: z.array(z.number()),
+    quantileValues: z.array(z.number()),
+  });
+export const metricsResponse = z.object({ points: z.array(metricPointSchema) });
+
+export const logsQuery = windowQuery.extend({
+  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits').optional(),
+  service: filters.service,
+  minSeverity: z.coerce.number().int().min(0).max(24).optional(),
+  limit: limit(10_000),
+});
+export const logSchema = z.object({
+    time: isoTime,
+    unixNanos: z.string(),
+    traceId: z.string(),
+    spanId: z.string(),
+    severityNumber: z.number(),
+    severityText: z.string(),
+    service: z.string(),
+    hostName: z.string(),
+    body: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    resourceAttributes: z.record(z.string(), z.string()),
+    scopeName: z.string(),
+    eventName: z.string(),
+  });
+export const logsResponse = z.object({ logs: z.array(logSchema) });
+
+export const usageResponse = z.object({ region: z.string(), spans: z.number(), metricPoints: z.number(), logs: z.number() });

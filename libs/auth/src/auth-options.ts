@@ -1,0 +1,12 @@
+/** The auth module's settings (from the config's `auth` section). */
+export interface AuthOptions {
+  sessionTtlMs: number;
+  secureCookies: 'auto' | 'always';
+  lockoutAfterFailures: number;
+  lockoutMs: number;
+  loginAttemptsPerIp: number;
+}
+export const AUTH_OPTIONS = Symbol('AuthOptions');
+
+export const SESSION_COOKIE = 'mrd_session';
+export const CSRF_COOKIE = 'mrd_csrf';

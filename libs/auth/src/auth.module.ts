@@ -1,0 +1,49 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import type { ApiRequest } from '@meridian/api-http';
+import { ControlPlaneDb, ServerSecretRepository } from '@meridian/control-plane';
+import cookieParser from 'cookie-parser';
+import { AccessGuard } from './access.guard';
+import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { CsrfProtection } from './csrf';
+import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies';
+
+/**
+ * Authentication and access control for every API route. Needs ControlPlaneDb from the app.
+ * More passport strategies (OIDC, SAML) slot in beside the password one.
+ */
+@Module({})
+export class AuthModule implements NestModule {
+  static forRoot(options: AuthOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [PassportModule],
+      controllers: [AuthController],
+      providers: [
+        { provide: AUTH_OPTIONS, useValue: options },
+        AuthService,
+        PasswordStrategy,
+        SessionStrategy,
+        ApiKeyStrategy,
+        {
+          provide: CsrfProtection,
+          useFactory: async (cp: ControlPlaneDb) =>
+            new CsrfProtection(await new ServerSecretRepository(cp).getOrCreate('csrf'), (req) => {
+              const p = (req as ApiRequest).principal;
+              return p?.kind === 'user' ? p.sessionId : '';
+            }),
+          inject: [ControlPlaneDb],
+        },
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
+      exports: [AuthService],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(cookieParser()).forRoutes('{*path}');
+  }
+}

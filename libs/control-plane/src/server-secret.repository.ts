@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { ControlPlaneSchema } from './control-plane-schema';
+import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+
+/** Secrets all replicas share (e.g. the CSRF key): made once by whichever replica starts first. */
+export class ServerSecretRepository {
+  private readonly db: Kysely<ControlPlaneSchema>;
+
+  constructor(source: ControlPlaneExecutor) {
+    this.db = executorOf(source);
+  }
+
+  async getOrCreate(name: string): Promise<string> {
+    await this.db
+      .insertInto('server_secrets')
+      .values({ name, value: randomBytes(32).toString('base64url') })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return row.value;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { ControlPlaneSchema, User } from './control-plane-schema';
+import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { isUniqueViolation, isUuid } from './postgres-errors';
+
+export class EmailTakenError extends Error {
+  constructor(email: string) {
+    super(`email: an account for ${email} already exists; sign in instead`);
+    this.name = 'EmailTakenError';
+  }
+}
+
+/** What sign-in needs to decide: the hash and the lockout state. */
+export interface UserCredentials extends User {
+  passwordHash: string | null;
+  failedLogins: number;
+  lockedUntil: Date | null;
+}
+
+/** Accounts (emails stored lower-cased; passwords only as argon2id hashes made by the caller). */
+export class UserRepository {
+  private readonly db: Kysely<ControlPlaneSchema>;
+
+  constructor(source: ControlPlaneExecutor) {
+    this.db = executorOf(source);
+  }
+
+  async create(email: string, passwordHash: string): Promise<User> {
+    try {
+      const row = await this.db
+        .insertInto('users')
+        .values({ email: email.toLowerCase(), password_hash: passwordHash })
+        .returning(['id', 'email', 'created_at'])
+        .executeTakeFirstOrThrow();
+      return { id: row.id, email: row.email, createdAt: row.created_at };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EmailTakenError(email);
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await this.db.selectFrom('users').select(['id', 'email', 'created_at']).where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, email: row.email, createdAt: row.created_at };
+  }
+
+  async credentialsByEmail(email: string): Promise<UserCredentials | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    return (
+      row && {
+        id: row.id,
+        email: row.email,
+        createdAt: row.created_at,
+        passwordHash: row.password_hash,
+        failedLogins: row.failed_logins,
+        lockedUntil: row.locked_until,
+      }
+    );
+  }
+
+  /**
+   * Counts a wrong password; from `lockAfter` consecutive failures on, locks the account until
+   * `now + lockMs`. Returns the lock end when the account is (now) locked. Atomic in SQL, so
+   * parallel attempts on several replicas all count.
+   */
+  async noteFailedLogin(userId: string, lockAfter: number, lockMs: number, now: Date): Promise<Date | null> {
+    const row = await this.db
+      .updateTable('users')
+      .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+      .where('id', '=', userId)
+      .returning(['failed_logins'])
+      .executeTakeFirst();
+    if (!row || row.failed_logins < lockAfter) return null;
+    const until = new Date(now.getTime() + lockMs);
+    await this.db.updateTable('users').set({ locked_until: until }).where('id', '=', userId).execute();
+    return until;
+  }
+
+  async clearFailedLogins(userId: string): Promise<void> {
+    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', userId).execute();
+  }
+}
