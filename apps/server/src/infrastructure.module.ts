@@ -1,12 +1,13 @@
 import { join, resolve } from 'node:path';
 import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { BUS, type Bus, InlineBus } from '@meridian/bus';
+import { BUS, type Bus } from '@meridian/bus';
 import type { MeridianConfig } from '@meridian/config';
 import { ControlPlaneDb, IngestKeyRepository } from '@meridian/control-plane';
 import { ROW_SINK } from '@meridian/ingester';
 import { INGEST_KEY_VERIFIER, type IngestKeyVerifier } from '@meridian/intake';
-import { API_KEY_VERIFIER, type ApiKeyVerifier } from '@meridian/query';
 import { ClickHouseClients, migrateRegion, RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { createSelfMetrics, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
+import { createBus } from './bus-factory';
 import { Infra, type InfraName } from './roles';
 
 export const MERIDIAN_CONFIG = Symbol('MeridianConfig');
@@ -31,7 +32,12 @@ export class InfrastructureModule {
   static forRoot(cfg: MeridianConfig, needs: ReadonlySet<InfraName>): DynamicModule {
     const dataDir = resolve(cfg.dataDir);
     const closers: Array<() => Promise<void>> = [];
-    const providers: Provider[] = [{ provide: MERIDIAN_CONFIG, useValue: cfg }, { provide: 'closers', useValue: closers }, InfrastructureShutdown];
+    const providers: Provider[] = [
+      { provide: MERIDIAN_CONFIG, useValue: cfg },
+      { provide: 'closers', useValue: closers },
+      InfrastructureShutdown,
+      { provide: SELF_METRICS, useFactory: () => createSelfMetrics({ processMetrics: true }) },
+    ];
 
     if (needs.has(Infra.ControlPlane)) {
       providers.push(
@@ -48,11 +54,6 @@ export class InfrastructureModule {
         {
           provide: INGEST_KEY_VERIFIER,
           useFactory: (keys: IngestKeyRepository): IngestKeyVerifier => ({ verify: (k) => keys.verify(k, 'ingest') }),
-          inject: [IngestKeyRepository],
-        },
-        {
-          provide: API_KEY_VERIFIER,
-          useFactory: (keys: IngestKeyRepository): ApiKeyVerifier => ({ verify: (k) => keys.verify(k, 'api') }),
           inject: [IngestKeyRepository],
         },
       );
@@ -87,12 +88,13 @@ export class InfrastructureModule {
     if (needs.has(Infra.Bus)) {
       providers.push({
         provide: BUS,
-        useFactory: (): Bus => {
-          if (cfg.bus.kind !== 'inline') throw new Error(`bus kind "${cfg.bus.kind}" is not available in this build; use MERIDIAN_BUS=inline`);
-          const bus = new InlineBus({ maxBytesPerRegion: cfg.bus.inlineMaxBytes, deadLetterDir: join(dataDir, 'dead-letter') });
+        useFactory: (metrics: SelfMetrics): Bus => {
+          const logger = new Logger('bus');
+          const bus = createBus(cfg, { metrics, log: (level, line) => (level === 'info' ? logger.log(line) : logger[level](line)) });
           closers.push(() => bus.close());
           return bus;
         },
+        inject: [SELF_METRICS],
       });
     }
 

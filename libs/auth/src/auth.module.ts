@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import type { ApiRequest } from '@meridian/api-http';
 import { ControlPlaneDb, ServerSecretRepository } from '@meridian/control-plane';
@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { CsrfProtection } from './csrf';
 import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies';
+import { TooManyAttemptsFilter } from './too-many-attempts.filter';
 
 /**
  * Authentication and access control for every API route. Needs ControlPlaneDb from the app.
@@ -38,6 +39,7 @@ export class AuthModule implements NestModule {
           inject: [ControlPlaneDb],
         },
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: TooManyAttemptsFilter },
       ],
       exports: [AuthService],
     };

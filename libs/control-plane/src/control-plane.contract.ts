@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { sql, type KyselyPlugin } from 'kysely';
 import { AuditLogRepository } from './audit-log.repository';
+import { acceptInvitation, InvitationError } from './invitation-acceptance';
+import { InvitationRepository } from './invitation.repository';
+import { MembershipRepository } from './membership.repository';
+import { SessionRepository } from './session.repository';
+import { EmailTakenError, UserRepository } from './user.repository';
 import type { ControlPlaneDb } from './control-plane-db';
 import { IngestKeyRepository } from './ingest-key.repository';
 import { TenantInputError } from './tenant.dto';
@@ -296,6 +301,51 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       expect(await tenants.lockRegion('not-a-uuid')).toBeUndefined();
       expect(await new IngestKeyRepository(cp).listForTenant('x')).toEqual([]);
       expect(await new AuditLogRepository(cp).listForTenant('x', 10)).toEqual([]);
+    });
+  });
+
+  describe('accounts: sessions, lockout, invitations', () => {
+    it('finds a session by its token until it expires, never by its hash; deletes it on sign-out', async () => {
+      const user = await new UserRepository(cp).create(`s-${++n}@example.com`, 'hash');
+      const sessions = new SessionRepository(cp);
+      const t0 = new Date();
+      const { token, sessionId } = await sessions.create(user.id, 60_000, { ip: '10.0.0.1' }, t0);
+      expect((await sessions.findActive(token, 60_000, t0))?.user.email).toBe(user.email);
+      const row = await cp.db.selectFrom('sessions').select('token_hash').where('id', '=', sessionId).executeTakeFirstOrThrow();
+      expect(row.token_hash).not.toContain(token);
+      expect(await sessions.findActive(row.token_hash, 60_000, t0)).toBeUndefined();
+      expect(await sessions.findActive(token, 60_000, new Date(t0.getTime() + 61_000))).toBeUndefined();
+      await sessions.delete(sessionId);
+      expect(await sessions.findActive(token, 60_000, t0)).toBeUndefined();
+    });
+
+    it('counts wrong passwords atomically and locks from the threshold on', async () => {
+      const users = new UserRepository(cp);
+      const user = await users.create(`l-${++n}@example.com`, 'hash');
+      const now = new Date();
+      const results = await Promise.all([1, 2, 3].map(() => users.noteFailedLogin(user.id, 3, 60_000, now)));
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect((await users.credentialsByEmail(user.email))?.failedLogins).toBe(3);
+      await users.clearFailedLogins(user.id);
+      expect(await users.credentialsByEmail(user.email)).toMatchObject({ failedLogins: 0, lockedUntil: null });
+      await expect(users.create(user.email.toUpperCase(), 'h')).rejects.toThrow(EmailTakenError);
+    });
+
+    it('accepts an invitation once, only for its email, and not after revocation', async () => {
+      const { tenant } = await provision(slug('inv'));
+      const users = new UserRepository(cp);
+      const admin = await users.create(`a-${++n}@example.com`, 'h');
+      const invitee = await users.create(`i-${++n}@example.com`, 'h');
+      const other = await users.create(`o-${++n}@example.com`, 'h');
+      const invitations = new InvitationRepository(cp);
+      const { token } = await invitations.create({ tenantId: tenant.id, email: invitee.email, role: 'member', invitedBy: admin.id, ttlMs: 60_000 });
+      await expect(acceptInvitation(cp, other, token)).rejects.toThrow(InvitationError);
+      expect((await acceptInvitation(cp, invitee, token)).role).toBe('member');
+      await expect(acceptInvitation(cp, invitee, token)).rejects.toThrow(InvitationError);
+      const second = await invitations.create({ tenantId: tenant.id, email: other.email, role: 'viewer', invitedBy: admin.id, ttlMs: 60_000 });
+      expect(await invitations.revoke(tenant.id, second.invitation.id)).toBe(true);
+      await expect(acceptInvitation(cp, other, second.token)).rejects.toThrow(InvitationError);
+      expect((await new MembershipRepository(cp).listMembers(tenant.id)).map((m) => m.email)).toEqual([invitee.email]);
     });
   });
 }

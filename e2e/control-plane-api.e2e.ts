@@ -1,0 +1,264 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanKind } from '@opentelemetry/api';
+import { API_ROUTES, ApiClient, type RouteDef, type RouteName } from '@meridian/api-contract';
+import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, sdkTelemetry, SessionClient, startMeridian } from '@meridian/testing';
+
+/**
+ * The control plane end to end, through the real server process: sign-up, tenants pinned to a
+ * chosen region, members and roles, keys, CSRF, lockout, audit, sessions across restarts. Runs
+ * on PGlite, and on PostgreSQL too when DATABASE_URL is set.
+ */
+const engines: Array<[string, string | undefined]> = [['PGlite', undefined]];
+if (process.env.DATABASE_URL) engines.push(['PostgreSQL', process.env.DATABASE_URL]);
+
+const LOCKOUT_AFTER = 4;
+const KEY_CACHE_MS = 2_000;
+
+describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-e2e-cp-'));
+  let dropDatabase: (() => Promise<void>) | undefined;
+  let env: Record<string, string>;
+  let m: MeridianProcess;
+  let base: string;
+  const email = (who: string) => `${who}-${randomBytes(3).toString('hex')}@example.com`;
+  const slug = (s: string) => `${s}-${randomBytes(3).toString('hex')}`;
+
+  // Filled as the tests go: two tenants in two regions, their owners and keys.
+  const tokyo = { slug: slug('tokyo'), id: '', ingestKey: '', apiKey: '', traceId: '', owner: undefined as unknown as SessionClient };
+  const seoul = { slug: slug('seoul'), id: '', ingestKey: '', apiKey: '', traceId: '', owner: undefined as unknown as SessionClient };
+
+  beforeAll(async () => {
+    env = { MERIDIAN_LOCKOUT_AFTER_FAILURES: String(LOCKOUT_AFTER), MERIDIAN_KEY_CACHE_MS: String(KEY_CACHE_MS) };
+    if (serverUrl) {
+      const db = await freshPostgresDatabase(serverUrl, 'meridian_e2e_cp');
+      dropDatabase = db.drop;
+      env.DATABASE_URL = db.url;
+    }
+    m = await startMeridian({ dataDir, env });
+    base = `http://127.0.0.1:${m.ports.api}`;
+  }, 90_000);
+
+  afterAll(async () => {
+    await m?.stop();
+    await dropDatabase?.();
+  });
+
+  async function sendSpan(key: string, service: string): Promise<string> {
+    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: m.ports.http, grpcPort: m.ports.grpc, key, serviceName: service });
+    const span = sdk.tracer.startSpan('GET /orders', { kind: SpanKind.SERVER, attributes: { 'http.route': '/orders', 'http.request.method': 'GET' } });
+    span.end();
+    await sdk.flush();
+    await sdk.shutdown();
+    return span.spanContext().traceId;
+  }
+
+  it('signs up, creates tenants in the chosen regions, issues keys, and reads each tenant only from its region', async () => {
+    const regions = await new SessionClient(base).call('listRegions', {});
+    expect(regions.regions.map((r) => r.id)).toEqual(['ap-northeast-1', 'ap-northeast-2']);
+    expect(regions.regions[0].description).toMatch(/Japan/);
+
+    for (const [t, region] of [
+      [tokyo, 'ap-northeast-1'],
+      [seoul, 'ap-northeast-2'],
+    ] as const) {
+      t.owner = await SessionClient.signUp(base, email(`owner-${region}`));
+      const bad = await t.owner.status('createTenant', { body: { slug: t.slug, name: 'X', region: 'mars-1' } });
+      expect(bad).toBe(400);
+      const tenant = await t.owner.call('createTenant', { body: { slug: t.slug, name: `Tenant ${region}`, region } });
+      expect(tenant).toMatchObject({ slug: t.slug, region, role: 'owner' });
+      expect(tenant.regionLockedAt).not.toBeNull();
+      t.id = tenant.id;
+      const ingest = await t.owner.call('createKey', { params: { tenant: t.slug }, body: { name: 'prod', kind: 'ingest' } });
+      expect(ingest.secret).toMatch(/^mrd_ik_/);
+      expect(ingest.otelEnv.OTEL_EXPORTER_OTLP_HEADERS).toBe(`authorization=Bearer ${ingest.secret}`);
+      t.ingestKey = ingest.secret;
+      t.apiKey = (await t.owner.call('createKey', { params: { tenant: t.slug }, body: { name: 'script', kind: 'api' } })).secret;
+      const listed = await t.owner.call('listKeys', { params: { tenant: t.slug } });
+      expect(listed.keys.map((k) => k.prefix).sort()).toEqual([ingest.secret.slice(0, 15), t.apiKey.slice(0, 15)].sort());
+      expect(JSON.stringify(listed)).not.toContain(ingest.secret);
+      t.traceId = await sendSpan(t.ingestKey, `${region}-svc`);
+    }
+
+    for (const t of [tokyo, seoul]) {
+      const trace = await eventually(() => t.owner.call('trace', { params: { tenant: t.slug, traceId: t.traceId } }).catch(() => undefined));
+      expect(trace.spans[0]).toMatchObject({ tenantId: t.id, spanName: 'GET /orders' });
+    }
+    expect(await tokyo.owner.call('usage', { params: { tenant: tokyo.slug } })).toMatchObject({ region: 'ap-northeast-1', spans: 1 });
+    expect(await seoul.owner.call('usage', { params: { tenant: seoul.slug } })).toMatchObject({ region: 'ap-northeast-2', spans: 1 });
+
+    // The region is final.
+    const move = await tokyo.owner.status('updateTenant', { params: { tenant: tokyo.slug }, body: { region: 'ap-northeast-2' } });
+    expect(move).toBe(409);
+    expect((await tokyo.owner.call('updateTenant', { params: { tenant: tokyo.slug }, body: { name: 'Tokyo Co' } })).region).toBe('ap-northeast-1');
+  }, 60_000);
+
+  it("answers 404 on every tenant route to a non-member and to another tenant's api key (IDOR)", async () => {
+    const tenantRoutes = (Object.entries(API_ROUTES) as Array<[RouteName, RouteDef]>).filter(([, r]) => r.auth === 'tenant');
+    expect(tenantRoutes.length).toBeGreaterThanOrEqual(15);
+    const anonymous = new SessionClient(base);
+    const keyHeaders = { authorization: `Bearer ${tokyo.apiKey}` };
+    const asKey = new ApiClient({ baseUrl: base, headers: () => keyHeaders });
+    const failures: string[] = [];
+    for (const [name, route] of tenantRoutes) {
+      for (const target of [seoul.slug, seoul.id]) {
+        const input = sampleInput(route, target, seoul.traceId);
+        const asMember = await tokyo.owner.status(name, input as never);
+        const asApiKey = await asKey.call(name, input as never).then(
+          () => 200,
+          (e: { status: number }) => e.status,
+        );
+        if (asMember !== 404) failures.push(`${route.method} ${route.path} as a member of another tenant → ${asMember}`);
+        if (asApiKey !== 404) failures.push(`${route.method} ${route.path} with another tenant's api key → ${asApiKey}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Nobody signed in: 401, never data.
+    expect(await anonymous.status('listKeys', { params: { tenant: tokyo.slug } })).toBe(401);
+    // Seoul's owner sees Seoul's trace; Tokyo's key can read its own tenant.
+    expect(await asKey.call('usage', { params: { tenant: tokyo.slug } })).toMatchObject({ spans: 1 });
+  }, 60_000);
+
+  it('enforces roles: viewers read but cannot write; only owners touch owners; the last owner stays', async () => {
+    const inviteeEmail = email('carol');
+    const invite = await tokyo.owner.call('createInvitation', { params: { tenant: tokyo.slug }, body: { email: inviteeEmail, role: 'viewer' } });
+    expect(invite.emailDelivery).toBe('outbox');
+    const token = new URL(invite.acceptUrl).searchParams.get('token')!;
+    // Someone else cannot use it.
+    const mallory = await SessionClient.signUp(base, email('mallory'));
+    expect(await mallory.status('acceptInvitation', { body: { token } })).toBe(400);
+    const carol = await SessionClient.signUp(base, inviteeEmail, undefined, token);
+    const session = await carol.call('getSession', {});
+    expect(session.tenants).toEqual([expect.objectContaining({ slug: tokyo.slug, role: 'viewer' })]);
+    expect(await carol.status('acceptInvitation', { body: { token } })).toBe(400); // used
+
+    const t = { tenant: tokyo.slug };
+    expect(await carol.status('hitmap', { params: t, query: { last: '10m' } })).toBe(200);
+    expect(await carol.status('listKeys', { params: t })).toBe(200);
+    expect(await carol.status('createKey', { params: t, body: { name: 'nope' } })).toBe(403);
+    expect(await carol.status('createInvitation', { params: t, body: { email: email('x') } })).toBe(403);
+    expect(await carol.status('updateTenant', { params: t, body: { name: 'mine' } })).toBe(403);
+    expect(await carol.status('listAudit', { params: t, query: {} })).toBe(403);
+
+    const members = await tokyo.owner.call('listMembers', { params: t });
+    const ownerId = members.members.find((x) => x.role === 'owner')!.userId;
+    const carolId = members.members.find((x) => x.email === inviteeEmail)!.userId;
+    await tokyo.owner.call('changeMemberRole', { params: { ...t, userId: carolId }, body: { role: 'admin' } });
+    expect(await carol.status('createKey', { params: t, body: { name: 'now ok' } })).toBe(200);
+    expect(await carol.status('changeMemberRole', { params: { ...t, userId: ownerId }, body: { role: 'viewer' } })).toBe(403);
+    expect(await carol.status('removeMember', { params: { ...t, userId: ownerId } })).toBe(403);
+    expect(await tokyo.owner.status('changeMemberRole', { params: { ...t, userId: ownerId }, body: { role: 'admin' } })).toBe(409);
+
+    await tokyo.owner.call('removeMember', { params: { ...t, userId: carolId } });
+    expect(await carol.status('listKeys', { params: t })).toBe(404);
+  }, 60_000);
+
+  it('refuses cookie-authenticated writes without the CSRF token', async () => {
+    const owner = tokyo.owner;
+    const saved = owner.csrfToken;
+    owner.csrfToken = undefined;
+    expect(await owner.status('createKey', { params: { tenant: tokyo.slug }, body: { name: 'csrf' } })).toBe(403);
+    owner.csrfToken = 'forged.' + 'a'.repeat(64);
+    expect(await owner.status('createKey', { params: { tenant: tokyo.slug }, body: { name: 'csrf' } })).toBe(403);
+    owner.csrfToken = saved;
+    expect(await owner.status('createKey', { params: { tenant: tokyo.slug }, body: { name: 'csrf' } })).toBe(200);
+    // Api keys carry no ambient credential: no CSRF token needed.
+    const res = await fetch(`${base}/api/v1/tenants/${tokyo.slug}/usage`, { headers: { authorization: `Bearer ${tokyo.apiKey}` } });
+    expect(res.status).toBe(200);
+  });
+
+  it('stops accepting a revoked ingest key at intake within seconds', async () => {
+    const { key, secret } = await tokyo.owner.call('createKey', { params: { tenant: tokyo.slug }, body: { name: 'to revoke' } });
+    const post = () =>
+      fetch(`http://127.0.0.1:${m.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: '{"resourceSpans":[]}' }).then((r) => r.status);
+    expect(await post()).toBe(200);
+    await tokyo.owner.call('revokeKey', { params: { tenant: tokyo.slug, keyId: key.id } });
+    const revokedAt = Date.now();
+    await eventually(async () => ((await post()) === 401 ? true : undefined), KEY_CACHE_MS + 5_000);
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(KEY_CACHE_MS + 2_000);
+    expect((await tokyo.owner.call('listKeys', { params: { tenant: tokyo.slug } })).keys.find((k) => k.id === key.id)!.revokedAt).not.toBeNull();
+  }, 30_000);
+
+  it('locks an account after repeated wrong passwords (429 + Retry-After), even for the right one', async () => {
+    const victim = email('victim');
+    const user = await SessionClient.signUp(base, victim);
+    await user.call('createTenant', { body: { slug: slug('victim'), name: 'V', region: 'ap-northeast-1' } });
+    const attempt = (password: string) =>
+      fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: victim, password }) });
+    for (let i = 0; i < LOCKOUT_AFTER; i++) expect((await attempt('wrong password')).status).toBe(401);
+    const locked = await attempt('correct horse battery staple');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await locked.json()) as { message: string }).message).toMatch(/locked/);
+    const session = await user.call('getSession', {});
+    const audit = await user.call('listAudit', { params: { tenant: session.tenants[0].slug }, query: {} });
+    expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['auth.login_failed', 'auth.lockout']));
+  }, 30_000);
+
+  it('keeps an audit log of sign-ins, keys, roles and the region choice', async () => {
+    const again = await SessionClient.signIn(base, (await tokyo.owner.call('getSession', {})).user.email);
+    expect((await again.call('getSession', {})).tenants.map((t) => t.slug)).toContain(tokyo.slug);
+    const audit = await tokyo.owner.call('listAudit', { params: { tenant: tokyo.slug }, query: { limit: 500 } });
+    const actions = audit.entries.map((e) => e.action);
+    for (const a of ['auth.login', 'tenant.create', 'tenant.region_lock', 'ingest_key.create', 'api_key.create', 'ingest_key.revoke', 'invitation.create', 'member.join', 'member.role_change', 'member.remove', 'tenant.rename']) {
+      expect(actions).toContain(a);
+    }
+    const page = await tokyo.owner.call('listAudit', { params: { tenant: tokyo.slug }, query: { limit: 2 } });
+    expect(page.entries).toHaveLength(2);
+    const next = await tokyo.owner.call('listAudit', { params: { tenant: tokyo.slug }, query: { limit: 2, before: page.nextBefore! } });
+    expect(Number(next.entries[0].id)).toBeLessThan(Number(page.entries[1].id));
+    // Seoul's log holds nothing of Tokyo's.
+    const seoulLog = await seoul.owner.call('listAudit', { params: { tenant: seoul.slug }, query: { limit: 500 } });
+    expect(JSON.stringify(seoulLog)).not.toContain(tokyo.id);
+  });
+
+  it('serves the OpenAPI document of every route', async () => {
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
+    expect(ops.sort()).toEqual(Object.keys(API_ROUTES).sort());
+  });
+
+  it('keeps sessions across a restart, ends them on sign-out, and stored each tenant only in its region', async () => {
+    await m.stop();
+    // The server is down: look into the embedded ClickHouse it wrote, region database by region database.
+    const regions = ['ap-northeast-1', 'ap-northeast-2'].map((id) => ({ id, database: `meridian_${id.replace(/-/g, '_')}` }));
+    expect(await countSpansByRegion(dataDir, regions, [tokyo.id, seoul.id])).toEqual({
+      'ap-northeast-1': { [tokyo.id]: 1, [seoul.id]: 0 },
+      'ap-northeast-2': { [tokyo.id]: 0, [seoul.id]: 1 },
+    });
+
+    m = await startMeridian({ dataDir, env });
+    const restarted = new SessionClient(`http://127.0.0.1:${m.ports.api}`);
+    for (const [k, v] of tokyo.owner.cookies) restarted.cookies.set(k, v);
+    const session = await restarted.call('getSession', {});
+    expect(session.tenants.map((t) => t.slug)).toContain(tokyo.slug);
+    await restarted.call('signOut', {});
+    expect(restarted.cookies.has('mrd_session')).toBe(false);
+    for (const [k, v] of tokyo.owner.cookies) restarted.cookies.set(k, v);
+    expect(await restarted.status('getSession', {})).toBe(401);
+  }, 120_000);
+});
+
+/** A syntactically valid request for a route, aimed at `tenant` (validation must not be what stops it). */
+function sampleInput(route: RouteDef, tenant: string, traceId: string): Record<string, unknown> {
+  const params: Record<string, string> = { tenant };
+  for (const m of route.path.matchAll(/\{(\w+)\}/g)) {
+    if (m[1] !== 'tenant') params[m[1]] = m[1] === 'traceId' ? traceId : randomUUID();
+  }
+  const input: Record<string, unknown> = { params };
+  if (route.query) input.query = {};
+  if (route.body) input.body = { name: 'x', email: 'x@example.com', role: 'viewer' };
+  return input;
+}
+
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
