@@ -18,7 +18,7 @@ export function accountsOptions(cfg: MeridianConfig): AccountsOptions {
   return {
     regions: cfg.regions.map((r) => ({ id: r.id, name: r.name, location: r.location })),
     defaultRegion: cfg.defaultRegion,
-    publicUrl: cfg.auth.publicUrl,
+    publicUrl: cfg.auth.publicUrl ?? `http://localhost:${cfg.server.apiPort}`,
     otlpEndpoint: cfg.intake.publicUrl ?? `http://localhost:${cfg.intake.httpPort}`,
     invitationTtlMs: cfg.auth.invitationTtlHours * 3_600_000,
     mail: { smtpUrl: cfg.auth.smtpUrl, from: cfg.auth.emailFrom, outboxDir: join(resolve(cfg.dataDir), 'outbox') },

@@ -77,6 +77,10 @@ export class UserRepository {
     return until;
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash, failed_logins: 0, locked_until: null }).where('id', '=', userId).execute();
+  }
+
   async clearFailedLogins(userId: string): Promise<void> {
     await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', userId).execute();
   }
