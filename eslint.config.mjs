@@ -3,13 +3,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'tmp/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'tmp/**', 'apps/web/.next/**', 'apps/web/out/**', 'apps/web/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -32,6 +33,16 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The web UI: React's rules of hooks (a broken hook order or stale dependency is a real bug).
+    files: ['apps/web/**/*.ts', 'apps/web/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'react-hooks/set-state-in-effect': 'error',
     },
   },
   {

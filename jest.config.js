@@ -15,8 +15,13 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/e2e/**/*.e2e.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }] },
+  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/apps/web/**/*.spec.tsx', '<rootDir>/e2e/**/*.e2e.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }],
+    // Web UI components (React 19 automatic JSX runtime).
+    '^.+\\.tsx$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, parser: { syntax: 'typescript', tsx: true }, transform: { ...swcrc.jsc.transform, react: { runtime: 'automatic' } } }, sourceMaps: 'inline' }],
+  },
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/.next/', '<rootDir>/apps/web/out/'],
   moduleNameMapper,
   testTimeout: 60_000,
   maxWorkers: 2,

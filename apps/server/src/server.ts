@@ -6,9 +6,11 @@ import type { MeridianConfig } from '@meridian/config';
 import { startDemoTraffic, type DemoTraffic } from '@meridian/demo-traffic';
 import { IntakeServers } from '@meridian/intake';
 import { AppModule } from './app.module';
+import { startDemoDatabases } from './demo-app';
 import { lockDataDir } from './data-dir-lock';
 import { ensureDemoTenant } from './demo-tenant';
 import { Infra, parseRoles, resolveModules, Role } from './roles';
+import { mountWebUi } from './web-ui';
 
 /** Starts the requested roles, the demo tenant (and its traffic), and prints where to connect. */
 export async function startServer(cfg: MeridianConfig, rolesText: string): Promise<void> {
@@ -21,12 +23,15 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   const embedded = cfg.regions.some((r) => r.clickhouse.mode === 'embedded') || !cfg.controlPlane.databaseUrl;
   if (embedded) lockDataDir(cfg.dataDir, `meridian server, roles ${roles.join(',')}`);
   const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['warn', 'error'] });
+  const webUi = modules.has(Role.Api) && mountWebUi(app);
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
   const apiPort = (server.address() as AddressInfo).port;
   const logger = new Logger('meridian');
 
   let demo: DemoTraffic | undefined;
+  let demoApp: { stop(): Promise<void> } | undefined;
   const lines = [`Meridian is running: roles ${roles.join(',')}, data in ${resolve(cfg.dataDir)}`, `  API        http://localhost:${apiPort}/api/v1  (health: /healthz, /readyz)`];
+  if (modules.has(Role.Api)) lines.push(webUi ? `  Web UI     http://localhost:${apiPort}/` : '  Web UI     not built (npm start builds it: node scripts/build-web.js)');
   if (modules.has(Role.Intake)) {
     const { http, grpc } = app.get(IntakeServers).ports;
     lines.push(`  OTLP/HTTP  http://localhost:${http}  (OTEL_EXPORTER_OTLP_ENDPOINT)`, `  OTLP/gRPC  http://localhost:${grpc}`);
@@ -34,6 +39,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
       const keys = await ensureDemoTenant(app, cfg);
       lines.push(`  demo tenant "${cfg.demo.tenantSlug}" in region ${keys.region}; send data with:`);
       lines.push(`MERIDIAN_INGEST_KEY=${keys.ingestKey}`, `MERIDIAN_API_KEY=${keys.apiKey}`);
+      if (modules.has(Role.Api)) lines.push(`  sign in to the UI as ${keys.email} / ${keys.password} (or sign up for your own account)`);
       if (cfg.demo.enabled) {
         demo = startDemoTraffic({
           otlpHttpUrl: `http://127.0.0.1:${http}`,
@@ -42,6 +48,9 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
           log: (m) => logger.warn(`demo traffic: ${m}`),
         });
         lines.push(`  demo traffic: ${cfg.demo.transactionsPerSecond} transactions/s (MERIDIAN_DEMO=0 turns it off)`);
+        const started = await startDemoDatabases(app, { otlpUrl: `http://127.0.0.1:${http}`, ingestKey: keys.ingestKey, collector: modules.has(Role.Collector), logger });
+        demoApp = started;
+        lines.push(...started.lines);
       }
     }
   }
@@ -55,6 +64,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
     closing = true;
     logger.log(`${signal}: draining and shutting down`);
     await demo?.stop().catch(() => undefined);
+    await demoApp?.stop().catch(() => undefined);
     await app.close();
     process.exit(0);
   };

@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mountWebUi, webUiFile } from './web-ui';
+
+function exportDir(): string {
+  const base = mkdtempSync(join(tmpdir(), 'meridian-webui-'));
+  writeFileSync(join(base, 'secret.txt'), 'outside the UI');
+  const dir = join(base, 'out');
+  mkdirSync(join(dir, 'settings'), { recursive: true });
+  mkdirSync(join(dir, '_next/static/chunks'), { recursive: true });
+  writeFileSync(join(dir, 'index.html'), '<p>home</p>');
+  writeFileSync(join(dir, 'settings.html'), '<p>settings</p>');
+  writeFileSync(join(dir, 'settings/keys.html'), '<p>keys</p>');
+  writeFileSync(join(dir, '_next/static/chunks/app.js'), 'console.log(1)');
+  return dir;
+}
+
+@Controller()
+class ProbeController {
+  @Get('/api/v1/probe')
+  probe() {
+    return { api: true };
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+describe('web UI serving', () => {
+  const dir = exportDir();
+
+  it('maps page URLs to exported files and never leaves the export directory', () => {
+    expect(webUiFile(dir, '/')).toBe(join(dir, 'index.html'));
+    expect(webUiFile(dir, '/settings')).toBe(join(dir, 'settings.html'));
+    expect(webUiFile(dir, '/settings/keys')).toBe(join(dir, 'settings/keys.html'));
+    expect(webUiFile(dir, '/settings/keys/')).toBe(join(dir, 'settings/keys.html'));
+    expect(webUiFile(dir, '/_next/static/chunks/app.js')).toBe(join(dir, '_next/static/chunks/app.js'));
+    expect(webUiFile(dir, '/nope')).toBeUndefined();
+    expect(webUiFile(dir, '/../secret.txt')).toBeUndefined();
+    expect(webUiFile(dir, '/%2e%2e/secret.txt')).toBeUndefined();
+    expect(webUiFile(dir, '/%2e%2e%2fsecret.txt')).toBeUndefined();
+    expect(webUiFile(dir, '/%E0%A4%A')).toBeUndefined();
+  });
+
+  describe('on a running server', () => {
+    let app: INestApplication;
+    let base: string;
+    beforeAll(async () => {
+      app = await NestFactory.create(ProbeModule, { logger: false });
+      expect(mountWebUi(app, dir)).toBe(true);
+      await app.listen(0, '127.0.0.1');
+      base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    });
+    afterAll(() => app.close());
+
+    it('serves pages and assets with cache headers, and leaves the API alone', async () => {
+      const page = await fetch(`${base}/settings/keys?tenant=acme`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(await page.text()).toBe('<p>keys</p>');
+
+      const asset = await fetch(`${base}/_next/static/chunks/app.js`);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+
+      expect(await (await fetch(`${base}/api/v1/probe`)).json()).toEqual({ api: true });
+      expect((await fetch(`${base}/settings`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${base}/missing-page`)).status).toBe(404);
+    });
+
+    it('reports an unbuilt UI instead of serving nothing silently', () => {
+      expect(mountWebUi(app, join(dir, 'does-not-exist'))).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,7 @@
+'use client';
+
+import { HitmapPage } from '../../../features/hitmap/hitmap-page';
+
+export default function Page() {
+  return <HitmapPage />;
+}

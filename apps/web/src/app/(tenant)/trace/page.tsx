@@ -1,0 +1,7 @@
+'use client';
+
+import { TraceView } from '../../../features/trace/trace-view';
+
+export default function Page() {
+  return <TraceView />;
+}

@@ -1,0 +1,148 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname, useRouter } from 'next/navigation';
+import { useMemo, type ReactNode } from 'react';
+import { LOCALES, type Locale } from '../lib/format';
+import { defineMessages, useMessages, usePrefs } from '../lib/i18n';
+import { useSignOut, type Session } from '../lib/session';
+import { tenantHref, type TenantSummary } from '../lib/tenant';
+
+const m = defineMessages({
+  en: {
+    hitmap: 'Hitmap',
+    services: 'Services',
+    databases: 'Databases',
+    settings: 'Settings',
+    tenant: 'Tenant',
+    newTenant: '+ New tenant…',
+    allTenants: 'All tenants',
+    language: 'Language',
+    timeZone: 'Time zone',
+    browserZone: (zone: string) => `Browser (${zone})`,
+    signOut: 'Sign out',
+    mainNav: 'Main',
+  },
+  ja: {
+    hitmap: 'ヒットマップ',
+    services: 'サービス',
+    databases: 'データベース',
+    settings: '設定',
+    tenant: 'テナント',
+    newTenant: '+ 新しいテナント…',
+    allTenants: 'テナント一覧',
+    language: '言語',
+    timeZone: 'タイムゾーン',
+    browserZone: (zone: string) => `ブラウザー（${zone}）`,
+    signOut: 'サインアウト',
+    mainNav: 'メイン',
+  },
+});
+
+const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', ja: '日本語' };
+
+/** Tenant pages in the main navigation; `match` also marks the page active on its sub-pages. */
+const NAV = [
+  { path: '/hitmap', label: 'hitmap', match: ['/hitmap', '/transactions', '/trace'] },
+  { path: '/services', label: 'services', match: ['/services'] },
+  { path: '/databases', label: 'databases', match: ['/databases'] },
+  { path: '/settings', label: 'settings', match: ['/settings'] },
+] as const;
+
+const NEW_TENANT = '__new__';
+
+/** Header (brand, tenant navigation, tenant switcher, language, time zone, sign-out) and page body. */
+export function AppShell({ session, tenant, children }: { session: Session; tenant?: TenantSummary; children: ReactNode }) {
+  const t = useMessages(m);
+  const pathname = usePathname();
+  const router = useRouter();
+  const signOut = useSignOut();
+  const home = tenant ? tenantHref('/hitmap', tenant.slug) : '/tenants';
+
+  const switchTenant = (slug: string) => {
+    if (slug === NEW_TENANT) return router.push('/tenants/new');
+    // Filters and selections belong to the old tenant; keep only the page.
+    router.push(tenantHref(pathname.startsWith('/settings') ? pathname : '/hitmap', slug));
+  };
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link href={home} className="brand">
+          Meridian
+        </Link>
+        {tenant && (
+          <nav aria-label={t.mainNav} className="mainnav">
+            {NAV.map((item) => {
+              const active = item.match.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+              return (
+                <Link key={item.path} href={tenantHref(item.path, tenant.slug)} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+                  {t[item.label]}
+                </Link>
+              );
+            })}
+          </nav>
+        )}
+        <div className="topbar-right">
+          {session.tenants.length > 0 && (
+            <label className="switcher">
+              <span className="visually-hidden">{t.tenant}</span>
+              <select aria-label={t.tenant} value={tenant?.slug ?? ''} onChange={(e) => switchTenant(e.target.value)}>
+                {!tenant && <option value="">{t.allTenants}</option>}
+                {session.tenants.map((x) => (
+                  <option key={x.id} value={x.slug}>
+                    {x.name} · {x.region}
+                  </option>
+                ))}
+                <option value={NEW_TENANT}>{t.newTenant}</option>
+              </select>
+            </label>
+          )}
+          <PrefsMenu />
+          <details className="menu">
+            <summary>{session.user.email}</summary>
+            <div className="menu-body">
+              <Link href="/tenants">{t.allTenants}</Link>
+              <button type="button" className="btn btn-small" onClick={() => void signOut()}>
+                {t.signOut}
+              </button>
+            </div>
+          </details>
+        </div>
+      </header>
+      <main className="page">{children}</main>
+    </div>
+  );
+}
+
+/** Language and time-zone choice (kept in this browser). */
+export function PrefsMenu() {
+  const t = useMessages(m);
+  const prefs = usePrefs();
+  const zones = useMemo(() => {
+    const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+    return all.includes(prefs.timeZone) ? all : [prefs.timeZone, ...all];
+  }, [prefs.timeZone]);
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (
+    <div className="prefs">
+      <select aria-label={t.language} value={prefs.locale} onChange={(e) => prefs.setLocale(e.target.value as Locale)}>
+        {LOCALES.map((l) => (
+          <option key={l} value={l}>
+            {LANGUAGE_NAMES[l]}
+          </option>
+        ))}
+      </select>
+      <select aria-label={t.timeZone} title={t.timeZone} value={prefs.timeZone} onChange={(e) => prefs.setTimeZone(e.target.value)}>
+        <option value={browserZone}>{t.browserZone(browserZone)}</option>
+        {zones
+          .filter((z) => z !== browserZone)
+          .map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+      </select>
+    </div>
+  );
+}

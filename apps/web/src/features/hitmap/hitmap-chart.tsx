@@ -1,0 +1,199 @@
+'use client';
+
+import { HITMAP_ROWS, hitmapRowBounds } from '@meridian/domain';
+import { CustomChart } from 'echarts/charts';
+import { BrushComponent, GridComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useEffect, useMemo, useRef } from 'react';
+import type { Formatter } from '../../lib/format';
+import { cellColor, type CellScale } from './colors';
+import { liveAxisRange, slideStepMs, type Cell } from './live';
+import styles from './hitmap.module.css';
+import { COLUMN_MS, selectionFromRange, selectionRect, type HitmapSelection } from './selection';
+import { formatAxisMs, yAxisMarks } from './y-axis';
+
+echarts.use([CustomChart, GridComponent, BrushComponent, TooltipComponent, CanvasRenderer]);
+
+/** Plot margins inside the chart box (px); the plot's size follows the box. */
+const GRID = { left: 60, right: 18, top: 14, bottom: 30 };
+const MARKS = yAxisMarks();
+const MARK_LABEL = new Map(MARKS.map((m) => [m.row, formatAxisMs(m.ms)]));
+
+export type ChartRange = { live: true; spanMs: number } | { live: false; from: number; to: number };
+
+interface Props {
+  cells: readonly Cell[];
+  scale: CellScale;
+  range: ChartRange;
+  selection?: HitmapSelection;
+  onSelect(selection: HitmapSelection): void;
+  fmt: Formatter;
+  label: string;
+  tooltip(time: string, range: string, hits: string, errors: string): string;
+}
+
+type RenderParams = { coordSys: unknown };
+type RenderApi = { value(dim: number): unknown; coord(v: number[]): number[] };
+type Rect = { x: number; y: number; width: number; height: number };
+
+/** A rectangle in data coordinates (x: epoch ms, y: rows) as a clipped pixel rect, or undefined when off the plot. */
+function plotRect(params: RenderParams, api: RenderApi, x0: number, x1: number, y0: number, y1: number): Rect | undefined {
+  const [left, top] = api.coord([x0, y1]);
+  const [right, bottom] = api.coord([x1, y0]);
+  return echarts.graphic.clipRectByRect({ x: left, y: top, width: right - left, height: bottom - top }, params.coordSys as Rect);
+}
+
+/**
+ * The hitmap: a time × response-time grid of cells on a canvas (an echarts custom series, so
+ * the x axis is real time and can slide). Live, the x range moves with the clock on its own
+ * timer; new data only replaces the series' data, so nothing jumps when a column appears.
+ * Dragging draws a brush; on release it becomes a selection (whole cells) and the brush is
+ * replaced by the selection's own rectangle, which then moves with the data.
+ */
+export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, label, tooltip }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  const dragging = useRef(false);
+  const onSelectRef = useRef(onSelect);
+  useEffect(() => {
+    onSelectRef.current = onSelect;
+  }, [onSelect]);
+
+  // Created once; the other effects update parts of its option.
+  useEffect(() => {
+    const el = box.current!;
+    const c = echarts.init(el, undefined, { renderer: 'canvas' });
+    chart.current = c;
+    c.setOption({
+      animation: false,
+      grid: { ...GRID, containLabel: false },
+      xAxis: { type: 'time', splitLine: { show: false }, axisLine: { lineStyle: { color: '#9aa7b8' } } },
+      yAxis: {
+        type: 'value',
+        min: 0,
+        max: HITMAP_ROWS,
+        axisLabel: { customValues: MARKS.map((m) => m.row), formatter: (v: number) => MARK_LABEL.get(v) ?? '' },
+        axisTick: { customValues: MARKS.map((m) => m.row) },
+        splitLine: { show: true, lineStyle: { color: '#eef1f5' } },
+      },
+      brush: { xAxisIndex: 0, yAxisIndex: 0, brushType: 'rect', brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, brushStyle: { borderWidth: 1, color: 'rgba(21,101,192,0.12)', borderColor: '#1565c0' } },
+      tooltip: { trigger: 'item', confine: true },
+      series: [
+        { id: 'cells', type: 'custom', data: [], clip: true, encode: { x: 0, y: 1 } },
+        { id: 'selection', type: 'custom', data: [], silent: true, z: 10, clip: true, encode: { x: [0, 1], y: [2, 3] }, tooltip: { show: false } },
+      ],
+    });
+    // Drag-to-select without a toolbox button: the brush is the chart's default cursor.
+    const armBrush = () => c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'rect', brushMode: 'single' } });
+    armBrush();
+    c.on('brushEnd', (e: unknown) => {
+      const area = (e as { areas?: Array<{ coordRange?: [[number, number], [number, number]] }> }).areas?.[0];
+      c.dispatchAction({ type: 'brush', areas: [] });
+      dragging.current = false;
+      if (area?.coordRange) onSelectRef.current(selectionFromRange(area.coordRange[0], area.coordRange[1]));
+    });
+    // The x range must not slide under a drag in progress.
+    const zr = c.getZr();
+    zr.on('mousedown', () => (dragging.current = true));
+    zr.on('mouseup', () => (dragging.current = false));
+    zr.on('globalout', () => (dragging.current = false));
+    const resize = new ResizeObserver(() => c.resize());
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  // Labels and tooltips in the user's language and time zone.
+  useEffect(() => {
+    chart.current?.setOption({
+      xAxis: { axisLabel: { formatter: (v: number) => fmt.time(v), hideOverlap: true } },
+      tooltip: {
+        formatter: (p: { seriesId?: string; value?: number[] }) => {
+          if (p.seriesId !== 'cells' || !p.value) return '';
+          const [t, y, hits, errors] = p.value;
+          const b = hitmapRowBounds(y);
+          const rows = b.toMs === Infinity ? `≥ ${formatAxisMs(b.fromMs)}` : `${formatAxisMs(b.fromMs)} – ${formatAxisMs(b.toMs)}`;
+          return tooltip(`${fmt.time(t)} – ${fmt.time(t + COLUMN_MS)}`, rows, fmt.number(hits), fmt.number(errors));
+        },
+      },
+    });
+  }, [fmt, tooltip]);
+
+  // Cells: replaced in place (same series id), so the chart keeps its state between polls.
+  const data = useMemo(() => cells.map((c) => [c.t, c.y, c.hits, c.errors]), [cells]);
+  useEffect(() => {
+    chart.current?.setOption({
+      series: [
+        {
+          id: 'cells',
+          data,
+          renderItem: (params: RenderParams, api: RenderApi) => {
+            const t = api.value(0) as number;
+            const y = api.value(1) as number;
+            const rect = plotRect(params, api, t, t + COLUMN_MS, y, y + 1);
+            if (!rect) return null;
+            // A hairline gap keeps neighbouring cells apart when they are a few pixels wide.
+            const gap = rect.width > 3 ? 0.5 : 0;
+            return { type: 'rect', shape: { x: rect.x + gap, y: rect.y, width: Math.max(1, rect.width - gap), height: Math.max(1, rect.height - 0.5) }, style: { fill: cellColor(api.value(2) as number, api.value(3) as number, scale) } };
+          },
+        },
+      ],
+    });
+  }, [data, scale]);
+
+  useEffect(() => {
+    const r = selection && selectionRect(selection);
+    chart.current?.setOption({
+      series: [
+        {
+          id: 'selection',
+          data: r ? [[r.x[0], r.x[1], r.y[0], r.y[1]]] : [],
+          renderItem: (params: RenderParams, api: RenderApi) => {
+            const rect = plotRect(params, api, api.value(0) as number, api.value(1) as number, api.value(2) as number, api.value(3) as number);
+            return rect && { type: 'rect', shape: rect, style: { fill: 'rgba(21,101,192,0.10)', stroke: '#1565c0', lineWidth: 1.5, lineDash: [4, 3] } };
+          },
+        },
+      ],
+    });
+  }, [selection]);
+
+  // The x range: fixed, or sliding with the clock about once per pixel.
+  const liveSpan = range.live ? range.spanMs : 0;
+  const fixedFrom = range.live ? 0 : range.from;
+  const fixedTo = range.live ? 0 : range.to;
+  useEffect(() => {
+    const c = chart.current;
+    const el = box.current;
+    if (!c || !el) return;
+    const apply = () => {
+      const { min, max } = liveSpan ? liveAxisRange(Date.now(), liveSpan) : { min: fixedFrom, max: fixedTo };
+      c.setOption({ xAxis: { min, max } });
+      el.dataset.xMin = String(min);
+      el.dataset.xMax = String(max);
+    };
+    apply();
+    if (!liveSpan) return;
+    const width = Math.max(1, el.clientWidth - GRID.left - GRID.right);
+    const timer = setInterval(() => {
+      if (!dragging.current) apply();
+    }, slideStepMs(liveSpan, width));
+    return () => clearInterval(timer);
+  }, [liveSpan, fixedFrom, fixedTo]);
+
+  return (
+    <div
+      ref={box}
+      className={styles.chart}
+      role="img"
+      aria-label={label}
+      data-testid="hitmap-chart"
+      data-cells={cells.length}
+      data-plot={`${GRID.left} ${GRID.top} ${GRID.right} ${GRID.bottom}`}
+      data-rows={HITMAP_ROWS}
+    />
+  );
+}

@@ -1,0 +1,176 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { Fragment, useMemo } from 'react';
+import { NoDataYet } from '../../components/no-data-yet';
+import { ErrorNotice, Loading } from '../../components/states';
+import { useApiQuery } from '../../lib/api';
+import type { Formatter } from '../../lib/format';
+import { useFormat, useMessages } from '../../lib/i18n';
+import { tenantHref, useTenant } from '../../lib/tenant';
+import { DEFAULT_SPAN, SPAN_PRESETS, viewParams } from '../hitmap/view';
+import { servicesMessages } from './messages';
+import { apdexRating, groupByService, sumSeries } from './service-groups';
+import styles from './services.module.css';
+import { densePoints, sparklinePath, type SeriesPoint } from './sparkline';
+
+const WINDOWS = ['15m', '1h', '6h', '24h', '7d'] as const;
+const DEFAULT_WINDOW = '1h';
+const REFRESH_MS = 30_000;
+type Messages = (typeof servicesMessages)['en'];
+
+/** RED per service and endpoint over a window, with sparklines, each row opening the hitmap filtered to it. */
+export function ServicesPage() {
+  const t = useMessages(servicesMessages);
+  const fmt = useFormat();
+  const tenant = useTenant();
+  const router = useRouter();
+  const requested = useSearchParams().get('last');
+  const last = (WINDOWS as readonly string[]).includes(requested ?? '') ? requested! : DEFAULT_WINDOW;
+  const input = { params: { tenant: tenant.slug }, query: { last } };
+  const services = useApiQuery('services', input, { refetchInterval: REFRESH_MS });
+  const series = useApiQuery('serviceSeries', input, { refetchInterval: REFRESH_MS });
+  const groups = useMemo(() => groupByService(services.data?.services ?? []), [services.data]);
+  const dense = useMemo(() => {
+    const map = new Map<string, SeriesPoint[]>();
+    const d = series.data;
+    if (!d) return map;
+    const from = Date.parse(d.from);
+    const to = Date.parse(d.to);
+    for (const s of d.series) map.set(`${s.service}\u0000${s.endpoint}`, densePoints(s.points, from, to, d.stepSeconds * 1000));
+    return map;
+  }, [series.data]);
+  const empty = services.data?.services.length === 0;
+  const usage = useApiQuery('usage', { params: { tenant: tenant.slug } }, { enabled: empty, staleTime: 30_000 });
+  // The hitmap keeps its own (shorter) windows: the same length when it has it, else its default.
+  const hitmapSpan = (SPAN_PRESETS as readonly string[]).includes(last) ? last : DEFAULT_SPAN;
+  const hitmapHref = (service: string, endpoint?: string) => tenantHref('/hitmap', tenant.slug, viewParams({ window: { live: true, span: hitmapSpan }, service, endpoint }));
+
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <div>
+          <h1>{t.title}</h1>
+          <p className="hint">{t.intro}</p>
+        </div>
+        <div className={styles.windows} role="group" aria-label={t.window}>
+          {WINDOWS.map((w) => (
+            <button key={w} type="button" className={`btn btn-small ${w === last ? styles.on : ''}`} aria-pressed={w === last} onClick={() => router.replace(tenantHref('/services', tenant.slug, { last: w === DEFAULT_WINDOW ? undefined : w }))}>
+              {t.spanLabel(w)}
+            </button>
+          ))}
+        </div>
+      </div>
+      {services.isPending ? (
+        <Loading label={t.loading} />
+      ) : services.error ? (
+        <ErrorNotice error={services.error} title={t.failed} onRetry={() => void services.refetch()} />
+      ) : empty ? (
+        usage.data?.spans === 0 ? (
+          <NoDataYet what={t.noData} />
+        ) : (
+          <div className="state state-empty">
+            <strong>{t.emptyWindow}</strong>
+            <span>{t.emptyWindowHelp}</span>
+          </div>
+        )
+      ) : (
+        <table className={`table ${styles.table}`} data-testid="services-table">
+          <thead>
+            <tr>
+              <th>{t.colName}</th>
+              <th className={styles.num}>{t.colThroughput}</th>
+              <th className={styles.num}>{t.colErrorRate}</th>
+              <th className={styles.num}>{t.colP50}</th>
+              <th className={styles.num}>{t.colP95}</th>
+              <th className={styles.num}>{t.colP99}</th>
+              <th className={styles.num}>{t.colApdex}</th>
+              <th>{t.colTrend}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((g) => {
+              const endpointSeries = g.endpoints.map((e) => dense.get(`${e.service}\u0000${e.endpoint}`)).filter((s): s is SeriesPoint[] => s !== undefined);
+              return (
+                <Fragment key={g.service}>
+                  <tr className={styles.serviceRow}>
+                    <td>
+                      <Link href={hitmapHref(g.service)} title={t.openHitmap(g.service)} className={styles.service}>
+                        {g.service}
+                      </Link>{' '}
+                      <span className="hint">{t.endpoints(g.endpoints.length)}</span>
+                    </td>
+                    <td className={styles.num} title={t.transactions(fmt.number(g.count))}>
+                      {t.perMin(rate(fmt, g.throughputPerMin))}
+                    </td>
+                    <td className={`${styles.num} ${g.errors ? styles.bad : ''}`}>{fmt.percent(g.errorRate)}</td>
+                    <td colSpan={3} />
+                    <td className={styles.num}>
+                      <Apdex value={g.apdex} fmt={fmt} t={t} />
+                    </td>
+                    <td>
+                      <Sparkline values={sumSeries(endpointSeries).map((p) => p.count)} label={t.trendThroughput} />
+                    </td>
+                  </tr>
+                  {g.endpoints.map((e) => {
+                    const points = dense.get(`${e.service}\u0000${e.endpoint}`) ?? [];
+                    return (
+                      <tr key={e.endpoint}>
+                        <td className={styles.endpointCell}>
+                          <Link href={hitmapHref(e.service, e.endpoint || undefined)} title={t.openHitmap(`${e.service} ${e.endpoint}`)} className={styles.endpoint}>
+                            {e.endpoint || '—'}
+                          </Link>
+                        </td>
+                        <td className={styles.num} title={t.transactions(fmt.number(e.count))}>
+                          {t.perMin(rate(fmt, e.throughputPerMin))}
+                        </td>
+                        <td className={`${styles.num} ${e.errors ? styles.bad : ''}`}>{fmt.percent(e.errorRate)}</td>
+                        <td className={styles.num}>{fmt.duration(e.p50Ms)}</td>
+                        <td className={styles.num}>{fmt.duration(e.p95Ms)}</td>
+                        <td className={styles.num}>{fmt.duration(e.p99Ms)}</td>
+                        <td className={styles.num}>
+                          <Apdex value={e.apdex} fmt={fmt} t={t} />
+                        </td>
+                        <td className={styles.trends}>
+                          <Sparkline values={points.map((p) => p.count)} label={t.trendThroughput} />
+                          <Sparkline values={points.map((p) => p.p95Ms)} label={t.trendP95} tone="latency" />
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Transactions per minute: a quiet endpoint's 0.02/min must not read as 0. */
+function rate(fmt: Formatter, perMin: number): string {
+  return fmt.number(perMin, perMin < 1 ? 2 : perMin < 10 ? 1 : 0);
+}
+
+function Apdex({ value, fmt, t }: { value: number; fmt: Formatter; t: Messages }) {
+  const rating = apdexRating(value);
+  return (
+    <span className={styles[`apdex_${rating}`]} title={t[rating]}>
+      {fmt.number(value, 2)}
+    </span>
+  );
+}
+
+const SPARK_W = 96;
+const SPARK_H = 22;
+
+function Sparkline({ values, label, tone = 'throughput' }: { values: number[]; label: string; tone?: 'throughput' | 'latency' }) {
+  return (
+    <svg className={`${styles.spark} ${styles[`spark_${tone}`]}`} width={SPARK_W} height={SPARK_H} viewBox={`-1 -1 ${SPARK_W + 2} ${SPARK_H + 2}`} role="img" aria-label={label}>
+      <title>{label}</title>
+      <path d={sparklinePath(values, SPARK_W, SPARK_H)} />
+    </svg>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Locale- and time-zone-aware formatting of what the UI shows (pure: testable without a
+ * browser). Dates are shown in the user's time zone: the browser's unless they picked another.
+ */
+export const LOCALES = ['en', 'ja'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const INTL_TAG: Record<Locale, string> = { en: 'en-GB', ja: 'ja-JP' };
+
+/** First supported language among the browser's preferences (`ja-JP` → ja), else English. */
+export function detectLocale(languages: readonly string[]): Locale {
+  for (const lang of languages) {
+    const base = lang.toLowerCase().split('-')[0];
+    if ((LOCALES as readonly string[]).includes(base)) return base as Locale;
+  }
+  return 'en';
+}
+
+/** True when the runtime knows the IANA zone (a stored preference may be stale or mistyped). */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Formatter {
+  locale: Locale;
+  timeZone: string;
+  /** `2026-11-22 09:15:30` style, in the user's zone. */
+  dateTime(value: number | string | Date): string;
+  /** `09:15:30`, in the user's zone. */
+  time(value: number | string | Date): string;
+  /** Response times: `850 ms`, `1.25 s`, `2 min 5 s`. */
+  duration(ms: number): string;
+  number(n: number, maxFractionDigits?: number): string;
+  /** A ratio 0..1 as a percentage. */
+  percent(ratio: number): string;
+  /** Short zone name for labels (`JST`, `GMT+9`). */
+  zoneLabel(at?: number): string;
+}
+
+export function createFormatter(locale: Locale, timeZone: string): Formatter {
+  const tag = INTL_TAG[locale];
+  const parts = { timeZone, hourCycle: 'h23' } as const;
+  const dateTimeFmt = new Intl.DateTimeFormat(tag, { ...parts, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const timeFmt = new Intl.DateTimeFormat(tag, { ...parts, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const zoneFmt = new Intl.DateTimeFormat(tag, { timeZone, timeZoneName: 'short' });
+  const toDate = (v: number | string | Date) => (v instanceof Date ? v : new Date(v));
+  const num = (n: number, digits: number) => new Intl.NumberFormat(tag, { maximumFractionDigits: digits }).format(n);
+  // ISO-like order (year first) reads the same in both languages and sorts visually.
+  const isoLike = (d: Date) => {
+    const p = Object.fromEntries(dateTimeFmt.formatToParts(d).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  };
+  return {
+    locale,
+    timeZone,
+    dateTime: (v) => isoLike(toDate(v)),
+    time: (v) => timeFmt.format(toDate(v)),
+    duration(ms) {
+      if (!Number.isFinite(ms)) return '–';
+      if (ms < 1) return `${num(ms, 3)} ms`;
+      if (ms < 1000) return `${num(ms, ms < 10 ? 2 : 0)} ms`;
+      if (ms < 60_000) return `${num(ms / 1000, 2)} s`;
+      const min = Math.floor(ms / 60_000);
+      return `${num(min, 0)} min ${num(Math.round((ms % 60_000) / 1000), 0)} s`;
+    },
+    number: (n, digits = 0) => num(n, digits),
+    percent: (ratio) => `${num(ratio * 100, ratio > 0 && ratio < 0.01 ? 2 : 1)}%`,
+    zoneLabel: (at = Date.now()) => zoneFmt.formatToParts(new Date(at)).find((x) => x.type === 'timeZoneName')?.value ?? timeZone,
+  };
+}
