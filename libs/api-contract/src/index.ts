@@ -5,3 +5,5 @@ export { ApiClient, ApiError, type ApiClientOptions } from './client';
 export * from './schemas/common';
 export * from './schemas/account';
 export * from './schemas/telemetry';
+export * from './schemas/database';
+export * from './schemas/alerting';

@@ -1,4 +1,6 @@
 import { ACCOUNT_ROUTES } from './routes/account.routes';
+import { ALERTING_ROUTES } from './routes/alerting.routes';
+import { DATABASE_ROUTES } from './routes/database.routes';
 import { TELEMETRY_ROUTES } from './routes/telemetry.routes';
 
 /**
@@ -10,6 +12,8 @@ import { TELEMETRY_ROUTES } from './routes/telemetry.routes';
 export const API_ROUTES = {
   ...ACCOUNT_ROUTES,
   ...TELEMETRY_ROUTES,
+  ...DATABASE_ROUTES,
+  ...ALERTING_ROUTES,
 } as const;
 
 export type ApiRoutes = typeof API_ROUTES;

@@ -1,8 +1,9 @@
-import { BadRequestException, Controller, Inject, NotFoundException } from '@nestjs/common';
+import { Controller, Inject, NotFoundException } from '@nestjs/common';
 import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
 import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
-import { QueryValidationError, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { TelemetryQueries } from '@meridian/storage-clickhouse';
 import { parseWindow } from './query-params';
+import { validated } from './validated';
 
 type In<K extends keyof typeof R> = ParsedInput<(typeof R)[K]>;
 type Out<K extends keyof typeof R> = Promise<ResponseOf<(typeof R)[K]>>;
@@ -76,14 +77,5 @@ export class TelemetryController {
       this.queries.countRows(t.region, t.tenantId, 'logs'),
     ]);
     return { region: t.region, spans, metricPoints, logs };
-  }
-}
-
-async function validated<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof QueryValidationError) throw new BadRequestException(e.message);
-    throw e;
   }
 }

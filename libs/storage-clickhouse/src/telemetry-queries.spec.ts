@@ -129,6 +129,36 @@ describe('TelemetryQueries', () => {
     });
   });
 
+  describe('serviceSeries (sparklines from service_red_1m)', () => {
+    it('buckets count, errors and p95 per service/endpoint in whole-minute steps of ~60 buckets per window', async () => {
+      const tenant = 'ser';
+      const rows = [
+        txn(600_000 + 1_000, 100, { tenant_id: tenant }),
+        txn(600_000 + 2_000, 300, { tenant_id: tenant, is_error: 1 }),
+        txn(600_000 + 3 * 60_000 + 5_000, 200, { tenant_id: tenant }),
+        txn(600_000 + 10_000, 50, { tenant_id: tenant, service: 'billing', endpoint: 'POST /pay' }),
+        txn(600_000 + 10_000, 50, { tenant_id: 'ser-other' }),
+      ];
+      await write('eu', rows);
+      const minute = BASE_MS + 600_000;
+      const tenMinutes = await q.serviceSeries('eu', tenant, { from: new Date(minute), to: new Date(minute + 600_000) });
+      expect(tenMinutes.stepSeconds).toBe(60);
+      expect(tenMinutes.series.map((s) => [s.service, s.endpoint, s.points.map((p) => [p.t, p.count, p.errors])])).toEqual([
+        ['billing', 'POST /pay', [[minute, 1, 0]]],
+        ['checkout', 'GET /api/orders/{id}', [[minute, 2, 1], [minute + 180_000, 1, 0]]],
+      ]);
+      expect(tenMinutes.series[1].points[1].p95Ms).toBe(200);
+
+      // 6 hours → 6-minute buckets aligned to the epoch.
+      const sixHours = await q.serviceSeries('eu', tenant, { from: new Date(minute - 5.5 * 3600_000), to: new Date(minute + 1800_000) });
+      expect(sixHours.stepSeconds).toBe(360);
+      const bucket = (ms: number) => Math.floor(ms / 360_000) * 360_000;
+      const want = new Map<number, number>();
+      for (const end of [minute, minute, minute + 180_000]) want.set(bucket(end), (want.get(bucket(end)) ?? 0) + 1);
+      expect(sixHours.series[1].points.map((p) => [p.t, p.count])).toEqual([...want.entries()]);
+    });
+  });
+
   describe('transactions', () => {
     it('returns exactly the entry spans inside the (end time × duration) rectangle, newest first', async () => {
       const tenant = 'tx';

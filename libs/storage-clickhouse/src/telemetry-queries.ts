@@ -108,12 +108,32 @@ export interface ServiceRed {
   throughputPerMin: number;
 }
 
-export interface TransactionsQuery extends TimeWindow {
-  /** Duration range [minMs, maxMs) — a hitmap selection's rows. */
+/** Buckets of one service/endpoint for sparklines; empty buckets are absent. */
+export interface ServiceSeries {
+  service: string;
+  endpoint: string;
+  points: Array<{ t: number; count: number; errors: number; p95Ms: number }>;
+}
+
+/** About this many buckets per sparkline, whatever the window (whole minutes, at least one). */
+const SERVICE_SERIES_BUCKETS = 60;
+
+/** A hitmap selection: entry spans ending in [from, to) with a duration in [minMs, maxMs). */
+export interface SelectionQuery extends TimeWindow {
   minMs?: number;
   maxMs?: number;
   service?: string;
   endpoint?: string;
+}
+
+export interface SelectionGroup {
+  service: string;
+  endpoint: string;
+  count: number;
+  errors: number;
+}
+
+export interface TransactionsQuery extends SelectionQuery {
   limit?: number;
 }
 
@@ -250,42 +270,73 @@ export class TelemetryQueries {
   }
 
   /**
+   * Throughput, errors and p95 per service/endpoint in ~SERVICE_SERIES_BUCKETS buckets of whole
+   * minutes over the window, from the 1-minute rollup (cost follows the window, not traffic).
+   */
+  async serviceSeries(regionId: string, tenantId: string, q: TimeWindow): Promise<{ stepSeconds: number; series: ServiceSeries[] }> {
+    const tenant = checkTenant(tenantId);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
+    const store = this.clients.forRegion(regionId);
+    const fromS = Math.floor(fromMs / 60_000) * 60;
+    const toS = Math.ceil(toMs / 60_000) * 60;
+    const step = Math.max(1, Math.ceil((toS - fromS) / 60 / SERVICE_SERIES_BUCKETS)) * 60;
+    const rs = await store.client.query({
+      query: `SELECT service, endpoint, toUInt32(toStartOfInterval(minute, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
+        toUInt32(sum(count)) AS count, toUInt32(sum(errors)) AS errors, quantileTDigestMerge(0.95)(duration_q) AS p95
+      FROM ${store.table('service_red_1m')}
+      WHERE tenant_id = {tenant:String}
+        AND minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({to_s:UInt32})
+      GROUP BY service, endpoint, t
+      ORDER BY service, endpoint, t`,
+      format: 'JSONCompactEachRow',
+      query_params: { tenant, step, from_s: fromS, to_s: toS },
+    });
+    const rows = await rs.json<[string, string, number, number, number, number]>();
+    const series: ServiceSeries[] = [];
+    for (const [service, endpoint, t, count, errors, p95] of rows) {
+      let last = series[series.length - 1];
+      if (!last || last.service !== service || last.endpoint !== endpoint) series.push((last = { service, endpoint, points: [] }));
+      last.points.push({ t: t * 1000, count, errors, p95Ms: Number(p95) / 1e6 });
+    }
+    return { stepSeconds: step, series };
+  }
+
+  /**
    * Entry spans (transactions) in a rectangle of the hitmap: end time in [from, to) and
    * duration in [minMs, maxMs). Newest first.
    */
+  /** Transactions (entry spans) ending in the window with a duration in [minMs, maxMs), newest first. */
   async transactions(regionId: string, tenantId: string, q: TransactionsQuery): Promise<StoredSpan[]> {
-    const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.transactionsMaxWindowMs);
-    const filters = nameFilters(q);
-    const minMs = q.minMs ?? 0;
-    if (!Number.isFinite(minMs) || minMs < 0) throw new QueryValidationError('minMs', 'must be a number ≥ 0');
-    if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs)) {
-      throw new QueryValidationError('maxMs', `must be a number greater than minMs (${minMs})`);
-    }
-    const limit = checkLimit(q.limit, QUERY_LIMITS.transactionsDefaultLimit);
     const store = this.clients.forRegion(regionId);
-    const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: Math.round(minMs * 1e6), limit };
-    let durationSql = 'duration_ns >= {min_ns:UInt64}';
-    if (q.maxMs !== undefined) {
-      // end = start + duration, so duration < max bounds the start time too (partition pruning).
-      durationSql += ' AND duration_ns < {max_ns:UInt64} AND ts >= fromUnixTimestamp64Milli({start_from_ms:Int64})';
-      params.max_ns = Math.round(q.maxMs * 1e6);
-      params.start_from_ms = fromMs - Math.ceil(q.maxMs);
-    }
+    const where = rectangleWhere(tenantId, q);
+    const limit = checkLimit(q.limit, QUERY_LIMITS.transactionsDefaultLimit);
     const rows = await select<StoredSpanRecord>(
       store,
       `SELECT ${STORED_SPAN_COLUMNS}
       FROM ${store.table('spans')}
-      WHERE tenant_id = {tenant:String}${filters.sql}
-        AND is_entry = 1
-        AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-        AND end_ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})
-        AND ${durationSql}
+      WHERE ${where.sql}
       ORDER BY end_ts DESC, span_id
       LIMIT {limit:UInt32}`,
-      params,
+      { ...where.params, limit },
     );
     return rows.map(toStoredSpan);
+  }
+
+  /** What a hitmap selection holds: transactions and errors per service/endpoint, most first. */
+  async selectionSummary(regionId: string, tenantId: string, q: SelectionQuery): Promise<SelectionGroup[]> {
+    const store = this.clients.forRegion(regionId);
+    const where = rectangleWhere(tenantId, q);
+    const rows = await select<{ service: string; endpoint: string; count: string; errors: string }>(
+      store,
+      `SELECT service, endpoint, count() AS count, countIf(is_error = 1) AS errors
+      FROM ${store.table('spans')}
+      WHERE ${where.sql}
+      GROUP BY service, endpoint
+      ORDER BY count DESC, service, endpoint
+      LIMIT 500`,
+      where.params,
+    );
+    return rows.map((r) => ({ service: r.service, endpoint: r.endpoint, count: Number(r.count), errors: Number(r.errors) }));
   }
 
   /** Metric data points, newest first, optionally of one metric and/or service. */
@@ -378,7 +429,33 @@ export class TelemetryQueries {
 }
 
 
-async function select<T>(store: RegionStore, query: string, params: Params): Promise<T[]> {
+/** WHERE clause of entry spans inside a time × duration rectangle of one tenant. */
+function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; params: Params } {
+  const tenant = checkTenant(tenantId);
+  const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.transactionsMaxWindowMs);
+  const filters = nameFilters(q);
+  const minMs = q.minMs ?? 0;
+  if (!Number.isFinite(minMs) || minMs < 0) throw new QueryValidationError('minMs', 'must be a number ≥ 0');
+  if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs)) {
+    throw new QueryValidationError('maxMs', `must be a number greater than minMs (${minMs})`);
+  }
+  const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: Math.round(minMs * 1e6) };
+  let durationSql = 'duration_ns >= {min_ns:UInt64}';
+  if (q.maxMs !== undefined) {
+    // end = start + duration, so duration < max bounds the start time too (partition pruning).
+    durationSql += ' AND duration_ns < {max_ns:UInt64} AND ts >= fromUnixTimestamp64Milli({start_from_ms:Int64})';
+    params.max_ns = Math.round(q.maxMs * 1e6);
+    params.start_from_ms = fromMs - Math.ceil(q.maxMs);
+  }
+  const sql = `tenant_id = {tenant:String}${filters.sql}
+        AND is_entry = 1
+        AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+        AND end_ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})
+        AND ${durationSql}`;
+  return { sql, params };
+}
+
+export async function select<T>(store: RegionStore, query: string, params: Params): Promise<T[]> {
   // In-query SETTINGS (not clickhouse_settings): same on HTTP and chdb, and never leaks into the chdb session.
   const rs = await store.client.query({
     query: `${query}\nSETTINGS output_format_json_quote_64bit_integers = 1`,
@@ -388,14 +465,14 @@ async function select<T>(store: RegionStore, query: string, params: Params): Pro
   return rs.json<T>();
 }
 
-function checkTenant(tenantId: unknown): string {
+export function checkTenant(tenantId: unknown): string {
   if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 256) {
     throw new QueryValidationError('tenantId', 'must be a non-empty string of at most 256 characters');
   }
   return tenantId;
 }
 
-function checkWindow(q: TimeWindow | undefined, maxMs: number): { fromMs: number; toMs: number } {
+export function checkWindow(q: TimeWindow | undefined, maxMs: number): { fromMs: number; toMs: number } {
   const fromMs = q?.from instanceof Date ? q.from.getTime() : NaN;
   const toMs = q?.to instanceof Date ? q.to.getTime() : NaN;
   if (!Number.isFinite(fromMs)) throw new QueryValidationError('from', 'must be a valid Date');
@@ -405,7 +482,7 @@ function checkWindow(q: TimeWindow | undefined, maxMs: number): { fromMs: number
   return { fromMs, toMs };
 }
 
-function nameFilters(q: { service?: string; endpoint?: string }): { sql: string; params: Params } {
+export function nameFilters(q: { service?: string; endpoint?: string }): { sql: string; params: Params } {
   let sql = '';
   const params: Params = {};
   for (const field of ['service', 'endpoint'] as const) {
@@ -421,7 +498,7 @@ function nameFilters(q: { service?: string; endpoint?: string }): { sql: string;
 }
 
 /** `column = {param:String}` for each given value, validated like the name filters. */
-function optionalEquals(fields: Record<string, [string, string | undefined]>): { sql: string; params: Params } {
+export function optionalEquals(fields: Record<string, [string, string | undefined]>): { sql: string; params: Params } {
   let sql = '';
   const params: Params = {};
   for (const [column, [field, v]] of Object.entries(fields)) {
@@ -435,7 +512,7 @@ function optionalEquals(fields: Record<string, [string, string | undefined]>): {
   return { sql, params };
 }
 
-function checkLimit(limit: number | undefined, fallback: number): number {
+export function checkLimit(limit: number | undefined, fallback: number): number {
   if (limit === undefined) return fallback;
   if (!Number.isInteger(limit) || limit < 1 || limit > QUERY_LIMITS.transactionsMaxLimit) {
     throw new QueryValidationError('limit', `must be an integer 1–${QUERY_LIMITS.transactionsMaxLimit}`);

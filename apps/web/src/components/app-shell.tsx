@@ -12,6 +12,7 @@ const m = defineMessages({
   en: {
     hitmap: 'Hitmap',
     services: 'Services',
+    sql: 'SQL',
     databases: 'Databases',
     settings: 'Settings',
     tenant: 'Tenant',
@@ -26,6 +27,7 @@ const m = defineMessages({
   ja: {
     hitmap: 'ヒットマップ',
     services: 'サービス',
+    sql: 'SQL',
     databases: 'データベース',
     settings: '設定',
     tenant: 'テナント',
@@ -45,6 +47,7 @@ const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', ja: '日本語' 
 const NAV = [
   { path: '/hitmap', label: 'hitmap', match: ['/hitmap', '/transactions', '/trace'] },
   { path: '/services', label: 'services', match: ['/services'] },
+  { path: '/sql', label: 'sql', match: ['/sql'] },
   { path: '/databases', label: 'databases', match: ['/databases'] },
   { path: '/settings', label: 'settings', match: ['/settings'] },
 ] as const;

@@ -51,7 +51,7 @@ export function SqlPage() {
   const live = { refetchInterval: REFRESH_MS };
   const endpoints = useApiQuery('sqlEndpoints', { params, query: { last } }, live);
   const statements = useApiQuery('sqlStatements', { params, query: { last, service, endpoint, sort, limit: 50 } }, live);
-  const transactions = useApiQuery('sqlTransactions', { params, query: { last: last === '6h' ? '6h' : last, service, endpoint, sort: tsort, limit: 50 } }, live);
+  const transactions = useApiQuery('sqlTransactions', { params, query: { last, service, endpoint, sort: tsort, limit: 50 } }, live);
   const nPlusOne = useApiQuery('sqlNPlusOne', { params, query: { last, service, endpoint, threshold } }, live);
   const services = useMemo(() => [...new Set((endpoints.data?.endpoints ?? []).map((e) => e.service))].sort(), [endpoints.data]);
   const shownEndpoints = (endpoints.data?.endpoints ?? []).filter((e) => !service || e.service === service);

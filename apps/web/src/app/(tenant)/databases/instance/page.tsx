@@ -1,0 +1,7 @@
+'use client';
+
+import { InstancePage } from '../../../../features/database/instance-page';
+
+export default function Page() {
+  return <InstancePage />;
+}

@@ -1,0 +1,7 @@
+'use client';
+
+import { DatabasesPage } from '../../../features/database/databases-page';
+
+export default function Page() {
+  return <DatabasesPage />;
+}

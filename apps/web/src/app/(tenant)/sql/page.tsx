@@ -1,0 +1,7 @@
+'use client';
+
+import { SqlPage } from '../../../features/database/sql-page';
+
+export default function Page() {
+  return <SqlPage />;
+}

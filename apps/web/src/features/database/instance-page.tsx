@@ -1,0 +1,258 @@
+'use client';
+
+import { LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { useEffect, useMemo, useRef } from 'react';
+import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { ApiError, useApiQuery, type Output } from '../../lib/api';
+import type { Formatter } from '../../lib/format';
+import { useFormat, useMessages } from '../../lib/i18n';
+import { tenantHref, useTenant } from '../../lib/tenant';
+import styles from './database.module.css';
+import { databaseMessages, type DatabaseMessages } from './messages';
+
+echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+const REFRESH_MS = 10_000;
+type Detail = Output<'dbInstance'>;
+
+/** One database instance: health figures, sessions, blocking chains, top statements, throughput and latency. */
+export function InstancePage() {
+  const t = useMessages(databaseMessages);
+  const fmt = useFormat();
+  const tenant = useTenant();
+  const instance = useSearchParams().get('instance') ?? '';
+  const detail = useApiQuery('dbInstance', { params: { tenant: tenant.slug, instance }, query: { last: '1h' } }, { enabled: instance !== '', refetchInterval: REFRESH_MS });
+  const back = (
+    <Link href={tenantHref('/databases', tenant.slug)} className="hint">
+      {t.back}
+    </Link>
+  );
+
+  const series = detail.data?.series;
+  const charts = useMemo(() => {
+    const line = (name: string, value: (p: Point) => number | null): ChartLine => ({ name, points: (series ?? []).map((p) => [p.t, value(p)]) });
+    return {
+      throughput: [line(t.seriesCalls, (p) => p.calls), line(t.seriesServerOps, (p) => p.serverOpsPerSec)],
+      latency: [line(t.seriesAvg, (p) => p.avgMs), line(t.seriesP95, (p) => p.p95Ms)],
+      sessions: [line(t.sessionsChart, (p) => p.activeSessions)],
+    };
+  }, [series, t]);
+
+  if (detail.isPending) return <Loading label={t.loading} />;
+  if (detail.error) {
+    return (
+      <div className="stack">
+        {back}
+        {detail.error instanceof ApiError && detail.error.status === 404 ? <Empty title={t.instanceMissing} /> : <ErrorNotice error={detail.error} title={t.failed} onRetry={() => void detail.refetch()} />}
+      </div>
+    );
+  }
+  const d = detail.data;
+  const h = d.health;
+  return (
+    <div className="stack" data-testid="db-instance">
+      {back}
+      <div className="page-head">
+        <div>
+          <h1>{h.name}</h1>
+          <p className="hint">
+            {h.system} · {h.instance}
+            {h.cluster && ` · ${h.cluster}`} · {h.up === null ? t.clientOnly : h.up ? t.up : t.down}
+            {h.lastSeen && ` · ${t.lastSeen} ${fmt.dateTime(h.lastSeen)}`}
+          </p>
+        </div>
+      </div>
+      <dl className={`card ${styles.health}`}>
+        {(
+          [
+            [t.activeSessions, h.activeSessions === null ? '–' : fmt.number(h.activeSessions)],
+            [t.lockWaits, h.lockWaits === null ? '–' : fmt.number(h.lockWaits)],
+            [t.connectionUse, h.connectionUse === null ? '–' : fmt.percent(h.connectionUse)],
+            [t.queryP95, h.queryP95Ms === null ? '–' : fmt.duration(h.queryP95Ms)],
+            [t.errorRate, h.errorRate === null ? '–' : fmt.percent(h.errorRate)],
+            [t.callsPerMin, fmt.number(h.callsPerMin, 1)],
+          ] as const
+        ).map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+
+      <div className={styles.charts}>
+        <SeriesChart title={t.throughputTitle} lines={charts.throughput} fmt={fmt} />
+        <SeriesChart title={t.latencyTitle} lines={charts.latency} fmt={fmt} />
+        <SeriesChart title={t.sessionsChart} lines={charts.sessions} fmt={fmt} />
+      </div>
+
+      <Chains chains={d.chains} t={t} fmt={fmt} />
+      <Sessions sessions={d.sessions} t={t} fmt={fmt} />
+
+      <section className="stack">
+        <h2>{t.topStatementsTitle}</h2>
+        {d.statements.length === 0 ? (
+          <p className="hint">{t.noSqlInWindow}</p>
+        ) : (
+          <table className={`table ${styles.table}`}>
+            <thead>
+              <tr>
+                <th>{t.colStatement}</th>
+                <th className={styles.num}>{t.colCalls}</th>
+                <th className={styles.num}>{t.colTotal}</th>
+                <th className={styles.num}>{t.colP95}</th>
+                <th className={styles.num}>{t.colErrors}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.statements.map((s) => (
+                <tr key={s.fingerprintHash}>
+                  <td className={styles.sql}>{s.fingerprint}</td>
+                  <td className={styles.num}>{fmt.number(s.calls)}</td>
+                  <td className={styles.num}>{fmt.duration(s.totalMs)}</td>
+                  <td className={styles.num}>{fmt.duration(s.p95Ms)}</td>
+                  <td className={`${styles.num} ${s.errors ? styles.bad : ''}`}>{fmt.number(s.errors)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="stack">
+        <h2>{t.serverStatementsTitle}</h2>
+        {d.serverStatements.length === 0 ? (
+          <p className="hint">{t.noServerStatements}</p>
+        ) : (
+          <table className={`table ${styles.table}`}>
+            <thead>
+              <tr>
+                <th>{t.colStatement}</th>
+                <th className={styles.num}>{t.colCalls}</th>
+                <th className={styles.num}>{t.colTotal}</th>
+                <th className={styles.num}>{t.colAvg}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.serverStatements.map((s) => (
+                <tr key={s.id}>
+                  <td className={styles.sql}>{s.fingerprint}</td>
+                  <td className={styles.num}>{fmt.number(s.calls)}</td>
+                  <td className={styles.num}>{fmt.duration(s.totalMs)}</td>
+                  <td className={styles.num}>{fmt.duration(s.avgMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Chains({ chains, t, fmt }: { chains: Detail['chains']; t: DatabaseMessages; fmt: Formatter }) {
+  return (
+    <section className="stack" data-testid="db-chains">
+      <h2>{t.chainsTitle}</h2>
+      {chains.length === 0 ? (
+        <p className="hint">{t.noChains}</p>
+      ) : (
+        chains.map((c) => (
+          <div key={c.rootId} className="card">
+            <ul className={styles.chain}>
+              <li>
+                <strong>#{c.rootId}</strong> <span className="badge">{t.root}</span> <span className={styles.sql}>{c.rootQuery}</span>
+              </li>
+              {c.waiters.map((w) => (
+                <li key={w.id} style={{ paddingLeft: `${w.depth * 1.5}rem` }}>
+                  └ <strong>#{w.id}</strong> <span className={styles.bad}>{t.waits(fmt.duration(w.waitSeconds * 1000), w.lockMode, w.relation)}</span> <span className={styles.sql}>{w.query}</span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))
+      )}
+    </section>
+  );
+}
+
+function Sessions({ sessions, t, fmt }: { sessions: Detail['sessions']; t: DatabaseMessages; fmt: Formatter }) {
+  return (
+    <section className="stack">
+      <h2>{t.sessionsTitle}</h2>
+      {sessions.length === 0 ? (
+        <p className="hint">{t.noSessions}</p>
+      ) : (
+        <table className={`table ${styles.table}`} data-testid="db-sessions">
+          <thead>
+            <tr>
+              <th>{t.colSession}</th>
+              <th>{t.colUser}</th>
+              <th>{t.colDatabase}</th>
+              <th>{t.colState}</th>
+              <th>{t.colWait}</th>
+              <th className={styles.num}>{t.colSeconds}</th>
+              <th>{t.colBlockedBy}</th>
+              <th>{t.colQuery}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr key={s.id}>
+                <td>#{s.id}</td>
+                <td>{s.user}</td>
+                <td>{s.database}</td>
+                <td className={s.state === 'waiting' ? styles.bad : undefined}>{s.state}</td>
+                <td className="hint">{s.waitEvent}</td>
+                <td className={styles.num}>{fmt.duration(s.seconds * 1000)}</td>
+                <td>{s.blockedBy.map((b) => `#${b}`).join(', ')}</td>
+                <td className={styles.sql}>{s.query}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type Point = Detail['series'][number];
+interface ChartLine {
+  name: string;
+  points: Array<[number, number | null]>;
+}
+
+/** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
+function SeriesChart({ title, lines, fmt }: { title: string; lines: ChartLine[]; fmt: Formatter }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const chart = echarts.init(box.current);
+    const resize = new ResizeObserver(() => chart.resize());
+    resize.observe(box.current);
+    chart.setOption({
+      animation: false,
+      grid: { left: 48, right: 12, top: 28, bottom: 24 },
+      legend: { top: 0, textStyle: { fontSize: 11 } },
+      tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–') },
+      xAxis: { type: 'time', axisLabel: { formatter: (v: number) => fmt.time(v).slice(0, 5) } },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: false, connectNulls: false, data: l.points })),
+    });
+    return () => {
+      resize.disconnect();
+      chart.dispose();
+    };
+  }, [lines, fmt]);
+  return (
+    <div className="card">
+      <h3 className="hint">{title}</h3>
+      <div ref={box} className={styles.chart} />
+    </div>
+  );
+}

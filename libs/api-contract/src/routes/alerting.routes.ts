@@ -1,0 +1,23 @@
+import { defineRoute } from '../route';
+import * as a from '../schemas/alerting';
+import { tenantParams } from '../schemas/common';
+
+/** Alert rules, channels, silences and what the alerter did (control plane, per tenant). */
+export const ALERTING_ROUTES = {
+  listAlertRules: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/rules', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'Alert rules with their current state', params: tenantParams, response: a.alertRulesResponse }),
+  putAlertRule: defineRoute({ method: 'POST', path: '/api/v1/tenants/{tenant}/alerting/rules', tag: 'alerting', auth: 'tenant', minRole: 'member', summary: 'Create a rule, or replace the rule with the same key', params: tenantParams, body: a.alertRuleBody, response: a.alertRuleSchema }),
+  getAlertRule: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/rules/{ruleId}', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'One alert rule with its state', params: a.alertRuleParams, response: a.alertRuleSchema }),
+  deleteAlertRule: defineRoute({ method: 'DELETE', path: '/api/v1/tenants/{tenant}/alerting/rules/{ruleId}', tag: 'alerting', auth: 'tenant', minRole: 'member', status: 204, summary: 'Delete an alert rule', params: a.alertRuleParams }),
+  alertRuleHistory: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/rules/{ruleId}/history', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'State transitions of a rule, newest first', params: a.alertRuleParams, query: a.alertHistoryQuery, response: a.alertHistoryResponse }),
+  listFiringAlerts: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/firing', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'Alerts firing now', params: tenantParams, response: a.firingAlertsResponse }),
+  listAlertChannels: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/channels', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'Notification channels (secrets masked)', params: tenantParams, response: a.alertChannelsResponse }),
+  putAlertChannel: defineRoute({ method: 'POST', path: '/api/v1/tenants/{tenant}/alerting/channels', tag: 'alerting', auth: 'tenant', minRole: 'member', summary: 'Create a channel, or replace the channel with the same key', params: tenantParams, body: a.alertChannelBody, response: a.alertChannelSchema }),
+  deleteAlertChannel: defineRoute({ method: 'DELETE', path: '/api/v1/tenants/{tenant}/alerting/channels/{channelId}', tag: 'alerting', auth: 'tenant', minRole: 'member', status: 204, summary: 'Delete a channel', params: a.alertChannelParams }),
+  testAlertChannel: defineRoute({ method: 'POST', path: '/api/v1/tenants/{tenant}/alerting/channels/{channelId}/test', tag: 'alerting', auth: 'tenant', minRole: 'member', summary: 'Send a test message through a channel now', params: a.alertChannelParams, response: a.channelTestResponse }),
+  listAlertDeliveries: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/deliveries', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'Notifications sent, pending or failed (with the last error)', params: tenantParams, query: a.deliveriesQuery, response: a.deliveriesResponse }),
+  listAlertSilences: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/silences', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'Silences and maintenance windows', params: tenantParams, response: a.silencesResponse }),
+  createAlertSilence: defineRoute({ method: 'POST', path: '/api/v1/tenants/{tenant}/alerting/silences', tag: 'alerting', auth: 'tenant', minRole: 'member', status: 201, summary: 'Silence one rule or all rules for a time', params: tenantParams, body: a.silenceBody, response: a.silenceSchema }),
+  deleteAlertSilence: defineRoute({ method: 'DELETE', path: '/api/v1/tenants/{tenant}/alerting/silences/{silenceId}', tag: 'alerting', auth: 'tenant', minRole: 'member', status: 204, summary: 'End a silence', params: a.silenceParams }),
+  exportAlerting: defineRoute({ method: 'GET', path: '/api/v1/tenants/{tenant}/alerting/export', tag: 'alerting', auth: 'tenant', minRole: 'viewer', summary: 'All rules and channels (channel secrets masked)', params: tenantParams, response: a.alertingExportResponse }),
+  importAlerting: defineRoute({ method: 'POST', path: '/api/v1/tenants/{tenant}/alerting/import', tag: 'alerting', auth: 'tenant', minRole: 'member', summary: 'Create or replace many rules and channels by key (idempotent)', params: tenantParams, body: a.alertingImportBody, response: a.alertingImportResponse }),
+} as const;

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { isoTime, tenantParams, uuidSchema } from './common';
+
+/**
+ * Per-tenant alerting. Rules and channels are identified by a client-chosen `key`: creating one
+ * with an existing key replaces it, so bulk imports are idempotent.
+ */
+export const ALERT_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal'] as const;
+export type AlertMetric = (typeof ALERT_METRICS)[number];
+/** Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical: slow cells in one 5 s column, horizontal: seconds with slow hits. */
+export const ALERT_METRIC_UNITS: Record<AlertMetric, string> = {
+  latency_p95: 'ms',
+  latency_p99: 'ms',
+  error_rate: '%',
+  throughput: '/min',
+  apdex: '',
+  hitmap_vertical: 'cells',
+  hitmap_horizontal: 's',
+};
+
+const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'expected 1–200 letters, digits, ".", "_", ":", "/" or "-"');
+const name = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
+const nameFilter = z.string().min(1).max(1024).optional();
+
+export const alertRuleBody = z
+  .object({
+    key,
+    name,
+    enabled: z.boolean().default(true),
+    metric: z.enum(ALERT_METRICS),
+    /** `above`: alert when the value rises over the thresholds (latency, errors, high throughput); `below`: when it drops under them (Apdex, low throughput). */
+    direction: z.enum(['above', 'below']).default('above'),
+    service: nameFilter,
+    endpoint: nameFilter,
+    warning: z.number().finite().min(0).optional(),
+    critical: z.number().finite().min(0).optional(),
+    /** Data looked at per evaluation: the last this many seconds. */
+    windowSeconds: z.number().int().min(10).max(6 * 3600).default(300),
+    /** The condition must hold this long before the alert fires (pending until then). */
+    forSeconds: z.number().int().min(0).max(86_400).default(0),
+    /** Repeat the firing message this often while still firing; 0 = never. */
+    renotifySeconds: z.number().int().min(0).max(7 * 86_400).default(0),
+    /** Hysteresis: a firing alert resolves only once the value is this many percent back past the threshold. */
+    hysteresisPercent: z.number().min(0).max(100).default(10),
+    /** Hitmap patterns: the base time; hits slower than this count as slow. */
+    slowMs: z.number().positive().max(80_000).optional(),
+    /** Channel keys to notify. */
+    channels: z.array(key).max(20).default([]),
+    runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.warning === undefined && r.critical === undefined) ctx.addIssue({ code: 'custom', path: ['critical'], message: 'give a warning or a critical threshold (or both)' });
+    if (r.warning !== undefined && r.critical !== undefined) {
+      const ordered = r.direction === 'above' ? r.critical >= r.warning : r.critical <= r.warning;
+      if (!ordered) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
+    }
+    if (r.metric.startsWith('hitmap_') && r.slowMs === undefined) ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
+  });
+export type AlertRuleBody = z.output<typeof alertRuleBody>;
+
+export const alertStateSchema = z.object({
+  state: z.enum(['ok', 'pending', 'firing']),
+  severity: z.enum(['warning', 'critical']).nullable(),
+  since: isoTime.nullable(),
+  lastValue: z.number().nullable(),
+  lastEvalAt: isoTime.nullable(),
+});
+
+export const alertRuleSchema = z.object({
+  id: uuidSchema,
+  key: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  metric: z.enum(ALERT_METRICS),
+  direction: z.enum(['above', 'below']),
+  service: z.string().optional(),
+  endpoint: z.string().optional(),
+  warning: z.number().optional(),
+  critical: z.number().optional(),
+  windowSeconds: z.number(),
+  forSeconds: z.number(),
+  renotifySeconds: z.number(),
+  hysteresisPercent: z.number(),
+  slowMs: z.number().optional(),
+  channels: z.array(z.string()),
+  runbookUrl: z.string().optional(),
+  state: alertStateSchema,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export const alertRulesResponse = z.object({ rules: z.array(alertRuleSchema) });
+export const alertRuleParams = tenantParams.extend({ ruleId: uuidSchema });
+
+const httpsOrHttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
+const email = z.email({ error: 'expected an email address' }).max(254);
+
+export const alertChannelBody = z.discriminatedUnion('kind', [
+  z.object({ key, name, kind: z.literal('slack'), /** Slack incoming-webhook URL (a secret). */ url: httpsOrHttpUrl }),
+  z.object({
+    key,
+    name,
+    kind: z.literal('webhook'),
+    url: httpsOrHttpUrl,
+    /** HMAC-SHA256 key; the body's signature is sent as `x-meridian-signature: sha256=<hex>`. */
+    secret: z.string().min(16, 'at least 16 characters').max(200),
+  }),
+  z.object({
+    key,
+    name,
+    kind: z.literal('email'),
+    /** smtp(s)://user@host:port, without the password. */
+    smtpUrl: z.string().regex(/^smtps?:\/\/[^\s:@/]*@?[^\s/]+$/, 'expected smtp://user@host:port or smtps://user@host:port (password separately)').max(500),
+    password: z.string().max(500).default(''),
+    from: email,
+    to: z.array(email).min(1, 'at least one recipient').max(50),
+  }),
+]);
+export type AlertChannelBody = z.output<typeof alertChannelBody>;
+
+export const alertChannelSchema = z.object({
+  id: uuidSchema,
+  key: z.string(),
+  name: z.string(),
+  kind: z.enum(['slack', 'webhook', 'email']),
+  /** Where it sends, with the secret part masked (the full URL/password is never returned). */
+  target: z.string(),
+  /** Non-secret settings (email: from, to). */
+  settings: z.record(z.string(), z.unknown()),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export const alertChannelsResponse = z.object({ channels: z.array(alertChannelSchema) });
+export const alertChannelParams = tenantParams.extend({ channelId: uuidSchema });
+export const channelTestResponse = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+export const alertHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const alertHistoryResponse = z.object({
+  events: z.array(
+    z.object({ at: isoTime, from: z.string(), to: z.string(), severity: z.enum(['warning', 'critical']).nullable(), value: z.number().nullable(), threshold: z.number().nullable() }),
+  ),
+});
+
+export const firingAlertsResponse = z.object({
+  alerts: z.array(z.object({ ruleId: uuidSchema, key: z.string(), name: z.string(), severity: z.enum(['warning', 'critical']).nullable(), since: isoTime.nullable(), value: z.number().nullable() })),
+});
+
+export const deliveriesQuery = z.object({
+  status: z.enum(['pending', 'sent', 'failed']).optional(),
+  ruleId: uuidSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const deliveriesResponse = z.object({
+  deliveries: z.array(
+    z.object({
+      id: uuidSchema,
+      ruleId: uuidSchema.nullable(),
+      channelId: uuidSchema,
+      kind: z.enum(['firing', 'resolved', 'test']),
+      status: z.enum(['pending', 'sent', 'failed']),
+      attempts: z.number().int(),
+      lastError: z.string(),
+      createdAt: isoTime,
+      sentAt: isoTime.nullable(),
+    }),
+  ),
+});
+
+export const silenceBody = z
+  .object({
+    /** Omit to silence every rule of the tenant (maintenance window). */
+    ruleId: uuidSchema.optional(),
+    reason: z.string().max(500).default(''),
+    startsAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' }).optional(),
+    endsAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' }),
+  })
+  .refine((s) => Date.parse(s.endsAt) > (s.startsAt ? Date.parse(s.startsAt) : Date.now()), { path: ['endsAt'], message: 'must be after startsAt (or now)' });
+export const silenceSchema = z.object({ id: uuidSchema, ruleId: uuidSchema.nullable(), reason: z.string(), startsAt: isoTime, endsAt: isoTime, createdBy: z.string(), createdAt: isoTime });
+export const silencesResponse = z.object({ silences: z.array(silenceSchema) });
+export const silenceParams = tenantParams.extend({ silenceId: uuidSchema });
+
+/** Channels carry their secrets on import only; export omits them (re-import needs them again). */
+export const alertingImportBody = z.object({
+  channels: z.array(alertChannelBody).max(10_000).default([]),
+  rules: z.array(alertRuleBody).max(10_000).default([]),
+});
+export const alertingImportResponse = z.object({
+  channels: z.object({ created: z.number().int(), updated: z.number().int() }),
+  rules: z.object({ created: z.number().int(), updated: z.number().int() }),
+});
+export const alertingExportResponse = z.object({
+  channels: z.array(alertChannelSchema),
+  rules: z.array(alertRuleSchema),
+});
