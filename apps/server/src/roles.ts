@@ -3,7 +3,7 @@
  * every shared piece of infrastructure is a node; `all` is just the node that depends on every
  * role. `resolveModules` expands the requested roles to everything they need.
  */
-export const Role = { Intake: 'intake', Ingester: 'ingester', Api: 'api', Alerter: 'alerter', All: 'all' } as const;
+export const Role = { Intake: 'intake', Ingester: 'ingester', Api: 'api', Alerter: 'alerter', Collector: 'collector', All: 'all' } as const;
 export type RoleName = (typeof Role)[keyof typeof Role];
 
 export const Infra = { ControlPlane: 'control-plane', ClickHouse: 'clickhouse', Bus: 'bus' } as const;
@@ -19,7 +19,9 @@ const DEPS: Record<ModuleName, readonly ModuleName[]> = {
   [Role.Ingester]: [Infra.Bus, Infra.ClickHouse],
   [Role.Api]: [Infra.ControlPlane, Infra.ClickHouse],
   [Role.Alerter]: [Infra.ControlPlane, Infra.ClickHouse],
-  [Role.All]: [Role.Intake, Role.Ingester, Role.Api, Role.Alerter],
+  // Polls databases and sends OTLP to an intake over HTTP like any other client: needs nothing local.
+  [Role.Collector]: [],
+  [Role.All]: [Role.Intake, Role.Ingester, Role.Api, Role.Alerter, Role.Collector],
 };
 
 const ROLE_NAMES = new Set<string>(Object.values(Role));

@@ -17,9 +17,18 @@ describe('dialectForDbSystem', () => {
     ['oracle', 'generic'],
     ['oracle.db', 'generic'],
     ['other_sql', 'generic'],
+    ['redis', 'command'],
+    ['valkey', 'command'],
     ['', 'generic'],
   ])('%p → %p', (system, dialect) => {
     expect(dialectForDbSystem(system)).toBe(dialect);
+  });
+
+  it('keeps only the command of key-value stores: keys and values are data', () => {
+    expect(fingerprintSql('GET session:1e6c16d0', 'command')).toBe('GET ?');
+    expect(fingerprintSql('hset user:42 name "Ann" age 7', 'command')).toBe('HSET ?');
+    expect(fingerprintSql('PING', 'command')).toBe('PING');
+    expect(fingerprintSql('  ', 'command')).toBe('');
   });
 
   it('tolerates a missing attribute', () => {

@@ -1,4 +1,7 @@
-import { fingerprintSql } from './index';
+import { fingerprintSql, sqlFingerprintReady } from './index';
+
+// The PostgreSQL dialect is tokenized by PostgreSQL's scanner once it has loaded: test that path.
+beforeAll(() => sqlFingerprintReady());
 
 const pg = (sql: string) => fingerprintSql(sql, 'postgresql');
 const my = (sql: string) => fingerprintSql(sql, 'mysql');

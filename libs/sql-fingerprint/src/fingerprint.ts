@@ -14,7 +14,8 @@ import {
   TABLE_KEYWORDS,
   VALUE_KEYWORDS,
 } from './keywords';
-import { SqlLexer } from './lexer';
+import { SqlLexer, type TokenStream } from './lexer';
+import { postgresTokens } from './pg-scanner';
 
 /**
  * Input beyond this many UTF-16 code units is ignored. Span attributes can carry multi-megabyte
@@ -41,16 +42,64 @@ const PUNCT = 5;
  * repeated identical VALUES rows collapsed to one, keywords uppercased, identifiers as written,
  * comments and trailing `;` removed, spacing canonical. Never throws; returns '' for empty or
  * non-string input.
+ *
+ * PostgreSQL statements are tokenized by PostgreSQL's own scanner (libpg-query) once per
+ * statement shape; see refineWithPostgres. Everything else, and every statement before that
+ * scanner has loaded, goes through Meridian's lexer alone.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'generic'): string {
   if (typeof sql !== 'string' || sql.length === 0) return '';
   try {
-    return builder.build(cutAt(sql, MAX_SQL_INPUT_LENGTH), dialect);
+    if (dialect === 'command') return commandFingerprint(sql);
+    const input = cutAt(sql, MAX_SQL_INPUT_LENGTH);
+    const fast = builder.build(new SqlLexer(input, dialect));
+    return dialect === 'postgresql' ? refineWithPostgres(input, fast) : fast;
   } catch {
     // Unreachable by design; ingest must never fail on a span attribute. Returning the raw text
     // would leak literal values, so an unfingerprintable statement gets the empty key.
     return '';
   }
+}
+
+/** `GET session:1e6c…` → `GET ?`, `PING` → `PING`: the command, never its data (keys, values). */
+function commandFingerprint(text: string): string {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_.-]{0,63})(\s+\S[\s\S]*)?$/.exec(text.length > 256 ? text.slice(0, 256) : text);
+  if (!m) return '';
+  return m[2] ? `${m[1].toUpperCase()} ?` : m[1].toUpperCase();
+}
+
+/** Meridian's lexer only (tests compare it with PostgreSQL's scanner). */
+export function fingerprintWithLexer(sql: string, dialect: Exclude<SqlDialect, 'command'>): string {
+  return builder.build(new SqlLexer(cutAt(sql, MAX_SQL_INPUT_LENGTH), dialect));
+}
+
+/** PostgreSQL's scanner only; undefined while it is not loaded or when it refuses the input. */
+export function fingerprintWithPostgresScanner(sql: string): string | undefined {
+  const tokens = postgresTokens(cutAt(sql, MAX_SQL_INPUT_LENGTH));
+  return tokens && builder.build(tokens);
+}
+
+// The PostgreSQL scanner costs ~50 µs per statement (WebAssembly plus a JSON hand-over), ~20x
+// Meridian's lexer, so it runs once per statement SHAPE: the lexer's fingerprint is the key of
+// what PostgreSQL's tokens make of that shape. Statements with inlined literals (a new text per
+// call) then cost one lexer pass and a map lookup, like parameterized ones.
+const REFINED_MAX = 10_000;
+const REFINE_MAX_INPUT = 8 * 1024; // longer statements (bulk inserts) keep the lexer's answer: bounded work
+const refined = new Map<string, string>();
+
+// Client-side placeholder styles PostgreSQL's scanner does not know (`?`, `%s`, `%(name)s`, `:name`).
+const CLIENT_PLACEHOLDERS = /\?|%s|%\(|(?:^|[^:]):[A-Za-z_]/;
+
+function refineWithPostgres(input: string, fast: string): string {
+  const known = refined.get(fast);
+  if (known !== undefined) return known;
+  if (input.length > REFINE_MAX_INPUT || CLIENT_PLACEHOLDERS.test(input)) return fast;
+  const tokens = postgresTokens(input);
+  if (!tokens) return fast; // not loaded yet, or input PostgreSQL itself would reject (garbage, cut off)
+  const exact = builder.build(tokens);
+  if (refined.size >= REFINED_MAX) refined.delete(refined.keys().next().value as string); // oldest first
+  refined.set(fast, exact);
+  return exact;
 }
 
 /** Cuts to `max` code units without splitting a surrogate pair. */
@@ -88,14 +137,13 @@ class FingerprintBuilder {
   /** Token comparisons left for collapsing; keeps adversarial nesting linear-time. */
   private compareBudget = 0;
 
-  build(sql: string, dialect: SqlDialect): string {
+  build(tokens: TokenStream): string {
     this.count = 0;
     this.depth = 0;
     this.rowOpen = -1;
     this.rowClose = -1;
-    this.compareBudget = 4 * sql.length + 64;
-    const lexer = new SqlLexer(sql, dialect);
-    while (lexer.next()) this.accept(lexer);
+    this.compareBudget = 4 * tokens.length + 64;
+    while (tokens.next()) this.accept(tokens);
     this.repairCutOffList();
     const fingerprint = this.render();
     // Token texts can be slices that pin the caller's (possibly huge) attribute string: drop them.
@@ -104,7 +152,7 @@ class FingerprintBuilder {
     return fingerprint;
   }
 
-  private accept(lexer: SqlLexer): void {
+  private accept(lexer: TokenStream): void {
     switch (lexer.kind) {
       case 'string':
       case 'placeholder':
@@ -129,7 +177,7 @@ class FingerprintBuilder {
     }
   }
 
-  private acceptWord(lexer: SqlLexer): void {
+  private acceptWord(lexer: TokenStream): void {
     const text = lexer.text();
     const upper = text.length >= KEYWORD_MIN_LENGTH && text.length <= KEYWORD_MAX_LENGTH ? text.toUpperCase() : '';
     const qualified = (this.count > 0 && this.texts[this.count - 1] === '.') || lexer.isFollowedByDot();

@@ -7,6 +7,10 @@
  * does not export its tokenizer; sql-highlight (~74 µs) has no dialects or dollar quotes;
  * libpg-query is PostgreSQL-only WebAssembly. Fingerprinting needs tokens, not a parse tree, so
  * a small lexer that knows the lexical rules of each dialect is both faster and more tolerant.
+ * PostgreSQL's own scanner (libpg-query, ~50 µs a statement, throws on odd input) is used on top
+ * of it once per statement shape for the PostgreSQL dialect (see fingerprint.ts); MySQL has no
+ * maintained tokenizer that fits (sql-parser-cst and node-sql-parser are full parsers that
+ * throw on partial statements), so this lexer is its only one.
  *
  * Every branch advances at least one character and never looks back, and searches for a closing
  * delimiter run forward from the current position, so the cost is linear in the input whatever
@@ -73,11 +77,22 @@ function isHexDigit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
+/** What the fingerprint builder reads: a pull stream of tokens (Meridian's lexer or PostgreSQL's scanner). */
+export interface TokenStream {
+  kind: TokenKind;
+  /** Length of the input in UTF-16 code units (bounds the builder's work). */
+  readonly length: number;
+  next(): boolean;
+  text(): string;
+  /** True when the next token is a `.` (the current word qualifies a name). */
+  isFollowedByDot(): boolean;
+}
+
 /**
  * Pull lexer: `next()` advances to the next token and exposes it through `kind`, `start`, `end`
  * (no per-token allocation). Comments and blanks are skipped.
  */
-export class SqlLexer {
+export class SqlLexer implements TokenStream {
   kind: TokenKind = 'punct';
   start = 0;
   end = 0;
@@ -94,6 +109,10 @@ export class SqlLexer {
     this.len = src.length;
     this.mysql = dialect === 'mysql';
     this.postgres = dialect === 'postgresql';
+  }
+
+  get length(): number {
+    return this.len;
   }
 
   text(): string {

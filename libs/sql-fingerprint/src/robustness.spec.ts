@@ -1,5 +1,7 @@
-import { MAX_FINGERPRINT_LENGTH, MAX_SQL_INPUT_LENGTH, fingerprintSql } from './index';
+import { MAX_FINGERPRINT_LENGTH, MAX_SQL_INPUT_LENGTH, fingerprintSql, sqlFingerprintReady } from './index';
 import type { SqlDialect } from './index';
+
+beforeAll(() => sqlFingerprintReady());
 
 const DIALECTS: SqlDialect[] = ['postgresql', 'mysql', 'generic'];
 

@@ -5,9 +5,13 @@ import { isoTime, tenantParams, uuidSchema } from './common';
  * Per-tenant alerting. Rules and channels are identified by a client-chosen `key`: creating one
  * with an existing key replaces it, so bulk imports are idempotent.
  */
-export const ALERT_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal'] as const;
+export const ALERT_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal', 'sql_p95', 'queries_per_txn', 'metric'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
-/** Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical: slow cells in one 5 s column, horizontal: seconds with slow hits. */
+/**
+ * Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical:
+ * slow cells in one 5 s column, horizontal: seconds with slow hits, SQL p95 ms, queries per
+ * transaction (N+1), metric: the stored metric's own unit (mean of its points in the window).
+ */
 export const ALERT_METRIC_UNITS: Record<AlertMetric, string> = {
   latency_p95: 'ms',
   latency_p99: 'ms',
@@ -16,6 +20,9 @@ export const ALERT_METRIC_UNITS: Record<AlertMetric, string> = {
   apdex: '',
   hitmap_vertical: 'cells',
   hitmap_horizontal: 's',
+  sql_p95: 'ms',
+  queries_per_txn: '',
+  metric: '',
 };
 
 const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'expected 1–200 letters, digits, ".", "_", ":", "/" or "-"');
@@ -44,6 +51,12 @@ export const alertRuleBody = z
     hysteresisPercent: z.number().min(0).max(100).default(10),
     /** Hitmap patterns: the base time; hits slower than this count as slow. */
     slowMs: z.number().positive().max(80_000).optional(),
+    /** SQL metrics: only this database instance. */
+    dbInstance: nameFilter,
+    /** `metric`: the stored metric (OTLP name), attributes its points must carry, and host. */
+    metricName: z.string().min(1).max(1024).optional(),
+    attributes: z.record(z.string().min(1).max(256), z.string().max(1024)).optional(),
+    host: nameFilter,
     /** Channel keys to notify. */
     channels: z.array(key).max(20).default([]),
     runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
@@ -54,6 +67,7 @@ export const alertRuleBody = z
       const ordered = r.direction === 'above' ? r.critical >= r.warning : r.critical <= r.warning;
       if (!ordered) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
     }
+    if (r.metric === 'metric' && r.metricName === undefined) ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
     if (r.metric.startsWith('hitmap_') && r.slowMs === undefined) ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
   });
 export type AlertRuleBody = z.output<typeof alertRuleBody>;
@@ -82,6 +96,10 @@ export const alertRuleSchema = z.object({
   renotifySeconds: z.number(),
   hysteresisPercent: z.number(),
   slowMs: z.number().optional(),
+  dbInstance: z.string().optional(),
+  metricName: z.string().optional(),
+  attributes: z.record(z.string(), z.string()).optional(),
+  host: z.string().optional(),
   channels: z.array(z.string()),
   runbookUrl: z.string().optional(),
   state: alertStateSchema,

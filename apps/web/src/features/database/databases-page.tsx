@@ -12,7 +12,7 @@ import styles from './database.module.css';
 import { defaultThresholds, displayValue, groupInstances, HEALTH_METRICS, hexPoints, layoutHoneycomb, levelOf, type GroupBy } from './honeycomb';
 import { databaseMessages, type DatabaseMessages } from './messages';
 
-const RADIUS = 34;
+const RADIUS = 42;
 const COLUMNS = 8;
 const REFRESH_MS = 10_000;
 const LEVELS: HealthLevel[] = ['ok', 'warning', 'critical', 'down', 'unknown'];
@@ -139,7 +139,7 @@ export function DatabasesPage() {
 }
 
 function short(name: string): string {
-  return name.length > 12 ? `${name.slice(0, 11)}…` : name;
+  return name.length > 14 ? `${name.slice(0, 13)}…` : name;
 }
 
 function HoverCard({ instance: i, x, y, t, fmt }: { instance: DbInstanceHealthDto; x: number; y: number; t: DatabaseMessages; fmt: Formatter }) {

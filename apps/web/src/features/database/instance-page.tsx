@@ -34,14 +34,17 @@ export function InstancePage() {
   );
 
   const series = detail.data?.series;
+  const from = detail.data?.from;
+  const to = detail.data?.to;
   const charts = useMemo(() => {
     const line = (name: string, value: (p: Point) => number | null): ChartLine => ({ name, points: (series ?? []).map((p) => [p.t, value(p)]) });
     return {
-      throughput: [line(t.seriesCalls, (p) => p.calls), line(t.seriesServerOps, (p) => p.serverOpsPerSec)],
+      throughput: [line(t.seriesCalls, (p) => p.calls / 60), line(t.seriesServerOps, (p) => p.serverOpsPerSec)],
       latency: [line(t.seriesAvg, (p) => p.avgMs), line(t.seriesP95, (p) => p.p95Ms)],
       sessions: [line(t.sessionsChart, (p) => p.activeSessions)],
+      range: [Date.parse(from ?? ''), Date.parse(to ?? '')] as [number, number],
     };
-  }, [series, t]);
+  }, [series, from, to, t]);
 
   if (detail.isPending) return <Loading label={t.loading} />;
   if (detail.error) {
@@ -86,9 +89,9 @@ export function InstancePage() {
       </dl>
 
       <div className={styles.charts}>
-        <SeriesChart title={t.throughputTitle} lines={charts.throughput} fmt={fmt} />
-        <SeriesChart title={t.latencyTitle} lines={charts.latency} fmt={fmt} />
-        <SeriesChart title={t.sessionsChart} lines={charts.sessions} fmt={fmt} />
+        <SeriesChart title={t.throughputTitle} lines={charts.throughput} range={charts.range} fmt={fmt} />
+        <SeriesChart title={t.latencyTitle} lines={charts.latency} range={charts.range} fmt={fmt} />
+        <SeriesChart title={t.sessionsChart} lines={charts.sessions} range={charts.range} fmt={fmt} />
       </div>
 
       <Chains chains={d.chains} t={t} fmt={fmt} />
@@ -228,7 +231,7 @@ interface ChartLine {
 }
 
 /** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
-function SeriesChart({ title, lines, fmt }: { title: string; lines: ChartLine[]; fmt: Formatter }) {
+function SeriesChart({ title, lines, range, fmt }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
@@ -240,15 +243,16 @@ function SeriesChart({ title, lines, fmt }: { title: string; lines: ChartLine[];
       grid: { left: 48, right: 12, top: 28, bottom: 24 },
       legend: { top: 0, textStyle: { fontSize: 11 } },
       tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–') },
-      xAxis: { type: 'time', axisLabel: { formatter: (v: number) => fmt.time(v).slice(0, 5) } },
-      yAxis: { type: 'value', minInterval: 1 },
-      series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: false, connectNulls: false, data: l.points })),
+      xAxis: { type: 'time', min: range[0], max: range[1], axisLabel: { hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) } },
+      yAxis: { type: 'value' },
+      // Single points (a fresh instance) need their symbol to be seen at all.
+      series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: l.points.length < 3, connectNulls: false, data: l.points })),
     });
     return () => {
       resize.disconnect();
       chart.dispose();
     };
-  }, [lines, fmt]);
+  }, [lines, range, fmt]);
   return (
     <div className="card">
       <h3 className="hint">{title}</h3>

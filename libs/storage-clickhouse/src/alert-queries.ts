@@ -1,0 +1,157 @@
+import { HITMAP_COLUMN_SECONDS, hitmapRow } from '@meridian/domain';
+import type { ClickHouseClients, RegionStore } from './clients';
+import { QueryValidationError } from './errors';
+import { checkTenant, nameFilters, select } from './telemetry-queries';
+
+export const ALERT_QUERY_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal', 'sql_p95', 'queries_per_txn', 'metric'] as const;
+export type AlertQueryMetric = (typeof ALERT_QUERY_METRICS)[number];
+
+export interface AlertQuery {
+  metric: AlertQueryMetric;
+  service?: string;
+  endpoint?: string;
+  /** Look at the last this many seconds before `now`. */
+  windowSeconds: number;
+  /** Hitmap patterns: hits at or above this duration are slow. */
+  slowMs?: number;
+  /** SQL metrics: only this database instance. */
+  dbInstance?: string;
+  /** `metric`: the stored metric's name, attributes it must have, and host. */
+  metricName?: string;
+  attributes?: Record<string, string>;
+  host?: string;
+  now: Date;
+}
+
+export interface AlertMeasurement {
+  /**
+   * latency ms, error rate %, throughput per minute, Apdex 0–1, vertical: most slow cells in one
+   * 5 s column, horizontal: seconds with slow hits, SQL p95 ms, queries per transaction, metric:
+   * mean of the points (histograms: sum / count). Null when there was nothing to judge by
+   * (latency, error rate, Apdex, SQL and metrics are undefined then; throughput and hitmap are 0).
+   */
+  value: number | null;
+  /** Transactions the value is based on. */
+  count: number;
+  /** The window actually read (whole minutes or 5 s columns). */
+  from: Date;
+  to: Date;
+}
+
+const MAX_WINDOW_SECONDS = 6 * 3600;
+
+/**
+ * The figures alert rules are evaluated on, read from the tenant's region only: RED and Apdex
+ * from `service_red_1m` (whole minutes, the current one included), hitmap patterns from
+ * `hitmap_5s`. Every query is filtered by tenant and parameterized.
+ */
+export class AlertQueries {
+  constructor(private readonly clients: ClickHouseClients) {}
+
+  async measure(regionId: string, tenantId: string, q: AlertQuery): Promise<AlertMeasurement> {
+    const tenant = checkTenant(tenantId);
+    if (!Number.isInteger(q.windowSeconds) || q.windowSeconds < 1 || q.windowSeconds > MAX_WINDOW_SECONDS) {
+      throw new QueryValidationError('windowSeconds', `must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}`);
+    }
+    const filters = nameFilters(q);
+    const store = this.clients.forRegion(regionId);
+    const nowS = Math.floor(q.now.getTime() / 1000);
+    if (q.metric === 'hitmap_vertical' || q.metric === 'hitmap_horizontal') {
+      if (q.slowMs === undefined || !(q.slowMs > 0)) throw new QueryValidationError('slowMs', 'must be a positive number of milliseconds');
+      const step = HITMAP_COLUMN_SECONDS;
+      const fromS = Math.floor((nowS - q.windowSeconds) / step) * step;
+      const [row] = await select<{ columns: string; max_cells: string; hits: string }>(
+        store,
+        `SELECT count() AS columns, max(cells) AS max_cells, sum(slow_hits) AS hits FROM (
+          SELECT bucket, uniqExact(y) AS cells, sum(h) AS slow_hits FROM (
+            SELECT bucket, y, sum(hits) AS h FROM ${store.table('hitmap_5s')}
+            WHERE tenant_id = {tenant:String}${filters.sql}
+              AND bucket >= toDateTime({from_s:UInt32}) AND bucket <= toDateTime({to_s:UInt32})
+              AND y >= {slow_row:UInt8}
+            GROUP BY bucket, y HAVING h > 0)
+          GROUP BY bucket)`,
+        { tenant, ...filters.params, from_s: fromS, to_s: nowS, slow_row: hitmapRow(q.slowMs) },
+      );
+      const value = q.metric === 'hitmap_vertical' ? Number(row?.max_cells ?? 0) : Number(row?.columns ?? 0) * step;
+      return { value, count: Number(row?.hits ?? 0), from: new Date(fromS * 1000), to: new Date(nowS * 1000) };
+    }
+    if (q.metric === 'metric') return this.metricPoints(store, tenant, q);
+    const fromS = Math.floor((nowS - q.windowSeconds) / 60) * 60;
+    if (q.metric === 'sql_p95' || q.metric === 'queries_per_txn') {
+      let where = `tenant_id = {tenant:String}`;
+      const params: Record<string, unknown> = { tenant, from_s: fromS, to_s: nowS };
+      for (const [column, value] of [['txn_service', q.service], ['txn_endpoint', q.endpoint], ['db_instance', q.dbInstance]] as const) {
+        if (value === undefined) continue;
+        if (value.length === 0 || value.length > 1024) throw new QueryValidationError(column, 'must be a non-empty string of at most 1024 characters');
+        where += ` AND ${column} = {${column}:String}`;
+        params[column] = value;
+      }
+      const [sqlRow] = await select<{ calls: string; traces: string; p95: number }>(
+        store,
+        `SELECT sum(calls) AS calls, uniqMerge(traces) AS traces, quantileTDigestMerge(0.95)(duration_q) AS p95
+        FROM ${store.table('sql_stats_1m')}
+        WHERE ${where} AND minute >= toDateTime({from_s:UInt32}) AND minute <= toDateTime({to_s:UInt32})`,
+        params,
+      );
+      const calls = Number(sqlRow?.calls ?? 0);
+      const traces = Number(sqlRow?.traces ?? 0);
+      const value = calls === 0 ? null : q.metric === 'sql_p95' ? Number(sqlRow.p95) / 1e6 : traces ? calls / traces : null;
+      return { value, count: calls, from: new Date(fromS * 1000), to: new Date(nowS * 1000) };
+    }
+    const [row] = await select<{ count: string; errors: string; q: number[]; satisfied: string; tolerating: string }>(
+      store,
+      `SELECT sum(count) AS count, sum(errors) AS errors,
+        quantilesTDigestMerge(0.95, 0.99)(duration_q) AS q,
+        sum(apdex_satisfied) AS satisfied, sum(apdex_tolerating) AS tolerating
+      FROM ${store.table('service_red_1m')}
+      WHERE tenant_id = {tenant:String}${filters.sql}
+        AND minute >= toDateTime({from_s:UInt32}) AND minute <= toDateTime({to_s:UInt32})`,
+      { tenant, ...filters.params, from_s: fromS, to_s: nowS },
+    );
+    const count = Number(row?.count ?? 0);
+    const window = { count, from: new Date(fromS * 1000), to: new Date(nowS * 1000) };
+    // The window reaches into the current, partial minute: rate over the seconds actually covered.
+    if (q.metric === 'throughput') return { ...window, value: (count / Math.max(1, nowS - fromS)) * 60 };
+    if (count === 0) return { ...window, value: null };
+    switch (q.metric) {
+      case 'latency_p95':
+        return { ...window, value: Number(row.q[0]) / 1e6 };
+      case 'latency_p99':
+        return { ...window, value: Number(row.q[1]) / 1e6 };
+      case 'error_rate':
+        return { ...window, value: (Number(row.errors) / count) * 100 };
+      case 'apdex':
+        return { ...window, value: (Number(row.satisfied) + Number(row.tolerating) / 2) / count };
+    }
+  }
+
+  private async metricPoints(store: RegionStore, tenant: string, q: AlertQuery): Promise<AlertMeasurement> {
+    if (!q.metricName || q.metricName.length > 1024) throw new QueryValidationError('metricName', 'must be a non-empty string of at most 1024 characters');
+    const toMs = q.now.getTime();
+    const params: Record<string, unknown> = { tenant, name: q.metricName, from_ms: toMs - q.windowSeconds * 1000, to_ms: toMs };
+    let where = 'tenant_id = {tenant:String} AND metric_name = {name:String}';
+    if (q.service !== undefined) {
+      where += ' AND service = {service:String}';
+      params.service = q.service;
+    }
+    if (q.host !== undefined) {
+      where += ' AND host_name = {host:String}';
+      params.host = q.host;
+    }
+    Object.entries(q.attributes ?? {}).forEach(([k, v], i) => {
+      where += ` AND attributes[{ak${i}:String}] = {av${i}:String}`;
+      params[`ak${i}`] = k;
+      params[`av${i}`] = v;
+    });
+    const [row] = await select<{ n: string; v: number | null }>(
+      store,
+      `SELECT count() AS n, avgIf(if(metric_type IN ('GAUGE', 'SUM'), value, sum / count), metric_type IN ('GAUGE', 'SUM') OR count > 0) AS v
+      FROM ${store.table('metric_points')}
+      WHERE ${where} AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({to_ms:Int64})`,
+      params,
+    );
+    const n = Number(row?.n ?? 0);
+    const v = row?.v === null || row?.v === undefined ? NaN : Number(row.v);
+    return { value: n === 0 || !Number.isFinite(v) ? null : v, count: n, from: new Date(toMs - q.windowSeconds * 1000), to: q.now };
+  }
+}
