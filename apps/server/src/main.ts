@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, configWarnings, loadConfig, type MeridianConfig } from '@meridian/config';
 import { startServer } from './server';
+import { deadLetterCommand } from './dead-letter-command';
 import { createTenantCommand } from './tenant-command';
 
 const USAGE = `usage:
@@ -9,6 +10,8 @@ const USAGE = `usage:
   meridian tenant create --slug <slug> --name <name> --region <region-id>
                                                       create a tenant and print its ingest and API keys
   meridian regions                                    list the configured data regions
+  meridian dead-letters list|replay --region <id> [--id <message id>] [--limit <n>]
+                                                      show parked messages; publish (kafka) or insert (inline) them again
 Configuration: environment variables (MERIDIAN_*, DATABASE_URL) and MERIDIAN_CONFIG_FILE; see README.md.`;
 
 async function main(argv: string[]): Promise<void> {
@@ -20,6 +23,8 @@ async function main(argv: string[]): Promise<void> {
       slug: { type: 'string' },
       name: { type: 'string' },
       region: { type: 'string' },
+      id: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -34,6 +39,9 @@ async function main(argv: string[]): Promise<void> {
     case 'tenant':
       if (sub !== 'create') throw new Error(`unknown tenant command "${sub ?? ''}"\n${USAGE}`);
       await createTenantCommand(cfg, { slug: values.slug, name: values.name, region: values.region });
+      return;
+    case 'dead-letters':
+      await deadLetterCommand(cfg, sub, { region: values.region, id: values.id, limit: values.limit });
       return;
     case 'regions':
       for (const r of cfg.regions) console.log(`${r.id}\t${r.name}\t${r.location}${r.id === cfg.defaultRegion ? '\t(default)' : ''}`);

@@ -23,12 +23,24 @@ export interface ConsumeOptions {
   maxWaitMs: number;
 }
 
+/** What the bus tells a handler about the batch it is delivering. */
+export interface DeliveryContext {
+  /**
+   * Aborted when the bus no longer owns the batch (kafka: its partition was reassigned or the
+   * consumer is being rebuilt or stopped). The handler should stop retrying and reject: another
+   * consumer delivers the same batch, so giving up loses nothing.
+   */
+  signal: AbortSignal;
+}
+
 /**
  * Called with a batch of messages of one region. Resolving means "stored": only then does the
  * bus drop (inline) or commit (kafka) them. Rejecting makes the bus deliver the same batch again
- * after `redeliveryDelayMs`.
+ * after `redeliveryDelayMs`. A redelivered batch holds the same messages (same ids), so a
+ * deduplication token derived from the ids makes the retried insert a no-op if the first one
+ * had in fact been stored.
  */
-export type BatchHandler = (batch: RowBatchMessage[]) => Promise<void>;
+export type BatchHandler = (batch: RowBatchMessage[], ctx: DeliveryContext) => Promise<void>;
 
 export interface BusConsumer {
   stop(): Promise<void>;
@@ -41,7 +53,33 @@ export interface RegionBusStats {
   deliveredMessages: number;
 }
 
-export interface Bus {
+/** A parked message as the dead-letter store lists it. */
+export interface DeadLetterEntry {
+  id: string;
+  tenantId: string;
+  region: string;
+  table: RowBatchMessage['table'];
+  rowCount: number;
+  key?: string;
+  reason: string;
+  /** When it was parked (ISO 8601). */
+  at: string;
+  /** The original message body, byte for byte. */
+  body: Buffer;
+  /** Where it is stored (kafka: `topic/partition/offset`; inline: `file:line`). */
+  position: string;
+  /** Set once `markReplayed` recorded a replay of this id. */
+  replayedAt?: string;
+}
+
+/** Listing and replay bookkeeping of parked messages (the `meridian dead-letters` CLI). */
+export interface DeadLetterStore {
+  listDeadLetters(region: string, opts?: { limit?: number }): Promise<DeadLetterEntry[]>;
+  /** Records that these ids were replayed, so `list` shows it and `replay` skips them. */
+  markReplayed(region: string, ids: readonly string[]): Promise<void>;
+}
+
+export interface Bus extends DeadLetterStore {
   readonly kind: 'inline' | 'kafka';
   /** Resolves once every message is durable in the bus; all or none are accepted. */
   publish(messages: readonly RowBatchMessage[]): Promise<void>;

@@ -83,4 +83,22 @@ describe('InlineBus', () => {
     expect(line).toMatchObject({ id: m.id, reason: 'CANNOT_PARSE_INPUT: bad row', table: 'spans' });
     expect(Buffer.from(line.body, 'base64').equals(m.body)).toBe(true);
   });
+
+  it('lists parked messages and records replays by id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-dlq-list-'));
+    const bus = new InlineBus({ deadLetterDir: dir, maxBytesPerRegion: 1000 });
+    const a = msg('r1', 2, 5);
+    const b = msg('r1', 1, 7);
+    await bus.deadLetter(a, 'reason a');
+    await bus.deadLetter(b, 'reason b');
+    await bus.markReplayed('r1', [a.id]);
+    const list = await bus.listDeadLetters('r1');
+    expect(list.map((e) => [e.id, e.reason, e.rowCount, Boolean(e.replayedAt)])).toEqual([
+      [a.id, 'reason a', 2, true],
+      [b.id, 'reason b', 1, false],
+    ]);
+    expect(list[1].body.equals(b.body)).toBe(true);
+    expect(await bus.listDeadLetters('r1', { limit: 1 })).toHaveLength(1);
+    expect(await bus.listDeadLetters('nothing-here')).toEqual([]);
+  });
 });

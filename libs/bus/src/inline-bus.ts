@@ -1,7 +1,7 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RowBatchMessage } from '@meridian/domain';
-import { type BatchHandler, type Bus, type BusConsumer, BusUnavailableError, type ConsumeOptions, type RegionBusStats } from './bus';
+import { type BatchHandler, type Bus, type BusConsumer, BusUnavailableError, type ConsumeOptions, type DeadLetterEntry, type RegionBusStats } from './bus';
 
 export interface InlineBusOptions {
   /** Bytes of message bodies held per region before publish is refused (backpressure). */
@@ -21,6 +21,9 @@ interface RegionQueue {
   wake: (() => void) | undefined;
   consumer: boolean;
 }
+
+/** The inline bus never hands a batch to anyone else, so it never takes one back. */
+const NEVER_ABORTED = new AbortController().signal;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -112,7 +115,7 @@ export class InlineBus implements Bus {
       }
       const batch = this.takeBatch(q, options);
       try {
-        await handler(batch);
+        await handler(batch, { signal: NEVER_ABORTED });
       } catch {
         if (state.stopped) break; // shutting down with a failing store: leave them counted, stop trying
         await this.sleep(this.options.redeliveryDelayMs ?? 500);
@@ -158,9 +161,42 @@ export class InlineBus implements Bus {
       region: message.region,
       table: message.table,
       rowCount: message.rowCount,
+      key: message.key,
       body: message.body.toString('base64'),
     });
-    await appendFile(join(this.options.deadLetterDir, `${message.region}.jsonl`), line + '\n');
+    await appendFile(this.deadLetterFile(message.region), line + '\n');
+  }
+
+  private deadLetterFile(region: string): string {
+    return join(this.options.deadLetterDir, `${region}.jsonl`);
+  }
+
+  /** Parked messages of a region, oldest first; replay markers are lines `{"replayed": id}`. */
+  async listDeadLetters(region: string, opts: { limit?: number } = {}): Promise<DeadLetterEntry[]> {
+    const file = this.deadLetterFile(region);
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)));
+    const entries: DeadLetterEntry[] = [];
+    const open = new Map<string, DeadLetterEntry[]>(); // a marker covers the entries of its id above it
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      const o = JSON.parse(line);
+      if (typeof o.replayed === 'string') {
+        for (const e of open.get(o.replayed) ?? []) e.replayedAt = o.at;
+        open.delete(o.replayed);
+        return;
+      }
+      const e: DeadLetterEntry = { id: o.id, tenantId: o.tenantId, region: o.region, table: o.table, rowCount: o.rowCount, key: o.key, reason: o.reason, at: o.at, body: Buffer.from(o.body, 'base64'), position: `${file}:${i + 1}` };
+      entries.push(e);
+      open.set(e.id, [...(open.get(e.id) ?? []), e]);
+    });
+    return opts.limit === undefined ? entries : entries.slice(-opts.limit);
+  }
+
+  async markReplayed(region: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await mkdir(this.options.deadLetterDir, { recursive: true });
+    const at = new Date().toISOString();
+    await appendFile(this.deadLetterFile(region), ids.map((id) => JSON.stringify({ replayed: id, at }) + '\n').join(''));
   }
 
   async drain(timeoutMs: number): Promise<boolean> {

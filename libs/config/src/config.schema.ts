@@ -111,12 +111,28 @@ export const configSchema = z
       lockoutMinutes: positiveInt,
       /** Sign-in attempts per client IP per 15 minutes. */
       loginAttemptsPerIp: positiveInt,
-      /** Where users open the UI; invitation links point here. */
-      publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }),
+      /** Where users open the UI; invitation and alert links point here (default http://localhost:<apiPort>). */
+      publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }).optional(),
       /** smtp(s)://user:pass@host:port to send invitations; unset → written to <dataDir>/outbox as .eml files. */
       smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
       emailFrom: z.string().min(3),
       invitationTtlHours: positiveInt.max(24 * 30),
+    }),
+    /** The alerter role and alert channels. */
+    alerting: z.object({
+      /** How often each rule is evaluated. */
+      evaluationIntervalMs: z.coerce.number().int().min(100, 'expected at least 100 ms').max(3_600_000, 'expected at most 3600000 ms'),
+      /** First delivery retry after this long, doubling per attempt. */
+      retryInitialMs: positiveInt,
+      /** Delivery attempts before a notification is marked failed. */
+      maxAttempts: positiveInt.max(20),
+      /** AES-256-GCM key for channel secrets, base64 of 32 bytes; unset → <dataDir>/secrets.key (made once). */
+      secretsKey: z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected base64 of 32 random bytes (openssl rand -base64 32)')
+        .optional(),
+      /** Hosts or IPs channels may target although private/loopback (refused by default, against SSRF). */
+      allowTargets: z.array(z.string().min(1)),
     }),
     regions: z.array(regionSchema).min(1),
     defaultRegion: regionId,
@@ -125,6 +141,22 @@ export const configSchema = z
       enabled: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
       tenantSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/),
       transactionsPerSecond: z.coerce.number().positive().max(10_000),
+    }),
+    /** The collector role: polls databases and sends their metrics as OTLP to an intake. */
+    collector: z.object({
+      /** OTLP/HTTP base URL of the intake; unset with the intake role in this process → that intake. */
+      otlpUrl: z.url({ error: 'expected the OTLP/HTTP base URL of an intake, e.g. http://intake:4318' }).optional(),
+      /** Ingest key of the tenant the database metrics belong to. Never logged. */
+      ingestKey: z.string().min(1).optional(),
+      intervalMs: z.coerce.number().int().min(1_000, 'expected at least 1000 ms').max(300_000, 'expected at most 300000 ms'),
+      /** Connection URLs carry credentials: they are redacted in every log line and never served by the API. */
+      targets: z.array(
+        z.object({
+          url: z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\/[^\s]+$/, 'expected postgres://user:password@host:5432/db or mysql://user:password@host:3306/db'),
+          name: z.string().max(200).optional(),
+          cluster: z.string().max(200).optional(),
+        }),
+      ),
     }),
   })
   .superRefine((cfg, ctx) => {

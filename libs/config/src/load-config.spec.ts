@@ -82,4 +82,59 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/region "r-one" has no kafka settings/);
     expect(problemsOf(() => loadConfig({ MERIDIAN_CONFIG_FILE: join(dir, 'missing.json') }))[0]).toMatch(/cannot read/);
   });
+
+  it('collector: targets from MERIDIAN_COLLECTOR_TARGETS or the file; a bad URL names the variable, never the password', () => {
+    expect(loadConfig({}).collector).toEqual({ intervalMs: 5000, targets: [] });
+    const cfg = loadConfig({
+      MERIDIAN_COLLECTOR_TARGETS: 'postgres://mon:pw@db1:5432/app, mysql://mon:pw@db2:3306/shop',
+      MERIDIAN_COLLECTOR_INGEST_KEY: 'mrd_ik_x',
+      MERIDIAN_COLLECTOR_OTLP_URL: 'http://intake:4318',
+      MERIDIAN_COLLECTOR_INTERVAL_MS: '10000',
+    });
+    expect(cfg.collector).toEqual({
+      otlpUrl: 'http://intake:4318',
+      ingestKey: 'mrd_ik_x',
+      intervalMs: 10000,
+      targets: [{ url: 'postgres://mon:pw@db1:5432/app' }, { url: 'mysql://mon:pw@db2:3306/shop' }],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-cfg-'));
+    const file = join(dir, 'collector.json');
+    writeFileSync(file, JSON.stringify({ collector: { targets: [{ url: 'postgres://db1/app', name: 'orders', cluster: 'orders-ha' }] } }));
+    expect(loadConfig({ MERIDIAN_CONFIG_FILE: file }).collector.targets).toEqual([{ url: 'postgres://db1/app', name: 'orders', cluster: 'orders-ha' }]);
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_COLLECTOR_TARGETS: 'redis://u:hunter2@cache:6379', MERIDIAN_COLLECTOR_INTERVAL_MS: '10' }));
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/MERIDIAN_COLLECTOR_TARGETS \(collector\.targets\.0\.url\): expected postgres:\/\//);
+    expect(problems.join('\n')).toMatch(/MERIDIAN_COLLECTOR_INTERVAL_MS \(collector\.intervalMs\): expected at least 1000 ms/);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('kafka: MERIDIAN_KAFKA_BROKERS gives every region a Kafka with its own topic prefix; client settings from the environment', () => {
+    const cfg = loadConfig({ MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: 'k1:9092, k2:9092', MERIDIAN_KAFKA_IDEMPOTENT: 'off', MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000', MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300' });
+    expect(cfg.bus.kind).toBe('kafka');
+    expect(cfg.regions.map((r) => r.bus.kafka)).toEqual([
+      { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'meridian.ap-northeast-1.' },
+      { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'meridian.ap-northeast-2.' },
+    ]);
+    expect(cfg.bus.kafka).toMatchObject({ idempotent: false, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, compression: 'gzip', maxInFlightRequests: 5 });
+    expect(loadConfig({}).bus.kafka.idempotent).toBe(true);
+  });
+
+  it('kafka: names bad broker addresses and a heartbeat not below the session timeout', () => {
+    expect(problemsOf(() => loadConfig({ MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: 'no-port' })).join('\n')).toMatch(
+      /MERIDIAN_KAFKA_BROKERS \(regions\.0\.bus\.kafka\.brokers\.0\): expected "host:port"/,
+    );
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: 'k:1', MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '40000' }));
+    expect(problems.join('\n')).toMatch(/bus\.kafka\.heartbeatIntervalMs.*must be below bus\.kafka\.sessionTimeoutMs/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_BUS: 'kafka' })).join('\n')).toMatch(/region "ap-northeast-1" has no kafka settings/);
+  });
+
+  it('alerting: interval, allow-list and secrets key from the environment; a bad key is named, never echoed', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const cfg = loadConfig({ MERIDIAN_ALERT_INTERVAL_MS: '500', MERIDIAN_ALERT_ALLOW_TARGETS: '127.0.0.1, hooks.internal', MERIDIAN_SECRETS_KEY: key });
+    expect(cfg.alerting).toMatchObject({ evaluationIntervalMs: 500, allowTargets: ['127.0.0.1', 'hooks.internal'], secretsKey: key });
+    expect(loadConfig({}).alerting).toEqual({ evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [] });
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_SECRETS_KEY: 'c2hvcnQta2V5LXZhbHVl' })).join('\n');
+    expect(problems).toMatch(/MERIDIAN_SECRETS_KEY \(alerting\.secretsKey\): expected base64 of 32 random bytes/);
+    expect(problems).not.toContain('c2hvcnQta2V5LXZhbHVl');
+  });
 });

@@ -32,6 +32,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_KAFKA_COMPRESSION', 'bus.kafka.compression', String],
   ['MERIDIAN_KAFKA_PRODUCER_RETRIES', 'bus.kafka.producerRetries', String],
   ['MERIDIAN_KAFKA_PUBLISH_TIMEOUT_MS', 'bus.kafka.publishTimeoutMs', String],
+  ['MERIDIAN_KAFKA_RETRY_AFTER_SECONDS', 'bus.kafka.retryAfterSeconds', String],
   ['MERIDIAN_KAFKA_SESSION_TIMEOUT_MS', 'bus.kafka.sessionTimeoutMs', String],
   ['MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS', 'bus.kafka.heartbeatIntervalMs', String],
   ['MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS', 'bus.kafka.rebalanceTimeoutMs', String],
@@ -44,16 +45,38 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_PUBLIC_URL', 'auth.publicUrl', String],
   ['MERIDIAN_SMTP_URL', 'auth.smtpUrl', String],
   ['MERIDIAN_EMAIL_FROM', 'auth.emailFrom', String],
+  ['MERIDIAN_ALERT_INTERVAL_MS', 'alerting.evaluationIntervalMs', String],
+  ['MERIDIAN_ALERT_RETRY_MS', 'alerting.retryInitialMs', String],
+  ['MERIDIAN_ALERT_MAX_ATTEMPTS', 'alerting.maxAttempts', String],
+  ['MERIDIAN_SECRETS_KEY', 'alerting.secretsKey', String],
+  ['MERIDIAN_ALERT_ALLOW_TARGETS', 'alerting.allowTargets', parseList],
   ['MERIDIAN_DEFAULT_REGION', 'defaultRegion', String],
   ['MERIDIAN_RETENTION_DAYS', 'retentionDays', String],
   ['MERIDIAN_DEMO', 'demo.enabled', parseBool],
   ['MERIDIAN_DEMO_TPS', 'demo.transactionsPerSecond', String],
+  ['MERIDIAN_COLLECTOR_OTLP_URL', 'collector.otlpUrl', String],
+  ['MERIDIAN_COLLECTOR_INGEST_KEY', 'collector.ingestKey', String],
+  ['MERIDIAN_COLLECTOR_INTERVAL_MS', 'collector.intervalMs', String],
+  ['MERIDIAN_COLLECTOR_TARGETS', 'collector.targets', parseTargetList],
 ];
 
 function parseBool(v: string): unknown {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   return v; // left as text so validation reports it
+}
+
+/** Comma/blank separated list. */
+function parseList(v: string): unknown {
+  return v.split(/[\s,]+/).filter(Boolean);
+}
+
+/** MERIDIAN_COLLECTOR_TARGETS: connection URLs separated by commas or blanks (names/clusters need the config file). */
+function parseTargetList(v: string): unknown {
+  return v
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((url) => ({ url }));
 }
 
 const MiB = 1024 * 1024;
@@ -99,10 +122,10 @@ export function defaultConfig(): MeridianConfig {
       lockoutAfterFailures: 10,
       lockoutMinutes: 15,
       loginAttemptsPerIp: 100,
-      publicUrl: 'http://localhost:3000',
       emailFrom: 'Meridian <no-reply@meridian.local>',
       invitationTtlHours: 24 * 7,
     },
+    alerting: { evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [] },
     regions: [
       {
         id: 'ap-northeast-1',
@@ -122,6 +145,7 @@ export function defaultConfig(): MeridianConfig {
     defaultRegion: 'ap-northeast-1',
     retentionDays: 30,
     demo: { enabled: true, tenantSlug: 'demo', transactionsPerSecond: 20 },
+    collector: { intervalMs: 5_000, targets: [] },
   };
 }
 
@@ -179,7 +203,8 @@ export function loadConfig(env: Env = process.env): MeridianConfig {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const path = issue.path.join('.');
-        const source = fromEnv.get(path);
+        // List variables (MERIDIAN_COLLECTOR_TARGETS) set a whole array: name them for its items too.
+        const source = fromEnv.get(path) ?? [...fromEnv].find(([p]) => path.startsWith(`${p}.`))?.[1];
         const where = source ? `${source} (${path})` : file ? `${path} (in ${file} or default)` : path;
         return `${where}: ${issue.message}`;
       }),

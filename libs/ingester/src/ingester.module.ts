@@ -1,8 +1,9 @@
-import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { BUS, type Bus } from '@meridian/bus';
+import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { IngesterService, type IngesterOptions, type RowSink } from './ingester.service';
 
-export type IngesterModuleOptions = Omit<IngesterOptions, 'log' | 'sleep'>;
+export type IngesterModuleOptions = Omit<IngesterOptions, 'log' | 'sleep' | 'metrics'>;
 /** DI token of the storage writer the ingester inserts through. */
 export const ROW_SINK = Symbol('RowSink');
 const INGESTER_OPTIONS = Symbol('IngesterModuleOptions');
@@ -12,8 +13,13 @@ export class IngesterRunner implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('ingester');
   readonly service: IngesterService;
 
-  constructor(@Inject(BUS) bus: Bus, @Inject(ROW_SINK) sink: RowSink, @Inject(INGESTER_OPTIONS) opts: IngesterModuleOptions) {
-    this.service = new IngesterService(bus, sink, { ...opts, log: (line) => this.logger.warn(line) });
+  constructor(
+    @Inject(BUS) bus: Bus,
+    @Inject(ROW_SINK) sink: RowSink,
+    @Inject(INGESTER_OPTIONS) opts: IngesterModuleOptions,
+    @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
+  ) {
+    this.service = new IngesterService(bus, sink, { ...opts, metrics, log: (line) => this.logger.warn(line) });
   }
 
   onApplicationBootstrap(): void {

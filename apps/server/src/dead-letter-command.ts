@@ -1,0 +1,98 @@
+import { join, resolve } from 'node:path';
+import type { Bus, DeadLetterEntry } from '@meridian/bus';
+import type { MeridianConfig } from '@meridian/config';
+import type { RowBatchMessage } from '@meridian/domain';
+import { dedupToken } from '@meridian/ingester';
+import { ClickHouseClients, migrateRegion, RowWriter } from '@meridian/storage-clickhouse';
+import { createBus } from './bus-factory';
+import { lockDataDir } from './data-dir-lock';
+
+export interface DeadLetterArgs {
+  region?: string;
+  limit?: string;
+  id?: string;
+}
+
+/**
+ * `meridian dead-letters list|replay --region <id>`: shows parked messages (when, why, which
+ * tenant and table, how many rows) and replays them once the cause is fixed.
+ *
+ * Replay keeps each message's id. With the kafka bus it publishes the message to the region's
+ * topic again, where the ingesters store it like any other; with the inline bus (no shared queue
+ * to publish to) it inserts straight into the region's ClickHouse with the message's own
+ * deduplication token, so the server must be stopped when ClickHouse is embedded. Replayed ids
+ * are recorded in the dead-letter store; `replay` skips them unless named with --id.
+ */
+export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undefined, args: DeadLetterArgs): Promise<void> {
+  if (sub !== 'list' && sub !== 'replay') throw new Error('dead-letters: use "dead-letters list --region <id>" or "dead-letters replay --region <id> [--id <message id>]"');
+  const region = args.region ?? cfg.defaultRegion;
+  if (!cfg.regions.some((r) => r.id === region)) throw new Error(`--region: "${region}" is not a configured region (${cfg.regions.map((r) => r.id).join(', ')})`);
+  const limit = args.limit === undefined ? undefined : Number(args.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw new Error('--limit: expected a positive integer');
+
+  const bus = createBus(cfg, { log: (level, line) => (level === 'info' ? undefined : console.error(line)) });
+  try {
+    const entries = await bus.listDeadLetters(region, { limit: sub === 'list' ? limit : undefined });
+    if (sub === 'list') return printList(region, entries);
+    const chosen = args.id ? entries.filter((e) => e.id === args.id) : entries.filter((e) => !e.replayedAt);
+    if (args.id && chosen.length === 0) throw new Error(`--id: no dead letter with id "${args.id}" in region ${region}`);
+    const todo = limit === undefined ? chosen : chosen.slice(0, limit);
+    if (todo.length === 0) return void console.log(`region ${region}: nothing to replay (${entries.length} dead letters, all replayed)`);
+    const replayed = cfg.bus.kind === 'kafka' ? await replayThroughBus(bus, todo) : await replayIntoClickHouse(cfg, region, todo);
+    await bus.markReplayed(region, replayed);
+    console.log(`region ${region}: replayed ${replayed.length} of ${todo.length} dead letters${cfg.bus.kind === 'kafka' ? ' (published to the ingest topics)' : ' (inserted into ClickHouse)'}`);
+    if (replayed.length < todo.length) process.exitCode = 1;
+  } finally {
+    await bus.close();
+  }
+}
+
+function printList(region: string, entries: DeadLetterEntry[]): void {
+  if (entries.length === 0) return void console.log(`region ${region}: no dead letters`);
+  console.log(['parked at', 'id', 'tenant', 'table', 'rows', 'replayed', 'position', 'reason'].join('\t'));
+  for (const e of entries) {
+    console.log([e.at, e.id, e.tenantId, e.table, e.rowCount, e.replayedAt ?? '-', e.position, e.reason.replace(/\s+/g, ' ').slice(0, 200)].join('\t'));
+  }
+  const open = entries.filter((e) => !e.replayedAt).length;
+  console.log(`region ${region}: ${entries.length} dead letters, ${open} not replayed`);
+}
+
+function toMessage(e: DeadLetterEntry): RowBatchMessage {
+  return { id: e.id, tenantId: e.tenantId, region: e.region, table: e.table, rowCount: e.rowCount, body: e.body, key: e.key };
+}
+
+async function replayThroughBus(bus: Bus, entries: DeadLetterEntry[]): Promise<string[]> {
+  const done: string[] = [];
+  for (const e of entries) {
+    await bus.publish([toMessage(e)]);
+    done.push(e.id);
+  }
+  return done;
+}
+
+async function replayIntoClickHouse(cfg: MeridianConfig, regionId: string, entries: DeadLetterEntry[]): Promise<string[]> {
+  const region = cfg.regions.find((r) => r.id === regionId)!;
+  const release = region.clickhouse.mode === 'embedded' ? lockDataDir(cfg.dataDir, 'meridian dead-letters replay') : () => undefined;
+  const clients = new ClickHouseClients({
+    embeddedDataDir: join(resolve(cfg.dataDir), 'clickhouse'),
+    regions: [{ id: region.id, database: region.clickhouse.database, clickhouse: region.clickhouse }],
+  });
+  const done: string[] = [];
+  try {
+    await migrateRegion(clients.forRegion(region.id));
+    const writer = new RowWriter(clients);
+    for (const e of entries) {
+      const m = toMessage(e);
+      try {
+        await writer.insert(region.id, m.table, m.body, dedupToken([m]));
+        done.push(e.id);
+      } catch (err) {
+        console.error(`dead letter ${e.id} still cannot be stored: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  } finally {
+    await clients.close();
+    release();
+  }
+  return done;
+}

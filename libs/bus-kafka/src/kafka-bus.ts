@@ -1,0 +1,358 @@
+import { randomBytes } from 'node:crypto';
+import { type Admin, CompressionTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import {
+  type BatchHandler,
+  type Bus,
+  type BusConsumer,
+  BusUnavailableError,
+  type ConsumeOptions,
+  type DeadLetterEntry,
+  type RegionBusStats,
+} from '@meridian/bus';
+import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import type { SelfMetrics } from '@meridian/self-metrics';
+import { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
+import { DEFAULT_KAFKA_BUS_SETTINGS, type KafkaBusSettings, type KafkaRegionSettings } from './kafka-settings';
+import { header, HEADER, toKafkaMessage } from './message-codec';
+import { errorText, RegionConsumer } from './region-consumer';
+
+export interface KafkaBusOptions {
+  regions: readonly KafkaRegionSettings[];
+  settings?: KafkaBusSettings;
+  metrics?: SelfMetrics;
+  log?: (level: 'info' | 'warn' | 'error', line: string) => void;
+  /** kafkajs's own log lines at or above this level are passed to `log` (default: warn). */
+  kafkaLogLevel?: 'error' | 'warn' | 'info' | 'nothing';
+}
+
+interface RegionClient {
+  settings: KafkaRegionSettings;
+  kafka: Kafka;
+  producer?: Promise<Producer>;
+  admin?: Promise<Admin>;
+  published: number;
+}
+
+const LOG_LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO } as const;
+
+/**
+ * The distributed-mode bus: per region one Kafka cluster (brokers from the region registry), one
+ * topic per signal table and a dead-letter topic. Publishing resolves only when every partition
+ * leader and its in-sync replicas have the messages (acks = all), so intake's 2xx means durable;
+ * anything else is a BusUnavailableError (503 + Retry-After). Consuming is a consumer group per
+ * region (RegionConsumer): batches per partition, offsets committed only after the handler stored
+ * the batch, deterministic batches across redelivery.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly regions = new Map<string, RegionClient>();
+  private readonly consumers = new Set<RegionConsumer>();
+  private readonly settings: KafkaBusSettings;
+  private readonly metrics: KafkaBusMetrics;
+  private readonly log: NonNullable<KafkaBusOptions['log']>;
+  private pendingBytes = 0;
+  private pendingPublishes = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(options: KafkaBusOptions) {
+    this.settings = options.settings ?? DEFAULT_KAFKA_BUS_SETTINGS;
+    this.metrics = kafkaBusMetrics(options.metrics);
+    this.log = options.log ?? ((level, line) => (level === 'info' ? undefined : console.warn(line)));
+    const kafkaLevel = LOG_LEVELS[options.kafkaLogLevel ?? 'warn'];
+    for (const r of options.regions) {
+      const kafka = new Kafka({
+        clientId: `${this.settings.clientId}-${r.id}`,
+        brokers: r.brokers,
+        connectionTimeout: this.settings.connectionTimeoutMs,
+        requestTimeout: this.settings.producer.requestTimeoutMs,
+        // Connection retries bounded like the producer's, so a send to a dead cluster fails well
+        // within publishTimeoutMs: a send that keeps retrying in the background after intake
+        // answered 503 could still land, and the client's retry would then store it twice.
+        retry: { retries: Math.max(1, this.settings.producer.retries), initialRetryTime: 100, maxRetryTime: 1_000 },
+        logLevel: kafkaLevel,
+        logCreator: () => (entry: LogEntry) => {
+          const level = entry.level <= logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'info';
+          const { message, error } = entry.log as { message?: string; error?: string };
+          this.log(level, `kafkajs [${r.id}] ${entry.namespace}: ${message ?? ''}${error ? ` (${error})` : ''}`);
+        },
+      });
+      this.regions.set(r.id, { settings: r, kafka, published: 0 });
+    }
+  }
+
+  private region(id: string): RegionClient {
+    const r = this.regions.get(id);
+    if (!r) throw new Error(`region "${id}" has no kafka settings; configured: ${[...this.regions.keys()].join(', ')}`);
+    return r;
+  }
+
+  private producer(r: RegionClient): Promise<Producer> {
+    if (!r.producer) {
+      const p = this.settings.producer;
+      const producer = r.kafka.producer({
+        idempotent: p.idempotent,
+        maxInFlightRequests: p.maxInFlightRequests,
+        allowAutoTopicCreation: true,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: p.retries, initialRetryTime: 100, maxRetryTime: 1_000 },
+      });
+      r.producer = producer.connect().then(
+        () => producer,
+        (e) => {
+          r.producer = undefined;
+          throw e;
+        },
+      );
+    }
+    return r.producer;
+  }
+
+  /** After a failed send the producer may hold a stale connection or sequence state: start over. */
+  private resetProducer(r: RegionClient): void {
+    const p = r.producer;
+    r.producer = undefined;
+    void p?.then((producer) => producer.disconnect()).catch(() => undefined);
+  }
+
+  admin(regionId: string): Promise<Admin> {
+    const r = this.region(regionId);
+    if (!r.admin) {
+      const admin = r.kafka.admin({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 } });
+      r.admin = admin.connect().then(
+        () => admin,
+        (e) => {
+          r.admin = undefined;
+          throw e;
+        },
+      );
+    }
+    return r.admin;
+  }
+
+  async publish(messages: readonly RowBatchMessage[]): Promise<void> {
+    if (this.closed) throw new BusUnavailableError('bus is shutting down', this.settings.producer.retryAfterSeconds);
+    const bytes = messages.reduce((n, m) => n + m.body.length, 0);
+    const byRegion = new Map<string, RowBatchMessage[]>();
+    for (const m of messages) byRegion.set(m.region, [...(byRegion.get(m.region) ?? []), m]);
+    for (const id of byRegion.keys()) this.region(id); // unknown region: a configuration error, not an outage
+    if (this.pendingBytes + bytes > this.settings.producer.maxPendingBytes && this.pendingBytes > 0) {
+      for (const id of byRegion.keys()) this.metrics.publishFailures.inc({ region: id, reason: 'in-flight limit' });
+      throw new BusUnavailableError(`kafka producer has ${this.pendingBytes} bytes in flight (limit ${this.settings.producer.maxPendingBytes})`, 1);
+    }
+    this.pendingBytes += bytes;
+    const work = Promise.all([...byRegion].map(([id, ms]) => this.publishRegion(this.region(id), ms)));
+    this.pendingPublishes.add(work);
+    try {
+      await work;
+    } finally {
+      this.pendingPublishes.delete(work);
+      this.pendingBytes -= bytes;
+    }
+  }
+
+  private async publishRegion(r: RegionClient, messages: RowBatchMessage[]): Promise<void> {
+    const p = this.settings.producer;
+    const byTopic = new Map<string, RowBatchMessage[]>();
+    for (const m of messages) {
+      const topic = r.settings.topics[m.table];
+      if (!topic) throw new Error(`no kafka topic for table "${m.table}" in region ${r.settings.id}`);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), m]);
+    }
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const send = (async () => {
+        const producer = await this.producer(r);
+        await producer.sendBatch({
+          acks: -1,
+          timeout: p.requestTimeoutMs,
+          compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map(toKafkaMessage) })),
+        });
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not acknowledged within ${p.publishTimeoutMs} ms`)), p.publishTimeoutMs);
+      });
+      send.catch(() => undefined); // a late failure after the timeout is already answered
+      await Promise.race([send, timeout]);
+    } catch (e) {
+      this.resetProducer(r);
+      this.metrics.publishFailures.inc({ region: r.settings.id, reason: 'kafka' });
+      throw new BusUnavailableError(`kafka of region ${r.settings.id} is unavailable: ${errorText(e)}`, p.retryAfterSeconds);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.metrics.publishSeconds.observe({ region: r.settings.id }, (Date.now() - t0) / 1000);
+    for (const [topic, ms] of byTopic) {
+      this.metrics.published.inc({ region: r.settings.id, topic }, ms.length);
+      this.metrics.publishedBytes.inc(
+        { region: r.settings.id, topic },
+        ms.reduce((n, m) => n + m.body.length, 0),
+      );
+    }
+    r.published += messages.length;
+  }
+
+  consume(regionId: string, options: ConsumeOptions, handler: BatchHandler): BusConsumer {
+    const r = this.region(regionId);
+    const consumer = new RegionConsumer({
+      region: r.settings,
+      kafka: r.kafka,
+      admin: () => this.admin(regionId),
+      settings: this.settings.consumer,
+      options,
+      handler,
+      deadLetter: (m, reason, source) => this.deadLetter(m, reason, source),
+      metrics: this.metrics,
+      log: this.log,
+    });
+    consumer.start();
+    this.consumers.add(consumer);
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  /** Writes the message (original bytes and headers) to the region's dead-letter topic with the reason. */
+  async deadLetter(message: RowBatchMessage, reason: string, source?: string): Promise<void> {
+    const r = this.region(message.region);
+    const km = toKafkaMessage(message);
+    km.key = message.id;
+    km.headers = { ...km.headers, [HEADER.reason]: reason.slice(0, 4_000), [HEADER.deadLetteredAt]: new Date().toISOString(), ...(source ? { [HEADER.source]: source } : {}) };
+    if (message.key) km.headers['meridian-key'] = message.key;
+    const producer = await this.producer(r);
+    await producer.send({ topic: r.settings.topics.deadLetter, acks: -1, messages: [km] });
+    this.metrics.deadLetters.inc({ region: r.settings.id });
+  }
+
+  /**
+   * Reads the region's dead-letter topic from the beginning up to its current end, with a
+   * throwaway consumer group (the dead-letter topic has no consumer of its own). Replay markers
+   * (records with a `meridian-replayed-at` header and no value) mark the entries of their key.
+   */
+  async listDeadLetters(regionId: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<DeadLetterEntry[]> {
+    const r = this.region(regionId);
+    const topic = r.settings.topics.deadLetter;
+    const admin = await this.admin(regionId);
+    const ends = await admin.fetchTopicOffsets(topic).catch(() => []);
+    const remaining = new Map(ends.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    if (remaining.size === 0) return [];
+    const records: Array<{ partition: number; m: KafkaMessage }> = [];
+    const consumer = r.kafka.consumer({
+      groupId: `meridian-dead-letter-reader-${randomBytes(6).toString('hex')}`,
+      sessionTimeout: this.settings.consumer.sessionTimeoutMs,
+      heartbeatInterval: this.settings.consumer.heartbeatIntervalMs,
+      maxWaitTimeInMs: 200,
+    });
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            if (BigInt(m.offset) >= (remaining.get(batch.partition) ?? 0n)) continue;
+            records.push({ partition: batch.partition, m });
+          }
+          const last = batch.messages[batch.messages.length - 1];
+          if (last && BigInt(last.offset) + 1n >= (remaining.get(batch.partition) ?? 0n)) remaining.delete(batch.partition);
+          if (remaining.size === 0) done();
+        },
+      });
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} took over ${timeoutMs} ms`)), timeoutMs)))]).finally(() =>
+        clearTimeout(timer),
+      );
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    records.sort((a, b) => (a.partition - b.partition) || (BigInt(a.m.offset) < BigInt(b.m.offset) ? -1 : 1));
+    // A marker covers the entries of its id parked before it (same key → same partition, in order);
+    // an entry parked again after its replay shows as not replayed.
+    const open = new Map<string, DeadLetterEntry[]>();
+    const entries: DeadLetterEntry[] = [];
+    for (const { partition, m } of records) {
+      const at = header(m.headers, HEADER.replayedAt);
+      if (at !== undefined) {
+        const id = m.key?.toString('utf8') ?? '';
+        for (const e of open.get(id) ?? []) e.replayedAt = at;
+        open.delete(id);
+        continue;
+      }
+      const entry: DeadLetterEntry = {
+        id: header(m.headers, HEADER.id) ?? m.key?.toString('utf8') ?? `${topic}/${partition}/${m.offset}`,
+        tenantId: header(m.headers, HEADER.tenant) ?? '',
+        region: regionId,
+        table: (header(m.headers, HEADER.table) ?? 'spans') as RowTable,
+        rowCount: Number(header(m.headers, HEADER.rows)) || 0,
+        key: header(m.headers, 'meridian-key'),
+        reason: header(m.headers, HEADER.reason) ?? '',
+        at: header(m.headers, HEADER.deadLetteredAt) ?? new Date(Number(m.timestamp)).toISOString(),
+        body: m.value ?? Buffer.alloc(0),
+        position: `${topic}/${partition}/${m.offset}`,
+      };
+      entries.push(entry);
+      open.set(entry.id, [...(open.get(entry.id) ?? []), entry]);
+    }
+    entries.sort((a, b) => a.at.localeCompare(b.at));
+    return opts.limit === undefined ? entries : entries.slice(-opts.limit);
+  }
+
+  async markReplayed(regionId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const r = this.region(regionId);
+    const at = new Date().toISOString();
+    const producer = await this.producer(r);
+    await producer.send({ topic: r.settings.topics.deadLetter, acks: -1, messages: ids.map((id) => ({ key: id, value: null, headers: { [HEADER.replayedAt]: at } })) });
+  }
+
+  /** True once nothing is being published and the local consumers hold and lag nothing. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const busy = this.pendingPublishes.size > 0 || [...this.consumers].some((c) => {
+        const s = c.stats();
+        return s.queuedMessages > 0 || s.lag > 0;
+      });
+      if (!busy) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  stats(): RegionBusStats[] {
+    return [...this.regions.values()].map((r) => {
+      const mine = [...this.consumers].filter((c) => c.regionId === r.settings.id).map((c) => ({ s: c.stats(), delivered: c.committedMessages }));
+      return {
+        region: r.settings.id,
+        queuedMessages: mine.reduce((n, c) => n + Math.max(c.s.lag, c.s.queuedMessages), 0),
+        queuedBytes: mine.reduce((n, c) => n + c.s.queuedBytes, 0),
+        deliveredMessages: mine.reduce((n, c) => n + c.delivered, 0),
+      };
+    });
+  }
+
+  /** Rebuilds after crashes so far (all regions), for tests and health output. */
+  consumerRebuilds(): number {
+    return [...this.consumers].reduce((n, c) => n + c.rebuilds, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.pendingPublishes]);
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    for (const r of this.regions.values()) {
+      const [p, a] = [r.producer, r.admin];
+      r.producer = r.admin = undefined;
+      await p?.then((x) => x.disconnect()).catch(() => undefined);
+      await a?.then((x) => x.disconnect()).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { ROW_COLUMNS, type RowBatchMessage, type RowTable } from '@meridian/domain';
+
+/**
+ * A RowBatchMessage on Kafka: the value is the row body as is (JSONCompactEachRow bytes); id,
+ * tenant, table and row count travel as headers, so the ingester never parses the body.
+ */
+export const HEADER = {
+  id: 'meridian-id',
+  tenant: 'meridian-tenant',
+  table: 'meridian-table',
+  rows: 'meridian-rows',
+  reason: 'meridian-reason',
+  deadLetteredAt: 'meridian-dead-lettered-at',
+  source: 'meridian-source',
+  replayedAt: 'meridian-replayed-at',
+} as const;
+
+export function toKafkaMessage(m: RowBatchMessage): Message {
+  return {
+    key: m.key ?? null,
+    value: m.body,
+    headers: { [HEADER.id]: m.id, [HEADER.tenant]: m.tenantId, [HEADER.table]: m.table, [HEADER.rows]: String(m.rowCount) },
+  };
+}
+
+export function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  if (v === undefined || v === null) return undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}
+
+export class UndecodableMessageError extends Error {
+  override readonly name = 'UndecodableMessageError';
+}
+
+/** Reads a message back; throws UndecodableMessageError naming what is missing or wrong. */
+export function fromKafkaMessage(region: string, m: KafkaMessage): RowBatchMessage {
+  const id = header(m.headers, HEADER.id);
+  const tenantId = header(m.headers, HEADER.tenant);
+  const table = header(m.headers, HEADER.table);
+  const rows = Number(header(m.headers, HEADER.rows));
+  const problems: string[] = [];
+  if (!id) problems.push(`header ${HEADER.id} missing`);
+  if (!tenantId) problems.push(`header ${HEADER.tenant} missing`);
+  if (!table || !(table in ROW_COLUMNS)) problems.push(`header ${HEADER.table} is ${JSON.stringify(table)}, expected one of ${Object.keys(ROW_COLUMNS).join(', ')}`);
+  if (!Number.isInteger(rows) || rows < 0) problems.push(`header ${HEADER.rows} is not a row count`);
+  if (!m.value) problems.push('no value (row body)');
+  if (problems.length) throw new UndecodableMessageError(`undecodable bus message at offset ${m.offset}: ${problems.join('; ')}`);
+  return { id: id!, tenantId: tenantId!, region, table: table as RowTable, rowCount: rows, body: m.value!, key: m.key ? m.key.toString('utf8') : undefined };
+}
+
+/**
+ * A message that cannot be decoded still goes to the dead letters with its original bytes;
+ * what headers it has are kept, the rest is filled in so it can be listed.
+ */
+export function bestEffortMessage(region: string, table: RowTable, m: KafkaMessage, where: string): RowBatchMessage {
+  return {
+    id: header(m.headers, HEADER.id) ?? `kafka:${where}`,
+    tenantId: header(m.headers, HEADER.tenant) ?? '',
+    region,
+    table,
+    rowCount: Number(header(m.headers, HEADER.rows)) || 0,
+    body: m.value ?? Buffer.alloc(0),
+    key: m.key ? m.key.toString('utf8') : undefined,
+  };
+}

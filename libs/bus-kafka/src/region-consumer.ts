@@ -1,0 +1,491 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, OffsetsByTopicPartition } from 'kafkajs';
+import type { BatchHandler, ConsumeOptions } from '@meridian/bus';
+import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import type { KafkaBusMetrics } from './kafka-metrics';
+import type { KafkaConsumerSettings, KafkaRegionSettings } from './kafka-settings';
+import { bestEffortMessage, fromKafkaMessage } from './message-codec';
+
+export interface RegionConsumerDeps {
+  region: KafkaRegionSettings;
+  kafka: Kafka;
+  admin: () => Promise<Admin>;
+  settings: KafkaConsumerSettings;
+  options: ConsumeOptions;
+  handler: BatchHandler;
+  deadLetter: (message: RowBatchMessage, reason: string, source: string) => Promise<void>;
+  metrics: KafkaBusMetrics;
+  log: (level: 'info' | 'warn' | 'error', line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A message held between fetch and commit. `poison` ones go to the dead letters, not the handler. */
+interface Buffered {
+  offset: bigint;
+  message: RowBatchMessage;
+  poison?: string;
+}
+
+/**
+ * The batch being stored, written into the partition's committed-offset metadata BEFORE the
+ * insert: whoever owns the partition next (this process after a crash, or another ingester after
+ * a rebalance) re-forms exactly this batch from `start..end`, so its messages get the same
+ * insert-deduplication token and a retried insert is a no-op in ClickHouse.
+ */
+interface Plan {
+  v: 1;
+  start: string;
+  end: string;
+}
+
+interface PartitionState {
+  topic: string;
+  table: RowTable;
+  partition: number;
+  /** `RegionConsumer.epoch` when this state was made; any other value means it is stale. */
+  epoch: number;
+  abort: AbortController;
+  /** Whether `committed` and `plan` were read from the group coordinator. */
+  loaded: boolean;
+  /** Next offset to store: the group's committed offset (undefined when the group has none yet). */
+  committed?: bigint;
+  plan?: { start: bigint; end: bigint };
+  /** The planned batch was stored; only its offset commit is outstanding (e.g. failed in a rebalance). */
+  planStored?: boolean;
+  buffer: Buffered[];
+  bufferRows: number;
+  bufferBytes: number;
+  /** Date.now() when the oldest buffered message arrived. */
+  oldestAt: number;
+  highWatermark: bigint;
+  flushing?: Promise<void>;
+  flushStartedAt: number;
+  paused: boolean;
+  loading?: Promise<void>;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The ingester side of one region: a kafkajs consumer in the region's group over the region's
+ * signal topics, batching per partition and committing only after the handler stored a batch.
+ *
+ * - Fetching and storing are decoupled: `eachBatch` only buffers (and resolves the fetch
+ *   position), so kafkajs keeps heartbeating while ClickHouse is slow. A per-partition flush
+ *   (rows/bytes full, oldest message older than `maxWaitMs`, or a plan to redo) stores one batch
+ *   at a time: commit the plan (offset unchanged, metadata start..end), call the handler, commit
+ *   end + 1.
+ * - Backpressure: while a flush is running and the buffer already holds a full batch, or the
+ *   flush has been running for long (ClickHouse down, the handler retrying), the partition is
+ *   paused; it resumes when the flush succeeds. Unresolved messages are fetched again later.
+ * - Ownership: every group join (rebalance) and every rebuild bumps `epoch`; in-flight flushes of
+ *   older epochs are aborted (handler's `signal`) and never commit, and partition state is loaded
+ *   again from the committed offset and its plan.
+ * - A `crash` kafkajs will not restart from (e.g. "The group id was not found" after a broker
+ *   restart) rebuilds the consumer.
+ */
+export class RegionConsumer {
+  private consumer?: Consumer;
+  /**
+   * The consumer group's own commit (from the eachBatch payload): one OffsetCommit with the
+   * generation kafkajs holds right now, never retried. `consumer.commitOffsets` retries, and a
+   * retry that lands after a rebalance carries the NEW generation: the broker would accept a stale
+   * commit and move the offset back under the partition's new owner.
+   */
+  private commitOnce?: (offsets: OffsetsByTopicPartition) => Promise<void>;
+  private epoch = 0;
+  private readonly states = new Map<string, PartitionState>();
+  private stopping = false;
+  /** Set by stop(): store what is buffered once, without retrying outages. */
+  private draining = false;
+  private timer?: NodeJS.Timeout;
+  private rebuilding?: Promise<void>;
+  private readonly tableOfTopic: Map<string, RowTable>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Messages stored and committed since start (for stats). */
+  committedMessages = 0;
+  rebuilds = 0;
+
+  constructor(private readonly d: RegionConsumerDeps) {
+    this.sleep = d.sleep ?? sleepMs;
+    const { deadLetter: _dl, ...signalTopics } = d.region.topics;
+    this.tableOfTopic = new Map(Object.entries(signalTopics).map(([table, topic]) => [topic, table as RowTable]));
+  }
+
+  get regionId(): string {
+    return this.d.region.id;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(200, Math.floor(this.d.options.maxWaitMs / 4))));
+    this.rebuilding = this.build();
+  }
+
+  private async build(): Promise<void> {
+    while (!this.stopping) {
+      const consumer = this.d.kafka.consumer({
+        groupId: this.d.region.consumerGroup,
+        sessionTimeout: this.d.settings.sessionTimeoutMs,
+        heartbeatInterval: this.d.settings.heartbeatIntervalMs,
+        rebalanceTimeout: this.d.settings.rebalanceTimeoutMs,
+        maxBytesPerPartition: this.d.settings.maxBytesPerPartition,
+        maxWaitTimeInMs: Math.max(10, this.d.options.maxWaitMs),
+        minBytes: 1,
+        retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+      });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => consumer === this.consumer && this.onJoin(e.payload.memberAssignment));
+      consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...this.tableOfTopic.keys()], fromBeginning: true });
+        this.consumer = consumer;
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.d.settings.partitionsConsumedConcurrently,
+          eachBatch: (p) => this.onBatch(consumer, p),
+        });
+        return;
+      } catch (e) {
+        this.consumer = undefined;
+        await consumer.disconnect().catch(() => undefined);
+        if (this.stopping) return;
+        this.d.log('warn', `kafka consumer for region ${this.regionId} could not start (${errorText(e)}); retrying in ${this.d.settings.restartDelayMs} ms`);
+        await this.sleep(this.d.settings.restartDelayMs);
+      }
+    }
+  }
+
+  /** kafkajs gives up on some errors for good (restart=false): build a new consumer. */
+  private onCrash(consumer: Consumer, error: Error, restart: boolean): void {
+    this.invalidate('consumer crashed');
+    if (restart || this.stopping || this.consumer !== consumer) {
+      if (restart) this.d.log('warn', `kafka consumer for region ${this.regionId} crashed (${errorText(error)}); kafkajs restarts it`);
+      return;
+    }
+    this.d.log('warn', `kafka consumer for region ${this.regionId} crashed for good (${errorText(error)}); rebuilding it`);
+    this.consumer = undefined;
+    this.rebuilds++;
+    this.d.metrics.rebuilds.inc({ region: this.regionId });
+    const previous = this.rebuilding ?? Promise.resolve();
+    this.rebuilding = previous.then(async () => {
+      await consumer.disconnect().catch(() => undefined);
+      await this.sleep(this.d.settings.restartDelayMs);
+      await this.build();
+    });
+  }
+
+  /** A (re)join: whatever this consumer held is no longer known to be its own. */
+  private onJoin(assignment: Record<string, number[]>): void {
+    this.invalidate('group rebalanced');
+    const parts = Object.entries(assignment).map(([t, ps]) => `${t}[${ps.join(',')}]`);
+    this.d.log('info', `kafka consumer for region ${this.regionId} joined its group; assigned ${parts.join(' ') || 'nothing'}`);
+  }
+
+  private invalidate(_why: string): void {
+    this.epoch++;
+    const consumer = this.consumer;
+    for (const st of this.states.values()) {
+      st.abort.abort();
+      this.d.metrics.lag.remove({ region: this.regionId, topic: st.topic, partition: String(st.partition) });
+      if (st.paused && consumer) consumer.resume([{ topic: st.topic, partitions: [st.partition] }]);
+    }
+    this.states.clear();
+    this.d.metrics.paused.set({ region: this.regionId }, 0);
+  }
+
+  private key(topic: string, partition: number): string {
+    return `${topic}/${partition}`;
+  }
+
+  private state(topic: string, partition: number): PartitionState {
+    const k = this.key(topic, partition);
+    let st = this.states.get(k);
+    if (!st) {
+      st = {
+        topic,
+        table: this.tableOfTopic.get(topic) ?? 'spans',
+        partition,
+        epoch: this.epoch,
+        abort: new AbortController(),
+        loaded: false,
+        buffer: [],
+        bufferRows: 0,
+        bufferBytes: 0,
+        oldestAt: 0,
+        highWatermark: -1n,
+        flushStartedAt: 0,
+        paused: false,
+      };
+      this.states.set(k, st);
+    }
+    return st;
+  }
+
+  private stale(st: PartitionState): boolean {
+    return st.epoch !== this.epoch || this.states.get(this.key(st.topic, st.partition)) !== st;
+  }
+
+  /** Committed offset and pending plan of the partition, as the group coordinator has them. */
+  private async load(st: PartitionState): Promise<void> {
+    const admin = await this.d.admin();
+    const [res] = await admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] });
+    const p = res?.partitions.find((x) => x.partition === st.partition);
+    const committed = p ? BigInt(p.offset) : -1n;
+    if (this.stale(st)) return;
+    st.loaded = true;
+    if (committed >= 0n) {
+      st.committed = committed;
+      const plan = parsePlan(p?.metadata);
+      if (plan && plan.start === committed && plan.end >= committed) {
+        st.plan = plan;
+        this.d.log('warn', `kafka: ${st.topic}/${st.partition}: re-forming batch ${plan.start}..${plan.end}, planned but not committed before a crash or rebalance`);
+      }
+    }
+  }
+
+  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (consumer !== this.consumer || this.stopping || batch.messages.length === 0) return;
+    this.commitOnce = payload.commitOffsetsIfNecessary as (offsets: OffsetsByTopicPartition) => Promise<void>;
+    const st = this.state(batch.topic, batch.partition);
+    if (!st.loaded) {
+      st.loading ??= this.load(st).finally(() => (st.loading = undefined));
+      try {
+        await st.loading;
+      } catch (e) {
+        this.d.log('warn', `kafka: cannot read committed offset of ${st.topic}/${st.partition} (${errorText(e)}); fetching again`);
+        return; // nothing resolved: the same messages are fetched again
+      }
+    }
+    if (this.stale(st)) return;
+    st.highWatermark = BigInt(batch.highWatermark);
+    if (st.flushing && this.full(st)) {
+      this.pause(st);
+      return; // not resolved: fetched again after resume
+    }
+    let next = this.nextExpected(st);
+    let taken = 0;
+    for (const km of batch.messages) {
+      const offset = BigInt(km.offset);
+      if (next !== undefined && offset < next) continue; // already buffered or committed
+      this.push(st, offset, km);
+      next = offset + 1n;
+      taken++;
+    }
+    if (taken > 0) this.d.metrics.consumed.inc({ region: this.regionId, topic: st.topic }, taken);
+    payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    this.updateLag(st);
+    this.maybeFlush(st);
+  }
+
+  private nextExpected(st: PartitionState): bigint | undefined {
+    if (st.buffer.length > 0) return st.buffer[st.buffer.length - 1].offset + 1n;
+    return st.committed;
+  }
+
+  private push(st: PartitionState, offset: bigint, km: KafkaMessage): void {
+    let item: Buffered;
+    try {
+      item = { offset, message: fromKafkaMessage(this.regionId, km) };
+    } catch (e) {
+      item = { offset, message: bestEffortMessage(this.regionId, st.table, km, `${st.topic}/${st.partition}/${offset}`), poison: errorText(e) };
+    }
+    if (st.buffer.length === 0) st.oldestAt = Date.now();
+    st.buffer.push(item);
+    st.bufferRows += item.message.rowCount;
+    st.bufferBytes += item.message.body.length;
+  }
+
+  private full(st: PartitionState): boolean {
+    return st.bufferRows >= this.d.options.maxRows || st.bufferBytes >= this.d.options.maxBytes;
+  }
+
+  private pause(st: PartitionState): void {
+    if (st.paused || !this.consumer) return;
+    st.paused = true;
+    this.consumer.pause([{ topic: st.topic, partitions: [st.partition] }]);
+    this.d.metrics.paused.inc({ region: this.regionId });
+  }
+
+  private resume(st: PartitionState): void {
+    if (!st.paused) return;
+    st.paused = false;
+    this.d.metrics.paused.dec({ region: this.regionId });
+    if (!this.stale(st)) this.consumer?.resume([{ topic: st.topic, partitions: [st.partition] }]);
+  }
+
+  private updateLag(st: PartitionState): void {
+    if (st.committed === undefined || st.highWatermark < 0n) return;
+    const lag = st.highWatermark - st.committed;
+    this.d.metrics.lag.set({ region: this.regionId, topic: st.topic, partition: String(st.partition) }, Number(lag > 0n ? lag : 0n));
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const st of this.states.values()) {
+      if (st.flushing) {
+        // Storing has been stuck for a while (ClickHouse down, the handler retrying): stop fetching.
+        if (now - st.flushStartedAt > Math.max(2 * this.d.options.maxWaitMs, 1_000)) this.pause(st);
+        continue;
+      }
+      this.maybeFlush(st);
+    }
+  }
+
+  /** Which buffered messages form the next batch, or undefined if it is not due yet. */
+  private nextBatch(st: PartitionState, force: boolean): Buffered[] | undefined {
+    if (st.buffer.length === 0) return undefined;
+    if (st.plan) {
+      const { end } = st.plan;
+      const last = st.buffer[st.buffer.length - 1].offset;
+      // Wait for the planned messages unless they can no longer come (the broker lost them). Even
+      // when stopping: a partial planned batch would get another token and store its rows twice.
+      if (last < end && st.highWatermark > end) return undefined;
+      return st.buffer.filter((b) => b.offset <= end);
+    }
+    const due = force || this.full(st) || Date.now() - st.oldestAt >= this.d.options.maxWaitMs;
+    if (!due) return undefined;
+    const out: Buffered[] = [];
+    let rows = 0;
+    let bytes = 0;
+    for (const b of st.buffer) {
+      if (out.length > 0 && (rows + b.message.rowCount > this.d.options.maxRows || bytes + b.message.body.length > this.d.options.maxBytes)) break;
+      out.push(b);
+      rows += b.message.rowCount;
+      bytes += b.message.body.length;
+    }
+    return out;
+  }
+
+  private maybeFlush(st: PartitionState, force = false): Promise<void> | undefined {
+    if (st.flushing || this.stale(st) || !st.loaded) return st.flushing;
+    const batch = this.nextBatch(st, force);
+    if (!batch || batch.length === 0) return undefined;
+    st.flushStartedAt = Date.now();
+    st.flushing = this.flush(st, batch)
+      .catch(async (e) => {
+        if (this.stale(st) || this.draining) return;
+        this.d.log('warn', `kafka: storing ${st.topic}/${st.partition} failed (${errorText(e)}); trying the same batch again`);
+        await this.sleep(this.d.settings.redeliveryDelayMs);
+      })
+      .finally(() => {
+        st.flushing = undefined;
+        if (this.stale(st)) return;
+        if (!this.full(st)) this.resume(st);
+        this.maybeFlush(st);
+      });
+    return st.flushing;
+  }
+
+  private async flush(st: PartitionState, batch: Buffered[]): Promise<void> {
+    const start = st.committed ?? batch[0].offset;
+    const end = batch[batch.length - 1].offset;
+    const where = `${st.topic}/${st.partition}`;
+    if (!st.plan) {
+      const plan: Plan = { v: 1, start: String(start), end: String(end) };
+      await this.commit(st, start, JSON.stringify(plan));
+      st.plan = { start, end };
+      st.planStored = false;
+    } else if (st.plan.end !== end) {
+      this.d.log('warn', `kafka: ${where}: planned batch ${st.plan.start}..${st.plan.end} is incomplete on the broker; storing ${start}..${end}`);
+    }
+    let delay = this.d.settings.redeliveryDelayMs;
+    for (let attempt = 0; !st.planStored; attempt++) {
+      if (this.stale(st)) return;
+      try {
+        for (const b of batch) if (b.poison) await this.d.deadLetter(b.message, b.poison, `${where}/${b.offset}`);
+        const messages = batch.filter((b) => !b.poison).map((b) => b.message);
+        if (messages.length > 0) await this.d.handler(messages, { signal: st.abort.signal });
+        st.planStored = true;
+      } catch (e) {
+        if (this.stale(st) || this.stopping || this.draining) throw e;
+        this.pause(st);
+        if (attempt === 0 || attempt % 10 === 0) this.d.log('warn', `kafka: storing ${where} ${start}..${end} failed (${errorText(e)}); retrying in ${delay} ms`);
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.d.settings.redeliveryDelayMs * 16);
+      }
+    }
+    await this.commit(st, end + 1n, '');
+    st.committed = end + 1n;
+    st.plan = undefined;
+    st.planStored = false;
+    st.buffer.splice(0, batch.length);
+    st.bufferRows = st.buffer.reduce((n, b) => n + b.message.rowCount, 0);
+    st.bufferBytes = st.buffer.reduce((n, b) => n + b.message.body.length, 0);
+    if (st.buffer.length > 0) st.oldestAt = Date.now();
+    this.committedMessages += batch.length;
+    this.d.metrics.committed.inc({ region: this.regionId, topic: st.topic }, batch.length);
+    this.d.metrics.batchMessages.observe({ region: this.regionId, topic: st.topic }, batch.length);
+    this.updateLag(st);
+  }
+
+  /** Commits for the current owner only: a stale state (older epoch) never moves offsets. */
+  private async commit(st: PartitionState, offset: bigint, metadata: string): Promise<void> {
+    const commit = this.commitOnce;
+    if (this.stale(st) || !commit) throw new Error('partition no longer owned');
+    await commit({ topics: [{ topic: st.topic, partitions: [{ partition: st.partition, offset: String(offset), metadata } as never] }] });
+    if (this.stale(st)) throw new Error('partition no longer owned');
+  }
+
+  /** Messages buffered but not yet committed, and the lag of owned partitions. */
+  stats(): { queuedMessages: number; queuedBytes: number; lag: number } {
+    let queuedMessages = 0;
+    let queuedBytes = 0;
+    let lag = 0;
+    for (const st of this.states.values()) {
+      queuedMessages += st.buffer.length;
+      queuedBytes += st.bufferBytes;
+      if (st.committed !== undefined && st.highWatermark > st.committed) lag += Number(st.highWatermark - st.committed);
+    }
+    return { queuedMessages, queuedBytes, lag };
+  }
+
+  /**
+   * Stops fetching, stores what is buffered (within `timeoutMs`), commits it, then leaves the
+   * group so the partitions move to the other ingesters at once.
+   */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    this.draining = true;
+    const consumer = this.consumer;
+    if (consumer) {
+      const topics = [...this.tableOfTopic.keys()].map((topic) => ({ topic }));
+      try {
+        consumer.pause(topics);
+      } catch {
+        // not running yet
+      }
+      const deadline = Date.now() + timeoutMs;
+      const buffered = () => [...this.states.values()].reduce((n, st) => n + st.buffer.length, 0);
+      const all = async () => {
+        for (let before = Infinity; buffered() > 0 && buffered() < before && Date.now() < deadline; ) {
+          before = buffered();
+          await Promise.all([...this.states.values()].map((st) => st.flushing ?? this.maybeFlush(st, true)));
+        }
+      };
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.invalidate('stopping');
+    await this.rebuilding?.catch(() => undefined);
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+  }
+}
+
+function parsePlan(metadata: string | null | undefined): { start: bigint; end: bigint } | undefined {
+  if (!metadata) return undefined;
+  try {
+    const p = JSON.parse(metadata) as Partial<Plan>;
+    if (p.v !== 1 || typeof p.start !== 'string' || typeof p.end !== 'string') return undefined;
+    return { start: BigInt(p.start), end: BigInt(p.end) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorText(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 300);
+}

@@ -1,0 +1,1 @@
+export { createSelfMetrics, counter, gauge, histogram, SELF_METRICS, type SelfMetrics } from './self-metrics';
