@@ -2,12 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { MeridianConfig } from '@meridian/config';
 import { AccountsModule } from '@meridian/accounts';
+import { AlertingModule } from '@meridian/alerting';
 import { AuthModule } from '@meridian/auth';
 import { DbCollectorModule } from '@meridian/db-collector';
 import { IngesterModule } from '@meridian/ingester';
 import { IntakeModule } from '@meridian/intake';
 import { QueryApiModule } from '@meridian/query';
 import { accountsOptions, authOptions } from './api-options';
+import { alertingOptions } from './alerting-options';
 import { HealthController } from './health.controller';
 import { OpenApiController } from './openapi.controller';
 import { RouteContractCheck } from './route-contract-check';
@@ -29,6 +31,9 @@ export class AppModule {
       imports.push(IngesterModule.forRoot({ regions: cfg.regions.map((r) => r.id), ...cfg.ingester }));
     }
     if (modules.has(Role.Collector)) imports.push(DbCollectorModule.forRoot(cfg.collector));
+    if (modules.has(Role.Api) || modules.has(Role.Alerter)) {
+      imports.push(AlertingModule.forRoot(alertingOptions(cfg), { api: modules.has(Role.Api), alerter: modules.has(Role.Alerter) }));
+    }
     if (modules.has(Role.Api)) imports.push(AuthModule.forRoot(authOptions(cfg)), AccountsModule.forRoot(accountsOptions(cfg)), QueryApiModule);
     return { module: AppModule, imports, controllers: [HealthController, MetricsController, ...(modules.has(Role.Api) ? [OpenApiController] : [])], providers: [RouteContractCheck] };
   }

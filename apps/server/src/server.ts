@@ -54,7 +54,11 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
       }
     }
   }
-  if (modules.has(Role.Alerter)) lines.push('  alerter: no alert rules can be defined yet (coming with alerting); the role only runs its dependencies');
+  if (modules.has(Role.Collector) && cfg.collector.targets.length > 0) {
+    const sending = cfg.collector.ingestKey && cfg.collector.otlpUrl;
+    lines.push(`  collector: ${cfg.collector.targets.length} configured database(s)${sending ? ` → ${cfg.collector.otlpUrl}` : ' not collected: set MERIDIAN_COLLECTOR_INGEST_KEY and MERIDIAN_COLLECTOR_OTLP_URL'}`);
+  }
+  if (modules.has(Role.Alerter)) lines.push(`  alerter: evaluating alert rules every ${cfg.alerting.evaluationIntervalMs} ms`);
   lines.push('(Ctrl+C to stop)');
   console.log(lines.join('\n'));
 

@@ -17,6 +17,104 @@ export interface ControlPlaneSchema {
   sessions: SessionsTable;
   invitations: InvitationsTable;
   server_secrets: ServerSecretsTable;
+  alert_channels: AlertChannelsTable;
+  alert_rules: AlertRulesTable;
+  alert_rule_states: AlertRuleStatesTable;
+  alert_events: AlertEventsTable;
+  alert_notifications: AlertNotificationsTable;
+  alert_silences: AlertSilencesTable;
+}
+
+/** Insert/update jsonb as a JSON string (node-postgres would turn a JS array into a PostgreSQL array). */
+type Json<T extends object> = JSONColumnType<T, string, string>;
+
+export const ALERT_CHANNEL_KINDS = ['slack', 'webhook', 'email'] as const;
+export type AlertChannelKind = (typeof ALERT_CHANNEL_KINDS)[number];
+export type AlertState = 'ok' | 'pending' | 'firing';
+export type AlertSeverity = 'warning' | 'critical';
+export type AlertNotificationKind = 'firing' | 'resolved' | 'test';
+export type AlertNotificationStatus = 'pending' | 'sent' | 'failed';
+
+export interface AlertChannelsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  key: string;
+  name: string;
+  kind: AlertChannelKind;
+  /** Non-secret settings (email recipients, …). */
+  settings: Json<Record<string, unknown>>;
+  /** AES-256-GCM ciphertext of the channel's secrets (URL, SMTP password, HMAC key); the lib never sees the key. */
+  secret_ciphertext: string;
+  /** What the API may show of the secret, e.g. `https://hooks.slack.com/…/XYZ`. */
+  secret_hint: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AlertRulesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  key: string;
+  name: string;
+  enabled: Generated<boolean>;
+  /** The rule's condition, thresholds, windows and channel keys, validated by @meridian/alerting. */
+  definition: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AlertRuleStatesTable {
+  rule_id: string;
+  tenant_id: string;
+  state: Generated<AlertState>;
+  severity: AlertSeverity | null;
+  since: Date | null;
+  last_value: number | null;
+  last_eval_at: Date | null;
+  last_notified_at: Date | null;
+  next_eval_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_until: Date | null;
+}
+
+export interface AlertEventsTable {
+  id: GeneratedAlways<string>;
+  tenant_id: string;
+  rule_id: string;
+  from_state: string;
+  to_state: string;
+  severity: AlertSeverity | null;
+  value: number | null;
+  threshold: number | null;
+  at: Generated<Date>;
+}
+
+export interface AlertNotificationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  rule_id: string | null;
+  channel_id: string;
+  kind: AlertNotificationKind;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<AlertNotificationStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  last_error: Generated<string>;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  created_at: Generated<Date>;
+  sent_at: Date | null;
+}
+
+export interface AlertSilencesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  rule_id: string | null;
+  reason: Generated<string>;
+  starts_at: Date;
+  ends_at: Date;
+  created_by: Generated<string>;
+  created_at: Generated<Date>;
 }
 
 export interface TenantsTable {

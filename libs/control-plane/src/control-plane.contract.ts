@@ -37,7 +37,7 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
 
   describe('migrations', () => {
     it('apply once and are a no-op afterwards', async () => {
-      expect(firstMigration).toEqual(['0001_initial', '0002_accounts']);
+      expect(firstMigration).toEqual(['0001_initial', '0002_accounts', '0003_alerting']);
       expect(await cp.migrate()).toEqual([]);
       expect(await cp.migrate()).toEqual([]);
       const tables = (await cp.db.introspection.getTables()).map((t) => t.name);

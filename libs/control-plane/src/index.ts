@@ -29,3 +29,25 @@ export { ServerSecretRepository } from './server-secret.repository';
 export { acceptInvitation, InvitationError } from './invitation-acceptance';
 export { TENANT_SLUG_PATTERN, TenantInputError, tenantSlugSchema, type ProvisionTenantInput, type TenantInputIssue } from './tenant.dto';
 export { TenantProvisioningService, type ProvisionedTenant } from './tenant-provisioning.service';
+export {
+  ALERT_CHANNEL_KINDS,
+  type AlertChannelKind,
+  type AlertState,
+  type AlertSeverity,
+  type AlertNotificationKind,
+  type AlertNotificationStatus,
+} from './control-plane-schema';
+export {
+  AlertingRepository,
+  type AlertChannelRecord,
+  type NewAlertChannel,
+  type AlertRuleRecord,
+  type NewAlertRule,
+  type AlertRuleStateRecord,
+  type ClaimedRule,
+  type AlertEventRecord,
+  type NewAlertNotification,
+  type AlertNotificationRecord,
+  type AlertSilenceRecord,
+  type EvaluationOutcome,
+} from './alerting.repository';

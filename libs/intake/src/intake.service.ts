@@ -49,19 +49,39 @@ export class IntakeService {
     const pipeline = PIPELINES[signal];
     const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
     if (rows.length > 0) {
-      const message: RowBatchMessage = {
+      const messages: RowBatchMessage[] = [...groupByKey(pipeline.table, rows)].map(([key, group]) => ({
         id: randomUUID(),
         tenantId: who.tenantId,
         region: who.region,
         table: pipeline.table,
-        rowCount: rows.length,
-        body: encodeRows(pipeline.table, rows),
-      };
-      await this.bus.publish([message]);
+        rowCount: group.length,
+        body: encodeRows(pipeline.table, group as never),
+        key,
+      }));
+      // All or none: one publish, so a 503 never leaves half a request on the bus.
+      await this.bus.publish(messages);
     }
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
     return { accepted: rows.length, rejected, errorMessage };
   }
+}
+
+/**
+ * Spans are keyed by the first byte of their trace id (256 keys): every span of a trace lands
+ * in the same Kafka partition, while one request makes at most 256 messages. Other signals
+ * carry no key and spread over partitions.
+ */
+type AnyRow = RowsByTable[RowTable][number];
+
+function groupByKey(table: RowTable, rows: readonly AnyRow[]): Map<string | undefined, AnyRow[]> {
+  const groups = new Map<string | undefined, AnyRow[]>();
+  for (const row of rows) {
+    const key = table === 'spans' ? (row as { trace_id: string }).trace_id.slice(0, 2) : undefined;
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
 }
 
 const ITEM_NAMES: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'data points', logs: 'log records' };

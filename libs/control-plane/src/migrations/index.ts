@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001Initial } from './0001-initial';
 import { migration0002Accounts } from './0002-accounts';
+import { migration0003Alerting } from './0003-alerting';
 
 /**
  * Every control-plane migration, in order, for both engines. Kysely's Migrator applies them
@@ -10,6 +11,7 @@ import { migration0002Accounts } from './0002-accounts';
 export const CONTROL_PLANE_MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['0001_initial', migration0001Initial],
   ['0002_accounts', migration0002Accounts],
+  ['0003_alerting', migration0003Alerting],
 ];
 
 export const controlPlaneMigrationProvider: MigrationProvider = {

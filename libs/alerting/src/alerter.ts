@@ -1,0 +1,176 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ALERT_METRIC_UNITS } from '@meridian/api-contract';
+import type { AlertingRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
+import type { AlertMeasurement, AlertQueries } from '@meridian/storage-clickhouse';
+import type { ChannelSender } from './channel-sender';
+import { openChannel } from './channel-codec';
+import { hitmapLink, metricLabel, type AlertMessage } from './messages';
+import { step, type RuleDefinition, type StepResult } from './rule-state';
+import type { SecretBox } from './secret-box';
+
+export interface AlerterDeps {
+  repo: AlertingRepository;
+  queries: AlertQueries;
+  box: SecretBox;
+  sender: ChannelSender;
+  publicUrl: string;
+  evaluationIntervalMs: number;
+  retryInitialMs: number;
+  maxAttempts: number;
+  /** Replica id holding leases; unique per process by default. */
+  owner?: string;
+  now?: () => Date;
+  log?: (level: 'log' | 'warn' | 'error', line: string) => void;
+}
+
+const BATCH = 100;
+/** A delivery (HTTP/SMTP with a 10 s timeout) must finish well inside its lease. */
+const DELIVERY_LEASE_MS = 60_000;
+
+/**
+ * The alerter role. Every poll it leases the rules that are due (shared with other replicas
+ * through the control plane: a rule is evaluated by one replica at a time), measures each
+ * against the tenant's region, steps its state machine and writes the new state, history and
+ * any notifications in one transaction; then it delivers due notifications from that outbox.
+ * Because a transition and its notifications are committed together and sent from the outbox,
+ * a restart neither loses nor repeats a message (a crash mid-send retries that one message).
+ */
+export class Alerter {
+  readonly owner: string;
+  private readonly now: () => Date;
+  private readonly leaseMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly d: AlerterDeps) {
+    this.owner = d.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.now = d.now ?? (() => new Date());
+    this.leaseMs = Math.max(10_000, 3 * d.evaluationIntervalMs);
+  }
+
+  start(): void {
+    const pollMs = Math.min(this.d.evaluationIntervalMs, 1_000);
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, pollMs);
+      });
+    };
+    loop();
+  }
+
+  /** Stops polling and waits for the tick in progress (its leases are released by its writes). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  async tick(): Promise<void> {
+    try {
+      await this.evaluateDue();
+      await this.deliverDue();
+    } catch (e) {
+      this.d.log?.('error', `alerter tick failed: ${(e as Error).message}`);
+    }
+  }
+
+  async evaluateDue(): Promise<number> {
+    const claimed = await this.d.repo.claimDueRules(this.owner, this.leaseMs, BATCH);
+    await Promise.all(claimed.map((c) => this.evaluate(c)));
+    return claimed.length;
+  }
+
+  private async evaluate(c: ClaimedRule): Promise<void> {
+    const def = c.rule.definition as unknown as RuleDefinition;
+    const now = this.now();
+    const nextEvalInMs = this.d.evaluationIntervalMs;
+    const keep = { state: c.state.state, severity: c.state.severity, since: c.state.since, lastValue: c.state.lastValue, lastNotifiedAt: c.state.lastNotifiedAt, nextEvalInMs, notifications: [] };
+    if (!c.rule.enabled) {
+      await this.d.repo.saveEvaluation(c.rule.id, this.owner, { ...keep, state: 'ok', severity: null, since: null });
+      return;
+    }
+    let m: AlertMeasurement;
+    try {
+      m = await this.d.queries.measure(c.region, c.rule.tenantId, {
+        metric: def.metric,
+        service: def.service,
+        endpoint: def.endpoint,
+        windowSeconds: def.windowSeconds,
+        slowMs: def.slowMs,
+        dbInstance: def.dbInstance,
+        metricName: def.metricName,
+        attributes: def.attributes,
+        host: def.host,
+        now,
+      });
+    } catch (e) {
+      // Keep the state (a storage outage must not resolve or fire anything); try again next time.
+      this.d.log?.('warn', `rule ${c.rule.id} of tenant ${c.tenantSlug}: measuring failed: ${(e as Error).message}`);
+      await this.d.repo.saveEvaluation(c.rule.id, this.owner, keep);
+      return;
+    }
+    const silenced = await this.d.repo.isSilenced(c.rule.tenantId, c.rule.id, now);
+    const r = step(def, c.state, m.value, now, silenced);
+    const notifications = r.notify ? await this.notificationsFor(c, def, r, m, now) : [];
+    const saved = await this.d.repo.saveEvaluation(c.rule.id, this.owner, {
+      state: r.state,
+      severity: r.severity,
+      since: r.since,
+      lastValue: m.value,
+      lastNotifiedAt: r.lastNotifiedAt,
+      nextEvalInMs,
+      event: r.transition && { fromState: r.transition.from, toState: r.transition.to, severity: r.severity ?? c.state.severity, value: m.value, threshold: r.threshold },
+      notifications,
+    });
+    if (!saved) this.d.log?.('warn', `rule ${c.rule.id}: lease lost before saving; another replica evaluates it`);
+  }
+
+  private async notificationsFor(c: ClaimedRule, def: RuleDefinition, r: StepResult, m: AlertMeasurement, now: Date): Promise<NewAlertNotification[]> {
+    if (def.channels.length === 0) return [];
+    const channels = (await this.d.repo.listChannels(c.rule.tenantId)).filter((ch) => def.channels.includes(ch.key));
+    const startedAt = r.notify === 'resolved' ? (c.state.since ?? now) : (r.since ?? now);
+    const message: AlertMessage = {
+      kind: r.notify ?? 'firing',
+      tenantSlug: c.tenantSlug,
+      region: c.region,
+      ruleId: c.rule.id,
+      ruleName: c.rule.name,
+      severity: r.notify === 'resolved' ? c.state.severity : r.severity,
+      metricLabel: metricLabel(def),
+      unit: ALERT_METRIC_UNITS[def.metric],
+      direction: def.direction,
+      threshold: r.threshold,
+      value: m.value,
+      service: def.service,
+      endpoint: def.endpoint,
+      since: startedAt.toISOString(),
+      at: now.toISOString(),
+      link: hitmapLink(this.d.publicUrl, c.tenantSlug, new Date(startedAt.getTime() - def.windowSeconds * 1000), now, def.service),
+      runbookUrl: def.runbookUrl,
+    };
+    return channels.map((ch) => ({ channelId: ch.id, kind: message.kind, payload: message as unknown as Record<string, unknown> }));
+  }
+
+  /** Sends due notifications; failures are retried with exponential backoff, then marked failed. */
+  async deliverDue(): Promise<number> {
+    const due = await this.d.repo.claimDueNotifications(this.owner, DELIVERY_LEASE_MS, BATCH);
+    await Promise.all(
+      due.map(async (n) => {
+        try {
+          await this.d.sender.send(openChannel(this.d.box, n.channel), n.payload as unknown as AlertMessage);
+          await this.d.repo.recordAttempt(n.id, this.owner, { ok: true });
+        } catch (e) {
+          const attempts = n.attempts + 1;
+          const retryAt = attempts < this.d.maxAttempts ? new Date(this.now().getTime() + this.d.retryInitialMs * 2 ** (attempts - 1)) : undefined;
+          const error = (e as Error).message;
+          this.d.log?.('warn', `notification ${n.id} via channel ${n.channel.key}: ${error}${retryAt ? `; retrying at ${retryAt.toISOString()}` : '; giving up'}`);
+          await this.d.repo.recordAttempt(n.id, this.owner, { ok: false, error, retryAt });
+        }
+      }),
+    );
+    return due.length;
+  }
+}
