@@ -35,7 +35,8 @@ function hasCommand(cmd) {
 function aptGet(args) {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!asRoot && !hasCommand('sudo')) throw new Error(`librdkafka-dev is missing and this user cannot install it: run "apt-get ${args.join(' ')}" as root`);
-  const argv = asRoot ? ['apt-get', ...args] : ['sudo', '-n', 'apt-get', ...args];
+  const apt = ['apt-get', '-o', 'DPkg::Lock::Timeout=300', ...args];
+  const argv = asRoot ? apt : ['sudo', '-n', ...apt];
   run('flock', ['/tmp/meridian-apt.lock', ...argv], { DEBIAN_FRONTEND: 'noninteractive' });
 }
 
