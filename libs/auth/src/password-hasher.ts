@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 
 /**
- * argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane): ~20 ms a hash here, so
+ * argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane): tens of milliseconds a hash, so
  * sign-in stays quick while offline guessing stays expensive.
  */
 const PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
