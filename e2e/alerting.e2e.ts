@@ -99,7 +99,7 @@ describe('alerting end to end', () => {
     expect(firing.blocks[0].text?.text).toMatch(/CRITICAL: Checkout slow/);
     expect(firing.blocks[2].fields?.map((f) => f.text)).toEqual(expect.arrayContaining(['*Service*\ncheckout', '*Region*\nap-northeast-1', '*Threshold*\n10 s']));
     const [hitmapButton, runbookButton] = firing.blocks[3].elements ?? [];
-    expect(hitmapButton.url).toMatch(new RegExp(`^https://meridian\\.example\\.com/t/${slug}/hitmap\\?from=.+&to=.+&service=checkout$`));
+    expect(hitmapButton.url).toMatch(new RegExp(`^https://meridian\\.example\\.com/hitmap\\?tenant=${slug}&from=.+&to=.+&service=checkout$`));
     expect(runbookButton.url).toBe('https://runbooks.example.com/checkout');
     const hook = hookCalls()[0];
     expect(hook.headers[SIGNATURE_HEADER]).toBe(signWebhook(hmacSecret, String(hook.headers[TIMESTAMP_HEADER]), hook.body));

@@ -4,13 +4,18 @@
  *  1. ingest — the real server (all roles, embedded ClickHouse, inline bus) as a child process;
  *     C concurrent OTLP/HTTP clients send protobuf payloads made by the real OpenTelemetry SDK;
  *     clock: first send → the usage API reports every span stored.
+ *  1b. Kafka — the same payloads through an intake process, librdkafka's mock broker and an
+ *     ingester process (kafka-phase.ts): spans/s stored, then consumer lag at half that rate.
  *  2. raw baseline — server stopped; this process opens the same data dir and inserts the same
  *     rows (same serializer, same batching) with RowWriter under another tenant.
  *  3. volume — the tenant is brought to ≥ N spans with INSERT … SELECT inside ClickHouse.
- *  4. latency — hitmap (1 h), hitmap of one service, trace by id, through TelemetryQueries:
- *     once right after the load (background merges running), once after step 5 (headline).
+ *  4. latency — hitmap (1 h and 10 min), hitmap of one service, trace by id, through
+ *     TelemetryQueries: once right after the load (background merges running), once after
+ *     step 5 (headline); windows end where the data ends (the volume load's now).
  *  5. storage — OPTIMIZE … FINAL, then bytes per span from system.parts (also measured for the
  *     SDK-ingested rows alone, before step 3).
+ *  6. API latency — the server started again on the data dir; hitmap 1 h and 10 min through
+ *     `GET /api/v1/tenants/{tenant}/hitmap` (auth, validation, JSON included).
  *
  * Parameters come from BENCH_* environment variables (see readParams); results go to stdout
  * and bench/results/latest.json. The temp data dir and the server process are always removed.
@@ -20,9 +25,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '@meridian/config';
 import { ClickHouseClients, type RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
-import { type MeridianProcess, startMeridian } from '@meridian/testing';
+import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
+import { measureApiHitmap } from './api-latency';
 import { machineUsage, snapshotMachine } from './cpu';
 import { runIngestPhase } from './ingest-phase';
+import { runKafkaPhase } from './kafka-phase';
 import { type LatencyResult, measureLatencies } from './latency';
 import { generatePayloads } from './payloads';
 import { runRawBaseline } from './raw-baseline';
@@ -30,8 +37,11 @@ import { type BenchReport, fmt, renderTable, type TableRow, targetsOf, writeRepo
 import { measureStorage } from './storage';
 import { loadVolume, VOLUME_SERVICES } from './volume';
 
-const RESULT_FILE = resolve(__dirname, '../results/latest.json');
+// Trial runs can write elsewhere (BENCH_RESULT_FILE) and leave the committed record alone.
+const RESULT_FILE = resolve(process.env.BENCH_RESULT_FILE || resolve(__dirname, '../results/latest.json'));
 const RAW_TENANT = 'bench-raw-baseline';
+// The Kafka phase's control plane: a fresh database on this PostgreSQL server (as the e2e tests).
+const POSTGRES_URL = process.env.MERIDIAN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function intEnv(name: string, fallback: number): number {
   const text = process.env[name];
@@ -52,6 +62,9 @@ function readParams() {
     volumeChunkRows: intEnv('BENCH_VOLUME_CHUNK_ROWS', 1_000_000),
     latencyRuns: intEnv('BENCH_LATENCY_RUNS', 60),
     transactionRuns: intEnv('BENCH_TRANSACTION_RUNS', 10),
+    apiLatencyRuns: intEnv('BENCH_API_LATENCY_RUNS', 60),
+    kafkaLagSeconds: intEnv('BENCH_KAFKA_LAG_SECONDS', 60),
+    kafkaSpanPartitions: intEnv('BENCH_KAFKA_PARTITIONS', 4),
     seed: intEnv('BENCH_SEED', 20261121),
     // Server settings; defaults are the server's own (README), passed explicitly so the raw baseline batches the same way.
     server: {
@@ -123,18 +136,46 @@ async function main(): Promise<void> {
       return set;
     });
 
+    const serverEnv = { MERIDIAN_DEMO: '0', ...Object.fromEntries(Object.entries(params.server).map(([k, v]) => [k, String(v)])) };
     const ingest = await phase('ingest: server child process, OTLP/HTTP protobuf', async () => {
-      const env = { MERIDIAN_DEMO: '0', ...Object.fromEntries(Object.entries(params.server).map(([k, v]) => [k, String(v)])) };
       const t = performance.now();
-      server = await startMeridian({ dataDir, env, timeoutMs: 120_000 });
-      log(`  server pid ${server.child.pid} ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const result = await runIngestPhase({ server, bodies: payloads.bodies, spans: payloads.spans, concurrency: params.concurrency, timeoutMs: 600_000, log });
+      const s0 = await startMeridian({ dataDir, env: serverEnv, timeoutMs: 120_000 });
+      server = s0;
+      log(`  server pid ${s0.child.pid} ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const result = await runIngestPhase({
+        intake: s0,
+        reader: new ApiClient(s0.ports.api, s0.apiKey, cfg.demo.tenantSlug),
+        processes: { server: s0.child.pid },
+        bodies: payloads.bodies,
+        spans: payloads.spans,
+        concurrency: params.concurrency,
+        timeoutMs: 600_000,
+        log,
+      });
       const s = performance.now();
-      const code = await server.stop();
-      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${server.output().slice(-3000)}`);
+      const code = await s0.stop();
+      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${s0.output().slice(-3000)}`);
       log(`  ${fmt(result.spansPerSec)} spans/s stored (${fmt(result.ackedSpansPerSec)} spans/s acknowledged), ${result.retries503} retries after 503; server stopped in ${((performance.now() - s) / 1000).toFixed(1)} s`);
       return result;
     });
+    const serverCpu = ingest.processCpu.server;
+
+    const kafka = await phase('Kafka: intake process → mock broker → ingester process', () =>
+      runKafkaPhase({
+        dataDir,
+        postgresUrl: POSTGRES_URL,
+        regionIds: cfg.regions.map((r) => r.id),
+        regionId: region.id,
+        spanPartitions: params.kafkaSpanPartitions,
+        bodies: payloads.bodies,
+        spanCounts: payloads.spanCounts,
+        spans: payloads.spans,
+        concurrency: params.concurrency,
+        env: serverEnv,
+        lagSeconds: params.kafkaLagSeconds,
+        log,
+      }),
+    );
 
     const ch = new ClickHouseClients({
       embeddedDataDir: join(dataDir, 'clickhouse'),
@@ -189,12 +230,12 @@ async function main(): Promise<void> {
     });
     const tenantSpans = await queries.countRows(region.id, tenantId, 'spans');
 
-    const latencyOptions = { queries, store, regionId: region.id, tenantId, service: VOLUME_SERVICES[1], runs: params.latencyRuns, seed: params.seed };
+    const latencyOptions = { queries, store, regionId: region.id, tenantId, service: VOLUME_SERVICES[1], runs: params.latencyRuns, seed: params.seed, nowMs };
     const logLatency = (l: LatencyResult) =>
-      log(`  hitmap p50/p95 ${l.hitmap.p50Ms.toFixed(1)}/${l.hitmap.p95Ms.toFixed(1)} ms, one service ${l.hitmapByService.p50Ms.toFixed(1)}/${l.hitmapByService.p95Ms.toFixed(1)} ms, trace by id ${l.traceById.p50Ms.toFixed(1)}/${l.traceById.p95Ms.toFixed(1)} ms; parts ${JSON.stringify(l.activeParts)}`);
+      log(`  hitmap 1 h p50/p95 ${l.hitmap.p50Ms.toFixed(1)}/${l.hitmap.p95Ms.toFixed(1)} ms, 10 min ${l.hitmap10m.p50Ms.toFixed(1)}/${l.hitmap10m.p95Ms.toFixed(1)} ms, one service ${l.hitmapByService.p50Ms.toFixed(1)}/${l.hitmapByService.p95Ms.toFixed(1)} ms, trace by id ${l.traceById.p50Ms.toFixed(1)}/${l.traceById.p95Ms.toFixed(1)} ms; parts ${JSON.stringify(l.activeParts)}`);
     // Right after the bulk load, background merges of the fresh parts compete for the same cores.
     const latencyLoaded = await phase('query latency right after the load (merges running)', async () => {
-      const l = await measureLatencies({ ...latencyOptions, nowMs: Date.now(), transactionRuns: 0 });
+      const l = await measureLatencies({ ...latencyOptions, transactionRuns: 0 });
       logLatency(l);
       return l;
     });
@@ -207,16 +248,29 @@ async function main(): Promise<void> {
 
     // Settled: parts merged, as a tenant's hour looks when it arrived at 10M spans/hour rather than in two minutes.
     const latency = await phase('query latency, parts merged (TelemetryQueries, in-process)', async () => {
-      const l = await measureLatencies({ ...latencyOptions, nowMs: Date.now(), transactionRuns: params.transactionRuns });
+      const l = await measureLatencies({ ...latencyOptions, transactionRuns: params.transactionRuns });
       logLatency(l);
       return l;
     });
 
+    // The same windows through the HTTP route: the engine is handed over to a server process.
+    await ch.close();
+    const api = await phase('hitmap through the HTTP API (server process, same data)', async () => {
+      const s1 = await startMeridian({ dataDir, env: serverEnv, timeoutMs: 120_000 });
+      server = s1;
+      const result = await measureApiHitmap({ server: s1, tenant: cfg.demo.tenantSlug, nowMs, runs: params.apiLatencyRuns });
+      const code = await s1.stop();
+      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${s1.output().slice(-3000)}`);
+      log(`  GET …/hitmap 1 h p50/p95 ${result.hitmap1h.p50Ms.toFixed(1)}/${result.hitmap1h.p95Ms.toFixed(1)} ms (${fmt(result.hitmap1h.responseBytes / 1024)} KiB), 10 min ${result.hitmap10m.p50Ms.toFixed(1)}/${result.hitmap10m.p95Ms.toFixed(1)} ms (${fmt(result.hitmap10m.responseBytes / 1024)} KiB)`);
+      return result;
+    });
+
     // CPU others used on this machine meanwhile (cores): in the ingest window beside server and client, and per later phase beside the bench.
     const otherLoad: Record<string, number> = {
-      'ingest window': Math.max(0, ingest.machine.busyCores - ingest.serverCpu.processCores - ingest.clientCpuSeconds / ingest.serverCpu.wallSeconds),
+      'ingest window': Math.max(0, ingest.machine.busyCores - serverCpu.processCores - ingest.clientCpuSeconds / serverCpu.wallSeconds),
     };
-    for (const [name, p] of Object.entries(phases)) if (!name.startsWith('ingest')) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
+    // Phases with server processes of their own (Kafka, HTTP API) are left out: their load is the bench's.
+    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
     const maxOtherLoad = Math.max(0, ...Object.values(otherLoad));
 
     const headline = {
@@ -225,6 +279,8 @@ async function main(): Promise<void> {
       hitmap_p95_ms: latency.hitmap.p95Ms,
       bytes_per_span: storage.bytesPerSpan,
     };
+    const kt = kafka.throughput;
+    const kl = kafka.lag;
     const report: BenchReport = {
       timestamp: new Date().toISOString(),
       node_version: process.version,
@@ -233,7 +289,18 @@ async function main(): Promise<void> {
       cpu_model: cpus()[0]?.model ?? '',
       ...headline,
       raw_spans_per_sec: raw.rawSpansPerSec,
+      kafka_spans_per_sec: kt.spansPerSec,
+      kafka_lag_rate_spans_per_sec: kl.sentSpansPerSec,
+      kafka_lag_p95_messages: kl.lagMessages.p95,
+      kafka_lag_max_messages: kl.lagMessages.max,
+      kafka_lag_p95_spans_unstored: kl.behindSpans.p95,
       hitmap_p50_ms: latency.hitmap.p50Ms,
+      hitmap_10m_p50_ms: latency.hitmap10m.p50Ms,
+      hitmap_10m_p95_ms: latency.hitmap10m.p95Ms,
+      api_hitmap_1h_p50_ms: api.hitmap1h.p50Ms,
+      api_hitmap_1h_p95_ms: api.hitmap1h.p95Ms,
+      api_hitmap_10m_p50_ms: api.hitmap10m.p50Ms,
+      api_hitmap_10m_p95_ms: api.hitmap10m.p95Ms,
       hitmap_service_p50_ms: latency.hitmapByService.p50Ms,
       hitmap_service_p95_ms: latency.hitmapByService.p95Ms,
       trace_by_id_p50_ms: latency.traceById.p50Ms,
@@ -248,7 +315,8 @@ async function main(): Promise<void> {
         ...params,
         region: region.id,
         roles: 'all',
-        bus: 'inline',
+        bus: 'inline (ingest phase); kafka: librdkafka mock broker, intake + ingester,api processes, PostgreSQL control plane (Kafka phase)',
+        latency_windows_end: new Date(nowMs).toISOString(),
         payload_services: payloads.services,
         tenant_spans_for_latency: tenantSpans,
         note: 'server env: MERIDIAN_DEMO=0 plus the MERIDIAN_* values above (server defaults unless overridden in the environment)',
@@ -256,6 +324,8 @@ async function main(): Promise<void> {
       details: {
         payloads: { spans: payloads.spans, traces: payloads.traces, errorTraces: payloads.errorTraces, protobufBytesPerSpan: payloads.bytes / payloads.spans, generateSpansPerSec: payloads.spans / (payloads.generateMs / 1000) },
         ingest,
+        kafka,
+        api_latency: api,
         raw,
         volume,
         latency,
@@ -273,6 +343,9 @@ async function main(): Promise<void> {
       { figure: 'ingest, SDK payloads → stored (spans/s)', value: fmt(report.ingest_spans_per_sec), target: 'ingest_spans_per_sec', checked: report.ingest_spans_per_sec },
       { figure: '  acknowledged by intake (spans/s)', value: fmt(ingest.ackedSpansPerSec) },
       { figure: '  503 retries / requests', value: `${ingest.retries503} / ${ingest.requests}` },
+      { figure: 'Kafka path, SDK payloads → intake → broker → ingester → stored (spans/s)', value: fmt(report.kafka_spans_per_sec) },
+      { figure: `  consumer lag at ${fmt(kl.sentSpansPerSec)} spans/s for ${kl.seconds} s: p95 / max (messages)`, value: `${fmt(kl.lagMessages.p95)} / ${fmt(kl.lagMessages.max)}` },
+      { figure: `  acknowledged, not yet stored: p95 / max (spans)`, value: `${fmt(kl.behindSpans.p95)} / ${fmt(kl.behindSpans.max)}` },
       { figure: 'raw RowWriter insert, same rows (spans/s)', value: fmt(raw.rawSpansPerSec) },
       ...(raw.withoutViews
         ? [{ figure: `  first ${raw.withoutViews.batches} inserts: with / without views`, value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}` }]
@@ -283,6 +356,10 @@ async function main(): Promise<void> {
       { figure: `hitmap 1 h, ${fmt(tenantSpans / 1e6, 1)}M spans: p50 / p95`, value: `${ms(report.hitmap_p50_ms)} / ${ms(report.hitmap_p95_ms)}`, target: 'hitmap_p95_ms', checked: report.hitmap_p95_ms },
       { figure: '  first run', value: ms(latency.hitmap.firstMs) },
       { figure: '  right after load, merges running', value: `${ms(latencyLoaded.hitmap.p50Ms)} / ${ms(latencyLoaded.hitmap.p95Ms)}` },
+      { figure: '  HTTP API route: p50 / p95', value: `${ms(report.api_hitmap_1h_p50_ms)} / ${ms(report.api_hitmap_1h_p95_ms)}` },
+      { figure: 'hitmap 10 min: p50 / p95', value: `${ms(report.hitmap_10m_p50_ms)} / ${ms(report.hitmap_10m_p95_ms)}` },
+      { figure: '  right after load, merges running', value: `${ms(latencyLoaded.hitmap10m.p50Ms)} / ${ms(latencyLoaded.hitmap10m.p95Ms)}` },
+      { figure: '  HTTP API route: p50 / p95', value: `${ms(report.api_hitmap_10m_p50_ms)} / ${ms(report.api_hitmap_10m_p95_ms)}` },
       { figure: 'hitmap 1 h, one service: p50 / p95', value: `${ms(report.hitmap_service_p50_ms)} / ${ms(report.hitmap_service_p95_ms)}` },
       { figure: '  right after load, merges running', value: `${ms(latencyLoaded.hitmapByService.p50Ms)} / ${ms(latencyLoaded.hitmapByService.p95Ms)}` },
       { figure: 'trace by id: p50 / p95', value: `${ms(report.trace_by_id_p50_ms)} / ${ms(report.trace_by_id_p95_ms)}` },
@@ -301,9 +378,11 @@ async function main(): Promise<void> {
     ];
     log(`\n${renderTable(rows)}`);
     const perSpan = (cpuSeconds: number) => `${fmt((cpuSeconds * 1e6) / payloads.spans, 1)} µs/span`;
-    log(`\nCPU per span: server end to end ${perSpan(ingest.serverCpu.processCpuSeconds)}; intake decode+rows+encode ${fmt(1e6 / raw.intakePipelineSpansPerSec, 1)} µs/span (one core); ClickHouse insert (RowWriter) ${perSpan(raw.insertCpu.processCpuSeconds)}`);
-    log(`server CPU during ingest: ${fmt(ingest.serverCpu.processCores, 2)} cores of ${report.cores} (machine busy ${fmt(ingest.machine.busyCores, 2)}, bench client ${fmt(ingest.clientCpuSeconds, 1)} s CPU):`);
-    for (const t of ingest.serverCpu.byThread.slice(0, 6)) log(`  ${t.name.padEnd(22)} ${fmt(t.cpuSeconds, 1).padStart(6)} s CPU  ${fmt(t.cores, 2)} cores  (${t.threads} threads)`);
+    log(`\nCPU per span: server end to end ${perSpan(serverCpu.processCpuSeconds)}; intake decode+rows+encode ${fmt(1e6 / raw.intakePipelineSpansPerSec, 1)} µs/span (one core); ClickHouse insert (RowWriter) ${perSpan(raw.insertCpu.processCpuSeconds)}`);
+    log(`server CPU during ingest: ${fmt(serverCpu.processCores, 2)} cores of ${report.cores} (machine busy ${fmt(ingest.machine.busyCores, 2)}, bench client ${fmt(ingest.clientCpuSeconds, 1)} s CPU):`);
+    for (const t of serverCpu.byThread.slice(0, 6)) log(`  ${t.name.padEnd(22)} ${fmt(t.cpuSeconds, 1).padStart(6)} s CPU  ${fmt(t.cores, 2)} cores  (${t.threads} threads)`);
+    const kc = kt.processCpu;
+    log(`Kafka path CPU while storing at full rate: intake ${fmt(kc.intake.processCores, 2)} cores (${perSpan(kc.intake.processCpuSeconds)}), ingester ${fmt(kc.ingester.processCores, 2)} cores (${perSpan(kc.ingester.processCpuSeconds)}), machine busy ${fmt(kt.machine.busyCores, 2)}`);
     if (maxOtherLoad > 0.25) {
       const worst = Object.entries(otherLoad).sort((a, b) => b[1] - a[1])[0];
       log(`\nnote: other processes kept up to ${fmt(maxOtherLoad, 2)} of ${report.cores} cores busy (${worst[0]}): figures are lower than on an idle machine`);

@@ -1,14 +1,20 @@
 /**
- * End-to-end ingest: the real server (all roles, embedded ClickHouse, inline bus) as a child
- * process; C concurrent OTLP/HTTP protobuf clients send pre-generated SDK payloads; the clock
- * runs from the first send until the read API's usage route reports every span stored.
+ * End-to-end ingest: C concurrent OTLP/HTTP protobuf clients send pre-generated SDK payloads to
+ * an intake (the all-roles server with the inline bus, or an intake process in front of Kafka);
+ * the clock runs from the first send until the read API's usage route (of the process that
+ * holds the stored rows) reports every span stored.
  */
 import { Agent, request } from 'node:http';
-import { ApiClient, type MeridianProcess } from '@meridian/testing';
+import type { ApiClient, MeridianProcess } from '@meridian/testing';
 import { type CpuBreakdown, diffProcess, machineUsage, type MachineUsage, snapshotMachine, snapshotProcess } from './cpu';
 
 export interface IngestPhaseOptions {
-  server: MeridianProcess;
+  /** Receives the payloads (OTLP/HTTP port, ingest key). */
+  intake: MeridianProcess;
+  /** Read API of the process whose ClickHouse stores the rows. */
+  reader: ApiClient;
+  /** Processes whose CPU is measured, by name → pid. */
+  processes: Record<string, number | undefined>;
   bodies: readonly Buffer[];
   spans: number;
   concurrency: number;
@@ -31,7 +37,8 @@ export interface IngestPhaseResult {
   spansPerSec: number;
   ackedSpansPerSec: number;
   requestLatencyMs: { p50: number; p95: number; max: number };
-  serverCpu: CpuBreakdown;
+  /** Per measured process (IngestPhaseOptions.processes). */
+  processCpu: Record<string, CpuBreakdown>;
   clientCpuSeconds: number;
   machine: MachineUsage;
 }
@@ -68,81 +75,112 @@ function post(agent: Agent, port: number, key: string, body: Buffer): Promise<An
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPhaseResult> {
-  const { server, bodies } = opts;
+export interface SendOptions {
+  intake: MeridianProcess;
+  concurrency: number;
+  /** The next body to send, or undefined when done; may wait (pacing). Called by C workers. */
+  next: () => Promise<Buffer | undefined> | Buffer | undefined;
+  /** Called when a body was acknowledged (200). */
+  onAck?: (body: Buffer) => void;
+}
+
+export interface SendResult {
+  retries503: number;
+  partialSuccess: number;
+  /** Request latency of acknowledged sends, sorted. */
+  latenciesMs: number[];
+}
+
+/** C workers post bodies until next() runs dry; a 503 is retried after its Retry-After, as the SDK exporters do. */
+export async function sendPayloads(opts: SendOptions): Promise<SendResult> {
+  const { intake } = opts;
   const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
-  const api = new ApiClient(server.ports.api, server.apiKey, 'demo');
-  const latencies: number[] = [];
-  let next = 0;
+  const latenciesMs: number[] = [];
   let retries503 = 0;
   let partialSuccess = 0;
-
-  const pid = server.child.pid;
-  if (pid === undefined) throw new Error('server child has no pid');
-  const cpu0 = snapshotProcess(pid);
-  const machine0 = snapshotMachine();
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-
   const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= bodies.length) return;
+    for (let body = await opts.next(); body !== undefined; body = await opts.next()) {
       for (;;) {
         const s = performance.now();
-        const a = await post(agent, server.ports.http, server.ingestKey, bodies[i]);
+        const a = await post(agent, intake.ports.http, intake.ingestKey, body);
         if (a.status === 503) {
           retries503++;
           const seconds = Number(a.retryAfter);
           await sleep(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000);
           continue;
         }
-        if (a.status !== 200) throw new Error(`payload ${i}: HTTP ${a.status}: ${a.body.toString('utf8').slice(0, 300)}`);
+        if (a.status !== 200) throw new Error(`HTTP ${a.status}: ${a.body.toString('utf8').slice(0, 300)}`);
         if (a.body.length > 0) partialSuccess++;
-        latencies.push(performance.now() - s);
+        latenciesMs.push(performance.now() - s);
+        opts.onAck?.(body);
         break;
       }
     }
   };
-  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
+  latenciesMs.sort((a, b) => a - b);
+  return { retries503, partialSuccess, latenciesMs };
+}
+
+/** Spans the tenant has stored, from the usage route. */
+export async function storedSpans(reader: ApiClient): Promise<number> {
+  const res = await reader.get<{ spans: number }>('/usage');
+  if (res.status !== 200) throw new Error(`usage: HTTP ${res.status}`);
+  return res.body.spans;
+}
+
+export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPhaseResult> {
+  const { bodies } = opts;
+  const pids = Object.entries(opts.processes).map(([name, pid]) => {
+    if (pid === undefined) throw new Error(`process ${name} has no pid`);
+    return [name, pid] as const;
+  });
+  const cpu0 = pids.map(([, pid]) => snapshotProcess(pid));
+  const machine0 = snapshotMachine();
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+
+  let next = 0;
+  const sent = await sendPayloads({ intake: opts.intake, concurrency: opts.concurrency, next: () => bodies[next++] });
   const ackedMs = performance.now() - t0;
   opts.log(`  all ${bodies.length} requests acknowledged after ${(ackedMs / 1000).toFixed(1)} s; waiting for the rows`);
 
   let stored = 0;
   for (;;) {
-    const res = await api.get<{ spans: number }>('/usage');
-    if (res.status !== 200) throw new Error(`usage: HTTP ${res.status}`);
-    stored = res.body.spans;
+    stored = await storedSpans(opts.reader);
     if (stored >= opts.spans) break;
     if (performance.now() - t0 > opts.timeoutMs) throw new Error(`only ${stored} of ${opts.spans} spans stored after ${opts.timeoutMs} ms`);
     await sleep(50);
   }
   const storedMs = performance.now() - t0;
-  const serverCpu = diffProcess(cpu0, snapshotProcess(pid));
+  const processCpu = Object.fromEntries(pids.map(([name, pid], i) => [name, diffProcess(cpu0[i], snapshotProcess(pid))]));
   const machine = machineUsage(machine0, snapshotMachine());
   const client = process.cpuUsage(client0);
-  agent.destroy();
   if (stored !== opts.spans) throw new Error(`usage reports ${stored} spans, expected ${opts.spans} (duplicates?)`);
 
-  latencies.sort((a, b) => a - b);
+  const latencies = sent.latenciesMs;
   return {
     spans: opts.spans,
     requests: bodies.length,
-    retries503,
-    partialSuccess,
+    retries503: sent.retries503,
+    partialSuccess: sent.partialSuccess,
     ackedMs,
     storedMs,
     spansPerSec: opts.spans / (storedMs / 1000),
     ackedSpansPerSec: opts.spans / (ackedMs / 1000),
     requestLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies[latencies.length - 1] ?? 0 },
-    serverCpu,
+    processCpu,
     clientCpuSeconds: (client.user + client.system) / 1e6,
     machine,
   };

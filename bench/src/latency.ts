@@ -3,6 +3,7 @@
  * the figures are the storage queries themselves, without HTTP or auth.
  */
 import type { RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { percentile } from './ingest-phase';
 
 export interface LatencyStats {
   runs: number;
@@ -15,7 +16,10 @@ export interface LatencyStats {
 }
 
 export interface LatencyResult {
+  /** The last hour before nowMs. */
   hitmap: LatencyStats & { cells: number };
+  /** The last 10 minutes before nowMs. */
+  hitmap10m: LatencyStats & { cells: number };
   hitmapByService: LatencyStats & { service: string; cells: number };
   traceById: LatencyStats & { avgSpans: number };
   /** Absent when transactionRuns is 0. */
@@ -31,15 +35,12 @@ export interface LatencyOptions {
   regionId: string;
   tenantId: string;
   service: string;
+  /** End of the windows: when the data ends (the volume load's now). */
   nowMs: number;
   runs: number;
   /** Runs of the drag-select (transactions) query; 0 skips it. */
   transactionRuns: number;
   seed: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 function stats(firstMs: number, samples: number[]): LatencyStats {
@@ -61,7 +62,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 /** One first call, `warmup` unmeasured calls, then `runs` measured ones. */
-async function repeat<T>(fn: () => Promise<T>, runs: number, warmup = 3): Promise<{ stats: LatencyStats; last: T }> {
+export async function repeat<T>(fn: () => Promise<T>, runs: number, warmup = 3): Promise<{ stats: LatencyStats; last: T }> {
   const [firstMs, first] = await timed(fn);
   let last = first;
   for (let i = 0; i < warmup; i++) last = await fn();
@@ -95,6 +96,7 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
   if (ids.length < runs + 6) throw new Error(`only ${ids.length} traces found for the trace lookups`);
 
   const hitmap = await repeat(() => queries.hitmap(regionId, tenantId, window), runs);
+  const hitmap10m = await repeat(() => queries.hitmap(regionId, tenantId, { from: new Date(nowMs - 600_000), to: window.to }), runs);
   const byService = await repeat(() => queries.hitmap(regionId, tenantId, { ...window, service: opts.service }), runs);
 
   // Trace by id: first = a never-read trace; 5 more warm the code path; then `runs` distinct traces.
@@ -125,6 +127,7 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
 
   return {
     hitmap: { ...hitmap.stats, cells: hitmap.last.cells.length },
+    hitmap10m: { ...hitmap10m.stats, cells: hitmap10m.last.cells.length },
     hitmapByService: { ...byService.stats, service: opts.service, cells: byService.last.cells.length },
     traceById: { ...stats(firstMs, samples), avgSpans: spans / samples.length },
     transactions: tx ? { ...tx.stats, rows: tx.last.length, window: 'last 10 min, ≥ 1000 ms, limit 500' } : undefined,

@@ -23,6 +23,8 @@ export interface PayloadSpec {
 
 export interface PayloadSet {
   bodies: Buffer[];
+  /** Spans in each body. */
+  spanCounts: number[];
   spans: number;
   traces: number;
   errorTraces: number;
@@ -245,7 +247,7 @@ export function generatePayloads(spec: PayloadSpec): PayloadSet {
   const rng = createRng(spec.seed);
   const recorders = SERVICES.map(recorder);
   const serializer = ProtobufTraceSerializer;
-  const set: PayloadSet = { bodies: [], spans: 0, traces: 0, errorTraces: 0, bytes: 0, services: SERVICES.map((s) => s.name), generateMs: 0 };
+  const set: PayloadSet = { bodies: [], spanCounts: [], spans: 0, traces: 0, errorTraces: 0, bytes: 0, services: SERVICES.map((s) => s.name), generateMs: 0 };
   for (let p = 0; p < spec.payloads; p++) {
     const rec = recorders[p % recorders.length];
     let spans = 0;
@@ -262,6 +264,7 @@ export function generatePayloads(spec: PayloadSpec): PayloadSet {
     rec.exporter.reset();
     const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     set.bodies.push(buf);
+    set.spanCounts.push(finished.length);
     set.bytes += buf.length;
     set.spans += finished.length;
   }

@@ -20,8 +20,24 @@ export interface BenchReport {
   ingest_spans_per_sec: number;
   ingest_ratio_to_raw: number;
   raw_spans_per_sec: number;
+  /** Through intake → Kafka (mock broker) → ingester processes, stored. */
+  kafka_spans_per_sec: number;
+  /** Rate held while lag was sampled (half of kafka_spans_per_sec was the aim). */
+  kafka_lag_rate_spans_per_sec: number;
+  /** meridian_bus_consumer_lag of the spans topic, summed over partitions, sampled every second. */
+  kafka_lag_p95_messages: number;
+  kafka_lag_max_messages: number;
+  /** Spans acknowledged by intake and not yet stored, same samples. */
+  kafka_lag_p95_spans_unstored: number;
   hitmap_p50_ms: number;
   hitmap_p95_ms: number;
+  hitmap_10m_p50_ms: number;
+  hitmap_10m_p95_ms: number;
+  /** Through GET /api/v1/tenants/{tenant}/hitmap of a server process (the others: TelemetryQueries in-process). */
+  api_hitmap_1h_p50_ms: number;
+  api_hitmap_1h_p95_ms: number;
+  api_hitmap_10m_p50_ms: number;
+  api_hitmap_10m_p95_ms: number;
   hitmap_service_p50_ms: number;
   hitmap_service_p95_ms: number;
   trace_by_id_p50_ms: number;

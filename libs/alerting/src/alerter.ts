@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ALERT_METRIC_UNITS } from '@meridian/api-contract';
 import type { AlertingRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
+import { counter, type SelfMetrics } from '@meridian/self-metrics';
 import type { AlertMeasurement, AlertQueries } from '@meridian/storage-clickhouse';
 import type { ChannelSender } from './channel-sender';
 import { openChannel } from './channel-codec';
@@ -22,6 +23,8 @@ export interface AlerterDeps {
   owner?: string;
   now?: () => Date;
   log?: (level: 'log' | 'warn' | 'error', line: string) => void;
+  /** Counts evaluations by outcome (`meridian_alert_evaluations_total`). */
+  metrics?: SelfMetrics;
 }
 
 const BATCH = 100;
@@ -43,9 +46,17 @@ export class Alerter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly evaluations?: ReturnType<typeof counter<'outcome'>>;
 
   constructor(private readonly d: AlerterDeps) {
     this.owner = d.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.evaluations =
+      d.metrics &&
+      counter(d.metrics, {
+        name: 'meridian_alert_evaluations_total',
+        help: 'Alert rule evaluations by outcome: the rule state after it (ok, pending, firing), disabled, or measure-failed (storage error, state kept)',
+        labelNames: ['outcome'],
+      });
     this.now = d.now ?? (() => new Date());
     this.leaseMs = Math.max(10_000, 3 * d.evaluationIntervalMs);
   }
@@ -90,6 +101,7 @@ export class Alerter {
     const keep = { state: c.state.state, severity: c.state.severity, since: c.state.since, lastValue: c.state.lastValue, lastNotifiedAt: c.state.lastNotifiedAt, nextEvalInMs, notifications: [] };
     if (!c.rule.enabled) {
       await this.d.repo.saveEvaluation(c.rule.id, this.owner, { ...keep, state: 'ok', severity: null, since: null });
+      this.evaluations?.inc({ outcome: 'disabled' });
       return;
     }
     let m: AlertMeasurement;
@@ -110,6 +122,7 @@ export class Alerter {
       // Keep the state (a storage outage must not resolve or fire anything); try again next time.
       this.d.log?.('warn', `rule ${c.rule.id} of tenant ${c.tenantSlug}: measuring failed: ${(e as Error).message}`);
       await this.d.repo.saveEvaluation(c.rule.id, this.owner, keep);
+      this.evaluations?.inc({ outcome: 'measure-failed' });
       return;
     }
     const silenced = await this.d.repo.isSilenced(c.rule.tenantId, c.rule.id, now);
@@ -126,6 +139,7 @@ export class Alerter {
       notifications,
     });
     if (!saved) this.d.log?.('warn', `rule ${c.rule.id}: lease lost before saving; another replica evaluates it`);
+    else this.evaluations?.inc({ outcome: r.state });
   }
 
   private async notificationsFor(c: ClaimedRule, def: RuleDefinition, r: StepResult, m: AlertMeasurement, now: Date): Promise<NewAlertNotification[]> {

@@ -107,7 +107,7 @@ export class AlertingController {
         value: null,
         since: now,
         at: now,
-        link: `${this.options.publicUrl.replace(/\/+$/, '')}/t/${encodeURIComponent(t.tenantSlug)}/hitmap`,
+        link: `${this.options.publicUrl.replace(/\/+$/, '')}/hitmap?tenant=${encodeURIComponent(t.tenantSlug)}`,
       });
       return { ok: true };
     } catch (e) {

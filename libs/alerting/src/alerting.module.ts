@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
 import { AlertingRepository, ControlPlaneDb } from '@meridian/control-plane';
+import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { AlertQueries, ClickHouseClients } from '@meridian/storage-clickhouse';
 import { Alerter } from './alerter';
 import { AlertingController } from './alerting.controller';
@@ -36,9 +37,9 @@ export class AlertingModule {
       providers.push(
         {
           provide: Alerter,
-          useFactory: (cp: ControlPlaneDb, ch: ClickHouseClients, box: SecretBox, sender: ChannelSender) =>
-            new Alerter({ ...options, repo: new AlertingRepository(cp), queries: new AlertQueries(ch), box, sender, log: (level, line) => logger[level](line) }),
-          inject: [ControlPlaneDb, ClickHouseClients, SecretBox, ChannelSender],
+          useFactory: (cp: ControlPlaneDb, ch: ClickHouseClients, box: SecretBox, sender: ChannelSender, metrics?: SelfMetrics) =>
+            new Alerter({ ...options, repo: new AlertingRepository(cp), queries: new AlertQueries(ch), box, sender, metrics, log: (level, line) => logger[level](line) }),
+          inject: [ControlPlaneDb, ClickHouseClients, SecretBox, ChannelSender, { token: SELF_METRICS, optional: true }],
         },
         AlerterLifecycle,
       );

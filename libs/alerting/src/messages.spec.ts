@@ -23,7 +23,7 @@ describe('alert messages', () => {
   it('says what crossed which threshold, with a hitmap link at the window', () => {
     const m = slackMessage(firing);
     expect(m.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'p95 latency is 812 ms, above the warning threshold of 500 ms.' } });
-    expect(firing.link).toBe('https://m.example.com/t/acme/hitmap?from=2025-12-31T23%3A55%3A00.000Z&to=2026-01-01T00%3A05%3A00.000Z&service=orders');
+    expect(firing.link).toBe('https://m.example.com/hitmap?tenant=acme&from=2025-12-31T23%3A55%3A00.000Z&to=2026-01-01T00%3A05%3A00.000Z&service=orders');
     expect(plainText(firing).split('\n')).toEqual([
       'WARNING: Orders <!channel> slow',
       'p95 latency is 812 ms, above the warning threshold of 500 ms.',

@@ -68,9 +68,9 @@ export function formatValue(v: number | null, unit: string): string {
 
 /** Hitmap link at [from, to] for the service (the UI's hitmap page reads these query parameters). */
 export function hitmapLink(publicUrl: string, tenantSlug: string, from: Date, to: Date, service?: string): string {
-  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+  const q = new URLSearchParams({ tenant: tenantSlug, from: from.toISOString(), to: to.toISOString() });
   if (service) q.set('service', service);
-  return `${publicUrl.replace(/\/+$/, '')}/t/${encodeURIComponent(tenantSlug)}/hitmap?${q}`;
+  return `${publicUrl.replace(/\/+$/, '')}/hitmap?${q}`;
 }
 
 function title(m: AlertMessage): string {

@@ -14,6 +14,7 @@ const m = defineMessages({
     services: 'Services',
     sql: 'SQL',
     databases: 'Databases',
+    alerts: 'Alerts',
     settings: 'Settings',
     tenant: 'Tenant',
     newTenant: '+ New tenant…',
@@ -29,6 +30,7 @@ const m = defineMessages({
     services: 'サービス',
     sql: 'SQL',
     databases: 'データベース',
+    alerts: 'アラート',
     settings: '設定',
     tenant: 'テナント',
     newTenant: '+ 新しいテナント…',
@@ -49,6 +51,7 @@ const NAV = [
   { path: '/services', label: 'services', match: ['/services'] },
   { path: '/sql', label: 'sql', match: ['/sql'] },
   { path: '/databases', label: 'databases', match: ['/databases'] },
+  { path: '/alerts', label: 'alerts', match: ['/alerts'] },
   { path: '/settings', label: 'settings', match: ['/settings'] },
 ] as const;
 

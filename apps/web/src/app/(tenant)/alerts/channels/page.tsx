@@ -1,0 +1,7 @@
+'use client';
+
+import { ChannelsPage } from '../../../../features/alerting/channels-page';
+
+export default function Page() {
+  return <ChannelsPage />;
+}

@@ -1,0 +1,7 @@
+'use client';
+
+import { AlertsPage } from '../../../features/alerting/alerts-page';
+
+export default function Page() {
+  return <AlertsPage />;
+}

@@ -1,0 +1,7 @@
+'use client';
+
+import { RulePage } from '../../../../features/alerting/rule-page';
+
+export default function Page() {
+  return <RulePage />;
+}

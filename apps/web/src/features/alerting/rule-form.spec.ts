@@ -1,0 +1,79 @@
+import { alertRuleBody } from '@meridian/api-contract';
+import { createFormatter } from '../../lib/format';
+import { alertHitmapWindow, EMPTY_RULE, formatMetricValue, formToBody, parseAttributes, ruleToForm, suggestKey, type AlertRule } from './rule-form';
+
+const rule: AlertRule = {
+  id: '00000000-0000-4000-8000-000000000001',
+  key: 'checkout/p95',
+  name: 'Checkout p95',
+  enabled: true,
+  metric: 'metric',
+  direction: 'below',
+  service: 'checkout',
+  warning: 0.8,
+  critical: 0.5,
+  windowSeconds: 120,
+  forSeconds: 30,
+  renotifySeconds: 600,
+  hysteresisPercent: 25,
+  metricName: 'process.cpu.utilization',
+  attributes: { 'cpu.state': 'idle', mode: 'x=y' },
+  host: 'web-1',
+  channels: ['slack'],
+  runbookUrl: 'https://runbooks.example.com/a',
+  state: { state: 'ok', severity: null, since: null, lastValue: null, lastEvalAt: null },
+  createdAt: '2026-11-22T00:00:00.000Z',
+  updatedAt: '2026-11-22T00:00:00.000Z',
+};
+
+describe('rule editor form', () => {
+  it('round-trips a rule through the form into a body the contract accepts unchanged', () => {
+    const body = formToBody(ruleToForm(rule));
+    const parsed = alertRuleBody.parse(body);
+    expect(parsed).toMatchObject({ key: 'checkout/p95', metric: 'metric', direction: 'below', service: 'checkout', host: 'web-1', metricName: 'process.cpu.utilization', attributes: { 'cpu.state': 'idle', mode: 'x=y' }, warning: 0.8, critical: 0.5, windowSeconds: 120, forSeconds: 30, renotifySeconds: 600, hysteresisPercent: 25, channels: ['slack'] });
+    // Inputs of other metrics are not sent.
+    expect(parsed.endpoint).toBeUndefined();
+    expect(parsed.slowMs).toBeUndefined();
+  });
+
+  it('sends empty inputs as absent and unreadable numbers so the server names the field', () => {
+    const body = formToBody({ ...EMPTY_RULE, key: 'k', name: 'n', metric: 'hitmap_vertical', endpoint: '  ', warning: '', critical: 'abc', slowMs: '500', host: 'ignored' });
+    expect(body).toMatchObject({ endpoint: undefined, warning: undefined, slowMs: 500, host: undefined });
+    expect(body.critical).toBeNaN();
+    const issues = alertRuleBody.safeParse(JSON.parse(JSON.stringify(body))).error?.issues.map((i) => i.path.join('.'));
+    expect(issues).toContain('critical');
+  });
+
+  it('reads name=value attribute lines and reports the first line without "="', () => {
+    expect(parseAttributes(' a = 1\n\nb=x=y ')).toEqual({ attributes: { a: '1', b: 'x=y' } });
+    expect(parseAttributes('')).toEqual({});
+    expect(parseAttributes('a=1\noops\n=v')).toEqual({ badLine: 'oops' });
+  });
+
+  it('suggests keys the contract accepts', () => {
+    expect(suggestKey('Checkout p95 (prod)')).toBe('checkout-p95-prod');
+    expect(suggestKey('--Slack #ops')).toBe('slack-ops');
+    expect(suggestKey('日本語')).toBe('');
+  });
+});
+
+describe('alert values and windows', () => {
+  const fmt = createFormatter('en', 'UTC');
+  it('formats each metric in its unit', () => {
+    expect(formatMetricValue(fmt, 'latency_p95', 1250)).toBe('1.25 s');
+    expect(formatMetricValue(fmt, 'hitmap_horizontal', 12)).toBe('12 s');
+    expect(formatMetricValue(fmt, 'error_rate', 3.456)).toBe('3.46%');
+    expect(formatMetricValue(fmt, 'throughput', 120.04)).toBe('120/min');
+    expect(formatMetricValue(fmt, 'apdex', 0.8712)).toBe('0.87');
+    expect(formatMetricValue(fmt, 'hitmap_vertical', 7)).toBe('7');
+  });
+
+  it('opens the hitmap one window before the alert started, up to now, at most six hours', () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    expect(alertHitmapWindow(now - 60_000, 300, now)).toEqual({ from: now - 360_000, to: now });
+    // Long-firing alerts: the newest six hours.
+    expect(alertHitmapWindow(now - 24 * 3600_000, 300, now)).toEqual({ from: now - 6 * 3600_000, to: now });
+    // A clock slightly behind the alert's start still yields a window after it.
+    expect(alertHitmapWindow(now + 1_000, 60, now)).toEqual({ from: now - 59_000, to: now + 61_000 });
+  });
+});

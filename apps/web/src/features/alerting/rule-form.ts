@@ -1,0 +1,173 @@
+import { ALERT_METRIC_UNITS, type AlertMetric, type ApiRoutes, type RequestInput, type ResponseOf } from '@meridian/api-contract';
+import type { Formatter } from '../../lib/format';
+
+export type AlertRule = ResponseOf<ApiRoutes['getAlertRule']>;
+export type RuleBody = NonNullable<RequestInput<ApiRoutes['putAlertRule']>['body']>;
+
+/** What the rule editor holds: inputs as typed (text), turned into the API body on save. */
+export interface RuleForm {
+  key: string;
+  name: string;
+  enabled: boolean;
+  metric: AlertMetric;
+  direction: 'above' | 'below';
+  service: string;
+  endpoint: string;
+  dbInstance: string;
+  host: string;
+  metricName: string;
+  /** `name=value`, one per line. */
+  attributes: string;
+  slowMs: string;
+  warning: string;
+  critical: string;
+  windowSeconds: string;
+  forSeconds: string;
+  renotifySeconds: string;
+  hysteresisPercent: string;
+  channels: string[];
+  runbookUrl: string;
+}
+
+export const EMPTY_RULE: RuleForm = {
+  key: '',
+  name: '',
+  enabled: true,
+  metric: 'latency_p95',
+  direction: 'above',
+  service: '',
+  endpoint: '',
+  dbInstance: '',
+  host: '',
+  metricName: '',
+  attributes: '',
+  slowMs: '',
+  warning: '',
+  critical: '',
+  windowSeconds: '300',
+  forSeconds: '0',
+  renotifySeconds: '0',
+  hysteresisPercent: '10',
+  channels: [],
+  runbookUrl: '',
+};
+
+/** Which scope and pattern inputs make sense for a metric (the others are hidden and not sent). */
+export function metricInputs(metric: AlertMetric): { endpoint: boolean; dbInstance: boolean; host: boolean; metricName: boolean; slowMs: boolean } {
+  return {
+    endpoint: metric !== 'metric',
+    dbInstance: metric === 'sql_p95' || metric === 'queries_per_txn',
+    host: metric === 'metric',
+    metricName: metric === 'metric',
+    slowMs: metric === 'hitmap_vertical' || metric === 'hitmap_horizontal',
+  };
+}
+
+const text = (v: string | undefined) => v ?? '';
+const num = (v: number | undefined) => (v === undefined ? '' : String(v));
+
+export function ruleToForm(r: AlertRule): RuleForm {
+  return {
+    key: r.key,
+    name: r.name,
+    enabled: r.enabled,
+    metric: r.metric,
+    direction: r.direction,
+    service: text(r.service),
+    endpoint: text(r.endpoint),
+    dbInstance: text(r.dbInstance),
+    host: text(r.host),
+    metricName: text(r.metricName),
+    attributes: Object.entries(r.attributes ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    slowMs: num(r.slowMs),
+    warning: num(r.warning),
+    critical: num(r.critical),
+    windowSeconds: String(r.windowSeconds),
+    forSeconds: String(r.forSeconds),
+    renotifySeconds: String(r.renotifySeconds),
+    hysteresisPercent: String(r.hysteresisPercent),
+    channels: r.channels,
+    runbookUrl: text(r.runbookUrl),
+  };
+}
+
+/** `name=value` lines → attributes; the first line without `=` is reported (the server cannot name a line). */
+export function parseAttributes(lines: string): { attributes?: Record<string, string>; badLine?: string } {
+  const attributes: Record<string, string> = {};
+  for (const raw of lines.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return { badLine: line };
+    attributes[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return Object.keys(attributes).length ? { attributes } : {};
+}
+
+const opt = (v: string) => (v.trim() === '' ? undefined : v.trim());
+/** Empty → absent; anything else → a number, NaN included, so the server names the field it cannot read. */
+const optNum = (v: string) => (v.trim() === '' ? undefined : Number(v));
+
+/** The API body of a form; fields the metric does not use are left out. */
+export function formToBody(f: RuleForm): RuleBody {
+  const uses = metricInputs(f.metric);
+  return {
+    key: f.key.trim(),
+    name: f.name,
+    enabled: f.enabled,
+    metric: f.metric,
+    direction: f.direction,
+    service: opt(f.service),
+    endpoint: uses.endpoint ? opt(f.endpoint) : undefined,
+    dbInstance: uses.dbInstance ? opt(f.dbInstance) : undefined,
+    host: uses.host ? opt(f.host) : undefined,
+    metricName: uses.metricName ? opt(f.metricName) : undefined,
+    attributes: uses.metricName ? parseAttributes(f.attributes).attributes : undefined,
+    slowMs: uses.slowMs ? optNum(f.slowMs) : undefined,
+    warning: optNum(f.warning),
+    critical: optNum(f.critical),
+    windowSeconds: Number(f.windowSeconds),
+    forSeconds: Number(f.forSeconds),
+    renotifySeconds: Number(f.renotifySeconds),
+    hysteresisPercent: Number(f.hysteresisPercent),
+    channels: f.channels,
+    runbookUrl: opt(f.runbookUrl),
+  };
+}
+
+/** A rule or channel key suggested from its name ("Checkout p95" → "checkout-p95"); empty when nothing usable remains. */
+export function suggestKey(name: string): string {
+  return name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9._:/-]+/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '')
+    .slice(0, 200);
+}
+
+/** A metric value in its unit: latencies as durations, error rate in %, Apdex with two decimals. */
+export function formatMetricValue(fmt: Formatter, metric: AlertMetric, value: number): string {
+  const unit = ALERT_METRIC_UNITS[metric];
+  if (unit === 'ms') return fmt.duration(value);
+  if (unit === 's') return fmt.duration(value * 1000);
+  if (unit === '%') return `${fmt.number(value, 2)}%`;
+  if (unit === '/min') return `${fmt.number(value, 1)}/min`;
+  if (unit === 'cells') return fmt.number(value, 0);
+  return fmt.number(value, metric === 'apdex' ? 2 : 3);
+}
+
+/** Longest window the hitmap page opens (its API's maximum). */
+const HITMAP_MAX_MS = 6 * 3600_000;
+
+/**
+ * The hitmap window that shows an alert: from one evaluation window before it started until
+ * now (at least a minute past its start, should this browser's clock lag the server's), at
+ * most six hours, keeping the newest part.
+ */
+export function alertHitmapWindow(sinceMs: number, windowSeconds: number, nowMs: number): { from: number; to: number } {
+  const to = Math.max(nowMs, sinceMs + 60_000);
+  const from = Math.max(sinceMs - windowSeconds * 1000, to - HITMAP_MAX_MS);
+  return { from, to };
+}

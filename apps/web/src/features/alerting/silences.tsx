@@ -1,0 +1,115 @@
+'use client';
+
+import { useState, type FormEvent } from 'react';
+import { Field, TextInput } from '../../components/field';
+import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { useApiMutation, useApiQuery } from '../../lib/api';
+import { fieldErrors } from '../../lib/errors';
+import { useFormat, useMessages } from '../../lib/i18n';
+import { roleAtLeast } from '../../lib/roles';
+import { useTenant } from '../../lib/tenant';
+import styles from './alerting.module.css';
+import { alertingMessages } from './messages';
+import type { AlertRule } from './rule-form';
+
+/**
+ * Active silences and a form starting one now for N minutes: for one rule, or for every rule
+ * (a maintenance window). With `ruleId` the section is about that rule only.
+ */
+export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleId?: string }) {
+  const t = useMessages(alertingMessages);
+  const fmt = useFormat();
+  const tenant = useTenant();
+  const canWrite = roleAtLeast(tenant.role, 'member');
+  const params = { tenant: tenant.slug };
+  const silences = useApiQuery('listAlertSilences', { params });
+  const [target, setTarget] = useState(ruleId ?? '');
+  const [reason, setReason] = useState('');
+  const [minutes, setMinutes] = useState('60');
+  const create = useApiMutation('createAlertSilence', { invalidates: ['listAlertSilences'], onSuccess: () => setReason('') });
+  const end = useApiMutation('deleteAlertSilence', { invalidates: ['listAlertSilences'] });
+  const errors = fieldErrors(create.error);
+  const ruleName = (id: string | null) => (id === null ? t.allRules : (rules.find((r) => r.id === id)?.name ?? t.removed));
+  const shown = silences.data?.silences.filter((s) => !ruleId || s.ruleId === ruleId || s.ruleId === null) ?? [];
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const ms = Number(minutes) * 60_000;
+    // An unreadable duration still goes to the server, which names `endsAt` in its answer.
+    const endsAt = Number.isFinite(ms) ? new Date(Date.now() + ms).toISOString() : 'invalid';
+    create.mutate({ params, body: { ruleId: target || undefined, reason, endsAt } });
+  };
+
+  return (
+    <section className="card stack" aria-labelledby="silences-title">
+      <h2 id="silences-title">{t.silencesTitle}</h2>
+      {end.error && <ErrorNotice title={t.endFailed} error={end.error} />}
+      {silences.isPending ? (
+        <Loading />
+      ) : silences.error ? (
+        <ErrorNotice error={silences.error} onRetry={() => void silences.refetch()} />
+      ) : shown.length === 0 ? (
+        <Empty title={t.noSilences} />
+      ) : (
+        <table className="table" data-testid="silences">
+          <thead>
+            <tr>
+              <th>{t.colSilenceRule}</th>
+              <th>{t.colReason}</th>
+              <th>{t.colFrom}</th>
+              <th>{t.colUntil}</th>
+              <th>{t.colBy}</th>
+              {canWrite && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((s) => (
+              <tr key={s.id}>
+                <td>{ruleName(s.ruleId)}</td>
+                <td>{s.reason}</td>
+                <td>{fmt.dateTime(s.startsAt)}</td>
+                <td>{fmt.dateTime(s.endsAt)}</td>
+                <td>{s.createdBy}</td>
+                {canWrite && (
+                  <td>
+                    <button type="button" className="btn btn-small" disabled={end.isPending} onClick={() => window.confirm(t.confirmEndSilence) && end.mutate({ params: { ...params, silenceId: s.id } })}>
+                      {t.endSilence}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canWrite && (
+        <form className="form" onSubmit={submit} noValidate aria-label={t.newSilence}>
+          {create.error && !Object.keys(errors).length && <ErrorNotice title={t.silenceFailed} error={create.error} />}
+          <div className={styles.grid}>
+            {!ruleId && (
+              <Field label={t.silenceRule} error={errors.ruleId}>
+                <select className="input" value={target} onChange={(e) => setTarget(e.target.value)}>
+                  <option value="">{t.allRules}</option>
+                  {rules.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            )}
+            <Field label={t.silenceReason} hint={t.silenceReasonHint} error={errors.reason}>
+              <TextInput value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+            </Field>
+            <Field label={t.silenceMinutes} error={errors.endsAt}>
+              <TextInput type="number" min={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+            </Field>
+          </div>
+          <button type="submit" className="btn" disabled={create.isPending}>
+            {ruleId ? t.silenceThisRule : t.silenceStart}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,220 @@
+/**
+ * The Kafka path, as deployed in distributed mode: OTLP/HTTP → intake process
+ * (MERIDIAN_BUS=kafka) → librdkafka's mock broker (a real Kafka-protocol server) → ingester
+ * process (`--roles=ingester,api`, embedded ClickHouse) → stored. Control plane: a fresh database
+ * on the local PostgreSQL server, dropped afterwards.
+ *
+ *  1. throughput: every payload sent by C clients; clock from the first send until the
+ *     ingester's usage route reports every span stored (as the inline ingest phase).
+ *  2. lag: the payloads sent again (cycling) at half that rate for a fixed time; every second
+ *     the ingester's `/metrics` is scraped for `meridian_bus_consumer_lag` (messages between the
+ *     partition's high watermark and the committed offset, summed over the spans topic's
+ *     partitions), and the usage route gives spans acknowledged but not yet stored.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiClient, freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
+import { type IngestPhaseResult, percentile, runIngestPhase, sendPayloads, sleep, storedSpans } from './ingest-phase';
+
+export interface KafkaPhaseOptions {
+  /** Data dirs of the two processes are made under this. */
+  dataDir: string;
+  postgresUrl: string;
+  regionIds: readonly string[];
+  regionId: string;
+  /** Partitions of each region's spans topic. */
+  spanPartitions: number;
+  bodies: readonly Buffer[];
+  spanCounts: readonly number[];
+  spans: number;
+  concurrency: number;
+  /** Server env for both processes (batching settings). */
+  env: Record<string, string>;
+  /** How long to sustain half the measured rate. */
+  lagSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface LagSample {
+  /** Seconds since the paced sending began. */
+  t: number;
+  /** meridian_bus_consumer_lag summed over the spans topic's partitions (messages). */
+  lagMessages: number;
+  /** Spans acknowledged by intake and not yet reported stored by the ingester. */
+  behindSpans: number;
+}
+
+export interface KafkaLagResult {
+  targetSpansPerSec: number;
+  /** Spans acknowledged / sending time: did the clients keep the target rate? */
+  sentSpansPerSec: number;
+  seconds: number;
+  retries503: number;
+  lagMessages: { p50: number; p95: number; max: number; mean: number };
+  behindSpans: { p50: number; p95: number; max: number };
+  /** Spans per published message (the intake splits a payload by partition key). */
+  spansPerMessage: number;
+  /** After the last send, until every span was stored. */
+  drainMs: number;
+  samples: LagSample[];
+}
+
+export interface KafkaPhaseResult {
+  brokers: number;
+  spanPartitions: number;
+  throughput: IngestPhaseResult;
+  lag: KafkaLagResult;
+}
+
+/** Sum of one metric's samples in a Prometheus text exposition whose labels match every filter. */
+export function sumSeries(text: string, metric: string, labels: Record<string, string>): { sum: number; series: number } {
+  let sum = 0;
+  let series = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    const m = /^[^{\s]+(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const have = new Map([...(m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) {
+      sum += Number(m[2]);
+      series++;
+    }
+  }
+  return { sum, series };
+}
+
+export async function runKafkaPhase(opts: KafkaPhaseOptions): Promise<KafkaPhaseResult> {
+  const brokers = 1; // one mock broker: the cluster's replication would only add CPU on this machine
+  const topics: Record<string, number> = {};
+  for (const r of opts.regionIds) {
+    Object.assign(topics, { [`meridian.${r}.spans`]: opts.spanPartitions, [`meridian.${r}.metric-points`]: 2, [`meridian.${r}.logs`]: 2, [`meridian.${r}.dead-letter`]: 1 });
+  }
+  const spansTopic = `meridian.${opts.regionId}.spans`;
+  let broker: KafkaBroker | undefined;
+  let db: { url: string; drop: () => Promise<void> } | undefined;
+  let intake: MeridianProcess | undefined;
+  let ingester: MeridianProcess | undefined;
+  try {
+    broker = await startKafkaBroker({ brokers, topics });
+    db = await freshPostgresDatabase(opts.postgresUrl, 'meridian_bench');
+    const env = { ...opts.env, MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: broker.bootstrap, DATABASE_URL: db.url };
+    const dir = (name: string) => {
+      const d = join(opts.dataDir, name);
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
+    // intake first: it runs the control-plane migrations and creates the demo tenant.
+    intake = await startMeridian({ roles: 'intake', env, dataDir: dir('kafka-intake'), timeoutMs: 120_000 });
+    ingester = await startMeridian({ roles: 'ingester,api', env, dataDir: dir('kafka-ingester'), timeoutMs: 120_000 });
+    const reader = new ApiClient(ingester.ports.api, intake.apiKey);
+    opts.log(`  mock broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`);
+
+    const throughput = await runIngestPhase({
+      intake,
+      reader,
+      processes: { intake: intake.child.pid, ingester: ingester.child.pid },
+      bodies: opts.bodies,
+      spans: opts.spans,
+      concurrency: opts.concurrency,
+      timeoutMs: 600_000,
+      log: opts.log,
+    });
+    opts.log(`  ${throughput.spansPerSec.toFixed(0)} spans/s stored through Kafka (${throughput.ackedSpansPerSec.toFixed(0)} spans/s acknowledged), ${throughput.retries503} retries after 503`);
+
+    const lag = await sustainHalfRate({ ...opts, intake, ingester, reader, spansTopic, rate: throughput.spansPerSec / 2, stored0: opts.spans });
+    opts.log(
+      `  at ${lag.targetSpansPerSec.toFixed(0)} spans/s (sent ${lag.sentSpansPerSec.toFixed(0)}/s) for ${lag.seconds} s: consumer lag p50/p95/max ${lag.lagMessages.p50}/${lag.lagMessages.p95}/${lag.lagMessages.max} messages (~${lag.spansPerMessage.toFixed(0)} spans each); acknowledged-not-stored p95/max ${lag.behindSpans.p95}/${lag.behindSpans.max} spans; drained ${(lag.drainMs / 1000).toFixed(1)} s after the last send`,
+    );
+    for (const [name, p] of [['intake', intake], ['ingester', ingester]] as const) {
+      const code = await p.stop();
+      if (code !== 0) throw new Error(`${name} exited with ${code} on SIGTERM:\n${p.output().slice(-3000)}`);
+    }
+    return { brokers, spanPartitions: opts.spanPartitions, throughput, lag };
+  } finally {
+    for (const p of [intake, ingester]) if (p && p.child.exitCode === null && p.child.signalCode === null) await p.kill();
+    await broker?.stop();
+    await db?.drop();
+  }
+}
+
+interface SustainOptions extends KafkaPhaseOptions {
+  intake: MeridianProcess;
+  ingester: MeridianProcess;
+  reader: ApiClient;
+  spansTopic: string;
+  rate: number;
+  /** Spans stored before this step. */
+  stored0: number;
+}
+
+async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
+  const spansOf = new Map(o.bodies.map((b, i) => [b, o.spanCounts[i]]));
+  const metrics = async () => (await fetch(`http://127.0.0.1:${o.ingester.ports.api}/metrics`)).text();
+  const published = async () => sumSeries(await (await fetch(`http://127.0.0.1:${o.intake.ports.api}/metrics`)).text(), 'meridian_bus_published_messages_total', { topic: o.spansTopic }).sum;
+  const published0 = await published();
+
+  let i = 0;
+  let scheduled = 0;
+  let acked = 0;
+  const endMs = o.lagSeconds * 1000;
+  const t0 = performance.now();
+  // Paced by spans: a body goes out once the spans before it fit in rate × elapsed.
+  const next = async (): Promise<Buffer | undefined> => {
+    const body = o.bodies[i % o.bodies.length];
+    const dueMs = (scheduled / o.rate) * 1000;
+    if (dueMs >= endMs) return undefined;
+    i++;
+    scheduled += spansOf.get(body) ?? 0;
+    const wait = dueMs - (performance.now() - t0);
+    if (wait > 0) await sleep(wait);
+    return body;
+  };
+
+  const samples: LagSample[] = [];
+  let sending = true;
+  let samplerError: unknown;
+  const sampler = (async () => {
+    while (sending) {
+      const [text, stored] = await Promise.all([metrics(), storedSpans(o.reader)]);
+      const lag = sumSeries(text, 'meridian_bus_consumer_lag', { topic: o.spansTopic });
+      if (lag.series === 0) throw new Error(`no meridian_bus_consumer_lag series for ${o.spansTopic} on the ingester's /metrics`);
+      samples.push({ t: (performance.now() - t0) / 1000, lagMessages: lag.sum, behindSpans: Math.max(0, o.stored0 + acked - stored) });
+      await sleep(1000);
+    }
+  })().catch((e: unknown) => {
+    samplerError = e; // rethrown below; a rejection left unhandled while sending would end the process
+  });
+  let sent: Awaited<ReturnType<typeof sendPayloads>>;
+  try {
+    sent = await sendPayloads({ intake: o.intake, concurrency: o.concurrency, next, onAck: (b) => (acked += spansOf.get(b) ?? 0) });
+  } finally {
+    sending = false;
+    await sampler;
+  }
+  if (samplerError) throw samplerError;
+  const sendMs = performance.now() - t0;
+  const messages = (await published()) - published0;
+
+  const d0 = performance.now();
+  for (;;) {
+    const stored = await storedSpans(o.reader);
+    if (stored >= o.stored0 + acked) break;
+    if (performance.now() - d0 > 300_000) throw new Error(`only ${stored - o.stored0} of ${acked} paced spans stored 300 s after the last send`);
+    await sleep(50);
+  }
+  const drainMs = performance.now() - d0;
+
+  const lags = samples.map((s) => s.lagMessages).sort((a, b) => a - b);
+  const behind = samples.map((s) => s.behindSpans).sort((a, b) => a - b);
+  return {
+    targetSpansPerSec: o.rate,
+    sentSpansPerSec: acked / (sendMs / 1000),
+    seconds: o.lagSeconds,
+    retries503: sent.retries503,
+    lagMessages: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: lags[lags.length - 1] ?? 0, mean: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length) },
+    behindSpans: { p50: percentile(behind, 50), p95: percentile(behind, 95), max: behind[behind.length - 1] ?? 0 },
+    spansPerMessage: messages > 0 ? acked / messages : 0,
+    drainMs,
+    samples,
+  };
+}
