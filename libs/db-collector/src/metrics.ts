@@ -1,26 +1,9 @@
 import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DB_METRICS } from '@meridian/domain';
 import { type DbSnapshot, gauge, type Reading } from './snapshot';
 
-/**
- * Meridian's own metric names, for what the OpenTelemetry Collector's postgresql/mysql receivers
- * do not report. Everything else goes out under the receivers' names, so the read side treats
- * both sources alike.
- */
-export const DB_METRICS = {
-  up: 'meridian.db.up',
-  sessions: 'meridian.db.sessions',
-  connections: 'meridian.db.connections',
-  connectionsMax: 'meridian.db.connections.max',
-  lockWaits: 'meridian.db.lock_waits',
-  session: 'meridian.db.session',
-  blocking: 'meridian.db.blocking',
-  statementCalls: 'meridian.db.statement.calls',
-  statementTime: 'meridian.db.statement.time',
-  statementRows: 'meridian.db.statement.rows',
-  statementErrors: 'meridian.db.statement.errors',
-} as const;
 
 export const COLLECTOR_SCOPE = { name: '@meridian/db-collector', version: '1.0.0' };
 

@@ -3,3 +3,4 @@ export * from './bus-message';
 export * from './time';
 export * from './hitmap-layout';
 export * from './row-format';
+export * from './db-metrics';

@@ -11,6 +11,7 @@
  *
  * Every query is scoped to one tenant, parameterized, and runs in the tenant's region only.
  */
+import { DB_METRICS } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
 import { checkLimit, checkTenant, checkWindow, optionalEquals, select, type TimeWindow } from './telemetry-queries';
@@ -29,15 +30,7 @@ export const DB_QUERY_LIMITS = {
 
 /** Metric names the instance views read, from Meridian's collector and the Collector receivers. */
 const M = {
-  up: 'meridian.db.up',
-  sessions: 'meridian.db.sessions',
-  connections: 'meridian.db.connections',
-  connectionsMax: 'meridian.db.connections.max',
-  lockWaits: 'meridian.db.lock_waits',
-  session: 'meridian.db.session',
-  blocking: 'meridian.db.blocking',
-  statementCalls: 'meridian.db.statement.calls',
-  statementTime: 'meridian.db.statement.time',
+  ...DB_METRICS,
   pgBackends: 'postgresql.backends',
   pgConnectionMax: 'postgresql.connection.max',
   pgCommits: 'postgresql.commits',
