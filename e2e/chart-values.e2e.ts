@@ -61,7 +61,7 @@ describe('chart values against values.schema.json', () => {
 
   it('rejects values.yaml alone, naming the Secret and the regions that must be set', () => {
     const errors = validate(defaults);
-    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^\/controlPlane\/database\/existingSecret /), expect.stringMatching(/^\/regions must NOT have fewer than 1 items/)]));
+    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^\/controlPlane\/database\/existingSecret /), expect.stringMatching(/^\/controlPlane\/secretsKey\/existingSecret /), expect.stringMatching(/^\/regions must NOT have fewer than 1 items/)]));
   });
 
   it('rejects typos, bad region ids, credentials in URLs and bad numbers with the path at fault', () => {

@@ -1,11 +1,19 @@
 import { Controller, Get, HttpCode, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { BUS, type Bus } from '@meridian/bus';
 import { ClickHouseClients } from '@meridian/storage-clickhouse';
 
-/** Liveness and readiness. */
+/** How long a dependency may take to answer a readiness check before it counts as unreachable. */
+const READY_TIMEOUT_MS = 2_000;
+
+/**
+ * Liveness and readiness. The server listens only after its migrations (control plane and
+ * ClickHouse) ran, so until then the probes fail to connect: not ready.
+ */
 @Controller()
 export class HealthController {
   constructor(
     @Optional() @Inject(ClickHouseClients) private readonly clients?: ClickHouseClients,
+    @Optional() @Inject(BUS) private readonly bus?: Bus,
   ) {}
 
   @Get('healthz')
@@ -14,15 +22,23 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when every region's ClickHouse this process uses answers (if it uses any). */
+  /** Ready when every region's ClickHouse and bus this process uses answers (if it uses any). */
   @Get('readyz')
   async ready() {
     const clients = this.clients;
-    if (clients) {
-      const down: string[] = [];
-      for (const id of clients.regions()) if (!(await clients.forRegion(id).ping().catch(() => false))) down.push(id);
-      if (down.length) throw new ServiceUnavailableException(`ClickHouse unreachable for region(s) ${down.join(', ')}`);
-    }
+    const [chDown, busDown] = await Promise.all([
+      clients
+        ? Promise.all(clients.regions().map(async (id) => ((await withTimeout(clients.forRegion(id).ping())) ? undefined : id))).then((ids) => ids.filter((id) => id !== undefined))
+        : [],
+      this.bus ? this.bus.unreachableRegions(READY_TIMEOUT_MS) : [],
+    ]);
+    const problems = [...(chDown.length ? [`ClickHouse unreachable for region(s) ${chDown.join(', ')}`] : []), ...(busDown.length ? [`bus unreachable for region(s) ${busDown.join(', ')}`] : [])];
+    if (problems.length) throw new ServiceUnavailableException(problems.join('; '));
     return { status: 'ready' };
   }
+}
+
+function withTimeout(ping: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([ping.catch(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), READY_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 import type { MeridianConfig } from '@meridian/config';
 import { startDemoTraffic, type DemoTraffic } from '@meridian/demo-traffic';
 import { IntakeServers } from '@meridian/intake';
+import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { AppModule } from './app.module';
+import { httpMetrics } from './http-metrics';
+import { JsonLogger, requestContext } from './logging';
 import { startDemoDatabases } from './demo-app';
 import { lockDataDir } from './data-dir-lock';
 import { ensureDemoTenant } from './demo-tenant';
@@ -22,7 +25,10 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   // Embedded ClickHouse and PGlite write under the data directory; PostgreSQL + HTTP ClickHouse don't.
   const embedded = cfg.regions.some((r) => r.clickhouse.mode === 'embedded') || !cfg.controlPlane.databaseUrl;
   if (embedded) lockDataDir(cfg.dataDir, `meridian server, roles ${roles.join(',')}`);
-  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: ['warn', 'error'] });
+  const jsonLogger = cfg.server.logFormat === 'json' ? new JsonLogger(roles.join(',')) : undefined;
+  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: jsonLogger ?? ['warn', 'error'] });
+  app.use(requestContext(jsonLogger));
+  app.use(httpMetrics(app.get<SelfMetrics>(SELF_METRICS)));
   const webUi = modules.has(Role.Api) && mountWebUi(app);
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
   const apiPort = (server.address() as AddressInfo).port;
@@ -60,7 +66,8 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   }
   if (modules.has(Role.Alerter)) lines.push(`  alerter: evaluating alert rules every ${cfg.alerting.evaluationIntervalMs} ms`);
   lines.push('(Ctrl+C to stop)');
-  console.log(lines.join('\n'));
+  if (jsonLogger) for (const line of lines) jsonLogger.line('log', line, { context: 'meridian' });
+  else console.log(lines.join('\n'));
 
   let closing = false;
   const shutdown = async (signal: string) => {

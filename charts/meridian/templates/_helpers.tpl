@@ -153,6 +153,11 @@ spec:
             - name: DATABASE_URL
               valueFrom: { secretKeyRef: { name: {{ $root.Values.controlPlane.database.existingSecret | quote }}, key: {{ $root.Values.controlPlane.database.urlKey | quote }} } }
             {{- end }}
+            {{- if or (eq .name "api") (eq .name "alerter") }}
+            # One key for every api and alerter pod: the api encrypts channel secrets, the alerter decrypts them.
+            - name: MERIDIAN_SECRETS_KEY
+              valueFrom: { secretKeyRef: { name: {{ $root.Values.controlPlane.secretsKey.existingSecret | quote }}, key: {{ $root.Values.controlPlane.secretsKey.key | quote }} } }
+            {{- end }}
             {{- with $root.Values.config.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -174,7 +179,7 @@ spec:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 10
             failureThreshold: 3
-          # /readyz fails while a ClickHouse this process uses is unreachable: no traffic then.
+          # /readyz fails while a ClickHouse or Kafka cluster this process uses is unreachable: no traffic then.
           readinessProbe:
             httpGet: { path: /readyz, port: http }
             periodSeconds: 5

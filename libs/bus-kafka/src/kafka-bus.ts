@@ -326,6 +326,26 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /** A cluster counts as reachable when it answers a metadata request in time (topics may not exist yet). */
+  async unreachableRegions(timeoutMs: number): Promise<string[]> {
+    const down = await Promise.all(
+      [...this.regions.values()].map(async (r) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)));
+        try {
+          const admin = await Promise.race([this.admin(r.settings.id), timeout]);
+          await Promise.race([admin.describeCluster(), timeout]);
+          return undefined;
+        } catch {
+          return r.settings.id;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return down.filter((id): id is string => id !== undefined);
+  }
+
   stats(): RegionBusStats[] {
     return [...this.regions.values()].map((r) => {
       const mine = [...this.consumers].filter((c) => c.regionId === r.settings.id).map((c) => ({ s: c.stats(), delivered: c.committedMessages }));

@@ -89,5 +89,7 @@ export interface Bus extends DeadLetterStore {
   /** Resolves true when nothing published is left unhandled (false on timeout). */
   drain(timeoutMs: number): Promise<boolean>;
   stats(): RegionBusStats[];
+  /** Regions whose bus did not answer within `timeoutMs` (readiness). */
+  unreachableRegions(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
 }

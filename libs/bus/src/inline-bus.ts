@@ -208,6 +208,11 @@ export class InlineBus implements Bus {
     return false;
   }
 
+  /** In-process: reachable as long as the process runs. */
+  unreachableRegions(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
   stats(): RegionBusStats[] {
     return [...this.queues.entries()].map(([region, q]) => ({
       region,

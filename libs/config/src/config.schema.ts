@@ -51,6 +51,8 @@ export const configSchema = z
     server: z.object({
       host: z.string().min(1),
       apiPort: port,
+      /** `text` (Nest's console lines) or `json` (one object per line with time, level, msg, role, requestId). */
+      logFormat: z.enum(['text', 'json']),
     }),
     intake: z.object({
       httpPort: port,

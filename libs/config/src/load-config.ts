@@ -17,6 +17,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_DATA_DIR', 'dataDir', String],
   ['MERIDIAN_HOST', 'server.host', String],
   ['MERIDIAN_API_PORT', 'server.apiPort', String],
+  ['MERIDIAN_LOG_FORMAT', 'server.logFormat', String],
   ['MERIDIAN_OTLP_HTTP_PORT', 'intake.httpPort', String],
   ['MERIDIAN_OTLP_GRPC_PORT', 'intake.grpcPort', String],
   ['MERIDIAN_MAX_BODY_BYTES', 'intake.maxBodyBytes', String],
@@ -84,7 +85,7 @@ const MiB = 1024 * 1024;
 export function defaultConfig(): MeridianConfig {
   return {
     dataDir: './data',
-    server: { host: '0.0.0.0', apiPort: 8080 },
+    server: { host: '0.0.0.0', apiPort: 8080, logFormat: 'text' },
     intake: { httpPort: 4318, grpcPort: 4317, maxBodyBytes: 64 * MiB, keyCacheMs: 5_000 },
     ingester: {
       batchMaxRows: 50_000,

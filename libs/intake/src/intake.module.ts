@@ -1,5 +1,6 @@
-import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { BUS, type Bus } from '@meridian/bus';
+import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
@@ -22,8 +23,13 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly grpc: OtlpGrpcServer;
   readonly ports = { http: 0, grpc: 0 };
 
-  constructor(@Inject(BUS) bus: Bus, @Inject(INGEST_KEY_VERIFIER) keys: IngestKeyVerifier, @Inject(INTAKE_OPTIONS) private readonly opts: IntakeModuleOptions) {
-    const intake = new IntakeService(bus);
+  constructor(
+    @Inject(BUS) bus: Bus,
+    @Inject(INGEST_KEY_VERIFIER) keys: IngestKeyVerifier,
+    @Inject(INTAKE_OPTIONS) private readonly opts: IntakeModuleOptions,
+    @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
+  ) {
+    const intake = new IntakeService(bus, metrics);
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
     const log = (line: string) => this.logger.error(line);
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, log });

@@ -3,6 +3,7 @@ import type { Bus } from '@meridian/bus';
 import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
+import { counter, type SelfMetrics } from '@meridian/self-metrics';
 import type { IngestIdentity } from './key-verifier';
 
 export interface AcceptResult {
@@ -43,11 +44,25 @@ const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, 
  * throws OtlpDecodeError (whole payload bad) or BusUnavailableError (try again later).
  */
 export class IntakeService {
-  constructor(private readonly bus: Bus) {}
+  private readonly items?: ReturnType<typeof counter<'tenant' | 'signal' | 'outcome'>>;
+
+  constructor(
+    private readonly bus: Bus,
+    metrics?: SelfMetrics,
+  ) {
+    this.items =
+      metrics &&
+      counter(metrics, {
+        name: 'meridian_intake_items_total',
+        help: 'OTLP items (spans, metric data points, log records) per tenant: accepted onto the bus, rejected as invalid (partial success), or refused because the bus was unavailable',
+        labelNames: ['tenant', 'signal', 'outcome'],
+      });
+  }
 
   async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
     const pipeline = PIPELINES[signal];
     const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
+    const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
     if (rows.length > 0) {
       const messages: RowBatchMessage[] = [...groupByKey(pipeline.table, rows)].map(([key, group]) => ({
         id: randomUUID(),
@@ -59,8 +74,15 @@ export class IntakeService {
         key,
       }));
       // All or none: one publish, so a 503 never leaves half a request on the bus.
-      await this.bus.publish(messages);
+      try {
+        await this.bus.publish(messages);
+      } catch (e) {
+        count('refused', rows.length);
+        throw e;
+      }
+      count('accepted', rows.length);
     }
+    count('rejected', rejected); // only once answered: a refused request comes again
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
     return { accepted: rows.length, rejected, errorMessage };
   }

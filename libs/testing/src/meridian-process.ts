@@ -64,7 +64,18 @@ export async function startMeridian(opts: StartOptions = {}): Promise<MeridianPr
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const grab = (re: RegExp) => re.exec(out)?.[1] ?? '';
+  // With MERIDIAN_LOG_FORMAT=json the banner comes as one JSON object per line: read its msg.
+  const text = out
+    .split('\n')
+    .map((l) => {
+      try {
+        return (JSON.parse(l) as { msg?: string }).msg ?? l;
+      } catch {
+        return l;
+      }
+    })
+    .join('\n');
+  const grab = (re: RegExp) => re.exec(text)?.[1] ?? '';
   const stopWith = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
