@@ -18,8 +18,9 @@ function log(msg) {
   process.stderr.write(`[kafka-mock] ${msg}\n`);
 }
 
+/** Runs a command with its output on stderr: stdout carries only the binary's path. */
 function run(cmd, args, env) {
-  execFileSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  execFileSync(cmd, args, { stdio: ['ignore', 2, 'inherit'], env: { ...process.env, ...env } });
 }
 
 function hasCommand(cmd) {
