@@ -94,7 +94,8 @@ describe('web UI: honeycomb of database instances', () => {
 
     const hexes = page.locator('[data-testid="honeycomb"] g.hex');
     const levels = async () => Object.fromEntries(await hexes.evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-instance'), g.getAttribute('class')?.match(/\bhex-(\w+)/)?.[1]])));
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="honeycomb"] g.hex').length === 5`, undefined, { timeout: 30_000 });
+    await hexes.nth(4).waitFor({ timeout: 30_000 });
+    expect(await hexes.count()).toBe(5);
     expect(await levels()).toEqual({
       '10.0.0.1:5432': 'critical',
       '10.0.0.2:5432': 'warning',
@@ -108,7 +109,7 @@ describe('web UI: honeycomb of database instances', () => {
 
     // A higher critical threshold turns the busiest instance from critical to warning.
     await page.getByLabel('Critical at').fill('40');
-    await page.waitForFunction(`document.querySelector('[data-instance="10.0.0.1:5432"]')?.getAttribute('data-level') === 'warning'`);
+    await page.locator('[data-instance="10.0.0.1:5432"][data-level="warning"]').waitFor();
     expect((await levels())['10.0.0.1:5432']).toBe('warning');
 
     // Hover: the instance's figures.

@@ -60,6 +60,11 @@ describe('web UI serving', () => {
 
     it('serves pages and assets with cache headers, and leaves the API alone', async () => {
       const page = await fetch(`${base}/settings/keys?tenant=acme`);
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+      expect(page.headers.get('strict-transport-security')).toBeNull();
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('cache-control')).toBe('no-cache');
