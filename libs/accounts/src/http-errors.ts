@@ -1,15 +1,14 @@
-import { BadRequestException, ConflictException } from '@nestjs/common';
+import { fieldError } from '@meridian/api-http';
 import { InvitationError, TenantInputError } from '@meridian/control-plane';
 
 /** Turns control-plane input errors into 400s naming `body.<field>`; other errors pass through. */
 export function asHttpError(err: unknown): unknown {
   if (err instanceof TenantInputError) {
     const issues = err.issues.map((i) => ({ field: `body.${i.field}`, message: i.message }));
-    if (issues.some((i) => i.message.includes('already taken'))) return new ConflictException({ statusCode: 409, error: 'Conflict', message: err.message, issues });
-    return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: err.message, issues });
+    return fieldError(issues, issues.some((i) => i.message.includes('already taken')) ? 409 : 400, err.message);
   }
   if (err instanceof InvitationError) {
-    return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: err.message, issues: [{ field: 'body.token', message: err.message.replace(/^token: /, '') }] });
+    return fieldError([{ field: 'body.token', message: err.message.replace(/^token: /, '') }], 400, err.message);
   }
   return err;
 }

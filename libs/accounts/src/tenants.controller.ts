@@ -1,6 +1,6 @@
-import { ConflictException, Controller, Inject, NotFoundException } from '@nestjs/common';
+import { Controller, Inject, NotFoundException } from '@nestjs/common';
 import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
-import { Endpoint, Input, PrincipalOf, TenantOf, type Principal, type TenantAccess } from '@meridian/api-http';
+import { Endpoint, fieldError, Input, PrincipalOf, TenantOf, type Principal, type TenantAccess } from '@meridian/api-http';
 import { acceptInvitation, AuditLogRepository, ControlPlaneDb, MembershipRepository, type Tenant, TenantProvisioningService, TenantRepository, UserRepository } from '@meridian/control-plane';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts-options';
 import { iso, mapErrors } from './http-errors';
@@ -61,12 +61,11 @@ export class TenantsController {
   async update(@TenantOf() t: TenantAccess, @Input() { body }: ParsedInput<typeof R.updateTenant>): Out<'updateTenant'> {
     const current = await this.#tenant(t);
     if (body.region !== undefined && body.region !== current.region) {
-      throw new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        message: `region: tenant "${current.slug}" is locked to region ${current.region}; a tenant's data region never changes. Create a new tenant in ${body.region} instead.`,
-        issues: [{ field: 'body.region', message: `locked to ${current.region}` }],
-      });
+      throw fieldError(
+        [{ field: 'body.region', message: `locked to ${current.region}` }],
+        409,
+        `region: tenant "${current.slug}" is locked to region ${current.region}; a tenant's data region never changes. Create a new tenant in ${body.region} instead.`,
+      );
     }
     let updated = current;
     if (body.name !== undefined && body.name !== current.name) {

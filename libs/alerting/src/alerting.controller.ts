@@ -1,6 +1,6 @@
-import { BadRequestException, Controller, Inject, NotFoundException } from '@nestjs/common';
+import { Controller, Inject, NotFoundException } from '@nestjs/common';
 import { API_ROUTES as R, type AlertChannelBody, type AlertRuleBody, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
-import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
+import { Endpoint, fieldError, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
 import { AlertingRepository, AuditLogRepository, ControlPlaneDb, type AlertRuleRecord, type AlertRuleStateRecord } from '@meridian/control-plane';
 import { ALERTING_OPTIONS, type AlertingOptions } from './alerting-options';
 import { ChannelSender } from './channel-sender';
@@ -132,7 +132,7 @@ export class AlertingController {
   @Endpoint(R.createAlertSilence)
   async createSilence(@TenantOf() t: TenantAccess, @Input() { body }: In<'createAlertSilence'>): Out<'createAlertSilence'> {
     if (body.ruleId && !(await this.repo.getRule(t.tenantId, body.ruleId))) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'no such rule in this tenant', issues: [{ field: 'body.ruleId', message: 'no such rule in this tenant' }] });
+      throw fieldError([{ field: 'body.ruleId', message: 'no such rule in this tenant' }]);
     }
     const silence = await this.repo.createSilence(t.tenantId, {
       ruleId: body.ruleId ?? null,
@@ -184,7 +184,7 @@ export class AlertingController {
     } catch (e) {
       if (!(e instanceof TargetRefusedError)) throw e;
       const field = `${at}.${c.kind === 'email' ? 'smtpUrl' : 'url'}`;
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `${field}: ${e.message}`, issues: [{ field, message: e.message }] });
+      throw fieldError([{ field, message: e.message }]);
     }
   }
 
@@ -197,7 +197,7 @@ function checkChannelKeys(rule: AlertRuleBody, known: ReadonlySet<string>, field
   const unknown = rule.channels.filter((k) => !known.has(k));
   if (unknown.length) {
     const message = `unknown channel key(s) ${unknown.join(', ')}; create the channels first`;
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `${field}: ${message}`, issues: [{ field, message }] });
+    throw fieldError([{ field, message }]);
   }
 }
 

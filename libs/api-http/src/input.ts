@@ -1,7 +1,8 @@
-import { BadRequestException, createParamDecorator, type ExecutionContext, InternalServerErrorException, UnauthorizedException } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, InternalServerErrorException, UnauthorizedException } from '@nestjs/common';
 import type { ParsedInput, RouteDef } from '@meridian/api-contract';
 import type { z } from 'zod';
 import { ROUTE_DEF } from './endpoint';
+import { fieldError, type FieldIssue } from './field-error';
 import type { ApiRequest, Principal, TenantAccess } from './request-context';
 
 /**
@@ -12,7 +13,7 @@ export const Input = createParamDecorator((_: unknown, ctx: ExecutionContext): P
   const route = Reflect.getMetadata(ROUTE_DEF, ctx.getHandler()) as RouteDef | undefined;
   if (!route) throw new InternalServerErrorException('@Input() used on a handler without @Endpoint()');
   const req = ctx.switchToHttp().getRequest<ApiRequest>();
-  const issues: Array<{ field: string; message: string }> = [];
+  const issues: FieldIssue[] = [];
   const parse = (part: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return undefined;
     const result = schema.safeParse(part === 'body' ? (value ?? {}) : value);
@@ -21,9 +22,7 @@ export const Input = createParamDecorator((_: unknown, ctx: ExecutionContext): P
     return undefined;
   };
   const input = { params: parse('params', route.params, req.params), query: parse('query', route.query, req.query), body: parse('body', route.body, req.body) };
-  if (issues.length) {
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues });
-  }
+  if (issues.length) throw fieldError(issues);
   return input as ParsedInput<RouteDef>;
 });
 

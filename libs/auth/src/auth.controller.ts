@@ -1,11 +1,11 @@
 import { BadRequestException, Controller, Inject, Injectable, Req, Res, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
-import { Endpoint, Input, PrincipalOf, type ApiRequest, type Principal } from '@meridian/api-http';
+import { Endpoint, fieldError, Input, PrincipalOf, type ApiRequest, type Principal } from '@meridian/api-http';
 import { EmailTakenError, InvitationError, type User } from '@meridian/control-plane';
 import type { Response } from 'express';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
-import { AuthService, invalidInput } from './auth.service';
+import { AuthService } from './auth.service';
 import { clearSessionCookie, clientMeta, setSessionCookie, wantsSecureCookie } from './cookies';
 import { CsrfProtection } from './csrf';
 
@@ -34,8 +34,8 @@ export class AuthController {
       const { user, session } = await this.auth.signUp(body.email, body.password, clientMeta(req), body.inviteToken);
       return this.#signedIn(user, session, req, res);
     } catch (err) {
-      if (err instanceof EmailTakenError) throw invalidInput('body.email', err.message.replace(/^email: /, ''));
-      if (err instanceof InvitationError) throw invalidInput('body.inviteToken', err.message.replace(/^token: /, ''));
+      if (err instanceof EmailTakenError) throw fieldError([{ field: 'body.email', message: err.message.replace(/^email: /, '') }]);
+      if (err instanceof InvitationError) throw fieldError([{ field: 'body.inviteToken', message: err.message.replace(/^token: /, '') }]);
       throw err;
     }
   }

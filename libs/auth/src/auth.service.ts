@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import {
   acceptInvitation,
   AuditLogRepository,
@@ -97,8 +97,4 @@ export class AuthService {
     if (tenants.length === 0) await audit.record(entry);
     for (const m of tenants) await audit.record({ ...entry, tenantId: m.tenant.id });
   }
-}
-
-export function invalidInput(field: string, message: string): HttpException {
-  return new HttpException({ statusCode: 400, error: 'Bad Request', message: `${field}: ${message}`, issues: [{ field, message }] }, HttpStatus.BAD_REQUEST);
 }
