@@ -29,7 +29,7 @@ export class MembersController {
   async changeRole(@TenantOf() t: TenantAccess, @Input() { params, body }: ParsedInput<typeof R.changeMemberRole>): Out<'changeMemberRole'> {
     return this.cp.db.transaction().execute(async (trx) => {
       const members = new MembershipRepository(trx);
-      const target = (await members.listMembers(t.tenantId)).find((m) => m.userId === params.userId);
+      const target = await members.findMember(t.tenantId, params.userId);
       if (!target) throw new NotFoundException(`userId: no member ${params.userId} in this tenant`);
       if ((target.role === 'owner' || body.role === 'owner') && t.role !== 'owner') throw new ForbiddenException('only an owner can make or unmake owners');
       if (target.role === 'owner' && body.role !== 'owner' && (await members.countOwners(t.tenantId)) <= 1) {
@@ -45,7 +45,7 @@ export class MembersController {
   async remove(@TenantOf() t: TenantAccess, @Input() { params }: ParsedInput<typeof R.removeMember>): Promise<void> {
     await this.cp.db.transaction().execute(async (trx) => {
       const members = new MembershipRepository(trx);
-      const target = (await members.listMembers(t.tenantId)).find((m) => m.userId === params.userId);
+      const target = await members.findMember(t.tenantId, params.userId);
       if (!target) throw new NotFoundException(`userId: no member ${params.userId} in this tenant`);
       if (target.role === 'owner' && t.role !== 'owner') throw new ForbiddenException('only an owner can remove an owner');
       if (target.role === 'owner' && (await members.countOwners(t.tenantId)) <= 1) throw new ConflictException('userId: this is the last owner; make someone else owner first');

@@ -67,7 +67,6 @@ export class AuthController {
   }
 
   async #snapshot(user: { id: string; email: string }, sessionId: string, req: ApiRequest, res: Response) {
-    req.principal ??= { kind: 'user', userId: user.id, email: user.email, sessionId };
     const memberships = await this.auth.memberships(user.id);
     return {
       user: { id: user.id, email: user.email },
