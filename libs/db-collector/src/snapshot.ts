@@ -1,4 +1,5 @@
 import type { DbTarget } from './targets';
+import type { DbSession } from '@meridian/domain';
 
 /** One instrument reading: the receivers' metric model, kept small. */
 export interface Reading {
@@ -10,20 +11,6 @@ export interface Reading {
   points: Array<{ attributes: Record<string, string>; value: number }>;
 }
 
-/** A client session that is not idle (or is waiting), as the instance page lists it. */
-export interface DbSession {
-  id: string;
-  user: string;
-  database: string;
-  /** active | idle in transaction | waiting … (server's own words, lowercased) */
-  state: string;
-  waitEvent: string;
-  /** Seconds in the current statement (or state when no statement runs). */
-  seconds: number;
-  /** Fingerprint of the current/last statement: literals removed, safe to store and show. */
-  query: string;
-  blockedBy: string[];
-}
 
 /** One edge of a blocking chain: `blocked` waits for a lock that `blocking` holds. */
 export interface BlockingEdge {

@@ -16,3 +16,18 @@ export const DB_METRICS = {
   statementRows: 'meridian.db.statement.rows',
   statementErrors: 'meridian.db.statement.errors',
 } as const;
+
+/** A client session that is not idle (or is waiting), as the collector reports it (one `meridian.db.session` point) and the instance page lists it. */
+export interface DbSession {
+  id: string;
+  user: string;
+  database: string;
+  /** active | idle in transaction | waiting … (server's own words, lowercased) */
+  state: string;
+  waitEvent: string;
+  /** Seconds in the current statement (or state when no statement runs). */
+  seconds: number;
+  /** Fingerprint of the current/last statement: literals removed, safe to store and show. */
+  query: string;
+  blockedBy: string[];
+}

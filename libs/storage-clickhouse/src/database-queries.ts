@@ -11,7 +11,7 @@
  *
  * Every query is scoped to one tenant, parameterized, and runs in the tenant's region only.
  */
-import { DB_METRICS } from '@meridian/domain';
+import { DB_METRICS, type DbSession } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
 import { checkLimit, checkTenant, checkWindow, optionalEquals, select, type TimeWindow } from './telemetry-queries';
@@ -187,16 +187,6 @@ export interface DbInstanceHealth {
   callsPerMin: number;
 }
 
-export interface DbSessionRow {
-  id: string;
-  user: string;
-  database: string;
-  state: string;
-  waitEvent: string;
-  seconds: number;
-  query: string;
-  blockedBy: string[];
-}
 
 export interface BlockingEdgeRow {
   blockedId: string;
@@ -241,7 +231,7 @@ export interface DbInstancePoint {
 export interface DbInstanceDetail {
   health: DbInstanceHealth;
   /** Sessions of the newest poll (non-idle), longest-running first. */
-  sessions: DbSessionRow[];
+  sessions: DbSession[];
   blocking: BlockingEdgeRow[];
   chains: BlockingChain[];
   /** Statements seen by client spans against this instance. */

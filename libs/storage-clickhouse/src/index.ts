@@ -62,7 +62,6 @@ export {
   type DbInstanceHealth,
   type DbInstanceDetail,
   type DbInstancePoint,
-  type DbSessionRow,
   type BlockingEdgeRow,
   type BlockingChain,
   type ServerStatement,
