@@ -13,6 +13,7 @@ import { startDemoDatabases } from './demo-app';
 import { lockDataDir } from './data-dir-lock';
 import { ensureDemoTenant } from './demo-tenant';
 import { Infra, parseRoles, resolveModules, Role } from './roles';
+import { applySecurityHeaders } from './security-headers';
 import { mountWebUi } from './web-ui';
 
 /** Starts the requested roles, the demo tenant (and its traffic), and prints where to connect. */
@@ -29,6 +30,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: jsonLogger ?? ['warn', 'error'] });
   app.use(requestContext(jsonLogger));
   app.use(httpMetrics(app.get<SelfMetrics>(SELF_METRICS)));
+  applySecurityHeaders(app);
   const webUi = modules.has(Role.Api) && mountWebUi(app);
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
   const apiPort = (server.address() as AddressInfo).port;

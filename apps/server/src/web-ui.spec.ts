@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applySecurityHeaders } from './security-headers';
 import { mountWebUi, webUiFile } from './web-ui';
 
 function exportDir(): string {
@@ -52,6 +53,7 @@ describe('web UI serving', () => {
     let base: string;
     beforeAll(async () => {
       app = await NestFactory.create(ProbeModule, { logger: false });
+      applySecurityHeaders(app);
       expect(mountWebUi(app, dir)).toBe(true);
       await app.listen(0, '127.0.0.1');
       base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -73,7 +75,9 @@ describe('web UI serving', () => {
       const asset = await fetch(`${base}/_next/static/chunks/app.js`);
       expect(asset.headers.get('cache-control')).toContain('immutable');
 
-      expect(await (await fetch(`${base}/api/v1/probe`)).json()).toEqual({ api: true });
+      const api = await fetch(`${base}/api/v1/probe`);
+      expect(await api.json()).toEqual({ api: true });
+      expect(api.headers.get('x-frame-options')).toBe('DENY');
       expect((await fetch(`${base}/settings`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${base}/missing-page`)).status).toBe(404);
     });

@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import helmet from 'helmet';
 
 /** Where `scripts/build-web.js` puts the static export of apps/web. */
 export const WEB_UI_DIR = resolve(__dirname, '../../web/out');
@@ -47,29 +46,6 @@ export function webUiFile(dir: string, urlPath: string): string | undefined {
  */
 export function mountWebUi(app: INestApplication, dir = WEB_UI_DIR): boolean {
   if (!isFile(resolve(dir, 'index.html'))) return false;
-  // Security headers on every answer: no framing (clickjacking), no sniffing, a CSP that allows
-  // only this origin (Next's static export needs inline bootstrap scripts and styles).
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          upgradeInsecureRequests: null,
-        },
-      },
-      // Plain-HTTP installs (localhost, LANs) must keep working; HSTS belongs to the TLS proxy.
-      strictTransportSecurity: false,
-      xFrameOptions: { action: 'deny' },
-    }),
-  );
   app.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/')) return next();
     const file = webUiFile(dir, req.path);
