@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startHttpReceiver } from '@meridian/alerting';
-import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startTenantFixture, type MeridianProcess } from '@meridian/testing';
 
 /**
  * Alerting in the web UI, in a real browser against the real server and alerter: channels
@@ -27,14 +27,9 @@ beforeAll(async () => {
   buildWebUi();
   // `/broken…` answers 500: a Slack channel that always fails.
   receiver = await startHttpReceiver((path) => (path.startsWith('/broken') ? 500 : 200));
-  meridian = await startMeridian({
+  ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('alerts', {
     env: { MERIDIAN_ALERT_INTERVAL_MS: '300', MERIDIAN_ALERT_RETRY_MS: '100', MERIDIAN_ALERT_MAX_ATTEMPTS: '2', MERIDIAN_ALERT_ALLOW_TARGETS: '127.0.0.1' },
-  });
-  base = `http://127.0.0.1:${meridian.ports.api}`;
-  owner = await SessionClient.signUp(base, `alerts-${Date.now()}@example.com`);
-  slug = `alerts-${Date.now().toString(36)}`;
-  await owner.call('createTenant', { body: { slug, name: 'Alerts team', region: 'ap-northeast-1' } });
-  ingestKey = (await owner.call('createKey', { params: { tenant: slug }, body: { name: 'e2e', kind: 'ingest' } })).secret;
+  }));
   browser = await launchBrowser();
 }, 150_000);
 

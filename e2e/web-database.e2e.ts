@@ -3,7 +3,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parseTarget, snapshotToResourceMetrics, type DbSnapshot } from '@meridian/db-collector';
-import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startTenantFixture, type MeridianProcess } from '@meridian/testing';
 
 /**
  * The DBA's path through the web UI in a real browser against the real server: the honeycomb
@@ -22,13 +22,7 @@ let ingestKey: string;
 
 beforeAll(async () => {
   buildWebUi();
-  meridian = await startMeridian();
-  base = `http://127.0.0.1:${meridian.ports.api}`;
-  owner = await SessionClient.signUp(base, `dba-${Date.now()}@example.com`);
-  slug = `dba-${Date.now().toString(36)}`;
-  const { defaultRegion } = await owner.call('listRegions', {});
-  await owner.call('createTenant', { body: { slug, name: 'DBA team', region: defaultRegion } });
-  ingestKey = (await owner.call('createKey', { params: { tenant: slug }, body: { name: 'e2e', kind: 'ingest' } })).secret;
+  ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('dba'));
   browser = await launchBrowser();
 }, 200_000);
 

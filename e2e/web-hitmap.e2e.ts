@@ -2,7 +2,7 @@ import { context as otelContext, SpanKind, SpanStatusCode, trace, type HrTime } 
 import { hitmapRow } from '@meridian/domain';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startTenantFixture, type MeridianProcess } from '@meridian/testing';
 
 /**
  * The SRE's path through the web UI, in a real browser against the real server with spans from
@@ -28,13 +28,7 @@ const hr = (ms: number): HrTime => [Math.floor(ms / 1000), Math.round((ms % 1000
 
 beforeAll(async () => {
   buildWebUi();
-  meridian = await startMeridian();
-  base = `http://127.0.0.1:${meridian.ports.api}`;
-  owner = await SessionClient.signUp(base, `sre-${Date.now()}@example.com`);
-  slug = `sre-${Date.now().toString(36)}`;
-  const { defaultRegion } = await owner.call('listRegions', {});
-  await owner.call('createTenant', { body: { slug, name: 'SRE team', region: defaultRegion } });
-  ingestKey = (await owner.call('createKey', { params: { tenant: slug }, body: { name: 'e2e', kind: 'ingest' } })).secret;
+  ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('sre'));
   browser = await launchBrowser();
 }, 200_000);
 
