@@ -43,3 +43,17 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </div>
   );
 }
+
+interface QueryLike<T> {
+  isPending: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
+/** A query's loading and error states (with retry), then its data to `children`. */
+export function QueryState<T>({ query, loadingLabel, failedTitle, children }: { query: QueryLike<T>; loadingLabel?: string; failedTitle?: string; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading label={loadingLabel} />;
+  if (query.error || query.data === undefined) return <ErrorNotice error={query.error} title={failedTitle} onRetry={() => void query.refetch()} />;
+  return <>{children(query.data)}</>;
+}

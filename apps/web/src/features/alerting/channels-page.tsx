@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
-import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery, type Input, type Output } from '../../lib/api';
 import { errorMessage, fieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -28,15 +28,14 @@ export function ChannelsPage() {
       {!canWrite && <p className="muted">{t.readOnly}</p>}
       <section className="card" aria-labelledby="channels-title">
         <h2 id="channels-title">{t.channelsTitle}</h2>
-        {channels.isPending ? (
-          <Loading />
-        ) : channels.error ? (
-          <ErrorNotice error={channels.error} onRetry={() => void channels.refetch()} />
-        ) : channels.data.channels.length === 0 ? (
+        <QueryState query={channels}>
+          {(data) =>
+            data.channels.length === 0 ? (
           <Empty title={t.noChannelsList}>{t.noChannelsHelp}</Empty>
         ) : (
-          <ChannelTable channels={channels.data.channels} canWrite={canWrite} />
-        )}
+          <ChannelTable channels={data.channels} canWrite={canWrite} />
+          )}
+        </QueryState>
       </section>
       {canWrite && <ChannelForm />}
       <FailedDeliveries channels={channels.data?.channels ?? []} />
@@ -239,11 +238,9 @@ function FailedDeliveries({ channels }: { channels: readonly Channel[] }) {
   return (
     <section className="card" aria-labelledby="failed-title">
       <h2 id="failed-title">{t.failedTitle}</h2>
-      {failed.isPending ? (
-        <Loading />
-      ) : failed.error ? (
-        <ErrorNotice error={failed.error} onRetry={() => void failed.refetch()} />
-      ) : failed.data.deliveries.length === 0 ? (
+      <QueryState query={failed}>
+        {(data) =>
+          data.deliveries.length === 0 ? (
         <Empty title={t.noFailed} />
       ) : (
         <table className="table" data-testid="failed-deliveries">
@@ -258,7 +255,7 @@ function FailedDeliveries({ channels }: { channels: readonly Channel[] }) {
             </tr>
           </thead>
           <tbody>
-            {failed.data.deliveries.map((d) => (
+            {data.deliveries.map((d) => (
               <tr key={d.id}>
                 <td className="nowrap">{fmt.dateTime(d.createdAt)}</td>
                 <td>{channelName(d.channelId)}</td>
@@ -270,7 +267,8 @@ function FailedDeliveries({ channels }: { channels: readonly Channel[] }) {
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </QueryState>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
-import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { Empty, ErrorNotice, Loading, QueryState } from '../../components/states';
 import { ApiError, useApiMutation, useApiQuery } from '../../lib/api';
 import { fieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -304,11 +304,9 @@ function History({ ruleId, metric }: { ruleId: string; metric: AlertMetric }) {
   return (
     <section className="card" aria-labelledby="history-title">
       <h2 id="history-title">{t.historyTitle}</h2>
-      {history.isPending ? (
-        <Loading />
-      ) : history.error ? (
-        <ErrorNotice error={history.error} onRetry={() => void history.refetch()} />
-      ) : history.data.events.length === 0 ? (
+      <QueryState query={history}>
+        {(data) =>
+          data.events.length === 0 ? (
         <Empty title={t.noHistory} />
       ) : (
         <table className="table" data-testid="history">
@@ -322,7 +320,7 @@ function History({ ruleId, metric }: { ruleId: string; metric: AlertMetric }) {
             </tr>
           </thead>
           <tbody>
-            {history.data.events.map((e, i) => (
+            {data.events.map((e, i) => (
               <tr key={`${e.at}-${i}`}>
                 <td className="nowrap">{fmt.dateTime(e.at)}</td>
                 <td>{t.transitionLabel(state(e.from), state(e.to))}</td>
@@ -335,7 +333,8 @@ function History({ ruleId, metric }: { ruleId: string; metric: AlertMetric }) {
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </QueryState>
     </section>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
-import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery } from '../../lib/api';
 import { fieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -44,11 +44,9 @@ export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleI
     <section className="card stack" aria-labelledby="silences-title">
       <h2 id="silences-title">{t.silencesTitle}</h2>
       {end.error && <ErrorNotice title={t.endFailed} error={end.error} />}
-      {silences.isPending ? (
-        <Loading />
-      ) : silences.error ? (
-        <ErrorNotice error={silences.error} onRetry={() => void silences.refetch()} />
-      ) : shown.length === 0 ? (
+      <QueryState query={silences}>
+        {() =>
+          shown.length === 0 ? (
         <Empty title={t.noSilences} />
       ) : (
         <table className="table" data-testid="silences">
@@ -81,7 +79,8 @@ export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleI
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </QueryState>
       {canWrite && (
         <form className="form" onSubmit={submit} noValidate aria-label={t.newSilence}>
           {create.error && !Object.keys(errors).length && <ErrorNotice title={t.silenceFailed} error={create.error} />}

@@ -3,7 +3,7 @@
 import type { DbHealthMetric, DbInstanceHealthDto, HealthLevel } from '@meridian/api-contract';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { Empty, QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -85,11 +85,9 @@ export function DatabasesPage() {
           ))}
         </span>
       </div>
-      {instances.isPending ? (
-        <Loading label={t.loading} />
-      ) : instances.error ? (
-        <ErrorNotice error={instances.error} title={t.failed} onRetry={() => void instances.refetch()} />
-      ) : instances.data.instances.length === 0 ? (
+      <QueryState query={instances} loadingLabel={t.loading} failedTitle={t.failed}>
+        {(data) =>
+          data.instances.length === 0 ? (
         <Empty title={`${t.noDatabases}: 0`}>
           <p>{t.noDatabasesHelp}</p>
         </Empty>
@@ -133,7 +131,8 @@ export function DatabasesPage() {
           </svg>
           {hover && <HoverCard instance={hover.instance} x={hover.x} y={hover.y} t={t} fmt={fmt} />}
         </div>
-      )}
+        )}
+      </QueryState>
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { STATEMENT_SORT_KEYS, TRANSACTION_SORT_KEYS } from '@meridian/api-contra
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
-import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { Empty, QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
@@ -96,11 +96,9 @@ export function SqlPage() {
 
       <section className="stack">
         <h2>{t.endpointsTitle}</h2>
-        {endpoints.isPending ? (
-          <Loading label={t.loading} />
-        ) : endpoints.error ? (
-          <ErrorNotice error={endpoints.error} title={t.failed} onRetry={() => void endpoints.refetch()} />
-        ) : shownEndpoints.length === 0 ? (
+        <QueryState query={endpoints} loadingLabel={t.loading} failedTitle={t.failed}>
+          {() =>
+            shownEndpoints.length === 0 ? (
           <Empty title={t.noSqlInWindow}>
             <p>{t.noSqlHelp}</p>
           </Empty>
@@ -138,7 +136,8 @@ export function SqlPage() {
               })}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
 
       <section className="stack">
@@ -152,11 +151,9 @@ export function SqlPage() {
             <input className={`input ${styles.threshold}`} type="number" min={2} value={threshold} onChange={(e) => setView({ threshold: Number(e.target.value) || undefined })} data-testid="nplusone-threshold" />
           </label>
         </div>
-        {nPlusOne.isPending ? (
-          <Loading label={t.loading} />
-        ) : nPlusOne.error ? (
-          <ErrorNotice error={nPlusOne.error} title={t.failed} onRetry={() => void nPlusOne.refetch()} />
-        ) : nPlusOne.data.findings.length === 0 ? (
+        <QueryState query={nPlusOne} loadingLabel={t.loading} failedTitle={t.failed}>
+          {(data) =>
+            data.findings.length === 0 ? (
           <p className="hint">{t.noNPlusOne}</p>
         ) : (
           <table className={`table ${styles.table}`} data-testid="nplusone">
@@ -171,7 +168,7 @@ export function SqlPage() {
               </tr>
             </thead>
             <tbody>
-              {nPlusOne.data.findings.map((f) => (
+              {data.findings.map((f) => (
                 <tr key={`${f.service} ${f.endpoint} ${f.fingerprint}`}>
                   <td>
                     <strong>{f.service}</strong> <code>{f.endpoint}</code>
@@ -189,7 +186,8 @@ export function SqlPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
 
       <section className="stack">
@@ -203,11 +201,9 @@ export function SqlPage() {
             ))}
           </div>
         </div>
-        {statements.isPending ? (
-          <Loading label={t.loading} />
-        ) : statements.error ? (
-          <ErrorNotice error={statements.error} title={t.failed} onRetry={() => void statements.refetch()} />
-        ) : statements.data.statements.length === 0 ? (
+        <QueryState query={statements} loadingLabel={t.loading} failedTitle={t.failed}>
+          {(data) =>
+            data.statements.length === 0 ? (
           <p className="hint">{t.noSqlInWindow}</p>
         ) : (
           <table className={`table ${styles.table}`} data-testid="sql-statements">
@@ -224,7 +220,7 @@ export function SqlPage() {
               </tr>
             </thead>
             <tbody>
-              {statements.data.statements.map((s) => (
+              {data.statements.map((s) => (
                 <tr key={s.fingerprintHash}>
                   <td className={styles.sql}>{s.fingerprint}</td>
                   <td className={styles.num}>{fmt.number(s.calls)}</td>
@@ -238,7 +234,8 @@ export function SqlPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
 
       <section className="stack">
@@ -252,11 +249,9 @@ export function SqlPage() {
             ))}
           </div>
         </div>
-        {transactions.isPending ? (
-          <Loading label={t.loading} />
-        ) : transactions.error ? (
-          <ErrorNotice error={transactions.error} title={t.failed} onRetry={() => void transactions.refetch()} />
-        ) : transactions.data.transactions.length === 0 ? (
+        <QueryState query={transactions} loadingLabel={t.loading} failedTitle={t.failed}>
+          {(data) =>
+            data.transactions.length === 0 ? (
           <p className="hint">{t.noSqlInWindow}</p>
         ) : (
           <table className={`table ${styles.table}`} data-testid="sql-transactions">
@@ -271,7 +266,7 @@ export function SqlPage() {
               </tr>
             </thead>
             <tbody>
-              {transactions.data.transactions.map((x) => (
+              {data.transactions.map((x) => (
                 <tr key={`${x.traceId} ${x.service}`}>
                   <td className="nowrap">
                     <Link href={traceHref(x.traceId)} title={t.openTrace}>
@@ -291,7 +286,8 @@ export function SqlPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
     </div>
   );

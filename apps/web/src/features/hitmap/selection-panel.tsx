@@ -1,6 +1,6 @@
 'use client';
 
-import { Loading, ErrorNotice } from '../../components/states';
+import { QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { hitmapMessages } from './messages';
@@ -30,11 +30,9 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
           {t.clearSelection}
         </button>
       </div>
-      {groups.isPending ? (
-        <Loading label={t.selectionLoading} />
-      ) : groups.error ? (
-        <ErrorNotice error={groups.error} title={t.selectionFailed} onRetry={() => void groups.refetch()} />
-      ) : groups.data.groups.length === 0 ? (
+      <QueryState query={groups} loadingLabel={t.selectionLoading} failedTitle={t.selectionFailed}>
+        {(data) =>
+          data.groups.length === 0 ? (
         <p className="state">{t.selectionEmpty}</p>
       ) : (
         <>
@@ -47,7 +45,7 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
               </tr>
             </thead>
             <tbody>
-              {groups.data.groups.map((g) => {
+              {data.groups.map((g) => {
                 const active = picked?.service === g.service && picked.endpoint === g.endpoint;
                 return (
                   <tr key={`${g.service}\u0000${g.endpoint}`} className={active ? styles.picked : undefined}>
@@ -65,7 +63,8 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
           </table>
           {!picked && <p className="hint">{t.pickHint}</p>}
         </>
-      )}
+        )}
+      </QueryState>
     </aside>
   );
 }

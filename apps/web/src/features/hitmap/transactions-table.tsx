@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { ErrorNotice, Loading } from '../../components/states';
+import { QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref } from '../../lib/tenant';
@@ -25,11 +25,9 @@ export function TransactionsTable({ tenant, selection, group }: { tenant: string
   return (
     <section className="card" aria-label={t.transactions(group.service, group.endpoint)} data-testid="transactions">
       <h2>{t.transactions(group.service, group.endpoint)}</h2>
-      {txs.isPending ? (
-        <Loading label={t.txLoading} />
-      ) : txs.error ? (
-        <ErrorNotice error={txs.error} title={t.txFailed} onRetry={() => void txs.refetch()} />
-      ) : rows.length === 0 ? (
+      <QueryState query={txs} loadingLabel={t.txLoading} failedTitle={t.txFailed}>
+        {(data) =>
+          rows.length === 0 ? (
         <p className="state">{t.txEmpty}</p>
       ) : (
         <>
@@ -64,9 +62,10 @@ export function TransactionsTable({ tenant, selection, group }: { tenant: string
               ))}
             </tbody>
           </table>
-          {txs.data!.transactions.length === LIMIT && <p className="hint">{t.txLimited(LIMIT)}</p>}
+          {data!.transactions.length === LIMIT && <p className="hint">{t.txLimited(LIMIT)}</p>}
         </>
-      )}
+        )}
+      </QueryState>
     </section>
   );
 }

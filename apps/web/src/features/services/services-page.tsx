@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Fragment, useMemo } from 'react';
 import { NoDataYet } from '../../components/no-data-yet';
-import { ErrorNotice, Loading } from '../../components/states';
+import { QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -62,11 +62,9 @@ export function ServicesPage() {
           ))}
         </div>
       </div>
-      {services.isPending ? (
-        <Loading label={t.loading} />
-      ) : services.error ? (
-        <ErrorNotice error={services.error} title={t.failed} onRetry={() => void services.refetch()} />
-      ) : empty ? (
+      <QueryState query={services} loadingLabel={t.loading} failedTitle={t.failed}>
+        {() =>
+          empty ? (
         usage.data?.spans === 0 ? (
           <NoDataYet what={t.noData} />
         ) : (
@@ -144,7 +142,8 @@ export function ServicesPage() {
             })}
           </tbody>
         </table>
-      )}
+        )}
+      </QueryState>
     </div>
   );
 }

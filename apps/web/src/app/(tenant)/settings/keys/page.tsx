@@ -4,7 +4,7 @@ import { useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { CopyBlock } from '../../../../components/copy-block';
 import { Field, TextInput } from '../../../../components/field';
-import { Empty, ErrorNotice, Loading } from '../../../../components/states';
+import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
 import { fieldErrors } from '../../../../lib/errors';
 import { defineMessages, useFormat, useMessages } from '../../../../lib/i18n';
@@ -162,11 +162,9 @@ export default function KeysPage() {
       <section className="card">
         <h2>{t.listTitle}</h2>
         {revoke.error && <ErrorNotice title={t.revokeFailed} error={revoke.error} />}
-        {keys.isPending ? (
-          <Loading />
-        ) : keys.error ? (
-          <ErrorNotice error={keys.error} onRetry={() => void keys.refetch()} />
-        ) : keys.data.keys.length === 0 ? (
+        <QueryState query={keys}>
+          {(data) =>
+            data.keys.length === 0 ? (
           <Empty title={t.none}>{t.noneHelp}</Empty>
         ) : (
           <table className="table">
@@ -182,7 +180,7 @@ export default function KeysPage() {
               </tr>
             </thead>
             <tbody>
-              {keys.data.keys.map((k) => (
+              {data.keys.map((k) => (
                 <tr key={k.id} className={k.revokedAt ? 'row-dim' : undefined}>
                   <td>{k.name}</td>
                   <td>{t[k.kind]}</td>
@@ -210,7 +208,8 @@ export default function KeysPage() {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
     </div>
   );

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { CopyBlock } from '../../../../components/copy-block';
 import { Field, TextInput } from '../../../../components/field';
-import { Empty, ErrorNotice, Loading } from '../../../../components/states';
+import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
 import { fieldErrors } from '../../../../lib/errors';
 import { defineMessages, useFormat, useMessages } from '../../../../lib/i18n';
@@ -124,11 +124,9 @@ export default function MembersPage() {
         <h2>{t.members}</h2>
         {!isAdmin && <p className="muted">{t.onlyAdmins}</p>}
         {membershipError && <ErrorNotice title={t.changeFailed} error={membershipError} />}
-        {members.isPending ? (
-          <Loading />
-        ) : members.error ? (
-          <ErrorNotice error={members.error} onRetry={() => void members.refetch()} />
-        ) : (
+        <QueryState query={members}>
+          {(data) =>
+            (
           <table className="table">
             <thead>
               <tr>
@@ -139,7 +137,7 @@ export default function MembersPage() {
               </tr>
             </thead>
             <tbody>
-              {members.data.members.map((mb) => {
+              {data.members.map((mb) => {
                 const self = mb.userId === session?.user.id;
                 return (
                   <tr key={mb.userId}>
@@ -184,7 +182,8 @@ export default function MembersPage() {
               })}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </section>
 
       {isAdmin && (
@@ -220,11 +219,9 @@ export default function MembersPage() {
           <section className="card">
             <h2>{t.invitations}</h2>
             {revokeInvite.error && <ErrorNotice error={revokeInvite.error} />}
-            {invitations.isPending ? (
-              <Loading />
-            ) : invitations.error ? (
-              <ErrorNotice error={invitations.error} onRetry={() => void invitations.refetch()} />
-            ) : invitations.data.invitations.length === 0 ? (
+            <QueryState query={invitations}>
+              {(data) =>
+                data.invitations.length === 0 ? (
               <Empty title={t.noInvitations} />
             ) : (
               <table className="table">
@@ -239,7 +236,7 @@ export default function MembersPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {invitations.data.invitations.map((inv) => {
+                  {data.invitations.map((inv) => {
                     const status = invitationStatus(inv, Date.now());
                     return (
                       <tr key={inv.id} className={status === 'pending' ? undefined : 'row-dim'}>
@@ -260,7 +257,8 @@ export default function MembersPage() {
                   })}
                 </tbody>
               </table>
-            )}
+              )}
+            </QueryState>
           </section>
         </>
       )}
