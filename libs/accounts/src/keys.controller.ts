@@ -36,9 +36,8 @@ export class KeysController {
 
   @Endpoint(R.revokeKey)
   async revoke(@TenantOf() t: TenantAccess, @Input() { params }: ParsedInput<typeof R.revokeKey>): Promise<void> {
-    const keys = new IngestKeyRepository(this.cp);
-    const record = (await keys.listForTenant(t.tenantId)).find((k) => k.id === params.keyId);
-    if (!record || !(await keys.revoke(t.tenantId, params.keyId))) throw new NotFoundException(`keyId: no active key ${params.keyId} in this tenant`);
+    const record = await new IngestKeyRepository(this.cp).revoke(t.tenantId, params.keyId);
+    if (!record) throw new NotFoundException(`keyId: no active key ${params.keyId} in this tenant`);
     await new AuditLogRepository(this.cp).record({ tenantId: t.tenantId, actor: t.actor, action: `${record.kind}_key.revoke`, target: `ingest_key:${record.id}`, details: { name: record.name, prefix: record.prefix } });
   }
 }

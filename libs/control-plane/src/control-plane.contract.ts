@@ -208,11 +208,11 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       const keys = new IngestKeyRepository(cp.db);
       const identity = await keys.verify(ingestKey);
       expect(identity).toBeDefined();
-      expect(await keys.revoke(other.tenant.id, identity!.keyId)).toBe(false);
+      expect(await keys.revoke(other.tenant.id, identity!.keyId)).toBeUndefined();
       expect(await keys.verify(ingestKey)).toBeDefined();
-      expect(await keys.revoke(tenant.id, identity!.keyId)).toBe(true);
-      expect(await keys.revoke(tenant.id, identity!.keyId)).toBe(false);
-      expect(await keys.revoke(tenant.id, 'not-a-uuid')).toBe(false);
+      expect(await keys.revoke(tenant.id, identity!.keyId)).toMatchObject({ id: identity!.keyId, tenantId: tenant.id, revokedAt: expect.any(Date) });
+      expect(await keys.revoke(tenant.id, identity!.keyId)).toBeUndefined();
+      expect(await keys.revoke(tenant.id, 'not-a-uuid')).toBeUndefined();
       expect(await keys.verify(ingestKey)).toBeUndefined();
       const record = (await keys.listForTenant(tenant.id)).find((k) => k.id === identity!.keyId);
       expect(record?.revokedAt).toBeInstanceOf(Date);

@@ -101,17 +101,18 @@ export class IngestKeyRepository {
     return rows.map(toRecord);
   }
 
-  /** True when the key was active and is now revoked; false when unknown, of another tenant, or already revoked. */
-  async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    if (!isUuid(tenantId) || !isUuid(keyId)) return false;
-    const result = await this.db
+  /** The key, now revoked, when it was active; undefined when unknown, of another tenant, or already revoked. */
+  async revoke(tenantId: string, keyId: string): Promise<IngestKeyRecord | undefined> {
+    if (!isUuid(tenantId) || !isUuid(keyId)) return undefined;
+    const row = await this.db
       .updateTable('ingest_keys')
       .set((eb) => ({ revoked_at: eb.fn<Date>('now') }))
       .where('id', '=', keyId)
       .where('tenant_id', '=', tenantId)
       .where('revoked_at', 'is', null)
+      .returning(RECORD_COLUMNS)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return row && toRecord(row);
   }
 }
 
