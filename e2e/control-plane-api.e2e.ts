@@ -58,7 +58,7 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
   it('signs up, creates tenants in the chosen regions, issues keys, and reads each tenant only from its region', async () => {
     const regions = await new SessionClient(base).call('listRegions', {});
     expect(regions.regions.map((r) => r.id)).toEqual(['ap-northeast-1', 'ap-northeast-2']);
-    expect(regions.regions[0].description).toMatch(/Japan/);
+    expect(regions.regions[0].location).toMatch(/Japan/);
 
     for (const [t, region] of [
       [tokyo, 'ap-northeast-1'],

@@ -21,7 +21,7 @@ export class TenantsController {
   @Endpoint(R.listRegions)
   async regions(): Out<'listRegions'> {
     return {
-      regions: this.options.regions.map((r) => ({ id: r.id, name: r.name, location: r.location, description: r.location })),
+      regions: this.options.regions.map((r) => ({ id: r.id, name: r.name, location: r.location })),
       defaultRegion: this.options.defaultRegion,
     };
   }

@@ -33,7 +33,6 @@ export function RegionPicker({ regions, defaultRegion, value, onChange, error }:
               {r.name} <code>{r.id}</code> {r.id === defaultRegion && <span className="badge">{t.default}</span>}
             </span>
             <span className="region-location">{r.location}</span>
-            {r.description !== r.location && <span className="hint">{r.description}</span>}
           </label>
         ))}
       </div>

@@ -4,9 +4,8 @@ import { isoTime, roleSchema, tenantSlugSchema, uuidSchema } from './common';
 export const regionSchema = z.object({
   id: z.string(),
   name: z.string(),
-  location: z.string(),
   /** Plain words for tenant admins: where the data is stored and processed. */
-  description: z.string(),
+  location: z.string(),
 });
 export const regionsResponse = z.object({ regions: z.array(regionSchema), defaultRegion: z.string() });
 
