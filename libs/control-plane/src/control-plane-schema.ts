@@ -23,6 +23,8 @@ export interface ControlPlaneSchema {
   alert_events: AlertEventsTable;
   alert_notifications: AlertNotificationsTable;
   alert_silences: AlertSilencesTable;
+  tenant_ingest_limits: TenantIngestLimitsTable;
+  tenant_usage_daily: TenantUsageDailyTable;
 }
 
 /** Insert/update jsonb as a JSON string (node-postgres would turn a JS array into a PostgreSQL array). */
@@ -115,6 +117,58 @@ export interface AlertSilencesTable {
   ends_at: Date;
   created_by: Generated<string>;
   created_at: Generated<Date>;
+}
+
+export interface TenantIngestLimitsTable {
+  tenant_id: string;
+  spans_per_second: number | null;
+  data_points_per_second: number | null;
+  log_records_per_second: number | null;
+  /** bigint: read as a string on both engines. */
+  bytes_per_second: string | number | null;
+  updated_at: Generated<Date>;
+  updated_by: Generated<string>;
+}
+
+export const USAGE_SIGNALS = ['traces', 'metrics', 'logs'] as const;
+export type UsageSignal = (typeof USAGE_SIGNALS)[number];
+
+export interface TenantUsageDailyTable {
+  tenant_id: string;
+  /** `date`; selected as `day::text` (YYYY-MM-DD) so no driver turns it into a local-time Date. */
+  day: string;
+  signal: UsageSignal;
+  /** bigint counters: read as strings on both engines. */
+  accepted_items: Generated<string>;
+  accepted_bytes: Generated<string>;
+  rejected_items: Generated<string>;
+  throttled_items: Generated<string>;
+  throttled_bytes: Generated<string>;
+  updated_at: Generated<Date>;
+}
+
+/**
+ * The operator's per-tenant overrides of the configured ingest limits; null = the configured
+ * default applies.
+ */
+export interface TenantIngestLimitOverrides {
+  spansPerSecond: number | null;
+  dataPointsPerSecond: number | null;
+  logRecordsPerSecond: number | null;
+  bytesPerSecond: number | null;
+}
+
+/** What one tenant sent on one UTC day for one signal (a row of usage, or an increment of one). */
+export interface UsageDelta {
+  tenantId: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  signal: UsageSignal;
+  acceptedItems: number;
+  acceptedBytes: number;
+  rejectedItems: number;
+  throttledItems: number;
+  throttledBytes: number;
 }
 
 export interface TenantsTable {
@@ -239,6 +293,8 @@ export interface KeyIdentity {
   region: string;
   retentionDays: number;
   kind: KeyKind;
+  /** The tenant's ingest limit overrides (all null when the operator set none). */
+  limits: TenantIngestLimitOverrides;
 }
 
 export interface AuditEntry {

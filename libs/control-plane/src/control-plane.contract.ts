@@ -11,6 +11,9 @@ import { IngestKeyRepository } from './ingest-key.repository';
 import { TenantInputError } from './tenant.dto';
 import { TenantProvisioningService } from './tenant-provisioning.service';
 import { TenantRepository } from './tenant.repository';
+import { TenantLimitsRepository } from './tenant-limits.repository';
+import { UsageRepository } from './usage.repository';
+import type { UsageDelta } from './control-plane-schema';
 
 /**
  * The behaviour every control-plane engine must show. Run by the PGlite spec and, when
@@ -37,7 +40,7 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
 
   describe('migrations', () => {
     it('apply once and are a no-op afterwards', async () => {
-      expect(firstMigration).toEqual(['0001_initial', '0002_accounts', '0003_alerting']);
+      expect(firstMigration).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage']);
       expect(await cp.migrate()).toEqual([]);
       expect(await cp.migrate()).toEqual([]);
       const tables = (await cp.db.introspection.getTables()).map((t) => t.name);
@@ -289,6 +292,112 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       const { key, record } = await keys.create(tenant.id, { name: ' ci pipeline ' });
       expect(record).toMatchObject({ tenantId: tenant.id, name: 'ci pipeline', kind: 'ingest', prefix: key.slice(0, 15), revokedAt: null, lastUsedAt: null });
       expect(await keys.verify(key)).toMatchObject({ keyId: record.id, tenantId: tenant.id });
+    });
+  });
+
+  describe('ingest limit overrides', () => {
+    const none = { spansPerSecond: null, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null };
+
+    it('are all null until set; set replaces them, audits before/after, and verify carries them', async () => {
+      const { tenant, ingestKey } = await provision(slug('limits'));
+      const other = await provision(slug('limits-other'));
+      const limits = new TenantLimitsRepository(cp);
+      const keys = new IngestKeyRepository(cp);
+      expect(await limits.get(tenant.id)).toEqual(none);
+      expect((await keys.verify(ingestKey))?.limits).toEqual(none);
+
+      const big = { spansPerSecond: 5000, dataPointsPerSecond: null, logRecordsPerSecond: 20, bytesPerSecond: 50 * 1024 ** 3 };
+      expect(await limits.set(tenant.id, big, 'operator:cli:alice')).toEqual(big);
+      expect(await limits.get(tenant.id)).toEqual(big);
+      expect((await keys.verify(ingestKey))?.limits).toEqual(big);
+      expect((await keys.verify(other.ingestKey))?.limits).toEqual(none);
+
+      expect(await limits.set(tenant.id, { ...big, spansPerSecond: null }, 'operator:api')).toEqual({ ...big, spansPerSecond: null });
+      expect(await limits.set(tenant.id, none, 'operator:api')).toEqual(none);
+      expect((await keys.verify(ingestKey))?.limits).toEqual(none);
+
+      const audit = (await new AuditLogRepository(cp).listForTenant(tenant.id, 10)).filter((e) => e.action === 'tenant.ingest_limits_update');
+      expect(audit.map((e) => e.actor)).toEqual(['operator:api', 'operator:api', 'operator:cli:alice']);
+      expect(audit[2]).toMatchObject({ target: `tenant:${tenant.id}`, details: { before: none, after: big } });
+      expect(audit[0].details).toEqual({ before: { ...big, spansPerSecond: null }, after: none });
+    });
+
+    it('refuse bad values naming each field, and unknown tenants, writing nothing', async () => {
+      const { tenant } = await provision(slug('limits-bad'));
+      const limits = new TenantLimitsRepository(cp);
+      const bad = { spansPerSecond: 0, dataPointsPerSecond: 1.5, logRecordsPerSecond: -3, bytesPerSecond: 1e15 };
+      const attempt = limits.set(tenant.id, bad, 'operator:api');
+      await expect(attempt).rejects.toBeInstanceOf(TenantInputError);
+      await expect(attempt).rejects.toMatchObject({
+        issues: ['spansPerSecond', 'dataPointsPerSecond', 'logRecordsPerSecond', 'bytesPerSecond'].map((field) => ({
+          field,
+          message: expect.stringContaining('must be a whole number from 1 to'),
+        })),
+      });
+      await expect(limits.set(tenant.id, { ...none, spansPerSecond: '10' as never }, 'operator:api')).rejects.toThrow('spansPerSecond: must be a whole number');
+      await expect(limits.set('00000000-0000-4000-8000-000000000000', none, 'operator:api')).rejects.toThrow('tenantId: tenant 00000000-0000-4000-8000-000000000000 does not exist');
+      await expect(limits.set('nope', none, 'operator:api')).rejects.toThrow('tenantId: "nope" is not a tenant id');
+      expect(await limits.get(tenant.id)).toEqual(none);
+      expect(await limits.get('nope')).toEqual(none);
+      const actions = (await new AuditLogRepository(cp).listForTenant(tenant.id, 10)).map((e) => e.action);
+      expect(actions).not.toContain('tenant.ingest_limits_update');
+    });
+  });
+
+  describe('usage', () => {
+    const delta = (tenantId: string, day: string, signal: UsageDelta['signal'], n: number): UsageDelta => ({
+      tenantId,
+      day,
+      signal,
+      acceptedItems: n,
+      acceptedBytes: n * 100,
+      rejectedItems: 3 * n,
+      throttledItems: n * 2,
+      throttledBytes: n * 200,
+    });
+
+    it('adds flushes to per-day, per-signal counters and lists them by day, per tenant', async () => {
+      const a = (await provision(slug('usage-a'))).tenant.id;
+      const b = (await provision(slug('usage-b'))).tenant.id;
+      const usage = new UsageRepository(cp);
+      await usage.add([delta(a, '2031-03-01', 'traces', 10), delta(a, '2031-03-01', 'logs', 1), delta(b, '2031-03-01', 'traces', 7)]);
+      // Same key twice in one flush, plus bigger-than-int32 byte counts.
+      await usage.add([delta(a, '2031-03-01', 'traces', 5), delta(a, '2031-03-01', 'traces', 5), delta(a, '2031-03-02', 'metrics', 3_000_000_000)]);
+      await usage.add([]);
+
+      expect(await usage.list(a, '2031-03-01', '2031-03-02')).toEqual([
+        delta(a, '2031-03-01', 'traces', 20),
+        delta(a, '2031-03-01', 'logs', 1),
+        delta(a, '2031-03-02', 'metrics', 3_000_000_000),
+      ]);
+      expect(await usage.list(a, '2031-03-02', '2031-03-31')).toEqual([delta(a, '2031-03-02', 'metrics', 3_000_000_000)]);
+      expect(await usage.list(b, '2031-01-01', '2031-12-31')).toEqual([delta(b, '2031-03-01', 'traces', 7)]);
+      expect(await usage.list('nope', '2031-01-01', '2031-12-31')).toEqual([]);
+    });
+
+    it('loses no increment when several writers flush the same rows at once', async () => {
+      const t = (await provision(slug('usage-race'))).tenant.id;
+      const usage = new UsageRepository(cp);
+      const flush = () => usage.add([delta(t, '2031-04-01', 'traces', 1), delta(t, '2031-04-01', 'metrics', 1), delta(t, '2031-04-01', 'logs', 1)]);
+      await Promise.all(Array.from({ length: 8 }, flush));
+      const rows = await usage.list(t, '2031-04-01', '2031-04-01');
+      expect(rows.map((r) => [r.signal, r.acceptedItems, r.throttledBytes])).toEqual([
+        ['traces', 8, 1600],
+        ['metrics', 8, 1600],
+        ['logs', 8, 1600],
+      ]);
+    });
+
+    it('drops deltas of unknown tenants without failing the flush; refuses malformed deltas naming the field', async () => {
+      const t = (await provision(slug('usage-stale'))).tenant.id;
+      const usage = new UsageRepository(cp);
+      await usage.add([delta('00000000-0000-4000-8000-000000000000', '2031-05-01', 'traces', 1), delta('t1', '2031-05-01', 'traces', 1), delta(t, '2031-05-01', 'traces', 4)]);
+      expect(await usage.list(t, '2031-05-01', '2031-05-01')).toEqual([delta(t, '2031-05-01', 'traces', 4)]);
+      await expect(usage.add([delta(t, '2031-02-30', 'traces', 1)])).rejects.toThrow('day: "2031-02-30" is not a UTC day');
+      await expect(usage.add([delta(t, '2031-05-01', 'profiles' as never, 1)])).rejects.toThrow('signal: "profiles" is not one of traces, metrics, logs');
+      await expect(usage.add([{ ...delta(t, '2031-05-01', 'logs', 1), acceptedBytes: -1 }])).rejects.toThrow('acceptedBytes: expected a whole number ≥ 0');
+      await expect(usage.list(t, '2031-5-1', '2031-05-01')).rejects.toThrow('fromDay: "2031-5-1" is not a day');
+      expect(await usage.list(t, '2031-05-01', '2031-05-01')).toEqual([delta(t, '2031-05-01', 'traces', 4)]);
     });
   });
 

@@ -54,7 +54,7 @@ describeIfServer(`control plane on PostgreSQL (DATABASE_URL${serverUrl ? '' : ' 
     const replicas = await Promise.all([1, 2, 3].map(() => ControlPlaneDb.open({ databaseUrl: url })));
     try {
       const applied = await Promise.all(replicas.map((r) => r.migrate()));
-      expect(applied.flat()).toEqual(['0001_initial', '0002_accounts', '0003_alerting']);
+      expect(applied.flat()).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage']);
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
     }

@@ -14,12 +14,25 @@ export {
   type Member,
   type Membership,
   type Invitation,
+  USAGE_SIGNALS,
+  type UsageSignal,
+  type UsageDelta,
+  type TenantIngestLimitOverrides,
 } from './control-plane-schema';
 export { PGliteDialect, type PGliteDialectConfig } from './pglite-dialect';
 export { CONTROL_PLANE_MIGRATIONS, controlPlaneMigrationProvider } from './migrations';
 export { TenantRepository, type NewTenant } from './tenant.repository';
 export { IngestKeyRepository, type IngestKeyRepositoryOptions } from './ingest-key.repository';
 export { AuditLogRepository } from './audit-log.repository';
+export {
+  TenantLimitsRepository,
+  TENANT_INGEST_LIMIT_FIELDS,
+  TENANT_INGEST_LIMIT_MAXIMA,
+  NO_INGEST_LIMIT_OVERRIDES,
+  validateIngestLimitOverrides,
+  type TenantIngestLimitField,
+} from './tenant-limits.repository';
+export { UsageRepository, utcDay, isUtcDay } from './usage.repository';
 export { KEY_PREFIX, parseKeyKind, displayPrefix } from './ingest-key-token';
 export { UserRepository, EmailTakenError, type UserCredentials } from './user.repository';
 export { SessionRepository, type ActiveSession } from './session.repository';

@@ -3,6 +3,7 @@ import type { ControlPlaneSchema, IngestKeyRecord, KeyIdentity, KeyKind } from '
 import { generateKey, hashKey, parseKeyKind } from './ingest-key-token';
 import { isForeignKeyViolation, isUuid } from './postgres-errors';
 import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { toOverrides } from './tenant-limits.repository';
 
 export interface IngestKeyRepositoryOptions {
   /** Injected so tests control time (default: the system clock). */
@@ -60,7 +61,10 @@ export class IngestKeyRepository {
     const row = await this.db
       .selectFrom('ingest_keys as k')
       .innerJoin('tenants as t', 't.id', 'k.tenant_id')
+      // The limits ride along with the key lookup intake does anyway: no second query per request.
+      .leftJoin('tenant_ingest_limits as l', 'l.tenant_id', 'k.tenant_id')
       .select(['k.id', 'k.tenant_id', 'k.kind', 'k.last_used_at', 't.slug', 't.region', 't.retention_days'])
+      .select(['l.spans_per_second', 'l.data_points_per_second', 'l.log_records_per_second', 'l.bytes_per_second'])
       .where('k.key_hash', '=', hashKey(presentedKey))
       .where('k.kind', '=', kind)
       .where('k.revoked_at', 'is', null)
@@ -85,6 +89,7 @@ export class IngestKeyRepository {
       region: row.region,
       retentionDays: row.retention_days,
       kind: row.kind,
+      limits: toOverrides(row),
     };
   }
 

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001Initial } from './0001-initial';
 import { migration0002Accounts } from './0002-accounts';
 import { migration0003Alerting } from './0003-alerting';
+import { migration0004IngestLimitsUsage } from './0004-ingest-limits-usage';
 
 /**
  * Every control-plane migration, in order, for both engines. Kysely's Migrator applies them
@@ -12,6 +13,7 @@ export const CONTROL_PLANE_MIGRATIONS: ReadonlyArray<readonly [name: string, mig
   ['0001_initial', migration0001Initial],
   ['0002_accounts', migration0002Accounts],
   ['0003_alerting', migration0003Alerting],
+  ['0004_ingest_limits_usage', migration0004IngestLimitsUsage],
 ];
 
 export const controlPlaneMigrationProvider: MigrationProvider = {
