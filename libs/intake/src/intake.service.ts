@@ -3,7 +3,7 @@ import type { Bus } from '@meridian/bus';
 import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
-import { counter, type SelfMetrics } from '@meridian/self-metrics';
+import { tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
 import type { IngestIdentity } from './key-verifier';
 
 export interface AcceptResult {
@@ -44,7 +44,7 @@ const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, 
  * throws OtlpDecodeError (whole payload bad) or BusUnavailableError (try again later).
  */
 export class IntakeService {
-  private readonly items?: ReturnType<typeof counter<'tenant' | 'signal' | 'outcome'>>;
+  private readonly items?: TenantCounter<'signal' | 'outcome'>;
 
   constructor(
     private readonly bus: Bus,
@@ -52,10 +52,10 @@ export class IntakeService {
   ) {
     this.items =
       metrics &&
-      counter(metrics, {
+      tenantCounter(metrics, {
         name: 'meridian_intake_items_total',
         help: 'OTLP items (spans, metric data points, log records) per tenant: accepted onto the bus, rejected as invalid (partial success), or refused because the bus was unavailable',
-        labelNames: ['tenant', 'signal', 'outcome'],
+        labelNames: ['signal', 'outcome'],
       });
   }
 

@@ -1,1 +1,1 @@
-export { createSelfMetrics, counter, gauge, histogram, SELF_METRICS, type SelfMetrics } from './self-metrics';
+export { createSelfMetrics, counter, exposition, gauge, histogram, SELF_METRICS, tenantCounter, type SelfMetrics, type TenantCounter } from './self-metrics';
