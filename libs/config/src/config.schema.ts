@@ -53,6 +53,8 @@ export const configSchema = z
       apiPort: port,
       /** `text` (Nest's console lines) or `json` (one object per line with time, level, msg, role, requestId). */
       logFormat: z.enum(['text', 'json']),
+      /** Bearer token that unlocks the per-tenant series of GET /metrics; unset → only series without tenant ids are served. */
+      metricsToken: z.string().min(16, 'expected at least 16 characters (openssl rand -hex 32)').optional(),
     }),
     intake: z.object({
       httpPort: port,
@@ -135,6 +137,12 @@ export const configSchema = z
         .optional(),
       /** Hosts or IPs channels may target although private/loopback (refused by default, against SSRF). */
       allowTargets: z.array(z.string().min(1)),
+      /** Rules one tenant may have; creating or importing more is refused with a 400. */
+      maxRulesPerTenant: positiveInt.max(100_000),
+      /** Rule evaluations in flight at once per alerter replica. */
+      evaluationConcurrency: positiveInt.max(1_000),
+      /** Of those, at most this many for one tenant, so one tenant's slow rules cannot take every slot. */
+      tenantEvaluationConcurrency: positiveInt.max(1_000),
     }),
     regions: z.array(regionSchema).min(1),
     defaultRegion: regionId,
@@ -178,6 +186,9 @@ export const configSchema = z
     }
     if (cfg.bus.kafka.heartbeatIntervalMs >= cfg.bus.kafka.sessionTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['bus', 'kafka', 'heartbeatIntervalMs'], message: 'must be below bus.kafka.sessionTimeoutMs (about a third of it)' });
+    }
+    if (cfg.alerting.tenantEvaluationConcurrency > cfg.alerting.evaluationConcurrency) {
+      ctx.addIssue({ code: 'custom', path: ['alerting', 'tenantEvaluationConcurrency'], message: 'must be ≤ alerting.evaluationConcurrency' });
     }
     if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {
       ctx.addIssue({ code: 'custom', path: ['ingester', 'retryMaxMs'], message: 'must be ≥ ingester.retryInitialMs' });

@@ -18,6 +18,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_HOST', 'server.host', String],
   ['MERIDIAN_API_PORT', 'server.apiPort', String],
   ['MERIDIAN_LOG_FORMAT', 'server.logFormat', String],
+  ['MERIDIAN_METRICS_TOKEN', 'server.metricsToken', String],
   ['MERIDIAN_OTLP_HTTP_PORT', 'intake.httpPort', String],
   ['MERIDIAN_OTLP_GRPC_PORT', 'intake.grpcPort', String],
   ['MERIDIAN_MAX_BODY_BYTES', 'intake.maxBodyBytes', String],
@@ -51,6 +52,9 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_ALERT_MAX_ATTEMPTS', 'alerting.maxAttempts', String],
   ['MERIDIAN_SECRETS_KEY', 'alerting.secretsKey', String],
   ['MERIDIAN_ALERT_ALLOW_TARGETS', 'alerting.allowTargets', parseList],
+  ['MERIDIAN_ALERT_MAX_RULES_PER_TENANT', 'alerting.maxRulesPerTenant', String],
+  ['MERIDIAN_ALERT_CONCURRENCY', 'alerting.evaluationConcurrency', String],
+  ['MERIDIAN_ALERT_TENANT_CONCURRENCY', 'alerting.tenantEvaluationConcurrency', String],
   ['MERIDIAN_DEFAULT_REGION', 'defaultRegion', String],
   ['MERIDIAN_RETENTION_DAYS', 'retentionDays', String],
   ['MERIDIAN_DEMO', 'demo.enabled', parseBool],
@@ -126,7 +130,7 @@ export function defaultConfig(): MeridianConfig {
       emailFrom: 'Meridian <no-reply@meridian.local>',
       invitationTtlHours: 24 * 7,
     },
-    alerting: { evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [] },
+    alerting: { evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [], maxRulesPerTenant: 500, evaluationConcurrency: 16, tenantEvaluationConcurrency: 4 },
     regions: [
       {
         id: 'ap-northeast-1',
