@@ -72,9 +72,16 @@ export interface DeadLetterEntry {
   replayedAt?: string;
 }
 
+export interface DeadLetterListOptions {
+  /** Only the newest this many. */
+  limit?: number;
+  /** Only this tenant's (inline: reads only its files; kafka: filters the topic). */
+  tenantId?: string;
+}
+
 /** Listing and replay bookkeeping of parked messages (the `meridian dead-letters` CLI). */
 export interface DeadLetterStore {
-  listDeadLetters(region: string, opts?: { limit?: number }): Promise<DeadLetterEntry[]>;
+  listDeadLetters(region: string, opts?: DeadLetterListOptions): Promise<DeadLetterEntry[]>;
   /** Records that these ids were replayed, so `list` shows it and `replay` skips them. */
   markReplayed(region: string, ids: readonly string[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { RowBatchMessage } from '@meridian/domain';
 import { BusUnavailableError } from './bus';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from './inline-bus';
@@ -79,7 +79,8 @@ describe('InlineBus', () => {
     const bus = new InlineBus({ deadLetterDir, maxBytesPerRegion: 1000 });
     const m = msg('r9', 1, 10);
     await bus.deadLetter(m, 'CANNOT_PARSE_INPUT: bad row');
-    const line = JSON.parse(readFileSync(join(deadLetterDir, 'r9.jsonl'), 'utf8').trim());
+    const [file] = readdirSync(join(deadLetterDir, 'r9', 't1'));
+    const line = JSON.parse(readFileSync(join(deadLetterDir, 'r9', 't1', file), 'utf8').trim());
     expect(line).toMatchObject({ id: m.id, reason: 'CANNOT_PARSE_INPUT: bad row', table: 'spans' });
     expect(Buffer.from(line.body, 'base64').equals(m.body)).toBe(true);
   });
