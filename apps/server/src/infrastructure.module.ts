@@ -2,9 +2,9 @@ import { join, resolve } from 'node:path';
 import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { BUS, type Bus } from '@meridian/bus';
 import type { MeridianConfig } from '@meridian/config';
-import { ControlPlaneDb, IngestKeyRepository } from '@meridian/control-plane';
+import { ControlPlaneDb, IngestKeyRepository, UsageRepository } from '@meridian/control-plane';
 import { ROW_SINK } from '@meridian/ingester';
-import { INGEST_KEY_VERIFIER, type IngestKeyVerifier } from '@meridian/intake';
+import { INGEST_KEY_VERIFIER, type IngestKeyVerifier, USAGE_SINK, type UsageSink } from '@meridian/intake';
 import { ClickHouseClients, migrateRegion, RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { createSelfMetrics, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { createBus } from './bus-factory';
@@ -56,6 +56,8 @@ export class InfrastructureModule {
           useFactory: (keys: IngestKeyRepository): IngestKeyVerifier => ({ verify: (k) => keys.verify(k, 'ingest') }),
           inject: [IngestKeyRepository],
         },
+        // Intake's metered usage (per tenant, day, signal) is added to the control plane's counters.
+        { provide: USAGE_SINK, useFactory: (db: ControlPlaneDb): UsageSink => new UsageRepository(db), inject: [ControlPlaneDb] },
       );
     }
 

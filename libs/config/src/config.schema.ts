@@ -72,8 +72,10 @@ export const configSchema = z
       flushIntervalMs: positiveInt,
       retryInitialMs: positiveInt,
       retryMaxMs: positiveInt,
-      /** Inserts failing with a data error this many times go to the dead-letter store. */
+      /** A single row refused with an unrecognised ClickHouse error is tried this many times before it is dead-lettered. */
       maxAttemptsForDataErrors: positiveInt,
+      /** Inserts spent isolating one tenant's refused rows in a batch; what still fails then is dead-lettered whole. */
+      isolationMaxInserts: positiveInt.max(10_000, 'expected at most 10000'),
     }),
     bus: z.object({
       kind: z.enum(['inline', 'kafka']),

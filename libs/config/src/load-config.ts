@@ -27,6 +27,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_INGEST_BATCH_ROWS', 'ingester.batchMaxRows', String],
   ['MERIDIAN_INGEST_BATCH_BYTES', 'ingester.batchMaxBytes', String],
   ['MERIDIAN_INGEST_FLUSH_MS', 'ingester.flushIntervalMs', String],
+  ['MERIDIAN_INGEST_ISOLATION_MAX_INSERTS', 'ingester.isolationMaxInserts', String],
   ['MERIDIAN_BUS', 'bus.kind', String],
   ['MERIDIAN_BUS_INLINE_MAX_BYTES', 'bus.inlineMaxBytes', String],
   ['MERIDIAN_KAFKA_CLIENT_ID', 'bus.kafka.clientId', String],
@@ -98,6 +99,7 @@ export function defaultConfig(): MeridianConfig {
       retryInitialMs: 200,
       retryMaxMs: 30_000,
       maxAttemptsForDataErrors: 5,
+      isolationMaxInserts: 64,
     },
     bus: {
       kind: 'inline',

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { Bus, BusConsumer, DeliveryContext } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
 import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
+import { isolateBadRows, type InsertFailure, type InsertFailureClass } from './bad-row-isolation';
+import { bodyOf, coalesce, contentToken, messageOf, pieceId, rowCountOf, wholeMessage, type RowPiece } from './row-pieces';
 
 /**
- * Port to storage: insert pre-serialized JSONEachRow rows, idempotent per dedup token. A failure
- * whose error has `permanent: true` is about the rows themselves (retrying cannot help); any
- * other failure is an outage and is retried.
+ * Port to storage: insert pre-serialized rows (one per line), idempotent per dedup token. A
+ * failure's `errorClass` (InsertFailureClass) says whether it is an outage (`transient`: retry
+ * the same insert) or about the rows (isolate them); an error without one counts as `data` when
+ * it has `permanent: true`, else as `transient`.
  */
 export interface RowSink {
   insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string): Promise<void>;
@@ -19,7 +21,10 @@ export interface IngesterOptions {
   flushIntervalMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** Tries of a single row refused with an unrecognised ClickHouse error before it is parked. */
   maxAttemptsForDataErrors: number;
+  /** Inserts spent isolating one tenant's bad rows in a batch before what still fails is parked whole (default 64). */
+  isolationMaxInserts?: number;
   log: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
   /** Where batch sizes, insert latency, retries and dead letters are counted (GET /metrics). */
@@ -30,10 +35,16 @@ export interface IngesterStats {
   batches: number;
   rows: number;
   retries: number;
+  /** Inserts made to find bad rows after a batch was refused. */
+  isolationInserts: number;
+  /** Dead-letter entries written (a whole message, or a run of its rows). */
   deadLettered: number;
+  deadLetteredRows: number;
   lastInsertMs: number;
 }
 
+/** Enough for a few bad rows in a 50 000-row batch (about 2·log2(n) inserts each). */
+const DEFAULT_ISOLATION_MAX_INSERTS = 64;
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const NOT_ABORTED = new AbortController().signal;
 
@@ -68,24 +79,38 @@ function ingesterMetrics(registry: SelfMetrics) {
     }),
     rows: counter(registry, { name: 'meridian_ingester_rows_total', help: 'Rows stored in ClickHouse', labelNames }),
     retries: counter(registry, { name: 'meridian_ingester_insert_retries_total', help: 'Failed inserts retried (ClickHouse unavailable or slow)', labelNames }),
-    deadLetters: counter(registry, { name: 'meridian_ingester_dead_letters_total', help: 'Messages parked in the dead-letter store', labelNames }),
+    deadLetters: counter(registry, { name: 'meridian_ingester_dead_letters_total', help: 'Dead-letter entries written (a message, or a run of its rows ClickHouse refused)', labelNames }),
+    deadLetterRows: counter(registry, { name: 'meridian_ingester_dead_letter_rows_total', help: 'Rows parked in the dead-letter store', labelNames }),
+    isolationInserts: counter(registry, {
+      name: 'meridian_ingester_isolation_inserts_total',
+      help: 'Inserts made to isolate the rows ClickHouse refused in a batch (per tenant, then by bisection)',
+      labelNames: ['table'] as const,
+    }),
+    insertErrors: counter(registry, {
+      name: 'meridian_ingester_insert_errors_total',
+      help: 'Failed inserts by class: transient (retried), data / unknown / too_many_partitions (rows isolated)',
+      labelNames: ['table', 'class'] as const,
+    }),
   };
 }
 
 /**
  * Moves row batches from the bus into the region's ClickHouse. A batch is acknowledged to the
- * bus only after ClickHouse acknowledged every insert in it; a retried insert carries the same
- * deduplication token (derived from the message ids), so redelivery never duplicates rows.
- * Outages are retried with capped exponential backoff (the bus holds the data meanwhile and
- * pushes back on intake); rows ClickHouse rejects as malformed are isolated message by message
- * and the bad ones go to the dead-letter store, so they never block the region.
+ * bus only after ClickHouse acknowledged every insert in it; every insert carries a
+ * deduplication token derived from what it holds (message ids, row ranges), so a retry or a
+ * redelivery never duplicates rows.
+ *
+ * Outages (`transient` errors) are retried with capped exponential backoff (the bus holds the
+ * data meanwhile and pushes back on intake). Rows ClickHouse refuses never block the region:
+ * the batch is split at once, one insert per tenant (so every other tenant is stored right
+ * away), then by bisection down to the refused rows, which alone go to the dead letters.
  */
 export class IngesterService {
   private consumers: BusConsumer[] = [];
   private stopping = false;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly metrics?: ReturnType<typeof ingesterMetrics>;
-  readonly stats: IngesterStats = { batches: 0, rows: 0, retries: 0, deadLettered: 0, lastInsertMs: 0 };
+  readonly stats: IngesterStats = { batches: 0, rows: 0, retries: 0, isolationInserts: 0, deadLettered: 0, deadLetteredRows: 0, lastInsertMs: 0 };
 
   constructor(
     private readonly bus: Bus,
@@ -119,21 +144,48 @@ export class IngesterService {
       list.push(m);
       byTable.set(m.table, list);
     }
-    for (const [table, messages] of byTable) await this.insertWithRetry(region, table, messages, ctx.signal);
+    for (const [table, messages] of byTable) await this.storeTable(region, table, messages, ctx.signal);
     this.stats.batches++;
   }
 
-  private async insertWithRetry(region: string, table: RowTable, messages: RowBatchMessage[], signal: AbortSignal): Promise<void> {
-    let delay = this.options.retryInitialMs;
-    let dataErrors = 0;
+  private async storeTable(region: string, table: RowTable, messages: RowBatchMessage[], signal: AbortSignal): Promise<void> {
+    const target = { region, table, signal };
+    const body = messages.length === 1 ? messages[0].body : Buffer.concat(messages.map((m) => m.body));
+    const rows = messages.reduce((n, m) => n + m.rowCount, 0);
+    const failure = await this.insert(target, body, dedupToken(messages), rows);
+    if (!failure) return;
+    this.options.log(`ingester: ${region}.${table} refused a batch of ${messages.length} messages (${failure.errorClass}: ${failure.reason}); isolating the refused rows`);
+    const parked = await isolateBadRows(messages.map(wholeMessage), failure, {
+      insert: (unit) => this.insertPieces(target, unit),
+      backoff: (attempt) => this.pause(this.backoffMs(attempt), signal),
+      maxInsertsPerTenant: this.options.isolationMaxInserts ?? DEFAULT_ISOLATION_MAX_INSERTS,
+      attemptsForUnknown: this.options.maxAttemptsForDataErrors,
+    });
+    // Only after every good row is stored: a crash before this point redelivers the batch, whose
+    // sub-inserts repeat with the same tokens (no-ops) and whose bad rows are found again.
+    for (const { piece, reason } of coalesce(parked)) await this.park(piece, reason);
+  }
+
+  private insertPieces(target: InsertTarget, unit: readonly RowPiece[]): Promise<InsertFailure | undefined> {
+    this.stats.isolationInserts++;
+    this.metrics?.isolationInserts.inc({ table: target.table });
+    const body = unit.length === 1 ? bodyOf(unit[0]) : Buffer.concat(unit.map(bodyOf));
+    const rows = unit.reduce((n, p) => n + rowCountOf(p), 0);
+    return this.insert(target, body, contentToken(unit.map(pieceId)), rows);
+  }
+
+  /**
+   * One insert, retried through outages. Resolves undefined once stored, or with why ClickHouse
+   * refused the rows (anything but `transient`).
+   */
+  private async insert(target: InsertTarget, body: Buffer, token: string, rows: number): Promise<InsertFailure | undefined> {
+    const { region, table, signal } = target;
     const labels = { region, table };
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        const body = joinBodies(messages);
         const t0 = Date.now();
-        await this.sink.insert(region, table, body, dedupToken(messages));
+        await this.sink.insert(region, table, body, token);
         this.stats.lastInsertMs = Date.now() - t0;
-        const rows = messages.reduce((n, m) => n + m.rowCount, 0);
         this.stats.rows += rows;
         if (this.metrics) {
           this.metrics.insertSeconds.observe(labels, this.stats.lastInsertMs / 1000);
@@ -141,47 +193,59 @@ export class IngesterService {
           this.metrics.batchBytes.observe(labels, body.length);
           this.metrics.rows.inc(labels, rows);
         }
-        return;
+        return undefined;
       } catch (e) {
-        if (isDataError(e) && ++dataErrors >= this.options.maxAttemptsForDataErrors) {
-          if (messages.length === 1) return this.park(messages[0], errorText(e));
-          // Find the bad message(s): each one alone, with its own token.
-          for (const m of messages) await this.insertWithRetry(region, table, [m], signal);
-          return;
-        }
+        const errorClass = errorClassOf(e);
+        this.metrics?.insertErrors.inc({ table, class: errorClass });
+        if (errorClass !== 'transient') return { errorClass, reason: errorText(e) };
         // While stopping, or once the bus took the batch back, give up on outages: the bus keeps
         // the batch (inline: until exit; kafka: uncommitted, so it is delivered again).
-        if ((this.stopping || signal.aborted) && !isDataError(e)) throw e;
+        if (this.stopping || signal.aborted) throw e;
         this.stats.retries++;
         this.metrics?.retries.inc(labels);
+        const delay = this.backoffMs(attempt);
         this.options.log(`ingester: insert into ${region}.${table} failed (${errorText(e)}); retrying in ${delay} ms`);
-        await sleepUnlessAborted(this.sleep, delay, signal);
-        delay = Math.min(delay * 2, this.options.retryMaxMs);
+        await this.pause(delay, signal);
       }
     }
   }
 
-  private async park(m: RowBatchMessage, reason: string): Promise<void> {
+  private backoffMs(attempt: number): number {
+    return Math.min(this.options.retryInitialMs * 2 ** Math.min(attempt - 1, 30), this.options.retryMaxMs);
+  }
+
+  private pause(ms: number, signal: AbortSignal): Promise<void> {
+    return sleepUnlessAborted(this.sleep, ms, signal);
+  }
+
+  private async park(piece: RowPiece, reason: string): Promise<void> {
+    const m = messageOf(piece);
     await this.bus.deadLetter(m, reason);
     this.stats.deadLettered++;
+    this.stats.deadLetteredRows += m.rowCount;
     this.metrics?.deadLetters.inc({ region: m.region, table: m.table });
+    this.metrics?.deadLetterRows.inc({ region: m.region, table: m.table }, m.rowCount);
     this.options.log(`ingester: message ${m.id} (${m.rowCount} ${m.table} rows of tenant ${m.tenantId}) sent to dead letters: ${reason}`);
   }
 }
 
-function joinBodies(messages: RowBatchMessage[]): Buffer {
-  return messages.length === 1 ? messages[0].body : Buffer.concat(messages.map((m) => m.body));
+interface InsertTarget {
+  region: string;
+  table: RowTable;
+  signal: AbortSignal;
 }
 
 /** Same messages → same token, in any order: a redelivered batch is a no-op in ClickHouse. */
 export function dedupToken(messages: readonly RowBatchMessage[]): string {
-  const h = createHash('sha256');
-  for (const id of messages.map((m) => m.id).sort()) h.update(id).update('\n');
-  return h.digest('hex').slice(0, 40);
+  return contentToken(messages.map((m) => m.id));
 }
 
-function isDataError(e: unknown): boolean {
-  return (e as { permanent?: unknown } | undefined)?.permanent === true;
+const FAILURE_CLASSES: ReadonlySet<string> = new Set<InsertFailureClass>(['transient', 'data', 'too_many_partitions', 'unknown']);
+
+function errorClassOf(e: unknown): InsertFailureClass {
+  const { errorClass, permanent } = (e ?? {}) as { errorClass?: unknown; permanent?: unknown };
+  if (typeof errorClass === 'string' && FAILURE_CLASSES.has(errorClass)) return errorClass as InsertFailureClass;
+  return permanent === true ? 'data' : 'transient';
 }
 
 function errorText(e: unknown): string {

@@ -3,3 +3,5 @@ export { IntakeService, type AcceptResult } from './intake.service';
 export { CachingKeyVerifier, INGEST_KEY_VERIFIER, presentedKey, type IngestIdentity, type IngestKeyVerifier } from './key-verifier';
 export { OtlpHttpServer } from './otlp-http.server';
 export { OtlpGrpcServer } from './otlp-grpc.server';
+export { IngestThrottledError, TenantIngestLimiter, TokenBucket, type IngestLimitOverrides, type IngestLimits, type TenantIngestLimiterOptions } from './tenant-ingest-limiter';
+export { USAGE_SINK, UsageFlusher, UsageMeter, type UsageDelta, type UsageSink } from './usage-meter';

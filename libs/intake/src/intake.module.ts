@@ -5,6 +5,8 @@ import { IntakeService } from './intake.service';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
 import { OtlpHttpServer } from './otlp-http.server';
+import { type IngestLimits, TenantIngestLimiter } from './tenant-ingest-limiter';
+import { USAGE_SINK, UsageFlusher, UsageMeter, type UsageSink } from './usage-meter';
 
 export interface IntakeModuleOptions {
   host: string;
@@ -12,6 +14,11 @@ export interface IntakeModuleOptions {
   grpcPort: number;
   maxBodyBytes: number;
   keyCacheMs: number;
+  /** Per-tenant defaults; overrides come with each key's identity. */
+  limits: IngestLimits & { burstSeconds: number };
+  /** Intakes sharing the traffic: each enforces limit / replicas. */
+  replicas: number;
+  usageFlushMs: number;
 }
 const INTAKE_OPTIONS = Symbol('IntakeModuleOptions');
 
@@ -21,6 +28,7 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('intake');
   private readonly http: OtlpHttpServer;
   private readonly grpc: OtlpGrpcServer;
+  private readonly usage: UsageFlusher | undefined;
   readonly ports = { http: 0, grpc: 0 };
 
   constructor(
@@ -28,10 +36,15 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(INGEST_KEY_VERIFIER) keys: IngestKeyVerifier,
     @Inject(INTAKE_OPTIONS) private readonly opts: IntakeModuleOptions,
     @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
+    @Optional() @Inject(USAGE_SINK) usageSink?: UsageSink,
   ) {
-    const intake = new IntakeService(bus, metrics);
-    const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
+    const { burstSeconds, ...defaults } = opts.limits;
+    const limiter = new TenantIngestLimiter({ defaults, burstSeconds, replicas: opts.replicas });
+    const meter = new UsageMeter();
     const log = (line: string) => this.logger.error(line);
+    this.usage = usageSink && new UsageFlusher(meter, usageSink, { intervalMs: opts.usageFlushMs, log });
+    const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter });
+    const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, log });
     this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxBodyBytes, log });
   }
@@ -44,11 +57,13 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
       throw new Error(`failed to start intake on ${this.opts.host} (http ${this.opts.httpPort}, grpc ${this.opts.grpcPort}): ${(e as Error).message}`);
     }
     this.logger.log(`OTLP/HTTP on :${this.ports.http}, OTLP/gRPC on :${this.ports.grpc}`);
+    this.usage?.start();
   }
 
   /** First shutdown phase: stop taking data, so the ingester can drain what was accepted. */
   async onModuleDestroy(): Promise<void> {
     await Promise.all([this.http.stop(), this.grpc.stop()]);
+    await this.usage?.stop(); // the last counts, before the control plane closes (application shutdown)
   }
 }
 

@@ -3,8 +3,10 @@ import type { Bus } from '@meridian/bus';
 import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
-import { tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
+import { counter, tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
 import type { IngestIdentity } from './key-verifier';
+import { IngestThrottledError, type TenantIngestLimiter } from './tenant-ingest-limiter';
+import type { UsageMeter } from './usage-meter';
 
 export interface AcceptResult {
   accepted: number;
@@ -45,11 +47,21 @@ const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, 
  */
 export class IntakeService {
   private readonly items?: TenantCounter<'signal' | 'outcome'>;
+  private readonly throttled?: ReturnType<typeof counter<'signal' | 'limit'>>;
 
   constructor(
     private readonly bus: Bus,
     metrics?: SelfMetrics,
+    /** Per-tenant rate limits and the usage meter; without them every request is admitted and nothing is metered. */
+    private readonly tenants: { limiter?: TenantIngestLimiter; usage?: UsageMeter } = {},
   ) {
+    this.throttled =
+      metrics &&
+      counter(metrics, {
+        name: 'meridian_intake_throttled_total',
+        help: 'OTLP requests refused with 429 / RESOURCE_EXHAUSTED because their tenant was over an ingest limit (limit: items or bytes per second)',
+        labelNames: ['signal', 'limit'],
+      });
     this.items =
       metrics &&
       tenantCounter(metrics, {
@@ -59,9 +71,27 @@ export class IntakeService {
       });
   }
 
+  /** Before a body is read: refuses (IngestThrottledError) when its declared size alone is over the tenant's byte rate. */
+  checkDeclaredBytes(signal: OtlpSignal, who: IngestIdentity, declaredBytes: number): void {
+    const limiter = this.tenants.limiter;
+    if (limiter) this.admit(signal, who, { bytes: declaredBytes, items: 0 }, () => limiter.checkDeclaredBytes(who, signal, declaredBytes));
+  }
+
   async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
     const pipeline = PIPELINES[signal];
+    const limiter = this.tenants.limiter;
+    // Bytes before decoding, items after decoding and before publishing; a refused request takes nothing.
+    if (limiter) this.admit(signal, who, { bytes: body.length, items: 0 }, () => limiter.takeBytes(who, signal, body.length));
     const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
+    const items = rows.length + rejected;
+    if (limiter && items > 0) {
+      try {
+        this.admit(signal, who, { bytes: body.length, items }, () => limiter.takeItems(who, signal, items));
+      } catch (e) {
+        limiter.refund(who, signal, { bytes: body.length, items: 0 });
+        throw e;
+      }
+    }
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
     if (rows.length > 0) {
       const messages: RowBatchMessage[] = [...groupByKey(pipeline.table, rows)].map(([key, group]) => ({
@@ -78,13 +108,28 @@ export class IntakeService {
         await this.bus.publish(messages);
       } catch (e) {
         count('refused', rows.length);
+        limiter?.refund(who, signal, { bytes: body.length, items }); // 503: the exporter sends it again
         throw e;
       }
       count('accepted', rows.length);
     }
     count('rejected', rejected); // only once answered: a refused request comes again
+    this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows.length, acceptedBytes: body.length, rejectedItems: rejected });
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
     return { accepted: rows.length, rejected, errorMessage };
+  }
+
+  /** Runs a limiter check; a refusal is counted in /metrics and in the tenant's usage as throttled. */
+  private admit(signal: OtlpSignal, who: IngestIdentity, refused: { bytes: number; items: number }, check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof IngestThrottledError) {
+        this.throttled?.inc({ signal, limit: e.stage === 'items' ? 'items' : 'bytes' });
+        this.tenants.usage?.record(who.tenantId, signal, { throttledItems: refused.items, throttledBytes: refused.bytes });
+      }
+      throw e;
+    }
   }
 }
 

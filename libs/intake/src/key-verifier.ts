@@ -1,9 +1,13 @@
+import type { IngestLimitOverrides } from './tenant-ingest-limiter';
+
 /** Who a presented ingest key belongs to; resolved by the control plane. */
 export interface IngestIdentity {
   keyId: string;
   tenantId: string;
   region: string;
   retentionDays: number;
+  /** The tenant's ingest limit overrides; cached with the key, so a change applies within intake.keyCacheMs. Absent: the defaults. */
+  limits?: IngestLimitOverrides;
 }
 
 /** Port to the control plane: resolves a presented key, undefined when unknown or revoked. */

@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { BusUnavailableError } from '@meridian/bus';
 import { encodeExportResponse, OtlpDecodeError, type OtlpSignal } from '@meridian/otlp';
 import type { IntakeService } from './intake.service';
+import { retryInfoStatusDetails } from './grpc-retry-info';
 import { type IngestKeyVerifier, presentedKey } from './key-verifier';
+import { IngestThrottledError } from './tenant-ingest-limiter';
 
 const SERVICES: ReadonlyArray<readonly [OtlpSignal, string]> = [
   ['traces', '/opentelemetry.proto.collector.trace.v1.TraceService/Export'],
@@ -85,6 +87,11 @@ export class OtlpGrpcServer {
       cb(null, encodeExportResponse(signal, 'protobuf', partial));
     } catch (e) {
       if (e instanceof OtlpDecodeError) return cb({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
+      if (e instanceof IngestThrottledError) {
+        const metadata = new grpc.Metadata();
+        metadata.set('grpc-status-details-bin', retryInfoStatusDetails(grpc.status.RESOURCE_EXHAUSTED, e.message, e.retryAfterSeconds));
+        return cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: e.message, metadata });
+      }
       // UNAVAILABLE is the code OTLP clients retry with backoff.
       if (e instanceof BusUnavailableError) return cb({ code: grpc.status.UNAVAILABLE, details: `${e.message}; retry later` });
       this.options.log?.(`intake(grpc): internal error: ${(e as Error)?.stack ?? String(e)}`);

@@ -6,6 +6,7 @@ import { BusUnavailableError } from '@meridian/bus';
 import { encodeExportResponse, encodeRpcStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
 import type { IntakeService } from './intake.service';
 import { type IngestKeyVerifier, presentedKey } from './key-verifier';
+import { IngestThrottledError } from './tenant-ingest-limiter';
 
 /** google.rpc.Code values used in OTLP error bodies. */
 const RPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, UNAUTHENTICATED: 16, UNAVAILABLE: 14, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNIMPLEMENTED: 12 } as const;
@@ -132,13 +133,15 @@ export class OtlpHttpServer {
       if (!key) throw new HttpError(401, RPC.UNAUTHENTICATED, 'missing ingest key: send "Authorization: Bearer <key>" or "x-meridian-key: <key>"');
       const who = await this.keys.verify(key);
       if (!who) throw new HttpError(401, RPC.UNAUTHENTICATED, 'invalid or revoked ingest key');
+      this.intake.checkDeclaredBytes(signal, who, Number(req.headers['content-length'] ?? 0)); // over the byte rate: refuse unread
       const body = await readBody(req, this.options.maxBodyBytes);
       const result = await this.intake.accept(signal, encoding, body, who);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
       this.send(req, res, 200, encoding, encodeExportResponse(signal, encoding, partial));
     } catch (e) {
       const err = this.toHttpError(e);
-      if (err.status === 413 || err.status === 401) res.setHeader('connection', 'close'); // don't read the rest of a body we refuse
+      const unread = err.status === 413 || err.status === 401 || (e instanceof IngestThrottledError && e.stage === 'declared-bytes');
+      if (unread) res.setHeader('connection', 'close'); // don't read the rest of a body we refuse
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
       this.send(req, res, err.status, encoding, encodeRpcStatus(encoding, err.rpcCode, err.message));
     }
@@ -147,6 +150,7 @@ export class OtlpHttpServer {
   private toHttpError(e: unknown): HttpError {
     if (e instanceof HttpError) return e;
     if (e instanceof OtlpDecodeError) return new HttpError(400, RPC.INVALID_ARGUMENT, e.message);
+    if (e instanceof IngestThrottledError) return new HttpError(429, RPC.RESOURCE_EXHAUSTED, e.message, { 'retry-after': String(e.retryAfterSeconds) });
     if (e instanceof BusUnavailableError) {
       return new HttpError(503, RPC.UNAVAILABLE, `${e.message}; retry later`, { 'retry-after': String(e.retryAfterSeconds) });
     }

@@ -1,3 +1,5 @@
+import type { InsertErrorClass } from './insert-error-class';
+
 /** A read query's input is invalid; `field` names the offending input so the API can say which one. */
 export class QueryValidationError extends Error {
   override readonly name = 'QueryValidationError';
@@ -32,18 +34,21 @@ export class UnknownRegionError extends Error {
 }
 
 /**
- * An insert failed. `permanent` is true when ClickHouse rejected the data itself (it can never
- * be inserted as is: dead-letter it); false for everything else (connection, timeout, missing
- * table during a migration, memory limits…: retry with backoff).
+ * An insert failed. `errorClass` tells the ingester what to do (see InsertErrorClass): retry the
+ * same insert (`transient`: connection, timeout, missing table during a migration, memory…),
+ * or isolate the bad rows (`data`, `unknown`, `too_many_partitions`). `permanent` is true
+ * only for `data`: ClickHouse refused the rows themselves.
  */
 export class RowInsertError extends Error {
   override readonly name = 'RowInsertError';
+  readonly permanent: boolean;
   constructor(
     message: string,
-    readonly permanent: boolean,
+    readonly errorClass: InsertErrorClass,
     readonly clickhouseCode: string | undefined,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.permanent = errorClass === 'data';
   }
 }

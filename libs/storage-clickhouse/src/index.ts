@@ -10,7 +10,8 @@ export { QueryValidationError, StorageConfigError, UnknownRegionError, RowInsert
 export { migrateRegion, appliedVersions } from './migrate';
 export { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW, MAX_RETENTION_DAYS, APDEX_T_MS, type Migration, type StoredTable } from './schema';
 export { hitmapRowSql } from './hitmap-sql';
-export { RowWriter } from './row-writer';
+export { RowWriter, MAX_PARTITIONS_PER_INSERT } from './row-writer';
+export { classifyInsertError, clickhouseErrorCode, TRANSIENT_CODES, DATA_CODES, type InsertErrorClass } from './insert-error-class';
 export {
   TelemetryQueries,
   QUERY_LIMITS,

@@ -176,6 +176,31 @@ describe('RowWriter', () => {
     }
   });
 
+  it('classifies what a hostile row can do to an insert as data errors (isolate, never retry for ever)', async () => {
+    const span = (patch: (line: string) => string) => Buffer.from(patch(toRowBody('spans', [makeSpanRow({ tenant_id: 'tenant-poison' })]).toString()));
+    const afterYear2262 = span((l) => l.replace(/^\["tenant-poison","\d+\.\d+"/, '["tenant-poison","10413792000.000000000"'));
+    const loneSurrogate = span((l) => l.replace('"checkout"', '"\\ud800"'));
+    const negativeStatus = span((l) => l.replace(',200,', ',-1,'));
+    const hugeStatus = span((l) => l.replace(',200,', ',1e300,'));
+    const cases = { afterYear2262, loneSurrogate, negativeStatus, hugeStatus };
+    const seen: Record<string, unknown> = {};
+    for (const [name, body] of Object.entries(cases)) {
+      seen[name] = await writer.insert('eu', 'spans', body, `poison-${name}`).then(
+        () => 'stored',
+        (e: RowInsertError) => ({ errorClass: e.errorClass, permanent: e.permanent }),
+      );
+    }
+    const refused = { errorClass: 'data', permanent: true };
+    expect(seen).toEqual({ afterYear2262: refused, loneSurrogate: refused, negativeStatus: refused, hugeStatus: refused });
+  });
+
+  it('stores a batch spanning more than 100 days in one insert (partitions are days)', async () => {
+    const day = 86_400_000_000_000n;
+    const rows = Array.from({ length: 120 }, (_, i) => makeSpanRow({ tenant_id: 'tenant-days', startNanos: nowNanos() - BigInt(i) * day, retention_days: 400 }));
+    await writer.insert('eu', 'spans', toRowBody('spans', rows), 'days-120');
+    expect(await scalar(ch.stores.eu, `SELECT count() AS v FROM ${ch.stores.eu.table('spans')} WHERE tenant_id = 'tenant-days'`)).toBe(120);
+  });
+
   it('refuses unknown tables, unknown regions and empty tokens; an empty body is a no-op', async () => {
     await expect(writer.insert('eu', 'hitmap_5s' as never, Buffer.from('{}\n'), 't')).rejects.toThrow(/not a row table/);
     await expect(writer.insert('mars', 'spans', Buffer.from('{}\n'), 't')).rejects.toThrow(/unknown region "mars"/);

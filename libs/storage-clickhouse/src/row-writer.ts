@@ -2,31 +2,20 @@ import { Readable } from 'node:stream';
 import { ROW_COLUMNS, ROW_FORMAT, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients } from './clients';
 import { RowInsertError } from './errors';
+import { classifyInsertError, clickhouseErrorCode } from './insert-error-class';
+import { MAX_RETENTION_DAYS } from './schema';
 
 const ROW_TABLES: ReadonlySet<string> = new Set<RowTable>(['spans', 'metric_points', 'logs']);
 
 /**
- * ClickHouse error codes that mean "this data can never be inserted as is" (parse and type
- * errors). Everything else — network, timeouts, TOO_MANY_PARTS, memory, unknown table during a
- * migration — is worth retrying.
+ * Partitions (days) one insert block may create. Every row table is partitioned by day, and
+ * ClickHouse's default (100) would refuse a batch holding rows of more than 100 days: one
+ * tenant's late or skewed timestamps would fail everybody's batch. Retention is at most
+ * MAX_RETENTION_DAYS, so valid data of one batch never spans more; beyond it the error is
+ * `too_many_partitions` and the ingester splits the batch (many parts per insert is what the
+ * limit protects the server from).
  */
-const PERMANENT_CODES: ReadonlySet<string> = new Set([
-  '6', // CANNOT_PARSE_TEXT
-  '26', // CANNOT_PARSE_QUOTED_STRING
-  '27', // CANNOT_PARSE_INPUT_ASSERTION_FAILED
-  '32', // ATTEMPT_TO_READ_AFTER_EOF
-  '33', // CANNOT_READ_ALL_DATA
-  '38', // CANNOT_PARSE_DATE
-  '41', // CANNOT_PARSE_DATETIME
-  '53', // TYPE_MISMATCH
-  '69', // ARGUMENT_OUT_OF_BOUND
-  '70', // CANNOT_CONVERT_TYPE
-  '72', // CANNOT_PARSE_NUMBER
-  '117', // INCORRECT_DATA
-  '131', // TOO_LARGE_STRING_SIZE
-  '349', // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
-  '691', // UNKNOWN_ELEMENT_OF_ENUM
-]);
+export const MAX_PARTITIONS_PER_INSERT = MAX_RETENTION_DAYS + 2;
 
 /** ClickHouse string literal (backslash escapes), for the few values that cannot be query parameters. */
 export function sqlStringLiteral(s: string): string {
@@ -53,7 +42,7 @@ export class RowWriter {
   /**
    * Inserts `body` (encodeRows output) into `${db}.${table}` of the region. A retried insert of the
    * same batch with the same `dedupToken` is a no-op (base table and MVs). Throws
-   * `RowInsertError` on failure, with `permanent` telling retry from dead-letter.
+   * `RowInsertError` on failure, whose `errorClass` tells retry from isolating bad rows.
    */
   async insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string): Promise<void> {
     if (!ROW_TABLES.has(table)) throw new Error(`not a row table: "${table}"; expected one of ${[...ROW_TABLES].join(', ')}`);
@@ -71,18 +60,19 @@ export class RowWriter {
         'insert_deduplicate = 1',
         `insert_deduplication_token = ${sqlStringLiteral(dedupToken)}`,
         'deduplicate_blocks_in_dependent_materialized_views = 1',
+        `max_partitions_per_insert_block = ${MAX_PARTITIONS_PER_INSERT}`,
+        'throw_on_max_partitions_per_insert_block = 1',
       ].join(', ') +
       ` FORMAT ${ROW_FORMAT}`;
     try {
       const res = await store.client.exec({ query, values: Readable.from([body]) });
       await drain(res.stream);
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      const chCode = typeof code === 'string' && /^\d+$/.test(code) ? code : undefined;
+      const code = clickhouseErrorCode(e);
       throw new RowInsertError(
         `insert into ${store.table(table)} (region "${regionId}", ${body.length} bytes, token ${dedupToken}) failed: ${(e as Error).message}`,
-        chCode !== undefined && PERMANENT_CODES.has(chCode),
-        chCode,
+        classifyInsertError(e),
+        code === undefined ? undefined : String(code),
         { cause: e },
       );
     }
