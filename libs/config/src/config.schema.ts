@@ -65,6 +65,20 @@ export const configSchema = z
       keyCacheMs: z.coerce.number().int().min(0).max(60_000),
       /** OTLP/HTTP URL as SDKs outside reach it (shown with new ingest keys); default http://localhost:<httpPort>. */
       publicUrl: z.url().optional(),
+      /** Per-tenant ingest rates (token buckets); a tenant's control-plane overrides replace them. Over → 429 + Retry-After. */
+      limits: z.object({
+        spansPerSecond: positiveInt,
+        dataPointsPerSecond: positiveInt,
+        logRecordsPerSecond: positiveInt,
+        /** Decompressed OTLP body bytes. */
+        bytesPerSecond: positiveInt,
+        /** Burst: a bucket holds this many seconds of its rate, so short spikes pass. */
+        burstSeconds: z.coerce.number({ error: 'expected seconds, e.g. 2' }).min(0.1, 'expected at least 0.1 s').max(600, 'expected at most 600 s'),
+      }),
+      /** Intake processes sharing the traffic: each enforces limit / replicas (the Helm chart sets it). */
+      replicas: positiveInt.max(1000, 'expected at most 1000'),
+      /** Usage counts (per tenant, day, signal) are written to the control plane this often, and on shutdown. */
+      usageFlushMs: z.coerce.number().int().min(100, 'expected at least 100 ms').max(300_000, 'expected at most 300000 ms'),
     }),
     ingester: z.object({
       batchMaxRows: positiveInt,
