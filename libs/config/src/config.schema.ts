@@ -65,6 +65,23 @@ export const configSchema = z
       keyCacheMs: z.coerce.number().int().min(0).max(60_000),
       /** OTLP/HTTP URL as SDKs outside reach it (shown with new ingest keys); default http://localhost:<httpPort>. */
       publicUrl: z.url().optional(),
+      /** Per-request decode limits, counted on the wire before anything is decoded; over → 413 / RESOURCE_EXHAUSTED. */
+      requestLimits: z.object({
+        /** Spans, metric data points or log records in one request. */
+        maxItems: positiveInt,
+        /** ResourceSpans/Metrics/Logs plus ScopeSpans/Metrics/Logs in one request. */
+        maxContainers: positiveInt,
+        /** Attributes (key-values, anywhere) plus array elements of attribute values in one request. */
+        maxKeyValues: positiveInt,
+        /** Every message (protobuf) or object/array (JSON) in one request: the bound on decode work. */
+        maxObjects: positiveInt,
+        /** AnyValue nesting kept; deeper values are cut to null (not refused). */
+        maxValueDepth: positiveInt.max(32, 'expected at most 32 (values nested deeper are always cut)'),
+      }),
+      /** Decompressed body bytes of all requests in flight in this process; over → 503 + Retry-After / UNAVAILABLE. */
+      inflightBytes: positiveInt,
+      /** Fraction of inflightBytes one tenant may hold at once (0 < share ≤ 1). */
+      tenantInflightShare: z.coerce.number({ error: 'expected a fraction, e.g. 0.5' }).gt(0, 'expected a fraction above 0, e.g. 0.5').max(1, 'expected at most 1'),
       /** Per-tenant ingest rates (token buckets); a tenant's control-plane overrides replace them. Over → 429 + Retry-After. */
       limits: z.object({
         spansPerSecond: positiveInt,
@@ -205,6 +222,13 @@ export const configSchema = z
     }
     if (cfg.alerting.tenantEvaluationConcurrency > cfg.alerting.evaluationConcurrency) {
       ctx.addIssue({ code: 'custom', path: ['alerting', 'tenantEvaluationConcurrency'], message: 'must be ≤ alerting.evaluationConcurrency' });
+    }
+    if (cfg.intake.inflightBytes * cfg.intake.tenantInflightShare < cfg.intake.maxBodyBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intake', 'inflightBytes'],
+        message: 'inflightBytes × tenantInflightShare must be ≥ intake.maxBodyBytes, or a request of the largest allowed size could never be read',
+      });
     }
     if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {
       ctx.addIssue({ code: 'custom', path: ['ingester', 'retryMaxMs'], message: 'must be ≥ ingester.retryInitialMs' });

@@ -69,6 +69,24 @@ export interface ClaimedRule {
   state: AlertRuleStateRecord;
   tenantSlug: string;
   region: string;
+  /** How long after its due time the rule was claimed (database clock). */
+  lateSeconds: number;
+}
+
+/** How `claimDueRules` shares a claim between tenants. */
+export interface ClaimFairness {
+  /** Rules of one tenant evaluating at once in this replica (those in `busy` count too). */
+  perTenant: number;
+  /** Rules per tenant id this replica is evaluating now (their leases are held). */
+  busy?: ReadonlyMap<string, number>;
+}
+
+/** Creating a rule would take the tenant over `alerting.maxRulesPerTenant`. */
+export class AlertRuleCapError extends Error {
+  constructor(readonly cap: number) {
+    super(`the tenant already has ${cap} alert rules, the most allowed (alerting.maxRulesPerTenant); delete rules or reuse an existing key`);
+    this.name = 'AlertRuleCapError';
+  }
 }
 
 export interface AlertEventRecord {
@@ -202,9 +220,21 @@ export class AlertingRepository {
     return row && toRule(row);
   }
 
-  /** Inserts, or replaces the rule with the same key; a changed rule is evaluated at once. */
-  async upsertRule(tenantId: string, r: NewAlertRule): Promise<{ rule: AlertRuleRecord; created: boolean }> {
+  /**
+   * Inserts, or replaces the rule with the same key; a changed rule is evaluated at once. With
+   * `maxRules`, a new key is refused (AlertRuleCapError) when the tenant has that many rules: the
+   * tenant row is locked first, so concurrent creates are counted one after the other.
+   */
+  async upsertRule(tenantId: string, r: NewAlertRule, limits: { maxRules?: number } = {}): Promise<{ rule: AlertRuleRecord; created: boolean }> {
     return inTransaction(this.db, async (trx) => {
+      if (limits.maxRules !== undefined) {
+        await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
+        const exists = await trx.selectFrom('alert_rules').select('id').where('tenant_id', '=', tenantId).where('key', '=', r.key).executeTakeFirst();
+        if (!exists) {
+          const { n } = await trx.selectFrom('alert_rules').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+          if (Number(n) >= limits.maxRules) throw new AlertRuleCapError(limits.maxRules);
+        }
+      }
       const row = await trx
         .insertInto('alert_rules')
         .values({ tenant_id: tenantId, key: r.key, name: r.name, enabled: r.enabled, definition: JSON.stringify(r.definition) })
@@ -247,20 +277,34 @@ export class AlertingRepository {
 
   // --- evaluation leases ------------------------------------------------------------------------
   /**
-   * Takes the lease of up to `limit` rules due for evaluation whose lease is free or expired.
-   * `for update skip locked` lets replicas claim concurrently without taking the same rule.
+   * Takes the lease of up to `limit` rules due for evaluation whose lease is free or expired,
+   * round-robin by tenant: every tenant's most overdue rule comes before any tenant's second,
+   * and a tenant gets at most `perTenant` minus what it has `busy`. So one tenant's thousands
+   * of due rules take their turns and never push another tenant's rule back by more than a turn.
+   * `for update skip locked` lets replicas claim concurrently without taking the same rule; the
+   * lease condition is checked again on the locked row, so a rule just claimed elsewhere is skipped.
    */
-  async claimDueRules(owner: string, leaseMs: number, limit: number): Promise<ClaimedRule[]> {
-    const claimed = await sql<{ rule_id: string }>`
+  async claimDueRules(owner: string, leaseMs: number, limit: number, fairness: ClaimFairness = { perTenant: limit }): Promise<ClaimedRule[]> {
+    const busy = JSON.stringify([...(fairness.busy ?? new Map<string, number>())].map(([tenant_id, n]) => ({ tenant_id, n })));
+    const claimed = await sql<{ rule_id: string; late_seconds: number }>`
+      with due as (
+        select d.rule_id, d.next_eval_at,
+               row_number() over (partition by d.tenant_id order by d.next_eval_at, d.rule_id) + coalesce(b.n, 0) as turn
+        from alert_rule_states d
+        left join json_to_recordset(${busy}::json) as b(tenant_id uuid, n int) on b.tenant_id = d.tenant_id
+        where d.next_eval_at <= now() and (d.lease_until is null or d.lease_until < now())
+      ), pick as (
+        select rule_id from due where turn <= ${fairness.perTenant} order by turn, next_eval_at limit ${limit}
+      )
       update alert_rule_states set lease_owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseMs / 1000})
       where rule_id in (
         select rule_id from alert_rule_states
-        where next_eval_at <= now() and (lease_until is null or lease_until < now() or lease_owner = ${owner})
-        order by next_eval_at limit ${limit}
+        where rule_id in (select rule_id from pick) and next_eval_at <= now() and (lease_until is null or lease_until < now())
         for update skip locked)
-      returning rule_id`.execute(this.db);
+      returning rule_id, extract(epoch from now() - next_eval_at)::float8 as late_seconds`.execute(this.db);
     const ids = claimed.rows.map((r) => r.rule_id);
     if (ids.length === 0) return [];
+    const late = new Map(claimed.rows.map((r) => [r.rule_id, Number(r.late_seconds)]));
     const rows = await this.db
       .selectFrom('alert_rule_states as s')
       .innerJoin('alert_rules as r', 'r.id', 's.rule_id')
@@ -269,7 +313,7 @@ export class AlertingRepository {
       .select(['r.id', 'r.key', 'r.name', 'r.enabled', 'r.definition', 'r.created_at', 'r.updated_at', 't.slug', 't.region'])
       .where('s.rule_id', 'in', ids)
       .execute();
-    return rows.map((row) => ({ rule: toRule(row), state: toState(row), tenantSlug: row.slug, region: row.region }));
+    return rows.map((row) => ({ rule: toRule(row), state: toState(row), tenantSlug: row.slug, region: row.region, lateSeconds: late.get(row.rule_id) ?? 0 }));
   }
 
   /** Writes an evaluation's outcome if `owner` still holds the lease; false when it was lost. */

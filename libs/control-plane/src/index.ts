@@ -52,6 +52,8 @@ export {
 } from './control-plane-schema';
 export {
   AlertingRepository,
+  AlertRuleCapError,
+  type ClaimFairness,
   type AlertChannelRecord,
   type NewAlertChannel,
   type AlertRuleRecord,

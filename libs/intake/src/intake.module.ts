@@ -5,6 +5,7 @@ import { IntakeService } from './intake.service';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
 import { OtlpHttpServer } from './otlp-http.server';
+import { RequestGuard, type RequestGuardOptions } from './request-guard';
 import { type IngestLimits, TenantIngestLimiter } from './tenant-ingest-limiter';
 import { USAGE_SINK, UsageFlusher, UsageMeter, type UsageSink } from './usage-meter';
 
@@ -14,6 +15,10 @@ export interface IntakeModuleOptions {
   grpcPort: number;
   maxBodyBytes: number;
   keyCacheMs: number;
+  /** Per-request decode limits and the in-flight byte budget (see RequestGuard). */
+  requestLimits: RequestGuardOptions['requestLimits'];
+  inflightBytes: number;
+  tenantInflightShare: number;
   /** Per-tenant defaults; overrides come with each key's identity. */
   limits: IngestLimits & { burstSeconds: number };
   /** Intakes sharing the traffic: each enforces limit / replicas. */
@@ -45,8 +50,9 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     this.usage = usageSink && new UsageFlusher(meter, usageSink, { intervalMs: opts.usageFlushMs, log });
     const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter });
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
-    this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, log });
-    this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxBodyBytes, log });
+    const guard = new RequestGuard({ requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare }, metrics);
+    this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
+    this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
   }
 
   async onApplicationBootstrap(): Promise<void> {

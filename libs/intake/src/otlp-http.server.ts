@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { BusUnavailableError } from '@meridian/bus';
-import { encodeExportResponse, encodeRpcStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
+import { encodeExportResponse, encodeRpcStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal, RequestLimitError } from '@meridian/otlp';
 import type { IntakeService } from './intake.service';
 import { type IngestKeyVerifier, presentedKey } from './key-verifier';
+import { type BudgetReservation, defaultRequestGuard, InflightBudgetError, type RefusalReason, type RequestGuard } from './request-guard';
 import { IngestThrottledError } from './tenant-ingest-limiter';
 
 /** google.rpc.Code values used in OTLP error bodies. */
@@ -17,6 +18,8 @@ export interface OtlpHttpOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** In-flight byte budget and per-request decode limits, checked before decoding; default: defaultRequestGuard(). */
+  guard?: RequestGuard;
   log?: (line: string) => void;
 }
 
@@ -26,6 +29,8 @@ class HttpError extends Error {
     readonly rpcCode: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Set for refusals counted in meridian_intake_refused_total. */
+    readonly refusal?: RefusalReason,
   ) {
     super(message);
   }
@@ -41,8 +46,9 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
 /**
  * Reads the body, decompressing gzip/deflate as a stream and stopping as soon as the
  * decompressed size passes the limit, so a gzip bomb costs at most `limit` bytes of memory.
+ * Every decompressed chunk is counted against the in-flight budget as it arrives.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: Readable = req;
   if (encoding === 'gzip' || encoding === 'x-gzip') source = req.pipe(createGunzip());
@@ -65,6 +71,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return fail(tooLarge(limit));
+      try {
+        budget.add(chunk.length);
+      } catch (e) {
+        return fail(e as Error);
+      }
       chunks.push(chunk);
     });
     source.on('end', () => {
@@ -78,7 +89,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, RPC.RESOURCE_EXHAUSTED, `request body exceeds ${limit} bytes after decompression; send smaller batches`);
+  return new HttpError(413, RPC.RESOURCE_EXHAUSTED, `request body exceeds ${limit} bytes after decompression; send smaller batches`, {}, 'body_too_large');
 }
 
 /**
@@ -88,12 +99,15 @@ function tooLarge(limit: number): HttpError {
  */
 export class OtlpHttpServer {
   private server: Server | undefined;
+  private readonly guard: RequestGuard;
 
   constructor(
     private readonly intake: IntakeService,
     private readonly keys: IngestKeyVerifier,
     private readonly options: OtlpHttpOptions,
-  ) {}
+  ) {
+    this.guard = options.guard ?? defaultRequestGuard();
+  }
 
   async start(): Promise<number> {
     const server = createServer((req, res) => void this.handle(req, res));
@@ -120,6 +134,7 @@ export class OtlpHttpServer {
     const path = (req.url ?? '/').split('?')[0];
     const signal = SIGNAL_BY_PATH[path];
     let encoding: OtlpEncoding = encodingOf(req.headers['content-type']) ?? 'json';
+    let reservation: BudgetReservation | undefined;
     try {
       if (req.method === 'OPTIONS') return this.preflight(req, res);
       if (!signal) throw new HttpError(404, RPC.NOT_FOUND, `no OTLP endpoint at ${path}: use /v1/traces, /v1/metrics or /v1/logs`);
@@ -134,22 +149,29 @@ export class OtlpHttpServer {
       const who = await this.keys.verify(key);
       if (!who) throw new HttpError(401, RPC.UNAUTHENTICATED, 'invalid or revoked ingest key');
       this.intake.checkDeclaredBytes(signal, who, Number(req.headers['content-length'] ?? 0)); // over the byte rate: refuse unread
-      const body = await readBody(req, this.options.maxBodyBytes);
+      reservation = this.guard.budget.reserve(who.tenantId);
+      const body = await readBody(req, this.options.maxBodyBytes, reservation);
+      this.guard.checkBody(signal, encoding, body);
       const result = await this.intake.accept(signal, encoding, body, who);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
       this.send(req, res, 200, encoding, encodeExportResponse(signal, encoding, partial));
     } catch (e) {
       const err = this.toHttpError(e);
-      const unread = err.status === 413 || err.status === 401 || (e instanceof IngestThrottledError && e.stage === 'declared-bytes');
+      if (err.refusal && signal) this.guard.refused(signal, err.refusal);
+      const unread = err.status === 413 || err.status === 401 || err.refusal === 'inflight_budget' || (e instanceof IngestThrottledError && e.stage === 'declared-bytes');
       if (unread) res.setHeader('connection', 'close'); // don't read the rest of a body we refuse
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
       this.send(req, res, err.status, encoding, encodeRpcStatus(encoding, err.rpcCode, err.message));
+    } finally {
+      reservation?.release(); // answered (or failed): the body is no longer held
     }
   }
 
   private toHttpError(e: unknown): HttpError {
     if (e instanceof HttpError) return e;
     if (e instanceof OtlpDecodeError) return new HttpError(400, RPC.INVALID_ARGUMENT, e.message);
+    if (e instanceof RequestLimitError) return new HttpError(413, RPC.RESOURCE_EXHAUSTED, e.message, {}, e.reason);
+    if (e instanceof InflightBudgetError) return new HttpError(503, RPC.UNAVAILABLE, e.message, { 'retry-after': String(e.retryAfterSeconds) }, 'inflight_budget');
     if (e instanceof IngestThrottledError) return new HttpError(429, RPC.RESOURCE_EXHAUSTED, e.message, { 'retry-after': String(e.retryAfterSeconds) });
     if (e instanceof BusUnavailableError) {
       return new HttpError(503, RPC.UNAVAILABLE, `${e.message}; retry later`, { 'retry-after': String(e.retryAfterSeconds) });

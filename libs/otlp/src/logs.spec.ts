@@ -48,7 +48,7 @@ describe('decodeLogs per-item validation', () => {
   const record = (extra: Record<string, unknown>) => ({ timeUnixNano: '1700000000000000000', body: { stringValue: 'x' }, ...extra });
   const request = (records: unknown[]) => ({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] });
 
-  it('drops records with malformed ids or no time at all; absent or zero ids are fine', () => {
+  it('drops records with malformed ids; absent or zero ids are fine; a record with no time at all gets the receive time', () => {
     const d = decodeLogs(
       json(
         request([
@@ -60,16 +60,15 @@ describe('decodeLogs per-item validation', () => {
         ]),
       ),
       'json',
+      { nowMs: 1_800_000_000_000 },
     );
-    expect(d.rejected).toBe(2);
-    expect(d.rejectReasons).toEqual([
-      'resourceLogs[0].scopeLogs[0].logRecords[1].traceId: expected 32 hex characters or none',
-      'resourceLogs[0].scopeLogs[0].logRecords[2].timeUnixNano: missing, and observedTimeUnixNano is not set either',
-    ]);
+    expect(d.rejected).toBe(1);
+    expect(d.rejectReasons).toEqual(['resourceLogs[0].scopeLogs[0].logRecords[1].traceId: expected 32 hex characters or none']);
     const kept = allRecords(d);
-    expect(kept).toHaveLength(3);
-    expect(kept[1]).toMatchObject({ timeUnixNano: 0n, observedTimeUnixNano: 1700000000000000007n, severityNumber: 13 });
-    expect(kept[2]).toMatchObject({ traceId: '', spanId: '' });
+    expect(kept).toHaveLength(4);
+    expect(kept[1]).toMatchObject({ timeUnixNano: 0n, observedTimeUnixNano: 1_800_000_000_000_000_000n });
+    expect(kept[2]).toMatchObject({ timeUnixNano: 0n, observedTimeUnixNano: 1700000000000000007n, severityNumber: 13 });
+    expect(kept[3]).toMatchObject({ traceId: '', spanId: '' });
   });
 
   it('keeps an empty body as null', () => {

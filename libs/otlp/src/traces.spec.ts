@@ -250,7 +250,8 @@ describe('decodeTraces unusable payloads', () => {
   });
 
   it('decodes an empty request to nothing', () => {
-    expect(decodeTraces(new Uint8Array(0), 'protobuf')).toEqual({ resourceSpans: [], rejected: 0, rejectReasons: [] });
-    expect(decodeTraces(utf8('{}'), 'json')).toEqual({ resourceSpans: [], rejected: 0, rejectReasons: [] });
+    const nothing = { resourceSpans: [], rejected: 0, rejectReasons: [], truncated: { attributes: 0, attributeValues: 0, events: 0, links: 0 } };
+    expect(decodeTraces(new Uint8Array(0), 'protobuf')).toEqual(nothing);
+    expect(decodeTraces(utf8('{}'), 'json')).toEqual(nothing);
   });
 });

@@ -1,22 +1,28 @@
 import { ExportTraceServiceRequest, type RawSpan, type RawTracesRequest } from './proto';
 import type { DecodedTraces, OtlpEncoding, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types';
-import { attributes, bytesToHex, isAllZero, resource, scope, uint64ToBigInt } from './values';
+import { type DecodeOptions, ItemRules } from './limits';
+import { attributes, bytesToHex, droppedAttributes, enumNumber, isAllZero, resource, scope, uint64ToBigInt, withWellFormedStrings } from './values';
 import { decodeJson, decodeProtobuf, eachObject, hexIdsToBytes, Rejections } from './wire';
 import { idProblem, parentIdProblem } from './ids';
 
 const TYPE_NAME = 'ExportTraceServiceRequest';
+const MAX_KIND = 5;
+const MAX_STATUS_CODE = 2;
 
 /**
- * Decodes an ExportTraceServiceRequest; `rejected` counts spans. Invalid items are dropped and counted with a reason naming their path;
- * a payload that cannot be read at all throws OtlpDecodeError. gRPC requests are protobuf bytes:
- * pass them with encoding 'protobuf'.
+ * Decodes an ExportTraceServiceRequest; `rejected` counts spans. The item is the span: a span
+ * with an unusable field (ids, a time outside what can be stored or outside the accepted
+ * window, an event time that cannot be stored) is dropped whole and counted with a reason
+ * naming its path. Per-item limits (attributes, attribute value length, events, links) cut
+ * the span but keep it; `truncated` counts the cuts. A payload that cannot be read at all
+ * throws OtlpDecodeError. gRPC requests are protobuf bytes: pass them with encoding 'protobuf'.
  */
-export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedTraces {
+export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding, options?: DecodeOptions): DecodedTraces {
   const raw =
     encoding === 'json'
-      ? decodeJson(body, ExportTraceServiceRequest, TYPE_NAME, prepareJsonIds)
+      ? decodeJson(body, ExportTraceServiceRequest, TYPE_NAME, withWellFormedStrings(body, prepareJsonIds))
       : decodeProtobuf(body, ExportTraceServiceRequest, TYPE_NAME);
-  return normalizeTraces(raw, encoding === 'json');
+  return normalizeTraces(raw, encoding === 'json', new ItemRules(options));
 }
 
 function prepareJsonIds(request: Record<string, unknown>): void {
@@ -30,7 +36,7 @@ function prepareJsonIds(request: Record<string, unknown>): void {
   );
 }
 
-function normalizeTraces(raw: RawTracesRequest, json: boolean): DecodedTraces {
+function normalizeTraces(raw: RawTracesRequest, json: boolean, rules: ItemRules): DecodedTraces {
   const rejections = new Rejections();
   const rawResourceSpans = raw.resourceSpans;
   const resourceSpans: ResourceSpans[] = new Array(rawResourceSpans.length);
@@ -43,19 +49,19 @@ function normalizeTraces(raw: RawTracesRequest, json: boolean): DecodedTraces {
       const rawSpans = rss.spans;
       const spans: Span[] = [];
       for (let i = 0; i < rawSpans.length; i++) {
-        const span = normalizeSpan(rawSpans[i], json);
+        const span = normalizeSpan(rawSpans[i], json, rules);
         if (typeof span === 'string') rejections.add(1, `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}].${span}`);
         else spans.push(span);
       }
-      scopeSpans[si] = { scope: scope(rss.scope), schemaUrl: rss.schemaUrl ?? '', spans };
+      scopeSpans[si] = { scope: scope(rss.scope, rules), schemaUrl: rss.schemaUrl ?? '', spans };
     }
-    resourceSpans[ri] = { resource: resource(rrs.resource), schemaUrl: rrs.schemaUrl ?? '', scopeSpans };
+    resourceSpans[ri] = { resource: resource(rrs.resource, rules), schemaUrl: rrs.schemaUrl ?? '', scopeSpans };
   }
-  return { resourceSpans, rejected: rejections.count, rejectReasons: rejections.reasons };
+  return { resourceSpans, rejected: rejections.count, rejectReasons: rejections.reasons, truncated: rules.truncated };
 }
 
 /** The normalized span, or why it is rejected ("<field>: <problem>", relative to the span). */
-function normalizeSpan(s: RawSpan, json: boolean): Span | string {
+function normalizeSpan(s: RawSpan, json: boolean, rules: ItemRules): Span | string {
   const traceId = s.traceId;
   const spanId = s.spanId;
   let problem = idProblem(traceId, 16, json);
@@ -67,37 +73,56 @@ function normalizeSpan(s: RawSpan, json: boolean): Span | string {
   const start = uint64ToBigInt(s.startTimeUnixNano);
   const end = uint64ToBigInt(s.endTimeUnixNano);
   if (start === 0n) return 'startTimeUnixNano: missing';
+  problem = rules.windowProblem('startTimeUnixNano', start) ?? rules.windowProblem('endTimeUnixNano', end);
+  if (problem !== null) return problem;
   if (end < start) return 'endTimeUnixNano: before startTimeUnixNano';
 
+  const { maxLinksPerSpan, maxEventsPerSpan } = rules.limits;
   const rawLinks = s.links;
-  const links: SpanLink[] = new Array(rawLinks.length);
-  for (let i = 0; i < rawLinks.length; i++) {
-    const l = rawLinks[i];
-    const p = idProblem(l.traceId, 16, json);
+  const linkCount = Math.min(rawLinks.length, maxLinksPerSpan);
+  const rawEvents = s.events;
+  const eventCount = Math.min(rawEvents.length, maxEventsPerSpan);
+  // Everything that rejects the span is checked before anything is built (and cuts are counted).
+  for (let i = 0; i < linkCount; i++) {
+    const p = idProblem(rawLinks[i].traceId, 16, json);
     if (p !== null) return `links[${i}].traceId: ${p}`;
-    const q = idProblem(l.spanId, 8, json);
+    const q = idProblem(rawLinks[i].spanId, 8, json);
     if (q !== null) return `links[${i}].spanId: ${q}`;
+  }
+  const eventTimes: bigint[] = new Array(eventCount);
+  for (let i = 0; i < eventCount; i++) {
+    const time = uint64ToBigInt(rawEvents[i].timeUnixNano);
+    const p = rules.rangeProblem(`events[${i}].timeUnixNano`, time);
+    if (p !== null) return p + ' (the whole span is rejected)';
+    eventTimes[i] = time;
+  }
+
+  const links: SpanLink[] = new Array(linkCount);
+  for (let i = 0; i < linkCount; i++) {
+    const l = rawLinks[i];
     links[i] = {
       traceId: bytesToHex(l.traceId as Uint8Array),
       spanId: bytesToHex(l.spanId as Uint8Array),
       traceState: l.traceState ?? '',
-      attributes: attributes(l.attributes),
-      droppedAttributesCount: l.droppedAttributesCount || 0,
+      attributes: attributes(l.attributes, rules),
+      droppedAttributesCount: droppedAttributes(l.droppedAttributesCount, l.attributes, rules),
       flags: l.flags || 0,
     };
   }
-
-  const rawEvents = s.events;
-  const events: SpanEvent[] = new Array(rawEvents.length);
-  for (let i = 0; i < rawEvents.length; i++) {
+  const events: SpanEvent[] = new Array(eventCount);
+  for (let i = 0; i < eventCount; i++) {
     const e = rawEvents[i];
     events[i] = {
-      timeUnixNano: uint64ToBigInt(e.timeUnixNano),
+      timeUnixNano: eventTimes[i],
       name: e.name ?? '',
-      attributes: attributes(e.attributes),
-      droppedAttributesCount: e.droppedAttributesCount || 0,
+      attributes: attributes(e.attributes, rules),
+      droppedAttributesCount: droppedAttributes(e.droppedAttributesCount, e.attributes, rules),
     };
   }
+  const droppedEvents = rawEvents.length - eventCount;
+  const droppedLinks = rawLinks.length - linkCount;
+  rules.truncated.events += droppedEvents;
+  rules.truncated.links += droppedLinks;
 
   const parent = s.parentSpanId;
   const status = s.status;
@@ -108,15 +133,15 @@ function normalizeSpan(s: RawSpan, json: boolean): Span | string {
     traceState: s.traceState ?? '',
     flags: s.flags || 0,
     name: s.name ?? '',
-    kind: s.kind || 0,
+    kind: enumNumber(s.kind, MAX_KIND),
     startTimeUnixNano: start,
     endTimeUnixNano: end,
-    attributes: attributes(s.attributes),
-    droppedAttributesCount: s.droppedAttributesCount || 0,
+    attributes: attributes(s.attributes, rules),
+    droppedAttributesCount: droppedAttributes(s.droppedAttributesCount, s.attributes, rules),
     events,
-    droppedEventsCount: s.droppedEventsCount || 0,
+    droppedEventsCount: Math.min((s.droppedEventsCount || 0) + droppedEvents, 0xffffffff),
     links,
-    droppedLinksCount: s.droppedLinksCount || 0,
-    status: status ? { code: status.code || 0, message: status.message ?? '' } : { code: 0, message: '' },
+    droppedLinksCount: Math.min((s.droppedLinksCount || 0) + droppedLinks, 0xffffffff),
+    status: status ? { code: enumNumber(status.code, MAX_STATUS_CODE), message: status.message ?? '' } : { code: 0, message: '' },
   };
 }

@@ -1,3 +1,5 @@
+import type { Truncations } from './limits';
+
 /**
  * Decoded OTLP, normalized: the same plain objects whatever the wire encoding (protobuf or
  * JSON). Ids are lowercase hex ('' when absent), times are bigint nanoseconds since the epoch
@@ -54,7 +56,7 @@ export interface SpanLink {
 }
 
 export interface SpanStatus {
-  /** StatusCode number (0 unset, 1 ok, 2 error). */
+  /** StatusCode number (0 unset, 1 ok, 2 error; anything else sent becomes 0). */
   code: number;
   message: string;
 }
@@ -66,10 +68,10 @@ export interface Span {
   traceState: string;
   flags: number;
   name: string; // may be '' (OTLP allows it)
-  /** SpanKind number. */
+  /** SpanKind number (0..5; anything else sent becomes 0). */
   kind: number;
-  startTimeUnixNano: bigint; // > 0
-  endTimeUnixNano: bigint; // >= start
+  startTimeUnixNano: bigint; // > 0, ≤ MAX_TIME_NANOS, inside the accepted window
+  endTimeUnixNano: bigint; // >= start, likewise
   attributes: Attributes;
   droppedAttributesCount: number;
   events: SpanEvent[];
@@ -91,10 +93,14 @@ export interface ResourceSpans {
   scopeSpans: ScopeSpans[];
 }
 
-/** What a decoder returns besides the items: how many items were dropped, and why (at most 5 reasons). */
+/**
+ * What a decoder returns besides the items: how many items were dropped, and why (at most 5
+ * reasons), and what the per-item limits cut from the items that were kept.
+ */
 export interface Rejection {
   rejected: number;
   rejectReasons: string[];
+  truncated: Truncations;
 }
 
 export interface DecodedTraces extends Rejection {
@@ -105,8 +111,8 @@ export interface DecodedTraces extends Rejection {
 
 interface DataPointBase {
   attributes: Attributes;
-  startTimeUnixNano: bigint; // 0n when absent
-  timeUnixNano: bigint; // > 0
+  startTimeUnixNano: bigint; // 0n when absent, ≤ MAX_TIME_NANOS
+  timeUnixNano: bigint; // > 0, ≤ MAX_TIME_NANOS, inside the accepted window
   flags: number;
 }
 
@@ -214,8 +220,9 @@ export interface DecodedMetrics extends Rejection {
 
 export interface LogRecord {
   timeUnixNano: bigint; // 0n when unknown (then observedTimeUnixNano > 0)
+  /** > 0: when the record had neither time, the receive time. */
   observedTimeUnixNano: bigint;
-  /** SeverityNumber (0 unspecified, 1..24). */
+  /** SeverityNumber (0 unspecified, 1..24; anything else sent becomes 0). */
   severityNumber: number;
   severityText: string;
   body: AnyValue;

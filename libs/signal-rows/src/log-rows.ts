@@ -1,7 +1,7 @@
 import { type LogRow, nanosToDateTime64 } from '@meridian/domain';
 import type { DecodedLogs } from '@meridian/otlp';
 import type { RowContext } from './row-context';
-import { anyValueText, attrText, flattenAttributes } from './values';
+import { anyValueText, attrText, flattenAttributes, uint, UINT32_MAX, UINT8_MAX } from './values';
 
 /**
  * One row per log record. `ts` is the event time, or the observed time when the source did
@@ -26,7 +26,7 @@ export function buildLogRows(decoded: DecodedLogs, ctx: RowContext): LogRow[] {
           observed_ts: nanosToDateTime64(observed),
           trace_id: r.traceId,
           span_id: r.spanId,
-          severity_number: r.severityNumber,
+          severity_number: uint(r.severityNumber, UINT8_MAX),
           severity_text: r.severityText,
           service,
           host_name: hostName,
@@ -34,7 +34,7 @@ export function buildLogRows(decoded: DecodedLogs, ctx: RowContext): LogRow[] {
           resource_attributes: resourceAttributes,
           attributes: flattenAttributes(r.attributes),
           scope_name: scopeName,
-          flags: r.flags,
+          flags: uint(r.flags, UINT32_MAX),
           event_name: r.eventName,
           retention_days: ctx.retentionDays,
         });

@@ -1,7 +1,7 @@
 import { emptyMetricValues, type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
 import type { DecodedMetrics, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint } from '@meridian/otlp';
 import type { RowContext } from './row-context';
-import { attrText, flattenAttributes } from './values';
+import { attrText, flattenAttributes, uint, UINT32_MAX } from './values';
 
 const TEMPORALITY_NAMES: readonly TemporalityName[] = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'];
 const TYPE_NAMES: Record<Metric['type'], MetricTypeName> = {
@@ -25,7 +25,7 @@ const bigintsToStrings = (xs: readonly bigint[]): string[] => xs.map((x) => x.to
  * One row per data point, with the columns of its type filled and the others at their
  * neutral value (0, '0', [], null for min/max). Int values become Float64 `value`s (exact up
  * to 2^53); counters that can exceed that are decimal strings. Exemplars are not stored.
- * NaN values serialize as JSON null, which ClickHouse reads as 0 (input_format_null_as_default).
+ * Floats are finite: decodeMetrics rejects points with NaN or ±Infinity.
  */
 export function buildMetricRows(decoded: DecodedMetrics, ctx: RowContext): MetricPointRow[] {
   const rows: MetricPointRow[] = [];
@@ -75,7 +75,7 @@ function pointRow(type: Metric['type'], p: Point, c: MetricColumns): MetricPoint
     attributes: flattenAttributes(p.attributes),
     scope_name: c.scope_name,
     ...emptyMetricValues(),
-    flags: p.flags,
+    flags: uint(p.flags, UINT32_MAX),
     retention_days: c.retention_days,
   };
   switch (type) {

@@ -2,7 +2,7 @@ import { nanosToDateTime64, type SpanKindName, type SpanRow, type StatusCodeName
 import { type Attributes, type DecodedTraces, type Span, SpanKind, StatusCode } from '@meridian/otlp';
 import { dialectForDbSystem, fingerprintSql } from '@meridian/sql-fingerprint';
 import type { RowContext } from './row-context';
-import { attrInt, attrText, flattenAttributes } from './values';
+import { attrText, attrUint, flattenAttributes, UINT16_MAX } from './values';
 
 const KIND_NAMES: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS_NAMES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
@@ -48,7 +48,7 @@ function spanRow(
   const a = span.attributes;
   const kind = span.kind;
   const httpMethod = attrText(a, 'http.request.method', 'http.method');
-  const httpStatus = attrInt(a, 'http.response.status_code', 'http.status_code');
+  const httpStatus = attrUint(a, UINT16_MAX, 'http.response.status_code', 'http.status_code');
   const httpRoute = attrText(a, 'http.route');
   const dbSystem = attrText(a, 'db.system.name', 'db.system');
   const statement = attrText(a, 'db.query.text', 'db.statement');

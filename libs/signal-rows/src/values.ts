@@ -59,15 +59,25 @@ export function attrText(attributes: Attributes, key: string, oldKey?: string): 
   return anyValueText(v);
 }
 
-/** An integer attribute (int, double, or numeric string); 0 when absent or not a number. */
-export function attrInt(attributes: Attributes, key: string, oldKey?: string): number {
+/**
+ * An unsigned integer attribute (int, double, or numeric string) for a UInt column of at most
+ * `max`; 0 when absent, not an integer, or out of 0..max (-1, 200.5, "1e300": the column
+ * cannot hold them, and a wrong value must not fail the whole insert).
+ */
+export function attrUint(attributes: Attributes, max: number, key: string, oldKey?: string): number {
   let v = attributes[key];
   if ((v === undefined || v === null) && oldKey !== undefined) v = attributes[oldKey];
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
-  if (typeof v === 'string' && v !== '') {
-    const n = Number(v);
-    return Number.isFinite(n) ? Math.trunc(n) : 0;
-  }
+  if (typeof v === 'bigint') return v >= 0n && v <= BigInt(max) ? Number(v) : 0;
+  if (typeof v === 'number') return uint(v, max);
+  if (typeof v === 'string' && v !== '') return uint(Number(v), max);
   return 0;
 }
+
+/** `n` when it is an integer in 0..max, else 0: what a UInt column of that width can hold. */
+export function uint(n: number, max: number): number {
+  return Number.isInteger(n) && n >= 0 && n <= max ? n : 0;
+}
+
+export const UINT8_MAX = 0xff;
+export const UINT16_MAX = 0xffff;
+export const UINT32_MAX = 0xffffffff;
