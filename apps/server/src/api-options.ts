@@ -11,6 +11,7 @@ export function authOptions(cfg: MeridianConfig): AuthOptions {
     lockoutAfterFailures: a.lockoutAfterFailures,
     lockoutMs: a.lockoutMinutes * 60_000,
     loginAttemptsPerIp: a.loginAttemptsPerIp,
+    operatorToken: cfg.server.operatorToken,
   };
 }
 
@@ -22,5 +23,6 @@ export function accountsOptions(cfg: MeridianConfig): AccountsOptions {
     otlpEndpoint: cfg.intake.publicUrl ?? `http://localhost:${cfg.intake.httpPort}`,
     invitationTtlMs: cfg.auth.invitationTtlHours * 3_600_000,
     mail: { smtpUrl: cfg.auth.smtpUrl, from: cfg.auth.emailFrom, outboxDir: join(resolve(cfg.dataDir), 'outbox') },
+    ingestLimits: cfg.intake.limits,
   };
 }

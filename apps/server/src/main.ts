@@ -3,12 +3,15 @@ import { parseArgs } from 'node:util';
 import { ConfigError, configWarnings, loadConfig, type MeridianConfig } from '@meridian/config';
 import { startServer } from './server';
 import { deadLetterCommand } from './dead-letter-command';
-import { createTenantCommand } from './tenant-command';
+import { createTenantCommand, LIMIT_FLAGS, tenantLimitsCommand } from './tenant-command';
 
 const USAGE = `usage:
   meridian start [--roles=all|intake,ingester,api,alerter]   run the server (default: all roles)
   meridian tenant create --slug <slug> --name <name> --region <region-id>
                                                       create a tenant and print its ingest and API keys
+  meridian tenant limits --slug <slug> [--spans-per-second <n>|default] [--data-points-per-second <n>|default]
+                         [--log-records-per-second <n>|default] [--bytes-per-second <n>|default]
+                                                      show a tenant's ingest limits; with flags, override them (audited)
   meridian regions                                    list the configured data regions
   meridian dead-letters list|replay --region <id> [--id <message id>] [--limit <n>]
                                                       show parked messages; publish (kafka) or insert (inline) them again
@@ -25,6 +28,10 @@ async function main(argv: string[]): Promise<void> {
       region: { type: 'string' },
       id: { type: 'string' },
       limit: { type: 'string' },
+      'spans-per-second': { type: 'string' },
+      'data-points-per-second': { type: 'string' },
+      'log-records-per-second': { type: 'string' },
+      'bytes-per-second': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,6 +44,11 @@ async function main(argv: string[]): Promise<void> {
       await startServer(cfg, values.roles ?? 'all');
       return;
     case 'tenant':
+      if (sub === 'limits') {
+        const flags = Object.fromEntries(Object.entries(LIMIT_FLAGS).map(([field, flag]) => [field, values[flag as keyof typeof values] as string | undefined]));
+        await tenantLimitsCommand(cfg, { slug: values.slug, flags });
+        return;
+      }
       if (sub !== 'create') throw new Error(`unknown tenant command "${sub ?? ''}"\n${USAGE}`);
       await createTenantCommand(cfg, { slug: values.slug, name: values.name, region: values.region });
       return;

@@ -14,5 +14,15 @@ export interface AccountsOptions {
   otlpEndpoint: string;
   invitationTtlMs: number;
   mail: { smtpUrl?: string; from: string; outboxDir: string };
+  /** The configured per-tenant ingest limits (`intake.limits`), which overrides replace. */
+  ingestLimits: IngestLimitDefaults;
+}
+
+export interface IngestLimitDefaults {
+  spansPerSecond: number;
+  dataPointsPerSecond: number;
+  logRecordsPerSecond: number;
+  bytesPerSecond: number;
+  burstSeconds: number;
 }
 export const ACCOUNTS_OPTIONS = Symbol('AccountsOptions');

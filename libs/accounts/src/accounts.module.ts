@@ -1,5 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ControlPlaneDb, TenantLimitsRepository, UsageRepository } from '@meridian/control-plane';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts-options';
+import { IngestLimitsController } from './ingest-limits.controller';
+import { IngestLimitsService } from './ingest-limits.service';
 import { AuditController } from './audit.controller';
 import { InvitationMailer } from './invitation-mailer';
 import { KeysController } from './keys.controller';
@@ -12,8 +15,14 @@ export class AccountsModule {
   static forRoot(options: AccountsOptions): DynamicModule {
     return {
       module: AccountsModule,
-      controllers: [TenantsController, MembersController, KeysController, AuditController],
-      providers: [{ provide: ACCOUNTS_OPTIONS, useValue: options }, InvitationMailer],
+      controllers: [TenantsController, MembersController, KeysController, AuditController, IngestLimitsController],
+      providers: [
+        { provide: ACCOUNTS_OPTIONS, useValue: options },
+        InvitationMailer,
+        { provide: TenantLimitsRepository, useFactory: (cp: ControlPlaneDb) => new TenantLimitsRepository(cp), inject: [ControlPlaneDb] },
+        { provide: UsageRepository, useFactory: (cp: ControlPlaneDb) => new UsageRepository(cp), inject: [ControlPlaneDb] },
+        IngestLimitsService,
+      ],
     };
   }
 }

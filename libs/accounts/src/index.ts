@@ -1,2 +1,2 @@
 export { AccountsModule } from './accounts.module';
-export { type AccountsOptions, type RegionInfo } from './accounts-options';
+export { type AccountsOptions, type IngestLimitDefaults, type RegionInfo } from './accounts-options';

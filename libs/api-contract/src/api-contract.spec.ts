@@ -3,7 +3,7 @@ import { ApiClient, ApiError } from './client';
 import { buildOpenApiDocument } from './openapi';
 import { roleAtLeast } from './route';
 import { API_ROUTES } from './routes';
-import { createTenantBody, hitmapQuery } from './index';
+import { createTenantBody, hitmapQuery, ingestLimitOverridesBody, ingestUsageQuery } from './index';
 
 describe('API contract', () => {
   it('has one unique method+path per route, tenant routes under /api/v1/tenants/{tenant}', () => {
@@ -26,6 +26,20 @@ describe('API contract', () => {
     expect(hitmap.op.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['path:tenant', 'query:from', 'query:service']));
     expect(hitmap.op.security).toEqual([{ session: [] }, { apiKey: [] }]);
     expect(ops.find((o) => o.op.operationId === 'signIn')!.op.security).toEqual([]);
+  });
+
+  it('documents the operator-only route with the operator token, and the limit/usage reads for viewers', () => {
+    const doc = buildOpenApiDocument('test');
+    const item = (doc.paths ?? {})['/api/v1/tenants/{tenant}/ingest-limits'] as Record<string, { security?: unknown[]; responses: Record<string, unknown> }>;
+    expect(item.put.security).toEqual([{ operatorToken: [] }]);
+    expect(Object.keys(item.put.responses).sort()).toEqual(['200', '400', '403', '404']);
+    expect(item.get.security).toEqual([{ session: [] }, { apiKey: [] }]);
+    expect(API_ROUTES.getIngestUsage.minRole).toBe('viewer');
+    expect(ingestLimitOverridesBody.safeParse({ spansPerSecond: 10, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null }).success).toBe(true);
+    const bad = ingestLimitOverridesBody.safeParse({ spansPerSecond: 0, dataPointsPerSecond: 1.5, logRecordsPerSecond: null, extra: 1 });
+    expect(bad.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['bytesPerSecond', 'dataPointsPerSecond', 'spansPerSecond', 'unrecognized_keys']);
+    expect(ingestUsageQuery.safeParse({ from: '2026-02-30' }).error?.issues[0]).toMatchObject({ path: ['from'], message: expect.stringContaining('calendar day') });
+    expect(ingestUsageQuery.safeParse({ to: '06/12/2026' }).error?.issues[0]).toMatchObject({ path: ['to'], message: expect.stringContaining('YYYY-MM-DD') });
   });
 
   it('orders roles viewer < member < admin < owner', () => {

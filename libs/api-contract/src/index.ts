@@ -7,3 +7,4 @@ export * from './schemas/account';
 export * from './schemas/telemetry';
 export * from './schemas/database';
 export * from './schemas/alerting';
+export * from './schemas/limits';

@@ -13,9 +13,11 @@ export function roleAtLeast(role: Role, min: Role): boolean {
  * - `public`: anyone (sign-up, sign-in, region list);
  * - `user`: a signed-in user (session cookie);
  * - `tenant`: a member of the tenant named by the `{tenant}` path parameter with at least
- *   `minRole`, or an api key of that tenant (which acts as a `member`).
+ *   `minRole`, or an api key of that tenant (which acts as a `member`);
+ * - `operator`: the SaaS operator, by the operator token (config `server.operatorToken`) sent
+ *   as `Authorization: Bearer …`, on any tenant named by `{tenant}`; no member or key may.
  */
-export type RouteAuth = 'public' | 'user' | 'tenant';
+export type RouteAuth = 'public' | 'user' | 'tenant' | 'operator';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

@@ -1,6 +1,7 @@
 import { ACCOUNT_ROUTES } from './routes/account.routes';
 import { ALERTING_ROUTES } from './routes/alerting.routes';
 import { DATABASE_ROUTES } from './routes/database.routes';
+import { LIMITS_ROUTES } from './routes/limits.routes';
 import { TELEMETRY_ROUTES } from './routes/telemetry.routes';
 
 /**
@@ -14,6 +15,7 @@ export const API_ROUTES = {
   ...TELEMETRY_ROUTES,
   ...DATABASE_ROUTES,
   ...ALERTING_ROUTES,
+  ...LIMITS_ROUTES,
 } as const;
 
 export type ApiRoutes = typeof API_ROUTES;

@@ -5,6 +5,7 @@ import { roleAtLeast, type Role, type RouteDef } from '@meridian/api-contract';
 import { actorOf, type ApiRequest, type Principal, ROUTE_DEF, type TenantAccess } from '@meridian/api-http';
 import { ControlPlaneDb, MembershipRepository, TenantRepository } from '@meridian/control-plane';
 import { CsrfProtection } from './csrf';
+import { OperatorToken } from './operator-token';
 
 const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
@@ -21,7 +22,8 @@ class SessionOrKeyGuard extends AuthGuard(['mrd-session', 'mrd-api-key']) {
  * cookie or api key), enforces CSRF on cookie-authenticated writes, and for tenant routes
  * resolves `{tenant}` to the caller's membership and checks the route's minimum role. A tenant
  * the caller does not belong to answers 404 — the same as one that does not exist — so ids
- * and slugs cannot be probed.
+ * and slugs cannot be probed. Operator routes take only the operator token (no session, no api
+ * key), checked before any tenant lookup.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -31,12 +33,19 @@ export class AccessGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ControlPlaneDb) private readonly cp: ControlPlaneDb,
     @Inject(CsrfProtection) private readonly csrf: CsrfProtection,
+    @Inject(OperatorToken) private readonly operatorToken: OperatorToken,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const route = this.reflector.get<RouteDef | undefined>(ROUTE_DEF, ctx.getHandler());
     if (!route || route.auth === 'public') return true;
     const req = ctx.switchToHttp().getRequest<ApiRequest>();
+    if (route.auth === 'operator') {
+      // Checked before the tenant is looked up: a non-operator learns nothing about tenants.
+      this.operatorToken.check(req.headers.authorization);
+      req.tenantAccess = await this.#operatorAccess(String(req.params.tenant ?? ''));
+      return true;
+    }
     await this.#authenticate.canActivate(ctx);
     const principal = req.user as Principal;
     req.principal = principal;
@@ -47,6 +56,14 @@ export class AccessGuard implements CanActivate {
     }
     req.tenantAccess = await this.#tenantAccess(principal, String(req.params.tenant ?? ''), route.minRole ?? 'viewer');
     return true;
+  }
+
+  /** The operator acts on any tenant, by slug or id; it outranks every member there. */
+  async #operatorAccess(named: string): Promise<TenantAccess> {
+    const tenants = new TenantRepository(this.cp);
+    const t = (await tenants.findBySlug(named)) ?? (await tenants.findById(named));
+    if (!t) throw new NotFoundException(`tenant "${named}" not found`);
+    return { tenantId: t.id, tenantSlug: t.slug, region: t.region, role: 'owner', actor: 'operator:api' };
   }
 
   async #tenantAccess(principal: Principal, named: string, minRole: Role): Promise<TenantAccess> {

@@ -5,6 +5,8 @@ export interface AuthOptions {
   lockoutAfterFailures: number;
   lockoutMs: number;
   loginAttemptsPerIp: number;
+  /** The SaaS operator's token for operator-only routes (config server.operatorToken); unset → they answer 403. */
+  operatorToken?: string;
 }
 export const AUTH_OPTIONS = Symbol('AuthOptions');
 

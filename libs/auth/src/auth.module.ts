@@ -9,6 +9,7 @@ import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { CsrfProtection } from './csrf';
+import { OperatorToken } from './operator-token';
 import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies';
 import { TooManyAttemptsFilter } from './too-many-attempts.filter';
 
@@ -25,6 +26,7 @@ export class AuthModule implements NestModule {
       controllers: [AuthController],
       providers: [
         { provide: AUTH_OPTIONS, useValue: options },
+        { provide: OperatorToken, useValue: new OperatorToken(options.operatorToken) },
         AuthService,
         PasswordStrategy,
         SessionStrategy,

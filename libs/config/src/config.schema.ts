@@ -53,6 +53,15 @@ export const configSchema = z
       apiPort: port,
       /** `text` (Nest's console lines) or `json` (one object per line with time, level, msg, role, requestId). */
       logFormat: z.enum(['text', 'json']),
+      /**
+       * Bearer token of the SaaS operator for operator-only API routes (setting a tenant's ingest
+       * limits); unset → those routes answer 403. Compared in constant time, never logged.
+       */
+      operatorToken: z
+        .string()
+        .min(24, 'expected at least 24 characters, e.g. the output of: openssl rand -base64 32')
+        .max(512, 'expected at most 512 characters')
+        .optional(),
       /** Bearer token that unlocks the per-tenant series of GET /metrics; unset → only series without tenant ids are served. */
       metricsToken: z.string().min(16, 'expected at least 16 characters (openssl rand -hex 32)').optional(),
     }),

@@ -18,6 +18,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_HOST', 'server.host', String],
   ['MERIDIAN_API_PORT', 'server.apiPort', String],
   ['MERIDIAN_LOG_FORMAT', 'server.logFormat', String],
+  ['MERIDIAN_OPERATOR_TOKEN', 'server.operatorToken', String],
   ['MERIDIAN_METRICS_TOKEN', 'server.metricsToken', String],
   ['MERIDIAN_OTLP_HTTP_PORT', 'intake.httpPort', String],
   ['MERIDIAN_OTLP_GRPC_PORT', 'intake.grpcPort', String],

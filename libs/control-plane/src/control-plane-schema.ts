@@ -1,4 +1,5 @@
 import type { Generated, GeneratedAlways, JSONColumnType } from 'kysely';
+import type { UsageSignal } from '@meridian/domain';
 
 /**
  * Row types of the control-plane tables as Kysely sees them (snake_case, like the SQL in
@@ -130,8 +131,7 @@ export interface TenantIngestLimitsTable {
   updated_by: Generated<string>;
 }
 
-export const USAGE_SIGNALS = ['traces', 'metrics', 'logs'] as const;
-export type UsageSignal = (typeof USAGE_SIGNALS)[number];
+export { USAGE_SIGNALS, type UsageSignal } from '@meridian/domain';
 
 export interface TenantUsageDailyTable {
   tenant_id: string;

@@ -1,23 +1,14 @@
 import type { Kysely } from 'kysely';
+import { INGEST_LIMIT_FIELDS, INGEST_LIMIT_MAXIMA, type IngestLimitField } from '@meridian/domain';
 import type { ControlPlaneSchema, TenantIngestLimitOverrides } from './control-plane-schema';
 import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
 import { AuditLogRepository } from './audit-log.repository';
 import { isForeignKeyViolation, isUuid } from './postgres-errors';
 import { TenantInputError, type TenantInputIssue } from './tenant.dto';
 
-export const TENANT_INGEST_LIMIT_FIELDS = ['spansPerSecond', 'dataPointsPerSecond', 'logRecordsPerSecond', 'bytesPerSecond'] as const;
-export type TenantIngestLimitField = (typeof TENANT_INGEST_LIMIT_FIELDS)[number];
-
-/**
- * Largest override the operator may set per field: far above what one tenant can send, yet
- * small enough that a typo (an extra few zeros) is refused instead of silently lifting a limit.
- */
-export const TENANT_INGEST_LIMIT_MAXIMA: Readonly<Record<TenantIngestLimitField, number>> = {
-  spansPerSecond: 100_000_000,
-  dataPointsPerSecond: 100_000_000,
-  logRecordsPerSecond: 100_000_000,
-  bytesPerSecond: 100 * 1024 ** 3,
-};
+export const TENANT_INGEST_LIMIT_FIELDS = INGEST_LIMIT_FIELDS;
+export type TenantIngestLimitField = IngestLimitField;
+export const TENANT_INGEST_LIMIT_MAXIMA = INGEST_LIMIT_MAXIMA;
 
 export const NO_INGEST_LIMIT_OVERRIDES: Readonly<TenantIngestLimitOverrides> = Object.freeze({
   spansPerSecond: null,

@@ -4,3 +4,4 @@ export * from './time';
 export * from './hitmap-layout';
 export * from './row-format';
 export * from './db-metrics';
+export * from './ingest-limits';
