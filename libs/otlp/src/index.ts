@@ -4,8 +4,6 @@
  */
 export * from './types';
 export { OtlpDecodeError } from './errors';
-export { DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, MAX_TIME_NANOS, type Truncations } from './limits';
-export { truncateUtf8 } from './values';
 export { checkRequestLimits, DEFAULT_REQUEST_LIMITS, MAX_ANY_VALUE_DEPTH, RequestLimitError, type RequestLimitReason, type RequestLimits, type WireCounts } from './wire-limits';
 export { DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, MAX_TIME_NANOS, type Truncations } from './limits';
 export { truncateUtf8 } from './values';
