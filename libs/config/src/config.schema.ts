@@ -132,6 +132,31 @@ export const configSchema = z
         producerRetries: z.coerce.number().int().min(0).max(100),
         requestTimeoutMs: positiveInt,
         /** Publish not acknowledged by then → 503 (below the OTel SDKs' 10 s export timeout). */
+      /** Inline bus write-ahead log (`<dataDir>/wal/<region>/`): a 2xx survives kill -9. */
+      wal: z
+        .object({
+          enabled: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
+          /** Bytes of log per region (unacknowledged plus not yet deleted) before intake answers 503. */
+          maxBytes: positiveInt,
+          /** Segment size; whole acknowledged segments are deleted. */
+          segmentBytes: positiveInt.min(4096, 'expected at least 4096 bytes'),
+          /** `always`: fdatasync before answering (durable through power loss); `off`: for benchmarks only. */
+          fsync: z.enum(['always', 'off']),
+          /** Extra wait so more publishes share one write + fsync (0: share what arrives during the previous fsync). */
+          groupCommitMs: z.coerce.number().int('expected an integer').min(0).max(100, 'expected at most 100 ms'),
+        })
+        .refine((w) => w.segmentBytes * 2 <= w.maxBytes, { message: 'expected bus.wal.segmentBytes at most half of bus.wal.maxBytes (acknowledged space is freed a whole segment at a time)', path: ['segmentBytes'] }),
+      /** Dead letters: byte caps (oldest dropped first, counted in meridian_dead_letters_dropped_total). */
+      deadLetters: z
+        .object({
+          /** Inline bus: bytes kept per tenant and region under <dataDir>/dead-letter. */
+          maxBytesPerTenant: positiveInt.min(16_384, 'expected at least 16384 bytes'),
+          /** Inline bus: bytes kept in <dataDir>/dead-letter altogether. */
+          maxBytesTotal: positiveInt,
+          /** Kafka bus: bytes one tenant may dead-letter per hour per ingester process; over it they are counted and dropped. */
+          kafkaTenantBytesPerHour: positiveInt,
+        })
+        .refine((d) => d.maxBytesPerTenant <= d.maxBytesTotal, { message: 'expected bus.deadLetters.maxBytesPerTenant at most bus.deadLetters.maxBytesTotal', path: ['maxBytesPerTenant'] }),
         publishTimeoutMs: positiveInt,
         /** Bytes being published at once per process before intake answers 503 at once. */
         maxPendingBytes: positiveInt,
