@@ -8,8 +8,8 @@ import { roleAtLeast } from '../../../lib/roles';
 import { tenantHref, useTenant } from '../../../lib/tenant';
 
 const m = defineMessages({
-  en: { title: 'Settings', general: 'General', keys: 'Keys', members: 'Members', audit: 'Audit log', tabs: 'Settings sections' },
-  ja: { title: '設定', general: '一般', keys: 'キー', members: 'メンバー', audit: '監査ログ', tabs: '設定の項目' },
+  en: { title: 'Settings', general: 'General', keys: 'Keys', members: 'Members', usage: 'Limits & usage', audit: 'Audit log', tabs: 'Settings sections' },
+  ja: { title: '設定', general: '一般', keys: 'キー', members: 'メンバー', usage: '制限と使用量', audit: '監査ログ', tabs: '設定の項目' },
 });
 
 /** Tenant settings with their sections as tabs (the audit log is for admins). */
@@ -21,6 +21,7 @@ export default function SettingsLayout({ children }: { children: ReactNode }) {
     { path: '/settings', label: t.general },
     { path: '/settings/keys', label: t.keys },
     { path: '/settings/members', label: t.members },
+    { path: '/settings/usage', label: t.usage },
     ...(roleAtLeast(tenant.role, 'admin') ? [{ path: '/settings/audit', label: t.audit }] : []),
   ];
   return (

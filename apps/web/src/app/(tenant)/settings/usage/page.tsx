@@ -1,0 +1,7 @@
+'use client';
+
+import { UsagePage } from '../../../../features/usage/usage-page';
+
+export default function Page() {
+  return <UsagePage />;
+}
