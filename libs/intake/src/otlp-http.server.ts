@@ -46,9 +46,11 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
 /**
  * Reads the body, decompressing gzip/deflate as a stream and stopping as soon as the
  * decompressed size passes the limit, so a gzip bomb costs at most `limit` bytes of memory.
- * Every decompressed chunk is counted against the in-flight budget as it arrives.
+ * Every decompressed chunk is counted against the in-flight budget as it arrives, and the body
+ * read so far is checked against the decode limits at 256 KiB, 512 KiB, 1 MiB, … (`checkPrefix`),
+ * so a few KiB of gzip holding millions of empty messages are refused before they are inflated.
  */
-function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation, checkPrefix: (prefix: Buffer) => void): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: Readable = req;
   if (encoding === 'gzip' || encoding === 'x-gzip') source = req.pipe(createGunzip());
@@ -62,6 +64,7 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    let nextPrefixCheck = FIRST_PREFIX_CHECK_BYTES;
     const fail = (e: Error) => {
       if (settled) return;
       settled = true;
@@ -77,6 +80,18 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
         return fail(e as Error);
       }
       chunks.push(chunk);
+      if (size >= nextPrefixCheck) {
+        // Doubling: every check re-reads the prefix, so all of them together read the body about twice.
+        nextPrefixCheck = size * 2;
+        const prefix = Buffer.concat(chunks, size);
+        chunks.length = 0;
+        chunks.push(prefix);
+        try {
+          checkPrefix(prefix);
+        } catch (e) {
+          return fail(e as Error);
+        }
+      }
     });
     source.on('end', () => {
       if (settled) return;
@@ -87,6 +102,8 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
     req.on('error', (e) => fail(new HttpError(400, RPC.INVALID_ARGUMENT, `request body: ${e.message}`)));
   });
 }
+
+const FIRST_PREFIX_CHECK_BYTES = 256 * 1024;
 
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, RPC.RESOURCE_EXHAUSTED, `request body exceeds ${limit} bytes after decompression; send smaller batches`, {}, 'body_too_large');
@@ -150,7 +167,7 @@ export class OtlpHttpServer {
       if (!who) throw new HttpError(401, RPC.UNAUTHENTICATED, 'invalid or revoked ingest key');
       this.intake.checkDeclaredBytes(signal, who, Number(req.headers['content-length'] ?? 0)); // over the byte rate: refuse unread
       reservation = this.guard.budget.reserve(who.tenantId);
-      const body = await readBody(req, this.options.maxBodyBytes, reservation);
+      const body = await readBody(req, this.options.maxBodyBytes, reservation, (prefix) => this.guard.checkPrefix(signal, encoding, prefix));
       this.guard.checkBody(signal, encoding, body);
       const result = await this.intake.accept(signal, encoding, body, who);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;

@@ -1,4 +1,4 @@
-import { checkRequestLimits, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits } from '@meridian/otlp';
+import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits } from '@meridian/otlp';
 import { counter, type SelfMetrics } from '@meridian/self-metrics';
 
 /** Why intake refused a request before decoding it (the `reason` label of meridian_intake_refused_total). */
@@ -104,6 +104,11 @@ export class RequestGuard {
   /** Counts items and containers on the wire (and cuts too-deep values in place); throws RequestLimitError over a limit. */
   checkBody(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array): void {
     checkRequestLimits(signal, encoding, body, this.options.requestLimits);
+  }
+
+  /** The same on the first bytes of a body still being read (a lower bound of its counts); throws RequestLimitError. */
+  checkPrefix(signal: OtlpSignal, encoding: OtlpEncoding, prefix: Uint8Array): void {
+    checkRequestPrefix(signal, encoding, prefix, this.options.requestLimits);
   }
 
   refused(signal: OtlpSignal, reason: RefusalReason): void {

@@ -1,7 +1,7 @@
 import { decodeLogs, decodeTraces } from './index';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest, type RawAnyValue, type RawKeyValue, type RawTracesRequest } from './proto';
 import { logPayloads, metricPayloads, tracePayloads } from './sdk-payloads.fixture';
-import { checkRequestLimits, DEFAULT_REQUEST_LIMITS, MAX_ANY_VALUE_DEPTH, RequestLimitError, type RequestLimits } from './wire-limits';
+import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, MAX_ANY_VALUE_DEPTH, RequestLimitError, type RequestLimits } from './wire-limits';
 import { OtlpDecodeError } from './errors';
 
 const copy = (b: Uint8Array) => Buffer.from(b); // the pass may rewrite bytes in place
@@ -250,5 +250,36 @@ describe('checkRequestLimits cuts values nested too deep', () => {
       depth++;
     }
     expect({ depth, body }).toEqual({ depth: MAX_ANY_VALUE_DEPTH, body: null });
+  });
+});
+
+describe('checkRequestPrefix (a body still being read)', () => {
+  it('refuses 256 KiB of a 32 MiB bomb whose containers sit inside one ResourceSpans that the prefix cuts off', () => {
+    const scopes = Buffer.alloc(32 * 1024 * 1024);
+    for (let i = 0; i < scopes.length; i += 2) scopes[i] = 0x12; // ScopeSpans, length 0
+    const body = nested([{ tag: 0x0a }], scopes);
+    expect(refusal(() => checkRequestPrefix('traces', 'protobuf', body.subarray(0, 256 * 1024))).reason).toBe('too_many_containers');
+    const json = Buffer.from(`{"resourceSpans":[{"scopeSpans":[${'{},'.repeat(100_000)}{}]}]}`);
+    expect(refusal(() => checkRequestPrefix('traces', 'json', json.subarray(0, 64 * 1024))).reason).toBe('too_many_containers');
+  });
+
+  it('never fails on a prefix of a valid payload, cut anywhere, and counts no more than the whole', async () => {
+    const m = await metricPayloads();
+    const t = tracePayloads();
+    for (const [signal, encoding, body] of [
+      ['traces', 'protobuf', t.protobuf],
+      ['traces', 'json', t.json],
+      ['metrics', 'protobuf', m.protobuf],
+      ['metrics', 'json', m.json],
+    ] as const) {
+      const whole = checkRequestLimits(signal, encoding, copy(body));
+      for (let cut = 0; cut <= body.length; cut++) {
+        const part = checkRequestPrefix(signal, encoding, copy(body).subarray(0, cut));
+        expect(part.items).toBeLessThanOrEqual(whole.items);
+        expect(part.keyValues).toBeLessThanOrEqual(whole.keyValues);
+        expect(part.objects).toBeLessThanOrEqual(whole.objects);
+      }
+      expect(checkRequestPrefix(signal, encoding, copy(body))).toEqual(whole);
+    }
   });
 });

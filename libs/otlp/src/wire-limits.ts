@@ -76,10 +76,31 @@ const TYPE_NAMES: Record<OtlpSignal, string> = { traces: 'ExportTraceServiceRequ
  * Throws RequestLimitError over a limit, OtlpDecodeError for protobuf that cannot be walked.
  */
 export function checkRequestLimits(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): WireCounts {
+  return scan(signal, encoding, body, limits, false);
+}
+
+/**
+ * The same pass over the first bytes of a body still being read: counts what the prefix
+ * already holds (a lower bound) and throws RequestLimitError when that alone is over a limit,
+ * so a bomb is refused after its first KiB instead of after inflating all of it. A prefix
+ * that ends inside a message is not an error; the complete body is checked again at the end.
+ */
+export function checkRequestPrefix(signal: OtlpSignal, encoding: OtlpEncoding, prefix: Uint8Array, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): WireCounts {
+  return scan(signal, encoding, prefix, limits, true);
+}
+
+function scan(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, limits: RequestLimits, partial: boolean): WireCounts {
   const counts: WireCounts = { items: 0, containers: 0, keyValues: 0, objects: 0, cutValues: 0 };
   const valueDepth = Math.min(Math.max(0, Math.floor(limits.maxValueDepth)), MAX_ANY_VALUE_DEPTH);
-  if (encoding === 'json') scanJson(signal, body, limits, valueDepth, counts);
-  else scanProtobuf(signal, body, limits, valueDepth, counts);
+  if (encoding === 'json') {
+    scanJson(signal, body, limits, valueDepth, counts);
+  } else {
+    try {
+      scanProtobuf(signal, body, limits, valueDepth, counts, partial);
+    } catch (e) {
+      if (!(partial && e instanceof OtlpDecodeError)) throw e; // a prefix ends somewhere inside a message
+    }
+  }
   return counts;
 }
 
@@ -215,7 +236,7 @@ function truncated(signal: OtlpSignal, pos: number): OtlpDecodeError {
   return new OtlpDecodeError(`invalid protobuf ${TYPE_NAMES[signal]}: truncated or malformed field at byte ${pos}`);
 }
 
-function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, maxDepth: number, c: WireCounts): void {
+function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, maxDepth: number, c: WireCounts, partial: boolean): void {
   const len = buf.length;
   let type: T = ROOT[signal];
   let end = len;
@@ -270,9 +291,13 @@ function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits
           length += (b & 0x7f) * 2 ** shift;
           shift += 7;
         } while (b >= 0x80);
-        const childEnd = pos + length;
-        if (childEnd > end) throw truncated(signal, tagPos);
+        let childEnd = pos + length;
         const child: T = field < 32 ? CHILD[type * 32 + field] : T.None;
+        if (childEnd > end) {
+          // In a prefix, a message cut off by the prefix's end is walked as far as it goes.
+          if (!partial || end !== len || child === T.None) throw truncated(signal, tagPos);
+          childEnd = len;
+        }
         if (child === T.None) {
           // Packed bucket counts of an exponential histogram: protobufjs makes a Long per varint.
           if (type === T.Buckets && field === 2) {
