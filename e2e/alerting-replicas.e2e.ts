@@ -49,6 +49,8 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
       sender: new ChannelSender({ allowTargets: ['127.0.0.1'] }),
       publicUrl: 'https://meridian.example.com',
       evaluationIntervalMs: 100,
+      evaluationConcurrency: 4,
+      tenantEvaluationConcurrency: 2,
       retryInitialMs: 50,
       maxAttempts: 2,
       owner,

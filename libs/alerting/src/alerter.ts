@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ALERT_METRIC_UNITS } from '@meridian/api-contract';
 import type { AlertingRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
-import { counter, type SelfMetrics } from '@meridian/self-metrics';
+import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
 import type { AlertMeasurement, AlertQueries } from '@meridian/storage-clickhouse';
 import type { ChannelSender } from './channel-sender';
 import { openChannel } from './channel-codec';
@@ -17,36 +17,47 @@ export interface AlerterDeps {
   sender: ChannelSender;
   publicUrl: string;
   evaluationIntervalMs: number;
+  /** Evaluations in flight at once in this replica. */
+  evaluationConcurrency: number;
+  /** Of those, at most this many of one tenant. */
+  tenantEvaluationConcurrency: number;
   retryInitialMs: number;
   maxAttempts: number;
   /** Replica id holding leases; unique per process by default. */
   owner?: string;
   now?: () => Date;
   log?: (level: 'log' | 'warn' | 'error', line: string) => void;
-  /** Counts evaluations by outcome (`meridian_alert_evaluations_total`). */
+  /** Counts evaluations by outcome (`meridian_alert_evaluations_total`) and how late they start. */
   metrics?: SelfMetrics;
 }
 
+/** Notifications claimed per delivery round. */
 const BATCH = 100;
 /** A delivery (HTTP/SMTP with a 10 s timeout) must finish well inside its lease. */
 const DELIVERY_LEASE_MS = 60_000;
 
 /**
- * The alerter role. Every poll it leases the rules that are due (shared with other replicas
- * through the control plane: a rule is evaluated by one replica at a time), measures each
- * against the tenant's region, steps its state machine and writes the new state, history and
- * any notifications in one transaction; then it delivers due notifications from that outbox.
+ * The alerter role. It leases the rules that are due (shared with other replicas through the
+ * control plane: a rule is evaluated by one replica at a time), measures each against the
+ * tenant's region, steps its state machine and writes the new state, history and any
+ * notifications in one transaction; a separate loop delivers due notifications from that outbox.
  * Because a transition and its notifications are committed together and sent from the outbox,
  * a restart neither loses nor repeats a message (a crash mid-send retries that one message).
+ *
+ * Fair across tenants: at most `evaluationConcurrency` evaluations run at once, at most
+ * `tenantEvaluationConcurrency` of one tenant, and freed slots are claimed round-robin by tenant
+ * (see AlertingRepository.claimDueRules). A tenant with thousands of rules (or slow ones) thus
+ * keeps a few slots busy while another tenant's due rule waits at most for half the slots to free.
  */
 export class Alerter {
   readonly owner: string;
   private readonly now: () => Date;
   private readonly leaseMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
   private stopped = false;
   private readonly evaluations?: ReturnType<typeof counter<'outcome'>>;
+  private readonly delay?: ReturnType<typeof histogram<never>>;
 
   constructor(private readonly d: AlerterDeps) {
     this.owner = d.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -57,28 +68,52 @@ export class Alerter {
         help: 'Alert rule evaluations by outcome: the rule state after it (ok, pending, firing), disabled, or measure-failed (storage error, state kept)',
         labelNames: ['outcome'],
       });
+    this.delay =
+      d.metrics &&
+      histogram(d.metrics, {
+        name: 'meridian_alert_evaluation_delay_seconds',
+        help: 'How late rule evaluations start: time from a rule being due to this alerter claiming it',
+        labelNames: [],
+        buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      });
     this.now = d.now ?? (() => new Date());
     this.leaseMs = Math.max(10_000, 3 * d.evaluationIntervalMs);
   }
 
+  /** Runs the evaluation loop and the delivery loop, each polling when it has nothing to do. */
   start(): void {
     const pollMs = Math.min(this.d.evaluationIntervalMs, 1_000);
-    const loop = () => {
+    const loop = (what: string, work: () => Promise<unknown>) => {
       if (this.stopped) return;
-      this.running = this.tick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, pollMs);
-      });
+      const run = work()
+        .then(
+          () => undefined,
+          (e: Error) => this.d.log?.('error', `alerter ${what} failed: ${e.message}`),
+        )
+        .finally(() => {
+          this.running.delete(run);
+          if (this.stopped) return;
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            loop(what, work);
+          }, pollMs);
+          this.timers.add(timer);
+        });
+      this.running.add(run);
     };
-    loop();
+    loop('evaluation', () => this.evaluateDue());
+    loop('delivery', () => this.deliverDue());
   }
 
-  /** Stops polling and waits for the tick in progress (its leases are released by its writes). */
+  /** Stops claiming and waits for the evaluations and deliveries in progress (their writes release their leases). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all(this.running);
   }
 
+  /** One round of both loops: evaluates what is due, then delivers what is due. */
   async tick(): Promise<void> {
     try {
       await this.evaluateDue();
@@ -88,10 +123,51 @@ export class Alerter {
     }
   }
 
+  /**
+   * Evaluates due rules until none can be claimed and none is in flight, keeping up to
+   * `evaluationConcurrency` in flight (at most `tenantEvaluationConcurrency` per tenant). Slots
+   * are refilled once half of them are free (or all are), so the claim query runs once per a few
+   * evaluations, and a rule that falls due meanwhile is claimed in the next refill, ahead of the
+   * backlog of a tenant that already has its share running. Returns how many were evaluated.
+   */
   async evaluateDue(): Promise<number> {
-    const claimed = await this.d.repo.claimDueRules(this.owner, this.leaseMs, BATCH);
-    await Promise.all(claimed.map((c) => this.evaluate(c)));
-    return claimed.length;
+    const slots = this.d.evaluationConcurrency;
+    const refillAt = Math.max(1, Math.floor(slots / 2));
+    const busy = new Map<string, number>();
+    const inFlight = new Set<Promise<void>>();
+    let evaluated = 0;
+    let failure: unknown;
+    for (;;) {
+      const free = slots - inFlight.size;
+      if (!this.stopped && failure === undefined && (free >= refillAt || inFlight.size === 0)) {
+        let claimed: ClaimedRule[] = [];
+        try {
+          claimed = await this.d.repo.claimDueRules(this.owner, this.leaseMs, free, { perTenant: this.d.tenantEvaluationConcurrency, busy });
+        } catch (e) {
+          failure = e;
+        }
+        for (const c of claimed) {
+          const tenant = c.rule.tenantId;
+          busy.set(tenant, (busy.get(tenant) ?? 0) + 1);
+          this.delay?.observe(Math.max(0, c.lateSeconds));
+          const run: Promise<void> = this.evaluate(c)
+            .catch((e: Error) => this.d.log?.('error', `rule ${c.rule.id}: evaluation failed: ${e.message}; retried when its lease expires`))
+            .finally(() => {
+              inFlight.delete(run);
+              const left = (busy.get(tenant) ?? 1) - 1;
+              if (left > 0) busy.set(tenant, left);
+              else busy.delete(tenant);
+            });
+          inFlight.add(run);
+          evaluated++;
+        }
+        if (claimed.length > 0) continue;
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
+    }
+    if (failure !== undefined) throw failure;
+    return evaluated;
   }
 
   private async evaluate(c: ClaimedRule): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller, Inject, NotFoundException } from '@nestjs/common';
 import { API_ROUTES as R, type AlertChannelBody, type AlertRuleBody, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
 import { Endpoint, fieldError, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
-import { AlertingRepository, AuditLogRepository, ControlPlaneDb, type AlertRuleRecord, type AlertRuleStateRecord } from '@meridian/control-plane';
+import { AlertingRepository, AlertRuleCapError, AuditLogRepository, ControlPlaneDb, type AlertRuleRecord, type AlertRuleStateRecord } from '@meridian/control-plane';
 import { ALERTING_OPTIONS, type AlertingOptions } from './alerting-options';
 import { ChannelSender } from './channel-sender';
 import { channelView, openChannel, sealChannel } from './channel-codec';
@@ -35,7 +35,7 @@ export class AlertingController {
   async putRule(@TenantOf() t: TenantAccess, @Input() { body }: In<'putAlertRule'>): Out<'putAlertRule'> {
     const known = new Set((await this.repo.listChannels(t.tenantId)).map((c) => c.key));
     checkChannelKeys(body, known, 'body.channels');
-    const { rule } = await this.repo.upsertRule(t.tenantId, toNewRule(body));
+    const { rule } = await capped('body.key', () => this.repo.upsertRule(t.tenantId, toNewRule(body), { maxRules: this.options.maxRulesPerTenant }));
     await this.audit(t, 'alert_rule.put', `alert_rule:${rule.id}`, { key: rule.key });
     return ruleView(rule, await this.repo.getRuleState(t.tenantId, rule.id));
   }
@@ -164,12 +164,13 @@ export class AlertingController {
     const known = new Set([...(await this.repo.listChannels(t.tenantId)).map((c) => c.key), ...body.channels.map((c) => c.key)]);
     body.rules.forEach((r, i) => checkChannelKeys(r, known, `body.rules.${i}.channels`));
     const counts = { channels: { created: 0, updated: 0 }, rules: { created: 0, updated: 0 } };
-    await this.cp.db.transaction().execute(async (trx) => {
+    const maxRules = this.options.maxRulesPerTenant;
+    await capped('body.rules', () => this.cp.db.transaction().execute(async (trx) => {
       const repo = new AlertingRepository(trx);
       for (const c of body.channels) counts.channels[(await repo.upsertChannel(t.tenantId, sealChannel(this.box, t.tenantId, c))).created ? 'created' : 'updated']++;
-      for (const r of body.rules) counts.rules[(await repo.upsertRule(t.tenantId, toNewRule(r))).created ? 'created' : 'updated']++;
+      for (const r of body.rules) counts.rules[(await repo.upsertRule(t.tenantId, toNewRule(r), { maxRules })).created ? 'created' : 'updated']++;
       await new AuditLogRepository(trx).record({ tenantId: t.tenantId, actor: t.actor, action: 'alerting.import', target: `tenant:${t.tenantId}`, details: counts });
-    });
+    }));
     return counts;
   }
 
@@ -190,6 +191,16 @@ export class AlertingController {
 
   private audit(t: TenantAccess, action: string, target: string, details: Record<string, unknown>): Promise<void> {
     return new AuditLogRepository(this.cp).record({ tenantId: t.tenantId, actor: t.actor, action, target, details });
+  }
+}
+
+/** Turns the rule cap into a 400 naming `field` and the cap (an import then writes nothing). */
+async function capped<T>(field: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (!(e instanceof AlertRuleCapError)) throw e;
+    throw fieldError([{ field, message: `a tenant may have at most ${e.cap} alert rules (server setting alerting.maxRulesPerTenant); delete rules first or reuse existing keys` }]);
   }
 }
 
