@@ -72,6 +72,7 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
       reject(e);
     };
     source.on('data', (chunk: Buffer) => {
+      if (settled) return; // refused: the rest of the body is dropped, not counted
       size += chunk.length;
       if (size > limit) return fail(tooLarge(limit));
       try {

@@ -52,8 +52,10 @@ export class InflightBudget {
 
   reserve(tenantId: string): BudgetReservation {
     let held = 0;
+    let released = false;
     return {
       add: (bytes: number) => {
+        if (released) throw new Error('BudgetReservation.add after release'); // a bug in the caller: the bytes would never be freed
         const tenantHeld = this.byTenant.get(tenantId) ?? 0;
         if (this.used + bytes > this.totalBytes) {
           throw new InflightBudgetError(`intake is busy: ${this.totalBytes} bytes of requests are in flight (intake.inflightBytes); retry later`);
@@ -68,6 +70,7 @@ export class InflightBudget {
         held += bytes;
       },
       release: () => {
+        released = true;
         if (held === 0) return;
         this.used -= held;
         const left = (this.byTenant.get(tenantId) ?? 0) - held;
