@@ -158,6 +158,11 @@ spec:
             - name: MERIDIAN_SECRETS_KEY
               valueFrom: { secretKeyRef: { name: {{ $root.Values.controlPlane.secretsKey.existingSecret | quote }}, key: {{ $root.Values.controlPlane.secretsKey.key | quote }} } }
             {{- end }}
+            {{- if $root.Values.metrics.existingSecret }}
+            # Per-tenant series of /metrics only for scrapes with this bearer token.
+            - name: MERIDIAN_METRICS_TOKEN
+              valueFrom: { secretKeyRef: { name: {{ $root.Values.metrics.existingSecret | quote }}, key: {{ $root.Values.metrics.key | quote }} } }
+            {{- end }}
             {{- with $root.Values.config.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
