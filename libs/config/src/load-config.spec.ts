@@ -132,9 +132,20 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     const cfg = loadConfig({ MERIDIAN_ALERT_INTERVAL_MS: '500', MERIDIAN_ALERT_ALLOW_TARGETS: '127.0.0.1, hooks.internal', MERIDIAN_SECRETS_KEY: key });
     expect(cfg.alerting).toMatchObject({ evaluationIntervalMs: 500, allowTargets: ['127.0.0.1', 'hooks.internal'], secretsKey: key });
-    expect(loadConfig({}).alerting).toEqual({ evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [] });
+    expect(loadConfig({}).alerting).toEqual({ evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [], maxRulesPerTenant: 500, evaluationConcurrency: 16, tenantEvaluationConcurrency: 4 });
     const problems = problemsOf(() => loadConfig({ MERIDIAN_SECRETS_KEY: 'c2hvcnQta2V5LXZhbHVl' })).join('\n');
     expect(problems).toMatch(/MERIDIAN_SECRETS_KEY \(alerting\.secretsKey\): expected base64 of 32 random bytes/);
     expect(problems).not.toContain('c2hvcnQta2V5LXZhbHVl');
+  });
+
+  it('alerting fairness and the metrics token: from the environment, a per-tenant concurrency above the total is named', () => {
+    const cfg = loadConfig({ MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '50', MERIDIAN_ALERT_CONCURRENCY: '8', MERIDIAN_ALERT_TENANT_CONCURRENCY: '2', MERIDIAN_METRICS_TOKEN: 'a-metrics-token-of-32-characters' });
+    expect(cfg.alerting).toMatchObject({ maxRulesPerTenant: 50, evaluationConcurrency: 8, tenantEvaluationConcurrency: 2 });
+    expect(cfg.server.metricsToken).toBe('a-metrics-token-of-32-characters');
+    expect(loadConfig({}).server.metricsToken).toBeUndefined();
+    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_CONCURRENCY: '4', MERIDIAN_ALERT_TENANT_CONCURRENCY: '8' })).join('\n')).toMatch(/alerting\.tenantEvaluationConcurrency.*must be ≤ alerting\.evaluationConcurrency/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '0' })).join('\n')).toMatch(/MERIDIAN_ALERT_MAX_RULES_PER_TENANT \(alerting\.maxRulesPerTenant\): expected a positive integer/);
+    const short = problemsOf(() => loadConfig({ MERIDIAN_METRICS_TOKEN: 'short' })).join('\n');
+    expect(short).toMatch(/MERIDIAN_METRICS_TOKEN \(server\.metricsToken\): expected at least 16 characters/);
   });
 });
