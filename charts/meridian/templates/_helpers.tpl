@@ -131,6 +131,10 @@ spec:
             - { name: MERIDIAN_CONFIG_FILE, value: /var/run/meridian/config.json }
             - { name: MERIDIAN_DATA_DIR, value: /var/lib/meridian }
             - { name: MERIDIAN_DEMO, value: "0" }
+            {{- if $isIntake }}
+            # Each intake enforces a tenant's ingest limits ÷ this many intakes (README, "Distributed mode").
+            - { name: MERIDIAN_INTAKE_REPLICAS, value: {{ ternary $c.autoscaling.minReplicas $c.replicas $c.autoscaling.enabled | int | quote }} }
+            {{- end }}
             - { name: MERIDIAN_PUBLIC_URL, value: {{ $root.Values.config.publicUrl | quote }} }
             - { name: MERIDIAN_RETENTION_DAYS, value: {{ $root.Values.config.retentionDays | int | quote }} }
             {{- if $region }}
