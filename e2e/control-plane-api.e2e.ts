@@ -114,6 +114,19 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
         if (asApiKey !== 404) failures.push(`${route.method} ${route.path} with another tenant's api key → ${asApiKey}`);
       }
     }
+    // Operator routes take only the operator token (none configured here): members and api keys get 403, whatever the tenant.
+    for (const [name, route] of (Object.entries(API_ROUTES) as Array<[RouteName, RouteDef]>).filter(([, r]) => r.auth === 'operator')) {
+      for (const target of [seoul.slug, tokyo.slug]) {
+        const input = sampleInput(route, target, seoul.traceId);
+        const asMember = await tokyo.owner.status(name, input as never);
+        const asApiKey = await asKey.call(name, input as never).then(
+          () => 200,
+          (e: { status: number }) => e.status,
+        );
+        if (asMember !== 403) failures.push(`${route.method} ${route.path} (operator) as the owner of ${target} → ${asMember}`);
+        if (asApiKey !== 403) failures.push(`${route.method} ${route.path} (operator) with an api key → ${asApiKey}`);
+      }
+    }
     expect(failures).toEqual([]);
     // Nobody signed in: 401, never data.
     expect(await anonymous.status('listKeys', { params: { tenant: tokyo.slug } })).toBe(401);
