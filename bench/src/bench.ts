@@ -30,6 +30,7 @@ import { measureApiHitmap } from './api-latency';
 import { machineUsage, snapshotMachine } from './cpu';
 import { runIngestPhase } from './ingest-phase';
 import { runKafkaPhase } from './kafka-phase';
+import { runNoisyNeighbourPhase } from './noisy-neighbour-phase';
 import { type LatencyResult, measureLatencies } from './latency';
 import { generatePayloads } from './payloads';
 import { runRawBaseline } from './raw-baseline';
@@ -65,6 +66,11 @@ function readParams() {
     apiLatencyRuns: intEnv('BENCH_API_LATENCY_RUNS', 60),
     kafkaLagSeconds: intEnv('BENCH_KAFKA_LAG_SECONDS', 60),
     kafkaSpanPartitions: intEnv('BENCH_KAFKA_PARTITIONS', 4),
+    // Noisy neighbour: the per-tenant span limit, flood seconds (at 2× the limit), victim alone first, victim spans/s.
+    noisyLimit: intEnv('BENCH_NOISY_LIMIT', 5_000),
+    noisySeconds: intEnv('BENCH_NOISY_SECONDS', 20),
+    noisyQuietSeconds: intEnv('BENCH_NOISY_QUIET_SECONDS', 5),
+    noisyVictimRps: intEnv('BENCH_NOISY_VICTIM_RPS', 5),
     seed: intEnv('BENCH_SEED', 20261121),
     // Server settings; defaults are the server's own (README), passed explicitly so the raw baseline batches the same way.
     server: {
@@ -136,7 +142,13 @@ async function main(): Promise<void> {
       return set;
     });
 
-    const serverEnv = { MERIDIAN_DEMO: '0', ...Object.fromEntries(Object.entries(params.server).map(([k, v]) => [k, String(v)])) };
+    const serverEnv = {
+      MERIDIAN_DEMO: '0',
+      ...Object.fromEntries(Object.entries(params.server).map(([k, v]) => [k, String(v)])),
+      // Throughput phases measure the system, not a tenant's ingest limit (the noisy-neighbour phase sets its own).
+      MERIDIAN_INTAKE_SPANS_PER_SECOND: '1000000000',
+      MERIDIAN_INTAKE_BYTES_PER_SECOND: '1000000000000',
+    };
     const ingest = await phase('ingest: server child process, OTLP/HTTP protobuf', async () => {
       const t = performance.now();
       const s0 = await startMeridian({ dataDir, env: serverEnv, timeoutMs: 120_000 });
@@ -265,12 +277,24 @@ async function main(): Promise<void> {
       return result;
     });
 
+    const noisy = await phase(`noisy neighbour: one tenant at 2× its ${fmt(params.noisyLimit)} spans/s limit, another at ${params.noisyVictimRps} spans/s`, () =>
+      runNoisyNeighbourPhase({
+        spansPerSecond: params.noisyLimit,
+        seconds: params.noisySeconds,
+        quietSeconds: params.noisyQuietSeconds,
+        victimRequestsPerSecond: params.noisyVictimRps,
+        env: { ...serverEnv, MERIDIAN_INTAKE_BYTES_PER_SECOND: String(defaultConfig().intake.limits.bytesPerSecond) },
+        seed: params.seed,
+        log,
+      }),
+    );
+
     // CPU others used on this machine meanwhile (cores): in the ingest window beside server and client, and per later phase beside the bench.
     const otherLoad: Record<string, number> = {
       'ingest window': Math.max(0, ingest.machine.busyCores - serverCpu.processCores - ingest.clientCpuSeconds / serverCpu.wallSeconds),
     };
     // Phases with server processes of their own (Kafka, HTTP API) are left out: their load is the bench's.
-    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
+    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through|noisy neighbour)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
     const maxOtherLoad = Math.max(0, ...Object.values(otherLoad));
 
     const headline = {
@@ -294,6 +318,9 @@ async function main(): Promise<void> {
       kafka_lag_p95_messages: kl.lagMessages.p95,
       kafka_lag_max_messages: kl.lagMessages.max,
       kafka_lag_p95_spans_unstored: kl.behindSpans.p95,
+      noisy_victim_p50_ms: noisy.victimDuringFlood.p50Ms,
+      noisy_victim_p99_ms: noisy.victimDuringFlood.p99Ms,
+      noisy_flooder_429_share: noisy.flooder429Share,
       hitmap_p50_ms: latency.hitmap.p50Ms,
       hitmap_10m_p50_ms: latency.hitmap10m.p50Ms,
       hitmap_10m_p95_ms: latency.hitmap10m.p95Ms,
@@ -326,6 +353,7 @@ async function main(): Promise<void> {
         ingest,
         kafka,
         api_latency: api,
+        noisy_neighbour: noisy,
         raw,
         volume,
         latency,
@@ -374,6 +402,9 @@ async function main(): Promise<void> {
       { figure: '  on disk (marks, indexes…)', value: fmt(storage.diskBytesPerSpan, 1) },
       { figure: 'spans stored', value: fmt(report.spans_stored) },
       { figure: 'volume load, INSERT … SELECT (rows/s)', value: fmt(volume.rowsPerSec) },
+      { figure: `noisy neighbour: victim send→readable p50 / p99, flooder at 2× ${fmt(params.noisyLimit)} spans/s`, value: `${ms(noisy.victimDuringFlood.p50Ms)} / ${ms(noisy.victimDuringFlood.p99Ms)}` },
+      { figure: '  victim alone: p50 / p99', value: `${ms(noisy.victimQuiet.p50Ms)} / ${ms(noisy.victimQuiet.p99Ms)}` },
+      { figure: '  flooder: 429 share / accepted (spans/s)', value: `${fmt(noisy.flooder429Share * 100, 1)} % / ${fmt(noisy.acceptedSpansPerSec)}` },
       { figure: 'cores / runtime', value: `${report.cores} / ${fmt(report.runtime_s)} s` },
     ];
     log(`\n${renderTable(rows)}`);

@@ -29,6 +29,11 @@ export interface BenchReport {
   kafka_lag_max_messages: number;
   /** Spans acknowledged by intake and not yet stored, same samples. */
   kafka_lag_p95_spans_unstored: number;
+  /** Noisy neighbour: the second tenant's send → readable while the first floods at 2× its limit. */
+  noisy_victim_p50_ms: number;
+  noisy_victim_p99_ms: number;
+  /** Share of the flooder's requests answered 429. */
+  noisy_flooder_429_share: number;
   hitmap_p50_ms: number;
   hitmap_p95_ms: number;
   hitmap_10m_p50_ms: number;
