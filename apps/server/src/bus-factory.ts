@@ -35,15 +35,30 @@ export function kafkaBusSettings(cfg: MeridianConfig): KafkaBusSettings {
       rebalanceTimeoutMs: k.rebalanceTimeoutMs,
       partitionsConsumedConcurrently: k.partitionsConsumedConcurrently,
       maxBytesPerPartition: k.maxBytesPerPartition,
-      redeliveryDelayMs: cfg.ingester.retryInitialMs,
-    },
+      },
   };
 }
 
 /** The configured bus: in-process (inline) or Kafka per region. */
 export function createBus(cfg: MeridianConfig, opts: { metrics?: SelfMetrics; log: (level: 'info' | 'warn' | 'error', line: string) => void }): Bus {
   if (cfg.bus.kind === 'kafka') {
-    return new KafkaBus({ regions: kafkaRegions(cfg), settings: kafkaBusSettings(cfg), metrics: opts.metrics, log: opts.log });
+    return new KafkaBus({
+      regions: kafkaRegions(cfg),
+      settings: kafkaBusSettings(cfg),
+      metrics: opts.metrics,
+      log: opts.log,
+      deadLetterTenantBytesPerHour: cfg.bus.deadLetters.kafkaTenantBytesPerHour,
+    });
   }
-  return new InlineBus({ maxBytesPerRegion: cfg.bus.inlineMaxBytes, deadLetterDir: join(resolve(cfg.dataDir), 'dead-letter') });
+  const dataDir = resolve(cfg.dataDir);
+  const { enabled, ...wal } = cfg.bus.wal;
+  return new InlineBus({
+    maxBytesPerRegion: cfg.bus.inlineMaxBytes,
+    deadLetterDir: join(dataDir, 'dead-letter'),
+    deadLetterLimits: { maxBytesPerTenant: cfg.bus.deadLetters.maxBytesPerTenant, maxBytesTotal: cfg.bus.deadLetters.maxBytesTotal },
+    // Opened by the first publish or consume (the dead-letter CLI never touches it).
+    wal: enabled ? { dir: join(dataDir, 'wal'), ...wal } : undefined,
+    metrics: opts.metrics,
+    log: opts.log,
+  });
 }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Bus, DeadLetterEntry } from '@meridian/bus';
 import type { MeridianConfig } from '@meridian/config';
+import { ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
 import type { RowBatchMessage } from '@meridian/domain';
 import { dedupToken } from '@meridian/ingester';
 import { ClickHouseClients, migrateRegion, RowWriter } from '@meridian/storage-clickhouse';
@@ -11,6 +12,25 @@ export interface DeadLetterArgs {
   region?: string;
   limit?: string;
   id?: string;
+  /** Tenant slug or id: list/replay only its dead letters. */
+  tenant?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A tenant id as given, or the id of the tenant with that slug (from the control plane). */
+async function resolveTenantId(cfg: MeridianConfig, tenant: string): Promise<string> {
+  if (UUID.test(tenant)) return tenant;
+  const release = cfg.controlPlane.databaseUrl ? () => undefined : lockDataDir(cfg.dataDir, 'meridian dead-letters');
+  const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(resolve(cfg.dataDir), 'control-plane') });
+  try {
+    const found = await new TenantRepository(db).findBySlug(tenant);
+    if (!found) throw new Error(`--tenant: no tenant with slug "${tenant}" (give its slug or its id)`);
+    return found.id;
+  } finally {
+    await db.close();
+    release();
+  }
 }
 
 /**
@@ -22,17 +42,21 @@ export interface DeadLetterArgs {
  * to publish to) it inserts straight into the region's ClickHouse with the message's own
  * deduplication token, so the server must be stopped when ClickHouse is embedded. Replayed ids
  * are recorded in the dead-letter store; `replay` skips them unless named with --id.
+ * `--tenant <slug or id>` limits both to one tenant (inline: only its files are read).
  */
 export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undefined, args: DeadLetterArgs): Promise<void> {
-  if (sub !== 'list' && sub !== 'replay') throw new Error('dead-letters: use "dead-letters list --region <id>" or "dead-letters replay --region <id> [--id <message id>]"');
+  if (sub !== 'list' && sub !== 'replay') {
+    throw new Error('dead-letters: use "dead-letters list --region <id> [--tenant <slug or id>]" or "dead-letters replay --region <id> [--tenant <slug or id>] [--id <message id>]"');
+  }
   const region = args.region ?? cfg.defaultRegion;
   if (!cfg.regions.some((r) => r.id === region)) throw new Error(`--region: "${region}" is not a configured region (${cfg.regions.map((r) => r.id).join(', ')})`);
   const limit = args.limit === undefined ? undefined : Number(args.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw new Error('--limit: expected a positive integer');
 
+  const tenantId = args.tenant === undefined ? undefined : await resolveTenantId(cfg, args.tenant);
   const bus = createBus(cfg, { log: (level, line) => (level === 'info' ? undefined : console.error(line)) });
   try {
-    const entries = await bus.listDeadLetters(region, { limit: sub === 'list' ? limit : undefined });
+    const entries = await bus.listDeadLetters(region, { limit: sub === 'list' ? limit : undefined, tenantId });
     if (sub === 'list') return printList(region, entries);
     const chosen = args.id ? entries.filter((e) => e.id === args.id) : entries.filter((e) => !e.replayedAt);
     if (args.id && chosen.length === 0) throw new Error(`--id: no dead letter with id "${args.id}" in region ${region}`);

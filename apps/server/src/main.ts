@@ -13,7 +13,7 @@ const USAGE = `usage:
                          [--log-records-per-second <n>|default] [--bytes-per-second <n>|default]
                                                       show a tenant's ingest limits; with flags, override them (audited)
   meridian regions                                    list the configured data regions
-  meridian dead-letters list|replay --region <id> [--id <message id>] [--limit <n>]
+  meridian dead-letters list|replay --region <id> [--tenant <slug or id>] [--id <message id>] [--limit <n>]
                                                       show parked messages; publish (kafka) or insert (inline) them again
 Configuration: environment variables (MERIDIAN_*, DATABASE_URL) and MERIDIAN_CONFIG_FILE; see README.md.`;
 
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
       region: { type: 'string' },
       id: { type: 'string' },
       limit: { type: 'string' },
+      tenant: { type: 'string' },
       'spans-per-second': { type: 'string' },
       'data-points-per-second': { type: 'string' },
       'log-records-per-second': { type: 'string' },
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
       await createTenantCommand(cfg, { slug: values.slug, name: values.name, region: values.region });
       return;
     case 'dead-letters':
-      await deadLetterCommand(cfg, sub, { region: values.region, id: values.id, limit: values.limit });
+      await deadLetterCommand(cfg, sub, { region: values.region, id: values.id, limit: values.limit, tenant: values.tenant });
       return;
     case 'regions':
       for (const r of cfg.regions) console.log(`${r.id}\t${r.name}\t${r.location}${r.id === cfg.defaultRegion ? '\t(default)' : ''}`);

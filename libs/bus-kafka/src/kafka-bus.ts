@@ -7,10 +7,12 @@ import {
   BusUnavailableError,
   type ConsumeOptions,
   type DeadLetterEntry,
+  type DeadLetterListOptions,
+  deadLetterMetrics,
   type RegionBusStats,
 } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
-import type { SelfMetrics } from '@meridian/self-metrics';
+import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
 import { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
 import { DEFAULT_KAFKA_BUS_SETTINGS, type KafkaBusSettings, type KafkaRegionSettings } from './kafka-settings';
 import { header, HEADER, toKafkaMessage } from './message-codec';
@@ -23,6 +25,12 @@ export interface KafkaBusOptions {
   log?: (level: 'info' | 'warn' | 'error', line: string) => void;
   /** kafkajs's own log lines at or above this level are passed to `log` (default: warn). */
   kafkaLogLevel?: 'error' | 'warn' | 'info' | 'nothing';
+  /**
+   * Bytes of dead letters one tenant may write per clock hour from this process; past it they
+   * are counted (`meridian_dead_letters_dropped_total{reason="tenant rate"}`) and dropped. The
+   * topic's total is bounded by its `retention.bytes` (README).
+   */
+  deadLetterTenantBytesPerHour?: number;
 }
 
 interface RegionClient {
@@ -53,10 +61,14 @@ export class KafkaBus implements Bus {
   private pendingBytes = 0;
   private pendingPublishes = new Set<Promise<unknown>>();
   private closed = false;
+  private readonly deadLetterMetrics: ReturnType<typeof deadLetterMetrics>;
+  /** Dead-letter bytes per tenant in the current hour (`hour` is its start, ms). */
+  private deadLetterBudget = { hour: 0, bytes: new Map<string, number>() };
 
-  constructor(options: KafkaBusOptions) {
+  constructor(private readonly options: KafkaBusOptions) {
     this.settings = options.settings ?? DEFAULT_KAFKA_BUS_SETTINGS;
     this.metrics = kafkaBusMetrics(options.metrics);
+    this.deadLetterMetrics = deadLetterMetrics(options.metrics ?? createSelfMetrics());
     this.log = options.log ?? ((level, line) => (level === 'info' ? undefined : console.warn(line)));
     const kafkaLevel = LOG_LEVELS[options.kafkaLogLevel ?? 'warn'];
     for (const r of options.regions) {
@@ -219,6 +231,7 @@ export class KafkaBus implements Bus {
   /** Writes the message (original bytes and headers) to the region's dead-letter topic with the reason. */
   async deadLetter(message: RowBatchMessage, reason: string, source?: string): Promise<void> {
     const r = this.region(message.region);
+    if (!this.withinDeadLetterBudget(message)) return;
     const km = toKafkaMessage(message);
     km.key = message.id;
     km.headers = { ...km.headers, [HEADER.reason]: reason.slice(0, 4_000), [HEADER.deadLetteredAt]: new Date().toISOString(), ...(source ? { [HEADER.source]: source } : {}) };
@@ -228,12 +241,30 @@ export class KafkaBus implements Bus {
     this.metrics.deadLetters.inc({ region: r.settings.id });
   }
 
+  /** Counts the message against its tenant's hourly dead-letter bytes; false (counted, logged) when over. */
+  private withinDeadLetterBudget(message: RowBatchMessage): boolean {
+    const limit = this.options.deadLetterTenantBytesPerHour;
+    if (limit === undefined) return true;
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    if (this.deadLetterBudget.hour !== hour) this.deadLetterBudget = { hour, bytes: new Map() };
+    const used = this.deadLetterBudget.bytes.get(message.tenantId) ?? 0;
+    const bytes = message.body.length;
+    if (used + bytes > limit) {
+      this.deadLetterMetrics.dropped.inc({ region: message.region, reason: 'tenant rate' });
+      // The tenant is named in the log (operators only), never in a metric label.
+      this.log('warn', `dead letter ${message.id} of tenant ${message.tenantId} dropped: over bus.deadLetters.kafkaTenantBytesPerHour (${limit} bytes this hour, this process)`);
+      return false;
+    }
+    this.deadLetterBudget.bytes.set(message.tenantId, used + bytes);
+    return true;
+  }
+
   /**
    * Reads the region's dead-letter topic from the beginning up to its current end, with a
    * throwaway consumer group (the dead-letter topic has no consumer of its own). Replay markers
    * (records with a `meridian-replayed-at` header and no value) mark the entries of their key.
    */
-  async listDeadLetters(regionId: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<DeadLetterEntry[]> {
+  async listDeadLetters(regionId: string, opts: DeadLetterListOptions & { timeoutMs?: number } = {}): Promise<DeadLetterEntry[]> {
     const r = this.region(regionId);
     const topic = r.settings.topics.deadLetter;
     const admin = await this.admin(regionId);
@@ -301,7 +332,8 @@ export class KafkaBus implements Bus {
       open.set(entry.id, [...(open.get(entry.id) ?? []), entry]);
     }
     entries.sort((a, b) => a.at.localeCompare(b.at));
-    return opts.limit === undefined ? entries : entries.slice(-opts.limit);
+    const mine = opts.tenantId === undefined ? entries : entries.filter((e) => e.tenantId === opts.tenantId);
+    return opts.limit === undefined ? mine : mine.slice(-opts.limit);
   }
 
   async markReplayed(regionId: string, ids: readonly string[]): Promise<void> {
