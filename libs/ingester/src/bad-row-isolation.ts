@@ -69,13 +69,8 @@ export async function isolateBadRows(pieces: readonly RowPiece[], failure: Inser
 }
 
 async function bisect(unit: RowPiece[], failure: InsertFailure, budget: { left: number }, deps: IsolationDeps, parked: ParkedPiece[]): Promise<void> {
-  if (unit.length === 1 && lineCount(unit[0]) <= 1) return settleSingleRow(unit[0], failure, budget, deps, parked);
-  if (budget.left <= 0) {
-    for (const piece of unit) {
-      if (lineCount(piece) > 0) parked.push({ piece, reason: `${failure.reason} (not isolated further: this tenant's isolation budget of ${deps.maxInsertsPerTenant} inserts is spent, so these rows may include good ones)` });
-    }
-    return;
-  }
+  if (isSingleRow(unit)) return settleSingleRow(unit[0], failure, budget, deps, parked);
+  if (budget.left <= 0) return parkUnisolated(unit, failure.reason, deps, parked);
   const [left, right] = splitUnit(unit);
   budget.left--;
   const leftFailure = await deps.insert(left);
@@ -84,9 +79,15 @@ async function bisect(unit: RowPiece[], failure: InsertFailure, budget: { left: 
   // right half holds the bad rows. Too many partitions is about the company: try it whole.
   const rightIsKnownBad = !leftFailure && failure.errorClass !== 'too_many_partitions' && !isSingleRow(right);
   if (rightIsKnownBad) return bisect(right, failure, budget, deps, parked);
+  if (budget.left <= 0) return parkUnisolated(right, `${(leftFailure ?? failure).reason}; this half was not tried`, deps, parked);
   budget.left--;
   const rightFailure = await deps.insert(right);
   if (rightFailure) await bisect(right, rightFailure, budget, deps, parked);
+}
+
+function parkUnisolated(unit: readonly RowPiece[], reason: string, deps: IsolationDeps, parked: ParkedPiece[]): void {
+  const why = `${reason} (not isolated further: this tenant's isolation budget of ${deps.maxInsertsPerTenant} inserts is spent, so these rows may include good ones)`;
+  for (const piece of unit) if (lineCount(piece) > 0) parked.push({ piece, reason: why });
 }
 
 function isSingleRow(unit: readonly RowPiece[]): boolean {
