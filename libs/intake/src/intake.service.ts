@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '@meridian/bus';
 import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
+import { checkRequestLimits, MAX_ANY_VALUE_DEPTH, type RequestLimits } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
 import { counter, tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
 import type { IngestIdentity } from './key-verifier';
@@ -80,18 +81,15 @@ export class IntakeService {
   async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
     const pipeline = PIPELINES[signal];
     const limiter = this.tenants.limiter;
-    // Bytes before decoding, items after decoding and before publishing; a refused request takes nothing.
+    // Bytes before decoding; items after decoding, before publishing — or, while the tenant is being
+    // throttled, counted on the wire (one allocation-free pass) and taken before decoding, so a
+    // flood's refusals cost a scan instead of a decode. A refused request takes nothing.
     if (limiter) this.admit(signal, who, { bytes: body.length, items: 0 }, () => limiter.takeBytes(who, signal, body.length));
+    const preTaken = limiter?.isThrottled(who, signal) ? checkRequestLimits(signal, encoding, body, COUNT_ONLY).items : 0;
+    if (limiter && preTaken > 0) this.takeItems(limiter, signal, who, body.length, preTaken);
     const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
-    const items = rows.length + rejected;
-    if (limiter && items > 0) {
-      try {
-        this.admit(signal, who, { bytes: body.length, items }, () => limiter.takeItems(who, signal, items));
-      } catch (e) {
-        limiter.refund(who, signal, { bytes: body.length, items: 0 });
-        throw e;
-      }
-    }
+    const items = preTaken || rows.length + rejected;
+    if (limiter && items > 0 && !preTaken) this.takeItems(limiter, signal, who, body.length, items);
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
     if (rows.length > 0) {
       const messages: RowBatchMessage[] = [...groupByKey(pipeline.table, rows)].map(([key, group]) => ({
@@ -117,6 +115,16 @@ export class IntakeService {
     this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows.length, acceptedBytes: body.length, rejectedItems: rejected });
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
     return { accepted: rows.length, rejected, errorMessage };
+  }
+
+  /** Takes the request's items, or refuses it whole: its bytes are given back and it is counted as throttled. */
+  private takeItems(limiter: TenantIngestLimiter, signal: OtlpSignal, who: IngestIdentity, bytes: number, items: number): void {
+    try {
+      this.admit(signal, who, { bytes, items }, () => limiter.takeItems(who, signal, items));
+    } catch (e) {
+      limiter.refund(who, signal, { bytes, items: 0 });
+      throw e;
+    }
   }
 
   /** Runs a limiter check; a refusal is counted in /metrics and in the tenant's usage as throttled. */
@@ -150,5 +158,8 @@ function groupByKey(table: RowTable, rows: readonly AnyRow[]): Map<string | unde
   }
   return groups;
 }
+
+/** Only counts: the request guard already applied the configured limits (and cut deep values) to this body. */
+const COUNT_ONLY: RequestLimits = { maxItems: Infinity, maxContainers: Infinity, maxKeyValues: Infinity, maxObjects: Infinity, maxValueDepth: MAX_ANY_VALUE_DEPTH };
 
 const ITEM_NAMES: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'data points', logs: 'log records' };

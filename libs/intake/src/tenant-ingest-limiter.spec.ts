@@ -80,6 +80,20 @@ describe('TenantIngestLimiter', () => {
     expect(limiter.ratePerSecond(later, 'logRecordsPerSecond')).toBe(10);
   });
 
+  it('says a tenant is being throttled for a signal for a second after an items refusal (intake then counts items before decoding)', () => {
+    const { limiter, advance } = setup({ burstSeconds: 1 });
+    limiter.takeItems(a, 'traces', 1_000);
+    expect(limiter.isThrottled(a, 'traces')).toBe(false);
+    expect(() => limiter.takeItems(a, 'traces', 10)).toThrow(IngestThrottledError);
+    expect(limiter.isThrottled(a, 'traces')).toBe(true);
+    expect(limiter.isThrottled(a, 'logs')).toBe(false);
+    expect(limiter.isThrottled(b, 'traces')).toBe(false);
+    advance(999);
+    expect(limiter.isThrottled(a, 'traces')).toBe(true);
+    advance(1);
+    expect(limiter.isThrottled(a, 'traces')).toBe(false);
+  });
+
   it('enforces limit / replicas in each intake', () => {
     const { limiter } = setup({ replicas: 4, burstSeconds: 1 });
     expect(limiter.ratePerSecond(a, 'spansPerSecond')).toBe(250);

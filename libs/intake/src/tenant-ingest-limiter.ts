@@ -108,7 +108,12 @@ export class TokenBucket {
 interface TenantBuckets {
   items: Partial<Record<OtlpSignal, TokenBucket>>;
   bytes: TokenBucket;
+  /** When a request of the signal was last refused for items. */
+  itemsRefusedAt: Partial<Record<OtlpSignal, number>>;
 }
+
+/** A tenant refused for items this recently counts as being throttled (see isThrottled). */
+const THROTTLED_WINDOW_MS = 1_000;
 
 /** Limits as a tenant presents them with its key: overrides (or none) from the control plane. */
 export interface LimitedTenant {
@@ -166,7 +171,16 @@ export class TenantIngestLimiter {
   takeItems(who: LimitedTenant, signal: OtlpSignal, items: number): void {
     const t = this.now();
     const wait = this.itemBucket(who, signal, t).take(items, t);
-    if (wait > 0) throw this.throttled(who, signal, 'items', wait);
+    if (wait > 0) {
+      this.bucketsOf(who, t).itemsRefusedAt[signal] = t;
+      throw this.throttled(who, signal, 'items', wait);
+    }
+  }
+
+  /** True while the tenant's requests of this signal are being refused for items (one refused in the last second). */
+  isThrottled(who: LimitedTenant, signal: OtlpSignal): boolean {
+    const at = this.tenants.get(who.tenantId)?.itemsRefusedAt[signal];
+    return at !== undefined && this.now() - at < THROTTLED_WINDOW_MS;
   }
 
   /** Gives back what a request took when it was refused later (throttled on items, bus unavailable). */
@@ -202,7 +216,7 @@ export class TenantIngestLimiter {
       found.bytes.setRate(rate, rate * this.options.burstSeconds, t);
       return found;
     }
-    const created: TenantBuckets = { items: {}, bytes: new TokenBucket(rate, rate * this.options.burstSeconds, t) };
+    const created: TenantBuckets = { items: {}, bytes: new TokenBucket(rate, rate * this.options.burstSeconds, t), itemsRefusedAt: {} };
     this.tenants.set(who.tenantId, created);
     return created;
   }
