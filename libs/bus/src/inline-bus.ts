@@ -101,7 +101,7 @@ export class InlineBus implements Bus {
       q.bytes += replayed.reduce((n, e) => n + e.message.body.length, 0);
       q.plans.unshift(...recovery.plans);
       if (recovery.truncatedBytes > 0) this.log('warn', `write-ahead log of region ${q.region}: cut ${recovery.truncatedBytes} bytes of a torn tail (never acknowledged)`);
-      if (replayed.length > 0) this.log('info', `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`);
+      if (replayed.length > 0) this.log('warn', `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`);
       q.wake?.();
       return wal;
     });
