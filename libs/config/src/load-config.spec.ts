@@ -148,4 +148,19 @@ describe('loadConfig', () => {
     const short = problemsOf(() => loadConfig({ MERIDIAN_METRICS_TOKEN: 'short' })).join('\n');
     expect(short).toMatch(/MERIDIAN_METRICS_TOKEN \(server\.metricsToken\): expected at least 16 characters/);
   });
+
+  it('intake request limits and in-flight budget: from the environment, validated, the budget share must fit a largest body', () => {
+    expect(loadConfig({}).intake).toMatchObject({
+      requestLimits: { maxItems: 100_000, maxContainers: 10_000, maxKeyValues: 2_000_000, maxObjects: 4_000_000, maxValueDepth: 32 },
+      inflightBytes: 256 * 1024 * 1024,
+      tenantInflightShare: 0.5,
+    });
+    const cfg = loadConfig({ MERIDIAN_MAX_ITEMS_PER_REQUEST: '500', MERIDIAN_MAX_CONTAINERS_PER_REQUEST: '50', MERIDIAN_MAX_VALUE_DEPTH: '8', MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '1' });
+    expect(cfg.intake).toMatchObject({ requestLimits: { maxItems: 500, maxContainers: 50, maxValueDepth: 8 }, tenantInflightShare: 1 });
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_MAX_VALUE_DEPTH: '100', MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '0', MERIDIAN_MAX_OBJECTS_PER_REQUEST: 'many' })).join('\n');
+    expect(problems).toMatch(/MERIDIAN_MAX_VALUE_DEPTH \(intake\.requestLimits\.maxValueDepth\): expected at most 32/);
+    expect(problems).toMatch(/MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE \(intake\.tenantInflightShare\): expected a fraction above 0/);
+    expect(problems).toMatch(/MERIDIAN_MAX_OBJECTS_PER_REQUEST \(intake\.requestLimits\.maxObjects\): expected a positive integer/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_INTAKE_INFLIGHT_BYTES: String(64 * 1024 * 1024) })).join('\n')).toMatch(/intake\.inflightBytes.*tenantInflightShare must be ≥ intake\.maxBodyBytes/);
+  });
 });
