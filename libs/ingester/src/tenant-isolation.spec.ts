@@ -41,7 +41,7 @@ class RecordingSink implements RowSink {
 }
 
 /** One JSON line per row, with `patch` applied to the line's text (the poison). */
-function lines(table: 'spans' | 'metric_points', rows: readonly Record<string, unknown>[], patch?: (line: string) => string): string[] {
+function lines(table: 'spans' | 'metric_points', rows: readonly object[], patch?: (line: string) => string): string[] {
   return toRowBody(table, rows as never)
     .toString('utf8')
     .split('\n')
