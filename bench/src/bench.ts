@@ -31,6 +31,7 @@ import { machineUsage, snapshotMachine } from './cpu';
 import { runIngestPhase } from './ingest-phase';
 import { runKafkaPhase } from './kafka-phase';
 import { runNoisyNeighbourPhase } from './noisy-neighbour-phase';
+import { runWalPhase } from './wal-phase';
 import { type LatencyResult, measureLatencies } from './latency';
 import { generatePayloads } from './payloads';
 import { runRawBaseline } from './raw-baseline';
@@ -71,6 +72,8 @@ function readParams() {
     noisySeconds: intEnv('BENCH_NOISY_SECONDS', 20),
     noisyQuietSeconds: intEnv('BENCH_NOISY_QUIET_SECONDS', 5),
     noisyVictimRps: intEnv('BENCH_NOISY_VICTIM_RPS', 5),
+    // WAL on vs off: payloads (the first N of the set) per run, each run on a fresh server.
+    walPayloads: intEnv('BENCH_WAL_PAYLOADS', 200),
     seed: intEnv('BENCH_SEED', 20261121),
     // Server settings; defaults are the server's own (README), passed explicitly so the raw baseline batches the same way.
     server: {
@@ -171,6 +174,18 @@ async function main(): Promise<void> {
       return result;
     });
     const serverCpu = ingest.processCpu.server;
+
+    const walBodies = payloads.bodies.slice(0, params.walPayloads);
+    const wal = await phase('WAL: the same ingest with the inline bus write-ahead log off, then on (default)', () =>
+      runWalPhase({
+        bodies: walBodies,
+        spans: payloads.spanCounts.slice(0, walBodies.length).reduce((n, c) => n + c, 0),
+        concurrency: params.concurrency,
+        env: serverEnv,
+        tenantSlug: cfg.demo.tenantSlug,
+        log,
+      }),
+    );
 
     const kafka = await phase('Kafka: intake process → mock broker → ingester process', () =>
       runKafkaPhase({
@@ -294,7 +309,7 @@ async function main(): Promise<void> {
       'ingest window': Math.max(0, ingest.machine.busyCores - serverCpu.processCores - ingest.clientCpuSeconds / serverCpu.wallSeconds),
     };
     // Phases with server processes of their own (Kafka, HTTP API) are left out: their load is the bench's.
-    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through|noisy neighbour)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
+    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through|noisy neighbour|WAL)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
     const maxOtherLoad = Math.max(0, ...Object.values(otherLoad));
 
     const headline = {
@@ -318,6 +333,9 @@ async function main(): Promise<void> {
       kafka_lag_p95_messages: kl.lagMessages.p95,
       kafka_lag_max_messages: kl.lagMessages.max,
       kafka_lag_p95_spans_unstored: kl.behindSpans.p95,
+      wal_on_spans_per_sec: wal.on.spansPerSec,
+      wal_off_spans_per_sec: wal.off.spansPerSec,
+      wal_on_to_off_ratio: wal.storedRatio,
       noisy_victim_p50_ms: noisy.victimDuringFlood.p50Ms,
       noisy_victim_p99_ms: noisy.victimDuringFlood.p99Ms,
       noisy_flooder_429_share: noisy.flooder429Share,
@@ -342,7 +360,7 @@ async function main(): Promise<void> {
         ...params,
         region: region.id,
         roles: 'all',
-        bus: 'inline (ingest phase); kafka: librdkafka mock broker, intake + ingester,api processes, PostgreSQL control plane (Kafka phase)',
+        bus: 'inline with its write-ahead log on, fsync always (ingest phase; the WAL phase also runs it off); kafka: librdkafka mock broker, intake + ingester,api processes, PostgreSQL control plane (Kafka phase)',
         latency_windows_end: new Date(nowMs).toISOString(),
         payload_services: payloads.services,
         tenant_spans_for_latency: tenantSpans,
@@ -354,6 +372,7 @@ async function main(): Promise<void> {
         kafka,
         api_latency: api,
         noisy_neighbour: noisy,
+        wal,
         raw,
         volume,
         latency,
@@ -371,6 +390,9 @@ async function main(): Promise<void> {
       { figure: 'ingest, SDK payloads → stored (spans/s)', value: fmt(report.ingest_spans_per_sec), target: 'ingest_spans_per_sec', checked: report.ingest_spans_per_sec },
       { figure: '  acknowledged by intake (spans/s)', value: fmt(ingest.ackedSpansPerSec) },
       { figure: '  503 retries / requests', value: `${ingest.retries503} / ${ingest.requests}` },
+      { figure: `WAL on (default) / off, ${fmt(wal.spans)} spans → stored (spans/s)`, value: `${fmt(wal.on.spansPerSec)} / ${fmt(wal.off.spansPerSec)}` },
+      { figure: '  acknowledged (spans/s); request p95 on / off', value: `${fmt(wal.on.ackedSpansPerSec)} / ${fmt(wal.off.ackedSpansPerSec)}; ${ms(wal.on.requestLatencyMs.p95)} / ${ms(wal.off.requestLatencyMs.p95)}` },
+      ...(wal.on.fsyncs ? [{ figure: '  fsyncs (group commits) / mean fsync', value: `${fmt(wal.on.fsyncs)} / ${ms(wal.on.fsyncMeanMs ?? 0)}` }] : []),
       { figure: 'Kafka path, SDK payloads → intake → broker → ingester → stored (spans/s)', value: fmt(report.kafka_spans_per_sec) },
       { figure: `  consumer lag at ${fmt(kl.sentSpansPerSec)} spans/s for ${kl.seconds} s: p95 / max (messages)`, value: `${fmt(kl.lagMessages.p95)} / ${fmt(kl.lagMessages.max)}` },
       { figure: `  acknowledged, not yet stored: p95 / max (spans)`, value: `${fmt(kl.behindSpans.p95)} / ${fmt(kl.behindSpans.max)}` },

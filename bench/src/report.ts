@@ -29,6 +29,11 @@ export interface BenchReport {
   kafka_lag_max_messages: number;
   /** Spans acknowledged by intake and not yet stored, same samples. */
   kafka_lag_p95_spans_unstored: number;
+  /** All-roles server, same payloads, inline bus write-ahead log on (default, fsync always) and off: spans/s stored. */
+  wal_on_spans_per_sec: number;
+  wal_off_spans_per_sec: number;
+  /** on ÷ off (1 = the WAL costs nothing). */
+  wal_on_to_off_ratio: number;
   /** Noisy neighbour: the second tenant's send → readable while the first floods at 2× its limit. */
   noisy_victim_p50_ms: number;
   noisy_victim_p99_ms: number;
