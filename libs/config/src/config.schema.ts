@@ -70,6 +70,12 @@ export const configSchema = z
       grpcPort: port,
       /** Limit after decompression (DESIGN.md: 64 MiB → 413). */
       maxBodyBytes: positiveInt,
+      /**
+       * OTLP/gRPC message limit after decompression (→ RESOURCE_EXHAUSTED). Lower than the HTTP
+       * body limit: grpc-js inflates a whole message before the handler can check it, so a gRPC
+       * request can cost twice this in memory (OTel Collector's default is 4 MiB).
+       */
+      maxGrpcMessageBytes: positiveInt,
       /** How long a verified (or rejected) key is trusted before asking the control plane again. */
       keyCacheMs: z.coerce.number().int().min(0).max(60_000),
       /** OTLP/HTTP URL as SDKs outside reach it (shown with new ingest keys); default http://localhost:<httpPort>. */
@@ -257,11 +263,11 @@ export const configSchema = z
     if (cfg.alerting.tenantEvaluationConcurrency > cfg.alerting.evaluationConcurrency) {
       ctx.addIssue({ code: 'custom', path: ['alerting', 'tenantEvaluationConcurrency'], message: 'must be ≤ alerting.evaluationConcurrency' });
     }
-    if (cfg.intake.inflightBytes * cfg.intake.tenantInflightShare < cfg.intake.maxBodyBytes) {
+    if (cfg.intake.inflightBytes * cfg.intake.tenantInflightShare < Math.max(cfg.intake.maxBodyBytes, cfg.intake.maxGrpcMessageBytes)) {
       ctx.addIssue({
         code: 'custom',
         path: ['intake', 'inflightBytes'],
-        message: 'inflightBytes × tenantInflightShare must be ≥ intake.maxBodyBytes, or a request of the largest allowed size could never be read',
+        message: 'inflightBytes × tenantInflightShare must be ≥ intake.maxBodyBytes and intake.maxGrpcMessageBytes, or a request of the largest allowed size could never be read',
       });
     }
     if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {

@@ -14,6 +14,8 @@ export interface IntakeModuleOptions {
   httpPort: number;
   grpcPort: number;
   maxBodyBytes: number;
+  /** OTLP/gRPC message limit after decompression (grpc-js inflates a whole message before the handler sees it). */
+  maxGrpcMessageBytes: number;
   keyCacheMs: number;
   /** Per-request decode limits and the in-flight byte budget (see RequestGuard). */
   requestLimits: RequestGuardOptions['requestLimits'];
@@ -52,7 +54,7 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
     const guard = new RequestGuard({ requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare }, metrics);
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
-    this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
+    this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxGrpcMessageBytes, guard, log });
   }
 
   async onApplicationBootstrap(): Promise<void> {

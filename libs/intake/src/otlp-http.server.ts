@@ -47,7 +47,7 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
  * Reads the body, decompressing gzip/deflate as a stream and stopping as soon as the
  * decompressed size passes the limit, so a gzip bomb costs at most `limit` bytes of memory.
  * Every decompressed chunk is counted against the in-flight budget as it arrives, and the body
- * read so far is checked against the decode limits at 256 KiB, 512 KiB, 1 MiB, … (`checkPrefix`),
+ * read so far is checked against the decode limits at 256 KiB, 1 MiB, 4 MiB, … (`checkPrefix`),
  * so a few KiB of gzip holding millions of empty messages are refused before they are inflated.
  */
 function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation, checkPrefix: (prefix: Buffer) => void): Promise<Buffer> {
@@ -82,8 +82,8 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
       }
       chunks.push(chunk);
       if (size >= nextPrefixCheck) {
-        // Doubling: every check re-reads the prefix, so all of them together read the body about twice.
-        nextPrefixCheck = size * 2;
+        // ×4: every check re-reads the prefix, so all of them together read a third of the body more.
+        nextPrefixCheck = size * 4;
         const prefix = Buffer.concat(chunks, size);
         chunks.length = 0;
         chunks.push(prefix);
