@@ -111,7 +111,11 @@ export class InlineBus implements Bus {
   async publish(messages: readonly RowBatchMessage[]): Promise<void> {
     if (this.closed) throw new BusUnavailableError('bus is shutting down', 5);
     const byRegion = new Map<string, RowBatchMessage[]>();
-    for (const m of messages) byRegion.set(m.region, [...(byRegion.get(m.region) ?? []), m]);
+    for (const m of messages) {
+      const list = byRegion.get(m.region);
+      if (list) list.push(m);
+      else byRegion.set(m.region, [m]);
+    }
     const regions = [...byRegion].map(([region, ms]) => ({ q: this.queue(region), ms, bytes: ms.reduce((n, m) => n + m.body.length, 0) }));
     for (const { q } of regions) {
       if (!q.consumer) throw new BusUnavailableError(`no ingester consumes region ${q.region} in this process`, 30);
