@@ -237,5 +237,7 @@ describe('OTLP intake bounds decode work per request', () => {
       }, 20_000, `the deeply nested span ${s.seed.toString(16)}`);
       expect(span.attributes.deep).toBe(cut);
     }
+    const metrics = await (await fetch(`http://127.0.0.1:${m.ports.api}/metrics`)).text();
+    expect(metrics).toMatch(/meridian_intake_truncated_total\{signal="traces",what="value_depth"\} 3/);
   }, 60_000);
 });

@@ -97,8 +97,9 @@ export class OtlpGrpcServer {
       // and published bounded, and refuses more work while they are.
       reservation = this.guard.budget.reserve(who.tenantId);
       reservation.add(call.request.length);
-      this.guard.checkBody(signal, 'protobuf', call.request);
+      const counts = this.guard.checkBody(signal, 'protobuf', call.request);
       const result = await this.intake.accept(signal, 'protobuf', call.request, who);
+      this.guard.accepted(signal, counts);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
       cb(null, encodeExportResponse(signal, 'protobuf', partial));
     } catch (e) {

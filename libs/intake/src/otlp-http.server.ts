@@ -169,8 +169,9 @@ export class OtlpHttpServer {
       this.intake.checkDeclaredBytes(signal, who, Number(req.headers['content-length'] ?? 0)); // over the byte rate: refuse unread
       reservation = this.guard.budget.reserve(who.tenantId);
       const body = await readBody(req, this.options.maxBodyBytes, reservation, (prefix) => this.guard.checkPrefix(signal, encoding, prefix));
-      this.guard.checkBody(signal, encoding, body);
+      const counts = this.guard.checkBody(signal, encoding, body);
       const result = await this.intake.accept(signal, encoding, body, who);
+      this.guard.accepted(signal, counts);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
       this.send(req, res, 200, encoding, encodeExportResponse(signal, encoding, partial));
     } catch (e) {

@@ -1,4 +1,4 @@
-import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits } from '@meridian/otlp';
+import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits, type WireCounts } from '@meridian/otlp';
 import { counter, type SelfMetrics } from '@meridian/self-metrics';
 
 /** Why intake refused a request before decoding it (the `reason` label of meridian_intake_refused_total). */
@@ -89,6 +89,7 @@ export class InflightBudget {
 export class RequestGuard {
   readonly budget: InflightBudget;
   private readonly refusals?: ReturnType<typeof counter<'signal' | 'reason'>>;
+  private readonly truncated?: ReturnType<typeof counter<'signal' | 'what'>>;
 
   constructor(
     private readonly options: RequestGuardOptions,
@@ -102,11 +103,24 @@ export class RequestGuard {
         help: 'OTLP requests refused before decoding, by signal and reason (body_too_large, too_many_items, too_many_containers, too_many_key_values, too_many_objects, nesting, inflight_budget)',
         labelNames: ['signal', 'reason'],
       });
+    // The counter of what per-item limits cut (IntakeService registers the same one): values cut by depth are one more `what`.
+    this.truncated =
+      metrics &&
+      counter(metrics, {
+        name: 'meridian_intake_truncated_total',
+        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links; values nested deeper than intake.requestLimits.maxValueDepth (value_depth)',
+        labelNames: ['signal', 'what'],
+      });
   }
 
   /** Counts items and containers on the wire (and cuts too-deep values in place); throws RequestLimitError over a limit. */
-  checkBody(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array): void {
-    checkRequestLimits(signal, encoding, body, this.options.requestLimits);
+  checkBody(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array): WireCounts {
+    return checkRequestLimits(signal, encoding, body, this.options.requestLimits);
+  }
+
+  /** Once a request is accepted: counts the values its check cut (meridian_intake_truncated_total{what="value_depth"}). */
+  accepted(signal: OtlpSignal, counts: WireCounts): void {
+    if (counts.cutValues > 0) this.truncated?.inc({ signal, what: 'value_depth' }, counts.cutValues);
   }
 
   /** The same on the first bytes of a body still being read (a lower bound of its counts); throws RequestLimitError. */

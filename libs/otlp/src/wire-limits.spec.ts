@@ -282,4 +282,16 @@ describe('checkRequestPrefix (a body still being read)', () => {
       expect(checkRequestPrefix(signal, encoding, copy(body))).toEqual(whole);
     }
   });
+
+  it('leaves a too-deep value in the prefix for the complete check to cut and count', () => {
+    for (const [encoding, body] of [
+      ['protobuf', deepValueTraces(1_000)],
+      ['json', deepValueJson(1_000)],
+    ] as const) {
+      const before = copy(body);
+      expect(checkRequestPrefix('traces', encoding, body).cutValues).toBe(1);
+      expect(body.equals(before)).toBe(true);
+      expect(checkRequestLimits('traces', encoding, body).cutValues).toBe(1);
+    }
+  });
 });

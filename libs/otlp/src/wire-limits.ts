@@ -83,7 +83,8 @@ export function checkRequestLimits(signal: OtlpSignal, encoding: OtlpEncoding, b
  * The same pass over the first bytes of a body still being read: counts what the prefix
  * already holds (a lower bound) and throws RequestLimitError when that alone is over a limit,
  * so a bomb is refused after its first KiB instead of after inflating all of it. A prefix
- * that ends inside a message is not an error; the complete body is checked again at the end.
+ * that ends inside a message is not an error. The prefix is not modified: values are cut (and
+ * counted) when the complete body is checked at the end.
  */
 export function checkRequestPrefix(signal: OtlpSignal, encoding: OtlpEncoding, prefix: Uint8Array, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): WireCounts {
   return scan(signal, encoding, prefix, limits, true);
@@ -93,7 +94,7 @@ function scan(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, limi
   const counts: WireCounts = { items: 0, containers: 0, keyValues: 0, objects: 0, cutValues: 0 };
   const valueDepth = Math.min(Math.max(0, Math.floor(limits.maxValueDepth)), MAX_ANY_VALUE_DEPTH);
   if (encoding === 'json') {
-    scanJson(signal, body, limits, valueDepth, counts);
+    scanJson(signal, body, limits, valueDepth, counts, partial);
   } else {
     try {
       scanProtobuf(signal, body, limits, valueDepth, counts, partial);
@@ -311,7 +312,8 @@ function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits
         if (type === T.AnyValue) {
           if (depth >= maxDepth) {
             // Too deep: make this field unknown to AnyValue (low field bits → 15, same wire type), so it is skipped.
-            buf[tagPos] = (buf[tagPos] & 0x80) | (15 << 3) | 2;
+            // (Not in a prefix: the complete body is checked again, and that check counts the cut.)
+            if (!partial) buf[tagPos] = (buf[tagPos] & 0x80) | (15 << 3) | 2;
             c.cutValues++;
             pos = childEnd;
             break;
@@ -492,7 +494,7 @@ function skipString(buf: Uint8Array, pos: number): number {
   return n;
 }
 
-function scanJson(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, maxValueDepth: number, c: WireCounts): void {
+function scanJson(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, maxValueDepth: number, c: WireCounts, partial: boolean): void {
   const keys = ROLE_KEY_BYTES[signal];
   const cutDepth = jsonCutDepth(maxValueDepth);
   const n = buf.length;
@@ -516,7 +518,7 @@ function scanJson(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, ma
     if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
       const isArray = ch === 0x5b;
       if (depth >= cutDepth) {
-        pos = blankContainer(buf, pos);
+        pos = blankContainer(buf, pos, !partial);
         c.cutValues++;
         c.objects++;
         pendingRole = Role.None;
@@ -550,11 +552,11 @@ function scanJson(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, ma
 }
 
 /**
- * Blanks the inside of the object or array opening at `open` (strings included), leaving its
- * brackets, so JSON.parse sees an empty container; returns the position after it. An
+ * Blanks the inside of the object or array opening at `open` (strings included) if `blank`,
+ * leaving its brackets, so JSON.parse sees an empty container; returns the position after it. An
  * unterminated container is left as it is for JSON.parse to report.
  */
-function blankContainer(buf: Uint8Array, open: number): number {
+function blankContainer(buf: Uint8Array, open: number, blank: boolean): number {
   const n = buf.length;
   let nesting = 0;
   let pos = open;
@@ -568,7 +570,7 @@ function blankContainer(buf: Uint8Array, open: number): number {
     else if (ch === 0x7d || ch === 0x5d) {
       nesting--;
       if (nesting === 0) {
-        buf.fill(0x20, open + 1, pos);
+        if (blank) buf.fill(0x20, open + 1, pos);
         return pos + 1;
       }
     }
