@@ -40,6 +40,11 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_INTAKE_BURST_SECONDS', 'intake.limits.burstSeconds', String],
   ['MERIDIAN_INTAKE_REPLICAS', 'intake.replicas', String],
   ['MERIDIAN_USAGE_FLUSH_MS', 'intake.usageFlushMs', String],
+  ['MERIDIAN_MAX_ATTRIBUTES_PER_ITEM', 'intake.itemLimits.maxAttributesPerItem', String],
+  ['MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES', 'intake.itemLimits.maxAttributeValueBytes', String],
+  ['MERIDIAN_MAX_EVENTS_PER_SPAN', 'intake.itemLimits.maxEventsPerSpan', String],
+  ['MERIDIAN_MAX_LINKS_PER_SPAN', 'intake.itemLimits.maxLinksPerSpan', String],
+  ['MERIDIAN_MAX_FUTURE_SKEW_MS', 'intake.itemLimits.maxFutureSkewMs', String],
   ['MERIDIAN_INGEST_BATCH_ROWS', 'ingester.batchMaxRows', String],
   ['MERIDIAN_INGEST_BATCH_BYTES', 'ingester.batchMaxBytes', String],
   ['MERIDIAN_INGEST_FLUSH_MS', 'ingester.flushIntervalMs', String],
@@ -127,6 +132,8 @@ export function defaultConfig(): MeridianConfig {
       limits: { spansPerSecond: 20_000, dataPointsPerSecond: 50_000, logRecordsPerSecond: 20_000, bytesPerSecond: 32 * MiB, burstSeconds: 2 },
       replicas: 1,
       usageFlushMs: 5_000,
+      // The OpenTelemetry SDK limits (128), values cut at 16 KiB, one day of clock skew.
+      itemLimits: { maxAttributesPerItem: 128, maxAttributeValueBytes: 16 * 1024, maxEventsPerSpan: 128, maxLinksPerSpan: 128, maxFutureSkewMs: 86_400_000 },
     },
     ingester: {
       batchMaxRows: 50_000,

@@ -14,7 +14,9 @@ export function nanosToDateTime64(nanos: bigint): string {
   return `${s}.${ns.toString().padStart(9, '0')}`;
 }
 
-/** Milliseconds since the epoch (JS Date time) → DateTime64(9) text. */
+/** Milliseconds since the epoch (JS Date time, maybe fractional) → DateTime64(9) text. */
 export function millisToDateTime64(ms: number): string {
-  return nanosToDateTime64(BigInt(Math.round(ms * 1e6)));
+  // ms * 1e6 is beyond 2^53 for any recent date: whole and fractional milliseconds apart stay exact.
+  const whole = Math.floor(ms);
+  return nanosToDateTime64(BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6)));
 }

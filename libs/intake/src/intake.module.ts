@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { BUS, type Bus } from '@meridian/bus';
+import type { ItemLimits } from '@meridian/otlp';
 import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
@@ -26,6 +27,8 @@ export interface IntakeModuleOptions {
   /** Intakes sharing the traffic: each enforces limit / replicas. */
   replicas: number;
   usageFlushMs: number;
+  /** Per-item limits and the future-skew window applied while decoding. */
+  itemLimits: ItemLimits;
 }
 const INTAKE_OPTIONS = Symbol('IntakeModuleOptions');
 
@@ -50,7 +53,7 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     const meter = new UsageMeter();
     const log = (line: string) => this.logger.error(line);
     this.usage = usageSink && new UsageFlusher(meter, usageSink, { intervalMs: opts.usageFlushMs, log });
-    const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter });
+    const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter }, opts.itemLimits);
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
     const guard = new RequestGuard({ requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare }, metrics);
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, guard, log });

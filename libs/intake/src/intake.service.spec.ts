@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
 import { decodeRows, type RowBatchMessage } from '@meridian/domain';
+import { DEFAULT_ITEM_LIMITS } from '@meridian/otlp';
+import { createSelfMetrics, exposition } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
 
+/** Recent: intake rejects spans older than the tenant's retention. */
+const HOUR_AGO = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
 const span = (traceId: string, spanId: string) => ({
   traceId,
   spanId,
   name: 'GET /x',
   kind: 2,
-  startTimeUnixNano: '1763000000000000000',
-  endTimeUnixNano: '1763000000100000000',
+  startTimeUnixNano: String(HOUR_AGO),
+  endTimeUnixNano: String(HOUR_AGO + 100_000_000n),
 });
 
 describe('IntakeService', () => {
@@ -36,5 +40,31 @@ describe('IntakeService', () => {
     const byKey = Object.fromEntries(got.map((m) => [m.key, decodeRows('spans', m.body).map((r) => r.trace_id).sort()]));
     expect(byKey).toEqual({ aa: [a, a, a2].sort(), bb: [b] });
     expect(got.every((m) => m.rowCount === byKey[m.key!].length)).toBe(true);
+  });
+
+  it('applies the configured per-item limits and counts the cuts in meridian_intake_truncated_total by signal', async () => {
+    const bus = new InlineBus({ maxBytesPerRegion: 1 << 20, deadLetterDir: mkdtempSync(join(tmpdir(), 'intake-spec-')) });
+    const metrics = createSelfMetrics({ processMetrics: false });
+    const limits = { ...DEFAULT_ITEM_LIMITS, maxAttributesPerItem: 2, maxAttributeValueBytes: 4, maxEventsPerSpan: 1 };
+    const intake = new IntakeService(bus, metrics, {}, limits);
+    const attributes = ['a', 'b', 'c'].map((key) => ({ key, value: { stringValue: 'long value' } }));
+    const events = [1, 2, 3].map((i) => ({ timeUnixNano: String(HOUR_AGO + BigInt(i)), name: `e${i}` }));
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...span('cc' + '1'.repeat(30), '05'.repeat(8)), attributes, events }] }] }] });
+    const got: RowBatchMessage[] = [];
+    const consumer = bus.consume('r1', { maxBytes: 1 << 20, maxRows: 100, maxWaitMs: 10 }, async (batch) => {
+      got.push(...batch);
+    });
+    const result = await intake.accept('traces', 'json', new TextEncoder().encode(body), { tenantId: 't1', region: 'r1', retentionDays: 30 } as never);
+    expect(result).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(await bus.drain(5_000)).toBe(true);
+    await consumer.stop();
+    await bus.close();
+    const [row] = decodeRows('spans', got[0].body);
+    expect(row.attributes).toEqual({ a: 'long', b: 'long' });
+    expect(row.events_name).toEqual(['e1']);
+    const text = await exposition(metrics, { perTenant: false });
+    expect(text).toContain('meridian_intake_truncated_total{signal="traces",what="attributes"} 1');
+    expect(text).toContain('meridian_intake_truncated_total{signal="traces",what="attribute_value"} 2');
+    expect(text).toContain('meridian_intake_truncated_total{signal="traces",what="events"} 2');
   });
 });

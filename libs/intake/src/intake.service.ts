@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@meridian/bus';
 import { encodeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
-import { decodeLogs, decodeMetrics, decodeTraces, type OtlpEncoding, type OtlpSignal } from '@meridian/otlp';
+import { decodeLogs, decodeMetrics, decodeTraces, DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
 import { checkRequestLimits, MAX_ANY_VALUE_DEPTH, type RequestLimits } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
 import { counter, tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
@@ -16,30 +16,40 @@ export interface AcceptResult {
   errorMessage: string;
 }
 
+type Decoded = { rows: RowsByTable[RowTable]; rejected: number; reasons: string[]; truncated: Truncations };
+
 /** Signal → its table and how to turn a decoded request into rows. */
-const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext): { rows: RowsByTable[RowTable]; rejected: number; reasons: string[] } }> = {
+const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded }> = {
   traces: {
     table: 'spans',
-    toRows(body, enc, ctx) {
-      const d = decodeTraces(body, enc);
-      return { rows: buildSpanRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    toRows(body, enc, ctx, opts) {
+      const d = decodeTraces(body, enc, opts);
+      return { rows: buildSpanRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
     },
   },
   metrics: {
     table: 'metric_points',
-    toRows(body, enc, ctx) {
-      const d = decodeMetrics(body, enc);
-      return { rows: buildMetricRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    toRows(body, enc, ctx, opts) {
+      const d = decodeMetrics(body, enc, opts);
+      return { rows: buildMetricRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
     },
   },
   logs: {
     table: 'logs',
-    toRows(body, enc, ctx) {
-      const d = decodeLogs(body, enc);
-      return { rows: buildLogRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons };
+    toRows(body, enc, ctx, opts) {
+      const d = decodeLogs(body, enc, opts);
+      return { rows: buildLogRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
     },
   },
 };
+
+/** Label `what` of meridian_intake_truncated_total per field of Truncations. */
+const TRUNCATED_WHAT: ReadonlyArray<readonly [keyof Truncations, string]> = [
+  ['attributes', 'attributes'],
+  ['attributeValues', 'attribute_value'],
+  ['events', 'events'],
+  ['links', 'links'],
+];
 
 /**
  * The protocol-independent core of intake: decode, validate per item, turn into rows and put
@@ -49,13 +59,23 @@ const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, 
 export class IntakeService {
   private readonly items?: TenantCounter<'signal' | 'outcome'>;
   private readonly throttled?: ReturnType<typeof counter<'signal' | 'limit'>>;
+  private readonly truncated?: ReturnType<typeof counter<'signal' | 'what'>>;
 
   constructor(
     private readonly bus: Bus,
     metrics?: SelfMetrics,
     /** Per-tenant rate limits and the usage meter; without them every request is admitted and nothing is metered. */
     private readonly tenants: { limiter?: TenantIngestLimiter; usage?: UsageMeter } = {},
+    /** Per-item limits and the future-skew window (config intake.itemLimits). */
+    private readonly itemLimits: Readonly<ItemLimits> = DEFAULT_ITEM_LIMITS,
   ) {
+    this.truncated =
+      metrics &&
+      counter(metrics, {
+        name: 'meridian_intake_truncated_total',
+        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links',
+        labelNames: ['signal', 'what'],
+      });
     this.throttled =
       metrics &&
       counter(metrics, {
@@ -87,7 +107,12 @@ export class IntakeService {
     if (limiter) this.admit(signal, who, { bytes: body.length, items: 0 }, () => limiter.takeBytes(who, signal, body.length));
     const preTaken = limiter?.isThrottled(who, signal) ? checkRequestLimits(signal, encoding, body, COUNT_ONLY).items : 0;
     if (limiter && preTaken > 0) this.takeItems(limiter, signal, who, body.length, preTaken);
-    const { rows, rejected, reasons } = pipeline.toRows(body, encoding, { tenantId: who.tenantId, retentionDays: who.retentionDays });
+    const { rows, rejected, reasons, truncated } = pipeline.toRows(
+      body,
+      encoding,
+      { tenantId: who.tenantId, retentionDays: who.retentionDays },
+      { limits: this.itemLimits, retentionDays: who.retentionDays },
+    );
     const items = preTaken || rows.length + rejected;
     if (limiter && items > 0 && !preTaken) this.takeItems(limiter, signal, who, body.length, items);
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
@@ -110,6 +135,7 @@ export class IntakeService {
         throw e;
       }
       count('accepted', rows.length);
+      for (const [field, what] of TRUNCATED_WHAT) if (truncated[field] > 0) this.truncated?.inc({ signal, what }, truncated[field]);
     }
     count('rejected', rejected); // only once answered: a refused request comes again
     this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows.length, acceptedBytes: body.length, rejectedItems: rejected });

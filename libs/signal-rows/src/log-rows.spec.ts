@@ -59,4 +59,22 @@ describe('buildLogRows', () => {
     expect([a.ts, a.observed_ts]).toEqual(['1700000000.000000005', '1700000000.000000005']);
     expect([b.ts, b.observed_ts]).toEqual(['1700000000.000000006', '1700000000.000000006']);
   });
+
+  it('stores a record with no time at all at its receive time', () => {
+    const before = Date.now();
+    const [r] = rows([{ body: { stringValue: 'no time' } }]);
+    const ms = Number(r.ts.split('.')[0]) * 1000;
+    expect(r.ts).toBe(r.observed_ts);
+    expect(ms).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(ms).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('writes severity_number as UInt8 and flags as UInt32 whatever the decoded record says', () => {
+    const decoded = decodeLogs(Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })), 'json');
+    const record = decoded.resourceLogs[0].scopeLogs[0].logRecords[0];
+    record.severityNumber = 300;
+    record.flags = -1;
+    const [row] = buildLogRows(decoded, CTX);
+    expect([row.severity_number, row.flags]).toEqual([0, 0]);
+  });
 });

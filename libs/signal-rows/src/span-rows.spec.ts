@@ -256,6 +256,43 @@ describe('buildSpanRows derived columns', () => {
     expect(one({ 'http.response.status_code': 503 }, 3).is_error).toBe(0); // a CLIENT's 503 is the callee's error
     expect(rowsOf({ s: [{ id: 'aaaaaaaaaaaaaaaa', status: 1 }] })[0]).toMatchObject({ is_error: 0, status_code: 'OK' });
   });
+
+  it('writes http_status only when it fits UInt16 as an integer (-1, 1e300, "1e300", 70000, 200.5 → 0), without marking an error', () => {
+    const statusOf = (value: Record<string, unknown>) => {
+      const body = {
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: TRACE,
+                    spanId: 'aaaaaaaaaaaaaaaa',
+                    kind: 2,
+                    startTimeUnixNano: '1700000000000000000',
+                    endTimeUnixNano: '1700000000000000001',
+                    attributes: [{ key: 'http.response.status_code', value }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      const [row] = buildSpanRows(decodeTraces(Buffer.from(JSON.stringify(body)), 'json'), CTX);
+      return [row.http_status, row.is_error];
+    };
+    expect(statusOf({ intValue: '-1' })).toEqual([0, 0]);
+    expect(statusOf({ doubleValue: 1e300 })).toEqual([0, 0]);
+    expect(statusOf({ stringValue: '1e300' })).toEqual([0, 0]);
+    expect(statusOf({ intValue: '70000' })).toEqual([0, 0]);
+    expect(statusOf({ intValue: '9223372036854775807' })).toEqual([0, 0]);
+    expect(statusOf({ doubleValue: 200.5 })).toEqual([0, 0]);
+    expect(statusOf({ stringValue: '-1' })).toEqual([0, 0]);
+    expect(statusOf({ stringValue: '503' })).toEqual([503, 1]);
+    expect(statusOf({ doubleValue: 502 })).toEqual([502, 1]);
+    expect(statusOf({ intValue: '65535' })).toEqual([65535, 1]);
+  });
 });
 
 describe('buildSpanRows with an SDK payload', () => {
