@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowBatchMessage } from '@meridian/domain';
@@ -120,6 +120,24 @@ describe('InlineBus with the write-ahead log', () => {
     expect(stored).toHaveLength(40);
     expect(replayed).toEqual([]);
     await again.close();
+  });
+
+  it('answers 503 while the log cannot be opened, and works once it can', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-inline-wal-'));
+    mkdirSync(join(dir, 'wal'));
+    writeFileSync(join(dir, 'wal', 'r1'), 'a file where the region directory belongs');
+    const bus = new InlineBus(options(dir));
+    const stored: string[] = [];
+    const c = bus.consume('r1', { maxBytes: 1 << 20, maxRows: 1000, maxWaitMs: 5 }, async (b) => void stored.push(...b.map((m) => m.id)));
+    const err = await bus.publish([msg()]).catch((e) => e);
+    expect(err).toBeInstanceOf(BusUnavailableError);
+    expect(err.message).toMatch(/write-ahead log of region r1 cannot be opened/);
+    rmSync(join(dir, 'wal', 'r1'));
+    const m = msg();
+    await bus.publish([m]);
+    await until(() => stored.includes(m.id));
+    await c.stop();
+    await bus.close();
   });
 
   it('answers 503 (BusUnavailableError) when the log is full, before anything is queued', async () => {

@@ -95,16 +95,23 @@ export class InlineBus implements Bus {
   private regionWal(q: RegionQueue): Promise<RegionWal | undefined> {
     const w = this.options.wal;
     if (!w) return Promise.resolve(undefined);
-    q.wal ??= RegionWal.open(join(w.dir, q.region), q.region, w, this.walMetrics).then(({ wal, recovery }) => {
-      const replayed: Entry[] = recovery.messages.map((m) => ({ seq: m.seq, message: m.message, durable: true }));
-      q.entries.unshift(...replayed);
-      q.bytes += replayed.reduce((n, e) => n + e.message.body.length, 0);
-      q.plans.unshift(...recovery.plans);
-      if (recovery.truncatedBytes > 0) this.log('warn', `write-ahead log of region ${q.region}: cut ${recovery.truncatedBytes} bytes of a torn tail (never acknowledged)`);
-      if (replayed.length > 0) this.log('warn', `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`);
-      q.wake?.();
-      return wal;
-    });
+    if (!q.wal) {
+      const opening = RegionWal.open(join(w.dir, q.region), q.region, w, this.walMetrics).then(({ wal, recovery }) => {
+        const replayed: Entry[] = recovery.messages.map((m) => ({ seq: m.seq, message: m.message, durable: true }));
+        q.entries.unshift(...replayed);
+        q.bytes += replayed.reduce((n, e) => n + e.message.body.length, 0);
+        q.plans.unshift(...recovery.plans);
+        if (recovery.truncatedBytes > 0) this.log('warn', `write-ahead log of region ${q.region}: cut ${recovery.truncatedBytes} bytes of a torn tail (never acknowledged)`);
+        if (replayed.length > 0) this.log('warn', `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`);
+        q.wake?.();
+        return wal;
+      });
+      q.wal = opening.catch((e: Error) => {
+        q.wal = undefined; // tried again by the next publish or by the consumer
+        this.log('error', `write-ahead log of region ${q.region} cannot be opened (${e.message}); intake answers 503 until it can`);
+        throw new BusUnavailableError(`write-ahead log of region ${q.region} cannot be opened: ${e.message}`, 5);
+      });
+    }
     return q.wal;
   }
 
@@ -156,7 +163,7 @@ export class InlineBus implements Bus {
     if (q.consumer) throw new Error(`region ${region} already has a consumer`);
     q.consumer = true;
     const state = { stopped: false, done: Promise.resolve() };
-    state.done = this.regionWal(q).then((wal) => this.loop(q, wal, options, handler, state));
+    state.done = this.openForConsumer(q, state).then((wal) => (wal === null ? undefined : this.loop(q, wal, options, handler, state)));
     this.consumers.add(state);
     return {
       stop: async () => {
@@ -167,6 +174,18 @@ export class InlineBus implements Bus {
         this.consumers.delete(state);
       },
     };
+  }
+
+  /** The region's WAL, retried until it opens; null if the consumer was stopped first. */
+  private async openForConsumer(q: RegionQueue, state: { stopped: boolean }): Promise<RegionWal | undefined | null> {
+    for (;;) {
+      try {
+        return await this.regionWal(q);
+      } catch {
+        if (state.stopped) return null;
+        await this.sleep(this.options.redeliveryDelayMs ?? 500);
+      }
+    }
   }
 
   private waitForWork(q: RegionQueue, ms: number): Promise<void> {

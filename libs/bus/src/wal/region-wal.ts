@@ -120,10 +120,16 @@ export class RegionWal {
 
   private async startSegment(no: number): Promise<void> {
     const path = join(this.dir, segmentName(no));
-    this.fh = await open(path, 'a', 0o600);
-    await this.fh.chmod(0o600);
+    const fh = await open(path, 'a', 0o600);
+    try {
+      await fh.chmod(0o600);
+      await this.syncDir(); // the new file's directory entry must survive a crash too
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+    this.fh = fh;
     this.segments.push({ no, path, bytes: 0, maxSeq: -1 });
-    await this.syncDir(); // the new file's directory entry must survive a crash too
   }
 
   private async syncDir(): Promise<void> {
@@ -224,8 +230,9 @@ export class RegionWal {
     try {
       let active = this.segments.at(-1)!;
       if (active.bytes > 0 && active.bytes + bytes > this.settings.segmentBytes) {
-        await this.fh!.close();
-        await this.startSegment(active.no + 1);
+        const previous = this.fh!;
+        await this.startSegment(active.no + 1); // if this fails, the current segment stays open and in use
+        await previous.close().catch(() => undefined);
         active = this.segments.at(-1)!;
       }
       const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
