@@ -131,7 +131,7 @@ export const configSchema = z
       retryMaxMs: positiveInt,
       /** A single row refused with an unrecognised ClickHouse error is tried this many times before it is dead-lettered. */
       maxAttemptsForDataErrors: positiveInt,
-      /** Inserts spent isolating one tenant's refused rows in a batch; what still fails then is dead-lettered whole. */
+      /** Trials (dry-run checks or inserts) spent isolating one tenant's refused rows in a batch; what still fails then is dead-lettered whole. */
       isolationMaxInserts: positiveInt.max(10_000, 'expected at most 10000'),
     }),
     bus: z.object({

@@ -142,7 +142,7 @@ export function defaultConfig(): MeridianConfig {
       retryInitialMs: 200,
       retryMaxMs: 30_000,
       maxAttemptsForDataErrors: 5,
-      isolationMaxInserts: 64,
+      isolationMaxInserts: 128,
     },
     bus: {
       kind: 'inline',

@@ -12,6 +12,8 @@ import { bodyOf, coalesce, contentToken, messageOf, pieceId, rowCountOf, wholeMe
  */
 export interface RowSink {
   insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string): Promise<void>;
+  /** Optional: parses the rows as `insert` would, storing nothing; fails like `insert`. Makes isolating bad rows cheap. */
+  check?(regionId: string, table: RowTable, body: Buffer): Promise<void>;
 }
 
 export interface IngesterOptions {
@@ -23,7 +25,7 @@ export interface IngesterOptions {
   retryMaxMs: number;
   /** Tries of a single row refused with an unrecognised ClickHouse error before it is parked. */
   maxAttemptsForDataErrors: number;
-  /** Inserts spent isolating one tenant's bad rows in a batch before what still fails is parked whole (default 64). */
+  /** Trials (dry-run checks or inserts) spent isolating one tenant's bad rows in a batch before what still fails is parked whole (default 128). */
   isolationMaxInserts?: number;
   log: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -35,7 +37,7 @@ export interface IngesterStats {
   batches: number;
   rows: number;
   retries: number;
-  /** Inserts made to find bad rows after a batch was refused. */
+  /** Inserts and dry-run checks made to find bad rows after a batch was refused. */
   isolationInserts: number;
   /** Dead-letter entries written (a whole message, or a run of its rows). */
   deadLettered: number;
@@ -43,8 +45,8 @@ export interface IngesterStats {
   lastInsertMs: number;
 }
 
-/** Enough for a few bad rows in a 50 000-row batch (about 2·log2(n) inserts each). */
-const DEFAULT_ISOLATION_MAX_INSERTS = 64;
+/** Enough for about 4 bad rows in a 50 000-row batch (up to 2·log2(n) trials each). */
+const DEFAULT_ISOLATION_MAX_INSERTS = 128;
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const NOT_ABORTED = new AbortController().signal;
 
@@ -83,7 +85,7 @@ function ingesterMetrics(registry: SelfMetrics) {
     deadLetterRows: counter(registry, { name: 'meridian_ingester_dead_letter_rows_total', help: 'Rows parked in the dead-letter store', labelNames }),
     isolationInserts: counter(registry, {
       name: 'meridian_ingester_isolation_inserts_total',
-      help: 'Inserts made to isolate the rows ClickHouse refused in a batch (per tenant, then by bisection)',
+      help: 'Inserts and dry-run checks made to isolate the rows ClickHouse refused in a batch (per tenant, then by bisection)',
       labelNames: ['table'] as const,
     }),
     insertErrors: counter(registry, {
@@ -155,8 +157,10 @@ export class IngesterService {
     const failure = await this.insert(target, body, dedupToken(messages), rows);
     if (!failure) return;
     this.options.log(`ingester: ${region}.${table} refused a batch of ${messages.length} messages (${failure.errorClass}: ${failure.reason}); isolating the refused rows`);
+    const sink = this.sink;
     const parked = await isolateBadRows(messages.map(wholeMessage), failure, {
       insert: (unit) => this.insertPieces(target, unit),
+      check: sink.check ? (unit) => this.checkPieces(target, unit, sink.check!.bind(sink)) : undefined,
       backoff: (attempt) => this.pause(this.backoffMs(attempt), signal),
       maxInsertsPerTenant: this.options.isolationMaxInserts ?? DEFAULT_ISOLATION_MAX_INSERTS,
       attemptsForUnknown: this.options.maxAttemptsForDataErrors,
@@ -174,29 +178,46 @@ export class IngesterService {
     return this.insert(target, body, contentToken(unit.map(pieceId)), rows);
   }
 
+  private checkPieces(target: InsertTarget, unit: readonly RowPiece[], check: NonNullable<RowSink['check']>): Promise<InsertFailure | undefined> {
+    this.stats.isolationInserts++;
+    this.metrics?.isolationInserts.inc({ table: target.table });
+    const body = unit.length === 1 ? bodyOf(unit[0]) : Buffer.concat(unit.map(bodyOf));
+    return this.withRetry(target, 'check', () => check(target.region, target.table, body));
+  }
+
   /**
    * One insert, retried through outages. Resolves undefined once stored, or with why ClickHouse
    * refused the rows (anything but `transient`).
    */
-  private async insert(target: InsertTarget, body: Buffer, token: string, rows: number): Promise<InsertFailure | undefined> {
+  private insert(target: InsertTarget, body: Buffer, token: string, rows: number): Promise<InsertFailure | undefined> {
+    const { region, table } = target;
+    const labels = { region, table };
+    return this.withRetry(target, 'insert', async () => {
+      const t0 = Date.now();
+      await this.sink.insert(region, table, body, token);
+      this.stats.lastInsertMs = Date.now() - t0;
+      this.stats.rows += rows;
+      if (this.metrics) {
+        this.metrics.insertSeconds.observe(labels, this.stats.lastInsertMs / 1000);
+        this.metrics.batchRows.observe(labels, rows);
+        this.metrics.batchBytes.observe(labels, body.length);
+        this.metrics.rows.inc(labels, rows);
+      }
+    });
+  }
+
+  /** Runs `op` until it succeeds (undefined) or fails for the rows (the failure); outages are retried with backoff. */
+  private async withRetry(target: InsertTarget, what: 'insert' | 'check', op: () => Promise<void>): Promise<InsertFailure | undefined> {
     const { region, table, signal } = target;
     const labels = { region, table };
     for (let attempt = 1; ; attempt++) {
       try {
-        const t0 = Date.now();
-        await this.sink.insert(region, table, body, token);
-        this.stats.lastInsertMs = Date.now() - t0;
-        this.stats.rows += rows;
-        if (this.metrics) {
-          this.metrics.insertSeconds.observe(labels, this.stats.lastInsertMs / 1000);
-          this.metrics.batchRows.observe(labels, rows);
-          this.metrics.batchBytes.observe(labels, body.length);
-          this.metrics.rows.inc(labels, rows);
-        }
+        await op();
         return undefined;
       } catch (e) {
         const errorClass = errorClassOf(e);
-        this.metrics?.insertErrors.inc({ table, class: errorClass });
+        // A refused check is bisection doing its job; only inserts count as insert errors.
+        if (what === 'insert' || errorClass === 'transient') this.metrics?.insertErrors.inc({ table, class: errorClass });
         if (errorClass !== 'transient') return { errorClass, reason: errorText(e) };
         // While stopping, or once the bus took the batch back, give up on outages: the bus keeps
         // the batch (inline: until exit; kafka: uncommitted, so it is delivered again).
@@ -204,7 +225,7 @@ export class IngesterService {
         this.stats.retries++;
         this.metrics?.retries.inc(labels);
         const delay = this.backoffMs(attempt);
-        this.options.log(`ingester: insert into ${region}.${table} failed (${errorText(e)}); retrying in ${delay} ms`);
+        this.options.log(`ingester: ${what} of rows for ${region}.${table} failed (${errorText(e)}); retrying in ${delay} ms`);
         await this.pause(delay, signal);
       }
     }

@@ -77,6 +77,11 @@ export function splitUnit(unit: readonly RowPiece[]): [RowPiece[], RowPiece[]] {
   return [[{ ...p, end: mid }], [{ ...p, start: mid }]];
 }
 
+/** Pieces in a stable order (message id, then rows), adjacent row ranges of one message merged. */
+export function mergeAdjacent(pieces: readonly RowPiece[]): RowPiece[] {
+  return coalesce(pieces.map((piece) => ({ piece }))).map((e) => e.piece);
+}
+
 /** Merges adjacent row ranges of the same message, so a run of bad rows is parked as one entry. */
 export function coalesce<T extends { piece: RowPiece }>(parked: readonly T[]): T[] {
   const sorted = [...parked].sort((a, b) => (a.piece.message.id < b.piece.message.id ? -1 : a.piece.message.id > b.piece.message.id ? 1 : a.piece.start - b.piece.start));

@@ -194,6 +194,17 @@ describe('RowWriter', () => {
     expect(seen).toEqual({ afterYear2262: refused, loneSurrogate: refused, negativeStatus: refused, hugeStatus: refused });
   });
 
+  it('check parses rows as an insert would and stores nothing', async () => {
+    const good = toRowBody('spans', [makeSpanRow({ tenant_id: 'tenant-check' }), makeSpanRow({ tenant_id: 'tenant-check' })]);
+    await expect(writer.check('eu', 'spans', good)).resolves.toBeUndefined();
+    expect(await scalar(ch.stores.eu, `SELECT count() AS v FROM ${ch.stores.eu.table('spans')} WHERE tenant_id = 'tenant-check'`)).toBe(0);
+    const overflow = Buffer.from(good.toString().replace(/^\["tenant-check","\d+\.\d+"/, '["tenant-check","10413792000.000000000"'));
+    await expect(writer.check('eu', 'spans', overflow)).rejects.toMatchObject({ name: 'RowInsertError', errorClass: 'data', clickhouseCode: '407' });
+    const log = toRowBody('logs', [makeLogRow({ tenant_id: 'tenant-check' })]);
+    await expect(writer.check('eu', 'logs', log)).resolves.toBeUndefined();
+    await expect(writer.check('eu', 'logs', Buffer.from(log.toString().replace('"INFO"', '"\\ud800"')))).rejects.toMatchObject({ errorClass: 'data', clickhouseCode: '25' });
+  });
+
   it('stores a batch spanning more than 100 days in one insert (partitions are days)', async () => {
     const day = 86_400_000_000_000n;
     const rows = Array.from({ length: 120 }, (_, i) => makeSpanRow({ tenant_id: 'tenant-days', startNanos: nowNanos() - BigInt(i) * day, retention_days: 400 }));
