@@ -97,6 +97,12 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
     expect(decodeTraces(json(traces([old])), 'json', opts).rejected).toBe(0);
   });
 
+  it('bounds the retention window at 3650 days, the longest the tables keep (and what one insert may span)', () => {
+    const ancient = span({ startTimeUnixNano: String(NOW - 3651n * DAY), endTimeUnixNano: String(NOW - 3651n * DAY) });
+    const d = decodeTraces(json(traces([ancient])), 'json', { ...opts, retentionDays: 36_500 });
+    expect(d.rejectReasons[0]).toMatch(/older than the tenant's retention of 3650 days/);
+  });
+
   it('rejects the whole span for an event time that cannot be stored; event time 0 is kept', () => {
     const d = decodeTraces(
       json(traces([span({ events: [{ timeUnixNano: '1', name: 'ok' }, { timeUnixNano: '-1', name: 'bad' }] }), span({ events: [{ timeUnixNano: '0', name: 'zero' }] })])),

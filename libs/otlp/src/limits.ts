@@ -47,6 +47,8 @@ export const MAX_TIME_NANOS = 2n ** 63n - 1n;
 const TWO_64 = 2n ** 64n;
 const NANOS_PER_MS = 1_000_000n;
 const NANOS_PER_DAY = 86_400_000_000_000n;
+/** The longest retention the ClickHouse tables honour (their TTL clamps to it; storage-clickhouse MAX_RETENTION_DAYS). */
+const MAX_RETENTION_DAYS = 3650;
 
 /** ISO text of a time in nanoseconds, for messages (Date covers every time that passes the range check). */
 export function isoOfNanos(nanos: bigint): string {
@@ -66,8 +68,10 @@ export class ItemRules {
   constructor(options: DecodeOptions = {}) {
     this.limits = options.limits ?? DEFAULT_ITEM_LIMITS;
     this.nowNanos = BigInt(Math.trunc(options.nowMs ?? Date.now())) * NANOS_PER_MS;
-    this.retentionDays = options.retentionDays;
-    const oldest = options.retentionDays === undefined ? 0n : this.nowNanos - BigInt(Math.trunc(options.retentionDays)) * NANOS_PER_DAY;
+    // Beyond MAX_RETENTION_DAYS rows would be expired by the table TTL anyway, and would widen a batch past the partitions one insert may touch.
+    const days = options.retentionDays === undefined ? undefined : Math.min(Math.trunc(options.retentionDays), MAX_RETENTION_DAYS);
+    const oldest = days === undefined ? 0n : this.nowNanos - BigInt(days) * NANOS_PER_DAY;
+    this.retentionDays = days;
     this.oldestNanos = oldest > 0n ? oldest : 0n;
     const latest = this.nowNanos + BigInt(Math.trunc(this.limits.maxFutureSkewMs)) * NANOS_PER_MS;
     this.latestNanos = latest < MAX_TIME_NANOS ? latest : MAX_TIME_NANOS;
