@@ -122,17 +122,6 @@ export const configSchema = z
         /** Items timed further ahead of the receive time are rejected. At most a day: an insert may span retention + 2 daily partitions (RowWriter). */
         maxFutureSkewMs: z.coerce.number({ error: 'expected milliseconds, e.g. 86400000' }).int('expected whole milliseconds').min(0).max(86_400_000, 'expected at most 86400000 (1 day)'),
       }),
-      /** Per-item rules applied while decoding: cuts (item kept, counted in meridian_intake_truncated_total) and the time window (item rejected). */
-      itemLimits: z.object({
-        /** Attributes kept per resource, scope, span, event, link, data point and log record; the rest are dropped. */
-        maxAttributesPerItem: positiveInt.max(65_535, 'expected at most 65535'),
-        /** UTF-8 bytes kept of each attribute value string (or bytes value), cut on a character boundary. */
-        maxAttributeValueBytes: positiveInt.max(16 * 1024 * 1024, 'expected at most 16777216 (16 MiB)'),
-        maxEventsPerSpan: z.coerce.number({ error: 'expected a count, e.g. 128' }).int('expected a whole number').min(0).max(65_535, 'expected at most 65535'),
-        maxLinksPerSpan: z.coerce.number({ error: 'expected a count, e.g. 128' }).int('expected a whole number').min(0).max(65_535, 'expected at most 65535'),
-        /** Items timed further ahead of the receive time are rejected (at most a year: rollup buckets are DateTime, which ends in 2106). */
-        maxFutureSkewMs: z.coerce.number({ error: 'expected milliseconds, e.g. 86400000' }).int('expected whole milliseconds').min(0).max(31_622_400_000, 'expected at most 31622400000 (366 days)'),
-      }),
     }),
     ingester: z.object({
       batchMaxRows: positiveInt,
