@@ -310,6 +310,20 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     expect((await bus.listDeadLetters(REGION, { tenantId: attacker })).map((p) => p.rowCount)).toEqual([1]);
   });
 
+  it('too many partitions for one insert: the batch is split until each part fits, nothing is parked', async () => {
+    const tenant = `t-parts-${++seq}`;
+    const { bus, sink, ingester } = setup();
+    // Simulated (the real limit, retention + 2 days, needs years of data): more than 8 rows is too many.
+    sink.fault = (body, _n, kind) =>
+      kind === 'insert' && body.split('\n').filter(Boolean).length > 8
+        ? Object.assign(new Error('Code: 252. DB::Exception: Too many partitions for single INSERT block (more than 8).'), { code: '252', errorClass: 'too_many_partitions' })
+        : undefined;
+    await withTimeout(ingester.store(REGION, [message(tenant, 'spans', spanLines(tenant, 20)), message(tenant, 'spans', spanLines(tenant, 10))]), 20_000, 'storing the batch');
+    expect(await count(tenant)).toBe(30);
+    expect(await bus.listDeadLetters(REGION, { tenantId: tenant })).toEqual([]);
+    expect(sink.trials.every((t) => t.kind === 'insert')).toBe(true);
+  });
+
   it('through the bus: a poisoned region keeps flowing, and what was accepted is stored once', async () => {
     const attacker = `atk-bus-${++seq}`;
     const victim = `vic-bus-${++seq}`;
