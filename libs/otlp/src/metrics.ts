@@ -32,9 +32,9 @@ const MAX_TEMPORALITY = 2;
 /**
  * Decodes an ExportMetricsServiceRequest; `rejected` counts data points. The item is the data
  * point: one with a time that cannot be stored or lies outside the accepted window, a value
- * (value, sum, min, max, bound, quantile) that is not a finite number, or a count that is
- * negative (JSON) or ≥ 2^63 is dropped and counted with a reason naming its path; a metric
- * without a name drops all its points. Per-item limits (attributes, attribute value length)
+ * (value, sum, min, max, bound, quantile) that is not a finite number, or a count sent
+ * negative (JSON; protobuf counts are unsigned) is dropped and counted with a reason naming
+ * its path; a metric without a name drops all its points. Per-item limits (attributes, attribute value length)
  * cut a point but keep it; `truncated` counts the cuts. A payload that cannot be read at all
  * throws OtlpDecodeError. gRPC requests are protobuf bytes: pass them with encoding 'protobuf'.
  */
