@@ -77,4 +77,11 @@ describe('buildLogRows', () => {
     const [row] = buildLogRows(decoded, CTX);
     expect([row.severity_number, row.flags]).toEqual([0, 0]);
   });
+
+  it('writes retention_days as UInt16 whatever the context says', () => {
+    const decoded = decodeLogs(Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })), 'json');
+    expect(buildLogRows(decoded, { tenantId: 't', retentionDays: 70_000 })[0].retention_days).toBe(65_535);
+    expect(buildLogRows(decoded, { tenantId: 't', retentionDays: -3 })[0].retention_days).toBe(0);
+    expect(buildLogRows(decoded, { tenantId: 't', retentionDays: 30.7 })[0].retention_days).toBe(30);
+  });
 });

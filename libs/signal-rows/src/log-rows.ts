@@ -1,6 +1,6 @@
 import { type LogRow, nanosToDateTime64 } from '@meridian/domain';
 import type { DecodedLogs } from '@meridian/otlp';
-import type { RowContext } from './row-context';
+import { type RowContext, storableContext } from './row-context';
 import { anyValueText, attrText, flattenAttributes, uint, UINT32_MAX, UINT8_MAX } from './values';
 
 /**
@@ -8,7 +8,8 @@ import { anyValueText, attrText, flattenAttributes, uint, UINT32_MAX, UINT8_MAX 
  * not know it (OTLP allows that); `observed_ts` falls back the other way. Bodies: strings as
  * they are, other values as JSON (see anyValueJson), an empty body as ''.
  */
-export function buildLogRows(decoded: DecodedLogs, ctx: RowContext): LogRow[] {
+export function buildLogRows(decoded: DecodedLogs, context: RowContext): LogRow[] {
+  const ctx = storableContext(context);
   const rows: LogRow[] = [];
   for (const rl of decoded.resourceLogs) {
     const res = rl.resource.attributes;

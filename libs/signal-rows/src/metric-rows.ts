@@ -1,6 +1,6 @@
 import { emptyMetricValues, type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
 import type { DecodedMetrics, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint } from '@meridian/otlp';
-import type { RowContext } from './row-context';
+import { type RowContext, storableContext } from './row-context';
 import { attrText, flattenAttributes, uint, UINT32_MAX } from './values';
 
 const TEMPORALITY_NAMES: readonly TemporalityName[] = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'];
@@ -27,7 +27,8 @@ const bigintsToStrings = (xs: readonly bigint[]): string[] => xs.map((x) => x.to
  * to 2^53); counters that can exceed that are decimal strings. Exemplars are not stored.
  * Floats are finite: decodeMetrics rejects points with NaN or ±Infinity.
  */
-export function buildMetricRows(decoded: DecodedMetrics, ctx: RowContext): MetricPointRow[] {
+export function buildMetricRows(decoded: DecodedMetrics, context: RowContext): MetricPointRow[] {
+  const ctx = storableContext(context);
   const rows: MetricPointRow[] = [];
   for (const rm of decoded.resourceMetrics) {
     const res = rm.resource.attributes;

@@ -1,7 +1,7 @@
 import { nanosToDateTime64, type SpanKindName, type SpanRow, type StatusCodeName } from '@meridian/domain';
 import { type Attributes, type DecodedTraces, type Span, SpanKind, StatusCode } from '@meridian/otlp';
 import { dialectForDbSystem, fingerprintSql } from '@meridian/sql-fingerprint';
-import type { RowContext } from './row-context';
+import { type RowContext, storableContext } from './row-context';
 import { attrText, attrUint, flattenAttributes, UINT16_MAX } from './values';
 
 const KIND_NAMES: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
@@ -20,7 +20,8 @@ export const MAX_DB_STATEMENT_BYTES = 8 * 1024;
  * (SDK batches are cut by size and time; long transactions end after their children are
  * exported) the walk stops and both columns are ''. Entry spans point to themselves.
  */
-export function buildSpanRows(decoded: DecodedTraces, ctx: RowContext): SpanRow[] {
+export function buildSpanRows(decoded: DecodedTraces, context: RowContext): SpanRow[] {
+  const ctx = storableContext(context);
   const rows: SpanRow[] = [];
   for (const rs of decoded.resourceSpans) {
     const res = rs.resource.attributes;
