@@ -73,7 +73,8 @@ export class IntakeService {
       metrics &&
       counter(metrics, {
         name: 'meridian_intake_truncated_total',
-        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links',
+        // The same counter as RequestGuard's (whichever registers first names it): keep the help texts equal.
+        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links; values nested deeper than intake.requestLimits.maxValueDepth (value_depth)',
         labelNames: ['signal', 'what'],
       });
     this.throttled =
