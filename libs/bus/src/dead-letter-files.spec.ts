@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowBatchMessage } from '@meridian/domain';
@@ -88,6 +88,18 @@ describe('FileDeadLetterStore', () => {
     const again = new FileDeadLetterStore(dir, { maxBytesPerTenant: 40_000, maxBytesTotal: 50_000 }, metrics);
     for (let i = 0; i < 40; i++) await again.park(msg('t5', 1000), 'bad');
     expect(bytesOf(dir)).toBeLessThanOrEqual(50_000);
+  });
+
+  it('moves an earlier version’s world-readable <region>.jsonl into per-tenant files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-dl-'));
+    const line = (id: string, tenantId: string) => JSON.stringify({ at: `2026-12-01T00:00:0${id.slice(-1)}.000Z`, reason: 'old', id, tenantId, region: 'r1', table: 'spans', rowCount: 1, body: 'W10K' });
+    writeFileSync(join(dir, 'r1.jsonl'), [line('old-1', 'tenant-a'), line('old-2', 'tenant-b'), JSON.stringify({ replayed: 'old-2', at: '2026-12-02T00:00:00.000Z' })].join('\n') + '\n', { mode: 0o644 });
+    const store = new FileDeadLetterStore(dir);
+    expect((await store.listDeadLetters('r1', { tenantId: 'tenant-a' })).map((e) => e.id)).toEqual(['old-1']);
+    const b = await store.listDeadLetters('r1', { tenantId: 'tenant-b' });
+    expect(b.map((e) => [e.id, e.replayedAt])).toEqual([['old-2', '2026-12-02T00:00:00.000Z']]);
+    expect(existsSync(join(dir, 'r1.jsonl'))).toBe(false);
+    expect(statSync(join(dir, 'r1', 'tenant-a')).mode & 0o777).toBe(0o700);
   });
 
   it('names tenant directories safely', () => {

@@ -100,9 +100,40 @@ export class FileDeadLetterStore implements DeadLetterStore {
           index.set(this.key(region, tenant), { region, dir, segments });
         }
       }
+      await this.migrateRegionFiles(index);
       return index;
     })();
     return this.index;
+  }
+
+  /**
+   * Earlier versions kept one world-readable `<dir>/<region>.jsonl` per region: its lines move
+   * into the per-tenant files (markers to the tenant of their id), then it is deleted.
+   */
+  private async migrateRegionFiles(index: Map<string, TenantFiles>): Promise<void> {
+    for (const name of (await listDir(this.dir)).filter((n) => n.endsWith('.jsonl'))) {
+      const file = join(this.dir, name);
+      if (!(await stat(file)).isFile()) continue;
+      const region = name.slice(0, -'.jsonl'.length);
+      const tenantOf = new Map<string, string>();
+      const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim());
+      for (const line of lines) {
+        let o: { id?: string; tenantId?: string; replayed?: string };
+        try {
+          o = JSON.parse(line) as typeof o;
+        } catch {
+          continue;
+        }
+        const tenantId = typeof o.replayed === 'string' ? (tenantOf.get(o.replayed) ?? '') : String(o.tenantId ?? '');
+        if (typeof o.id === 'string') tenantOf.set(o.id, tenantId);
+        const name = tenantDirName(tenantId);
+        let t = index.get(this.key(region, name));
+        if (!t) index.set(this.key(region, name), (t = { region, dir: join(this.dir, region, name), segments: [] }));
+        await this.append(t, line + '\n');
+      }
+      await rm(file, { force: true });
+      this.log(`dead letters: moved ${lines.length} lines of ${file} into per-tenant files under ${join(this.dir, region)}`);
+    }
   }
 
   private async tenantFiles(region: string, tenantId: string): Promise<TenantFiles> {
