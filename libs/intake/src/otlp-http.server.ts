@@ -153,6 +153,9 @@ export class OtlpHttpServer {
     const signal = SIGNAL_BY_PATH[path];
     let encoding: OtlpEncoding = encodingOf(req.headers['content-type']) ?? 'json';
     let reservation: BudgetReservation | undefined;
+    // Stopping: a busy keep-alive connection is never idle, so server.close() would wait for it
+    // for ever; answer this request and close the connection.
+    if (!this.server) res.setHeader('connection', 'close');
     try {
       if (req.method === 'OPTIONS') return this.preflight(req, res);
       if (!signal) throw new HttpError(404, RPC.NOT_FOUND, `no OTLP endpoint at ${path}: use /v1/traces, /v1/metrics or /v1/logs`);
