@@ -138,17 +138,6 @@ export const configSchema = z
       kind: z.enum(['inline', 'kafka']),
       /** Inline bus: bytes held in memory per region before intake answers 503. */
       inlineMaxBytes: positiveInt,
-      /** Kafka client settings (brokers and topics are per region, in regions[].bus.kafka). */
-      kafka: z.object({
-        clientId: kafkaName,
-        /** Idempotent producer; needs a broker that supports it (Kafka ≥ 0.11). */
-        idempotent: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
-        compression: z.enum(['gzip', 'none']),
-        /** Unacknowledged produce requests per connection (≤ 5 keeps ordering with idempotence). */
-        maxInFlightRequests: positiveInt.max(5, 'expected at most 5 (idempotent producer)'),
-        producerRetries: z.coerce.number().int().min(0).max(100),
-        requestTimeoutMs: positiveInt,
-        /** Publish not acknowledged by then → 503 (below the OTel SDKs' 10 s export timeout). */
       /** Inline bus write-ahead log (`<dataDir>/wal/<region>/`): a 2xx survives kill -9. */
       wal: z
         .object({
@@ -174,6 +163,17 @@ export const configSchema = z
           kafkaTenantBytesPerHour: positiveInt,
         })
         .refine((d) => d.maxBytesPerTenant <= d.maxBytesTotal, { message: 'expected bus.deadLetters.maxBytesPerTenant at most bus.deadLetters.maxBytesTotal', path: ['maxBytesPerTenant'] }),
+      /** Kafka client settings (brokers and topics are per region, in regions[].bus.kafka). */
+      kafka: z.object({
+        clientId: kafkaName,
+        /** Idempotent producer; needs a broker that supports it (Kafka ≥ 0.11). */
+        idempotent: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
+        compression: z.enum(['gzip', 'none']),
+        /** Unacknowledged produce requests per connection (≤ 5 keeps ordering with idempotence). */
+        maxInFlightRequests: positiveInt.max(5, 'expected at most 5 (idempotent producer)'),
+        producerRetries: z.coerce.number().int().min(0).max(100),
+        requestTimeoutMs: positiveInt,
+        /** Publish not acknowledged by then → 503 (below the OTel SDKs' 10 s export timeout). */
         publishTimeoutMs: positiveInt,
         /** Bytes being published at once per process before intake answers 503 at once. */
         maxPendingBytes: positiveInt,
