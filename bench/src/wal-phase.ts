@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultConfig } from '@meridian/config';
 import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
 import { type IngestPhaseResult, runIngestPhase } from './ingest-phase';
 
@@ -115,7 +116,6 @@ export async function runWalPhase(o: WalPhaseOptions): Promise<WalPhaseResult> {
 if (process.argv[1] === __filename) {
   void (async () => {
     const { generatePayloads } = await import('./payloads');
-    const { defaultConfig } = await import('@meridian/config');
     const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
     const set = generatePayloads({ payloads: num('BENCH_WAL_PAYLOADS', 100), spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800), seed: 20261121, endTimeMs: Date.now(), spreadMs: 10 * 60_000 });
     const result = await runWalPhase({
