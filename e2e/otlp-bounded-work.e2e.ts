@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { ApiClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { rawPost } from './support/raw-post';
 
 // Decode work per request is bounded on the wire: a few KiB of gzip that inflate to millions of
 // empty OTLP messages are refused before any object is built, on OTLP/HTTP (protobuf and JSON)
@@ -12,24 +12,6 @@ import { ApiClient, startMeridian, type MeridianProcess } from '@meridian/testin
 const Status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
 const MiB = 1024 * 1024;
 const TRACES = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function post(port: number, path: string, body: Buffer, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-length': String(body.length), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
-    req.end(body);
-  });
-}
 
 /** `size` bytes of empty ResourceSpans (field 1, length 0). */
 function emptyContainersProtobuf(size: number): Buffer {
@@ -136,7 +118,7 @@ describe('OTLP intake bounds decode work per request', () => {
 
   it('8 MiB and 32 MiB of empty containers in a few KiB of gzip: 413 / RESOURCE_EXHAUSTED, RSS +<100 MB, /healthz < 1 s throughout', async () => {
     // Warm up every path once (first requests load code and fill caches), then take the baseline.
-    const warm = await post(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x11, 1)), json());
+    const warm = await rawPost(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x11, 1)), json());
     expect(warm.status).toBe(200);
     expect(await grpcExport(Buffer.alloc(0))).toBeNull();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -169,13 +151,13 @@ describe('OTLP intake bounds decode work per request', () => {
     const rounds = 3;
     for (let round = 0; round < rounds; round++) {
       for (const a of attacks) {
-        const p = await post(m.ports.http, '/v1/traces', a.protobuf, proto());
+        const p = await rawPost(m.ports.http, '/v1/traces', a.protobuf, proto());
         expect(p.status).toBe(413);
         const status = Status.decode(p.body) as unknown as { code: number; message: string };
         expect(status.code).toBe(8);
         expect(status.message).toMatch(/more than 10000 resource and scope containers \(intake\.maxContainersPerRequest\); send smaller batches/);
 
-        const j = await post(m.ports.http, '/v1/traces', a.json, json());
+        const j = await rawPost(m.ports.http, '/v1/traces', a.json, json());
         expect(j.status).toBe(413);
         expect(JSON.parse(j.body.toString())).toMatchObject({ code: 8, message: expect.stringMatching(/intake\.maxContainersPerRequest/) });
 
@@ -203,7 +185,7 @@ describe('OTLP intake bounds decode work per request', () => {
 
   it('a normal span sent afterwards is stored', async () => {
     const traceId = hex(0x21, 16);
-    const r = await post(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x21, 2)), json());
+    const r = await rawPost(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x21, 2)), json());
     expect(r.status).toBe(200);
     await api.eventually(async () => {
       const t = await api.get<{ spans: unknown[] }>(`/traces/${traceId}`);
@@ -223,8 +205,8 @@ describe('OTLP intake bounds decode work per request', () => {
   it('an AnyValue nested 100 000 deep is cut, not refused: 200 and the span is stored with the value cut, in protobuf, JSON and gRPC', async () => {
     const levels = 100_000;
     const sent = [
-      { seed: 0x31, send: () => post(m.ports.http, '/v1/traces', gzipSync(deepValueProtobuf(0x31, levels)), proto()).then((r) => r.status) },
-      { seed: 0x32, send: () => post(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x32, levels)), json()).then((r) => r.status) },
+      { seed: 0x31, send: () => rawPost(m.ports.http, '/v1/traces', gzipSync(deepValueProtobuf(0x31, levels)), proto()).then((r) => r.status) },
+      { seed: 0x32, send: () => rawPost(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x32, levels)), json()).then((r) => r.status) },
       { seed: 0x33, send: () => grpcExport(deepValueProtobuf(0x33, levels)).then((e) => (e === null ? 200 : e.code)) },
     ];
     for (const s of sent) expect(await s.send()).toBe(200);

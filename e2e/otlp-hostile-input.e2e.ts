@@ -1,29 +1,11 @@
-import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { ApiClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { rawPost } from './support/raw-post';
 
 /** google.rpc.Status, to read error bodies the way an OTLP client does. */
 const Status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function post(port: number, path: string, body: Buffer, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-length': String(body.length), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
-    req.end(body);
-  });
-}
 
 const hex = (n: number, seed: number) => (seed.toString(16).padStart(2, '0').repeat(n)).slice(0, n * 2);
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
@@ -57,14 +39,14 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
     const body = jsonTraces([jsonSpan(hex(16, 1), hex(8, 1), 'x')]);
     const attempts: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', authorization: 'Bearer mrd_ik_notarealkey' }, { 'content-type': 'application/json', authorization: 'Basic abc' }];
     for (const headers of attempts) {
-      const r = await post(m.ports.http, '/v1/traces', body, headers);
+      const r = await rawPost(m.ports.http, '/v1/traces', body, headers);
       expect(r.status).toBe(401);
       expect(JSON.parse(r.body.toString())).toMatchObject({ code: 16, message: expect.stringMatching(/key/) });
     }
   });
 
   it('415 for an unsupported content type, naming the supported ones', async () => {
-    const r = await post(m.ports.http, '/v1/traces', Buffer.from('hello'), { 'content-type': 'text/plain', authorization: `Bearer ${m.ingestKey}` });
+    const r = await rawPost(m.ports.http, '/v1/traces', Buffer.from('hello'), { 'content-type': 'text/plain', authorization: `Bearer ${m.ingestKey}` });
     expect(r.status).toBe(415);
     expect(r.body.toString()).toMatch(/application\/x-protobuf or application\/json/);
   });
@@ -72,7 +54,7 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
   it('400 with a google.rpc.Status protobuf body for truncated protobuf', async () => {
     // A valid field header announcing 200 bytes of resourceSpans, followed by only 3.
     const truncated = Buffer.from([0x0a, 0xc8, 0x01, 0x0a, 0x02, 0x08]);
-    const r = await post(m.ports.http, '/v1/traces', truncated, proto());
+    const r = await rawPost(m.ports.http, '/v1/traces', truncated, proto());
     expect(r.status).toBe(400);
     expect(r.headers['content-type']).toBe('application/x-protobuf');
     const status = Status.decode(r.body) as unknown as { code: number; message: string };
@@ -81,10 +63,10 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
   });
 
   it('400 for invalid JSON and for JSON of the wrong shape', async () => {
-    const bad = await post(m.ports.http, '/v1/traces', Buffer.from('{"resourceSpans": [ {'), json());
+    const bad = await rawPost(m.ports.http, '/v1/traces', Buffer.from('{"resourceSpans": [ {'), json());
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body.toString()).code).toBe(3);
-    const wrong = await post(m.ports.http, '/v1/traces', Buffer.from('{"resourceSpans": "nope"}'), json());
+    const wrong = await rawPost(m.ports.http, '/v1/traces', Buffer.from('{"resourceSpans": "nope"}'), json());
     expect(wrong.status).toBe(400);
     expect(JSON.parse(wrong.body.toString()).message).toMatch(/resourceSpans/);
   });
@@ -97,7 +79,7 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
       jsonSpan(goodTrace, hex(8, 0xb3), 'good-2'),
       jsonSpan(hex(16, 0xa2), 'abc', 'bad-span-id'),
     ];
-    const r = await post(m.ports.http, '/v1/traces', jsonTraces(spans), json());
+    const r = await rawPost(m.ports.http, '/v1/traces', jsonTraces(spans), json());
     expect(r.status).toBe(200);
     const reply = JSON.parse(r.body.toString());
     expect(Number(reply.partialSuccess.rejectedSpans)).toBe(2);
@@ -112,16 +94,16 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
 
   it('413 for a body over the limit, and for a gzip bomb, without exhausting memory', async () => {
     const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
-    const r = await post(m.ports.http, '/v1/traces', big, json());
+    const r = await rawPost(m.ports.http, '/v1/traces', big, json());
     expect(r.status).toBe(413);
     // 256 MiB of zeros compresses to ~250 KiB: small on the wire, huge if inflated blindly.
     const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    const b = await post(m.ports.http, '/v1/traces', bomb, { ...json(), 'content-encoding': 'gzip' });
+    const b = await rawPost(m.ports.http, '/v1/traces', bomb, { ...json(), 'content-encoding': 'gzip' });
     expect(b.status).toBe(413);
     expect(JSON.parse(b.body.toString()).message).toMatch(/after decompression/);
     // Still serving.
-    const ok = await post(m.ports.http, '/v1/traces', gzipSync(jsonTraces([jsonSpan(hex(16, 0xc1), hex(8, 0xc1), 'after-bomb')])), { ...json(), 'content-encoding': 'gzip' });
+    const ok = await rawPost(m.ports.http, '/v1/traces', gzipSync(jsonTraces([jsonSpan(hex(16, 0xc1), hex(8, 0xc1), 'after-bomb')])), { ...json(), 'content-encoding': 'gzip' });
     expect(ok.status).toBe(200);
   });
 
@@ -142,7 +124,7 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
   });
 
   it('404 for unknown paths and 405 for other methods', async () => {
-    expect((await post(m.ports.http, '/v1/profiles', Buffer.from('{}'), json())).status).toBe(404);
+    expect((await rawPost(m.ports.http, '/v1/profiles', Buffer.from('{}'), json())).status).toBe(404);
     const get = await fetch(`http://127.0.0.1:${m.ports.http}/v1/traces`);
     expect(get.status).toBe(405);
   });
@@ -159,7 +141,7 @@ describe('OTLP/HTTP intake when the bus is full', () => {
   });
 
   it('answers 503 with Retry-After and a Status body, never 2xx for data it cannot keep', async () => {
-    const r = await post(m.ports.http, '/v1/traces', jsonTraces([jsonSpan(hex(16, 0xd1), hex(8, 0xd1), 'no-room')]), {
+    const r = await rawPost(m.ports.http, '/v1/traces', jsonTraces([jsonSpan(hex(16, 0xd1), hex(8, 0xd1), 'no-room')]), {
       'content-type': 'application/json',
       authorization: `Bearer ${m.ingestKey}`,
     });

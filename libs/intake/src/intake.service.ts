@@ -5,6 +5,7 @@ import { decodeLogs, decodeMetrics, decodeTraces, DEFAULT_ITEM_LIMITS, type Deco
 import { checkRequestLimits, MAX_ANY_VALUE_DEPTH, type RequestLimits } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
 import { counter, tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
+import { truncatedCounter } from './intake-metrics';
 import type { IngestIdentity } from './key-verifier';
 import { IngestThrottledError, type TenantIngestLimiter } from './tenant-ingest-limiter';
 import type { UsageMeter } from './usage-meter';
@@ -59,7 +60,7 @@ const TRUNCATED_WHAT: ReadonlyArray<readonly [keyof Truncations, string]> = [
 export class IntakeService {
   private readonly items?: TenantCounter<'signal' | 'outcome'>;
   private readonly throttled?: ReturnType<typeof counter<'signal' | 'limit'>>;
-  private readonly truncated?: ReturnType<typeof counter<'signal' | 'what'>>;
+  private readonly truncated?: ReturnType<typeof truncatedCounter>;
 
   constructor(
     private readonly bus: Bus,
@@ -69,14 +70,7 @@ export class IntakeService {
     /** Per-item limits and the future-skew window (config intake.itemLimits). */
     private readonly itemLimits: Readonly<ItemLimits> = DEFAULT_ITEM_LIMITS,
   ) {
-    this.truncated =
-      metrics &&
-      counter(metrics, {
-        name: 'meridian_intake_truncated_total',
-        // The same counter as RequestGuard's (whichever registers first names it): keep the help texts equal.
-        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links; values nested deeper than intake.requestLimits.maxValueDepth (value_depth)',
-        labelNames: ['signal', 'what'],
-      });
+    this.truncated = metrics && truncatedCounter(metrics);
     this.throttled =
       metrics &&
       counter(metrics, {

@@ -1,5 +1,6 @@
 import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits, type WireCounts } from '@meridian/otlp';
 import { counter, type SelfMetrics } from '@meridian/self-metrics';
+import { truncatedCounter } from './intake-metrics';
 
 /** Why intake refused a request before decoding it (the `reason` label of meridian_intake_refused_total). */
 export type RefusalReason = RequestLimitReason | 'body_too_large' | 'inflight_budget';
@@ -89,7 +90,7 @@ export class InflightBudget {
 export class RequestGuard {
   readonly budget: InflightBudget;
   private readonly refusals?: ReturnType<typeof counter<'signal' | 'reason'>>;
-  private readonly truncated?: ReturnType<typeof counter<'signal' | 'what'>>;
+  private readonly truncated?: ReturnType<typeof truncatedCounter>;
 
   constructor(
     private readonly options: RequestGuardOptions,
@@ -103,14 +104,7 @@ export class RequestGuard {
         help: 'OTLP requests refused before decoding, by signal and reason (body_too_large, too_many_items, too_many_containers, too_many_key_values, too_many_objects, nesting, inflight_budget)',
         labelNames: ['signal', 'reason'],
       });
-    // The counter of what per-item limits cut (IntakeService registers the same one): values cut by depth are one more `what`.
-    this.truncated =
-      metrics &&
-      counter(metrics, {
-        name: 'meridian_intake_truncated_total',
-        help: 'What the per-item limits (intake.itemLimits) cut from accepted items, which are kept: dropped attributes, shortened attribute values (attribute_value), dropped span events and links; values nested deeper than intake.requestLimits.maxValueDepth (value_depth)',
-        labelNames: ['signal', 'what'],
-      });
+    this.truncated = metrics && truncatedCounter(metrics);
   }
 
   /** Counts items and containers on the wire (and cuts too-deep values in place); throws RequestLimitError over a limit. */
