@@ -6,7 +6,7 @@ import { ALERTING_OPTIONS, type AlertingOptions } from './alerting-options';
 import { ChannelSender } from './channel-sender';
 import { channelView, openChannel, sealChannel } from './channel-codec';
 import { SecretBox } from './secret-box';
-import { checkTargetHost, checkTargetUrl, TargetRefusedError } from './target-guard';
+import { checkTargetHost, checkTargetUrl, TargetRefusedError, TargetUnresolvedError } from './target-guard';
 
 type In<K extends keyof typeof R> = ParsedInput<(typeof R)[K]>;
 type Out<K extends keyof typeof R> = Promise<ResponseOf<(typeof R)[K]>>;
@@ -74,10 +74,10 @@ export class AlertingController {
 
   @Endpoint(R.putAlertChannel)
   async putChannel(@TenantOf() t: TenantAccess, @Input() { body }: In<'putAlertChannel'>): Out<'putAlertChannel'> {
-    await this.checkTarget(body, 'body');
+    const warnings = await this.checkTarget(body, 'body');
     const { channel } = await this.repo.upsertChannel(t.tenantId, sealChannel(this.box, t.tenantId, body));
     await this.audit(t, 'alert_channel.put', `alert_channel:${channel.id}`, { key: channel.key, kind: channel.kind });
-    return channelView(channel);
+    return warnings.length ? { ...channelView(channel), warnings } : channelView(channel);
   }
 
   @Endpoint(R.deleteAlertChannel)
@@ -160,7 +160,8 @@ export class AlertingController {
   /** All or nothing: every target and channel reference is checked before one transaction writes. */
   @Endpoint(R.importAlerting)
   async importAll(@TenantOf() t: TenantAccess, @Input() { body }: In<'importAlerting'>): Out<'importAlerting'> {
-    for (const [i, c] of body.channels.entries()) await this.checkTarget(c, `body.channels.${i}`);
+    const warnings: Array<{ field: string; message: string }> = [];
+    for (const [i, c] of body.channels.entries()) warnings.push(...(await this.checkTarget(c, `body.channels.${i}`)));
     const known = new Set([...(await this.repo.listChannels(t.tenantId)).map((c) => c.key), ...body.channels.map((c) => c.key)]);
     body.rules.forEach((r, i) => checkChannelKeys(r, known, `body.rules.${i}.channels`));
     const counts = { channels: { created: 0, updated: 0 }, rules: { created: 0, updated: 0 } };
@@ -171,20 +172,26 @@ export class AlertingController {
       for (const r of body.rules) counts.rules[(await repo.upsertRule(t.tenantId, toNewRule(r), { maxRules })).created ? 'created' : 'updated']++;
       await new AuditLogRepository(trx).record({ tenantId: t.tenantId, actor: t.actor, action: 'alerting.import', target: `tenant:${t.tenantId}`, details: counts });
     }));
-    return counts;
+    return warnings.length ? { ...counts, warnings } : counts;
   }
 
   private async rulesWithState(tenantId: string) {
     return (await this.repo.listRulesWithState(tenantId)).map(({ rule, state }) => ruleView(rule, state));
   }
 
-  private async checkTarget(c: AlertChannelBody, at: string): Promise<void> {
+  /**
+   * Refuses a private target (400 naming the field). A name that does not resolve right now is
+   * saved with a warning: DNS may be briefly down, and every send re-checks what it connects to.
+   */
+  private async checkTarget(c: AlertChannelBody, at: string): Promise<Array<{ field: string; message: string }>> {
+    const field = `${at}.${c.kind === 'email' ? 'smtpUrl' : 'url'}`;
     try {
       if (c.kind === 'email') await checkTargetHost(new URL(c.smtpUrl).hostname, this.options.allowTargets);
       else await checkTargetUrl(c.url, this.options.allowTargets);
+      return [];
     } catch (e) {
+      if (e instanceof TargetUnresolvedError) return [{ field, message: `${e.message}; saved anyway, and checked again at every send` }];
       if (!(e instanceof TargetRefusedError)) throw e;
-      const field = `${at}.${c.kind === 'email' ? 'smtpUrl' : 'url'}`;
       throw fieldError([{ field, message: e.message }]);
     }
   }

@@ -33,7 +33,7 @@ describe('target guard (SSRF)', () => {
   it('checks every address a name resolves to, and honours the allow-list', async () => {
     const resolve = async (host: string) => (host === 'mixed.example' ? ['8.8.8.8', '10.0.0.5'] : ['8.8.4.4']);
     await expect(checkTargetHost('public.example', [], resolve)).resolves.toBeUndefined();
-    await expect(checkTargetHost('mixed.example', [], resolve)).rejects.toThrow(/10\.0\.0\.5.*allowTargets/);
+    await expect(checkTargetHost('mixed.example', [], resolve)).rejects.toThrow(/10\.0\.0\.5.*ask your Meridian operator/);
     await expect(checkTargetHost('mixed.example', ['10.0.0.5'], resolve)).resolves.toBeUndefined();
     await expect(checkTargetUrl('http://127.0.0.1:9/x', [])).rejects.toThrow(/private, loopback/);
     await expect(checkTargetUrl('http://127.0.0.1:9/x', ['127.0.0.1'])).resolves.toBeUndefined();

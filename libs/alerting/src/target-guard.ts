@@ -1,46 +1,52 @@
 import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Addresses a user-supplied URL may not reach unless allow-listed (SSRF into the cluster). */
-const PRIVATE = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  PRIVATE.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, bits, 'ipv6');
-}
-
+/** Why a target was refused; the message is shown to tenant users, so it names no server setting. */
 export class TargetRefusedError extends Error {}
 
+/**
+ * The name did not resolve right now (NXDOMAIN, timeout). Saving a channel only warns about it:
+ * DNS can be briefly down, and the send re-checks the addresses it actually connects to.
+ */
+export class TargetUnresolvedError extends TargetRefusedError {}
+
+/** What a tenant user who hits the guard is told to do. */
+const ASK_OPERATOR = 'alert targets must be public addresses; if this one is meant to be reachable, ask your Meridian operator to allow it';
+
+/**
+ * True unless the address is ordinary public unicast (ipaddr.js's `unicast` range). IPv6 forms
+ * that carry an IPv4 address (mapped, IPv4-compatible, RFC 6145, NAT64 64:ff9b::/96, 6to4, Teredo)
+ * are judged by the IPv4 addresses they carry, so `[64:ff9b::127.0.0.1]` is loopback.
+ */
 export function isPrivateAddress(address: string): boolean {
-  // IPv4-mapped IPv6 (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) is judged as the IPv4 address it maps.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return isPrivateAddress(mapped[1]);
-  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (mappedHex) {
-    const [hi, lo] = [parseInt(mappedHex[1], 16), parseInt(mappedHex[2], 16)];
-    return isPrivateAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  if (isIP(address) === 0) return true; // not an address: never trust it
+  const ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv4') return ip.range() !== 'unicast';
+  const carried = embeddedIPv4(ip as ipaddr.IPv6);
+  if (carried) return carried.some((v4) => v4.range() !== 'unicast');
+  return ip.range() !== 'unicast';
+}
+
+/** The IPv4 addresses an IPv6 address routes to by its form, or undefined for a native IPv6 address. */
+function embeddedIPv4(ip: ipaddr.IPv6): ipaddr.IPv4[] | undefined {
+  const p = ip.parts;
+  const v4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  switch (ip.range()) {
+    case 'ipv4Mapped': // ::ffff:a.b.c.d
+    case 'rfc6145': // ::ffff:0:a.b.c.d
+      return [v4(p[6], p[7])];
+    case 'rfc6052': // NAT64: 64:ff9b::/96 carries it last; the local-use 64:ff9b:1::/48 may put it anywhere
+      return p[2] === 0 ? [v4(p[6], p[7])] : [new ipaddr.IPv4([127, 0, 0, 1])];
+    case '6to4': // 2002:AABB:CCDD::/48
+      return [v4(p[1], p[2])];
+    case 'teredo': // 2001:0:server:flags:port:~client
+      return [v4(p[2], p[3]), v4(~p[6] & 0xffff, ~p[7] & 0xffff)];
   }
-  const family = isIP(address);
-  if (family === 0) return true; // not an address: never trust it
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  // IPv4-compatible (deprecated) ::a.b.c.d, including :: and ::1 (0.0.0.0/8, never public).
+  if (p.slice(0, 6).every((x) => x === 0)) return [v4(p[6], p[7])];
+  return undefined;
 }
 
 export type Resolver = (host: string) => Promise<string[]>;
@@ -59,11 +65,11 @@ export async function checkTargetHost(host: string, allow: readonly string[], re
   try {
     addresses = isIP(bare) ? [bare] : await resolve(bare);
   } catch (e) {
-    throw new TargetRefusedError(`cannot resolve ${bare}: ${(e as Error).message}`);
+    throw new TargetUnresolvedError(`cannot resolve ${bare} right now: ${(e as Error).message}`);
   }
-  if (addresses.length === 0) throw new TargetRefusedError(`${bare} has no address`);
+  if (addresses.length === 0) throw new TargetUnresolvedError(`${bare} has no address right now`);
   const bad = addresses.filter((a) => isPrivateAddress(a) && !allow.includes(a));
-  if (bad.length) throw new TargetRefusedError(`${bare} resolves to a private, loopback or link-local address (${bad.join(', ')}); add it to alerting.allowTargets (MERIDIAN_ALERT_ALLOW_TARGETS) to permit it`);
+  if (bad.length) throw new TargetRefusedError(`${bare} resolves to a private, loopback, link-local or reserved address (${bad.join(', ')}); ${ASK_OPERATOR}`);
 }
 
 /** As checkTargetHost, for an http(s) URL. */
@@ -91,7 +97,7 @@ export function guardedLookup(allow: readonly string[]) {
       const host = hostname.toLowerCase();
       const bad = allow.includes(host) ? [] : addresses.filter((a) => isPrivateAddress(a.address) && !allow.includes(a.address));
       if (bad.length || addresses.length === 0) {
-        return callback(new TargetRefusedError(`${host} resolves to a private, loopback or link-local address (${bad.map((a) => a.address).join(', ')})`), []);
+        return callback(new TargetRefusedError(`${host} resolves to a private, loopback, link-local or reserved address (${bad.map((a) => a.address).join(', ')}); ${ASK_OPERATOR}`), []);
       }
       if (options.all) callback(null, addresses);
       else callback(null, addresses[0].address, addresses[0].family);

@@ -146,6 +146,8 @@ export const alertChannelSchema = z.object({
   settings: z.record(z.string(), z.unknown()),
   createdAt: isoTime,
   updatedAt: isoTime,
+  /** Saved, but worth a look: e.g. the target's name did not resolve right now (it is re-checked at every send). */
+  warnings: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 export const alertChannelsResponse = z.object({ channels: z.array(alertChannelSchema) });
 export const alertChannelParams = tenantParams.extend({ channelId: uuidSchema });
@@ -204,6 +206,8 @@ export const alertingImportBody = z.object({
 export const alertingImportResponse = z.object({
   channels: z.object({ created: z.number().int(), updated: z.number().int() }),
   rules: z.object({ created: z.number().int(), updated: z.number().int() }),
+  /** As on a single channel: saved, with a note (e.g. a target that did not resolve right now). */
+  warnings: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 export const alertingExportResponse = z.object({
   channels: z.array(alertChannelSchema),
