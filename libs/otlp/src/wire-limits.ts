@@ -237,6 +237,24 @@ function truncated(signal: OtlpSignal, pos: number): OtlpDecodeError {
   return new OtlpDecodeError(`invalid protobuf ${TYPE_NAMES[signal]}: truncated or malformed field at byte ${pos}`);
 }
 
+/** Where the last readVarint call stopped (module state keeps the walk free of allocations). */
+let varintEnd = 0;
+
+/** A tag or length varint (at most 5 bytes) at `pos`; -1 when it runs past `end`. Sets varintEnd. */
+function readVarint(buf: Uint8Array, pos: number, end: number): number {
+  let value = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    if (pos >= end || shift > 28) return -1;
+    b = buf[pos++];
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b >= 0x80);
+  varintEnd = pos;
+  return value;
+}
+
 function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits, maxDepth: number, c: WireCounts, partial: boolean): void {
   const len = buf.length;
   let type: T = ROOT[signal];
@@ -256,15 +274,9 @@ function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits
     }
     // tag (varint, ≤ 5 bytes for 32 bits)
     const tagPos = pos;
-    let tag = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      if (pos >= end || shift > 28) throw truncated(signal, tagPos);
-      b = buf[pos++];
-      tag += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b >= 0x80);
+    const tag = readVarint(buf, pos, end);
+    if (tag < 0) throw truncated(signal, tagPos);
+    pos = varintEnd;
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (field === 0) throw truncated(signal, tagPos);
@@ -284,14 +296,9 @@ function scanProtobuf(signal: OtlpSignal, buf: Uint8Array, limits: RequestLimits
         pos += 4;
         break;
       case 2: {
-        let length = 0;
-        shift = 0;
-        do {
-          if (pos >= end || shift > 28) throw truncated(signal, tagPos);
-          b = buf[pos++];
-          length += (b & 0x7f) * 2 ** shift;
-          shift += 7;
-        } while (b >= 0x80);
+        const length = readVarint(buf, pos, end);
+        if (length < 0) throw truncated(signal, tagPos);
+        pos = varintEnd;
         let childEnd = pos + length;
         const child: T = field < 32 ? CHILD[type * 32 + field] : T.None;
         if (childEnd > end) {
@@ -355,15 +362,9 @@ function skipGroup(signal: OtlpSignal, buf: Uint8Array, pos: number, end: number
   let nesting = 1;
   while (nesting > 0) {
     const tagPos = pos;
-    let tag = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      if (pos >= end || shift > 28) throw truncated(signal, tagPos);
-      b = buf[pos++];
-      tag += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b >= 0x80);
+    const tag = readVarint(buf, pos, end);
+    if (tag < 0) throw truncated(signal, tagPos);
+    pos = varintEnd;
     switch (tag & 7) {
       case 0:
         while (pos < end && buf[pos] >= 0x80) pos++;
@@ -376,14 +377,9 @@ function skipGroup(signal: OtlpSignal, buf: Uint8Array, pos: number, end: number
         pos += 4;
         break;
       case 2: {
-        let length = 0;
-        shift = 0;
-        do {
-          if (pos >= end || shift > 28) throw truncated(signal, tagPos);
-          b = buf[pos++];
-          length += (b & 0x7f) * 2 ** shift;
-          shift += 7;
-        } while (b >= 0x80);
+        const length = readVarint(buf, pos, end);
+        if (length < 0) throw truncated(signal, tagPos);
+        pos = varintEnd;
         pos += length;
         break;
       }
