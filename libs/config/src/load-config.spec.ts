@@ -164,3 +164,113 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ MERIDIAN_INTAKE_INFLIGHT_BYTES: String(64 * 1024 * 1024) })).join('\n')).toMatch(/intake\.inflightBytes.*tenantInflightShare must be ≥ intake\.maxBodyBytes/);
   });
 });
+
+describe('bus.wal and bus.deadLetters', () => {
+  it('the write-ahead log is on by default, fsync always; env vars set every value', () => {
+    expect(loadConfig({}).bus.wal).toMatchObject({ enabled: true, fsync: 'always' });
+    const cfg = loadConfig({
+      MERIDIAN_BUS_WAL: '0',
+      MERIDIAN_BUS_WAL_MAX_BYTES: '1000000',
+      MERIDIAN_BUS_WAL_SEGMENT_BYTES: '100000',
+      MERIDIAN_BUS_WAL_FSYNC: 'off',
+      MERIDIAN_BUS_WAL_GROUP_COMMIT_MS: '2',
+      MERIDIAN_DEAD_LETTER_TENANT_MAX_BYTES: '100000',
+      MERIDIAN_DEAD_LETTER_MAX_BYTES: '1000000',
+      MERIDIAN_DEAD_LETTER_TENANT_BYTES_PER_HOUR: '5000',
+    });
+    expect(cfg.bus.wal).toEqual({ enabled: false, maxBytes: 1_000_000, segmentBytes: 100_000, fsync: 'off', groupCommitMs: 2 });
+    expect(cfg.bus.deadLetters).toEqual({ maxBytesPerTenant: 100_000, maxBytesTotal: 1_000_000, kafkaTenantBytesPerHour: 5000 });
+  });
+
+  it('names the variable and the fix for bad values', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ MERIDIAN_BUS_WAL: 'maybe', MERIDIAN_BUS_WAL_FSYNC: 'sometimes' }),
+    ).join('\n');
+    expect(problems).toMatch(/MERIDIAN_BUS_WAL \(bus\.wal\.enabled\): expected 1\/0/);
+    expect(problems).toMatch(/MERIDIAN_BUS_WAL_FSYNC \(bus\.wal\.fsync\)/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_BUS_WAL_MAX_BYTES: '100000', MERIDIAN_BUS_WAL_SEGMENT_BYTES: '80000' })).join('\n')).toMatch(/MERIDIAN_BUS_WAL_SEGMENT_BYTES \(bus\.wal\.segmentBytes\): expected bus\.wal\.segmentBytes at most half of bus\.wal\.maxBytes/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_DEAD_LETTER_TENANT_MAX_BYTES: '2000000000', MERIDIAN_DEAD_LETTER_MAX_BYTES: '1000000' })).join('\n')).toMatch(
+      /bus\.deadLetters\.maxBytesPerTenant at most bus\.deadLetters\.maxBytesTotal/,
+    );
+  });
+});
+
+describe('intake.limits, intake.replicas, intake.usageFlushMs', () => {
+  it('defaults per tenant (20k spans/s, 50k points/s, 20k logs/s, 32 MiB/s, 2 s burst); each env var sets its value and leaves the others', () => {
+    expect(loadConfig({}).intake).toMatchObject({
+      limits: { spansPerSecond: 20_000, dataPointsPerSecond: 50_000, logRecordsPerSecond: 20_000, bytesPerSecond: 32 * 1024 * 1024, burstSeconds: 2 },
+      replicas: 1,
+      usageFlushMs: 5_000,
+    });
+    const cfg = loadConfig({
+      MERIDIAN_INTAKE_SPANS_PER_SECOND: '2000',
+      MERIDIAN_INTAKE_LOG_RECORDS_PER_SECOND: '300',
+      MERIDIAN_INTAKE_BURST_SECONDS: '0.5',
+      MERIDIAN_INTAKE_REPLICAS: '4',
+      MERIDIAN_USAGE_FLUSH_MS: '1000',
+    });
+    expect(cfg.intake.limits).toEqual({ spansPerSecond: 2_000, dataPointsPerSecond: 50_000, logRecordsPerSecond: 300, bytesPerSecond: 32 * 1024 * 1024, burstSeconds: 0.5 });
+    expect(cfg.intake).toMatchObject({ replicas: 4, usageFlushMs: 1_000 });
+  });
+
+  it('names the variable and the fix for bad values', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ MERIDIAN_INTAKE_DATA_POINTS_PER_SECOND: '0', MERIDIAN_INTAKE_BYTES_PER_SECOND: 'lots', MERIDIAN_INTAKE_BURST_SECONDS: '0', MERIDIAN_INTAKE_REPLICAS: '1.5', MERIDIAN_USAGE_FLUSH_MS: '10' }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'MERIDIAN_INTAKE_DATA_POINTS_PER_SECOND (intake.limits.dataPointsPerSecond): expected a positive integer',
+        'MERIDIAN_INTAKE_BYTES_PER_SECOND (intake.limits.bytesPerSecond): expected a positive integer',
+        'MERIDIAN_INTAKE_BURST_SECONDS (intake.limits.burstSeconds): expected at least 0.1 s',
+        'MERIDIAN_INTAKE_REPLICAS (intake.replicas): expected a positive integer',
+        'MERIDIAN_USAGE_FLUSH_MS (intake.usageFlushMs): expected at least 100 ms',
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+});
+
+describe('intake.itemLimits', () => {
+  it('defaults to the OpenTelemetry SDK limits and one day of clock skew; env vars set every value', () => {
+    expect(loadConfig({}).intake.itemLimits).toEqual({ maxAttributesPerItem: 128, maxAttributeValueBytes: 16_384, maxEventsPerSpan: 128, maxLinksPerSpan: 128, maxFutureSkewMs: 86_400_000 });
+    const cfg = loadConfig({
+      MERIDIAN_MAX_ATTRIBUTES_PER_ITEM: '64',
+      MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES: '4096',
+      MERIDIAN_MAX_EVENTS_PER_SPAN: '0',
+      MERIDIAN_MAX_LINKS_PER_SPAN: '16',
+      MERIDIAN_MAX_FUTURE_SKEW_MS: '60000',
+    });
+    expect(cfg.intake.itemLimits).toEqual({ maxAttributesPerItem: 64, maxAttributeValueBytes: 4096, maxEventsPerSpan: 0, maxLinksPerSpan: 16, maxFutureSkewMs: 60_000 });
+  });
+
+  it('names the variable and the fix for bad values', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ MERIDIAN_MAX_ATTRIBUTES_PER_ITEM: '0', MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES: 'lots', MERIDIAN_MAX_EVENTS_PER_SPAN: '-1', MERIDIAN_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000) }),
+    ).join('\n');
+    expect(problems).toMatch(/MERIDIAN_MAX_ATTRIBUTES_PER_ITEM \(intake\.itemLimits\.maxAttributesPerItem\): expected a positive integer/);
+    expect(problems).toMatch(/MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES \(intake\.itemLimits\.maxAttributeValueBytes\)/);
+    expect(problems).toMatch(/MERIDIAN_MAX_EVENTS_PER_SPAN \(intake\.itemLimits\.maxEventsPerSpan\)/);
+    expect(problems).toMatch(/MERIDIAN_MAX_FUTURE_SKEW_MS \(intake\.itemLimits\.maxFutureSkewMs\): expected at most 86400000 \(1 day\)/);
+  });
+});
+
+describe('server.operatorToken', () => {
+  it('is unset by default (operator routes answer 403) and read from MERIDIAN_OPERATOR_TOKEN', () => {
+    expect(loadConfig({}).server.operatorToken).toBeUndefined();
+    const token = 'an-operator-token-of-enough-length';
+    expect(loadConfig({ MERIDIAN_OPERATOR_TOKEN: token }).server.operatorToken).toBe(token);
+  });
+
+  it('refuses a short token naming the variable and how to make a good one, without echoing it', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ MERIDIAN_OPERATOR_TOKEN: 'hunter2-secret' });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems = e.problems;
+    }
+    expect(problems.join('\n')).toMatch(/MERIDIAN_OPERATOR_TOKEN \(server\.operatorToken\): expected at least 24 characters, e\.g\. the output of: openssl rand -base64 32/);
+    expect(problems.join('\n')).not.toContain('hunter2-secret');
+  });
+});
