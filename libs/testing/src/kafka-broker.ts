@@ -1,39 +1,152 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { ApacheKafkaCluster, apacheKafkaMissing, TEST_KAFKA_VERSION } from './apache-kafka';
 
 const REPO = resolve(__dirname, '../../..');
 
 export interface KafkaBrokerOptions {
-  /** Mock brokers in the cluster (ids 1..N). */
+  /** Brokers in the cluster (ids 1..N). */
   brokers?: number;
-  /** Topics to create, name → partitions. Unknown topics are auto-created with 4 partitions. */
+  /**
+   * Topics to create, name → partitions (replication factor min(3, N), min.insync.replicas
+   * min(2, N), as the README recommends). Unknown topics are auto-created (4 partitions) unless
+   * `autoCreateTopics` is false.
+   */
   topics?: Record<string, number>;
-  /** Fixed listener ports, one per broker (default: free ports picked now, so restart() keeps them). */
+  /** Fixed listener ports, one per broker (default: free ports picked now, so restarts keep them). */
   ports?: number[];
+  /** Apache Kafka only (the mock always auto-creates). Default true. */
+  autoCreateTopics?: boolean;
+  /**
+   * `apache` (default; Kafka 4.x from its jars) or `mock` (librdkafka's mock cluster). Also
+   * MERIDIAN_TEST_KAFKA=apache|mock. Without Java/Maven `apache` falls back to the mock with a
+   * warning, except with CI=true, where it throws.
+   */
+  kind?: KafkaKind;
+  /** JVM heap per Apache Kafka node (default 384m). */
+  heap?: string;
 }
 
+export type KafkaKind = 'apache' | 'mock';
+
 export interface KafkaBroker {
-  /** `host:port` of every broker (same after restart()). */
+  /** Which broker runs: Apache Kafka or librdkafka's mock. */
+  kind: KafkaKind;
+  /** `host:port` of every broker (same after restarts). */
   brokers: string[];
   /** Comma-separated, as MERIDIAN_KAFKA_BROKERS takes it. */
   bootstrap: string;
   createTopic(name: string, partitions: number): Promise<void>;
-  /** SIGKILL: the broker is gone at once, with every message, offset and group. */
+  /** SIGKILL of every broker. The mock loses everything; Apache Kafka keeps its logs on disk. */
   kill(): Promise<void>;
-  /** SIGTERM and wait for the process to exit. */
+  /** SIGTERM and wait for every process to exit. */
   stop(): Promise<void>;
-  /** Starts an empty broker again on the same ports, with the same topics. */
+  /** Starts every broker again on the same ports (the mock: empty, with the same topics; Apache Kafka: with its data). */
   restart(): Promise<void>;
+  /** SIGKILL of broker i (0-based). Apache Kafka only. */
+  killNode(i: number): Promise<void>;
+  /** Starts broker i again (its data kept) and waits until the cluster lists it. Apache Kafka only. */
+  restartNode(i: number): Promise<void>;
+  /** SIGSTOP / SIGCONT of broker i: it stops answering without closing its connections. Apache Kafka only. */
+  pauseNode(i: number): void;
+  resumeNode(i: number): void;
   output(): string;
 }
 
 /**
- * Builds (once, cached by source hash) and starts a real Kafka-protocol broker: librdkafka's
- * mock cluster in scripts/kafka-mock/kafka-mock.c. Installs Debian's librdkafka-dev on first use.
- * Everything lives in memory: kill() or stop() loses all data.
+ * Starts a Kafka cluster for tests: Apache Kafka 4.x in KRaft mode (apache-kafka.ts; jars
+ * resolved by scripts/kafka/ensure-kafka.sh on first use), or librdkafka's mock cluster where
+ * Java or Maven is missing (never silently on CI) or when asked for.
  */
 export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+  const wanted = opts.kind ?? (process.env.MERIDIAN_TEST_KAFKA as KafkaKind | undefined) ?? 'apache';
+  if (wanted !== 'apache' && wanted !== 'mock') throw new Error(`MERIDIAN_TEST_KAFKA must be "apache" or "mock", not "${String(wanted)}"`);
+  if (wanted === 'mock') return startMockBroker(opts);
+  const missing = apacheKafkaMissing();
+  if (!missing) return startApacheKafka(opts);
+  if (process.env.CI === 'true') {
+    throw new Error(`Apache Kafka ${TEST_KAFKA_VERSION} cannot run for the tests: ${missing}. Install Java >= 17 and Maven (apt-get install openjdk-17-jre-headless maven); CI does not fall back to the mock broker.`);
+  }
+  process.stderr.write(
+    `\n!!!!! [kafka] Apache Kafka cannot run here: ${missing}.\n!!!!! [kafka] FALLING BACK to librdkafka's mock cluster: no replication, no idempotent producer, no admin API.\n\n`,
+  );
+  return startMockBroker(opts);
+}
+
+async function startApacheKafka(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
+  const count = opts.brokers ?? 1;
+  const ports = opts.ports ?? (await freePorts(count));
+  const controllerPorts = await freePorts(count);
+  const cluster = new ApacheKafkaCluster({ nodes: count, ports, controllerPorts, autoCreateTopics: opts.autoCreateTopics ?? true, heap: opts.heap ?? '384m' });
+  const all = Array.from({ length: count }, (_, i) => i);
+  const ids = all.map((i) => i + 1);
+  const startAll = async () => {
+    await Promise.all(all.map((i) => cluster.startNode(i)));
+    await cluster.waitForBrokers(ids);
+  };
+  const brokers = cluster.brokers;
+  const rf = Math.min(3, count);
+  const createTopics = async (topics: Record<string, number>) => {
+    if (Object.keys(topics).length === 0) return;
+    const admin = new Kafka({ clientId: 'meridian-test-kafka', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: Object.entries(topics).map(([topic, numPartitions]) => ({
+          topic,
+          numPartitions,
+          replicationFactor: rf,
+          configEntries: [{ name: 'min.insync.replicas', value: String(Math.min(2, count)) }],
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  try {
+    await cluster.format();
+    await startAll();
+    await createTopics(opts.topics ?? {});
+  } catch (e) {
+    await Promise.all(all.map((i) => cluster.stopNode(i, 'SIGKILL')));
+    cluster.remove();
+    throw e;
+  }
+  return {
+    kind: 'apache',
+    brokers,
+    bootstrap: brokers.join(','),
+    createTopic: (name, partitions) => createTopics({ [name]: partitions }),
+    kill: async () => void (await Promise.all(all.map((i) => cluster.stopNode(i, 'SIGKILL')))),
+    async stop() {
+      await Promise.all(all.map((i) => cluster.stopNode(i, 'SIGTERM', 5_000)));
+      cluster.remove();
+    },
+    async restart() {
+      await Promise.all(all.map((i) => cluster.stopNode(i, 'SIGKILL')));
+      await startAll();
+    },
+    killNode: (i) => cluster.stopNode(i, 'SIGKILL'),
+    async restartNode(i) {
+      await cluster.stopNode(i, 'SIGKILL');
+      await cluster.startNode(i);
+      await cluster.waitForBrokers(ids.filter((_, j) => j === i || cluster.running(j)));
+    },
+    pauseNode: (i) => cluster.signal(i, 'SIGSTOP'),
+    resumeNode: (i) => cluster.signal(i, 'SIGCONT'),
+    output: () => cluster.output(),
+  };
+}
+
+/**
+ * Builds (once, cached by source hash) and starts librdkafka's mock cluster
+ * (scripts/kafka-mock/kafka-mock.c). Installs Debian's librdkafka-dev on first use. Everything
+ * lives in memory: kill() or stop() loses all data. The fallback where Apache Kafka cannot run.
+ */
+async function startMockBroker(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
   const count = opts.brokers ?? 1;
   const bin = execFileSync(process.execPath, [join(REPO, 'scripts/kafka-mock/ensure.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const ports = opts.ports ?? (await freePorts(count));
@@ -80,7 +193,11 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<K
 
   await launch();
   const brokers = ports.map((p) => `127.0.0.1:${p}`);
+  const apacheOnly = (what: string) => () => {
+    throw new Error(`${what} needs Apache Kafka; the mock broker runs (startKafkaBroker kind "mock")`);
+  };
   return {
+    kind: 'mock',
     brokers,
     bootstrap: brokers.join(','),
     async createTopic(name, partitions) {
@@ -100,6 +217,10 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<K
         }
       }
     },
+    killNode: apacheOnly('killNode'),
+    restartNode: apacheOnly('restartNode'),
+    pauseNode: apacheOnly('pauseNode'),
+    resumeNode: apacheOnly('resumeNode'),
     output: () => out,
   };
 }
