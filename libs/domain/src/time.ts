@@ -20,3 +20,16 @@ export function millisToDateTime64(ms: number): string {
   const whole = Math.floor(ms);
   return nanosToDateTime64(BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6)));
 }
+
+/**
+ * What the time columns hold, in epoch milliseconds. A read window outside its columns' range
+ * would overflow inside ClickHouse (a 500); the read API answers 400 naming `from`/`to` instead.
+ * Raw tables (spans, metric_points, logs) are DateTime64(9): 1900-01-01 … 2262-04-11T23:47:16Z.
+ * Rollups (hitmap_5s, service_red_1m, sql_stats_1m, metric_rollup_1m) are DateTime, 32-bit
+ * seconds: 1970-01-01 … 2106-02-07T06:28:00Z (the last whole minute, as windows round up to one).
+ */
+export const RAW_TIME_RANGE_MS = { min: Date.UTC(1900, 0, 1), max: Date.UTC(2262, 3, 11, 23, 47, 16) } as const;
+export const ROLLUP_TIME_RANGE_MS = { min: 0, max: Date.UTC(2106, 1, 7, 6, 28, 0) } as const;
+
+/** The longest duration a span can have (its end is at most 2^63 - 1 ns after the epoch), in ms. */
+export const MAX_SPAN_DURATION_MS = Number(MAX_DATETIME64_NANOS / 1_000_000n);

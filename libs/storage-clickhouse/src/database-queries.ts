@@ -11,7 +11,7 @@
  *
  * Every query is scoped to one tenant, parameterized, and runs in the tenant's region only.
  */
-import { DB_METRICS, type DbSession } from '@meridian/domain';
+import { DB_METRICS, type DbSession, ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
 import { checkLimit, checkTenant, checkWindow, optionalEquals, select, type TimeWindow } from './telemetry-queries';
@@ -534,7 +534,7 @@ export class DatabaseQueries {
    */
   async instances(regionId: string, tenantId: string, q: TimeWindow): Promise<DbInstanceHealth[]> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs);
+    const { fromMs, toMs } = checkWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const store = this.clients.forRegion(regionId);
     const [points, client] = await Promise.all([
       this.latestPoints(store, tenant, fromMs, toMs, HEALTH_METRICS),
@@ -559,7 +559,7 @@ export class DatabaseQueries {
   async instance(regionId: string, tenantId: string, instance: string, q: TimeWindow): Promise<DbInstanceDetail | undefined> {
     const tenant = checkTenant(tenantId);
     const name = checkName('instance', instance);
-    const { fromMs, toMs } = checkWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs);
+    const { fromMs, toMs } = checkWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const { fromS, toS } = minuteWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs);
     const store = this.clients.forRegion(regionId);
     const [points, client, statements, serverStatements, series] = await Promise.all([
@@ -810,7 +810,7 @@ function dbSpansWhere(tenant: string, q: SqlQuery): { sql: string; params: Param
 
 /** Whole minutes covering the window (rollups are per minute). */
 function minuteWindow(q: TimeWindow, maxMs: number): { fromS: number; toS: number } {
-  const { fromMs, toMs } = checkWindow(q, maxMs);
+  const { fromMs, toMs } = checkWindow(q, maxMs, ROLLUP_TIME_RANGE_MS);
   return { fromS: Math.floor(fromMs / 60_000) * 60, toS: Math.ceil(toMs / 60_000) * 60 };
 }
 

@@ -1,4 +1,4 @@
-import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, type RowTable } from '@meridian/domain';
+import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, MAX_SPAN_DURATION_MS, RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
 import { STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
@@ -193,7 +193,7 @@ export class TelemetryQueries {
    */
   async hitmap(regionId: string, tenantId: string, q: HitmapQuery): Promise<HitmapResult> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.hitmapMaxWindowMs);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.hitmapMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const filters = nameFilters(q);
     const store = this.clients.forRegion(regionId);
     const step = HITMAP_COLUMN_SECONDS;
@@ -220,7 +220,7 @@ export class TelemetryQueries {
   /** RED per service/endpoint from the 1-minute rollup (minute buckets starting in [from, to)). */
   async services(regionId: string, tenantId: string, q: TimeWindow): Promise<ServiceRed[]> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const store = this.clients.forRegion(regionId);
     const fromS = Math.floor(fromMs / 60_000) * 60;
     const toS = Math.ceil(toMs / 60_000) * 60;
@@ -275,7 +275,7 @@ export class TelemetryQueries {
    */
   async serviceSeries(regionId: string, tenantId: string, q: TimeWindow): Promise<{ stepSeconds: number; series: ServiceSeries[] }> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
+    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const store = this.clients.forRegion(regionId);
     const fromS = Math.floor(fromMs / 60_000) * 60;
     const toS = Math.ceil(toMs / 60_000) * 60;
@@ -435,17 +435,18 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
   const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.transactionsMaxWindowMs);
   const filters = nameFilters(q);
   const minMs = q.minMs ?? 0;
-  if (!Number.isFinite(minMs) || minMs < 0) throw new QueryValidationError('minMs', 'must be a number ≥ 0');
-  if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs)) {
-    throw new QueryValidationError('maxMs', `must be a number greater than minMs (${minMs})`);
+  // duration_ns is UInt64 and no span lasts longer than MAX_SPAN_DURATION_MS: a larger bound would overflow the parameter.
+  if (!Number.isFinite(minMs) || minMs < 0 || minMs > MAX_SPAN_DURATION_MS) throw new QueryValidationError('minMs', `must be a number of milliseconds 0–${MAX_SPAN_DURATION_MS}`);
+  if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs || q.maxMs > MAX_SPAN_DURATION_MS)) {
+    throw new QueryValidationError('maxMs', `must be a number of milliseconds greater than minMs (${minMs}) and at most ${MAX_SPAN_DURATION_MS}`);
   }
-  const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: Math.round(minMs * 1e6) };
+  const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: nanosParam(minMs) };
   let durationSql = 'duration_ns >= {min_ns:UInt64}';
   if (q.maxMs !== undefined) {
     // end = start + duration, so duration < max bounds the start time too (partition pruning).
     durationSql += ' AND duration_ns < {max_ns:UInt64} AND ts >= fromUnixTimestamp64Milli({start_from_ms:Int64})';
-    params.max_ns = Math.round(q.maxMs * 1e6);
-    params.start_from_ms = fromMs - Math.ceil(q.maxMs);
+    params.max_ns = nanosParam(q.maxMs);
+    params.start_from_ms = Math.max(fromMs - Math.ceil(q.maxMs), RAW_TIME_RANGE_MS.min);
   }
   const sql = `tenant_id = {tenant:String}${filters.sql}
         AND is_entry = 1
@@ -453,6 +454,11 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
         AND end_ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})
         AND ${durationSql}`;
   return { sql, params };
+}
+
+/** ms → ns as a bigint: durations beyond 2^53 ns (~104 days) are not exact JS integers, and the client refuses them. */
+function nanosParam(ms: number): bigint {
+  return BigInt(Math.round(ms * 1e6));
 }
 
 export async function select<T>(store: RegionStore, query: string, params: Params): Promise<T[]> {
@@ -472,11 +478,15 @@ export function checkTenant(tenantId: unknown): string {
   return tenantId;
 }
 
-export function checkWindow(q: TimeWindow | undefined, maxMs: number): { fromMs: number; toMs: number } {
+/** A window's bounds in ms; `holds` is what the queried time columns hold (raw DateTime64(9) or a DateTime rollup). */
+export function checkWindow(q: TimeWindow | undefined, maxMs: number, holds: { min: number; max: number } = RAW_TIME_RANGE_MS): { fromMs: number; toMs: number } {
   const fromMs = q?.from instanceof Date ? q.from.getTime() : NaN;
   const toMs = q?.to instanceof Date ? q.to.getTime() : NaN;
   if (!Number.isFinite(fromMs)) throw new QueryValidationError('from', 'must be a valid Date');
   if (!Number.isFinite(toMs)) throw new QueryValidationError('to', 'must be a valid Date');
+  const range = `${new Date(holds.min).toISOString()} … ${new Date(holds.max).toISOString()}`;
+  if (fromMs < holds.min || fromMs > holds.max) throw new QueryValidationError('from', `must be a time in ${range} (what this data holds)`);
+  if (toMs < holds.min || toMs > holds.max) throw new QueryValidationError('to', `must be a time in ${range} (what this data holds)`);
   if (toMs <= fromMs) throw new QueryValidationError('to', 'must be after from');
   if (toMs - fromMs > maxMs) throw new QueryValidationError('to', `window is longer than the maximum of ${formatDuration(maxMs)}; narrow from/to`);
   return { fromMs, toMs };

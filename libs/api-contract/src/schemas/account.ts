@@ -17,7 +17,7 @@ export const credentialsBody = z.object({ email, password: z.string().min(1, 're
 export const signUpBody = z.object({
   email,
   password,
-  /** Accept this invitation right away (the invitation's email must match). */
+  /** Accept this invitation right away (the invitation's email must match); it proves the address, so no verification email. */
   inviteToken: z.string().min(1).max(200).optional(),
 });
 
@@ -34,6 +34,13 @@ export const sessionResponse = z.object({
   /** Send as `x-csrf-token` on every cookie-authenticated POST/PATCH/PUT/DELETE. */
   csrfToken: z.string(),
 });
+/**
+ * Sign-up without an invitation: an email went to the address (a link to finish, or, when it has
+ * an account already, a note to its owner). The same answer either way, so it reveals nothing.
+ */
+export const verificationSentResponse = z.object({ verification: z.literal('sent'), email: z.string() });
+export const signUpResponse = z.union([sessionResponse, verificationSentResponse]);
+export const verifyEmailBody = z.object({ token: z.string().min(1, 'required').max(200) });
 
 export const createTenantBody = z.object({
   slug: tenantSlugSchema,
@@ -119,6 +126,7 @@ export const auditEntrySchema = z.object({
 export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Id of the last entry of the previous page. */
-  before: z.string().regex(/^\d+$/, 'expected an audit entry id').optional(),
+  // An id is a bigint: more digits than 2^63 - 1 would overflow the column (a 500), so they are a 400.
+  before: z.string().regex(/^\d{1,19}$/, 'expected an audit entry id').refine((v) => BigInt(v) <= 9223372036854775807n, 'expected an audit entry id').optional(),
 });
 export const auditResponse = z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SPAN_DURATION_MS } from '@meridian/domain';
 import { isoTime } from './common';
 
 /** `from`/`to` (ISO 8601 or epoch ms) or `last` (15m, 1h, 7d); default: the route's window ending now. */
@@ -28,8 +29,9 @@ export const hitmapResponse = z.object({
 /** A hitmap selection: time × duration rectangle. */
 export const selectionQuery = windowQuery.extend({
   ...filters,
-  minMs: z.coerce.number().min(0).optional(),
-  maxMs: z.coerce.number().min(0).optional(),
+  // A span lasts at most MAX_SPAN_DURATION_MS (its end fits DateTime64(9)); beyond, the duration column would overflow.
+  minMs: z.coerce.number().min(0).max(MAX_SPAN_DURATION_MS).optional(),
+  maxMs: z.coerce.number().min(0).max(MAX_SPAN_DURATION_MS).optional(),
 });
 export const selectionGroupSchema = z.object({ service: z.string(), endpoint: z.string(), count: z.number().int(), errors: z.number().int() });
 export const selectionResponse = z.object({ groups: z.array(selectionGroupSchema) });
