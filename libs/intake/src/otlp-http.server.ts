@@ -218,6 +218,7 @@ export class OtlpHttpServer {
       ...corsHeaders(req),
       'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
       'content-length': String(body.length),
+      'x-content-type-options': 'nosniff',
     });
     res.end(body);
   }
@@ -230,5 +231,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** Browser SDKs post cross-origin; keys travel in headers, so no cookies are involved. */
 function corsHeaders(req: IncomingMessage): Record<string, string> {
-  return req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
+  // Browser exporters may read Retry-After of a 429/503 only if it is exposed.
+  return req.headers.origin ? { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Retry-After', vary: 'origin' } : {};
 }

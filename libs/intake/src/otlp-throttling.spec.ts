@@ -179,4 +179,16 @@ describe('OTLP receivers with per-tenant ingest limits', () => {
     expect(text).toContain('meridian_intake_throttled_total{signal="traces",limit="bytes"} 1');
     expect(text).not.toMatch(/tenant="/);
   });
+
+  it('HTTP: answers carry nosniff, and a browser exporter (an Origin) may read Retry-After (Access-Control-Expose-Headers)', async () => {
+    const over = await post(ports.http, 'key-a', JSON.stringify(traces(5, 300)), { origin: 'https://app.example' });
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toBeDefined();
+    expect(over.headers['access-control-allow-origin']).toBe('*');
+    expect(over.headers['access-control-expose-headers']).toBe('Retry-After');
+    expect(over.headers['x-content-type-options']).toBe('nosniff');
+    const ok = await post(ports.http, 'key-b', '{}');
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
+  });
 });
