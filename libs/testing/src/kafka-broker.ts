@@ -94,7 +94,7 @@ async function startApacheKafka(opts: KafkaBrokerOptions): Promise<KafkaBroker> 
     await admin.connect();
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false, // kafkajs' wait gives up when a broker does not know the topic yet
         topics: Object.entries(topics).map(([topic, numPartitions]) => ({
           topic,
           numPartitions,
@@ -102,6 +102,17 @@ async function startApacheKafka(opts: KafkaBrokerOptions): Promise<KafkaBroker> 
           configEntries: [{ name: 'min.insync.replicas', value: String(Math.min(2, count)) }],
         })),
       });
+      // Ready when every partition has a leader and a full ISR, seen three times in a row (the
+      // metadata requests go to different brokers, and each learns of the topic on its own).
+      const names = Object.keys(topics);
+      const deadline = Date.now() + 30_000;
+      for (let ok = 0; ok < 3; ) {
+        const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+        const ready = meta?.topics.every((t) => t.partitions.length === topics[t.name] && t.partitions.every((p) => p.leader >= 0 && p.isr.length === rf));
+        ok = ready ? ok + 1 : 0;
+        if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after 30 s:\n${cluster.output().slice(-3000)}`);
+        await sleep(ready ? 50 : 200);
+      }
     } finally {
       await admin.disconnect();
     }
