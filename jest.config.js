@@ -25,5 +25,8 @@ module.exports = {
   moduleNameMapper,
   testTimeout: 60_000,
   maxWorkers: 2,
+  // Starts a stopped local PostgreSQL/MariaDB once per run; suites that need one fail (never skip) when it stays down.
+  globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+  // The closing lines: every skipped test with its reason, then `jest: N passed, N failed, N skipped`.
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };

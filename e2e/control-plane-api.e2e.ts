@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { API_ROUTES, ApiClient, type RouteDef, type RouteName } from '@meridian/api-contract';
-import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, sdkTelemetry, SessionClient, startMeridian } from '@meridian/testing';
+import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, sdkTelemetry, SessionClient, startMeridian, testPostgresUrl } from '@meridian/testing';
 
 /**
  * The control plane end to end, through the real server process: sign-up, tenants pinned to a
  * chosen region, members and roles, keys, CSRF, lockout, audit, sessions across restarts. Runs
- * on PGlite, and on PostgreSQL too when DATABASE_URL is set.
+ * on PGlite and on PostgreSQL (DATABASE_URL, else the machine's server at 127.0.0.1:5432; when it
+ * does not answer, the PostgreSQL half fails with a message saying how to start it).
  */
-const engines: Array<[string, string | undefined]> = [['PGlite', undefined]];
-if (process.env.DATABASE_URL) engines.push(['PostgreSQL', process.env.DATABASE_URL]);
+const engines: Array<[string, string | undefined]> = [
+  ['PGlite', undefined],
+  ['PostgreSQL', testPostgresUrl()],
+];
 
 const LOCKOUT_AFTER = 4;
 const KEY_CACHE_MS = 2_000;

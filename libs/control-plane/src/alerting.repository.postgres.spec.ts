@@ -1,31 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { ControlPlaneDb } from './control-plane-db';
 import { describeAlertingRepositoryContract } from './alerting.repository.contract';
+import { LOCAL_TEST_POSTGRES_URL, postgresTestServer } from './postgres-test-server';
 
-/** The same contract on a PostgreSQL server when DATABASE_URL points at one (real concurrent claims). */
-const serverUrl = process.env.DATABASE_URL;
-const describeIfServer = serverUrl ? describe : describe.skip;
+/**
+ * The same contract on a PostgreSQL server (real concurrent claims): DATABASE_URL, else the
+ * machine's own. An unreachable server fails these tests with a message; they never skip.
+ */
+const serverUrl = process.env.DATABASE_URL || LOCAL_TEST_POSTGRES_URL;
 
-describeIfServer(`alerting repository on PostgreSQL (DATABASE_URL${serverUrl ? '' : ' not set: skipped'})`, () => {
-  const name = `meridian_alerting_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const url = new URL(serverUrl as string);
-    url.pathname = '/postgres';
-    const client = new Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  afterAll(() => admin(`drop database if exists ${name} with (force)`));
+describe('alerting repository on PostgreSQL', () => {
+  const server = postgresTestServer(serverUrl);
+  afterAll(() => server.dropAll());
 
-  describeAlertingRepositoryContract(async () => {
-    await admin(`create database ${name}`);
-    const url = new URL(serverUrl as string);
-    url.pathname = `/${name}`;
-    return ControlPlaneDb.open({ databaseUrl: url.toString() });
-  });
+  describeAlertingRepositoryContract(async () => ControlPlaneDb.open({ databaseUrl: await server.freshDatabase('meridian_alerting_test') }));
 });

@@ -3,6 +3,8 @@ export { ApiClient } from './api-client';
 export { SessionClient } from './session-client';
 export { startTenantFixture, type TenantFixture } from './tenant-fixture';
 export { freshPostgresDatabase } from './postgres-database';
+export { DEFAULT_MARIADB_URL, DEFAULT_POSTGRES_URL, requireMariadb, requirePostgres, testPostgresUrl } from './local-services';
+export { describeOrSkip } from './describe-or-skip';
 export { countSpansByRegion } from './region-rows';
 export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemetry';
 export { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from './kafka-broker';
