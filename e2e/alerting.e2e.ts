@@ -50,7 +50,7 @@ describe('alerting end to end', () => {
 
   it('refuses private targets, masks secrets, fires once across a restart and resolves once', async () => {
     const ownerEmail = `alerts-${randomBytes(3).toString('hex')}@example.com`;
-    const owner = await SessionClient.signUp(base(), ownerEmail);
+    const owner = await SessionClient.signUp({ base: base(), dataDir }, ownerEmail);
     await owner.call('createTenant', { body: { slug, name: 'Alerts', region: 'ap-northeast-1' } });
     const t = { tenant: slug };
     const ingestKey = (await owner.call('createKey', { params: t, body: { name: 'prod', kind: 'ingest' } })).secret;
@@ -131,7 +131,7 @@ describe('alerting end to end', () => {
   }, 150_000);
 
   it('imports rules and channels idempotently by key and exports them without secrets', async () => {
-    const owner = await SessionClient.signUp(base(), `bulk-${randomBytes(3).toString('hex')}@example.com`);
+    const owner = await SessionClient.signUp({ base: base(), dataDir }, `bulk-${randomBytes(3).toString('hex')}@example.com`);
     const bulkSlug = `bulk-${randomBytes(3).toString('hex')}`;
     await owner.call('createTenant', { body: { slug: bulkSlug, name: 'Bulk', region: 'ap-northeast-2' } });
     const body = {

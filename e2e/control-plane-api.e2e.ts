@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { API_ROUTES, ApiClient, type RouteDef, type RouteName } from '@meridian/api-contract';
-import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, sdkTelemetry, SessionClient, startMeridian, testPostgresUrl } from '@meridian/testing';
+import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, outboxEmails, readSignupEmailLink, sdkTelemetry, SessionClient, startMeridian, testPostgresUrl } from '@meridian/testing';
 
 /**
  * The control plane end to end, through the real server process: sign-up, tenants pinned to a
- * chosen region, members and roles, keys, CSRF, lockout, audit, sessions across restarts. Runs
+ * chosen region, members and roles, keys, CSRF, sign-in throttles, audit, sessions across restarts. Runs
  * on PGlite and on PostgreSQL (DATABASE_URL, else the machine's server at 127.0.0.1:5432; when it
  * does not answer, the PostgreSQL half fails with a message saying how to start it).
  */
@@ -17,7 +17,9 @@ const engines: Array<[string, string | undefined]> = [
   ['PostgreSQL', testPostgresUrl()],
 ];
 
-const LOCKOUT_AFTER = 4;
+/** Wrong passwords per (account, IP) before that pair answers 429; attempts per IP. */
+const FAILURES_PER_ACCOUNT_IP = 3;
+const ATTEMPTS_PER_IP = 30;
 const KEY_CACHE_MS = 2_000;
 
 describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
@@ -34,7 +36,15 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
   const seoul = { slug: slug('seoul'), id: '', ingestKey: '', apiKey: '', traceId: '', owner: undefined as unknown as SessionClient };
 
   beforeAll(async () => {
-    env = { MERIDIAN_LOCKOUT_AFTER_FAILURES: String(LOCKOUT_AFTER), MERIDIAN_KEY_CACHE_MS: String(KEY_CACHE_MS) };
+    env = {
+      MERIDIAN_LOGIN_FAILURES_PER_ACCOUNT_IP: String(FAILURES_PER_ACCOUNT_IP),
+      MERIDIAN_LOGIN_ATTEMPTS_PER_IP: String(ATTEMPTS_PER_IP),
+      MERIDIAN_LOGIN_DELAY_AFTER_FAILURES: '5',
+      MERIDIAN_LOGIN_MAX_DELAY_MS: '300',
+      // The test is the proxy: X-Forwarded-For from 127.0.0.1 names the client.
+      MERIDIAN_TRUST_PROXY: 'loopback',
+      MERIDIAN_KEY_CACHE_MS: String(KEY_CACHE_MS),
+    };
     if (serverUrl) {
       const db = await freshPostgresDatabase(serverUrl, 'meridian_e2e_cp');
       dropDatabase = db.drop;
@@ -67,7 +77,7 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
       [tokyo, 'ap-northeast-1'],
       [seoul, 'ap-northeast-2'],
     ] as const) {
-      t.owner = await SessionClient.signUp(base, email(`owner-${region}`));
+      t.owner = await SessionClient.signUp({ base, dataDir }, email(`owner-${region}`));
       const bad = await t.owner.status('createTenant', { body: { slug: t.slug, name: 'X', region: 'mars-1' } });
       expect(bad).toBe(400);
       const tenant = await t.owner.call('createTenant', { body: { slug: t.slug, name: `Tenant ${region}`, region } });
@@ -143,7 +153,7 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
     expect(invite.emailDelivery).toBe('outbox');
     const token = new URL(invite.acceptUrl).searchParams.get('token')!;
     // Someone else cannot use it.
-    const mallory = await SessionClient.signUp(base, email('mallory'));
+    const mallory = await SessionClient.signUp({ base, dataDir }, email('mallory'));
     expect(await mallory.status('acceptInvitation', { body: { token } })).toBe(400);
     const carol = await SessionClient.signUp(base, inviteeEmail, undefined, token);
     const session = await carol.call('getSession', {});
@@ -197,21 +207,102 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
     expect((await tokyo.owner.call('listKeys', { params: { tenant: tokyo.slug } })).keys.find((k) => k.id === key.id)!.revokedAt).not.toBeNull();
   }, 30_000);
 
-  it('locks an account after repeated wrong passwords (429 + Retry-After), even for the right one', async () => {
+  const signInFrom = (ip: string | undefined, who: string, password: string) =>
+    fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...(ip && { 'x-forwarded-for': ip }) }, body: JSON.stringify({ email: who, password }) });
+  const signUpRaw = (body: Record<string, unknown>) => fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('never locks a correct sign-in from a clean address: floods from other IPs or for other accounts spend only their own budgets', async () => {
     const victim = email('victim');
-    const user = await SessionClient.signUp(base, victim);
-    await user.call('createTenant', { body: { slug: slug('victim'), name: 'V', region: 'ap-northeast-1' } });
-    const attempt = (password: string) =>
-      fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: victim, password }) });
-    for (let i = 0; i < LOCKOUT_AFTER; i++) expect((await attempt('wrong password')).status).toBe(401);
-    const locked = await attempt('correct horse battery staple');
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await locked.json()) as { message: string }).message).toMatch(/locked/);
-    const session = await user.call('getSession', {});
-    const audit = await user.call('listAudit', { params: { tenant: session.tenants[0].slug }, query: {} });
-    expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['auth.login_failed', 'auth.lockout']));
-  }, 30_000);
+    const user = await SessionClient.signUp({ base, dataDir }, victim);
+    const victimSlug = slug('victim');
+    await user.call('createTenant', { body: { slug: victimSlug, name: 'V', region: 'ap-northeast-1' } });
+
+    // A sprayer behind the same proxy: many accounts from one address spend that address's budget…
+    const sprayer = '203.0.113.7';
+    const sprayed: number[] = [];
+    for (let i = 0; i < ATTEMPTS_PER_IP + 5; i++) sprayed.push((await signInFrom(sprayer, `nobody-${i}@example.com`, 'wrong password')).status);
+    expect(sprayed.slice(0, ATTEMPTS_PER_IP)).toEqual(Array(ATTEMPTS_PER_IP).fill(401));
+    expect(sprayed.at(-1)).toBe(429);
+    expect((await signInFrom(sprayer, victim, 'correct horse battery staple')).status).toBe(429);
+    // …and guessing the victim's password from many addresses delays the account, never locks it.
+    const guessers = Array.from({ length: 8 }, (_, i) => `198.51.100.${i + 1}`);
+    for (const ip of guessers) for (let i = 0; i < FAILURES_PER_ACCOUNT_IP; i++) expect((await signInFrom(ip, victim, `guess ${i}`)).status).toBe(401);
+    const pair = await signInFrom(guessers[0], victim, 'correct horse battery staple');
+    expect(pair.status).toBe(429);
+    expect(Number(pair.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // The user, from a clean address (and from the proxy's own, which sent none of that), signs in.
+    expect((await signInFrom('192.0.2.50', victim, 'correct horse battery staple')).status).toBe(200);
+    expect((await signInFrom(undefined, victim, 'correct horse battery staple')).status).toBe(200);
+
+    // The tenant's admins see the failures and the throttled attempts.
+    await eventually(async () => {
+      const actions = (await user.call('listAudit', { params: { tenant: victimSlug }, query: { limit: 500 } })).entries.map((e) => e.action);
+      return actions.includes('auth.login_failed') && actions.includes('auth.login_throttled') ? true : undefined;
+    }, 5_000);
+  }, 60_000);
+
+  it('answers known and unknown emails alike: wrong password, throttle, and sign-up', async () => {
+    const known = (await tokyo.owner.call('getSession', {})).user.email;
+    const unknown = email('ghost');
+    const answers = async (who: string, ip: string) => {
+      const out: Array<{ status: number; message: string }> = [];
+      for (let i = 0; i <= FAILURES_PER_ACCOUNT_IP; i++) {
+        const res = await signInFrom(ip, who, 'wrong password');
+        out.push({ status: res.status, message: ((await res.json()) as { message: string }).message.replace(/\d+ s$/, 'N s') });
+      }
+      return out;
+    };
+    const forKnown = await answers(known, '192.0.2.61');
+    expect(forKnown.map((a) => a.status)).toEqual([...Array(FAILURES_PER_ACCOUNT_IP).fill(401), 429]);
+    expect(await answers(unknown, '192.0.2.62')).toEqual(forKnown);
+
+    // Sign-up: the same answer whether the address has an account; the email tells them apart.
+    const taken = await signUpRaw({ email: known, password: 'another long passphrase' });
+    const fresh = await signUpRaw({ email: unknown, password: 'another long passphrase' });
+    expect([taken.status, fresh.status]).toEqual([201, 201]);
+    expect(await taken.json()).toEqual({ verification: 'sent', email: known });
+    expect(await fresh.json()).toEqual({ verification: 'sent', email: unknown });
+    const mails = await outboxEmails(dataDir);
+    expect(mails.find((m) => m.to.includes(known) && /already has one/.test(m.text))).toBeDefined();
+    // The new address has no account until its link is opened; the link works once.
+    expect((await signInFrom('192.0.2.63', unknown, 'another long passphrase')).status).toBe(401);
+    const token = new URL(await readSignupEmailLink(dataDir, unknown)).searchParams.get('token')!;
+    const verified = new SessionClient(base);
+    expect((await verified.call('verifyEmail', { body: { token } })).user.email).toBe(unknown);
+    expect(await new SessionClient(base).status('verifyEmail', { body: { token } })).toBe(400);
+    expect((await signInFrom('192.0.2.63', unknown, 'another long passphrase')).status).toBe(200);
+    // The existing account kept its password.
+    expect((await signInFrom('192.0.2.64', known, 'another long passphrase')).status).toBe(401);
+  }, 60_000);
+
+  it('refuses weak passwords at sign-up, naming body.password and the reason', async () => {
+    const who = email('weak');
+    for (const [password, reason] of [
+      ['          ', /spaces/],
+      ['aaaaaaaaaa', /too few characters/],
+      ['password12', /common password/],
+      [who, /email/],
+    ] as const) {
+      const res = await signUpRaw({ email: who, password });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { issues: Array<{ field: string; message: string }> };
+      expect(body.issues).toEqual([{ field: 'body.password', message: expect.stringMatching(reason) }]);
+    }
+  });
+
+  it('creates no account when sign-up carries a bad invitation', async () => {
+    const who = email('uninvited');
+    const res = await signUpRaw({ email: who, password: 'correct horse battery staple', inviteToken: 'A'.repeat(43) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { issues: Array<{ field: string }> }).issues).toEqual([expect.objectContaining({ field: 'body.inviteToken' })]);
+    expect((await signInFrom('192.0.2.70', who, 'correct horse battery staple')).status).toBe(401);
+    // A real invitation for another address does not help either.
+    const invite = await tokyo.owner.call('createInvitation', { params: { tenant: tokyo.slug }, body: { email: email('someone-else'), role: 'viewer' } });
+    const token = new URL(invite.acceptUrl).searchParams.get('token')!;
+    expect((await signUpRaw({ email: who, password: 'correct horse battery staple', inviteToken: token })).status).toBe(400);
+    expect((await signInFrom('192.0.2.70', who, 'correct horse battery staple')).status).toBe(401);
+  });
 
   it('keeps an audit log of sign-ins, keys, roles and the region choice', async () => {
     const again = await SessionClient.signIn(base, (await tokyo.owner.call('getSession', {})).user.email);

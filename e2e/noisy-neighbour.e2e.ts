@@ -61,7 +61,7 @@ describe('noisy neighbour: one tenant flooding intake does not slow another', ()
       timeoutMs: 120_000,
     });
     const base = `http://127.0.0.1:${m.ports.api}`;
-    owner = await SessionClient.signUp(base, `noisy-${hex(3)}@example.com`);
+    owner = await SessionClient.signUp({ base, dataDir: m.dataDir }, `noisy-${hex(3)}@example.com`);
     const { defaultRegion } = await owner.call('listRegions', {});
     for (const t of [flooder, victim]) {
       await owner.call('createTenant', { body: { slug: t.slug, name: t.slug, region: defaultRegion } }); // both in one region

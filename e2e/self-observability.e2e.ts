@@ -64,7 +64,7 @@ describe('self-observability of a running server', () => {
 
   it('GET /metrics names no tenant to an anonymous scrape; the metrics token adds the per-tenant series; a wrong token is refused', async () => {
     const base = `http://127.0.0.1:${server.ports.api}`;
-    const owner = await SessionClient.signUp(base, `metrics-${randomBytes(3).toString('hex')}@example.com`);
+    const owner = await SessionClient.signUp({ base, dataDir: server.dataDir }, `metrics-${randomBytes(3).toString('hex')}@example.com`);
     const slug = `metrics-${randomBytes(3).toString('hex')}`;
     const { defaultRegion } = await owner.call('listRegions', {});
     const tenant = await owner.call('createTenant', { body: { slug, name: 'Metrics', region: defaultRegion } });

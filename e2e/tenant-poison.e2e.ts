@@ -102,7 +102,7 @@ describe('one tenant’s poison never stops another tenant of the region', () =>
     victim = new ApiClient(m.ports.api, m.apiKey);
     // The attacker signs up like any customer and gets a tenant in the same (default) region.
     const base = `http://127.0.0.1:${m.ports.api}`;
-    const owner = await SessionClient.signUp(base, `attacker-${Date.now()}@example.com`);
+    const owner = await SessionClient.signUp({ base, dataDir: m.dataDir }, `attacker-${Date.now()}@example.com`);
     const { defaultRegion } = await owner.call('listRegions', {});
     const slug = `attacker-${Date.now().toString(36)}`;
     await owner.call('createTenant', { body: { slug, name: 'Attacker', region: defaultRegion } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, buildWebUi, launchBrowser, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { ARTIFACTS_DIR, buildWebUi, launchBrowser, readSignupEmailLink, startMeridian, type MeridianProcess } from '@meridian/testing';
 
 /**
  * The account side of the web UI in a real browser against the real server: sign-up, tenant
@@ -76,8 +76,16 @@ describe('web UI: accounts, tenants, keys, members, audit', () => {
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expectText(page, 'at least 10 characters');
+    // A common password is refused with the reason, next to the field.
+    await page.getByLabel('Password').fill('password123');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectText(page, 'common password');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    // The account exists once the emailed link is opened (the outbox: no SMTP here).
+    await expectText(page, 'Check your email');
+    await page.goto(await readSignupEmailLink(meridian.dataDir, email).then((link) => `${base}${new URL(link).pathname}${new URL(link).search}`));
+    await page.getByRole('button', { name: 'Create my account' }).click();
 
     await page.waitForURL(/\/tenants\/new\?first=1/);
     await expectText(page, 'Step 2 of 2');

@@ -8,9 +8,13 @@ export function authOptions(cfg: MeridianConfig): AuthOptions {
   return {
     sessionTtlMs: a.sessionTtlHours * 3_600_000,
     secureCookies: a.secureCookies,
-    lockoutAfterFailures: a.lockoutAfterFailures,
-    lockoutMs: a.lockoutMinutes * 60_000,
     loginAttemptsPerIp: a.loginAttemptsPerIp,
+    loginFailuresPerAccountIp: a.loginFailuresPerAccountIp,
+    loginDelayAfterFailures: a.loginDelayAfterFailures,
+    loginMaxDelayMs: a.loginMaxDelayMs,
+    signupVerificationTtlMs: a.signupVerificationHours * 3_600_000,
+    publicUrl: publicUrl(cfg),
+    mail: mailOptions(cfg),
     operatorToken: cfg.server.operatorToken,
   };
 }
@@ -19,10 +23,19 @@ export function accountsOptions(cfg: MeridianConfig): AccountsOptions {
   return {
     regions: cfg.regions.map((r) => ({ id: r.id, name: r.name, location: r.location })),
     defaultRegion: cfg.defaultRegion,
-    publicUrl: cfg.auth.publicUrl ?? `http://localhost:${cfg.server.apiPort}`,
+    publicUrl: publicUrl(cfg),
     otlpEndpoint: cfg.intake.publicUrl ?? `http://localhost:${cfg.intake.httpPort}`,
     invitationTtlMs: cfg.auth.invitationTtlHours * 3_600_000,
-    mail: { smtpUrl: cfg.auth.smtpUrl, from: cfg.auth.emailFrom, outboxDir: join(resolve(cfg.dataDir), 'outbox') },
+    mail: mailOptions(cfg),
     ingestLimits: cfg.intake.limits,
   };
+}
+
+/** Where users open the UI (links in invitation and sign-up emails). */
+function publicUrl(cfg: MeridianConfig): string {
+  return cfg.auth.publicUrl ?? `http://localhost:${cfg.server.apiPort}`;
+}
+
+function mailOptions(cfg: MeridianConfig): { smtpUrl?: string; from: string; outboxDir: string } {
+  return { smtpUrl: cfg.auth.smtpUrl, from: cfg.auth.emailFrom, outboxDir: join(resolve(cfg.dataDir), 'outbox') };
 }

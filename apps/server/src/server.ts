@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { MeridianConfig } from '@meridian/config';
@@ -27,7 +28,9 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   const embedded = cfg.regions.some((r) => r.clickhouse.mode === 'embedded') || !cfg.controlPlane.databaseUrl;
   if (embedded) lockDataDir(cfg.dataDir, `meridian server, roles ${roles.join(',')}`);
   const jsonLogger = cfg.server.logFormat === 'json' ? new JsonLogger(roles.join(',')) : undefined;
-  const app = await NestFactory.create(AppModule.forRoot(cfg, roles), { logger: jsonLogger ?? ['warn', 'error'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(cfg, roles), { logger: jsonLogger ?? ['warn', 'error'] });
+  // Which proxies may name the client in X-Forwarded-For (req.ip: sign-in throttles, audit rows).
+  app.set('trust proxy', cfg.server.trustProxy);
   app.use(requestContext(jsonLogger));
   app.use(httpMetrics(app.get<SelfMetrics>(SELF_METRICS)));
   applySecurityHeaders(app);

@@ -2,9 +2,16 @@
 export interface AuthOptions {
   sessionTtlMs: number;
   secureCookies: 'auto' | 'always';
-  lockoutAfterFailures: number;
-  lockoutMs: number;
+  /** Sign-in budgets and the progressive delay (see LoginThrottle). */
   loginAttemptsPerIp: number;
+  loginFailuresPerAccountIp: number;
+  loginDelayAfterFailures: number;
+  loginMaxDelayMs: number;
+  /** How long a sign-up's verification link works. */
+  signupVerificationTtlMs: number;
+  /** Where users open the UI (links in sign-up emails). */
+  publicUrl: string;
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
   /** The SaaS operator's token for operator-only routes (config server.operatorToken); unset → they answer 403. */
   operatorToken?: string;
 }

@@ -5,7 +5,7 @@ import { Endpoint, fieldError, Input, PrincipalOf, type ApiRequest, type Princip
 import { EmailTakenError, InvitationError, type User } from '@meridian/control-plane';
 import type { Response } from 'express';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
-import { AuthService } from './auth.service';
+import { AuthService, VerificationLinkError, WeakPasswordError } from './auth.service';
 import { clearSessionCookie, clientMeta, setSessionCookie, wantsSecureCookie } from './cookies';
 import { CsrfProtection } from './csrf';
 
@@ -31,11 +31,24 @@ export class AuthController {
   @Endpoint(R.signUp)
   async signUp(@Input() { body }: ParsedInput<typeof R.signUp>, @Req() req: ApiRequest, @Res({ passthrough: true }) res: Response): Out<'signUp'> {
     try {
-      const { user, session } = await this.auth.signUp(body.email, body.password, clientMeta(req), body.inviteToken);
-      return this.#signedIn(user, session, req, res);
+      const out = await this.auth.signUp(body.email, body.password, clientMeta(req), body.inviteToken);
+      if (out.kind === 'verification-sent') return { verification: 'sent', email: body.email };
+      return await this.#signedIn(out.user, out.session, req, res);
     } catch (err) {
+      if (err instanceof WeakPasswordError) throw fieldError([{ field: 'body.password', message: err.reason }]);
       if (err instanceof EmailTakenError) throw fieldError([{ field: 'body.email', message: err.message.replace(/^email: /, '') }]);
       if (err instanceof InvitationError) throw fieldError([{ field: 'body.inviteToken', message: err.message.replace(/^token: /, '') }]);
+      throw err;
+    }
+  }
+
+  @Endpoint(R.verifyEmail)
+  async verifyEmail(@Input() { body }: ParsedInput<typeof R.verifyEmail>, @Req() req: ApiRequest, @Res({ passthrough: true }) res: Response): Out<'verifyEmail'> {
+    try {
+      const { user, session } = await this.auth.verifyEmail(body.token, clientMeta(req));
+      return await this.#signedIn(user, session, req, res);
+    } catch (err) {
+      if (err instanceof VerificationLinkError) throw fieldError([{ field: 'body.token', message: err.message.replace(/^token: /, '') }]);
       throw err;
     }
   }

@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { CsrfProtection } from './csrf';
 import { OperatorToken } from './operator-token';
+import { SignupMailer } from './signup-mailer';
 import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies';
 import { TooManyAttemptsFilter } from './too-many-attempts.filter';
 
@@ -28,6 +29,7 @@ export class AuthModule implements NestModule {
         { provide: AUTH_OPTIONS, useValue: options },
         { provide: OperatorToken, useValue: new OperatorToken(options.operatorToken) },
         AuthService,
+        SignupMailer,
         PasswordStrategy,
         SessionStrategy,
         ApiKeyStrategy,

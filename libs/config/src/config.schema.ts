@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -45,6 +46,36 @@ export const regionSchema = z.object({
     .default({}),
 });
 
+/** `false`/`0`, a hop count, or a comma list of proxy addresses/CIDRs (env text or config value). */
+const trustProxySchema = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const t = v.trim();
+    if (t === '' || t === 'false' || t === '0') return false;
+    if (/^\d+$/.test(t)) return Number(t);
+    return t.split(',').map((s) => s.trim()).filter(Boolean);
+  },
+  z.union([
+    z.literal(false),
+    z.number().int().min(1, 'expected a hop count of 1 or more (or false)').max(10, 'expected at most 10 hops'),
+    z
+      .array(
+        z.string().refine((s) => ['loopback', 'linklocal', 'uniquelocal'].includes(s) || isCidrOrIp(s), {
+          error: 'expected proxy addresses or CIDRs (10.0.0.0/8, ::1) or loopback/linklocal/uniquelocal, e.g. MERIDIAN_TRUST_PROXY=10.0.0.0/8',
+        }),
+      )
+      .min(1),
+  ]),
+);
+
+function isCidrOrIp(s: string): boolean {
+  const [addr, prefix, ...rest] = s.split('/');
+  const v = isIP(addr);
+  if (!v || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d+$/.test(prefix) && Number(prefix) <= (v === 4 ? 32 : 128);
+}
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1),
@@ -64,6 +95,12 @@ export const configSchema = z
         .optional(),
       /** Bearer token that unlocks the per-tenant series of GET /metrics; unset → only series without tenant ids are served. */
       metricsToken: z.string().min(16, 'expected at least 16 characters (openssl rand -hex 32)').optional(),
+      /**
+       * Express `trust proxy`: which proxies may set X-Forwarded-For (the client IP that sign-in
+       * throttles and audit rows use). false: none (the socket address); a number: that many
+       * hops; a list: the proxies' addresses/CIDRs (or loopback, linklocal, uniquelocal).
+       */
+      trustProxy: trustProxySchema,
     }),
     intake: z.object({
       httpPort: port,
@@ -194,17 +231,31 @@ export const configSchema = z
       sessionTtlHours: positiveInt.max(24 * 90),
       /** `auto`: Secure cookies on HTTPS and on localhost (browsers accept them there), not on plain-HTTP hosts. */
       secureCookies: z.enum(['auto', 'always']),
-      /** Consecutive wrong passwords that lock an account, and for how long. */
-      lockoutAfterFailures: positiveInt,
-      lockoutMinutes: positiveInt,
-      /** Sign-in attempts per client IP per 15 minutes. */
+      /** Sign-in attempts per client IP per 15 minutes (all accounts; slows spraying from one address). */
       loginAttemptsPerIp: positiveInt,
+      /** Wrong passwords for one account from one client IP per 15 minutes; then that pair (only) answers 429. */
+      loginFailuresPerAccountIp: positiveInt,
+      /**
+       * Wrong passwords for one account (any IP, 15 minutes) after which each sign-in for it waits
+       * 250 ms, doubling per further failure up to loginMaxDelayMs. Never a lockout: the right
+       * password from a clean address still signs in, so an attacker cannot lock a user out.
+       */
+      loginDelayAfterFailures: positiveInt,
+      loginMaxDelayMs: z.coerce.number().int().min(0, 'expected 0 or more ms').max(30_000, 'expected at most 30000 ms'),
+      /** How long a sign-up's emailed verification link works. */
+      signupVerificationHours: positiveInt.max(24 * 7),
       /** Where users open the UI; invitation and alert links point here (default http://localhost:<apiPort>). */
       publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }).optional(),
       /** smtp(s)://user:pass@host:port to send invitations; unset → written to <dataDir>/outbox as .eml files. */
       smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
       emailFrom: z.string().min(3),
       invitationTtlHours: positiveInt.max(24 * 30),
+      /** Invitations one tenant may send per hour (then 429 + Retry-After). */
+      invitationsPerTenantPerHour: positiveInt.max(100_000),
+      /** Invitations one admin may send per hour, over all their tenants. */
+      invitationsPerAdminPerHour: positiveInt.max(100_000),
+      /** Invitations one email address may receive per day from all tenants together (tenant names are user-chosen text). */
+      invitationsPerRecipientPerDay: positiveInt.max(1_000),
     }),
     /** The alerter role and alert channels. */
     alerting: z.object({

@@ -26,6 +26,7 @@ export interface ControlPlaneSchema {
   alert_silences: AlertSilencesTable;
   tenant_ingest_limits: TenantIngestLimitsTable;
   tenant_usage_daily: TenantUsageDailyTable;
+  signup_verifications: SignupVerificationsTable;
 }
 
 /** Insert/update jsonb as a JSON string (node-postgres would turn a JS array into a PostgreSQL array). */
@@ -214,6 +215,16 @@ export interface InvitationsTable {
   accepted_at: Date | null;
   accepted_by: string | null;
   revoked_at: Date | null;
+}
+
+export interface SignupVerificationsTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
 }
 
 export interface ServerSecretsTable {

@@ -40,6 +40,7 @@ export { MembershipRepository } from './membership.repository';
 export { InvitationRepository } from './invitation.repository';
 export { ServerSecretRepository } from './server-secret.repository';
 export { acceptInvitation, InvitationError } from './invitation-acceptance';
+export { signUpWithInvitation, SignupVerificationRepository } from './signup';
 export { TENANT_SLUG_PATTERN, TenantInputError, tenantSlugSchema, type ProvisionTenantInput, type TenantInputIssue } from './tenant.dto';
 export { TenantProvisioningService, type ProvisionedTenant } from './tenant-provisioning.service';
 export {

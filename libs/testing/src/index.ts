@@ -1,9 +1,10 @@
 export { runMeridianCli, startMeridian, type MeridianProcess, type StartOptions } from './meridian-process';
 export { ApiClient } from './api-client';
-export { SessionClient } from './session-client';
+export { SessionClient, type SignUpTarget } from './session-client';
+export { outboxEmails, readSignupEmailLink } from './outbox';
 export { startTenantFixture, type TenantFixture } from './tenant-fixture';
 export { freshPostgresDatabase } from './postgres-database';
-export { DEFAULT_MARIADB_URL, DEFAULT_POSTGRES_URL, requireMariadb, requirePostgres, testPostgresUrl } from './local-services';
+export { DEFAULT_MARIADB_URL, DEFAULT_POSTGRES_URL, postgresService, requireLocalService, requireMariadb, requirePostgres, testPostgresUrl } from './local-services';
 export { describeOrSkip } from './describe-or-skip';
 export { countSpansByRegion } from './region-rows';
 export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemetry';

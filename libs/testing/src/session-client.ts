@@ -1,4 +1,11 @@
+import { readSignupEmailLink } from './outbox';
 import { ApiClient, type RouteName, type RequestInput, type ResponseOf, type ApiRoutes } from '@meridian/api-contract';
+
+/** A running server as sign-up needs it: its URL, and its data dir (whose outbox receives the emails). */
+export interface SignUpTarget {
+  base: string;
+  dataDir: string;
+}
 
 /**
  * A signed-in user as a browser would be: a cookie jar fed by Set-Cookie answers, and the
@@ -48,9 +55,19 @@ export class SessionClient {
     }
   }
 
-  static async signUp(baseUrl: string, email: string, password = 'correct horse battery staple', inviteToken?: string): Promise<SessionClient> {
-    const client = new SessionClient(baseUrl);
-    await client.call('signUp', { body: { email, password, inviteToken } });
+  /**
+   * Signs up and in. With an invitation token the account exists at once; without one the server
+   * emails a verification link, so pass the server's `{ base, dataDir }`: the link is read from
+   * its outbox (no SMTP in tests) and opened, as the user would.
+   */
+  static async signUp(server: string | SignUpTarget, email: string, password = 'correct horse battery staple', inviteToken?: string): Promise<SessionClient> {
+    const client = new SessionClient(typeof server === 'string' ? server : server.base);
+    const out = await client.call('signUp', { body: { email, password, inviteToken } });
+    if ('verification' in out) {
+      if (typeof server === 'string') throw new Error(`sign-up of ${email} sent a verification email: pass { base, dataDir } (not a URL) so the link can be read from the outbox`);
+      const token = new URL(await readSignupEmailLink(server.dataDir, email)).searchParams.get('token')!;
+      await client.call('verifyEmail', { body: { token } });
+    }
     return client;
   }
 

@@ -18,7 +18,7 @@ export interface TenantFixture {
 export async function startTenantFixture(label: string, options: StartOptions = {}): Promise<TenantFixture> {
   const meridian = await startMeridian(options);
   const base = `http://127.0.0.1:${meridian.ports.api}`;
-  const owner = await SessionClient.signUp(base, `${label}-${Date.now()}@example.com`);
+  const owner = await SessionClient.signUp({ base, dataDir: meridian.dataDir }, `${label}-${Date.now()}@example.com`);
   const slug = `${label}-${Date.now().toString(36)}`;
   const { defaultRegion } = await owner.call('listRegions', {});
   await owner.call('createTenant', { body: { slug, name: `${label} team`, region: defaultRegion } });

@@ -9,7 +9,17 @@ const okResponse = z.object({ ok: z.literal(true) });
 export const ACCOUNT_ROUTES = {
   // --- public -------------------------------------------------------------------------------
   listRegions: defineRoute({ method: 'GET', path: '/api/v1/regions', tag: 'account', auth: 'public', summary: 'Data regions a tenant can choose', response: a.regionsResponse }),
-  signUp: defineRoute({ method: 'POST', path: '/api/v1/auth/signup', tag: 'account', auth: 'public', status: 201, summary: 'Create an account and sign in', body: a.signUpBody, response: a.sessionResponse }),
+  signUp: defineRoute({
+    method: 'POST',
+    path: '/api/v1/auth/signup',
+    tag: 'account',
+    auth: 'public',
+    status: 201,
+    summary: 'Sign up: with an invitation, create the account and sign in; without, email a link that finishes it (the same answer whether the email has an account)',
+    body: a.signUpBody,
+    response: a.signUpResponse,
+  }),
+  verifyEmail: defineRoute({ method: 'POST', path: '/api/v1/auth/verify-email', tag: 'account', auth: 'public', status: 201, summary: "Finish a sign-up with its emailed link's token (creates the account, signs in)", body: a.verifyEmailBody, response: a.sessionResponse }),
   signIn: defineRoute({ method: 'POST', path: '/api/v1/auth/login', tag: 'account', auth: 'public', summary: 'Sign in with email and password (sets the session cookie)', body: a.credentialsBody, response: a.sessionResponse }),
 
   // --- signed-in user -------------------------------------------------------------------------

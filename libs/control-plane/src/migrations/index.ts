@@ -3,6 +3,7 @@ import { migration0001Initial } from './0001-initial';
 import { migration0002Accounts } from './0002-accounts';
 import { migration0003Alerting } from './0003-alerting';
 import { migration0004IngestLimitsUsage } from './0004-ingest-limits-usage';
+import { migration0005SignupVerifications } from './0005-signup-verifications';
 
 /**
  * Every control-plane migration, in order, for both engines. Kysely's Migrator applies them
@@ -14,6 +15,7 @@ export const CONTROL_PLANE_MIGRATIONS: ReadonlyArray<readonly [name: string, mig
   ['0002_accounts', migration0002Accounts],
   ['0003_alerting', migration0003Alerting],
   ['0004_ingest_limits_usage', migration0004IngestLimitsUsage],
+  ['0005_signup_verifications', migration0005SignupVerifications],
 ];
 
 export const controlPlaneMigrationProvider: MigrationProvider = {

@@ -18,7 +18,9 @@ const m = defineMessages({
     invited: 'You were invited: once your account exists you join that tenant.',
     email: 'Email',
     password: 'Password',
-    passwordHint: 'At least 10 characters. A long phrase is best.',
+    passwordHint: 'At least 10 characters. A long phrase of a few words is best; common passwords and your email are refused.',
+    checkTitle: 'Check your email',
+    checkBody: (email: string) => `We sent an email to ${email}. Open the link in it to finish creating your account; it works once, for a day. Nothing arrived? Check spam, or sign up again.`,
     submit: 'Create account',
     submitting: 'Creating…',
     failed: 'Could not create the account',
@@ -31,7 +33,9 @@ const m = defineMessages({
     invited: '招待されています。アカウント作成後、そのテナントに参加します。',
     email: 'メールアドレス',
     password: 'パスワード',
-    passwordHint: '10 文字以上。長いフレーズがおすすめです。',
+    passwordHint: '10 文字以上。いくつかの単語を並べた長いフレーズがおすすめです。よく使われるパスワードやメールアドレスを含むものは使えません。',
+    checkTitle: 'メールを確認してください',
+    checkBody: (email: string) => `${email} にメールを送りました。メール内のリンクを開くとアカウントの作成が完了します（1 回限り、24 時間有効）。届かない場合は迷惑メールを確認するか、もう一度登録してください。`,
     submit: 'アカウントを作成',
     submitting: '作成中…',
     failed: 'アカウントを作成できませんでした',
@@ -48,8 +52,12 @@ export default function SignUpPage() {
   const adopt = useAdoptSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [sentTo, setSentTo] = useState<string | undefined>();
   const signUp = useApiMutation('signUp', {
-    onSuccess: (session) => {
+    onSuccess: (answer) => {
+      // Without an invitation the account exists only once the emailed link is opened.
+      if ('verification' in answer) return setSentTo(answer.email);
+      const session = answer;
       adopt(session);
       // Invited: the invitation's tenant is now yours. Otherwise create the first tenant.
       const joined = session.tenants[0];
@@ -61,6 +69,14 @@ export default function SignUpPage() {
     e.preventDefault();
     signUp.mutate({ body: { email, password, inviteToken } });
   };
+  if (sentTo) {
+    return (
+      <div className="card form" role="status">
+        <h1>{t.checkTitle}</h1>
+        <p>{t.checkBody(sentTo)}</p>
+      </div>
+    );
+  }
   return (
     <form className="card form" onSubmit={submit} noValidate>
       <h1>{t.title}</h1>

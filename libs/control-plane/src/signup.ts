@@ -1,0 +1,66 @@
+import type { ControlPlaneDb } from './control-plane-db';
+import type { Membership, User } from './control-plane-schema';
+import { acceptInvitationIn, InvitationError } from './invitation-acceptance';
+import { InvitationRepository } from './invitation.repository';
+import { generateOpaqueToken, hashKey } from './ingest-key-token';
+import { UserRepository } from './user.repository';
+import { AuditLogRepository } from './audit-log.repository';
+
+/**
+ * Sign-up with an invitation: the invitation link proves the address, so the account is made
+ * and the invitation accepted in ONE transaction. A bad token leaves no account behind.
+ */
+export async function signUpWithInvitation(cp: ControlPlaneDb, email: string, passwordHash: string, token: string, ip: string): Promise<{ user: User; membership: Membership }> {
+  return cp.db.transaction().execute(async (trx) => {
+    // The token is checked before the address, so a bad token cannot probe which emails have accounts.
+    const invitation = await new InvitationRepository(trx).findPending(token);
+    if (!invitation || invitation.email !== email.toLowerCase()) throw new InvitationError('token: this invitation is unknown, expired, revoked, already used or for another address');
+    const user = await new UserRepository(trx).create(email, passwordHash);
+    await new AuditLogRepository(trx).record({ actor: `user:${user.id}`, action: 'user.signup', target: `user:${user.id}`, details: { email: user.email, ip, via: 'invitation' } });
+    const membership = await acceptInvitationIn(trx, user, token);
+    return { user, membership };
+  });
+}
+
+/** Pending sign-ups waiting for their emailed link (the token and password kept only as hashes). */
+export class SignupVerificationRepository {
+  constructor(private readonly cp: ControlPlaneDb) {}
+
+  async create(email: string, passwordHash: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
+    const { token, hash } = generateOpaqueToken();
+    const expiresAt = new Date(Date.now() + ttlMs);
+    await this.cp.db.insertInto('signup_verifications').values({ email: email.toLowerCase(), password_hash: passwordHash, token_hash: hash, expires_at: expiresAt }).execute();
+    return { token, expiresAt };
+  }
+
+  /**
+   * Uses a pending sign-up once and creates its account, in one transaction. Undefined when the
+   * token is unknown, expired or used, or the address got an account meanwhile (an invitation).
+   */
+  async complete(token: string, ip: string, now = new Date()): Promise<User | undefined> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    return this.cp.db.transaction().execute(async (trx) => {
+      const pending = await trx
+        .updateTable('signup_verifications')
+        .set({ used_at: now })
+        .where('token_hash', '=', hashKey(token))
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['email', 'password_hash'])
+        .executeTakeFirst();
+      if (!pending) return undefined;
+      const users = new UserRepository(trx);
+      if (await users.credentialsByEmail(pending.email)) return undefined;
+      const user = await users.create(pending.email, pending.password_hash);
+      // Other pending sign-ups for this address are void now.
+      await trx.updateTable('signup_verifications').set({ used_at: now }).where('email', '=', pending.email).where('used_at', 'is', null).execute();
+      await new AuditLogRepository(trx).record({ actor: `user:${user.id}`, action: 'user.signup', target: `user:${user.id}`, details: { email: user.email, ip, via: 'verified-email' } });
+      return user;
+    });
+  }
+
+  /** Drops expired and used rows (they hold password hashes nobody can use any more). */
+  async prune(now = new Date()): Promise<void> {
+    await this.cp.db.deleteFrom('signup_verifications').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).execute();
+  }
+}
