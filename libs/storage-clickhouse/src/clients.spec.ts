@@ -1,6 +1,6 @@
 import { ClickHouseClients, validateStorageConfig, type ClickHouseClientsOptions } from './clients';
 import { StorageConfigError, UnknownRegionError } from './errors';
-import { openTestClickHouse } from './testing';
+import { openTestClickHouse, testClickHouseMode } from './testing';
 
 describe('storage config validation', () => {
   const embedded = { mode: 'embedded' as const };
@@ -68,13 +68,14 @@ describe('storage config validation', () => {
   });
 });
 
-describe('ClickHouseClients (embedded)', () => {
-  it('shares one embedded engine between regions, each with its own database, and names valid regions on a miss', async () => {
+describe(`ClickHouseClients (${testClickHouseMode()})`, () => {
+  it('gives each region its own database (embedded regions share one engine, http regions a client each) and names valid regions on a miss', async () => {
     const ch = await openTestClickHouse(['eu', 'kr'], { migrate: false });
     try {
       const eu = ch.clients.forRegion('eu');
       const kr = ch.clients.forRegion('kr');
-      expect(eu.client).toBe(kr.client);
+      if (testClickHouseMode() === 'embedded') expect(eu.client).toBe(kr.client);
+      else expect(eu.client).not.toBe(kr.client);
       expect(eu.database).not.toBe(kr.database);
       expect(eu.table('spans')).toBe(`${eu.database}.spans`);
       expect(await eu.ping()).toBe(true);

@@ -100,7 +100,8 @@ describe('RowWriter', () => {
     expect(back).toEqual([histogram]);
 
     const rs = await ch.stores.eu.client.query({
-      query: `SELECT count() AS series, sum(count) AS n, min(min) AS lo, max(max) AS hi, sum(sum) AS total, argMaxMerge(last) AS last
+      // toUInt32: 64-bit integers come quoted from a ClickHouse server (JSON default) and bare from chdb
+      query: `SELECT toUInt32(count()) AS series, toUInt32(sum(count)) AS n, min(min) AS lo, max(max) AS hi, sum(sum) AS total, argMaxMerge(last) AS last
         FROM ${ch.stores.eu.table('metric_rollup_1m')} WHERE tenant_id = 'tenant-metrics' GROUP BY minute`,
       format: 'JSONEachRow',
     });

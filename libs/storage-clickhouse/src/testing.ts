@@ -1,14 +1,19 @@
 /**
- * Test helpers (real embedded ClickHouse, no mocks). chdb allows one data path per PROCESS and
+ * Test helpers (real ClickHouse engine, no mocks). chdb allows one data path per PROCESS and
  * jest reuses worker processes across test files, so every test file in a process shares one
  * data path, and isolation comes from unique region databases that are dropped afterwards.
+ *
+ * A spec file that calls `useClickHouseHttpHarness()` gets the same stores over HTTP instead
+ * (`clickhouse.mode: http`): a ClickHouse HTTP test harness child process holds the engine, so
+ * that test process opens no chdb at all.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { emptyMetricValues, encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
-import { ClickHouseClients, type RegionStore } from './clients';
+import { ClickHouseClients, type RegionStorageConfig, type RegionStore } from './clients';
 import { migrateRegion } from './migrate';
 
 const DIR_PREFIX = 'meridian-chdb-test-';
@@ -52,15 +57,24 @@ export interface TestClickHouse {
 }
 
 /**
- * Opens embedded ClickHouse for a test file: one region per id, each in a fresh database
+ * Opens ClickHouse for a test file (embedded, or over HTTP after `useClickHouseHttpHarness()`): one region per id, each in a fresh database
  * `t_<random>_<n>`, migrated unless `migrate: false`.
  */
 export async function openTestClickHouse(regionIds: readonly string[] = ['test'], opts: { migrate?: boolean } = {}): Promise<TestClickHouse> {
-  const dir = testChdbDataDir();
-  prepareDataDir(dir);
   const suffix = randomBytes(5).toString('hex');
-  const regions = regionIds.map((id, i) => ({ id, database: `t_${suffix}_${i}`, clickhouse: { mode: 'embedded' as const } }));
-  const clients = new ClickHouseClients({ embeddedDataDir: dir, regions });
+  let clients: ClickHouseClients;
+  let regions: RegionStorageConfig[];
+  if (harness) {
+    const h = await (harness.started ??= spawnHarness(harness));
+    const target = { mode: 'http' as const, url: h.url, username: HARNESS_USER, password: HARNESS_PASSWORD };
+    regions = regionIds.map((id, i) => ({ id, database: `t_${suffix}_${i}`, clickhouse: target }));
+    clients = new ClickHouseClients({ regions });
+  } else {
+    const dir = testChdbDataDir();
+    prepareDataDir(dir);
+    regions = regionIds.map((id, i) => ({ id, database: `t_${suffix}_${i}`, clickhouse: { mode: 'embedded' as const } }));
+    clients = new ClickHouseClients({ embeddedDataDir: dir, regions });
+  }
   const stores: Record<string, RegionStore> = {};
   for (const r of regions) {
     stores[r.id] = clients.forRegion(r.id);
@@ -77,6 +91,66 @@ export async function openTestClickHouse(regionIds: readonly string[] = ['test']
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// http mode: the ClickHouse HTTP test harness (libs/testing/src/clickhouse-http-harness.ts) as a
+// child process, spawned by path (this data-access lib may not import the testing lib).
+
+const REPO = resolve(__dirname, '../../..');
+const HARNESS_USER = 'meridian_test';
+const HARNESS_PASSWORD = randomBytes(8).toString('hex');
+interface HarnessChild {
+  dataDir: string;
+  started?: Promise<{ url: string }>;
+  child?: ChildProcess;
+}
+let harness: HarnessChild | undefined;
+
+/** Whether this test file's stores are reached over HTTP (`useClickHouseHttpHarness`). */
+export function testClickHouseMode(): 'embedded' | 'http' {
+  return harness ? 'http' : 'embedded';
+}
+
+/**
+ * Call at the top of a spec file: every `openTestClickHouse` of the file then talks HTTP
+ * (`clickhouse.mode: http`, @clickhouse/client over the network) to one ClickHouse HTTP test
+ * harness child process, started on first use and stopped after the file.
+ */
+export function useClickHouseHttpHarness(): void {
+  if (harness) return;
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-ch-harness-'));
+  const h: HarnessChild = { dataDir };
+  harness = h;
+  afterAll(async () => {
+    const child = h.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+function spawnHarness(h: HarnessChild): Promise<{ url: string }> {
+  const child = spawn(process.execPath, [join(REPO, 'scripts/run-ts.js'), join(REPO, 'libs/testing/src/clickhouse-http-harness.script.ts'), JSON.stringify({ dataDir: h.dataDir, username: HARNESS_USER, password: HARNESS_PASSWORD })], {
+    cwd: REPO,
+    // stdin stays open: the harness exits when it closes, i.e. when this worker dies.
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  h.child = child;
+  let out = '';
+  return new Promise((resolveUrl, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /clickhouse-http-harness listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolveUrl({ url: m[1] });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code, signal) => reject(new Error(`clickhouse http harness exited (${code ?? signal}) before listening:\n${out}`)));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

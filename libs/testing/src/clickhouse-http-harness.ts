@@ -247,7 +247,8 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  // ClickHouse takes URIs up to 1 MiB (http_max_uri_size); long param_* arrays need it.
+  const server: Server = createServer({ maxHeaderSize: 1024 * 1024 + 64 * 1024 }, (req, res) => {
     handle(req, res).catch((e) => {
       if (!res.headersSent) send(res, 500, { 'X-ClickHouse-Exception-Code': '1001' }, `Code: 1001. DB::Exception: ${(e as Error).message}. (STD_EXCEPTION)\n`);
       else res.destroy();
