@@ -1,12 +1,17 @@
 import 'reflect-metadata';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applySecurityHeaders } from './security-headers';
-import { mountWebUi, webUiFile } from './web-ui';
+import { inlineScriptHashes, mountWebUi, webUiFile } from './web-ui';
+
+const BOOT = 'self.boot = 1';
+const PUSH = 'self.__next_f.push([1,"x"])';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('base64');
 
 function exportDir(): string {
   const base = mkdtempSync(join(tmpdir(), 'meridian-webui-'));
@@ -14,7 +19,7 @@ function exportDir(): string {
   const dir = join(base, 'out');
   mkdirSync(join(dir, 'settings'), { recursive: true });
   mkdirSync(join(dir, '_next/static/chunks'), { recursive: true });
-  writeFileSync(join(dir, 'index.html'), '<p>home</p>');
+  writeFileSync(join(dir, 'index.html'), `<p>home</p><script id="_R_">${BOOT}</script><script src="/_next/static/chunks/app.js" async=""></script><script>${PUSH}</script>`);
   writeFileSync(join(dir, 'settings.html'), '<p>settings</p>');
   writeFileSync(join(dir, 'settings/keys.html'), '<p>keys</p>');
   writeFileSync(join(dir, '_next/static/chunks/app.js'), 'console.log(1)');
@@ -80,6 +85,18 @@ describe('web UI serving', () => {
       expect(api.headers.get('x-frame-options')).toBe('DENY');
       expect((await fetch(`${base}/settings`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${base}/missing-page`)).status).toBe(404);
+    });
+
+    it("allows a page's own inline scripts by hash, and no inline script anywhere else ('unsafe-inline' is gone)", async () => {
+      const home = (await fetch(`${base}/`)).headers.get('content-security-policy') ?? '';
+      expect(home).toMatch(/^default-src 'self'/);
+      const scriptSrc = /script-src ([^;]*)/.exec(home)?.[1].split(' ');
+      expect(scriptSrc?.sort()).toEqual(["'self'", `'sha256-${sha256(BOOT)}'`, `'sha256-${sha256(PUSH)}'`].sort());
+      for (const url of ['/settings/keys', '/api/v1/probe', '/_next/static/chunks/app.js']) {
+        const csp = (await fetch(`${base}${url}`)).headers.get('content-security-policy') ?? '';
+        expect(/script-src ([^;]*)/.exec(csp)?.[1]).toBe("'self'");
+      }
+      expect(inlineScriptHashes(`<script>${BOOT}</script><script src="/a.js"></script><script type="module">${PUSH}</script>`)).toEqual([sha256(BOOT), sha256(PUSH)]);
     });
 
     it('reports an unbuilt UI instead of serving nothing silently', () => {
