@@ -26,6 +26,11 @@ export function accountsOptions(cfg: MeridianConfig): AccountsOptions {
     publicUrl: publicUrl(cfg),
     otlpEndpoint: cfg.intake.publicUrl ?? `http://localhost:${cfg.intake.httpPort}`,
     invitationTtlMs: cfg.auth.invitationTtlHours * 3_600_000,
+    invitationLimits: {
+      perTenantPerHour: cfg.auth.invitationsPerTenantPerHour,
+      perAdminPerHour: cfg.auth.invitationsPerAdminPerHour,
+      perRecipientPerDay: cfg.auth.invitationsPerRecipientPerDay,
+    },
     mail: mailOptions(cfg),
     ingestLimits: cfg.intake.limits,
   };

@@ -1,3 +1,5 @@
+import type { InvitationLimits } from './invitation-limiter';
+
 export interface RegionInfo {
   id: string;
   name: string;
@@ -13,6 +15,8 @@ export interface AccountsOptions {
   /** OTLP/HTTP endpoint SDKs send to (shown with new ingest keys). */
   otlpEndpoint: string;
   invitationTtlMs: number;
+  /** Invitation budgets per tenant, per admin and per recipient (429 + Retry-After beyond). */
+  invitationLimits: InvitationLimits;
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   /** The configured per-tenant ingest limits (`intake.limits`), which overrides replace. */
   ingestLimits: IngestLimitDefaults;

@@ -1,9 +1,11 @@
-import { ConflictException, Controller, ForbiddenException, Inject, NotFoundException } from '@nestjs/common';
+import { ConflictException, Controller, ForbiddenException, Inject, NotFoundException, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
 import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
 import { AuditLogRepository, ControlPlaneDb, type Invitation, InvitationRepository, type Member, MembershipRepository, TenantRepository } from '@meridian/control-plane';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts-options';
 import { iso } from './http-errors';
+import { INVITATION_LIMITER, type InvitationLimiter, InvitationRateLimitError } from './invitation-limiter';
 import { InvitationMailer } from './invitation-mailer';
 
 type Out<K extends keyof typeof R> = Promise<ResponseOf<(typeof R)[K]>>;
@@ -18,6 +20,7 @@ export class MembersController {
     @Inject(ControlPlaneDb) private readonly cp: ControlPlaneDb,
     @Inject(InvitationMailer) private readonly mailer: InvitationMailer,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
+    @Inject(INVITATION_LIMITER) private readonly limiter: InvitationLimiter,
   ) {}
 
   @Endpoint(R.listMembers)
@@ -60,11 +63,17 @@ export class MembersController {
   }
 
   @Endpoint(R.createInvitation)
-  async invite(@TenantOf() t: TenantAccess, @Input() { body }: ParsedInput<typeof R.createInvitation>): Out<'createInvitation'> {
+  async invite(@TenantOf() t: TenantAccess, @Input() { body }: ParsedInput<typeof R.createInvitation>, @Res({ passthrough: true }) res: Response): Out<'createInvitation'> {
     const tenant = await new TenantRepository(this.cp).findById(t.tenantId);
     if (!tenant) throw new NotFoundException();
     const invitedBy = t.actor.startsWith('user:') ? t.actor.slice('user:'.length) : null;
     if (!invitedBy) throw new ForbiddenException('invitations are sent by signed-in users, not api keys');
+    try {
+      this.limiter.take(t.tenantId, invitedBy, body.email);
+    } catch (e) {
+      if (e instanceof InvitationRateLimitError) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+      throw e;
+    }
     const { token, invitation } = await new InvitationRepository(this.cp).create({ tenantId: t.tenantId, email: body.email, role: body.role, invitedBy, ttlMs: this.options.invitationTtlMs });
     const acceptUrl = `${this.options.publicUrl.replace(/\/$/, '')}/invite?token=${encodeURIComponent(token)}`;
     await new AuditLogRepository(this.cp).record({ tenantId: t.tenantId, actor: t.actor, action: 'invitation.create', target: `invitation:${invitation.id}`, details: { email: invitation.email, role: invitation.role } });
