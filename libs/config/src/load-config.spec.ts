@@ -42,6 +42,16 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/DATABASE_URL \(controlPlane\.databaseUrl\): expected a postgres:\/\/ URL/);
   });
 
+  it('reads MERIDIAN_TRUST_PROXY as off, a hop count or a list of proxy CIDRs, and names it when wrong', () => {
+    expect(loadConfig({}).server.trustProxy).toBe(false);
+    expect(loadConfig({ MERIDIAN_TRUST_PROXY: '0' }).server.trustProxy).toBe(false);
+    expect(loadConfig({ MERIDIAN_TRUST_PROXY: '1' }).server.trustProxy).toBe(1);
+    expect(loadConfig({ MERIDIAN_TRUST_PROXY: '10.0.0.0/8, fd00::/8,loopback' }).server.trustProxy).toEqual(['10.0.0.0/8', 'fd00::/8', 'loopback']);
+    for (const bad of ['10.0.0.0/33', 'proxy.local', '-1']) {
+      expect(problemsOf(() => loadConfig({ MERIDIAN_TRUST_PROXY: bad })).join('\n')).toMatch(/MERIDIAN_TRUST_PROXY/);
+    }
+  });
+
   it('merges a JSON config file under the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-cfg-'));
     const file = join(dir, 'meridian.json');

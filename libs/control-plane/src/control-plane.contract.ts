@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type KyselyPlugin } from 'kysely';
 import { AuditLogRepository } from './audit-log.repository';
 import { acceptInvitation, InvitationError } from './invitation-acceptance';
+import { SignupVerificationRepository, signUpWithInvitation } from './signup';
 import { InvitationRepository } from './invitation.repository';
 import { MembershipRepository } from './membership.repository';
 import { SessionRepository } from './session.repository';
@@ -40,7 +41,7 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
 
   describe('migrations', () => {
     it('apply once and are a no-op afterwards', async () => {
-      expect(firstMigration).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage']);
+      expect(firstMigration).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage', '0005_signup_verifications']);
       expect(await cp.migrate()).toEqual([]);
       expect(await cp.migrate()).toEqual([]);
       const tables = (await cp.db.introspection.getTables()).map((t) => t.name);
@@ -413,7 +414,7 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
     });
   });
 
-  describe('accounts: sessions, lockout, invitations', () => {
+  describe('accounts: sessions, sign-up, invitations', () => {
     it('finds a session by its token until it expires, never by its hash; deletes it on sign-out', async () => {
       const user = await new UserRepository(cp).create(`s-${++n}@example.com`, 'hash');
       const sessions = new SessionRepository(cp);
@@ -428,16 +429,44 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       expect(await sessions.findActive(token, 60_000, t0)).toBeUndefined();
     });
 
-    it('counts wrong passwords atomically and locks from the threshold on', async () => {
+    it('refuses a second account for an email in any letter case', async () => {
       const users = new UserRepository(cp);
       const user = await users.create(`l-${++n}@example.com`, 'hash');
-      const now = new Date();
-      const results = await Promise.all([1, 2, 3].map(() => users.noteFailedLogin(user.id, 3, 60_000, now)));
-      expect(results.filter((r) => r !== null)).toHaveLength(1);
-      expect((await users.credentialsByEmail(user.email))?.failedLogins).toBe(3);
-      await users.clearFailedLogins(user.id);
-      expect(await users.credentialsByEmail(user.email)).toMatchObject({ failedLogins: 0, lockedUntil: null });
       await expect(users.create(user.email.toUpperCase(), 'h')).rejects.toThrow(EmailTakenError);
+    });
+
+    it('signs up with an invitation in one transaction: a bad or foreign token leaves no account', async () => {
+      const { tenant } = await provision(slug('signup'));
+      const users = new UserRepository(cp);
+      const admin = await users.create(`a-${++n}@example.com`, 'h');
+      const invitee = `i-${++n}@example.com`;
+      const { token } = await new InvitationRepository(cp).create({ tenantId: tenant.id, email: invitee, role: 'viewer', invitedBy: admin.id, ttlMs: 60_000 });
+      const stranger = `x-${++n}@example.com`;
+      await expect(signUpWithInvitation(cp, stranger, 'h', 'A'.repeat(43), '10.0.0.1')).rejects.toThrow(InvitationError);
+      await expect(signUpWithInvitation(cp, stranger, 'h', token, '10.0.0.1')).rejects.toThrow(InvitationError);
+      expect(await users.credentialsByEmail(stranger)).toBeUndefined();
+      const { user, membership } = await signUpWithInvitation(cp, invitee, 'h', token, '10.0.0.1');
+      expect(membership).toMatchObject({ role: 'viewer', tenant: { id: tenant.id } });
+      expect((await users.credentialsByEmail(invitee))?.id).toBe(user.id);
+    });
+
+    it('finishes a verified sign-up once, within its time, and not for an address that got an account meanwhile', async () => {
+      const verifications = new SignupVerificationRepository(cp);
+      const email = `v-${++n}@example.com`;
+      const first = await verifications.create(email, 'hash-1', 60_000);
+      const second = await verifications.create(email, 'hash-2', 60_000);
+      const row = await cp.db.selectFrom('signup_verifications').select('token_hash').where('email', '=', email).executeTakeFirstOrThrow();
+      expect(row.token_hash).not.toContain(first.token);
+      expect(await verifications.complete(first.token, '10.0.0.1', new Date(Date.now() + 61_000))).toBeUndefined();
+      const user = await verifications.complete(first.token, '10.0.0.1');
+      expect(user?.email).toBe(email);
+      expect((await new UserRepository(cp).credentialsByEmail(email))?.passwordHash).toBe('hash-1');
+      expect(await verifications.complete(first.token, '10.0.0.1')).toBeUndefined();
+      expect(await verifications.complete(second.token, '10.0.0.1')).toBeUndefined();
+      const taken = `t-${++n}@example.com`;
+      const pending = await verifications.create(taken, 'hash', 60_000);
+      await new UserRepository(cp).create(taken, 'other');
+      expect(await verifications.complete(pending.token, '10.0.0.1')).toBeUndefined();
     });
 
     it('accepts an invitation once, only for its email, and not after revocation', async () => {

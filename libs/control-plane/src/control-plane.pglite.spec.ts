@@ -28,7 +28,7 @@ describe('control plane on PGlite (data directory)', () => {
     const dataDir = join(dir, 'nested', 'control-plane');
     const first = await ControlPlaneDb.open({ pgliteDir: dataDir });
     expect(first.location).toBe(dataDir);
-    expect(await first.migrate()).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage']);
+    expect(await first.migrate()).toEqual(['0001_initial', '0002_accounts', '0003_alerting', '0004_ingest_limits_usage', '0005_signup_verifications']);
     const provisioned = await new TenantProvisioningService(first, ['eu-west-1']).provisionTenant({
       slug: 'persisted',
       name: 'Persisted Inc.',

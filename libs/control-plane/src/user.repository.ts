@@ -10,7 +10,7 @@ export class EmailTakenError extends Error {
   }
 }
 
-/** What sign-in needs to decide: the hash and the lockout state. */
+/** What sign-in needs: the hash (failedLogins/lockedUntil are columns of the lockout that issue 16 replaced by throttles). */
 export interface UserCredentials extends User {
   passwordHash: string | null;
   failedLogins: number;
@@ -59,29 +59,7 @@ export class UserRepository {
     );
   }
 
-  /**
-   * Counts a wrong password; from `lockAfter` consecutive failures on, locks the account until
-   * `now + lockMs`. Returns the lock end when the account is (now) locked. Atomic in SQL, so
-   * parallel attempts on several replicas all count.
-   */
-  async noteFailedLogin(userId: string, lockAfter: number, lockMs: number, now: Date): Promise<Date | null> {
-    const row = await this.db
-      .updateTable('users')
-      .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-      .where('id', '=', userId)
-      .returning(['failed_logins'])
-      .executeTakeFirst();
-    if (!row || row.failed_logins < lockAfter) return null;
-    const until = new Date(now.getTime() + lockMs);
-    await this.db.updateTable('users').set({ locked_until: until }).where('id', '=', userId).execute();
-    return until;
-  }
-
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.db.updateTable('users').set({ password_hash: passwordHash, failed_logins: 0, locked_until: null }).where('id', '=', userId).execute();
-  }
-
-  async clearFailedLogins(userId: string): Promise<void> {
-    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', userId).execute();
   }
 }
