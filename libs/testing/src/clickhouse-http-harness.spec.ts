@@ -112,6 +112,39 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     await expect(client.query({ query: 'SELECT * FROM h.missing' })).rejects.toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
   });
 
+  it('harness-only: lists token-carrying INSERTs per user and can hold a user’s answers after storing (kill-between-stored-and-acked tests)', async () => {
+    const other = await startClickHouseHttpHarness({ users: { slow: 'pw-slow' }, holdInsertAnswersMs: { slow: 1_500 } });
+    const slow = createClient({ url: other.url, username: 'slow', password: 'pw-slow' });
+    const main = createClient({ url: other.url, username: other.username, password: other.password });
+    try {
+      await main.command({ query: 'CREATE TABLE default.d (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS non_replicated_deduplication_window = 10' });
+      const insert = (c: ClickHouseClient) => c.exec({ query: "INSERT INTO default.d SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'tok-\\'1' FORMAT JSONEachRow", values: Buffer.from('{"x":1}\n') }).then(async (r) => {
+        for await (const _ of r.stream) {
+          // drain
+        }
+      });
+      const held = insert(slow);
+      const deadline = Date.now() + 5_000;
+      let listed = await other.inserts();
+      while (listed.length === 0 && Date.now() < deadline) listed = await other.inserts();
+      expect(listed).toEqual([expect.objectContaining({ user: 'slow', token: "tok-'1", rows: 1, answered: false })]);
+      const stored = await main.query({ query: 'SELECT count() AS n FROM default.d', format: 'JSONEachRow' });
+      expect(await stored.json()).toEqual([{ n: '1' }]); // stored before it is answered
+      await held;
+      await insert(main); // same token from another user: deduplicated by the engine
+      expect((await other.inserts()).map((i) => [i.user, i.answered])).toEqual([
+        ['slow', true],
+        [other.username, true],
+      ]);
+      const after = await main.query({ query: "SELECT (SELECT count() FROM default.d) AS n, (SELECT value FROM system.events WHERE event = 'DuplicatedInsertedBlocks') > 0 AS dedup", format: 'JSONEachRow' });
+      expect(await after.json()).toEqual([{ n: '1', dedup: 1 }]);
+    } finally {
+      await slow.close();
+      await main.close();
+      await other.stop();
+    }
+  });
+
   it('keeps a session_id’s SETs and temporary tables, one query at a time', async () => {
     const session_id = `s-${Date.now()}`;
     await client.command({ query: 'SET max_threads = 1', session_id });

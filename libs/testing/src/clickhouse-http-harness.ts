@@ -14,6 +14,11 @@
  * headers, errors as ClickHouse sends them (status by code, `X-ClickHouse-Exception-Code`, the
  * `Code: N. DB::Exception: … (NAME)` text), `/ping`, basic auth / `X-ClickHouse-User` + `-Key` /
  * `user` + `password` parameters (401 otherwise).
+ *
+ * Harness-only additions (not ClickHouse): several credentials, `GET /harness/inserts` (every
+ * INSERT with a deduplication token: who sent it, when, answered or not) and holding a user's
+ * INSERT answers after they are stored (`holdInsertAnswersMs`), so tests can show what a crash
+ * between "stored" and "acknowledged" does.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -44,9 +49,27 @@ export interface ClickHouseHttpHarnessOptions {
   dataDir: string;
   /** 0 = ephemeral. Always bound to 127.0.0.1. */
   port?: number;
-  /** The one accepted credential (default user `default`, empty password, as ClickHouse ships). */
+  /** An accepted credential (default user `default`, empty password, as ClickHouse ships). */
   username?: string;
   password?: string;
+  /** More accepted credentials, user → password (e.g. one per process, to tell them apart in `/harness/inserts`). */
+  users?: Record<string, string>;
+  /**
+   * Fault injection: a user's INSERTs are executed at once but answered this many ms later, so
+   * a test can kill the client between "stored" and "acknowledged".
+   */
+  holdInsertAnswersMs?: Record<string, number>;
+}
+
+/** One INSERT that carried an `insert_deduplication_token`, as `GET /harness/inserts` lists it. */
+export interface HarnessInsert {
+  user: string;
+  token: string;
+  /** Rows the engine read from the body (a deduplicated insert reads them too and stores none). */
+  rows: number;
+  /** Executed by the engine; `answered` once the HTTP answer went out. */
+  answered: boolean;
+  at: number;
 }
 
 export interface ClickHouseHttpHarness {
@@ -128,8 +151,8 @@ interface Lease {
  * not settings), so settings and `database` given with a request never reach another one.
  */
 export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOptions): Promise<ClickHouseHttpHarness> {
-  const username = opts.username ?? 'default';
-  const password = opts.password ?? '';
+  const users = new Map(Object.entries({ [opts.username ?? 'default']: opts.password ?? '', ...opts.users }));
+  const inserts: HarnessInsert[] = [];
   // Holds the engine (and the data path) for the harness's whole life.
   const engine = openConnection(opts.dataDir);
   const sessions = new Map<string, { session: Session; busy: boolean; timer?: NodeJS.Timeout; timeoutMs: number }>();
@@ -172,13 +195,21 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/ping') return send(res, 200, {}, 'Ok.\n');
+    if (url.pathname === '/harness/inserts') {
+      try {
+        authenticate(req, url.searchParams, users);
+      } catch (e) {
+        return send(res, 401, {}, `${(e as Error).message}\n`);
+      }
+      return send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(inserts));
+    }
     if (url.pathname !== '/') return send(res, 404, {}, `There is no handle ${url.pathname}\n`);
     if (req.method !== 'GET' && req.method !== 'POST') return send(res, 405, {}, 'only GET and POST\n');
     const params = url.searchParams;
     const queryId = params.get('query_id') || randomUUID();
     const head: Record<string, string> = { 'X-ClickHouse-Query-Id': queryId, 'X-ClickHouse-Timezone': 'UTC', 'X-ClickHouse-Server-Display-Name': 'meridian-clickhouse-http-harness' };
     try {
-      authenticate(req, params, username, password);
+      const user = authenticate(req, params, users);
       const body = await readBody(req);
       if (req.method === 'GET' && params.get('query') === null && body.length === 0) return send(res, 200, head, 'Ok.\n');
       if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
@@ -217,6 +248,14 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
         if (sets.length > 0) await native.QueryAsyncConnection(conn, sets.join('; '), 'TabSeparated').catch(rethrow);
         if (insertWithData) {
           const r = await native.InsertRawAsyncConnection(conn, urlQuery, body, false).catch(emptyInsertOr(rethrow));
+          const token = /\binsert_deduplication_token\s*=\s*'((?:[^'\\]|\\.)*)'/.exec(urlQuery)?.[1]?.replace(/\\(.)/g, '$1');
+          if (token !== undefined) {
+            const entry: HarnessInsert = { user, token, rows: r.rowsWritten, answered: false, at: Date.now() };
+            inserts.push(entry);
+            res.once('finish', () => (entry.answered = true));
+          }
+          const hold = opts.holdInsertAnswersMs?.[user];
+          if (hold) await new Promise((r) => setTimeout(r, hold));
           out = Buffer.alloc(0);
           summary = { read_rows: String(r.rowsWritten), read_bytes: String(r.bytesWritten), written_rows: String(r.rowsWritten), written_bytes: String(r.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0' };
         } else {
@@ -280,7 +319,8 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
-function authenticate(req: IncomingMessage, params: URLSearchParams, username: string, password: string): void {
+/** The user the request authenticates as; throws AUTHENTICATION_FAILED otherwise. */
+function authenticate(req: IncomingMessage, params: URLSearchParams, users: ReadonlyMap<string, string>): string {
   let user = params.get('user') ?? undefined;
   let key = params.get('password') ?? undefined;
   const xUser = req.headers['x-clickhouse-user'];
@@ -298,9 +338,11 @@ function authenticate(req: IncomingMessage, params: URLSearchParams, username: s
   }
   user ??= 'default';
   key ??= '';
-  if (!(same(user, username) && same(key, password))) {
+  const expected = users.get(user);
+  if (expected === undefined || !same(key, expected)) {
     throw new HttpQueryError(516, 'AUTHENTICATION_FAILED', `${user.slice(0, 64)}: Authentication failed: password is incorrect, or there is no user with such name`);
   }
+  return user;
 }
 
 function same(a: string, b: string): boolean {
