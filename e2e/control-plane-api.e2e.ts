@@ -111,6 +111,7 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
   it("answers 404 on every tenant route to a non-member and to another tenant's api key (IDOR)", async () => {
     const tenantRoutes = (Object.entries(API_ROUTES) as Array<[RouteName, RouteDef]>).filter(([, r]) => r.auth === 'tenant');
     expect(tenantRoutes.length).toBeGreaterThanOrEqual(15);
+    expect(tenantRoutes.map(([n]) => n)).toEqual(expect.arrayContaining(['getIngestLimits', 'getIngestUsage', 'usage', 'listAudit']));
     const anonymous = new SessionClient(base);
     const keyHeaders = { authorization: `Bearer ${tokyo.apiKey}` };
     const asKey = new ApiClient({ baseUrl: base, headers: () => keyHeaders });
@@ -126,6 +127,17 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
         if (asMember !== 404) failures.push(`${route.method} ${route.path} as a member of another tenant → ${asMember}`);
         if (asApiKey !== 404) failures.push(`${route.method} ${route.path} with another tenant's api key → ${asApiKey}`);
       }
+      // A taken slug answers exactly as a slug nobody has: the 404 reveals nothing about the tenant.
+      const missing = `no-such-${randomBytes(3).toString('hex')}`;
+      const answer = async (target: string) => {
+        const body = await tokyo.owner.api.call(name, sampleInput(route, target, seoul.traceId) as never).then(
+          () => ({ status: 200 }),
+          (e: { status: number; body?: unknown }) => ({ status: e.status, body: JSON.stringify(e.body ?? null).split(target).join('<tenant>') }),
+        );
+        return body;
+      };
+      const [taken, absent] = [await answer(seoul.slug), await answer(missing)];
+      if (JSON.stringify(taken) !== JSON.stringify(absent)) failures.push(`${route.method} ${route.path}: another tenant's slug → ${JSON.stringify(taken)}, a slug nobody has → ${JSON.stringify(absent)}`);
     }
     // Operator routes take only the operator token (none configured here): members and api keys get 403, whatever the tenant.
     for (const [name, route] of (Object.entries(API_ROUTES) as Array<[RouteName, RouteDef]>).filter(([, r]) => r.auth === 'operator')) {
