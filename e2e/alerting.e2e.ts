@@ -58,6 +58,14 @@ describe('alerting end to end', () => {
     // SSRF: a private address not on the allow-list is refused, naming the field.
     const refused = await owner.api.call('putAlertChannel', { params: t, body: { key: 'x', name: 'x', kind: 'slack', url: 'http://10.0.0.1/hook' } }).catch((e: { status: number; body: { issues?: Array<{ field: string }> } }) => e);
     expect(refused).toMatchObject({ status: 400, body: { issues: [{ field: 'body.url' }] } });
+    // IPv6 forms that carry a loopback address are loopback; the tenant user is told whom to ask, not a server variable.
+    const nat64 = await owner.api.call('putAlertChannel', { params: t, body: { key: 'x', name: 'x', kind: 'webhook', url: 'http://[64:ff9b::127.0.0.1]:9/hook', secret: 'x'.repeat(16) } }).catch((e: { status: number; body: { issues?: Array<{ field: string; message: string }> } }) => e);
+    expect(nat64).toMatchObject({ status: 400, body: { issues: [{ field: 'body.url', message: expect.stringMatching(/ask your Meridian operator/) }] } });
+    expect(JSON.stringify(nat64)).not.toMatch(/MERIDIAN_|allowTargets/);
+    // A name that does not resolve right now is saved with a warning (DNS may be briefly down; every send re-checks).
+    const unresolved = await owner.call('putAlertChannel', { params: t, body: { key: 'later', name: 'later', kind: 'slack', url: 'https://hooks.meridian-test.invalid/x' } });
+    expect(unresolved.warnings).toEqual([{ field: 'body.url', message: expect.stringMatching(/cannot resolve hooks\.meridian-test\.invalid right now/) }]);
+    await owner.call('deleteAlertChannel', { params: { ...t, channelId: unresolved.id } });
 
     const slack = await owner.call('putAlertChannel', { params: t, body: { key: 'slack', name: 'Slack #ops', kind: 'slack', url: `${receiver.url}${slackPath}` } });
     await owner.call('putAlertChannel', { params: t, body: { key: 'hook', name: 'Pager', kind: 'webhook', url: `${receiver.url}/hook`, secret: hmacSecret } });
