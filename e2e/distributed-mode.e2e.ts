@@ -6,31 +6,40 @@
  * balancer), and one intake and one ingester are killed with SIGKILL mid-stream. The api and
  * alerter share the control plane: a rule created through the api is evaluated by the alerter.
  *
- * Storage: chdb (embedded ClickHouse) opens one data path per process, so the two ingesters cannot
- * share a store as they would share a ClickHouse server in production. Each writes its own data
- * dir; after the run both stores are read (in child processes) and merged. What this proves:
- * every span of every request answered 2xx is stored, no store holds a span twice, and nothing
- * appears that was never sent. A batch the killed ingester inserted but had not committed is
- * re-formed by the survivor (same offsets, same dedup token): on one shared ClickHouse server
- * the token makes that insert a no-op (kafka-distributed.e2e.ts pins that down on one store);
- * here it lands in the other store, so such cross-store copies are allowed only within the
- * batches the survivor reports as re-formed.
+ * Storage: ONE ClickHouse for every process, as in production: the region is `clickhouse.mode:
+ * http` (set through MERIDIAN_CONFIG_FILE), served by the ClickHouse HTTP test harness (the chdb
+ * engine in its own process behind ClickHouse's HTTP interface). Each process has its own
+ * credential, so the harness can tell whose INSERT is whose. The killed ingester's INSERT
+ * answers are held by the harness after they are stored, and it is killed while one is held:
+ * that batch is stored but its offsets are not committed. The survivor re-forms the same batch
+ * (same offsets → same dedup token) and inserts it again; the store keeps it once. Shown by the
+ * harness's insert log (the same token from both ingesters), the engine's
+ * DuplicatedInsertedBlocks, and every span of every request answered 2xx stored exactly once.
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
-import { type OtlpLoad, startOtlpLoad, storedSpanCopies } from './support/otlp-load';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickHouseClients } from '@meridian/storage-clickhouse';
+import { type ClickHouseHttpHarnessProcess, freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startClickHouseHttpHarness, startKafkaBroker, startMeridian } from '@meridian/testing';
+import { type OtlpLoad, startOtlpLoad } from './support/otlp-load';
 
 const POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGION = 'ap-northeast-1';
 const SPANS_TOPIC = `meridian.${REGION}.spans`;
 const GROUP = `meridian.${REGION}.ingester`;
 const SPANS_PER_REQUEST = 20;
+const DATABASE = 'meridian_ap_northeast_1';
+/** The killed ingester's INSERTs are stored at once and answered this much later. */
+const HOLD_MS = 1_500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka and PostgreSQL', () => {
+describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, PostgreSQL and one ClickHouse over HTTP', () => {
   let broker: KafkaBroker;
+  let clickhouse: ClickHouseHttpHarnessProcess | undefined;
+  const configDir = mkdtempSync(join(tmpdir(), 'meridian-distributed-config-'));
   let drop: (() => Promise<void>) | undefined;
   const procs: MeridianProcess[] = [];
   let intakeA: MeridianProcess;
@@ -41,10 +50,12 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka an
     await load?.stop().catch(() => undefined); // stopped already unless the test failed midway
     await Promise.all(procs.map((p) => p.stop()));
     await broker?.stop();
+    await clickhouse?.stop();
     await drop?.();
+    rmSync(configDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('kill -9 of one intake and one ingester mid-stream: every accepted span stored, none doubled', async () => {
+  it('kill -9 of one intake and of one ingester between "stored" and "acknowledged": every accepted span stored exactly once in the one store', async () => {
     broker = await startKafkaBroker({ brokers: 3, topics: { [SPANS_TOPIC]: 8, [`meridian.${REGION}.metric-points`]: 2, [`meridian.${REGION}.logs`]: 2, [`meridian.${REGION}.dead-letter`]: 1 } });
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_distributed');
     drop = db.drop;
@@ -62,14 +73,22 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka an
       MERIDIAN_INGEST_BATCH_ROWS: '500',
       MERIDIAN_ALERT_INTERVAL_MS: '500',
     };
-    const start = async (roles: string) => {
-      const p = await startMeridian({ roles, env, timeoutMs: 120_000 });
+    const users = { intake_a: '', intake_b: '', ingester_a: '', ingester_b: '', api: '', alerter: '' };
+    for (const u of Object.keys(users) as Array<keyof typeof users>) users[u] = randomBytes(12).toString('hex');
+    clickhouse = await startClickHouseHttpHarness({ users, holdInsertAnswersMs: { ingester_b: HOLD_MS } });
+    const ch = clickhouse;
+    const start = async (roles: string, user: keyof typeof users) => {
+      // One region, its ClickHouse over HTTP with this process's own credential.
+      const configFile = join(configDir, `${user}.json`);
+      const region = { id: REGION, name: 'Tokyo', location: 'Japan (Tokyo)', clickhouse: { mode: 'http', url: ch.url, username: user, password: users[user], database: DATABASE }, bus: {} };
+      writeFileSync(configFile, JSON.stringify({ regions: [region], defaultRegion: REGION }));
+      const p = await startMeridian({ roles, env: { ...env, MERIDIAN_CONFIG_FILE: configFile }, timeoutMs: 120_000 });
       procs.push(p);
       return p;
     };
-    intakeA = await start('intake'); // runs the control-plane migrations and creates the demo tenant
+    intakeA = await start('intake', 'intake_a'); // runs the control-plane migrations and creates the demo tenant
     let intakeB: MeridianProcess, ingesterA: MeridianProcess, ingesterB: MeridianProcess, alerter: MeridianProcess;
-    [intakeB, ingesterA, ingesterB, api, alerter] = await Promise.all([start('intake'), start('ingester'), start('ingester'), start('api'), start('alerter')]);
+    [intakeB, ingesterA, ingesterB, api, alerter] = await Promise.all([start('intake', 'intake_b'), start('ingester', 'ingester_a'), start('ingester', 'ingester_b'), start('api', 'api'), start('alerter', 'alerter')]);
     for (const p of [intakeA, intakeB, ingesterA, ingesterB, api, alerter]) {
       expect((await fetch(`http://127.0.0.1:${p.ports.api}/readyz`)).status).toBe(200);
     }
@@ -79,11 +98,18 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka an
     await sent.acceptedBy(2_000);
     expect(await intakeB.kill()).toBeNull(); // SIGKILL
     await sent.acceptedBy(4_000);
-    // Kill the second ingester only once it owns partitions and has stored batches of them.
-    const insertsOf = async (p: MeridianProcess) => Number(/meridian_ingester_insert_seconds_count\{region="ap-northeast-1",table="spans"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${p.ports.api}/metrics`)).text())?.[1] ?? 0);
+    // Kill the second ingester once it has stored a spans batch whose answer the harness still
+    // holds: stored in ClickHouse, never acknowledged to the ingester, so never committed.
+    const heldSpans = async () => (await ch.inserts()).filter((i) => i.user === 'ingester_b' && !i.answered && i.table === `${DATABASE}.spans`);
     const busyBy = Date.now() + 30_000;
-    while ((await insertsOf(ingesterB)) < 2 && Date.now() < busyBy) await sleep(50);
+    let held = await heldSpans();
+    while (held.length === 0 && Date.now() < busyBy) {
+      await sleep(20);
+      held = await heldSpans();
+    }
+    expect(held.length).toBeGreaterThan(0);
     expect(await ingesterB.kill()).toBeNull();
+    const heldTokens = new Set(held.map((i) => i.token));
     await sent.acceptedBy(8_000);
     await sent.stop();
 
@@ -115,18 +141,26 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka an
     }
     expect(await ingesterA.stop()).toBe(0);
 
-    const [a, b] = await Promise.all([storedSpanCopies(ingesterA.dataDir), storedSpanCopies(ingesterB.dataDir)]);
-    expect(a.size).toBeGreaterThan(0);
-    expect(b.size).toBeGreaterThan(0); // both ingesters had partitions before the kill
-    expect([...a.values(), ...b.values()].filter((n) => n !== 1)).toEqual([]); // no store holds a span twice
-    const missing = [...sent.accepted].filter((id) => !a.has(id) && !b.has(id));
-    expect(missing).toEqual([]);
-    const unknown = [...a.keys(), ...b.keys()].filter((id) => !sent.accepted.has(id) && !sent.maybe.has(id));
-    expect(unknown).toEqual([]);
-    // Copies in both stores: only from batches the killed ingester inserted and never committed.
-    const inBoth = [...a.keys()].filter((id) => b.has(id)).length;
-    const reformed = [...ingesterA.output().matchAll(/re-forming batch (\d+)\.\.(\d+), planned but not committed/g)].reduce((n, m) => n + Number(m[2]) - Number(m[1]) + 1, 0);
-    expect(inBoth).toBeLessThanOrEqual(reformed * SPANS_PER_REQUEST);
+    // The one store, read the way the api reads it: over HTTP.
+    const reader = new ClickHouseClients({ regions: [{ id: REGION, database: DATABASE, clickhouse: { mode: 'http', url: ch.url, username: 'api', password: users.api } }] });
+    const store = reader.forRegion(REGION);
+    const read = async <T>(query: string) => (await (await store.client.query({ query, format: 'JSONEachRow' })).json<T>())[0];
+    const rows = await (await store.client.query({ query: `SELECT trace_id AS t, count() AS n FROM ${store.table('spans')} GROUP BY trace_id`, format: 'JSONEachRow' })).json<{ t: string; n: string }>();
+    const copies = new Map(rows.map((r) => [r.t, Number(r.n)]));
+    const duplicated = await read<{ n: string }>("SELECT value AS n FROM system.events WHERE event = 'DuplicatedInsertedBlocks'");
+    await reader.close();
+
+    expect([...copies.values()].filter((n) => n !== 1)).toEqual([]); // no span twice
+    expect([...sent.accepted].filter((id) => !copies.has(id))).toEqual([]); // every accepted span
+    expect([...copies.keys()].filter((id) => !sent.accepted.has(id) && !sent.maybe.has(id))).toEqual([]); // nothing never sent
+    // The dedup token across ingesters: each batch stored by the killed ingester but never
+    // acknowledged was re-formed by the survivor and sent again with the same token...
+    const inserts = await ch.inserts();
+    const bothWrote = [...heldTokens].filter((t) => inserts.some((i) => i.user === 'ingester_a' && i.token === t));
+    expect(bothWrote).toEqual([...heldTokens]);
+    expect(ingesterA.output()).toMatch(/re-forming batch \d+\.\.\d+, planned but not committed/);
+    // ...and the engine dropped the second copy (spans and the views' targets).
+    expect(Number(duplicated?.n ?? 0)).toBeGreaterThan(0);
     expect(ingesterA.output()).not.toMatch(/dead letters/);
   }, 180_000);
 

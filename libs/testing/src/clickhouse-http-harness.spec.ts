@@ -1,4 +1,5 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { startClickHouseHttpHarness, type ClickHouseHttpHarnessProcess } from './clickhouse-http-harness-process';
 
@@ -45,14 +46,14 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
       { s: 'b', n: 2 },
     ]);
     // exec with a body, as RowWriter inserts: the SETTINGS clause and FORMAT are in the URL's query.
-    const ex = await client.exec({ query: 'INSERT INTO h.t (s, n) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow', values: Buffer.from('["c",3]\n') });
+    const ex = await client.exec({ query: 'INSERT INTO h.t (s, n) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow', values: Readable.from([Buffer.from('["c",3]\n')]) });
     for await (const _ of ex.stream) {
       // drain
     }
     expect(ex.summary).toMatchObject({ written_rows: '1' });
     // An empty insert is a no-op, as on a server.
     await client.insert({ table: 'h.t', values: [], format: 'JSONEachRow' });
-    await client.exec({ query: 'INSERT INTO h.t FORMAT JSONEachRow', values: Buffer.alloc(0) }).then(async (r) => {
+    await client.exec({ query: 'INSERT INTO h.t FORMAT JSONEachRow', values: Readable.from([Buffer.alloc(0)]) }).then(async (r) => {
       for await (const _ of r.stream) {
         // drain
       }
@@ -107,7 +108,7 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     const syntax = await raw('/', { method: 'POST', body: 'SELEC 1' });
     expect([syntax.status, syntax.headers.get('x-clickhouse-exception-code')]).toEqual([400, '62']);
     expect(await syntax.text()).toMatch(/^Code: 62\. DB::Exception: Syntax error.*\(SYNTAX_ERROR\)/s);
-    const err = await client.exec({ query: 'INSERT INTO h.t (s, n) FORMAT JSONCompactEachRow', values: Buffer.from('["x",-1]\n') }).catch((e: unknown) => e);
+    const err = await client.exec({ query: 'INSERT INTO h.t (s, n) FORMAT JSONCompactEachRow', values: Readable.from([Buffer.from('["x",-1]\n')]) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '72', type: 'CANNOT_PARSE_NUMBER' });
     await expect(client.query({ query: 'SELECT * FROM h.missing' })).rejects.toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
   });
@@ -118,7 +119,7 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     const main = createClient({ url: other.url, username: other.username, password: other.password });
     try {
       await main.command({ query: 'CREATE TABLE default.d (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS non_replicated_deduplication_window = 10' });
-      const insert = (c: ClickHouseClient) => c.exec({ query: "INSERT INTO default.d SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'tok-\\'1' FORMAT JSONEachRow", values: Buffer.from('{"x":1}\n') }).then(async (r) => {
+      const insert = (c: ClickHouseClient) => c.exec({ query: "INSERT INTO default.d SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'tok-\\'1' FORMAT JSONEachRow", values: Readable.from([Buffer.from('{"x":1}\n')]) }).then(async (r) => {
         for await (const _ of r.stream) {
           // drain
         }
@@ -127,7 +128,7 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
       const deadline = Date.now() + 5_000;
       let listed = await other.inserts();
       while (listed.length === 0 && Date.now() < deadline) listed = await other.inserts();
-      expect(listed).toEqual([expect.objectContaining({ user: 'slow', token: "tok-'1", rows: 1, answered: false })]);
+      expect(listed).toEqual([expect.objectContaining({ user: 'slow', table: 'default.d', token: "tok-'1", rows: 1, answered: false })]);
       const stored = await main.query({ query: 'SELECT count() AS n FROM default.d', format: 'JSONEachRow' });
       expect(await stored.json()).toEqual([{ n: '1' }]); // stored before it is answered
       await held;

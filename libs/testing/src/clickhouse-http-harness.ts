@@ -30,7 +30,12 @@ import { Session } from 'chdb';
 /** The chdb addon calls the harness needs: engine-side parameter binding and raw-byte inserts. */
 interface ChdbNative {
   QueryAsyncConnection(conn: unknown, sql: string, format: string, params?: Record<string, string>): Promise<NativeResult>;
-  InsertRawAsyncConnection(conn: unknown, prefix: string, data: Buffer, countLines: boolean): Promise<{ rowsWritten: number; bytesWritten: number; elapsed: number }>;
+  InsertRawAsyncConnection(conn: unknown, prefix: string, data: Buffer, countLines: boolean): Promise<RawInsertResult>;
+}
+interface RawInsertResult {
+  rowsWritten: number;
+  bytesWritten: number;
+  elapsed: number;
 }
 interface NativeResult {
   bytes: Uint8Array;
@@ -64,6 +69,8 @@ export interface ClickHouseHttpHarnessOptions {
 /** One INSERT that carried an `insert_deduplication_token`, as `GET /harness/inserts` lists it. */
 export interface HarnessInsert {
   user: string;
+  /** The INSERT's target as written, e.g. `meridian_ap_northeast_1.spans`. */
+  table: string;
   token: string;
   /** Rows the engine read from the body (a deduplicated insert reads them too and stores none). */
   rows: number;
@@ -247,10 +254,11 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
         const conn = l.session.connection;
         if (sets.length > 0) await native.QueryAsyncConnection(conn, sets.join('; '), 'TabSeparated').catch(rethrow);
         if (insertWithData) {
-          const r = await native.InsertRawAsyncConnection(conn, urlQuery, body, false).catch(emptyInsertOr(rethrow));
+          const r = await native.InsertRawAsyncConnection(conn, urlQuery, body, false).catch(emptyInsertOr<RawInsertResult>(rethrow));
           const token = /\binsert_deduplication_token\s*=\s*'((?:[^'\\]|\\.)*)'/.exec(urlQuery)?.[1]?.replace(/\\(.)/g, '$1');
           if (token !== undefined) {
-            const entry: HarnessInsert = { user, token, rows: r.rowsWritten, answered: false, at: Date.now() };
+            const table = /^\s*INSERT\s+INTO\s+(?:TABLE\s+)?([^\s(]+)/i.exec(stripLeadingComments(urlQuery))?.[1] ?? '';
+            const entry: HarnessInsert = { user, table, token, rows: r.rowsWritten, answered: false, at: Date.now() };
             inserts.push(entry);
             res.once('finish', () => (entry.answered = true));
           }
@@ -260,7 +268,7 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
           summary = { read_rows: String(r.rowsWritten), read_bytes: String(r.bytesWritten), written_rows: String(r.rowsWritten), written_bytes: String(r.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0' };
         } else {
           const run = () => native.QueryAsyncConnection(conn, sql, format, hasParams ? queryParams : undefined);
-          const r = await (hasParams ? exclusive(run) : run()).catch(emptyInsertOr(rethrow));
+          const r = await (hasParams ? exclusive(run) : run()).catch(emptyInsertOr<NativeResult>(rethrow));
           out = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
           summary = { read_rows: String(r.rowsRead), read_bytes: String(r.bytesRead), written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: String(out.length) };
         }

@@ -9,4 +9,5 @@ export { describeOrSkip } from './describe-or-skip';
 export { countSpansByRegion } from './region-rows';
 export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemetry';
 export { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from './kafka-broker';
+export { startClickHouseHttpHarness, type ClickHouseHttpHarnessProcess } from './clickhouse-http-harness-process';
 export { ARTIFACTS_DIR, buildWebUi, launchBrowser } from './browser';
