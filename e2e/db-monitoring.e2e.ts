@@ -7,7 +7,7 @@
  */
 import { DbCollector } from '@meridian/db-collector';
 import { type DemoApp, RECENT_ORDERS, startDemoApp } from '@meridian/demo-app';
-import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
+import { ApiClient, DEFAULT_POSTGRES_URL, type MeridianProcess, postgresService, requireLocalService, requireMariadb, startMeridian } from '@meridian/testing';
 
 jest.setTimeout(120_000);
 
@@ -27,6 +27,10 @@ describe('database monitoring (demo app → server → API)', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
+    // The demo app quietly falls back to PGlite and no MariaDB; this test needs the real servers,
+    // so their absence fails it with how to start them instead of a puzzling assertion.
+    await requireLocalService({ ...postgresService(DEFAULT_POSTGRES_URL), envVar: undefined }); // the demo app ignores DATABASE_URL
+    await requireMariadb();
     m = await startMeridian();
     api = new ApiClient(m.ports.api, m.apiKey, 'demo');
   });

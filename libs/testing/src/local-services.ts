@@ -72,7 +72,8 @@ export async function probe(service: LocalService, timeoutMs = 3_000): Promise<E
     }
     return undefined;
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
+    // Duck-typed: under jest, Node's own errors come from another realm than the test's `Error`.
+    const err = typeof (e as Error)?.message === 'string' ? (e as Error) : new Error(String(e));
     // An AggregateError (one per address of `localhost`) has no message of its own: take the first.
     const first = (err as { errors?: Error[] }).errors?.[0];
     return !err.message && first ? first : err;
@@ -134,17 +135,22 @@ export const SERVICE_STATUS_KEY = Symbol.for('meridian.test.localServices');
  * for the summary reporter, and the suites that need it fail with the same message. Never throws:
  * a run of suites that need no database is not held up by one.
  */
-export async function ensureLocalServices(services = [postgresService(), mariadbService()], log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), waitMs = 30_000): Promise<ServiceStatus[]> {
+export async function ensureLocalServices({
+  services = [postgresService(), mariadbService()],
+  log = (line: string) => process.stderr.write(`${line}\n`),
+  waitMs = 30_000,
+  check = probe,
+}: { services?: LocalService[]; log?: (line: string) => void; waitMs?: number; check?: (service: LocalService) => Promise<Error | undefined> } = {}): Promise<ServiceStatus[]> {
   const statuses = await Promise.all(
     services.map(async (service): Promise<ServiceStatus> => {
-      let error = await probe(service);
+      let error = await check(service);
       if (!error) return { service };
       if (!isDown(error) || !isMachineServer(service)) return { service, problem: unreachableMessage(service, error) };
       log(`[local-services] ${service.name} is down at ${shown(service.url)}; starting it: ${service.startCommand}`);
       const output = await run(service.startCommand);
       const deadline = Date.now() + waitMs;
       const t0 = Date.now();
-      while ((error = await probe(service)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      while ((error = await check(service)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
       if (error) {
         log(`[local-services] ${service.name} did not come up (${output || 'no output'})`);
         return { service, problem: unreachableMessage(service, error) };
