@@ -13,6 +13,8 @@ export function authOptions(cfg: MeridianConfig): AuthOptions {
     loginDelayAfterFailures: a.loginDelayAfterFailures,
     loginMaxDelayMs: a.loginMaxDelayMs,
     signupVerificationTtlMs: a.signupVerificationHours * 3_600_000,
+    signupsPerIpPerHour: a.signupsPerIpPerHour,
+    signupEmailsPerAddressPerHour: a.signupEmailsPerAddressPerHour,
     publicUrl: publicUrl(cfg),
     mail: mailOptions(cfg),
     operatorToken: cfg.server.operatorToken,

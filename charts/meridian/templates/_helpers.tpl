@@ -136,6 +136,7 @@ spec:
             - { name: MERIDIAN_INTAKE_REPLICAS, value: {{ ternary $c.autoscaling.minReplicas $c.replicas $c.autoscaling.enabled | int | quote }} }
             {{- end }}
             - { name: MERIDIAN_PUBLIC_URL, value: {{ $root.Values.config.publicUrl | quote }} }
+            - { name: MERIDIAN_TRUST_PROXY, value: {{ $root.Values.config.trustProxy | quote }} }
             - { name: MERIDIAN_RETENTION_DAYS, value: {{ $root.Values.config.retentionDays | int | quote }} }
             {{- if $region }}
             - { name: MERIDIAN_BUS, value: kafka }

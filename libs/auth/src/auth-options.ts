@@ -7,6 +7,9 @@ export interface AuthOptions {
   loginFailuresPerAccountIp: number;
   loginDelayAfterFailures: number;
   loginMaxDelayMs: number;
+  /** Sign-up emails (no invitation) per client IP and per recipient, per hour. */
+  signupsPerIpPerHour: number;
+  signupEmailsPerAddressPerHour: number;
   /** How long a sign-up's verification link works. */
   signupVerificationTtlMs: number;
   /** Where users open the UI (links in sign-up emails). */

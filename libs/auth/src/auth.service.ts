@@ -14,7 +14,7 @@ import {
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
 import { counter, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import type { Counter } from 'prom-client';
-import { LoginThrottle, ThrottledError } from './login-throttle';
+import { LoginThrottle, SignupMailThrottle, ThrottledError } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { passwordProblem } from './password-policy';
 import { SignupMailer } from './signup-mailer';
@@ -55,6 +55,7 @@ export type SignUpOutcome = { kind: 'signed-in'; user: User; session: StartedSes
 export class AuthService {
   readonly #hasher = new PasswordHasher();
   readonly #throttle: LoginThrottle;
+  readonly #signupMail: SignupMailThrottle;
   readonly #log = new Logger('AuthService');
   readonly #throttled: Counter<'reason'> | undefined;
   readonly #signups: Counter<'outcome'> | undefined;
@@ -65,6 +66,7 @@ export class AuthService {
     @Inject(SignupMailer) private readonly mailer: SignupMailer,
     @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
   ) {
+    this.#signupMail = new SignupMailThrottle(options.signupsPerIpPerHour, options.signupEmailsPerAddressPerHour, () => this.#signups?.inc({ outcome: 'throttled' }));
     this.#throttle = new LoginThrottle({
       attemptsPerIp: options.loginAttemptsPerIp,
       failuresPerAccountIp: options.loginFailuresPerAccountIp,
@@ -75,7 +77,7 @@ export class AuthService {
       this.#throttled = counter(metrics, { name: 'meridian_auth_sign_in_throttled_total', help: 'Sign-in attempts answered 429, by which budget was spent (ip, account-ip).', labelNames: ['reason'] });
       this.#signups = counter(metrics, {
         name: 'meridian_auth_signups_total',
-        help: 'Sign-up requests by outcome (invited, verification_sent, existing_account, verified).',
+        help: 'Sign-up requests by outcome (invited, verification_sent, existing_account, verified, throttled).',
         labelNames: ['outcome'],
       });
     }
@@ -89,6 +91,7 @@ export class AuthService {
   async signUp(email: string, password: string, meta: ClientMeta, inviteToken?: string): Promise<SignUpOutcome> {
     const weak = passwordProblem(password, { email });
     if (weak) throw new WeakPasswordError(weak);
+    if (!inviteToken) await this.#signupMail.consume(email.toLowerCase(), meta.ip);
     const passwordHash = await this.#hasher.hash(password);
     if (inviteToken) {
       const { user } = await signUpWithInvitation(this.cp, email, passwordHash, inviteToken, meta.ip);

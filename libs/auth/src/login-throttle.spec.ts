@@ -1,4 +1,4 @@
-import { LoginThrottle, ThrottledError } from './login-throttle';
+import { LoginThrottle, SignupMailThrottle, ThrottledError, TooManyAttemptsError } from './login-throttle';
 
 describe('LoginThrottle', () => {
   const options = { attemptsPerIp: 20, failuresPerAccountIp: 3, delayAfterFailures: 2, maxDelayMs: 1_000 };
@@ -31,5 +31,17 @@ describe('LoginThrottle', () => {
     expect(delays).toEqual([0, 0, 250, 500, 1_000, 1_000, 1_000, 1_000]);
     await t.succeeded(account, '198.51.100.7');
     expect((await t.admit(account, '198.51.100.7')).delayMs).toBe(0);
+  });
+
+  it('caps sign-up emails per recipient whatever the IP, and per IP whatever the recipient', async () => {
+    let throttled = 0;
+    const t = new SignupMailThrottle(5, 2, () => throttled++);
+    await t.consume('victim@example.com', '203.0.113.1');
+    await t.consume('victim@example.com', '203.0.113.2');
+    await expect(t.consume('victim@example.com', '203.0.113.3')).rejects.toBeInstanceOf(TooManyAttemptsError);
+    for (let i = 0; i < 4; i++) await t.consume(`other-${i}@example.com`, '198.51.100.1');
+    await expect(t.consume('fresh@example.com', '198.51.100.1')).resolves.toBeUndefined();
+    await expect(t.consume('fresh2@example.com', '198.51.100.1')).rejects.toMatchObject({ retryAfterSeconds: expect.any(Number) });
+    expect(throttled).toBe(2);
   });
 });

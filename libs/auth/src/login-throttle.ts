@@ -97,3 +97,37 @@ export class ThrottledError extends TooManyAttemptsError {
     super(`${what}; try again in ${seconds} s`, seconds);
   }
 }
+
+/**
+ * Sign-up sends email to any address typed in, so it is budgeted: per client IP, and per
+ * recipient (a mailbox cannot be flooded from many IPs). Known and unknown addresses count alike.
+ */
+export class SignupMailThrottle {
+  readonly #perIp: RateLimiterMemory;
+  readonly #perAddress: RateLimiterMemory;
+
+  constructor(
+    perIpPerHour: number,
+    perAddressPerHour: number,
+    private readonly onThrottled: () => void = () => undefined,
+  ) {
+    this.#perIp = new RateLimiterMemory({ keyPrefix: 'signup-ip', points: perIpPerHour, duration: 3600 });
+    this.#perAddress = new RateLimiterMemory({ keyPrefix: 'signup-address', points: perAddressPerHour, duration: 3600 });
+  }
+
+  async consume(address: string, ip: string): Promise<void> {
+    for (const [limiter, key, what] of [
+      [this.#perIp, ip || 'unknown', 'too many sign-ups from this address'],
+      [this.#perAddress, address, 'too many sign-up emails to this email address'],
+    ] as const) {
+      try {
+        await limiter.consume(key);
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res;
+        this.onThrottled();
+        const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+        throw new TooManyAttemptsError(`${what}; try again in ${seconds} s`, seconds);
+      }
+    }
+  }
+}

@@ -244,6 +244,9 @@ export const configSchema = z
       loginMaxDelayMs: z.coerce.number().int().min(0, 'expected 0 or more ms').max(30_000, 'expected at most 30000 ms'),
       /** How long a sign-up's emailed verification link works. */
       signupVerificationHours: positiveInt.max(24 * 7),
+      /** Sign-ups without an invitation (each sends an email) per client IP per hour, and emails per recipient per hour. */
+      signupsPerIpPerHour: positiveInt,
+      signupEmailsPerAddressPerHour: positiveInt,
       /** Where users open the UI; invitation and alert links point here (default http://localhost:<apiPort>). */
       publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }).optional(),
       /** smtp(s)://user:pass@host:port to send invitations; unset → written to <dataDir>/outbox as .eml files. */
