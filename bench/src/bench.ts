@@ -4,8 +4,8 @@
  *  1. ingest — the real server (all roles, embedded ClickHouse, inline bus) as a child process;
  *     C concurrent OTLP/HTTP clients send protobuf payloads made by the real OpenTelemetry SDK;
  *     clock: first send → the usage API reports every span stored.
- *  1b. Kafka — the same payloads through an intake process, librdkafka's mock broker and an
- *     ingester process (kafka-phase.ts): spans/s stored, then consumer lag at half that rate.
+ *  1b. Kafka — the same payloads through an intake process, Apache Kafka (3 brokers, RF 3) and/or
+ *     librdkafka's mock broker (BENCH_KAFKA=apache|mock|both) and an ingester process (kafka-phase.ts): spans/s stored, then consumer lag at half that rate.
  *  2. raw baseline — server stopped; this process opens the same data dir and inserts the same
  *     rows (same serializer, same batching) with RowWriter under another tenant.
  *  3. volume — the tenant is brought to ≥ N spans with INSERT … SELECT inside ClickHouse.
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       }),
     );
 
-    const kafka = await phase('Kafka: intake process → mock broker → ingester process', () =>
+    const kafka = await phase(`Kafka (${process.env.BENCH_KAFKA ?? 'apache'}): intake process → broker → ingester process`, () =>
       runKafkaPhase({
         dataDir,
         postgresUrl: POSTGRES_URL,
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
         ...params,
         region: region.id,
         roles: 'all',
-        bus: 'inline with its write-ahead log on, fsync always (ingest phase; the WAL phase also runs it off); kafka: librdkafka mock broker, intake + ingester,api processes, PostgreSQL control plane (Kafka phase)',
+        bus: `inline with its write-ahead log on, fsync always (ingest phase; the WAL phase also runs it off); kafka: ${kafka.runs.map((r) => (r.kind === 'apache' ? `Apache Kafka ${r.brokers} brokers RF ${r.replicationFactor}` : 'librdkafka mock broker')).join(' and ')} (BENCH_KAFKA), intake + ingester,api processes, PostgreSQL control plane (Kafka phase)`,
         latency_windows_end: new Date(nowMs).toISOString(),
         payload_services: payloads.services,
         tenant_spans_for_latency: tenantSpans,

@@ -1,8 +1,10 @@
 /**
  * The Kafka path, as deployed in distributed mode: OTLP/HTTP → intake process
- * (MERIDIAN_BUS=kafka) → librdkafka's mock broker (a real Kafka-protocol server) → ingester
- * process (`--roles=ingester,api`, embedded ClickHouse) → stored. Control plane: a fresh database
- * on the local PostgreSQL server, dropped afterwards.
+ * (MERIDIAN_BUS=kafka) → Kafka → ingester process (`--roles=ingester,api`, embedded ClickHouse)
+ * → stored. Control plane: a fresh database on the local PostgreSQL server, dropped afterwards.
+ * The broker is Apache Kafka (3 nodes, KRaft, replication factor 3, min.insync.replicas 2, the
+ * idempotent producer on, as the README recommends) and/or librdkafka's mock (1 broker, in
+ * memory, no replication): BENCH_KAFKA=apache|mock|both (default apache).
  *
  *  1. throughput: every payload sent by C clients; clock from the first send until the
  *     ingester's usage route reports every span stored (as the inline ingest phase).
@@ -10,10 +12,13 @@
  *     the ingester's `/metrics` is scraped for `meridian_bus_consumer_lag` (messages between the
  *     partition's high watermark and the committed offset, summed over the spans topic's
  *     partitions), and the usage route gives spans acknowledged but not yet stored.
+ *
+ * Run alone: `BENCH_KAFKA=both node scripts/run-ts.js bench/src/kafka-phase.ts` (BENCH_PAYLOADS,
+ * BENCH_SPANS_PER_PAYLOAD, BENCH_KAFKA_LAG_SECONDS size it).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
+import { ApiClient, freshPostgresDatabase, type KafkaBroker, type KafkaKind, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
 import { type IngestPhaseResult, percentile, runIngestPhase, sendPayloads, sleep, storedSpans } from './ingest-phase';
 
 export interface KafkaPhaseOptions {
@@ -59,8 +64,10 @@ export interface KafkaLagResult {
   samples: LagSample[];
 }
 
-export interface KafkaPhaseResult {
+export interface KafkaPhaseRun {
+  kind: KafkaKind;
   brokers: number;
+  replicationFactor: number;
   spanPartitions: number;
   throughput: IngestPhaseResult;
   lag: KafkaLagResult;
@@ -83,8 +90,27 @@ export function sumSeries(text: string, metric: string, labels: Record<string, s
   return { sum, series };
 }
 
-export async function runKafkaPhase(opts: KafkaPhaseOptions): Promise<KafkaPhaseResult> {
-  const brokers = 1; // one mock broker: the cluster's replication would only add CPU on this machine
+/** The first run's figures (apache when it ran) at the top, every run under `runs`. */
+export interface KafkaPhaseResult extends KafkaPhaseRun {
+  runs: KafkaPhaseRun[];
+}
+
+/** BENCH_KAFKA: `apache` (default), `mock` or `both`. */
+export function benchKafkaKinds(value = process.env.BENCH_KAFKA ?? 'apache'): KafkaKind[] {
+  if (value === 'both') return ['apache', 'mock'];
+  if (value === 'apache' || value === 'mock') return [value];
+  throw new Error(`BENCH_KAFKA must be apache, mock or both, not "${value}"`);
+}
+
+export async function runKafkaPhase(opts: KafkaPhaseOptions & { kinds?: KafkaKind[] }): Promise<KafkaPhaseResult> {
+  const runs: KafkaPhaseRun[] = [];
+  for (const kind of opts.kinds ?? benchKafkaKinds()) runs.push(await runKafkaPhaseOn(kind, opts));
+  return { ...runs[0], runs };
+}
+
+async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Promise<KafkaPhaseRun> {
+  // Apache Kafka as recommended for production (3 brokers, RF 3); the mock as one in-memory broker.
+  const brokers = wanted === 'apache' ? 3 : 1;
   const topics: Record<string, number> = {};
   for (const r of opts.regionIds) {
     Object.assign(topics, { [`meridian.${r}.spans`]: opts.spanPartitions, [`meridian.${r}.metric-points`]: 2, [`meridian.${r}.logs`]: 2, [`meridian.${r}.dead-letter`]: 1 });
@@ -95,7 +121,9 @@ export async function runKafkaPhase(opts: KafkaPhaseOptions): Promise<KafkaPhase
   let intake: MeridianProcess | undefined;
   let ingester: MeridianProcess | undefined;
   try {
-    broker = await startKafkaBroker({ brokers, topics });
+    const t0 = performance.now();
+    broker = await startKafkaBroker({ brokers, topics, kind: wanted });
+    opts.log(`  ${broker.kind === 'apache' ? `Apache Kafka, ${brokers} brokers (RF ${Math.min(3, brokers)}, min.insync.replicas ${Math.min(2, brokers)})` : 'librdkafka mock, 1 broker'} started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     db = await freshPostgresDatabase(opts.postgresUrl, 'meridian_bench');
     const env = { ...opts.env, MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: broker.bootstrap, DATABASE_URL: db.url };
     const dir = (name: string) => {
@@ -107,7 +135,7 @@ export async function runKafkaPhase(opts: KafkaPhaseOptions): Promise<KafkaPhase
     intake = await startMeridian({ roles: 'intake', env, dataDir: dir('kafka-intake'), timeoutMs: 120_000 });
     ingester = await startMeridian({ roles: 'ingester,api', env, dataDir: dir('kafka-ingester'), timeoutMs: 120_000 });
     const reader = new ApiClient(ingester.ports.api, intake.apiKey);
-    opts.log(`  mock broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`);
+    opts.log(`  ${broker.kind} broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`);
 
     const throughput = await runIngestPhase({
       intake,
@@ -129,7 +157,7 @@ export async function runKafkaPhase(opts: KafkaPhaseOptions): Promise<KafkaPhase
       const code = await p.stop();
       if (code !== 0) throw new Error(`${name} exited with ${code} on SIGTERM:\n${p.output().slice(-3000)}`);
     }
-    return { brokers, spanPartitions: opts.spanPartitions, throughput, lag };
+    return { kind: broker.kind, brokers, replicationFactor: broker.kind === 'apache' ? Math.min(3, brokers) : 1, spanPartitions: opts.spanPartitions, throughput, lag };
   } finally {
     for (const p of [intake, ingester]) if (p && p.child.exitCode === null && p.child.signalCode === null) await p.kill();
     await broker?.stop();
@@ -217,4 +245,45 @@ async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
     drainMs,
     samples,
   };
+}
+
+// Alone: generate a small payload set and run just this phase (BENCH_KAFKA picks the broker).
+if (process.argv[1] === __filename) {
+  void (async () => {
+    const { generatePayloads } = await import('./payloads');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+    const set = generatePayloads({ payloads: num('BENCH_PAYLOADS', 60), spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800), seed: 20261121, endTimeMs: Date.now(), spreadMs: 10 * 60_000 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-kafka-'));
+    try {
+      const result = await runKafkaPhase({
+        dataDir,
+        postgresUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        regionIds: ['ap-northeast-1', 'ap-northeast-2'],
+        regionId: 'ap-northeast-1',
+        spanPartitions: num('BENCH_KAFKA_PARTITIONS', 4),
+        bodies: set.bodies,
+        spanCounts: set.spanCounts,
+        spans: set.spans,
+        concurrency: num('BENCH_CONCURRENCY', 8),
+        env: { MERIDIAN_DEMO: '0' },
+        lagSeconds: num('BENCH_KAFKA_LAG_SECONDS', 15),
+        log: (l) => console.log(l),
+      });
+      for (const r of result.runs) {
+        console.log(
+          `${r.kind} (${r.brokers} brokers, RF ${r.replicationFactor}): ${Math.round(r.throughput.spansPerSec)} spans/s stored; lag at ${Math.round(r.lag.sentSpansPerSec)} spans/s p50/p95/max ${r.lag.lagMessages.p50}/${r.lag.lagMessages.p95}/${r.lag.lagMessages.max} messages`,
+        );
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  })().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(`kafka phase failed: ${e.stack ?? e.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -26,13 +26,18 @@ export class HealthController {
   @Get('readyz')
   async ready() {
     const clients = this.clients;
-    const [chDown, busDown] = await Promise.all([
+    const [chDown, busDown, topicsMissing] = await Promise.all([
       clients
         ? Promise.all(clients.regions().map(async (id) => ((await withTimeout(clients.forRegion(id).ping())) ? undefined : id))).then((ids) => ids.filter((id) => id !== undefined))
         : [],
       this.bus ? this.bus.unreachableRegions(READY_TIMEOUT_MS) : [],
+      this.bus?.missingTopics ? this.bus.missingTopics(READY_TIMEOUT_MS) : [],
     ]);
-    const problems = [...(chDown.length ? [`ClickHouse unreachable for region(s) ${chDown.join(', ')}`] : []), ...(busDown.length ? [`bus unreachable for region(s) ${busDown.join(', ')}`] : [])];
+    const problems = [
+      ...(chDown.length ? [`ClickHouse unreachable for region(s) ${chDown.join(', ')}`] : []),
+      ...(busDown.length ? [`bus unreachable for region(s) ${busDown.join(', ')}`] : []),
+      ...(topicsMissing.length ? [`bus topic(s) missing and the brokers do not auto-create topics: ${topicsMissing.join(', ')}; create them (README "Distributed mode (Kafka)")`] : []),
+    ];
     if (problems.length) throw new ServiceUnavailableException(problems.join('; '));
     return { status: 'ready' };
   }

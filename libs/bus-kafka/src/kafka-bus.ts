@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, CompressionTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, ConfigResourceTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
 import {
   type BatchHandler,
   type Bus,
@@ -376,6 +376,41 @@ export class KafkaBus implements Bus {
       }),
     );
     return down.filter((id): id is string => id !== undefined);
+  }
+
+  /**
+   * Topics of reachable regions that do not exist while the brokers will not create them on first
+   * use (`auto.create.topics.enable=false`): publishing to them would fail, so the process is not
+   * ready. Entries read `<topic> (region <id>)`. Unreachable regions are left to unreachableRegions.
+   */
+  async missingTopics(timeoutMs: number): Promise<string[]> {
+    const found = await Promise.all(
+      [...this.regions.values()].map(async (r) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)));
+        try {
+          const check = (async () => {
+            const admin = await this.admin(r.settings.id);
+            const existing = new Set(await admin.listTopics());
+            const missing = [...new Set(Object.values(r.settings.topics))].filter((t) => !existing.has(t));
+            if (missing.length === 0) return [];
+            const { brokers } = await admin.describeCluster();
+            const config = await admin.describeConfigs({
+              includeSynonyms: false,
+              resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]?.nodeId ?? 1), configNames: ['auto.create.topics.enable'] }],
+            });
+            const autoCreate = config.resources[0]?.configEntries.find((e) => e.configName === 'auto.create.topics.enable')?.configValue;
+            return autoCreate === 'false' ? missing.map((t) => `${t} (region ${r.settings.id})`) : [];
+          })();
+          return await Promise.race([check, timeout]);
+        } catch {
+          return []; // not answering: unreachableRegions reports it
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return found.flat();
   }
 
   stats(): RegionBusStats[] {

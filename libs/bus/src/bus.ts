@@ -98,5 +98,7 @@ export interface Bus extends DeadLetterStore {
   stats(): RegionBusStats[];
   /** Regions whose bus did not answer within `timeoutMs` (readiness). */
   unreachableRegions(timeoutMs: number): Promise<string[]>;
+  /** Topics that do not exist and will not be created on first use (`<topic> (region <id>)`); readiness. */
+  missingTopics?(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
 }

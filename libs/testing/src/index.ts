@@ -8,6 +8,6 @@ export { DEFAULT_MARIADB_URL, DEFAULT_POSTGRES_URL, postgresService, requireLoca
 export { describeOrSkip } from './describe-or-skip';
 export { countSpansByRegion } from './region-rows';
 export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemetry';
-export { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from './kafka-broker';
+export { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions, type KafkaKind } from './kafka-broker';
 export { startClickHouseHttpHarness, type ClickHouseHttpHarnessProcess } from './clickhouse-http-harness-process';
 export { ARTIFACTS_DIR, buildWebUi, launchBrowser } from './browser';
