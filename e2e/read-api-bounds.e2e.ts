@@ -48,6 +48,9 @@ describe('read API: out-of-range query values', () => {
     ['-271821-04-20T00:00:00Z', '-271821-04-20T00:05:00Z'],
     ['0000000000', '0000300000'],
     ['9999999999999999', '9999999999999999'],
+    // Calendar days (the usage route's format) at the ends of what a date can be written as.
+    ['0000-01-01', '0000-01-02'],
+    ['9999-12-30', '9999-12-31'],
   ];
   const NUMBERS = ['1e308', '-1e308', '1e21', '9223372036854775808', '18446744073709551616', '-1', '0', 'NaN', 'Infinity', '1.5', '0x10', ''];
   const STRINGS = ['x'.repeat(5000), '\u0000', '\ud800', "'; DROP TABLE spans; --"];
