@@ -187,7 +187,15 @@ export class RegionConsumer {
     for (const st of this.states.values()) {
       st.abort.abort();
       this.d.metrics.lag.remove({ region: this.regionId, topic: st.topic, partition: String(st.partition) });
-      if (st.paused && consumer) consumer.resume([{ topic: st.topic, partitions: [st.partition] }]);
+      // After a crash kafkajs throws here ("consumer#run must be called first"); the partitions
+      // of a consumer that is rebuilt start unpaused anyway.
+      if (st.paused && consumer) {
+        try {
+          consumer.resume([{ topic: st.topic, partitions: [st.partition] }]);
+        } catch {
+          /* nothing left to resume */
+        }
+      }
     }
     this.states.clear();
     this.d.metrics.paused.set({ region: this.regionId }, 0);
