@@ -164,39 +164,6 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     expect(await storedSpans()).toBe(expected);
   }, 120_000);
 
-  it('broker stopped: intake answers 503 with Retry-After; the SDK retries and the data arrives once the broker is back', async () => {
-    const before = await storedSpans();
-    await broker.kill(); // every broker at once
-
-    const otlpJson = JSON.stringify({
-      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] }, scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'GET /raw', kind: 2, startTimeUnixNano: String(Date.now() * 1e6), endTimeUnixNano: String(Date.now() * 1e6 + 5e6) }] }] }],
-    });
-    const res = await fetch(`http://127.0.0.1:${intake.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${intake.ingestKey}` }, body: otlpJson });
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('1');
-
-    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: intake.ports.http, grpcPort: intake.ports.grpc, key: intake.ingestKey, serviceName: 'kafka-outage' });
-    const ids: string[] = [];
-    for (let i = 0; i < 50; i++) {
-      const s = sdk.tracer.startSpan('GET /k/outage', { kind: SpanKind.SERVER, attributes: { 'http.route': '/k/outage' } });
-      s.end();
-      ids.push(s.spanContext().traceId);
-    }
-    const exporting = sdk.flush(); // first attempts get 503; the exporter retries after Retry-After
-    await sleep(1_500);
-    await broker.restart(); // same ports; Apache Kafka keeps its data (the mock comes back empty)
-    await exporting;
-    await sdk.shutdown();
-    expected = before + 50;
-    await api.eventually(async () => ((await storedSpans()) >= expected ? true : undefined), 60_000, 'spans sent during the outage stored');
-    await sleep(1_000);
-    expect(await storedSpans()).toBe(expected);
-    // The request answered 503 was not stored behind the client's back (its retry would double it).
-    expect((await api.get('/traces/5b8efff798038103d269b633813fc60c')).status).toBe(404);
-    expect((await api.get(`/traces/${ids[7]}`)).status).toBe(200);
-    // kafkajs restarts a consumer after connection errors itself; one it gives up on (the mock
-    // forgets the group) is rebuilt (pinned down in kafka-bus.e2e.ts). Either way it consumed the
-    // new data above.
-    if (broker.kind === 'mock') expect(ingester.output()).toMatch(/kafka consumer for region ap-northeast-1 crashed/);
-  }, 120_000);
+  // All brokers down → 503 + Retry-After → recovery: e2e/kafka-brokers.e2e.ts (clients that retry
+  // past the SDK's 10 s export budget: a 3-node Apache Kafka takes longer than that to restart).
 });
