@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, CompressionTypes, ConfigResourceTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, ConfigResourceTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, type Message, type PartitionerArgs, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
 import {
   type BatchHandler,
   type Bus,
@@ -105,7 +105,7 @@ export class KafkaBus implements Bus {
         idempotent: p.idempotent,
         maxInFlightRequests: p.maxInFlightRequests,
         allowAutoTopicCreation: true,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: recordingPartitioner,
         retry: { retries: p.retries, initialRetryTime: 100, maxRetryTime: 1_000 },
       });
       r.producer = producer.connect().then(
@@ -175,12 +175,18 @@ export class KafkaBus implements Bus {
     try {
       const send = (async () => {
         const producer = await this.producer(r);
-        await producer.sendBatch({
-          acks: -1,
-          timeout: p.requestTimeoutMs,
-          compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map(toKafkaMessage) })),
-        });
+        let pending = [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map(toKafkaMessage) }));
+        for (let round = 0; pending.length > 0; round++) {
+          if (round > p.retries) throw new Error(`partitions left unacknowledged after ${round} sends`);
+          const acked = await producer.sendBatch({
+            acks: -1,
+            timeout: p.requestTimeoutMs,
+            compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+            topicMessages: pending,
+          });
+          pending = unacknowledged(pending, acked);
+          if (pending.length > 0) this.metrics.publishResends.inc({ region: r.settings.id }, pending.reduce((n, t) => n + t.messages.length, 0));
+        }
       })();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not acknowledged within ${p.publishTimeoutMs} ms`)), p.publishTimeoutMs);
@@ -442,4 +448,31 @@ export class KafkaBus implements Bus {
       await a?.then((x) => x.disconnect()).catch(() => undefined);
     }
   }
+}
+
+/** The partition the partitioner last chose for each kafkajs message (see unacknowledged). */
+const chosenPartition = new WeakMap<Message, number>();
+
+/** kafkajs' default partitioner, remembering what it chose. */
+function recordingPartitioner() {
+  const partition = Partitioners.DefaultPartitioner();
+  return (args: PartitionerArgs): number => {
+    const chosen = partition(args);
+    chosenPartition.set(args.message, chosen);
+    return chosen;
+  };
+}
+
+/**
+ * The messages of a sendBatch whose partition no broker acknowledged. kafkajs 2.2.4 retries a
+ * failed produce only towards brokers that have not answered yet: when a partition's leadership
+ * moves to a broker that already answered, its messages are never sent, yet sendBatch resolves
+ * (src/producer/sendMessages.js). Sending those again is safe: they were not written, or, with
+ * the idempotent producer, the broker recognises their sequence numbers.
+ */
+function unacknowledged(sent: { topic: string; messages: Message[] }[], acked: RecordMetadata[]): { topic: string; messages: Message[] }[] {
+  const ok = new Set(acked.filter((a) => !a.errorCode).map((a) => `${a.topicName}\0${a.partition}`));
+  return sent
+    .map(({ topic, messages }) => ({ topic, messages: messages.filter((m) => !ok.has(`${topic}\0${chosenPartition.get(m)}`)) }))
+    .filter((t) => t.messages.length > 0);
 }

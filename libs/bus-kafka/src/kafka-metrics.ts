@@ -6,6 +6,11 @@ export function kafkaBusMetrics(registry: SelfMetrics = createSelfMetrics()) {
     published: counter(registry, { name: 'meridian_bus_published_messages_total', help: 'Messages acknowledged by Kafka (acks=all)', labelNames: ['region', 'topic'] }),
     publishedBytes: counter(registry, { name: 'meridian_bus_published_bytes_total', help: 'Message body bytes acknowledged by Kafka', labelNames: ['region', 'topic'] }),
     publishFailures: counter(registry, { name: 'meridian_bus_publish_failures_total', help: 'Publishes answered with 503 (Kafka unavailable, timed out or over the in-flight limit)', labelNames: ['region', 'reason'] }),
+    publishResends: counter(registry, {
+      name: 'meridian_bus_publish_resends_total',
+      help: 'Messages sent again because kafkajs resolved a send without any broker acknowledging their partition (leadership moved mid-send)',
+      labelNames: ['region'],
+    }),
     publishSeconds: histogram(registry, {
       name: 'meridian_bus_publish_seconds',
       help: 'Time until Kafka acknowledged a publish',
