@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
 
@@ -118,6 +118,9 @@ export class ClickHouseClients {
           username: r.clickhouse.username,
           password: r.clickhouse.password,
           application: 'meridian',
+          // Failures reach the caller as errors, which log them with context; the client's own
+          // ERROR lines would repeat them with ClickHouse's text, which can quote tenants' rows.
+          log: { level: ClickHouseLogLevel.OFF },
         });
         this.#owned.push(client);
       }
