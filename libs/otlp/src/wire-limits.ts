@@ -418,43 +418,32 @@ function jsonCutDepth(maxValueDepth: number): number {
   return 16 + 4 * maxValueDepth;
 }
 
-/** Object keys whose array elements are counted, by byte length then text (plain keys only: escaped keys are counted as objects). */
+/** Object keys whose array elements are counted (lowerCamelCase; the proto snake_case twin is derived). Plain keys only: escaped keys are counted as objects. */
 const ROLE_KEYS: Record<OtlpSignal, Array<[string, Role]>> = {
-  traces: [
-    ['resourceSpans', Role.Container],
-    ['resource_spans', Role.Container],
-    ['scopeSpans', Role.Container],
-    ['scope_spans', Role.Container],
-    ['spans', Role.Item],
-  ],
-  metrics: [
-    ['resourceMetrics', Role.Container],
-    ['resource_metrics', Role.Container],
-    ['scopeMetrics', Role.Container],
-    ['scope_metrics', Role.Container],
-    ['dataPoints', Role.Item],
-    ['data_points', Role.Item],
-  ],
-  logs: [
-    ['resourceLogs', Role.Container],
-    ['resource_logs', Role.Container],
-    ['scopeLogs', Role.Container],
-    ['scope_logs', Role.Container],
-    ['logRecords', Role.Item],
-    ['log_records', Role.Item],
-  ],
+  traces: [['resourceSpans', Role.Container], ['scopeSpans', Role.Container], ['spans', Role.Item]],
+  metrics: [['resourceMetrics', Role.Container], ['scopeMetrics', Role.Container], ['dataPoints', Role.Item]],
+  logs: [['resourceLogs', Role.Container], ['scopeLogs', Role.Container], ['logRecords', Role.Item]],
 };
 const KEY_VALUE_KEYS: Array<[string, Role]> = [
   ['attributes', Role.KeyValue],
   ['values', Role.KeyValue],
   ['metadata', Role.KeyValue],
   ['filteredAttributes', Role.KeyValue],
-  ['filtered_attributes', Role.KeyValue],
 ];
+
+/** Each key as bytes, with its snake_case spelling where that differs. */
+function keyBytes(keys: Array<[string, Role]>): Array<[Buffer, Role]> {
+  const out = new Map<string, Role>();
+  for (const [key, role] of keys) {
+    out.set(key, role);
+    out.set(key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), role);
+  }
+  return [...out].map(([k, r]) => [Buffer.from(k), r]);
+}
 const ROLE_KEY_BYTES: Record<OtlpSignal, Array<[Buffer, Role]>> = {
-  traces: [...ROLE_KEYS.traces, ...KEY_VALUE_KEYS].map(([k, r]) => [Buffer.from(k), r]),
-  metrics: [...ROLE_KEYS.metrics, ...KEY_VALUE_KEYS].map(([k, r]) => [Buffer.from(k), r]),
-  logs: [...ROLE_KEYS.logs, ...KEY_VALUE_KEYS].map(([k, r]) => [Buffer.from(k), r]),
+  traces: keyBytes([...ROLE_KEYS.traces, ...KEY_VALUE_KEYS]),
+  metrics: keyBytes([...ROLE_KEYS.metrics, ...KEY_VALUE_KEYS]),
+  logs: keyBytes([...ROLE_KEYS.logs, ...KEY_VALUE_KEYS]),
 };
 
 function roleOfKey(keys: Array<[Buffer, Role]>, buf: Uint8Array, start: number, end: number): Role {
