@@ -43,9 +43,16 @@ export function ensureKafkaJars(version = TEST_KAFKA_VERSION): string {
   return execFileSync('bash', [join(REPO, 'scripts/kafka/ensure-kafka.sh'), version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-/** Kafka's UUID text form: 16 random bytes, URL-safe base64 without padding. */
-function kafkaUuid(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka's UUID text form: 16 random bytes, URL-safe base64 without padding. Like Kafka's own
+ * Uuid.randomUuid, draw again when it starts with '-': the storage tool's argument parser takes
+ * such a value for an option (CI failed on one in 64 runs).
+ */
+export function kafkaUuid(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 const LOG4J2 = `Configuration:
