@@ -24,6 +24,13 @@ describe('span facts for the trace view', () => {
     expect(sqlFacts(span({}))).toBeUndefined();
   });
 
+  it('does not count database spans without a statement (connection pools) as SQL, but colours them as database time', () => {
+    const poolConnect = span({ spanName: 'pg-pool.connect', dbSystem: 'postgresql', dbName: 'shop', dbInstance: 'pg:5432', dbStatement: '', dbFingerprint: '' });
+    expect(sqlFacts(poolConnect)).toBeUndefined();
+    expect(sqlFacts({ ...poolConnect, dbStatement: '  ' })).toBeUndefined();
+    expect(spanCategory(poolConnect)).toBe('db');
+  });
+
   it('reads HTTP calls: method, route (with the concrete path when it differs), status, direction', () => {
     expect(httpFacts(span({ kind: 'SERVER', httpMethod: 'GET', httpRoute: '/orders/{id}', urlPath: '/orders/42', httpStatus: 200 }))).toEqual({ method: 'GET', target: '/orders/{id}', path: '/orders/42', status: 200, direction: 'in' });
     expect(httpFacts(span({ kind: 'CLIENT', httpMethod: 'POST', urlPath: '/pay', httpStatus: 503 }))).toEqual({ method: 'POST', target: '/pay', status: 503, direction: 'out' });

@@ -14,9 +14,12 @@ export interface SqlFacts {
   raw?: string;
 }
 
-/** The SQL a span ran, or undefined when it is not a database call. */
+/**
+ * The statement a span ran, or undefined when it ran none: not a database call, or a database
+ * span without a statement (a connection pool's `pg-pool.connect`, a connect or handshake).
+ */
 export function sqlFacts(s: TraceSpan): SqlFacts | undefined {
-  if (!s.dbSystem && !s.dbStatement && !s.dbFingerprint) return undefined;
+  if (!s.dbStatement.trim() && !s.dbFingerprint.trim()) return undefined;
   const facts: SqlFacts = { system: s.dbSystem, instance: s.dbInstance, dbName: s.dbName, operation: s.dbOperation, fingerprint: s.dbFingerprint || s.dbStatement };
   if (s.dbStatement && s.dbStatement !== facts.fingerprint) facts.raw = s.dbStatement;
   return facts;
@@ -67,7 +70,7 @@ export type SpanCategory = 'db' | 'http' | 'error' | 'other';
 /** What a waterfall bar's colour says about a span. */
 export function spanCategory(s: TraceSpan): SpanCategory {
   if (s.isError) return 'error';
-  if (sqlFacts(s)) return 'db';
+  if (s.dbSystem || sqlFacts(s)) return 'db';
   if (httpFacts(s)) return 'http';
   return 'other';
 }
