@@ -9,7 +9,7 @@ import { defaultTenant, lastTenant, tenantHref } from '../lib/tenant';
 /** `/`: the hitmap of your last tenant, the tenant form when you have none, else sign-in. */
 export default function Home() {
   const router = useRouter();
-  const { session, signedOut, error } = useSession();
+  const { session, signedOut, error } = useSession({ onlyIfSignedInBefore: true });
   useEffect(() => {
     if (signedOut) return router.replace('/sign-in');
     if (!session) return;

@@ -2,16 +2,48 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, apiKey, ApiError, setCsrfToken, useApiQuery, type Output } from './api';
 
 export type Session = Output<'getSession'>;
 
-/** The signed-in user (or `null` when signed out), their tenants and the CSRF token. */
-export function useSession() {
-  const query = useApiQuery('getSession', {}, { staleTime: 60_000, retry: (n, e) => !(e instanceof ApiError) && n < 2 });
-  const signedOut = query.error instanceof ApiError && query.error.status === 401;
+const SIGNED_IN_HINT = 'meridian.signedIn';
+
+/**
+ * Whether this browser was signed in when it last asked. The session cookie is HttpOnly, so
+ * pages a signed-out visitor lands on (`/`, sign-in) ask the server only when this says so:
+ * otherwise every first visit would start with a 401 that the browser logs as a console error.
+ */
+function wasSignedIn(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN_HINT) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function rememberSignedIn(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SIGNED_IN_HINT, '1');
+    else localStorage.removeItem(SIGNED_IN_HINT);
+  } catch {
+    // Storage off (privacy mode): public pages then simply do not look for a session.
+  }
+}
+
+/**
+ * The signed-in user (or `null` when signed out), their tenants and the CSRF token. With
+ * `onlyIfSignedInBefore`, a browser without the signed-in hint counts as signed out unasked.
+ */
+export function useSession({ onlyIfSignedInBefore = false }: { onlyIfSignedInBefore?: boolean } = {}) {
+  const [ask] = useState(() => !onlyIfSignedInBefore || (typeof window !== 'undefined' && wasSignedIn()));
+  const query = useApiQuery('getSession', {}, { staleTime: 60_000, retry: (n, e) => !(e instanceof ApiError) && n < 2, enabled: ask });
+  const signedOut = (!ask && !query.data) || (query.error instanceof ApiError && query.error.status === 401);
   useEffect(() => setCsrfToken(query.data?.csrfToken), [query.data]);
+  useEffect(() => {
+    if (query.data) rememberSignedIn(true);
+    else if (query.error instanceof ApiError && query.error.status === 401) rememberSignedIn(false);
+  }, [query.data, query.error]);
   return {
     session: signedOut ? null : query.data,
     /** Loading, or failing for another reason than being signed out. */
@@ -27,6 +59,7 @@ export function useAdoptSession() {
   return useCallback(
     (session: Session) => {
       setCsrfToken(session.csrfToken);
+      rememberSignedIn(true);
       client.setQueryData(apiKey('getSession', {}), session);
     },
     [client],
@@ -39,6 +72,7 @@ export function useSignOut() {
   return useCallback(async () => {
     await api.call('signOut', {}).catch(() => undefined);
     setCsrfToken(undefined);
+    rememberSignedIn(false);
     client.clear();
     router.replace('/sign-in');
   }, [client, router]);

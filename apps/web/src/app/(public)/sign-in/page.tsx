@@ -38,7 +38,7 @@ export default function SignInPage() {
   const router = useRouter();
   const params = useSearchParams();
   const adopt = useAdoptSession();
-  const { session } = useSession();
+  const { session } = useSession({ onlyIfSignedInBefore: true });
   const next = safeNext(params.get('next'));
   // Already signed in (a bookmark, the back button): go where the page was asked to lead.
   useEffect(() => {

@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS_DIR, buildWebUi, launchBrowser, startMeridian, type MeridianProcess } from '@meridian/testing';
+
+/**
+ * Every page of the demo, as its owner walks through it in a real browser against `meridian start`
+ * with demo traffic and the demo app: no console errors or warnings, no failed requests, no
+ * uncaught exceptions, from the signed-out sign-in page to the trace of the demo's N+1.
+ */
+jest.setTimeout(300_000);
+
+let meridian: MeridianProcess;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  buildWebUi();
+  meridian = await startMeridian({ env: { MERIDIAN_DEMO: '1', MERIDIAN_DEMO_TPS: '5', MERIDIAN_COLLECTOR_INTERVAL_MS: '2000' }, timeoutMs: 120_000 });
+  base = `http://127.0.0.1:${meridian.ports.api}`;
+  browser = await launchBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await meridian?.stop();
+});
+
+/** A read of the demo tenant's API with its api key. */
+async function demoApi<T>(path: string): Promise<T> {
+  const res = await fetch(`${base}/api/v1/tenants/demo/${path}`, { headers: { authorization: `Bearer ${meridian.apiKey}` } });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * What the browser reported while on a page: console errors and warnings, uncaught exceptions,
+ * requests that failed or answered ≥ 400. Two kinds are not defects: requests aborted because
+ * the test navigated away (Next's link prefetches), and Chromium's "preloaded but not used"
+ * heuristic for the CSS chunks the static export preloads for every route.
+ */
+function watch(page: Page): { problems: string[]; at: (where: string) => void } {
+  let where = '';
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+    if (/was preloaded using link preload but not used/.test(msg.text())) return;
+    problems.push(`${where}: console.${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${where}: uncaught ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${where}: ${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${where}: ${r.request().method()} ${r.url()} answered ${r.status()}`);
+  });
+  return { problems, at: (w) => (where = w) };
+}
+
+/** Opens a page and waits until it has drawn its data (no spinner, network quiet, charts painted). */
+async function visit(page: Page, path: string): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.waitForLoadState('networkidle');
+  await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 30_000 });
+  await page.waitForTimeout(1500);
+}
+
+describe('web UI: every page of the demo', () => {
+  it('shows no console errors and makes no failed requests, signed out and signed in', async () => {
+    const password = /sign in to the UI as demo@meridian\.local \/ (\S+)/.exec(meridian.output())?.[1];
+    expect(password).toBeTruthy();
+    // Demo data to show: the demo app's N+1 trace, and a monitored database instance.
+    const nPlusOne = await eventually(async () => {
+      const { transactions } = await demoApi<{ transactions: { traceId: string; endpoint: string }[] }>('transactions?last=5m&limit=200');
+      return transactions.find((t) => t.endpoint === 'GET /orders/recent')?.traceId;
+    }, 'an N+1 transaction of the demo app');
+    const instance = await eventually(async () => {
+      const { instances } = await demoApi<{ instances: { instance: string; up: boolean | null }[] }>('databases');
+      return instances.find((i) => i.up)?.instance;
+    }, 'a monitored demo database');
+
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const { problems, at } = watch(page);
+
+    // Signed out: the sign-in and sign-up pages, and the site's icon.
+    for (const path of ['/sign-in', '/sign-up']) {
+      at(path);
+      await visit(page, path);
+    }
+    expect(await page.locator('link[rel="icon"]').count()).toBeGreaterThan(0);
+    const icon = await page.request.get(new URL((await page.locator('link[rel="icon"]').first().getAttribute('href'))!, base).toString());
+    expect(icon.status()).toBe(200);
+
+    at('sign-in');
+    await visit(page, '/sign-in');
+    await page.getByLabel('Email').fill('demo@meridian.local');
+    await page.getByLabel('Password').fill(password!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/hitmap\?tenant=demo/);
+
+    const pages = [
+      '/tenants',
+      '/tenants/new',
+      '/hitmap?tenant=demo',
+      `/trace?tenant=demo&id=${nPlusOne}`,
+      '/services?tenant=demo',
+      '/sql?tenant=demo',
+      '/databases?tenant=demo',
+      `/databases/instance?tenant=demo&instance=${encodeURIComponent(instance)}`,
+      '/alerts?tenant=demo',
+      '/alerts/rule?tenant=demo',
+      '/alerts/channels?tenant=demo',
+      '/settings?tenant=demo',
+      '/settings/keys?tenant=demo',
+      '/settings/members?tenant=demo',
+      '/settings/audit?tenant=demo',
+      '/settings/usage?tenant=demo',
+    ];
+    const seen: Record<string, string> = {};
+    for (const path of pages) {
+      at(path);
+      await visit(page, path);
+      seen[path.split('?')[0]] = (await page.locator('main').textContent()) ?? '';
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `demo${path.split('?')[0].replace(/\//g, '-')}.png`), fullPage: true });
+    }
+    expect(problems).toEqual([]);
+
+    // The N+1 trace: 1 + 50 queries, each after a `pg-pool.connect` span without a statement,
+    // which is not counted as SQL.
+    const { spans } = await demoApi<{ spans: { spanName: string; dbStatement: string }[] }>(`traces/${nPlusOne}`);
+    const statements = spans.filter((s) => s.dbStatement !== '').length;
+    expect(statements).toBeGreaterThanOrEqual(51);
+    expect(spans.filter((s) => s.spanName === 'pg-pool.connect').length).toBeGreaterThan(0);
+    expect(seen['/trace']).toContain(`SQL statements (${statements})`);
+    // Roles are described by what exists.
+    expect(seen['/settings/members']).toContain('also edits alert rules');
+    expect(seen['/settings/members']).not.toMatch(/dashboard/i);
+  });
+});
