@@ -18,6 +18,11 @@ export function kafkaBusMetrics(registry: SelfMetrics = createSelfMetrics()) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     }),
     consumed: counter(registry, { name: 'meridian_bus_consumed_messages_total', help: 'Messages fetched by the ingester consumer', labelNames: ['region', 'topic'] }),
+    copiesDropped: counter(registry, {
+      name: 'meridian_bus_copies_dropped_total',
+      help: 'Messages not stored because the same message id stood shortly before them in the partition (sent again by the producer)',
+      labelNames: ['region', 'topic'],
+    }),
     committed: counter(registry, { name: 'meridian_bus_committed_messages_total', help: 'Messages stored and committed (offsets advanced)', labelNames: ['region', 'topic'] }),
     lag: gauge(registry, { name: 'meridian_bus_consumer_lag', help: 'Messages in the partition not yet committed by this consumer (high watermark − committed offset)', labelNames: ['region', 'topic', 'partition'] }),
     batchMessages: histogram(registry, {

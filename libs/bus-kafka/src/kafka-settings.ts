@@ -37,6 +37,12 @@ export interface KafkaConsumerSettings {
   redeliveryDelayMs: number;
   /** Wait before a crashed consumer is rebuilt. */
   restartDelayMs: number;
+  /**
+   * A message whose id stands at one of this many offsets before it in its partition is a copy
+   * the producer sent again, and is not stored (0: off). Per partition the ingester keeps this
+   * many ids, and reads them back when it takes a partition over.
+   */
+  dedupWindowMessages: number;
 }
 
 export interface KafkaBusSettings {
@@ -67,6 +73,7 @@ export const DEFAULT_KAFKA_BUS_SETTINGS: KafkaBusSettings = {
     maxBytesPerPartition: 8 * 1024 * 1024,
     redeliveryDelayMs: 500,
     restartDelayMs: 1_000,
+    dedupWindowMessages: 10_000,
   },
 };
 

@@ -3,7 +3,8 @@ import type { BatchHandler, ConsumeOptions } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
 import type { KafkaBusMetrics } from './kafka-metrics';
 import type { KafkaConsumerSettings, KafkaRegionSettings } from './kafka-settings';
-import { bestEffortMessage, fromKafkaMessage } from './message-codec';
+import { bestEffortMessage, fromKafkaMessage, header, HEADER } from './message-codec';
+import { RecentIds } from './recent-ids';
 
 export interface RegionConsumerDeps {
   region: KafkaRegionSettings;
@@ -48,6 +49,13 @@ interface PartitionState {
   loaded: boolean;
   /** Next offset to store: the group's committed offset (undefined when the group has none yet). */
   committed?: bigint;
+  /** Next offset to look at (buffer or drop as a copy); lower ones were handled. */
+  next?: bigint;
+  /** The partition's first offset when loaded (retention may have deleted older ones). */
+  logStart: bigint;
+  /** Whether seed() ran for this state; `seeding` while the window before `committed` is read back. */
+  seeded?: boolean;
+  seeding?: { until: number };
   plan?: { start: bigint; end: bigint };
   /** The planned batch was stored; only its offset commit is outstanding (e.g. failed in a rebalance). */
   planStored?: boolean;
@@ -64,6 +72,9 @@ interface PartitionState {
 }
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How long batches fetched before a seek back (RegionConsumer.seed) are skipped at most. */
+const SEED_WAIT_MS = 10_000;
 
 /**
  * The ingester side of one region: a kafkajs consumer in the region's group over the region's
@@ -94,6 +105,11 @@ export class RegionConsumer {
   private commitOnce?: (offsets: OffsetsByTopicPartition) => Promise<void>;
   private epoch = 0;
   private readonly states = new Map<string, PartitionState>();
+  /**
+   * Per partition, the ids of the last `dedupWindowMessages` offsets (RecentIds). Kept across
+   * rebalances while this consumer keeps the partition, so it need not read them back.
+   */
+  private readonly recent = new Map<string, RecentIds>();
   private stopping = false;
   /** Set by stop(): store what is buffered once, without retrying outages. */
   private draining = false;
@@ -177,6 +193,8 @@ export class RegionConsumer {
   /** A (re)join: whatever this consumer held is no longer known to be its own. */
   private onJoin(assignment: Record<string, number[]>): void {
     this.invalidate('group rebalanced');
+    const mine = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => this.key(t, p))));
+    for (const k of this.recent.keys()) if (!mine.has(k)) this.recent.delete(k);
     const parts = Object.entries(assignment).map(([t, ps]) => `${t}[${ps.join(',')}]`);
     this.d.log('info', `kafka consumer for region ${this.regionId} joined its group; assigned ${parts.join(' ') || 'nothing'}`);
   }
@@ -216,6 +234,7 @@ export class RegionConsumer {
         epoch: this.epoch,
         abort: new AbortController(),
         loaded: false,
+        logStart: 0n,
         buffer: [],
         bufferRows: 0,
         bufferBytes: 0,
@@ -236,13 +255,15 @@ export class RegionConsumer {
   /** Committed offset and pending plan of the partition, as the group coordinator has them. */
   private async load(st: PartitionState): Promise<void> {
     const admin = await this.d.admin();
-    const [res] = await admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] });
+    const [[res], ends] = await Promise.all([admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }), admin.fetchTopicOffsets(st.topic)]);
     const p = res?.partitions.find((x) => x.partition === st.partition);
     const committed = p ? BigInt(p.offset) : -1n;
     if (this.stale(st)) return;
     st.loaded = true;
+    st.logStart = BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
     if (committed >= 0n) {
       st.committed = committed;
+      st.next = committed;
       const plan = parsePlan(p?.metadata);
       if (plan && plan.start === committed && plan.end >= committed) {
         st.plan = plan;
@@ -267,28 +288,91 @@ export class RegionConsumer {
     }
     if (this.stale(st)) return;
     st.highWatermark = BigInt(batch.highWatermark);
+    if (this.seed(consumer, st, BigInt(batch.messages[0].offset))) return; // not resolved: read again from the seek
     if (st.flushing && this.full(st)) {
       this.pause(st);
       return; // not resolved: fetched again after resume
     }
-    let next = this.nextExpected(st);
+    const recent = this.recentIds(st, BigInt(batch.messages[0].offset));
     let taken = 0;
+    const copies: bigint[] = [];
     for (const km of batch.messages) {
       const offset = BigInt(km.offset);
-      if (next !== undefined && offset < next) continue; // already buffered or committed
+      const id = header(km.headers, HEADER.id);
+      if (st.next !== undefined && offset < st.next) {
+        if (recent && id !== undefined && offset >= recent.next) recent.record(offset, id); // the window read back
+        continue; // already buffered or committed
+      }
+      st.next = offset + 1n;
+      if (recent && id !== undefined && offset >= recent.next && recent.record(offset, id)) {
+        copies.push(offset);
+        continue;
+      }
       this.push(st, offset, km);
-      next = offset + 1n;
       taken++;
     }
     if (taken > 0) this.d.metrics.consumed.inc({ region: this.regionId, topic: st.topic }, taken);
+    if (copies.length > 0) {
+      this.d.metrics.copiesDropped.inc({ region: this.regionId, topic: st.topic }, copies.length);
+      this.d.log('warn', `kafka: ${st.topic}/${st.partition}: dropped ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} of messages already in the partition (offsets ${copies.slice(0, 10).join(', ')}${copies.length > 10 ? ', …' : ''})`);
+    }
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     this.updateLag(st);
     this.maybeFlush(st);
   }
 
-  private nextExpected(st: PartitionState): bigint | undefined {
-    if (st.buffer.length > 0) return st.buffer[st.buffer.length - 1].offset + 1n;
-    return st.committed;
+  /**
+   * On the first batch of a partition this consumer (re)gained: unless the ids of the window
+   * before the committed offset are known, seek back to read them first (true: this batch is not
+   * handled). Batches fetched before the seek took effect are skipped until one from before the
+   * committed offset arrives, or for SEED_WAIT_MS at most (then copies near the committed
+   * offset may be missed, and the log says so).
+   */
+  private seed(consumer: Consumer, st: PartitionState, first: bigint): boolean {
+    const window = this.d.settings.dedupWindowMessages;
+    const k = this.key(st.topic, st.partition);
+    if (window <= 0 || (st.seeded && !st.seeding)) return false;
+    st.seeded = true;
+    if (st.committed === undefined) {
+      this.recent.delete(k); // no committed offset: read from the start, recentIds() begins there
+      return false;
+    }
+    const committed = st.committed;
+    if (st.seeding) {
+      if (first < committed) {
+        st.seeding = undefined;
+        return false;
+      }
+      if (Date.now() < st.seeding.until) return true;
+      this.d.log('warn', `kafka: ${k}: the ids before offset ${committed} could not be read back; copies of messages before it are not recognised`);
+      st.seeding = undefined;
+      this.recent.set(k, new RecentIds(window, committed, committed <= st.logStart));
+      return false;
+    }
+    let recent = this.recent.get(k);
+    if (recent && recent.next >= committed && committed >= recent.firstKnown) recent.truncate(committed);
+    else recent = undefined;
+    if (recent?.knowsWindowBefore(committed)) return false;
+    const from = committed - BigInt(window) > st.logStart ? committed - BigInt(window) : st.logStart;
+    this.recent.set(k, new RecentIds(window, from, from === st.logStart));
+    if (from >= committed) return false;
+    st.seeding = { until: Date.now() + SEED_WAIT_MS };
+    consumer.seek({ topic: st.topic, partition: st.partition, offset: String(from) });
+    return first >= committed;
+  }
+
+  /** The partition's recent ids (made on first use when the group had no committed offset). */
+  private recentIds(st: PartitionState, first: bigint): RecentIds | undefined {
+    const window = this.d.settings.dedupWindowMessages;
+    if (window <= 0) return undefined;
+    const k = this.key(st.topic, st.partition);
+    let recent = this.recent.get(k);
+    if (!recent) {
+      // No committed offset: the group reads the partition from its start.
+      recent = new RecentIds(window, first, true);
+      this.recent.set(k, recent);
+    }
+    return recent;
   }
 
   private push(st: PartitionState, offset: bigint, km: KafkaMessage): void {
@@ -415,6 +499,7 @@ export class RegionConsumer {
     }
     await this.commit(st, end + 1n, '');
     st.committed = end + 1n;
+    this.recent.get(this.key(st.topic, st.partition))?.prune(st.committed - BigInt(this.d.settings.dedupWindowMessages));
     st.plan = undefined;
     st.planStored = false;
     st.buffer.splice(0, batch.length);

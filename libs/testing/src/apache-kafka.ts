@@ -179,8 +179,8 @@ export class ApacheKafkaCluster {
     );
   }
 
-  /** Starts node i (0-based) and resolves once its client port accepts connections. */
-  async startNode(i: number, timeoutMs = 60_000): Promise<void> {
+  /** Starts node i (0-based) and resolves once its client port accepts connections (minutes on a loaded 2-core machine). */
+  async startNode(i: number, timeoutMs = 180_000): Promise<void> {
     if (this.running(i)) return;
     const c = spawn('java', this.java(['kafka.Kafka', this.configFile(i)]), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.procs[i] = c;
@@ -220,7 +220,7 @@ export class ApacheKafkaCluster {
   }
 
   /** Resolves once every running node is registered and unfenced (describeCluster lists it). */
-  async waitForBrokers(expected: number[], timeoutMs = 60_000): Promise<void> {
+  async waitForBrokers(expected: number[], timeoutMs = 180_000): Promise<void> {
     const admin = new Kafka({ clientId: 'meridian-test-kafka', brokers: this.brokers.filter((_, i) => this.running(i)), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
     const deadline = Date.now() + timeoutMs;
     let last = '';
