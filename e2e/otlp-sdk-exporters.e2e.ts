@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type HrTime } from '@opentelemetry/api';
 import { hitmapRow } from '@meridian/domain';
-import type { StoredSpan } from '@meridian/storage-clickhouse';
+import { hitmapCells, type HitmapResult, type StoredSpan } from '@meridian/storage-clickhouse';
 import { ApiClient, sdkTelemetry, startMeridian, type MeridianProcess, type SdkProtocol } from '@meridian/testing';
 
 /** What the trace API returns per span (the API's own contract type). */
@@ -128,8 +128,9 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
       // The transaction is a dot in the hitmap: its end-time column, the 1.3 s row.
       const endMs = Number(plus(t0, 1300).ns / 1_000_000n);
       const hitmap = await api.eventually(async () => {
-        const r = await api.get<{ cells: Array<{ t: number; y: number; hits: number; errors: number }> }>('/hitmap', { from: endMs - 60_000, to: endMs + 60_000, service });
-        return r.body.cells.length >= 2 ? r.body : undefined;
+        const r = await api.get<HitmapResult>('/hitmap', { from: endMs - 60_000, to: endMs + 60_000, service });
+        const cells = hitmapCells(r.body);
+        return cells.length >= 2 ? { cells } : undefined;
       });
       expect(hitmap.cells).toContainEqual({ t: Math.floor(endMs / 5000) * 5000, y: hitmapRow(1300), hits: 1, errors: 0 });
       expect(hitmap.cells).toContainEqual(expect.objectContaining({ y: hitmapRow(250), hits: 1, errors: 1 }));

@@ -36,7 +36,7 @@ export async function measureApiHitmap(opts: { server: MeridianProcess; tenant: 
       return res.body;
     };
     const { stats, last } = await repeat(call, opts.runs);
-    const cells = (JSON.parse(last) as { cells: unknown[] }).cells.length;
+    const cells = (JSON.parse(last) as { y: unknown[] }).y.length;
     if (cells === 0) throw new Error(`GET ${path}: no hitmap cells`);
     return { ...stats, cells, responseBytes: Buffer.byteLength(last) };
   };

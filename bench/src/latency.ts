@@ -126,9 +126,9 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
     scalar(store, `SELECT count() AS n FROM system.parts WHERE database = {db:String} AND table = {table:String} AND active`, { db: store.database, table });
 
   return {
-    hitmap: { ...hitmap.stats, cells: hitmap.last.cells.length },
-    hitmap10m: { ...hitmap10m.stats, cells: hitmap10m.last.cells.length },
-    hitmapByService: { ...byService.stats, service: opts.service, cells: byService.last.cells.length },
+    hitmap: { ...hitmap.stats, cells: hitmap.last.y.length },
+    hitmap10m: { ...hitmap10m.stats, cells: hitmap10m.last.y.length },
+    hitmapByService: { ...byService.stats, service: opts.service, cells: byService.last.y.length },
     traceById: { ...stats(firstMs, samples), avgSpans: spans / samples.length },
     transactions: tx ? { ...tx.stats, rows: tx.last.length, window: 'last 10 min, ≥ 1000 ms, limit 500' } : undefined,
     hitmapRowsInWindow,

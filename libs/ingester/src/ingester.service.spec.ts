@@ -100,7 +100,7 @@ describe('IngesterService (inline bus → real embedded ClickHouse)', () => {
     expect(await queries.countRows(REGION, tenant, 'spans')).toBe(40);
     const now = Date.now();
     const hitmap = await queries.hitmap(REGION, tenant, { from: new Date(now - 3_600_000), to: new Date(now + 60_000) });
-    expect(hitmap.cells.reduce((n, c) => n + c.hits, 0)).toBe(40);
+    expect(hitmap.hits.reduce((n, h) => n + h, 0)).toBe(40);
   });
 
   it('isolates a poison message into the dead letters; its neighbours are stored', async () => {

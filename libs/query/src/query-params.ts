@@ -14,7 +14,8 @@ export function parseWindow(q: { from?: string; to?: string; last?: string }, de
   return { from, to };
 }
 
-function parseTime(s: string, field: string): Date {
+/** An ISO 8601 time or epoch milliseconds; 400 naming the field otherwise. */
+export function parseTime(s: string, field: string): Date {
   const d = /^\d{10,16}$/.test(s) ? new Date(Number(s)) : new Date(s);
   if (Number.isNaN(d.getTime())) throw new BadRequestException(`${field}: expected an ISO 8601 time or epoch milliseconds, got "${s}"`);
   return d;

@@ -2,7 +2,7 @@ import { Controller, Inject, NotFoundException } from '@nestjs/common';
 import { API_ROUTES as R, type ParsedInput, type ResponseOf } from '@meridian/api-contract';
 import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
 import { TelemetryQueries } from '@meridian/storage-clickhouse';
-import { parseWindow } from './query-params';
+import { parseTime, parseWindow } from './query-params';
 import { validated } from './validated';
 
 type In<K extends keyof typeof R> = ParsedInput<(typeof R)[K]>;
@@ -25,7 +25,8 @@ export class TelemetryController {
 
   @Endpoint(R.hitmap)
   hitmap(@TenantOf() t: TenantAccess, @Input() { query }: In<'hitmap'>): Out<'hitmap'> {
-    return validated(() => this.queries.hitmap(t.region, t.tenantId, { ...parseWindow(query, 10 * 60_000), service: query.service, endpoint: query.endpoint }));
+    const since = query.since === undefined ? undefined : parseTime(query.since, 'since');
+    return validated(() => this.queries.hitmap(t.region, t.tenantId, { ...parseWindow(query, 10 * 60_000), service: query.service, endpoint: query.endpoint, since }));
   }
 
   @Endpoint(R.hitmapSelection)

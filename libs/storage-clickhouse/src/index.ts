@@ -18,6 +18,7 @@ export {
   type TimeWindow,
   type HitmapQuery,
   type HitmapCell,
+  hitmapCells,
   type HitmapResult,
   type ServiceRed,
   type ServiceSeries,

@@ -1,7 +1,7 @@
 import { hitmapRow, nanosToDateTime64, type SpanRow } from '@meridian/domain';
 import { QueryValidationError } from './errors';
 import { RowWriter } from './row-writer';
-import { TelemetryQueries, QUERY_LIMITS } from './telemetry-queries';
+import { hitmapCells, TelemetryQueries, QUERY_LIMITS } from './telemetry-queries';
 import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
 
 const MS = 1_000_000n;
@@ -84,15 +84,29 @@ describe('TelemetryQueries', () => {
       const res = await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 5 * 60_000) });
       expect(res.columnSeconds).toBe(5);
       expect(res.rows).toBe(120);
-      expect(res.cells).toEqual(want);
+      expect(hitmapCells(res)).toEqual(want);
+      // Columnar: one entry per non-empty column, its cells' count beside it, rows ascending within it.
+      const columns = [...new Set(want.map((c) => c.t))];
+      expect(res.columns).toEqual(columns);
+      expect(res.cellsPerColumn).toEqual(columns.map((t) => want.filter((c) => c.t === t).length));
+      expect(res.y).toEqual(want.map((c) => c.y));
+      expect({ from: res.from, to: res.to }).toEqual({ from: BASE_MS, to: BASE_MS + 5 * 60_000 });
 
       // Window edges: only columns that start inside [from, to).
       const narrow = await q.hitmap('eu', tenant, { from: new Date(BASE_MS + 65_000), to: new Date(BASE_MS + 70_000) });
-      expect(narrow.cells).toEqual(want.filter((c) => c.t === BASE_MS + 65_000));
+      expect(hitmapCells(narrow)).toEqual(want.filter((c) => c.t === BASE_MS + 65_000));
       // Filters by service / endpoint; another tenant sees nothing.
-      expect((await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), service: 'nope' })).cells).toEqual([]);
-      expect((await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), endpoint: 'GET /api/orders/{id}' })).cells).toEqual(want);
-      expect((await q.hitmap('eu', 'hm-other', { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000) })).cells).toEqual([]);
+      expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), service: 'nope' }))).toEqual([]);
+      expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), endpoint: 'GET /api/orders/{id}' }))).toEqual(want);
+      expect(hitmapCells(await q.hitmap('eu', 'hm-other', { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000) }))).toEqual([]);
+
+      // since: only the columns from its 5 s column on (a live poll), and `from` says where the answer starts.
+      const since = await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), since: new Date(BASE_MS + 77_300) });
+      expect(since.from).toBe(BASE_MS + 75_000);
+      expect(hitmapCells(since)).toEqual(want.filter((c) => c.t >= BASE_MS + 75_000));
+      expect(hitmapCells(since).length).toBeLessThan(want.length);
+      // A since before the window changes nothing; after it is refused.
+      expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), since: new Date(0) }))).toEqual(want);
     });
   });
 
@@ -193,7 +207,7 @@ describe('TelemetryQueries', () => {
     expect(await q.countRows('kr', 'regional', 'spans')).toBe(2);
     expect(await q.countRows('eu', 'regional', 'spans')).toBe(0);
     const window = { from: new Date(BASE_MS + 180_000), to: new Date(BASE_MS + 240_000) };
-    expect((await q.hitmap('eu', 'regional', window)).cells).toEqual([]);
+    expect((await q.hitmap('eu', 'regional', window)).columns).toEqual([]);
     expect(await q.transactions('eu', 'regional', window)).toEqual([]);
     expect((await q.transactions('kr', 'regional', window)).length).toBe(2);
   });
@@ -209,6 +223,8 @@ describe('TelemetryQueries', () => {
       ['hitmap window too long', () => q.hitmap('eu', 't', { from: new Date(BASE_MS - QUERY_LIMITS.hitmapMaxWindowMs), to: new Date(BASE_MS + 1) }), 'to'],
       ['services window too long', () => q.services('eu', 't', { from: new Date(0), to: new Date(BASE_MS) }), 'to'],
       ['empty service filter', () => q.hitmap('eu', 't', { ...window, service: '' }), 'service'],
+      ['hitmap since after to', () => q.hitmap('eu', 't', { ...window, since: new Date(BASE_MS + 60_001) }), 'since'],
+      ['hitmap since not a date', () => q.hitmap('eu', 't', { ...window, since: new Date('nope') }), 'since'],
       ['limit 0', () => q.transactions('eu', 't', { ...window, limit: 0 }), 'limit'],
       ['limit too big', () => q.transactions('eu', 't', { ...window, limit: QUERY_LIMITS.transactionsMaxLimit + 1 }), 'limit'],
       ['negative minMs', () => q.transactions('eu', 't', { ...window, minMs: -1 }), 'minMs'],

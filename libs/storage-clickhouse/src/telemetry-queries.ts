@@ -75,21 +75,46 @@ export interface TimeWindow {
 export interface HitmapQuery extends TimeWindow {
   service?: string;
   endpoint?: string;
+  /** Only columns starting at or after this time (its 5 s column included): a live poll's newest columns. */
+  since?: Date;
 }
 
-export interface HitmapCell {
-  /** Start of the 5 s column, ms since the epoch. */
-  t: number;
+/**
+ * Hitmap cells, columnar: `columns[i]` (ms since the epoch, ascending) holds the next
+ * `cellsPerColumn[i]` entries of `y` / `hits` / `errors`, by ascending row. Every column in
+ * [from, to) that is absent is empty, so a client replaces exactly that range.
+ */
+export interface HitmapResult {
+  columnSeconds: typeof HITMAP_COLUMN_SECONDS;
+  rows: typeof HITMAP_ROWS;
+  /** Start of the first column the answer covers (ms): the window's, or `since`'s column. */
+  from: number;
+  /** End of the window (ms, exclusive). */
+  to: number;
+  columns: number[];
+  cellsPerColumn: number[];
   /** Row 0..119 (0 = fastest), see hitmap-layout in @meridian/domain. */
+  y: number[];
+  hits: number[];
+  errors: number[];
+}
+
+/** One hitmap cell as an object (tests, small consumers): t = column start in ms. */
+export interface HitmapCell {
+  t: number;
   y: number;
   hits: number;
   errors: number;
 }
 
-export interface HitmapResult {
-  columnSeconds: typeof HITMAP_COLUMN_SECONDS;
-  rows: typeof HITMAP_ROWS;
-  cells: HitmapCell[];
+/** The cells of a columnar hitmap answer, one object each, in (t, y) order. */
+export function hitmapCells(r: Pick<HitmapResult, 'columns' | 'cellsPerColumn' | 'y' | 'hits' | 'errors'>): HitmapCell[] {
+  const out: HitmapCell[] = [];
+  let i = 0;
+  r.columns.forEach((t, c) => {
+    for (let k = 0; k < r.cellsPerColumn[c]; k++, i++) out.push({ t, y: r.y[i], hits: r.hits[i], errors: r.errors[i] });
+  });
+  return out;
 }
 
 export interface ServiceRed {
@@ -187,16 +212,22 @@ export class TelemetryQueries {
   }
 
   /**
-   * Hitmap cells (end time in 5 s columns × 120 duration rows) of entry spans in the window.
-   * Without a service/endpoint filter it reads the whole-tenant rollup. Rows come back as
-   * compact arrays: with ~30k cells per hour, building JS objects per row cost more than the query.
+   * Hitmap cells (end time in 5 s columns × 120 duration rows) of entry spans in the window,
+   * columnar (see HitmapResult). Without a service/endpoint filter it reads the whole-tenant
+   * rollup. ClickHouse answers column arrays (JSONColumns), so no object is built per cell.
    */
   async hitmap(regionId: string, tenantId: string, q: HitmapQuery): Promise<HitmapResult> {
     const tenant = checkTenant(tenantId);
     const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.hitmapMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const filters = nameFilters(q);
-    const store = this.clients.forRegion(regionId);
     const step = HITMAP_COLUMN_SECONDS;
+    let firstS = Math.floor(fromMs / 1000 / step) * step;
+    if (q.since !== undefined) {
+      const sinceMs = q.since instanceof Date ? q.since.getTime() : NaN;
+      if (!Number.isFinite(sinceMs) || sinceMs > toMs) throw new QueryValidationError('since', 'must be a valid time not after to');
+      firstS = Math.max(firstS, Math.floor(sinceMs / 1000 / step) * step);
+    }
+    const store = this.clients.forRegion(regionId);
     const table = filters.sql ? 'hitmap_5s' : 'hitmap_tenant_5s';
     const rs = await store.client.query({
       query: `SELECT toUInt32(bucket) AS t, y, toUInt32(sum(hits)) AS hits, toUInt32(sum(errors)) AS errors
@@ -205,16 +236,22 @@ export class TelemetryQueries {
         AND bucket >= toDateTime({from_s:UInt32}) AND bucket < toDateTime({to_s:UInt32})
       GROUP BY bucket, y
       ORDER BY bucket, y`,
-      format: 'JSONCompactEachRow',
-      query_params: { tenant, ...filters.params, from_s: Math.floor(fromMs / 1000 / step) * step, to_s: Math.ceil(toMs / 1000) },
+      format: 'JSONColumnsWithMetadata',
+      query_params: { tenant, ...filters.params, from_s: firstS, to_s: Math.ceil(toMs / 1000) },
     });
-    const rows = await rs.json<[number, number, number, number]>();
-    const cells = new Array<HitmapCell>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      cells[i] = { t: r[0] * 1000, y: r[1], hits: r[2], errors: r[3] };
+    // No rows → `data: {}`.
+    const { data } = (await rs.json()) as unknown as { data: Partial<Record<'t' | 'y' | 'hits' | 'errors', number[]>> };
+    const { t: ts = [], y = [], hits = [], errors = [] } = data;
+    const columns: number[] = [];
+    const cellsPerColumn: number[] = [];
+    for (const t of ts) {
+      if (columns.length > 0 && columns[columns.length - 1] === t * 1000) cellsPerColumn[cellsPerColumn.length - 1]++;
+      else {
+        columns.push(t * 1000);
+        cellsPerColumn.push(1);
+      }
     }
-    return { columnSeconds: HITMAP_COLUMN_SECONDS, rows: HITMAP_ROWS, cells };
+    return { columnSeconds: HITMAP_COLUMN_SECONDS, rows: HITMAP_ROWS, from: firstS * 1000, to: toMs, columns, cellsPerColumn, y, hits, errors };
   }
 
   /** RED per service/endpoint from the 1-minute rollup (minute buckets starting in [from, to)). */

@@ -11,19 +11,23 @@ export const windowQuery = z.object({
 const filters = { service: z.string().max(500).optional(), endpoint: z.string().max(2000).optional() };
 const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
 
-export const hitmapQuery = windowQuery.extend(filters);
-export const hitmapCellSchema = z.object({
-  /** Start of the 5 s column, ms since the epoch. */
-  t: z.number(),
-  /** Row 0..119 of the layout (0 = fastest). */
-  y: z.number().int(),
-  hits: z.number().int(),
-  errors: z.number().int(),
-});
+/** `since` (ISO 8601 or epoch ms): only columns from its 5 s column on, e.g. a live poll's newest ones. */
+export const hitmapQuery = windowQuery.extend({ ...filters, since: z.string().optional() });
+/**
+ * Columnar cells: `columns[i]` (column start, ms since the epoch, ascending) holds the next
+ * `cellsPerColumn[i]` entries of `y` (row 0..119, 0 = fastest), `hits` and `errors`. Every
+ * column in [from, to) that is absent is empty.
+ */
 export const hitmapResponse = z.object({
   columnSeconds: z.literal(5),
   rows: z.literal(120),
-  cells: z.array(hitmapCellSchema),
+  from: z.number(),
+  to: z.number(),
+  columns: z.array(z.number()),
+  cellsPerColumn: z.array(z.number().int()),
+  y: z.array(z.number().int()),
+  hits: z.array(z.number().int()),
+  errors: z.array(z.number().int()),
 });
 
 /** A hitmap selection: time × duration rectangle. */

@@ -1,27 +1,48 @@
-import { LIVE_FULL_REFRESH_MS, LIVE_REFETCH_MS, liveAxisRange, liveFetchWindow, mergeLiveCells, slideStepMs, type Cell, type LiveCells } from './live';
+import { decodeCells, LIVE_LATE_EVERY_MS, LIVE_LATE_MS, LIVE_REFETCH_MS, liveAxisRange, liveFetchWindow, mergeLiveCells, slideStepMs, type Cell, type ColumnarCells, type LiveCells } from './live';
+import { MAX_WINDOW_MS, SPAN_PRESETS, spanMs } from './view';
 
 const TEN_MIN = 600_000;
 const T0 = 1_700_000_002_345; // not on a column edge
 const column = (ms: number) => Math.floor(ms / 5_000) * 5_000;
 
-/** A fake server: one cell per column in [from, to) whose hits = the poll number, so a stale cell shows. */
-function serverCells(from: number, to: number, version: number): Cell[] {
-  const out: Cell[] = [];
-  for (let t = column(from); t < to; t += 5_000) out.push({ t, y: 3, hits: version, errors: 0 });
-  return out;
+/** Cells → the API's columnar answer starting at `from`. */
+function columnar(from: number, cells: Cell[]): ColumnarCells {
+  const a = { from, columns: [] as number[], cellsPerColumn: [] as number[], y: [] as number[], hits: [] as number[], errors: [] as number[] };
+  for (const c of cells) {
+    if (a.columns[a.columns.length - 1] === c.t) a.cellsPerColumn[a.cellsPerColumn.length - 1]++;
+    else {
+      a.columns.push(c.t);
+      a.cellsPerColumn.push(1);
+    }
+    a.y.push(c.y);
+    a.hits.push(c.hits);
+    a.errors.push(c.errors);
+  }
+  return a;
 }
 
-/** Polls every 5 s from T0 for `polls` polls; returns the live state and the windows asked for. */
-function poll(polls: number, spanMs = TEN_MIN): { live: LiveCells; asked: Array<{ from: number; to: number }>; now: number } {
+/** A fake server like the API: one cell per column in [column(since ?? from), to) whose hits = the poll number, so a stale cell shows. */
+function serve(w: { from: number; to: number; since?: number }, version: number, extra: Cell[] = []): ColumnarCells {
+  const from = column(Math.max(w.from, w.since ?? w.from));
+  const out: Cell[] = [];
+  for (let t = from; t < w.to; t += 5_000) out.push({ t, y: 3, hits: version, errors: 0 }, ...extra.filter((c) => c.t === t));
+  return columnar(from, out);
+}
+
+/** Polls every 5 s from T0 for `polls` polls; returns the live state, the windows asked for and the columns answered. */
+function poll(polls: number, spanMs = TEN_MIN): { live: LiveCells; asked: Array<{ from: number; to: number; since?: number }>; answered: number[]; now: number } {
   let live: LiveCells | undefined;
-  const asked: Array<{ from: number; to: number }> = [];
+  const asked: Array<{ from: number; to: number; since?: number }> = [];
+  const answered: number[] = [];
   let now = T0;
   for (let i = 1; i <= polls; i++, now += 5_000) {
     const w = liveFetchWindow(live, now, spanMs);
     asked.push(w);
-    live = mergeLiveCells(live, serverCells(w.from, w.to, i), w, spanMs);
+    const answer = serve(w, i);
+    answered.push(answer.columns.length);
+    live = mergeLiveCells(live, answer, w, spanMs);
   }
-  return { live: live!, asked, now: now - 5_000 };
+  return { live: live!, asked, answered, now: now - 5_000 };
 }
 
 describe('live hitmap window', () => {
@@ -33,21 +54,29 @@ describe('live hitmap window', () => {
     expect(b.max - b.min).toBe(TEN_MIN);
   });
 
-  it('fetches the whole window first, from the column under the left edge', () => {
-    const w = liveFetchWindow(undefined, T0, TEN_MIN);
-    expect(w).toEqual({ from: 1_699_999_400_000, to: T0 });
-    expect(w.from).toBeLessThanOrEqual(T0 - TEN_MIN);
-    expect(w.from).toBeGreaterThan(T0 - TEN_MIN - 5_000);
+  it.each(SPAN_PRESETS)('asks for at most the API maximum with the %s preset (the start is not rounded down)', (preset) => {
+    const span = spanMs(preset)!;
+    for (const w of poll(3, span).asked) {
+      expect(w.to - w.from).toBe(span);
+      expect(w.to - w.from).toBeLessThanOrEqual(MAX_WINDOW_MS);
+    }
   });
 
-  it('then re-reads only the trailing minute, the whole window once a minute, and everything for a new span', () => {
-    const { asked } = poll(30);
-    const full = asked.filter((w) => w.from === column(w.to - TEN_MIN));
-    // 30 polls over 145 s: full at 0 s, 60 s and 120 s; the rest re-read about a minute.
-    expect(full.map((w) => w.to - T0)).toEqual([0, LIVE_FULL_REFRESH_MS, 2 * LIVE_FULL_REFRESH_MS]);
-    for (const w of asked.filter((x) => !full.includes(x))) expect(w.to - w.from).toBeLessThanOrEqual(LIVE_REFETCH_MS + 10_000);
+  it('reads the whole window first, then only the newest columns (since), and further back once a minute', () => {
+    const { asked, answered } = poll(30);
+    expect(asked[0].since).toBeUndefined();
+    expect(answered[0]).toBe(TEN_MIN / 5_000 + 1);
+    const late = asked.filter((w) => w.since !== undefined && w.to - w.since >= LIVE_LATE_MS);
+    // 30 polls over 145 s: a late re-read at 60 s and 120 s; every other poll re-sends ~LIVE_REFETCH_MS.
+    expect(late.map((w) => w.to - T0)).toEqual([LIVE_LATE_EVERY_MS, 2 * LIVE_LATE_EVERY_MS]);
+    asked.slice(1).forEach((w, i) => {
+      expect(w.since).toBeDefined();
+      if (!late.includes(w)) expect(answered[i + 1]).toBeLessThanOrEqual(LIVE_REFETCH_MS / 5_000 + 2);
+      else expect(answered[i + 1]).toBeLessThanOrEqual(LIVE_LATE_MS / 5_000 + 1);
+    });
+    // A new span reads its whole window again.
     const { live } = poll(2);
-    expect(liveFetchWindow(live, T0 + 10_000, 300_000)).toEqual({ from: column(T0 + 10_000 - 300_000), to: T0 + 10_000 });
+    expect(liveFetchWindow(live, T0 + 10_000, 300_000)).toEqual({ from: T0 + 10_000 - 300_000, to: T0 + 10_000 });
   });
 
   it('merges polls into exactly what one full fetch would give', () => {
@@ -55,24 +84,31 @@ describe('live hitmap window', () => {
     const cols = live.cells.map((c) => c.t);
     // Sorted, no duplicates, no column left of the window, nothing missing.
     expect(cols).toEqual([...new Set(cols)].sort((a, b) => a - b));
-    expect(cols).toEqual(serverCells(now - TEN_MIN, now, 0).map((c) => c.t));
-    // The trailing minute carries the newest answer.
+    expect(cols).toEqual(decodeCells(serve({ from: now - TEN_MIN, to: now }, 0)).map((c) => c.t));
+    // The re-sent columns carry the newest answer.
     expect(live.cells.filter((c) => c.t >= now - LIVE_REFETCH_MS).every((c) => c.hits === 30)).toBe(true);
   });
 
-  it('shows late data in older columns after the next full re-read', () => {
+  it('shows a late cell in an older column after the next minute’s re-read, and keeps it after', () => {
     const { live, now } = poll(3);
-    const late = { t: column(now - 300_000), y: 50, hits: 1, errors: 1 };
-    const w = liveFetchWindow(live, now + LIVE_FULL_REFRESH_MS, TEN_MIN);
-    const merged = mergeLiveCells(live, [...serverCells(w.from, w.to, 9), late], w, TEN_MIN);
-    expect(merged.cells).toContainEqual(late);
-    expect(merged.fullTo).toBe(now + LIVE_FULL_REFRESH_MS);
+    const late = { t: column(now - 240_000), y: 50, hits: 1, errors: 1 };
+    // A short poll does not reach that far back...
+    const w1 = liveFetchWindow(live, now + 5_000, TEN_MIN);
+    const m1 = mergeLiveCells(live, serve(w1, 4, [late]), w1, TEN_MIN);
+    expect(m1.cells).not.toContainEqual(late);
+    // ...the late re-read does.
+    const w2 = liveFetchWindow(m1, now + LIVE_LATE_EVERY_MS, TEN_MIN);
+    const m2 = mergeLiveCells(m1, serve(w2, 5, [late]), w2, TEN_MIN);
+    expect(m2.cells).toContainEqual(late);
+    const w3 = liveFetchWindow(m2, now + LIVE_LATE_EVERY_MS + 5_000, TEN_MIN);
+    expect(mergeLiveCells(m2, serve(w3, 6), w3, TEN_MIN).cells).toContainEqual(late);
   });
 
-  it('drops cells that slid out of the window even when the fresh answer is empty', () => {
-    const prev: LiveCells = { cells: [{ t: T0 - TEN_MIN - 10_000, y: 1, hits: 1, errors: 0 }, { t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0 - 5_000, fullTo: T0 - 5_000, spanMs: TEN_MIN };
-    const merged = mergeLiveCells(prev, [], { from: T0 - 60_000, to: T0 }, TEN_MIN);
-    expect(merged).toEqual({ cells: [{ t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0, fullTo: T0 - 5_000, spanMs: TEN_MIN });
+  it('drops cells that slid out of the window even when the answer is empty', () => {
+    const prev: LiveCells = { cells: [{ t: T0 - TEN_MIN - 10_000, y: 1, hits: 1, errors: 0 }, { t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0 - 5_000, lateTo: T0 - 5_000, spanMs: TEN_MIN };
+    const w = { from: T0 - TEN_MIN, to: T0, since: T0 - 35_000 };
+    const merged = mergeLiveCells(prev, columnar(column(T0 - 35_000), []), w, TEN_MIN);
+    expect(merged).toEqual({ cells: [{ t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0, lateTo: T0 - 5_000, spanMs: TEN_MIN });
   });
 
   it('moves the x range about once per pixel: smooth, but not busier than 4 times a second', () => {

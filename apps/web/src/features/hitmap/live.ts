@@ -7,26 +7,48 @@ export interface Cell {
   errors: number;
 }
 
+/** A hitmap answer as the API sends it: columns, each with its cells' rows and counts (see hitmapResponse). */
+export interface ColumnarCells {
+  from: number;
+  columns: readonly number[];
+  cellsPerColumn: readonly number[];
+  y: readonly number[];
+  hits: readonly number[];
+  errors: readonly number[];
+}
+
+/** The cells of a columnar answer, in (t, y) order. */
+export function decodeCells(a: ColumnarCells): Cell[] {
+  const out: Cell[] = [];
+  let i = 0;
+  a.columns.forEach((t, c) => {
+    for (let k = 0; k < a.cellsPerColumn[c]; k++, i++) out.push({ t, y: a.y[i], hits: a.hits[i], errors: a.errors[i] });
+  });
+  return out;
+}
+
 /** What a live hitmap holds between polls. */
 export interface LiveCells {
   cells: Cell[];
   /** The `to` of the last fetch (epoch ms). */
   fetchedTo: number;
-  /** The `to` of the last fetch of the whole window. */
-  fullTo: number;
+  /** When the last late-data re-read (LIVE_LATE_MS back) ran. */
+  lateTo: number;
   spanMs: number;
 }
 
 /**
- * Columns re-read on every poll: spans reach ClickHouse seconds after they end (SDK batching,
+ * Columns re-sent on every poll: spans reach ClickHouse seconds after they end (SDK batching,
  * the bus, the ingester's flush), so the newest columns keep filling for a while.
  */
-export const LIVE_REFETCH_MS = 60_000;
+export const LIVE_REFETCH_MS = 30_000;
 /**
- * The whole window is re-read this often: data can also arrive minutes late (an SDK retrying
- * after a 503, a Collector draining its queue), and it must show up without a reload.
+ * Data can also arrive minutes late (an SDK retrying after a 503, a Collector draining its
+ * queue): once a minute a poll re-reads this far back, so it shows up without a reload while
+ * a poll stays small whatever the window (the whole window is read only when the view opens).
  */
-export const LIVE_FULL_REFRESH_MS = 60_000;
+export const LIVE_LATE_MS = 5 * 60_000;
+export const LIVE_LATE_EVERY_MS = 60_000;
 
 /** The x range a live chart shows at `now`: it slides with the clock, not with the data, so it never jumps. */
 export function liveAxisRange(now: number, spanMs: number): { min: number; max: number } {
@@ -39,25 +61,29 @@ export function firstColumn(from: number): number {
 }
 
 /**
- * What the next poll asks for: the whole window the first time and once a minute, else only
- * the trailing columns that may still change (a poll then costs the same for any window).
+ * What the next poll asks for: the window itself (exactly the span: the API refuses longer
+ * windows, and includes the column under the left edge on its own) and, after the first poll,
+ * `since`: only the newest columns come back, LIVE_REFETCH_MS of them, or LIVE_LATE_MS once a minute.
  */
-export function liveFetchWindow(prev: LiveCells | undefined, now: number, spanMs: number): { from: number; to: number } {
-  const full = firstColumn(now - spanMs);
-  if (!prev || prev.spanMs !== spanMs || now - prev.fullTo >= LIVE_FULL_REFRESH_MS) return { from: full, to: now };
-  return { from: Math.max(full, firstColumn(prev.fetchedTo - LIVE_REFETCH_MS)), to: now };
+export function liveFetchWindow(prev: LiveCells | undefined, now: number, spanMs: number): { from: number; to: number; since?: number } {
+  const w = { from: now - spanMs, to: now };
+  if (!prev || prev.spanMs !== spanMs) return w;
+  const back = now - prev.lateTo >= LIVE_LATE_EVERY_MS ? LIVE_LATE_MS : now - prev.fetchedTo + LIVE_REFETCH_MS;
+  const since = now - back;
+  return since <= w.from ? w : { ...w, since };
 }
 
 /**
- * The live cells after a poll: the fresh answer replaces every column from `fetched.from` on,
- * older columns are kept, and columns that slid out of the window are dropped. Sorted by
- * (t, y) like the API's answer.
+ * The live cells after a poll: the answer replaces every column from its `from` on, older
+ * columns are kept, and columns that slid out of the window are dropped. Sorted by (t, y)
+ * like the API's answer.
  */
-export function mergeLiveCells(prev: LiveCells | undefined, fresh: readonly Cell[], fetched: { from: number; to: number }, spanMs: number): LiveCells {
+export function mergeLiveCells(prev: LiveCells | undefined, answer: ColumnarCells, fetched: { from: number; to: number; since?: number }, spanMs: number): LiveCells {
   const keepFrom = firstColumn(fetched.to - spanMs);
-  const kept = (prev?.spanMs === spanMs ? prev.cells : []).filter((c) => c.t >= keepFrom && c.t < fetched.from);
-  const full = fetched.from <= keepFrom;
-  return { cells: [...kept, ...fresh.filter((c) => c.t >= keepFrom)], fetchedTo: fetched.to, fullTo: full ? fetched.to : (prev?.fullTo ?? fetched.to), spanMs };
+  const kept = (prev?.spanMs === spanMs ? prev.cells : []).filter((c) => c.t >= keepFrom && c.t < answer.from);
+  const fresh = decodeCells(answer).filter((c) => c.t >= keepFrom);
+  const late = fetched.since === undefined || fetched.to - fetched.since >= LIVE_LATE_MS;
+  return { cells: [...kept, ...fresh], fetchedTo: fetched.to, lateTo: late ? fetched.to : (prev?.lateTo ?? fetched.to), spanMs };
 }
 
 /**

@@ -2,16 +2,16 @@
 
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../../lib/api';
-import { liveFetchWindow, mergeLiveCells, type Cell, type LiveCells } from './live';
+import { decodeCells, liveFetchWindow, mergeLiveCells, type Cell, type LiveCells } from './live';
 import { spanMs, type HitmapView } from './view';
 
 /** Live views poll at the hitmap's column width. */
 export const LIVE_POLL_MS = 5_000;
 
 /**
- * The cells of a view. Live: polled every 5 s; a poll re-reads the trailing minute and merges
- * it into what is cached, and once a minute the whole window (late data). Fixed windows are
- * fetched once and cached per window.
+ * The cells of a view. Live: polled every 5 s; after the first answer a poll asks only for the
+ * newest columns (`since`) and merges them into what is cached (see liveFetchWindow). Fixed
+ * windows are fetched once and cached per window.
  */
 export function useHitmapCells(tenant: string, view: HitmapView) {
   const client = useQueryClient();
@@ -24,13 +24,14 @@ export function useHitmapCells(tenant: string, view: HitmapView) {
     queryFn: async () => {
       if (!w.live) {
         const answer = await api.call('hitmap', { params, query: { from: String(w.from), to: String(w.to), ...filters } });
-        return { cells: answer.cells, fetchedTo: w.to, fullTo: w.to, spanMs: w.to - w.from };
+        return { cells: decodeCells(answer), fetchedTo: w.to, lateTo: w.to, spanMs: w.to - w.from };
       }
       const span = spanMs(w.span)!;
       const prev = client.getQueryData<LiveCells>(queryKey);
       const fetched = liveFetchWindow(prev, Date.now(), span);
-      const answer = await api.call('hitmap', { params, query: { from: String(fetched.from), to: String(fetched.to), ...filters } });
-      return mergeLiveCells(prev, answer.cells, fetched, span);
+      const since = fetched.since === undefined ? {} : { since: String(Math.floor(fetched.since)) };
+      const answer = await api.call('hitmap', { params, query: { from: String(fetched.from), to: String(fetched.to), ...since, ...filters } });
+      return mergeLiveCells(prev, answer, fetched, span);
     },
     select: (data) => data.cells,
     refetchInterval: w.live ? LIVE_POLL_MS : false,
