@@ -82,7 +82,7 @@ function printList(region: string, entries: DeadLetterEntry[]): void {
 }
 
 function toMessage(e: DeadLetterEntry): RowBatchMessage {
-  return { id: e.id, tenantId: e.tenantId, region: e.region, table: e.table, rowCount: e.rowCount, body: e.body, key: e.key };
+  return { id: e.id, tenantId: e.tenantId, region: e.region, table: e.table, rowCount: e.rowCount, body: e.body, key: e.key, format: e.format };
 }
 
 async function replayThroughBus(bus: Bus, entries: DeadLetterEntry[]): Promise<string[]> {
@@ -108,7 +108,7 @@ async function replayIntoClickHouse(cfg: MeridianConfig, regionId: string, entri
     for (const e of entries) {
       const m = toMessage(e);
       try {
-        await writer.insert(region.id, m.table, m.body, dedupToken([m]));
+        await writer.insert(region.id, m.table, m.body, dedupToken([m]), m.format);
         done.push(e.id);
       } catch (err) {
         console.error(`dead letter ${e.id} still cannot be stored: ${(err as Error).message.split('\n')[0]}`);

@@ -329,6 +329,7 @@ export class KafkaBus implements Bus {
         table: (header(m.headers, HEADER.table) ?? 'spans') as RowTable,
         rowCount: Number(header(m.headers, HEADER.rows)) || 0,
         key: header(m.headers, 'meridian-key'),
+        format: header(m.headers, HEADER.format) === 'Native' ? 'Native' : undefined,
         reason: header(m.headers, HEADER.reason) ?? '',
         at: header(m.headers, HEADER.deadLetteredAt) ?? new Date(Number(m.timestamp)).toISOString(),
         body: m.value ?? Buffer.alloc(0),

@@ -1,15 +1,16 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { ROW_COLUMNS, type RowBatchMessage, type RowTable } from '@meridian/domain';
+import { ROW_COLUMNS, type RowBatchMessage, type RowBodyFormat, type RowTable } from '@meridian/domain';
 
 /**
- * A RowBatchMessage on Kafka: the value is the row body as is (JSONCompactEachRow bytes); id,
- * tenant, table and row count travel as headers, so the ingester never parses the body.
+ * A RowBatchMessage on Kafka: the value is the row body as is; id, tenant, table, row count and
+ * body format (absent: JSONCompactEachRow) travel as headers, so the ingester never parses the body.
  */
 export const HEADER = {
   id: 'meridian-id',
   tenant: 'meridian-tenant',
   table: 'meridian-table',
   rows: 'meridian-rows',
+  format: 'meridian-format',
   reason: 'meridian-reason',
   deadLetteredAt: 'meridian-dead-lettered-at',
   source: 'meridian-source',
@@ -20,7 +21,7 @@ export function toKafkaMessage(m: RowBatchMessage): Message {
   return {
     key: m.key ?? null,
     value: m.body,
-    headers: { [HEADER.id]: m.id, [HEADER.tenant]: m.tenantId, [HEADER.table]: m.table, [HEADER.rows]: String(m.rowCount) },
+    headers: { [HEADER.id]: m.id, [HEADER.tenant]: m.tenantId, [HEADER.table]: m.table, [HEADER.rows]: String(m.rowCount), ...(m.format ? { [HEADER.format]: m.format } : {}) },
   };
 }
 
@@ -46,10 +47,14 @@ export function fromKafkaMessage(region: string, m: KafkaMessage): RowBatchMessa
   if (!tenantId) problems.push(`header ${HEADER.tenant} missing`);
   if (!table || !(table in ROW_COLUMNS)) problems.push(`header ${HEADER.table} is ${JSON.stringify(table)}, expected one of ${Object.keys(ROW_COLUMNS).join(', ')}`);
   if (!Number.isInteger(rows) || rows < 0) problems.push(`header ${HEADER.rows} is not a row count`);
+  const format = header(m.headers, HEADER.format);
+  if (format !== undefined && !BODY_FORMATS.has(format)) problems.push(`header ${HEADER.format} is ${JSON.stringify(format)}, expected one of ${[...BODY_FORMATS].join(', ')}`);
   if (!m.value) problems.push('no value (row body)');
   if (problems.length) throw new UndecodableMessageError(`undecodable bus message at offset ${m.offset}: ${problems.join('; ')}`);
-  return { id: id!, tenantId: tenantId!, region, table: table as RowTable, rowCount: rows, body: m.value!, key: m.key ? m.key.toString('utf8') : undefined };
+  return { id: id!, tenantId: tenantId!, region, table: table as RowTable, rowCount: rows, body: m.value!, key: m.key ? m.key.toString('utf8') : undefined, format: format as RowBodyFormat | undefined };
 }
+
+const BODY_FORMATS: ReadonlySet<string> = new Set<RowBodyFormat>(['JSONCompactEachRow', 'Native']);
 
 /**
  * A message that cannot be decoded still goes to the dead letters with its original bytes;
@@ -64,5 +69,6 @@ export function bestEffortMessage(region: string, table: RowTable, m: KafkaMessa
     rowCount: Number(header(m.headers, HEADER.rows)) || 0,
     body: m.value ?? Buffer.alloc(0),
     key: m.key ? m.key.toString('utf8') : undefined,
+    format: BODY_FORMATS.has(header(m.headers, HEADER.format) ?? '') ? (header(m.headers, HEADER.format) as RowBodyFormat) : undefined,
   };
 }

@@ -66,6 +66,8 @@ export interface DeadLetterEntry {
   at: string;
   /** The original message body, byte for byte. */
   body: Buffer;
+  /** The body's format (absent: JSONCompactEachRow). */
+  format?: RowBatchMessage['format'];
   /** Where it is stored (kafka: `topic/partition/offset`; inline: `file:line`). */
   position: string;
   /** Set once `markReplayed` recorded a replay of this id. */

@@ -181,6 +181,7 @@ export class FileDeadLetterStore implements DeadLetterStore {
           table: message.table,
           rowCount: message.rowCount,
           key: message.key,
+          format: message.format,
           body: message.body.toString('base64'),
         }) + '\n';
       if (Buffer.byteLength(line) > this.segmentBytes) {
@@ -270,6 +271,7 @@ async function readTenant(t: TenantFiles): Promise<DeadLetterEntry[]> {
         table: o.table as DeadLetterEntry['table'],
         rowCount: Number(o.rowCount),
         key: typeof o.key === 'string' ? o.key : undefined,
+        format: o.format === 'Native' ? 'Native' : undefined,
         reason: String(o.reason),
         at: String(o.at),
         body: Buffer.from(String(o.body), 'base64'),

@@ -1,9 +1,11 @@
 import type { RowTable } from './rows';
 
+import type { RowBodyFormat } from './row-format';
+
 /**
  * What intake publishes and the ingester consumes: rows of one table for one tenant, already
- * serialized as JSONEachRow (one JSON object per line), so the ingester only concatenates and
- * inserts. `id` is unique per message and stable across redelivery; the ingester derives its
+ * serialized in a format ClickHouse reads (see row-format.ts), so the ingester only concatenates
+ * and inserts. `id` is unique per message and stable across redelivery; the ingester derives its
  * ClickHouse insert-deduplication token from the ids in a batch.
  */
 export interface RowBatchMessage {
@@ -12,8 +14,9 @@ export interface RowBatchMessage {
   region: string;
   table: RowTable;
   rowCount: number;
-  /** JSONEachRow lines, each ending in '\n'. */
   body: Buffer;
+  /** How `body` is encoded; absent for JSONCompactEachRow (what builds before Native wrote). */
+  format?: RowBodyFormat;
   /** Partitioning key (trace id for spans) so one trace stays in one partition. */
   key?: string;
 }

@@ -5,3 +5,4 @@ export * from './hitmap-layout';
 export * from './row-format';
 export * from './db-metrics';
 export * from './ingest-limits';
+export * from './native-rows';

@@ -1,11 +1,13 @@
 import type { LogRow, MetricPointRow, RowTable, RowsByTable, SpanRow } from './rows';
 
 /**
- * How row batches travel on the bus and into ClickHouse: JSONCompactEachRow (one JSON array
- * per line, values in the column order below). Half the bytes of JSONEachRow, so both the
- * JSON encoding in intake and ClickHouse's parsing in the ingester do about half the work.
- * Changing a list is a format change: add columns at the end, with a default in the table.
+ * How row batches travel on the bus and into ClickHouse. Intake writes Native (native-rows.ts:
+ * columnar, about half ClickHouse's parsing work). JSONCompactEachRow (one JSON array per line,
+ * values in the column order below) is what earlier builds wrote, still read from the bus, and
+ * what bad-row isolation works on, because a row range of it is a byte range.
+ * Changing a column list is a format change: add columns at the end, with a default in the table.
  */
+export type RowBodyFormat = 'JSONCompactEachRow' | 'Native';
 export const ROW_FORMAT = 'JSONCompactEachRow';
 
 const SPAN_COLUMNS = [
@@ -43,7 +45,7 @@ export const ROW_COLUMNS: { readonly [T in RowTable]: readonly (keyof RowsByTabl
   logs: LOG_COLUMNS,
 };
 
-/** Rows of one table → the bus/insert body: one JSON array per line, each line ending in '\n'. */
+/** Rows of one table → a JSONCompactEachRow body: one JSON array per line, each line ending in '\n'. */
 export function encodeRows<T extends RowTable>(table: T, rows: readonly RowsByTable[T][number][]): Buffer {
   const columns = ROW_COLUMNS[table] as readonly string[];
   const n = columns.length;

@@ -1,18 +1,18 @@
 import type { Bus, BusConsumer, DeliveryContext } from '@meridian/bus';
-import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import { ROW_FORMAT, type RowBatchMessage, type RowBodyFormat, type RowTable } from '@meridian/domain';
 import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
 import { isolateBadRows, type InsertFailure, type InsertFailureClass } from './bad-row-isolation';
-import { bodyOf, coalesce, contentToken, messageOf, pieceId, rowCountOf, wholeMessage, type RowPiece } from './row-pieces';
+import { bodyOf, coalesce, contentToken, jsonMessage, messageOf, pieceId, rowCountOf, wholeMessage, type RowPiece } from './row-pieces';
 
 /**
- * Port to storage: insert pre-serialized rows (one per line), idempotent per dedup token. A
+ * Port to storage: insert pre-serialized rows in `format` (JSONCompactEachRow when absent), idempotent per dedup token. A
  * failure's `errorClass` (InsertFailureClass) says whether it is an outage (`transient`: retry
  * the same insert) or about the rows (isolate them); an error without one counts as `data` when
  * it has `permanent: true`, else as `transient`.
  */
 export interface RowSink {
-  insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string): Promise<void>;
-  /** Optional: parses the rows as `insert` would, storing nothing; fails like `insert`. Makes isolating bad rows cheap. */
+  insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string, format?: RowBodyFormat): Promise<void>;
+  /** Optional: parses JSONCompactEachRow rows as `insert` would, storing nothing; fails like `insert`. Makes isolating bad rows cheap. */
   check?(regionId: string, table: RowTable, body: Buffer): Promise<void>;
 }
 
@@ -140,25 +140,38 @@ export class IngesterService {
    * bus takes the batch back (`ctx.signal`, e.g. its Kafka partition moved to another ingester).
    */
   async store(region: string, batch: RowBatchMessage[], ctx: DeliveryContext = { signal: NOT_ABORTED }): Promise<void> {
-    const byTable = new Map<RowTable, RowBatchMessage[]>();
+    // One insert per table and body format (both formats meet only in batches of an upgrade).
+    const groups = new Map<string, RowBatchMessage[]>();
     for (const m of batch) {
-      const list = byTable.get(m.table) ?? [];
+      const key = `${m.table}/${m.format ?? ROW_FORMAT}`;
+      const list = groups.get(key) ?? [];
       list.push(m);
-      byTable.set(m.table, list);
+      groups.set(key, list);
     }
-    for (const [table, messages] of byTable) await this.storeTable(region, table, messages, ctx.signal);
+    for (const messages of groups.values()) await this.storeTable(region, messages[0].table, messages[0].format ?? ROW_FORMAT, messages, ctx.signal);
     this.stats.batches++;
   }
 
-  private async storeTable(region: string, table: RowTable, messages: RowBatchMessage[], signal: AbortSignal): Promise<void> {
+  private async storeTable(region: string, table: RowTable, format: RowBodyFormat, messages: RowBatchMessage[], signal: AbortSignal): Promise<void> {
     const target = { region, table, signal };
     const body = messages.length === 1 ? messages[0].body : Buffer.concat(messages.map((m) => m.body));
     const rows = messages.reduce((n, m) => n + m.rowCount, 0);
-    const failure = await this.insert(target, body, dedupToken(messages), rows);
+    const failure = await this.insert(target, body, dedupToken(messages), rows, format);
     if (!failure) return;
     this.options.log(`ingester: ${region}.${table} refused a batch of ${messages.length} messages (${failure.errorClass}: ${failure.reason}); isolating the refused rows`);
     const sink = this.sink;
-    const parked = await isolateBadRows(messages.map(wholeMessage), failure, {
+    // Isolation cuts bodies into row ranges, which in JSONCompactEachRow are byte ranges: Native
+    // messages are re-encoded first (same ids, so the same dedup tokens; only on this rare path).
+    const pieces: RowPiece[] = [];
+    const undecodable: { piece: RowPiece; reason: string }[] = [];
+    for (const m of messages) {
+      try {
+        pieces.push(wholeMessage(jsonMessage(m)));
+      } catch (e) {
+        undecodable.push({ piece: wholeMessage(m), reason: `undecodable ${m.format} body: ${errorText(e)}` });
+      }
+    }
+    const parked = !pieces.length ? [] : await isolateBadRows(pieces, failure, {
       insert: (unit) => this.insertPieces(target, unit),
       check: sink.check ? (unit) => this.checkPieces(target, unit, sink.check!.bind(sink)) : undefined,
       backoff: (attempt) => this.pause(this.backoffMs(attempt), signal),
@@ -167,7 +180,7 @@ export class IngesterService {
     });
     // Only after every good row is stored: a crash before this point redelivers the batch, whose
     // sub-inserts repeat with the same tokens (no-ops) and whose bad rows are found again.
-    for (const { piece, reason } of coalesce(parked)) await this.park(piece, reason);
+    for (const { piece, reason } of [...coalesce(parked), ...undecodable]) await this.park(piece, reason);
   }
 
   private insertPieces(target: InsertTarget, unit: readonly RowPiece[]): Promise<InsertFailure | undefined> {
@@ -189,12 +202,12 @@ export class IngesterService {
    * One insert, retried through outages. Resolves undefined once stored, or with why ClickHouse
    * refused the rows (anything but `transient`).
    */
-  private insert(target: InsertTarget, body: Buffer, token: string, rows: number): Promise<InsertFailure | undefined> {
+  private insert(target: InsertTarget, body: Buffer, token: string, rows: number, format: RowBodyFormat = ROW_FORMAT): Promise<InsertFailure | undefined> {
     const { region, table } = target;
     const labels = { region, table };
     return this.withRetry(target, 'insert', async () => {
       const t0 = Date.now();
-      await this.sink.insert(region, table, body, token);
+      await this.sink.insert(region, table, body, token, format);
       this.stats.lastInsertMs = Date.now() - t0;
       this.stats.rows += rows;
       if (this.metrics) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RowBatchMessage } from '@meridian/domain';
+import { decodeNativeRows, encodeRows, type RowBatchMessage } from '@meridian/domain';
 
 /**
  * Rows `[start, end)` of one bus message. A message body holds one row per line (JSON array per
@@ -24,6 +24,13 @@ export function lineStartsOf(body: Buffer): number[] {
   return starts;
 }
 
+/** The message with its body in JSONCompactEachRow (the format row pieces cut), same id and rows. */
+export function jsonMessage(m: RowBatchMessage): RowBatchMessage {
+  if (m.format !== 'Native') return m;
+  return { ...m, format: undefined, body: encodeRows(m.table, decodeNativeRows(m.table, m.body)) };
+}
+
+/** All rows of a JSONCompactEachRow message (see jsonMessage). */
 export function wholeMessage(message: RowBatchMessage): RowPiece {
   const lineStarts = lineStartsOf(message.body);
   return { message, lineStarts, start: 0, end: lineStarts.length };

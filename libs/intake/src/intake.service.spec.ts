@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
-import { decodeRows, type RowBatchMessage } from '@meridian/domain';
+import { decodeMessageRows, type RowBatchMessage } from '@meridian/domain';
 import { DEFAULT_ITEM_LIMITS } from '@meridian/otlp';
 import { createSelfMetrics, exposition } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
@@ -37,8 +37,9 @@ describe('IntakeService', () => {
     expect(await bus.drain(5_000)).toBe(true);
     await consumer.stop();
     await bus.close();
-    const byKey = Object.fromEntries(got.map((m) => [m.key, decodeRows('spans', m.body).map((r) => r.trace_id).sort()]));
-    expect(byKey).toEqual({ aa: [a, a, a2].sort(), bb: [b] });
+    const byKey = Object.fromEntries(got.map((m) => [m.key, decodeMessageRows({ ...m, table: 'spans' }).map((r) => r.trace_id).sort()]));
+    expect(byKey).toEqual({ a: [a, a, a2].sort(), b: [b] });
+    expect(got.every((m) => m.format === 'Native')).toBe(true);
     expect(got.every((m) => m.rowCount === byKey[m.key!].length)).toBe(true);
   });
 
@@ -59,7 +60,7 @@ describe('IntakeService', () => {
     expect(await bus.drain(5_000)).toBe(true);
     await consumer.stop();
     await bus.close();
-    const [row] = decodeRows('spans', got[0].body);
+    const [row] = decodeMessageRows({ ...got[0], table: 'spans' });
     expect(row.attributes).toEqual({ a: 'long', b: 'long' });
     expect(row.events_name).toEqual(['e1']);
     const text = await exposition(metrics, { perTenant: false });

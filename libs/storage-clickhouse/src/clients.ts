@@ -1,3 +1,5 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
@@ -31,6 +33,8 @@ export class RegionStore {
     readonly regionId: string,
     readonly database: string,
     readonly client: ClickHouseClient,
+    /** Embedded regions: where insert bodies are written for `INSERT … FROM INFILE` (see RowWriter). */
+    readonly insertSpool?: string,
   ) {}
 
   /** Fully qualified name of a table of this region (the database is validated config, never user input). */
@@ -89,6 +93,30 @@ export function validateStorageConfig(opts: ClickHouseClientsOptions): void {
 }
 
 /**
+ * The directory of insert bodies on their way into the embedded engine (RowWriter). Files are
+ * named `<pid>-…`; those of a process that is gone were left by a crash mid-insert and are not
+ * data (the bus still holds their rows), so they are removed. Another live process or client
+ * may share the directory.
+ */
+function openInsertSpool(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(dir)) {
+    const pid = Number(name.split('-', 1)[0]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { force: true });
+  }
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * ClickHouse clients per region. All embedded regions share ONE chdb connection (one engine per
  * process); each region has its own database. HTTP regions get a client each.
  */
@@ -100,10 +128,12 @@ export class ClickHouseClients {
   constructor(opts: ClickHouseClientsOptions) {
     validateStorageConfig(opts);
     let embedded: ClickHouseClient | undefined;
+    let spool: string | undefined;
     for (const r of opts.regions) {
       let client: ClickHouseClient;
       if (r.clickhouse.mode === 'embedded') {
         if (!embedded) {
+          spool = openInsertSpool(join(opts.embeddedDataDir!, 'insert-spool'));
           try {
             embedded = createClient({ connection: createChdbConnection({ path: opts.embeddedDataDir }) as unknown as ClientConnection });
           } catch (e) {
@@ -124,7 +154,7 @@ export class ClickHouseClients {
         });
         this.#owned.push(client);
       }
-      this.#stores.set(r.id, new RegionStore(r.id, r.database, client));
+      this.#stores.set(r.id, new RegionStore(r.id, r.database, client, r.clickhouse.mode === 'embedded' ? spool : undefined));
     }
   }
 

@@ -1,4 +1,5 @@
-import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
+import { encodeNativeRows, nanosToDateTime64, type RowBodyFormat, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
+import { readdirSync } from 'node:fs';
 import { RowInsertError } from './errors';
 import { RowWriter } from './row-writer';
 import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
@@ -19,6 +20,13 @@ async function scalar(store: RegionStore, sql: string): Promise<number> {
   return Number(row.v);
 }
 
+const FORMATS: RowBodyFormat[] = ['JSONCompactEachRow', 'Native'];
+
+/** The rows as a body in `format`: what intake puts on the bus (Native) or what older builds did. */
+function bodyIn<T extends RowTable>(format: RowBodyFormat, table: T, rows: RowsByTable[T][number][]): Buffer {
+  return format === 'Native' ? encodeNativeRows(table, rows) : toRowBody(table, rows);
+}
+
 describe('RowWriter', () => {
   let ch: TestClickHouse;
   let writer: RowWriter;
@@ -28,10 +36,10 @@ describe('RowWriter', () => {
   });
   afterAll(() => ch.close());
 
-  it('round-trips a span with every column populated: nanosecond times, maps, arrays, enums, UTF-8', async () => {
+  it.each(FORMATS)('round-trips a span with every column populated: nanosecond times, maps, arrays, enums, UTF-8 (%s)', async (format) => {
     const start = nowNanos(123_457n); // sub-millisecond part must survive
     const row: SpanRow = makeSpanRow({
-      tenant_id: 'tenant-roundtrip',
+      tenant_id: `tenant-roundtrip-${format}`,
       ts: nanosToDateTime64(start),
       duration_ns: '1234567891',
       parent_span_id: 'a1b2c3d4e5f60718',
@@ -68,20 +76,21 @@ describe('RowWriter', () => {
       links_span_id: ['0123456789abcdef'],
       retention_days: 30,
     });
-    await writer.insert('eu', 'spans', toRowBody('spans', [row]), 'roundtrip-1');
+    await writer.insert('eu', 'spans', bodyIn(format, 'spans', [row]), `roundtrip-${format}`, format);
     const [back] = await readBack<SpanRow>(ch.stores.eu, 'spans', `span_id = '${row.span_id}'`);
     expect(back).toEqual(row);
     expect(back.ts).toBe(nanosToDateTime64(start));
   });
 
-  it('round-trips metric points and logs, and rolls gauges up per series and minute', async () => {
+  it.each(FORMATS)('round-trips metric points and logs, and rolls gauges up per series and minute (%s)', async (format) => {
+    const tenant = `tenant-metrics-${format}`;
     const minute = (BigInt(Math.floor(Date.now() / 60_000)) - 2n) * 60_000_000_000n;
     const attrs = { state: 'idle', cpu: '0' };
     const gauges = [0.25, 0.75, 0.5].map((value, i) =>
-      makeMetricPointRow({ tenant_id: 'tenant-metrics', value, attributes: i === 1 ? { cpu: '0', state: 'idle' } : attrs, ts: nanosToDateTime64(minute + BigInt(i) * 10_000_000_000n) }),
+      makeMetricPointRow({ tenant_id: tenant, value, attributes: i === 1 ? { cpu: '0', state: 'idle' } : attrs, ts: nanosToDateTime64(minute + BigInt(i) * 10_000_000_000n) }),
     );
     const histogram = makeMetricPointRow({
-      tenant_id: 'tenant-metrics',
+      tenant_id: tenant,
       metric_name: 'http.server.request.duration',
       metric_type: 'HISTOGRAM',
       temporality: 'DELTA',
@@ -95,22 +104,22 @@ describe('RowWriter', () => {
       explicit_bounds: [0.1, 1],
       start_ts: nanosToDateTime64(minute - 60_000_000_000n),
     });
-    await writer.insert('eu', 'metric_points', toRowBody('metric_points', [...gauges, histogram]), 'metrics-1');
-    const back = await readBack<Record<string, unknown>>(ch.stores.eu, 'metric_points', `tenant_id = 'tenant-metrics' AND metric_type = 'HISTOGRAM'`);
+    await writer.insert('eu', 'metric_points', bodyIn(format, 'metric_points', [...gauges, histogram]), `metrics-${format}`, format);
+    const back = await readBack<Record<string, unknown>>(ch.stores.eu, 'metric_points', `tenant_id = '${tenant}' AND metric_type = 'HISTOGRAM'`);
     expect(back).toEqual([histogram]);
 
     const rs = await ch.stores.eu.client.query({
       // toUInt32: 64-bit integers come quoted from a ClickHouse server (JSON default) and bare from chdb
       query: `SELECT toUInt32(count()) AS series, toUInt32(sum(count)) AS n, min(min) AS lo, max(max) AS hi, sum(sum) AS total, argMaxMerge(last) AS last
-        FROM ${ch.stores.eu.table('metric_rollup_1m')} WHERE tenant_id = 'tenant-metrics' GROUP BY minute`,
+        FROM ${ch.stores.eu.table('metric_rollup_1m')} WHERE tenant_id = '${tenant}' GROUP BY minute`,
       format: 'JSONEachRow',
     });
     // key order of the attributes map must not split the series
     expect(await rs.json()).toEqual([{ series: 1, n: 3, lo: 0.25, hi: 0.75, total: 1.5, last: 0.5 }]);
 
-    const log = makeLogRow({ tenant_id: 'tenant-logs', trace_id: 'abcdefabcdefabcdefabcdefabcdefab', span_id: 'abcdefabcdefabcd', body: 'ログ {"k": "v"} 로그', attributes: { a: 'b' } });
-    await writer.insert('eu', 'logs', toRowBody('logs', [log]), 'logs-1');
-    expect(await readBack(ch.stores.eu, 'logs', `tenant_id = 'tenant-logs'`)).toEqual([log]);
+    const log = makeLogRow({ tenant_id: `tenant-logs-${format}`, trace_id: 'abcdefabcdefabcdefabcdefabcdefab', span_id: 'abcdefabcdefabcd', body: 'ログ {"k": "v"} 로그', attributes: { a: 'b' } });
+    await writer.insert('eu', 'logs', bodyIn(format, 'logs', [log]), `logs-${format}`, format);
+    expect(await readBack(ch.stores.eu, 'logs', `tenant_id = 'tenant-logs-${format}'`)).toEqual([log]);
   });
 
   describe('deduplication', () => {
@@ -125,13 +134,13 @@ describe('RowWriter', () => {
       sqlCalls: await scalar(store, `SELECT sum(calls) AS v FROM ${store.table('sql_stats_1m')} WHERE tenant_id = '${tenant}'`),
     });
     /** 20 transactions with 3 DB calls each. */
-    const batch = () => {
+    const batch = (format: RowBodyFormat = 'JSONCompactEachRow') => {
       const rows: SpanRow[] = [];
       for (let i = 0; i < 20; i++) {
         const root = makeSpanRow({ tenant_id: tenant, durationMs: 50 + i * 100 });
         rows.push(root, ...[0, 1, 2].map(() => makeDbSpanRow(root)));
       }
-      return toRowBody('spans', rows);
+      return bodyIn(format, 'spans', rows);
     };
 
     it('re-inserting the same body with the same token changes nothing, in spans and in every MV target', async () => {
@@ -146,6 +155,18 @@ describe('RowWriter', () => {
 
       await writer.insert('kr', 'spans', body, 'batch-B');
       expect(await snapshot(store)).toEqual({ spans: 160, traceSpans: 160, traces: 20, hits: 40, red: 40, sqlCalls: 120 });
+    });
+
+    it('a Native body with the same token is a no-op too; the embedded insert leaves no file behind', async () => {
+      const store = ch.stores.kr;
+      const before = await snapshot(store);
+      const body = batch('Native');
+      await writer.insert('kr', 'spans', body, 'native-A', 'Native');
+      await writer.insert('kr', 'spans', Buffer.from(body), 'native-A', 'Native');
+      const after = await snapshot(store);
+      expect(after.spans - before.spans).toBe(80);
+      expect(after.sqlCalls - before.sqlCalls).toBe(60);
+      if (store.insertSpool) expect(readdirSync(store.insertSpool)).toEqual([]);
     });
 
     it('does not leak one insert’s token into the next (a different batch right after is stored)', async () => {

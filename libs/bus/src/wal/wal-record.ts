@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import type { RowBatchMessage, RowBodyFormat, RowTable } from '@meridian/domain';
 
 /**
  * Write-ahead log records. A frame is `[u32 payload length][u32 crc32 of type + payload][u8 type]
@@ -53,7 +53,7 @@ function u64(n: number): Buffer {
 }
 
 export function encodeMessage(seq: number, m: RowBatchMessage): Buffer[] {
-  const header = Buffer.from(JSON.stringify({ id: m.id, tenantId: m.tenantId, region: m.region, table: m.table, rowCount: m.rowCount, key: m.key }), 'utf8');
+  const header = Buffer.from(JSON.stringify({ id: m.id, tenantId: m.tenantId, region: m.region, table: m.table, rowCount: m.rowCount, key: m.key, format: m.format }), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   return frame(RecordType.Message, [u64(seq), len, header, m.body]);
@@ -99,10 +99,10 @@ function decodePayload(type: number, p: Buffer): WalRecord | undefined {
     if (type === RecordType.Message) {
       const seq = Number(p.readBigUInt64LE(0));
       const headerLength = p.readUInt32LE(8);
-      const h = JSON.parse(p.subarray(12, 12 + headerLength).toString('utf8')) as { id: string; tenantId: string; region: string; table: RowTable; rowCount: number; key?: string };
+      const h = JSON.parse(p.subarray(12, 12 + headerLength).toString('utf8')) as { id: string; tenantId: string; region: string; table: RowTable; rowCount: number; key?: string; format?: RowBodyFormat };
       // Copy: the segment's buffer is dropped after replay, the body lives on in the queue.
       const body = Buffer.from(p.subarray(12 + headerLength));
-      return { type: RecordType.Message, seq, message: { id: h.id, tenantId: h.tenantId, region: h.region, table: h.table, rowCount: h.rowCount, key: h.key ?? undefined, body } };
+      return { type: RecordType.Message, seq, message: { id: h.id, tenantId: h.tenantId, region: h.region, table: h.table, rowCount: h.rowCount, key: h.key ?? undefined, format: h.format ?? undefined, body } };
     }
     if (type === RecordType.Plan) return { type: RecordType.Plan, plan: JSON.parse(p.toString('utf8')) as BatchPlan };
     if (type === RecordType.Checkpoint) return { type: RecordType.Checkpoint, next: Number(p.readBigUInt64LE(0)) };

@@ -1,0 +1,393 @@
+import type { RowTable, RowsByTable } from './rows';
+import { decodeRows, ROW_COLUMNS, type RowBodyFormat } from './row-format';
+
+/**
+ * Row batches in ClickHouse's Native format: one block per body, column after column. ClickHouse
+ * reads it at about twice the rate of JSONCompactEachRow for the spans table (DESIGN.md) and the
+ * body is about half the size, so intake, the bus and the insert all carry less.
+ *
+ * Block layout (Native without a client revision, as files and HTTP bodies use it):
+ * `VarUInt columns, VarUInt rows`, then per column `String name, String type, data`. Data:
+ * fixed-width numbers little-endian; String as VarUInt length + bytes; Nullable(T) as a UInt8
+ * null map, then T; Array(T) as cumulative UInt64 offsets, then all elements; Map(K, V) as
+ * Array(Tuple(K, V)): offsets, then all keys, then all values. Bodies of several messages
+ * concatenate into one valid stream of blocks.
+ *
+ * The wire types below are the rows' own types, not always the table's: LowCardinality and
+ * Enum columns travel as String and ClickHouse converts them on insert
+ * (`input_format_native_allow_types_conversion`), as it does when parsing text.
+ */
+export const NATIVE_FORMAT = 'Native';
+
+type Scalar = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int32' | 'Float64' | 'DateTime64(9)';
+type WireType = Scalar | 'Nullable(Float64)' | 'Map(String, String)' | 'Array(String)' | 'Array(UInt64)' | 'Array(Float64)' | 'Array(DateTime64(9))' | 'Array(Map(String, String))';
+
+const S = 'String';
+const MAP = 'Map(String, String)';
+
+const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMNS)[T][number], WireType>> } = {
+  spans: {
+    tenant_id: S, ts: 'DateTime64(9)', duration_ns: 'UInt64', trace_id: S, span_id: S, parent_span_id: S, trace_state: S,
+    service: S, span_name: S, endpoint: S, kind: S, is_entry: 'UInt8', txn_service: S, txn_endpoint: S, status_code: S,
+    status_message: S, is_error: 'UInt8', http_method: S, http_status: 'UInt16', http_route: S, url_path: S, db_system: S,
+    db_name: S, db_instance: S, db_operation: S, db_statement: S, db_fingerprint: S, peer_service: S, host_name: S,
+    scope_name: S, scope_version: S, resource_attributes: MAP, attributes: MAP, events_ts: 'Array(DateTime64(9))',
+    events_name: 'Array(String)', events_attributes: 'Array(Map(String, String))', links_trace_id: 'Array(String)',
+    links_span_id: 'Array(String)', retention_days: 'UInt16',
+  },
+  metric_points: {
+    tenant_id: S, ts: 'DateTime64(9)', start_ts: 'DateTime64(9)', metric_name: S, metric_type: S, unit: S, description: S,
+    temporality: S, is_monotonic: 'UInt8', service: S, host_name: S, resource_attributes: MAP, attributes: MAP, scope_name: S,
+    value: 'Float64', count: 'UInt64', sum: 'Float64', min: 'Nullable(Float64)', max: 'Nullable(Float64)',
+    bucket_counts: 'Array(UInt64)', explicit_bounds: 'Array(Float64)', exp_scale: 'Int32', exp_zero_count: 'UInt64',
+    exp_positive_offset: 'Int32', exp_positive_counts: 'Array(UInt64)', exp_negative_offset: 'Int32',
+    exp_negative_counts: 'Array(UInt64)', quantiles: 'Array(Float64)', quantile_values: 'Array(Float64)', flags: 'UInt32',
+    retention_days: 'UInt16',
+  },
+  logs: {
+    tenant_id: S, ts: 'DateTime64(9)', observed_ts: 'DateTime64(9)', trace_id: S, span_id: S, severity_number: 'UInt8',
+    severity_text: S, service: S, host_name: S, body: S, resource_attributes: MAP, attributes: MAP, scope_name: S,
+    flags: 'UInt32', event_name: S, retention_days: 'UInt16',
+  },
+};
+
+const TWO_32 = 2 ** 32;
+
+/** A growing byte buffer with the few writes the Native format needs. */
+class NativeWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initial: number) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  varUInt(n: number): void {
+    this.ensure(10);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  string(s: string): void {
+    // Short strings (the usual case): at most 3 bytes per UTF-16 unit, so one length byte suffices
+    // and the text is written once, straight after it.
+    if (s.length < 43) {
+      this.ensure(1 + s.length * 3);
+      const n = this.buf.write(s, this.pos + 1, 'utf8');
+      this.buf[this.pos] = n;
+      this.pos += 1 + n;
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.varUInt(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  u8(n: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = n;
+  }
+
+  u16(n: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(n, this.pos);
+    this.pos += 2;
+  }
+
+  u32(n: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(n >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  i32(n: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(n | 0, this.pos);
+    this.pos += 4;
+  }
+
+  f64(n: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(n, this.pos);
+    this.pos += 8;
+  }
+
+  /** A non-negative integer below 2^53 as UInt64. */
+  u64n(n: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(n % TWO_32, this.pos);
+    this.buf.writeUInt32LE(Math.floor(n / TWO_32), this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** A UInt64 given as decimal text (the rows keep counters as text: they may exceed 2^53). */
+  u64text(s: string): void {
+    if (s.length <= 15) return this.u64n(Number(s));
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(BigInt(s), this.pos);
+    this.pos += 8;
+  }
+
+  /**
+   * DateTime64(9) given as "seconds.nanoseconds" text (how rows carry times): Int64 nanoseconds,
+   * computed in two 32-bit halves because seconds·1e9 exceeds 2^53. 1e9 = 512·1953125, and
+   * seconds·1953125 stays below 2^53 until the year 4.6 million.
+   */
+  time(s: string): void {
+    const dot = s.indexOf('.');
+    const sec = Number(dot < 0 ? s : s.slice(0, dot));
+    const nanos = dot < 0 ? 0 : Number(s.slice(dot + 1).padEnd(9, '0').slice(0, 9));
+    const a = sec * 1953125; // sec·1e9 = a·512
+    let hi = Math.floor(a / 2 ** 23);
+    let lo = (a % 2 ** 23) * 512 + nanos;
+    if (lo >= TWO_32) {
+      lo -= TWO_32;
+      hi += 1;
+    }
+    this.ensure(8);
+    this.buf.writeUInt32LE(lo, this.pos);
+    this.buf.writeUInt32LE(hi, this.pos + 4);
+    this.pos += 8;
+  }
+
+  offsets(lengths: Iterable<number>): void {
+    let total = 0;
+    for (const n of lengths) {
+      total += n;
+      this.u64n(total);
+    }
+  }
+
+  scalar(type: Scalar, v: unknown): void {
+    switch (type) {
+      case 'String':
+        return this.string(v as string);
+      case 'UInt8':
+        return this.u8(v as number);
+      case 'UInt16':
+        return this.u16(v as number);
+      case 'UInt32':
+        return this.u32(v as number);
+      case 'Int32':
+        return this.i32(v as number);
+      case 'Float64':
+        return this.f64(v as number);
+      case 'UInt64':
+        return typeof v === 'number' ? this.u64n(v) : this.u64text(v as string);
+      case 'DateTime64(9)':
+        return this.time(v as string);
+    }
+  }
+
+  maps(maps: readonly Record<string, string>[]): void {
+    const keys: string[][] = maps.map((m) => Object.keys(m));
+    this.offsets(keys.map((k) => k.length));
+    for (const k of keys) for (const key of k) this.string(key);
+    for (let i = 0; i < maps.length; i++) for (const key of keys[i]) this.string(maps[i][key]);
+  }
+
+  column(type: WireType, values: unknown[]): void {
+    switch (type) {
+      case 'Nullable(Float64)':
+        for (const v of values) this.u8(v === null ? 1 : 0);
+        for (const v of values) this.f64(v === null ? 0 : (v as number));
+        return;
+      case 'Map(String, String)':
+        return this.maps(values as Record<string, string>[]);
+      case 'Array(Map(String, String))':
+        this.offsets((values as unknown[][]).map((a) => a.length));
+        return this.maps((values as Record<string, string>[][]).flat());
+      case 'Array(String)':
+      case 'Array(UInt64)':
+      case 'Array(Float64)':
+      case 'Array(DateTime64(9))': {
+        const inner = type.slice(6, -1) as Scalar;
+        this.offsets((values as unknown[][]).map((a) => a.length));
+        for (const a of values as unknown[][]) for (const v of a) this.scalar(inner, v);
+        return;
+      }
+      default:
+        for (const v of values) this.scalar(type, v);
+    }
+  }
+}
+
+/** Rows of one table → one Native block (column order per ROW_COLUMNS). */
+export function encodeNativeRows<T extends RowTable>(table: T, rows: readonly RowsByTable[T][number][]): Buffer {
+  const columns = ROW_COLUMNS[table] as readonly string[];
+  const types = WIRE_TYPES[table] as Record<string, WireType>;
+  const records = rows as unknown as readonly Record<string, unknown>[];
+  const w = new NativeWriter(1024 + rows.length * 512);
+  w.varUInt(columns.length);
+  w.varUInt(rows.length);
+  const values = new Array<unknown>(rows.length);
+  for (const c of columns) {
+    w.string(c);
+    w.string(types[c]);
+    for (let i = 0; i < records.length; i++) values[i] = records[i][c];
+    w.column(types[c], values);
+  }
+  return w.buf.subarray(0, w.pos);
+}
+
+/** Reads what encodeNativeRows wrote; throws naming the column when the bytes do not fit. */
+class NativeReader {
+  pos = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.pos + n > this.buf.length) throw new Error(`Native body ends inside ${what} at byte ${this.pos}`);
+  }
+
+  varUInt(what: string): number {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      this.need(1, what);
+      const b = this.buf[this.pos++];
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+      mul *= 128;
+    }
+    throw new Error(`Native body: VarUInt too long in ${what} at byte ${this.pos}`);
+  }
+
+  string(what: string): string {
+    const n = this.varUInt(what);
+    this.need(n, what);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  private fixed<V>(n: number, what: string, read: (at: number) => V): V {
+    this.need(n, what);
+    const v = read(this.pos);
+    this.pos += n;
+    return v;
+  }
+
+  u64(what: string): bigint {
+    return this.fixed(8, what, (at) => this.buf.readBigUInt64LE(at));
+  }
+
+  scalar(type: Scalar, what: string): unknown {
+    switch (type) {
+      case 'String':
+        return this.string(what);
+      case 'UInt8':
+        return this.fixed(1, what, (at) => this.buf.readUInt8(at));
+      case 'UInt16':
+        return this.fixed(2, what, (at) => this.buf.readUInt16LE(at));
+      case 'UInt32':
+        return this.fixed(4, what, (at) => this.buf.readUInt32LE(at));
+      case 'Int32':
+        return this.fixed(4, what, (at) => this.buf.readInt32LE(at));
+      case 'Float64':
+        return this.fixed(8, what, (at) => this.buf.readDoubleLE(at));
+      case 'UInt64':
+        return this.u64(what).toString();
+      case 'DateTime64(9)': {
+        const ns = this.fixed(8, what, (at) => this.buf.readBigInt64LE(at));
+        return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+      }
+    }
+  }
+
+  lengths(count: number, what: string): number[] {
+    const out: number[] = [];
+    let prev = 0;
+    for (let i = 0; i < count; i++) {
+      const end = Number(this.u64(what));
+      if (end < prev) throw new Error(`Native body: offsets of ${what} go backwards at byte ${this.pos}`);
+      out.push(end - prev);
+      prev = end;
+    }
+    return out;
+  }
+
+  maps(count: number, what: string): Record<string, string>[] {
+    const sizes = this.lengths(count, what);
+    const keys = sizes.map((n) => Array.from({ length: n }, () => this.string(what)));
+    return keys.map((k) => Object.fromEntries(k.map((key) => [key, this.string(what)])));
+  }
+
+  column(type: string, rows: number, what: string): unknown[] {
+    switch (type) {
+      case 'Nullable(Float64)': {
+        const nulls = Array.from({ length: rows }, () => this.scalar('UInt8', what));
+        return nulls.map((isNull) => {
+          const v = this.scalar('Float64', what);
+          return isNull ? null : v;
+        });
+      }
+      case 'Map(String, String)':
+        return this.maps(rows, what);
+      case 'Array(Map(String, String))': {
+        const sizes = this.lengths(rows, what);
+        const all = this.maps(sizes.reduce((a, b) => a + b, 0), what);
+        let at = 0;
+        return sizes.map((n) => all.slice(at, (at += n)));
+      }
+      case 'Array(String)':
+      case 'Array(UInt64)':
+      case 'Array(Float64)':
+      case 'Array(DateTime64(9))': {
+        const inner = type.slice(6, -1) as Scalar;
+        return this.lengths(rows, what).map((n) => Array.from({ length: n }, () => this.scalar(inner, what)));
+      }
+      case 'String':
+      case 'UInt8':
+      case 'UInt16':
+      case 'UInt32':
+      case 'UInt64':
+      case 'Int32':
+      case 'Float64':
+      case 'DateTime64(9)':
+        return Array.from({ length: rows }, () => this.scalar(type, what));
+      default:
+        throw new Error(`Native body: column ${what} has type ${type}, which row bodies never use`);
+    }
+  }
+}
+
+/** The inverse of encodeNativeRows (any number of concatenated blocks), for tools, tests and bad-row isolation. */
+export function decodeNativeRows<T extends RowTable>(table: T, body: Buffer): RowsByTable[T][number][] {
+  const expected = ROW_COLUMNS[table] as readonly string[];
+  const r = new NativeReader(body);
+  const rows: Record<string, unknown>[] = [];
+  while (!r.done) {
+    const columns = r.varUInt('the block header');
+    const count = r.varUInt('the block header');
+    const block = Array.from({ length: count }, () => ({}) as Record<string, unknown>);
+    for (let c = 0; c < columns; c++) {
+      const name = r.string('a column name');
+      if (!expected.includes(name)) throw new Error(`Native body: column "${name}" is not a column of ${table}`);
+      const values = r.column(r.string(`the type of ${name}`), count, name);
+      for (let i = 0; i < count; i++) block[i][name] = values[i];
+    }
+    rows.push(...block);
+  }
+  return rows as unknown as RowsByTable[T][number][];
+}
+
+/** The rows of a bus message, whatever its body format (tests and tools). */
+export function decodeMessageRows<T extends RowTable>(m: { table: T; body: Buffer; format?: RowBodyFormat }): RowsByTable[T][number][] {
+  return m.format === 'Native' ? decodeNativeRows(m.table, m.body) : decodeRows(m.table, m.body);
+}
