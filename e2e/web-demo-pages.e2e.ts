@@ -142,8 +142,29 @@ describe('web UI: every page of the demo', () => {
     expect(statements).toBeGreaterThanOrEqual(51);
     expect(spans.filter((s) => s.spanName === 'pg-pool.connect').length).toBeGreaterThan(0);
     expect(seen['/trace']).toContain(`SQL statements (${statements})`);
+    // Periods in words: a 900 s window reads "15 minutes".
+    at('rule editor');
+    await visit(page, '/alerts/rule?tenant=demo');
+    await page.getByLabel('Window (seconds)').fill('900');
+    expect(await page.getByText('Now: 15 minutes.').count()).toBe(1);
+
     // Roles are described by what exists.
     expect(seen['/settings/members']).toContain('also edits alert rules');
     expect(seen['/settings/members']).not.toMatch(/dashboard/i);
+
+    // A phone (390 px): the header wraps, every navigation entry is on screen, pages do not
+    // scroll sideways (wide tables scroll inside themselves).
+    const phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, storageState: await context.storageState() })).newPage();
+    const narrow = watch(phone);
+    for (const path of ['/services?tenant=demo', '/sql?tenant=demo', '/databases?tenant=demo', '/alerts?tenant=demo', '/settings/members?tenant=demo']) {
+      narrow.at(`390 px ${path}`);
+      await visit(phone, path);
+      const nav = (await phone.evaluate(`[...document.querySelectorAll('.mainnav a')].map((a) => { const r = a.getBoundingClientRect(); return { left: r.left, right: r.right }; })`)) as { left: number; right: number }[];
+      expect(nav).toHaveLength(6);
+      for (const r of nav) expect(r.left >= 0 && r.right <= 390).toBe(true);
+      expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    }
+    await phone.screenshot({ path: join(ARTIFACTS_DIR, 'demo-390px.png'), fullPage: true });
+    expect(narrow.problems).toEqual([]);
   });
 });

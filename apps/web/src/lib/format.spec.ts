@@ -25,6 +25,19 @@ describe('format', () => {
     expect(f.duration(1250)).toBe('1.25 s');
     expect(f.duration(125_000)).toBe('2 min 5 s');
     expect(f.duration(Number.NaN)).toBe('–');
+    expect(f.duration(900_000)).toBe('15 min');
+  });
+
+  it('says configured periods in words, not as raw seconds', () => {
+    const en = createFormatter('en', 'UTC');
+    expect(en.period(900)).toBe('15 minutes');
+    expect(en.period(5400)).toBe('1 hour 30 minutes');
+    expect(en.period(86_400 + 3600 + 61)).toBe('1 day 1 hour');
+    expect(en.period(60)).toBe('1 minute');
+    expect(en.period(45)).toBe('45 seconds');
+    expect(en.period(0)).toBe('0 seconds');
+    expect(createFormatter('ja', 'UTC').period(900)).toBe('15 分');
+    expect(createFormatter('ja', 'UTC').period(5400)).toBe('1 時間 30 分');
   });
 
   it('formats numbers and ratios per language', () => {

@@ -33,14 +33,23 @@ export interface Formatter {
   dateTime(value: number | string | Date): string;
   /** `09:15:30`, in the user's zone. */
   time(value: number | string | Date): string;
-  /** Response times: `850 ms`, `1.25 s`, `2 min 5 s`. */
+  /** Response times: `850 ms`, `1.25 s`, `2 min 5 s`, `15 min`. */
   duration(ms: number): string;
+  /** Configured periods in words, at most two units: `15 minutes`, `1 hour 30 minutes` (`15 分`). */
+  period(seconds: number): string;
   number(n: number, maxFractionDigits?: number): string;
   /** A ratio 0..1 as a percentage. */
   percent(ratio: number): string;
   /** Short zone name for labels (`JST`, `GMT+9`). */
   zoneLabel(at?: number): string;
 }
+
+const PERIOD_UNITS = [
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
 
 export function createFormatter(locale: Locale, timeZone: string): Formatter {
   const tag = INTL_TAG[locale];
@@ -66,7 +75,21 @@ export function createFormatter(locale: Locale, timeZone: string): Formatter {
       if (ms < 1000) return `${num(ms, ms < 10 ? 2 : 0)} ms`;
       if (ms < 60_000) return `${num(ms / 1000, 2)} s`;
       const min = Math.floor(ms / 60_000);
-      return `${num(min, 0)} min ${num(Math.round((ms % 60_000) / 1000), 0)} s`;
+      const sec = Math.round((ms % 60_000) / 1000);
+      return sec === 0 ? `${num(min, 0)} min` : `${num(min, 0)} min ${num(sec, 0)} s`;
+    },
+    period(seconds) {
+      if (!Number.isFinite(seconds) || seconds < 0) return '–';
+      const parts: string[] = [];
+      let rest = Math.round(seconds);
+      for (const [unit, size] of PERIOD_UNITS) {
+        if (rest < size && !(unit === 'second' && parts.length === 0)) continue;
+        const n = Math.floor(rest / size);
+        rest -= n * size;
+        parts.push(new Intl.NumberFormat(tag, { style: 'unit', unit, unitDisplay: 'long' }).format(n));
+        if (parts.length === 2 || rest === 0) break;
+      }
+      return parts.join(' ');
     },
     number: (n, digits = 0) => num(n, digits),
     percent: (ratio) => `${num(ratio * 100, ratio > 0 && ratio < 0.01 ? 2 : 1)}%`,

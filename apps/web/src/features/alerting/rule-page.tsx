@@ -95,6 +95,7 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
   const t = useMessages(alertingMessages);
   const tenant = useTenant();
   const router = useRouter();
+  const fmt = useFormat();
   const canWrite = roleAtLeast(tenant.role, 'member');
   const params = { tenant: tenant.slug };
   const channels = useApiQuery('listAlertChannels', { params });
@@ -124,6 +125,11 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
     e.preventDefault();
     if (attrs.badLine !== undefined) return;
     save.mutate({ params, body: formToBody(form) });
+  };
+  // Seconds read back in words ("900" → "= 15 minutes"), so a window is not mistaken by 60×.
+  const period = (k: 'windowSeconds' | 'forSeconds' | 'renotifySeconds', hint: string) => {
+    const seconds = Number(form[k]);
+    return form[k].trim() !== '' && Number.isFinite(seconds) && seconds > 0 ? `${hint} ${t.inWords(fmt.period(seconds))}` : hint;
   };
   const num = (k: 'slowMs' | 'warning' | 'critical' | 'windowSeconds' | 'forSeconds' | 'renotifySeconds' | 'hysteresisPercent') => <TextInput type="number" min={0} step="any" value={form[k]} onChange={(e) => set(k, e.target.value)} />;
 
@@ -217,13 +223,13 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
           <Field label={t.criticalThreshold} hint={t.unitHint(unit)} error={err('critical')}>
             {num('critical')}
           </Field>
-          <Field label={t.window} hint={t.windowHint} error={err('windowSeconds')}>
+          <Field label={t.window} hint={period('windowSeconds', t.windowHint)} error={err('windowSeconds')}>
             {num('windowSeconds')}
           </Field>
-          <Field label={t.forSeconds} hint={t.forHint} error={err('forSeconds')}>
+          <Field label={t.forSeconds} hint={period('forSeconds', t.forHint)} error={err('forSeconds')}>
             {num('forSeconds')}
           </Field>
-          <Field label={t.renotify} hint={t.renotifyHint} error={err('renotifySeconds')}>
+          <Field label={t.renotify} hint={period('renotifySeconds', t.renotifyHint)} error={err('renotifySeconds')}>
             {num('renotifySeconds')}
           </Field>
           <Field label={t.hysteresis} hint={t.hysteresisHint} error={err('hysteresisPercent')}>
