@@ -16,7 +16,7 @@ import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
 import { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
 import { DEFAULT_KAFKA_BUS_SETTINGS, type KafkaBusSettings, type KafkaRegionSettings } from './kafka-settings';
 import { header, HEADER, toKafkaMessage } from './message-codec';
-import { errorText, RegionConsumer } from './region-consumer';
+import { errorText, RegionConsumer, settleWithin } from './region-consumer';
 
 export interface KafkaBusOptions {
   regions: readonly KafkaRegionSettings[];
@@ -442,12 +442,13 @@ export class KafkaBus implements Bus {
     await Promise.allSettled([...this.pendingPublishes]);
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
-    for (const r of this.regions.values()) {
+    // Bounded: a client still connecting to unreachable brokers would hold shutdown for its retries.
+    const clients = [...this.regions.values()].flatMap((r) => {
       const [p, a] = [r.producer, r.admin];
       r.producer = r.admin = undefined;
-      await p?.then((x) => x.disconnect()).catch(() => undefined);
-      await a?.then((x) => x.disconnect()).catch(() => undefined);
-    }
+      return [p?.then((x) => x.disconnect()), a?.then((x) => x.disconnect())];
+    });
+    await settleWithin(Promise.allSettled(clients), 5_000);
   }
 }
 

@@ -75,6 +75,8 @@ const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How long batches fetched before a seek back (RegionConsumer.seed) are skipped at most. */
 const SEED_WAIT_MS = 10_000;
+/** What stop() waits at most for a rebuild in progress and for leaving the group. */
+const STOP_WAIT_MS = 5_000;
 
 /**
  * The ingester side of one region: a kafkajs consumer in the region's group over the region's
@@ -152,6 +154,7 @@ export class RegionConsumer {
       consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
       try {
         await consumer.connect();
+        if (this.stopping) throw new Error('stopped while connecting');
         await consumer.subscribe({ topics: [...this.tableOfTopic.keys()], fromBeginning: true });
         this.consumer = consumer;
         await consumer.run({
@@ -160,6 +163,7 @@ export class RegionConsumer {
           partitionsConsumedConcurrently: this.d.settings.partitionsConsumedConcurrently,
           eachBatch: (p) => this.onBatch(consumer, p),
         });
+        if (this.stopping) await consumer.disconnect().catch(() => undefined); // stop() gave up waiting for this build
         return;
       } catch (e) {
         this.consumer = undefined;
@@ -562,9 +566,12 @@ export class RegionConsumer {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.invalidate('stopping');
-    await this.rebuilding?.catch(() => undefined);
-    await this.consumer?.disconnect().catch(() => undefined);
+    // With the brokers unreachable a rebuild's connect and the group leave retry for long: shutdown
+    // does not wait for them (a consumer connected after this is disconnected by build()).
+    await settleWithin(this.rebuilding, STOP_WAIT_MS);
+    const current = this.consumer;
     this.consumer = undefined;
+    await settleWithin(current?.disconnect(), STOP_WAIT_MS);
   }
 }
 
@@ -577,6 +584,13 @@ function parsePlan(metadata: string | null | undefined): { start: bigint; end: b
   } catch {
     return undefined;
   }
+}
+
+/** Resolves once `p` settled (either way) or `ms` passed. */
+export async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p?.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export function errorText(e: unknown): string {
