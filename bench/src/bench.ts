@@ -401,8 +401,10 @@ async function main(): Promise<void> {
         ? [{ figure: `  first ${raw.withoutViews.batches} inserts: with / without views`, value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}` }]
         : []),
       { figure: 'ingest / raw insert', value: fmt(report.ingest_ratio_to_raw, 2), target: 'ingest_ratio_to_raw', checked: report.ingest_ratio_to_raw },
-      { figure: 'intake CPU, 1 core: decode+rows+JSON (spans/s)', value: fmt(raw.intakePipelineSpansPerSec) },
-      { figure: '  decode / build rows / serialize (spans/s)', value: `${fmt(raw.decodeSpansPerSec)} / ${fmt(raw.buildRowsSpansPerSec)} / ${fmt(raw.serializeSpansPerSec)}` },
+      { figure: 'intake CPU, 1 core: decode+rows+Native (spans/s)', value: fmt(raw.intakePipelineSpansPerSec) },
+      { figure: '  decode / build rows / serialize Native (spans/s)', value: `${fmt(raw.decodeSpansPerSec)} / ${fmt(raw.buildRowsSpansPerSec)} / ${fmt(raw.serializeSpansPerSec)}` },
+      { figure: '  serialize JSONCompactEachRow, as before (spans/s)', value: fmt(raw.jsonSerializeSpansPerSec) },
+      { figure: 'bus/insert body (B/span): Native / JSON before', value: `${fmt(raw.bodyBytesPerSpan)} / ${fmt(raw.jsonBodyBytesPerSpan)}` },
       { figure: `hitmap 1 h, ${fmt(tenantSpans / 1e6, 1)}M spans: p50 / p95`, value: `${ms(report.hitmap_p50_ms)} / ${ms(report.hitmap_p95_ms)}`, target: 'hitmap_p95_ms', checked: report.hitmap_p95_ms },
       { figure: '  first run', value: ms(latency.hitmap.firstMs) },
       { figure: '  right after load, merges running', value: `${ms(latencyLoaded.hitmap.p50Ms)} / ${ms(latencyLoaded.hitmap.p95Ms)}` },

@@ -1,13 +1,16 @@
 /**
  * The raw-insert baseline: the same payloads turned into the same bodies the intake puts on the
- * bus (decodeTraces → buildSpanRows → encodeRows, timed per stage on one core
+ * bus (decodeTraces → buildSpanRows → encodeNativeRows, timed per stage on one core
  * but not part of the insert figure), cut into batches by the ingester's rule, then inserted
  * sequentially with RowWriter into the same region's `spans` table under another tenant id, so
  * the materialized views do the same work. An extra run of the first batches into a copy of
  * `spans` without views shows what the views cost.
  */
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { encodeRows, ROW_COLUMNS, ROW_FORMAT } from '@meridian/domain';
+import { encodeNativeRows, encodeRows, NATIVE_FORMAT, ROW_COLUMNS } from '@meridian/domain';
 import { decodeTraces } from '@meridian/otlp';
 import { buildSpanRows } from '@meridian/signal-rows';
 import { type RegionStore, RowWriter, type ClickHouseClients } from '@meridian/storage-clickhouse';
@@ -30,7 +33,10 @@ export interface RawBaselineResult {
   spans: number;
   batches: number;
   avgBatchRows: number;
+  /** Native body (what the bus carries), and the JSONCompactEachRow body of earlier builds. */
   bodyBytesPerSpan: number;
+  jsonBodyBytesPerSpan: number;
+  jsonSerializeSpansPerSec: number;
   /** Single-core, in-process cost of what intake does per span (spans/s per stage and together). */
   decodeSpansPerSec: number;
   buildRowsSpansPerSec: number;
@@ -71,13 +77,23 @@ export function cutBatches(messages: readonly Message[], maxRows: number, maxByt
   return out;
 }
 
+/** The same body into a table without views, the way RowWriter sends it (a spool file when embedded). */
 async function insertNoViews(store: RegionStore, table: string, body: Buffer): Promise<void> {
-  const res = await store.client.exec({
-    query: `INSERT INTO ${table} (${ROW_COLUMNS.spans.join(', ')}) SETTINGS async_insert = 0, date_time_input_format = 'basic' FORMAT ${ROW_FORMAT}`,
-    values: Readable.from([body]),
-  });
-  for await (const _chunk of res.stream) {
-    // empty answer; reading it completes the call
+  const into = `INSERT INTO ${table} (${ROW_COLUMNS.spans.join(', ')})`;
+  const settings = ` SETTINGS async_insert = 0 FORMAT ${NATIVE_FORMAT}`;
+  if (!store.insertSpool) {
+    const res = await store.client.exec({ query: into + settings, values: Readable.from([body]) });
+    for await (const _chunk of res.stream) {
+      // empty answer; reading it completes the call
+    }
+    return;
+  }
+  const file = join(store.insertSpool, `${process.pid}-${randomUUID()}.native`);
+  try {
+    await writeFile(file, body);
+    await store.client.command({ query: `${into} FROM INFILE '${file}'${settings}` });
+  } finally {
+    await rm(file, { force: true });
   }
 }
 
@@ -86,7 +102,9 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
   let decodeMs = 0;
   let rowsMs = 0;
   let serializeMs = 0;
+  let jsonSerializeMs = 0;
   let spans = 0;
+  let nativeBytes = 0;
   let jsonBytes = 0;
   const messages: Message[] = [];
   for (const body of opts.bodies) {
@@ -95,17 +113,23 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
     const t1 = performance.now();
     const rows = buildSpanRows(decoded, ctx);
     const t2 = performance.now();
-    const json = encodeRows('spans', rows);
+    const native = encodeNativeRows('spans', rows);
     const t3 = performance.now();
+    // What earlier builds put on the bus, for comparison only.
+    jsonBytes += encodeRows('spans', rows).length;
+    jsonSerializeMs += performance.now() - t3;
     decodeMs += t1 - t0;
     rowsMs += t2 - t1;
     serializeMs += t3 - t2;
     spans += rows.length;
-    jsonBytes += json.length;
-    messages.push({ rowCount: rows.length, body: json });
+    nativeBytes += native.length;
+    messages.push({ rowCount: rows.length, body: native });
   }
   const perSec = (ms: number) => spans / (ms / 1000);
-  opts.log(`  decode ${perSec(decodeMs).toFixed(0)}/s, rows ${perSec(rowsMs).toFixed(0)}/s, serialize ${perSec(serializeMs).toFixed(0)}/s (one core)`);
+  opts.log(
+    `  decode ${perSec(decodeMs).toFixed(0)}/s, rows ${perSec(rowsMs).toFixed(0)}/s, Native ${perSec(serializeMs).toFixed(0)}/s (JSON was ${perSec(jsonSerializeMs).toFixed(0)}/s), one core; ` +
+      `body ${(nativeBytes / spans).toFixed(0)} B/span Native, ${(jsonBytes / spans).toFixed(0)} JSON`,
+  );
 
   const batches = cutBatches(messages, opts.batchMaxRows, opts.batchMaxBytes);
   messages.length = 0;
@@ -115,7 +139,7 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
   const t0 = performance.now();
   for (let i = 0; i < batches.length; i++) {
     const t = performance.now();
-    await writer.insert(opts.regionId, 'spans', batches[i].body, `bench-raw-${opts.tenantId}-${i}`);
+    await writer.insert(opts.regionId, 'spans', batches[i].body, `bench-raw-${opts.tenantId}-${i}`, NATIVE_FORMAT);
     batchMs.push(performance.now() - t);
   }
   const insertMs = performance.now() - t0;
@@ -126,7 +150,9 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
     spans,
     batches: batches.length,
     avgBatchRows: spans / batches.length,
-    bodyBytesPerSpan: jsonBytes / spans,
+    bodyBytesPerSpan: nativeBytes / spans,
+    jsonBodyBytesPerSpan: jsonBytes / spans,
+    jsonSerializeSpansPerSec: perSec(jsonSerializeMs),
     decodeSpansPerSec: perSec(decodeMs),
     buildRowsSpansPerSec: perSec(rowsMs),
     serializeSpansPerSec: perSec(serializeMs),

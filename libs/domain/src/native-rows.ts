@@ -10,34 +10,48 @@ import { decodeRows, ROW_COLUMNS, type RowBodyFormat } from './row-format';
  * `VarUInt columns, VarUInt rows`, then per column `String name, String type, data`. Data:
  * fixed-width numbers little-endian; String as VarUInt length + bytes; Nullable(T) as a UInt8
  * null map, then T; Array(T) as cumulative UInt64 offsets, then all elements; Map(K, V) as
- * Array(Tuple(K, V)): offsets, then all keys, then all values. Bodies of several messages
- * concatenate into one valid stream of blocks.
+ * Array(Tuple(K, V)): offsets, then all keys, then all values. LowCardinality(String): a UInt64
+ * serialization version (1) before everything else of the column, then — only if it has values
+ * — UInt64 index width and flags, UInt64 key count, the keys (the first is ''), UInt64 value
+ * count and one index per value. Bodies of several messages concatenate into one valid stream
+ * of blocks.
  *
- * The wire types below are the rows' own types, not always the table's: LowCardinality and
- * Enum columns travel as String and ClickHouse converts them on insert
- * (`input_format_native_allow_types_conversion`), as it does when parsing text.
+ * The wire types are the table's, LowCardinality included (a dictionary per block: half the
+ * bytes, and ClickHouse does not have to build the dictionary); Enum columns travel as String
+ * and ClickHouse converts them on insert (`input_format_native_allow_types_conversion`).
  */
 export const NATIVE_FORMAT = 'Native';
 
 type Scalar = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int32' | 'Float64' | 'DateTime64(9)';
-type WireType = Scalar | 'Nullable(Float64)' | 'Map(String, String)' | 'Array(String)' | 'Array(UInt64)' | 'Array(Float64)' | 'Array(DateTime64(9))' | 'Array(Map(String, String))';
+type WireType =
+  | Scalar
+  | 'LowCardinality(String)'
+  | 'Nullable(Float64)'
+  | 'Map(LowCardinality(String), String)'
+  | 'Array(String)'
+  | 'Array(UInt64)'
+  | 'Array(Float64)'
+  | 'Array(DateTime64(9))'
+  | 'Array(LowCardinality(String))'
+  | 'Array(Map(LowCardinality(String), String))';
 
 const S = 'String';
-const MAP = 'Map(String, String)';
+const LC = 'LowCardinality(String)';
+const MAP = 'Map(LowCardinality(String), String)';
 
 const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMNS)[T][number], WireType>> } = {
   spans: {
-    tenant_id: S, ts: 'DateTime64(9)', duration_ns: 'UInt64', trace_id: S, span_id: S, parent_span_id: S, trace_state: S,
-    service: S, span_name: S, endpoint: S, kind: S, is_entry: 'UInt8', txn_service: S, txn_endpoint: S, status_code: S,
-    status_message: S, is_error: 'UInt8', http_method: S, http_status: 'UInt16', http_route: S, url_path: S, db_system: S,
-    db_name: S, db_instance: S, db_operation: S, db_statement: S, db_fingerprint: S, peer_service: S, host_name: S,
-    scope_name: S, scope_version: S, resource_attributes: MAP, attributes: MAP, events_ts: 'Array(DateTime64(9))',
-    events_name: 'Array(String)', events_attributes: 'Array(Map(String, String))', links_trace_id: 'Array(String)',
-    links_span_id: 'Array(String)', retention_days: 'UInt16',
+    tenant_id: LC, ts: 'DateTime64(9)', duration_ns: 'UInt64', trace_id: S, span_id: S, parent_span_id: S, trace_state: S,
+    service: LC, span_name: LC, endpoint: LC, kind: S, is_entry: 'UInt8', txn_service: LC, txn_endpoint: LC, status_code: S,
+    status_message: S, is_error: 'UInt8', http_method: LC, http_status: 'UInt16', http_route: LC, url_path: S, db_system: LC,
+    db_name: LC, db_instance: LC, db_operation: LC, db_statement: S, db_fingerprint: LC, peer_service: LC, host_name: LC,
+    scope_name: LC, scope_version: LC, resource_attributes: MAP, attributes: MAP, events_ts: 'Array(DateTime64(9))',
+    events_name: 'Array(LowCardinality(String))', events_attributes: 'Array(Map(LowCardinality(String), String))',
+    links_trace_id: 'Array(String)', links_span_id: 'Array(String)', retention_days: 'UInt16',
   },
   metric_points: {
-    tenant_id: S, ts: 'DateTime64(9)', start_ts: 'DateTime64(9)', metric_name: S, metric_type: S, unit: S, description: S,
-    temporality: S, is_monotonic: 'UInt8', service: S, host_name: S, resource_attributes: MAP, attributes: MAP, scope_name: S,
+    tenant_id: LC, ts: 'DateTime64(9)', start_ts: 'DateTime64(9)', metric_name: LC, metric_type: S, unit: LC, description: LC,
+    temporality: S, is_monotonic: 'UInt8', service: LC, host_name: LC, resource_attributes: MAP, attributes: MAP, scope_name: LC,
     value: 'Float64', count: 'UInt64', sum: 'Float64', min: 'Nullable(Float64)', max: 'Nullable(Float64)',
     bucket_counts: 'Array(UInt64)', explicit_bounds: 'Array(Float64)', exp_scale: 'Int32', exp_zero_count: 'UInt64',
     exp_positive_offset: 'Int32', exp_positive_counts: 'Array(UInt64)', exp_negative_offset: 'Int32',
@@ -45,11 +59,20 @@ const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMN
     retention_days: 'UInt16',
   },
   logs: {
-    tenant_id: S, ts: 'DateTime64(9)', observed_ts: 'DateTime64(9)', trace_id: S, span_id: S, severity_number: 'UInt8',
-    severity_text: S, service: S, host_name: S, body: S, resource_attributes: MAP, attributes: MAP, scope_name: S,
-    flags: 'UInt32', event_name: S, retention_days: 'UInt16',
+    tenant_id: LC, ts: 'DateTime64(9)', observed_ts: 'DateTime64(9)', trace_id: S, span_id: S, severity_number: 'UInt8',
+    severity_text: LC, service: LC, host_name: LC, body: S, resource_attributes: MAP, attributes: MAP, scope_name: LC,
+    flags: 'UInt32', event_name: LC, retention_days: 'UInt16',
   },
 };
+
+/** Each column's Native wire type (a spec holds them to the tables' types). */
+export function nativeWireTypes(table: RowTable): Readonly<Record<string, string>> {
+  return WIRE_TYPES[table];
+}
+
+/** LowCardinality index widths: UInt8, UInt16, UInt32 (codes 0–2), with "additional keys" and "update dictionary" set. */
+const LC_VERSION = 1;
+const LC_FLAGS = (1 << 9) | (1 << 10);
 
 const TWO_32 = 2 ** 32;
 
@@ -190,24 +213,58 @@ class NativeWriter {
     }
   }
 
+  /** The dictionary part of a LowCardinality(String) column (its version is written by the caller, first). */
+  lowCardinality(values: readonly string[]): void {
+    if (values.length === 0) return;
+    const dict = new Map<string, number>([['', 0]]);
+    const indexes = new Uint32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      let at = dict.get(values[i]);
+      if (at === undefined) dict.set(values[i], (at = dict.size));
+      indexes[i] = at;
+    }
+    const width = dict.size <= 0x100 ? 0 : dict.size <= 0x10000 ? 1 : 2;
+    this.u64n(LC_FLAGS | width);
+    this.u64n(dict.size);
+    for (const key of dict.keys()) this.string(key);
+    this.u64n(values.length);
+    const bytes = 1 << width;
+    this.ensure(values.length * bytes);
+    for (const ix of indexes) {
+      if (width === 0) this.buf[this.pos] = ix;
+      else if (width === 1) this.buf.writeUInt16LE(ix, this.pos);
+      else this.buf.writeUInt32LE(ix, this.pos);
+      this.pos += bytes;
+    }
+  }
+
   maps(maps: readonly Record<string, string>[]): void {
     const keys: string[][] = maps.map((m) => Object.keys(m));
     this.offsets(keys.map((k) => k.length));
-    for (const k of keys) for (const key of k) this.string(key);
+    this.lowCardinality(keys.flat());
     for (let i = 0; i < maps.length; i++) for (const key of keys[i]) this.string(maps[i][key]);
   }
 
   column(type: WireType, values: unknown[]): void {
     switch (type) {
+      case 'LowCardinality(String)':
+        this.u64n(LC_VERSION);
+        return this.lowCardinality(values as string[]);
       case 'Nullable(Float64)':
         for (const v of values) this.u8(v === null ? 1 : 0);
         for (const v of values) this.f64(v === null ? 0 : (v as number));
         return;
-      case 'Map(String, String)':
+      case 'Map(LowCardinality(String), String)':
+        this.u64n(LC_VERSION);
         return this.maps(values as Record<string, string>[]);
-      case 'Array(Map(String, String))':
+      case 'Array(Map(LowCardinality(String), String))':
+        this.u64n(LC_VERSION);
         this.offsets((values as unknown[][]).map((a) => a.length));
         return this.maps((values as Record<string, string>[][]).flat());
+      case 'Array(LowCardinality(String))':
+        this.u64n(LC_VERSION);
+        this.offsets((values as unknown[][]).map((a) => a.length));
+        return this.lowCardinality((values as string[][]).flat());
       case 'Array(String)':
       case 'Array(UInt64)':
       case 'Array(Float64)':
@@ -322,14 +379,39 @@ class NativeReader {
     return out;
   }
 
+  version(what: string): void {
+    const v = this.u64(what);
+    if (v !== BigInt(LC_VERSION)) throw new Error(`Native body: LowCardinality version ${v} in ${what}, expected ${LC_VERSION}`);
+  }
+
+  lowCardinality(count: number, what: string): string[] {
+    if (count === 0) return [];
+    const flags = Number(this.u64(what));
+    const width = flags & 0xff;
+    if (width > 2 || (flags & ~0xff) !== LC_FLAGS) throw new Error(`Native body: LowCardinality flags ${flags.toString(16)} in ${what} are not a single-block dictionary`);
+    const keys = Array.from({ length: Number(this.u64(what)) }, () => this.string(what));
+    const n = Number(this.u64(what));
+    if (n !== count) throw new Error(`Native body: ${n} LowCardinality indexes in ${what}, expected ${count}`);
+    const read = width === 0 ? 'UInt8' : width === 1 ? 'UInt16' : 'UInt32';
+    return Array.from({ length: n }, () => {
+      const key = keys[this.scalar(read, what) as number];
+      if (key === undefined) throw new Error(`Native body: LowCardinality index out of range in ${what}`);
+      return key;
+    });
+  }
+
   maps(count: number, what: string): Record<string, string>[] {
     const sizes = this.lengths(count, what);
-    const keys = sizes.map((n) => Array.from({ length: n }, () => this.string(what)));
-    return keys.map((k) => Object.fromEntries(k.map((key) => [key, this.string(what)])));
+    const keys = this.lowCardinality(sizes.reduce((a, b) => a + b, 0), what);
+    let at = 0;
+    return sizes.map((n) => Object.fromEntries(keys.slice(at, (at += n)).map((key) => [key, this.string(what)])));
   }
 
   column(type: string, rows: number, what: string): unknown[] {
     switch (type) {
+      case 'LowCardinality(String)':
+        this.version(what);
+        return this.lowCardinality(rows, what);
       case 'Nullable(Float64)': {
         const nulls = Array.from({ length: rows }, () => this.scalar('UInt8', what));
         return nulls.map((isNull) => {
@@ -337,11 +419,20 @@ class NativeReader {
           return isNull ? null : v;
         });
       }
-      case 'Map(String, String)':
+      case 'Map(LowCardinality(String), String)':
+        this.version(what);
         return this.maps(rows, what);
-      case 'Array(Map(String, String))': {
+      case 'Array(Map(LowCardinality(String), String))': {
+        this.version(what);
         const sizes = this.lengths(rows, what);
         const all = this.maps(sizes.reduce((a, b) => a + b, 0), what);
+        let at = 0;
+        return sizes.map((n) => all.slice(at, (at += n)));
+      }
+      case 'Array(LowCardinality(String))': {
+        this.version(what);
+        const sizes = this.lengths(rows, what);
+        const all = this.lowCardinality(sizes.reduce((a, b) => a + b, 0), what);
         let at = 0;
         return sizes.map((n) => all.slice(at, (at += n)));
       }

@@ -1,4 +1,4 @@
-import { encodeNativeRows, nanosToDateTime64, type RowBodyFormat, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
+import { encodeNativeRows, nanosToDateTime64, nativeWireTypes, ROW_COLUMNS, type RowBodyFormat, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { readdirSync } from 'node:fs';
 import { RowInsertError } from './errors';
 import { RowWriter } from './row-writer';
@@ -177,6 +177,20 @@ describe('RowWriter', () => {
       const after = await snapshot(store);
       expect(after.spans - before.spans).toBe(160);
     });
+  });
+
+  it.each(['spans', 'metric_points', 'logs'] as const)('Native wire types of %s are the table’s own (Enum columns travel as String)', async (table) => {
+    const rs = await ch.stores.eu.client.query({
+      query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
+      query_params: { db: ch.stores.eu.database, table },
+      format: 'JSONEachRow',
+    });
+    const types = new Map((await rs.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
+    const wire = nativeWireTypes(table);
+    for (const column of ROW_COLUMNS[table] as readonly string[]) {
+      const expected = types.get(column)!.startsWith('Enum8(') ? 'String' : types.get(column);
+      expect(`${column} ${wire[column]}`).toBe(`${column} ${expected}`);
+    }
   });
 
   it('classifies bad data as permanent and a missing table as retryable', async () => {
