@@ -23,6 +23,7 @@ export {
   type ServiceRed,
   type ServiceSeries,
   type TransactionsQuery,
+  type Transaction,
   type SelectionQuery,
   type SelectionGroup,
   type TraceResult,

@@ -6,7 +6,7 @@ import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from 
 describe('migrateRegion', () => {
   let ch: TestClickHouse;
   beforeAll(async () => {
-    ch = await openTestClickHouse(['eu', 'crash', 'upgrade'], { migrate: false });
+    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5'], { migrate: false });
   });
   afterAll(() => ch.close());
 
@@ -75,10 +75,30 @@ describe('migrateRegion', () => {
       return (await rs.json<{ n: number }>())[0].n;
     };
     expect(await total('hitmap_5s')).toBe(30);
-    expect(await migrateRegion(store)).toEqual(['hitmap_tenant_rollup']);
+    expect(await migrateRegion(store, MIGRATIONS.filter((m) => m.version <= 4))).toEqual(['hitmap_tenant_rollup']);
     expect(await total('hitmap_tenant_5s')).toBe(30);
     // Rerunning the statements (as after a crash before the version was recorded) adds nothing.
     for (const sql of MIGRATIONS.find((m) => m.version === 4)!.statements(store.database)) await store.client.command({ query: sql });
     expect(await total('hitmap_tenant_5s')).toBe(30);
+  });
+
+  it('an upgrade backfills transactions_by_end from the entry spans already stored, once, and the view keeps it current', async () => {
+    const store = ch.stores.upgrade5;
+    await migrateRegion(store, MIGRATIONS.filter((m) => m.version < 5));
+    const writer = new RowWriter(ch.clients);
+    const old = Array.from({ length: 20 }, (_, i) => makeSpanRow({ tenant_id: 'up', durationMs: 100 + i * 100, is_error: i % 4 === 0 ? 1 : 0 }));
+    await writer.insert('upgrade5', 'spans', toRowBody('spans', [...old, makeSpanRow({ tenant_id: 'up', is_entry: 0, kind: 'INTERNAL' })]), 'before-v5');
+    const count = async () => {
+      const rs = await store.client.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(sum(is_error)) AS e FROM ${store.table('transactions_by_end')} WHERE tenant_id = 'up'`, format: 'JSONEachRow' });
+      return (await rs.json<{ n: number; e: number }>())[0];
+    };
+    expect(await migrateRegion(store)).toEqual(['transactions_by_end']);
+    expect(await count()).toEqual({ n: 20, e: 5 });
+    for (const sql of MIGRATIONS.find((m) => m.version === 5)!.statements(store.database)) await store.client.command({ query: sql });
+    expect(await count()).toEqual({ n: 20, e: 5 });
+    await writer.insert('upgrade5', 'spans', toRowBody('spans', [makeSpanRow({ tenant_id: 'up', durationMs: 3000 })]), 'after-v5');
+    expect(await count()).toEqual({ n: 21, e: 5 });
+    const rs = await store.client.query({ query: `SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'transactions_by_end'`, format: 'JSONEachRow', query_params: { db: store.database } });
+    expect((await rs.json<{ sorting_key: string }>())[0].sorting_key).toBe('tenant_id, toStartOfMinute(end_ts), duration_ns');
   });
 });

@@ -370,12 +370,50 @@ function tenantHitmap(db: string): string[] {
   ];
 }
 
+/**
+ * Drag-select reads (hitmap selection counts, transaction lists): entry spans only, keyed by
+ * tenant, end minute and duration, so a rectangle reads just its minutes and, within each, the
+ * granules of its duration band (slow transactions are the tail of each minute) instead of
+ * scanning spans. It holds what the list shows; the rest of a span is one trace lookup away
+ * (reading full rows back from spans cost more than the whole list: they are scattered over
+ * its endpoint ranges). Backfilled from spans only while empty (crash-safe rerun).
+ */
+function transactionsByEnd(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.transactions_by_end (
+      tenant_id ${LC},
+      end_ts ${TIME},
+      duration_ns UInt64 CODEC(T64, ZSTD(1)),
+      service ${LC},
+      endpoint ${LC},
+      is_error UInt8,
+      http_status UInt16,
+      trace_id ${ID},
+      span_id ${ID},
+      retention_days UInt16
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(end_ts)
+    ORDER BY (tenant_id, toStartOfMinute(end_ts), duration_ns)
+    ${ttl('end_ts')}
+    ${SETTINGS}, index_granularity = 2048`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.transactions_by_end_mv TO ${db}.transactions_by_end AS
+    SELECT tenant_id, end_ts, duration_ns, service, endpoint, is_error, http_status, trace_id, span_id, retention_days
+    FROM ${db}.spans
+    WHERE is_entry = 1`,
+    `INSERT INTO ${db}.transactions_by_end (tenant_id, end_ts, duration_ns, service, endpoint, is_error, http_status, trace_id, span_id, retention_days)
+    SELECT tenant_id, end_ts, duration_ns, service, endpoint, is_error, http_status, trace_id, span_id, retention_days
+    FROM ${db}.spans
+    WHERE is_entry = 1 AND (SELECT count() FROM ${db}.transactions_by_end) = 0`,
+  ];
+}
+
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
   { version: 2, name: 'metric_points_and_rollup', statements: metrics },
   { version: 3, name: 'logs', statements: logs },
   { version: 4, name: 'hitmap_tenant_rollup', statements: tenantHitmap },
+  { version: 5, name: 'transactions_by_end', statements: transactionsByEnd },
 ];
 
 /** Tables (not views) the migrations create, for checks and test cleanup. */
@@ -386,6 +424,7 @@ export const STORED_TABLES = [
   'hitmap_tenant_5s',
   'service_red_1m',
   'sql_stats_1m',
+  'transactions_by_end',
   'metric_points',
   'metric_rollup_1m',
   'logs',

@@ -121,7 +121,7 @@ describe('TelemetryQueries', () => {
       const noise = [txn(600_000, 1, { tenant_id: tenant, is_entry: 0 }), ...Array.from({ length: 30 }, () => txn(600_000, 1, { tenant_id: 'red-other' }))];
       await write('eu', [...a, ...b, ...noise]);
 
-      const res = await q.services('eu', tenant, { from: new Date(BASE_MS + 600_000), to: new Date(BASE_MS + 1_200_000) });
+      const res = (await q.services('eu', tenant, { from: new Date(BASE_MS + 600_000), to: new Date(BASE_MS + 1_200_000) })).endpoints;
       expect(res.map((r) => [r.service, r.endpoint, r.count, r.errors])).toEqual([
         ['checkout', 'GET /api/orders/{id}', 200, 20],
         ['billing', 'POST /pay', 50, 0],
@@ -140,6 +140,26 @@ describe('TelemetryQueries', () => {
       tol(950, ra.p95Ms);
       tol(990, ra.p99Ms);
       expect(rb).toMatchObject({ errors: 0, errorRate: 0, apdex: 0.5, p50Ms: 1500, p99Ms: 1500, maxMs: 1500 });
+    });
+
+    it('totals each service over its endpoints (merged percentiles) and rates throughput over the time with data', async () => {
+      const tenant = 'red-total';
+      // checkout: 100 fast (10 ms) and 100 slow (1 s) transactions on two endpoints, all in the
+      // last 5 minutes of a 20-minute window.
+      const fast = Array.from({ length: 100 }, (_, i) => txn(900_000 + i * 3_000, 10, { tenant_id: tenant, endpoint: 'GET /fast' }));
+      const slow = Array.from({ length: 100 }, (_, i) => txn(900_000 + i * 3_000, 1000, { tenant_id: tenant, endpoint: 'GET /slow', is_error: i < 10 ? 1 : 0 }));
+      await write('eu', [...fast, ...slow]);
+      const { endpoints, services } = await q.services('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 1_200_000) });
+      expect(endpoints.map((e) => e.endpoint).sort()).toEqual(['GET /fast', 'GET /slow']);
+      expect(services).toHaveLength(1);
+      const [checkout] = services;
+      expect(checkout).toMatchObject({ service: 'checkout', count: 200, errors: 10, errorRate: 0.05, maxMs: 1000 });
+      expect(checkout.p99Ms).toBeGreaterThan(950);
+      expect(checkout.p50Ms).toBeGreaterThanOrEqual(10);
+      expect(checkout.p50Ms).toBeLessThanOrEqual(1000);
+      // 200 transactions since minute 15 of the window: 40/min, not 10/min over all 20 minutes.
+      expect(checkout.throughputPerMin).toBeCloseTo(40, 6);
+      expect(endpoints.find((e) => e.endpoint === 'GET /fast')!.throughputPerMin).toBeCloseTo(20, 6);
     });
   });
 
@@ -192,12 +212,43 @@ describe('TelemetryQueries', () => {
 
       const got = await q.transactions('eu', tenant, { ...window, minMs: 100, maxMs: 200 });
       expect(got.map((s) => s.spanId)).toEqual([rows[6], rows[2], rows[1]].map((r) => r.span_id));
-      expect(got.every((s) => s.isEntry && s.tenantId === tenant)).toBe(true);
+      // What the list shows, read from transactions_by_end alone.
+      expect(got[0]).toEqual({
+        traceId: rows[6].trace_id,
+        spanId: rows[6].span_id,
+        service: 'billing',
+        endpoint: rows[6].endpoint,
+        endTime: new Date(BASE_MS + 128_000).toISOString().replace('Z', '000000Z'),
+        endUnixNanos: at(128_000).toString(),
+        durationNs: '150000000',
+        durationMs: 150,
+        isError: false,
+        httpStatus: rows[6].http_status,
+      });
 
       expect((await q.transactions('eu', tenant, { ...window, minMs: 100, maxMs: 200, service: 'billing' })).map((s) => s.spanId)).toEqual([rows[6].span_id]);
       expect(await q.transactions('eu', tenant, { ...window, minMs: 100, maxMs: 200, limit: 1 })).toHaveLength(1);
       // Without a duration bound: everything that ended in the window.
       expect((await q.transactions('eu', tenant, window)).map((s) => s.spanId).sort()).toEqual([rows[0], rows[1], rows[2], rows[3], rows[6]].map((r) => r.span_id).sort());
+    });
+
+    it('counts a selection per service/endpoint from the same rectangle, errors apart, most first', async () => {
+      const tenant = 'sel';
+      const rows = [
+        txn(300_000, 1_500, { tenant_id: tenant }),
+        txn(301_000, 2_500, { tenant_id: tenant, is_error: 1 }),
+        txn(302_000, 1_200, { tenant_id: tenant, service: 'billing', endpoint: 'POST /pay' }),
+        txn(302_000, 900, { tenant_id: tenant }), // too fast
+        txn(310_000, 1_500, { tenant_id: tenant }), // ended at `to`
+        txn(302_000, 1_500, { tenant_id: tenant, is_entry: 0 }), // not a transaction
+        txn(302_000, 1_500, { tenant_id: 'sel-other' }),
+      ];
+      await write('eu', rows);
+      const groups = await q.selectionSummary('eu', tenant, { from: new Date(BASE_MS + 300_000), to: new Date(BASE_MS + 310_000), minMs: 1_000 });
+      expect(groups).toEqual([
+        { service: rows[0].service, endpoint: rows[0].endpoint, count: 2, errors: 1 },
+        { service: 'billing', endpoint: 'POST /pay', count: 1, errors: 0 },
+      ]);
     });
   });
 

@@ -1,7 +1,7 @@
 import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, MAX_SPAN_DURATION_MS, RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from './clients';
 import { QueryValidationError } from './errors';
-import { STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
+import { nanosToIso, STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
 
 /** Bounds on read queries; a query outside them is refused with a QueryValidationError. */
 export const QUERY_LIMITS = {
@@ -130,8 +130,12 @@ export interface ServiceRed {
   p99Ms: number;
   /** (satisfied + tolerating / 2) / count with T = APDEX_T_MS; errors count as frustrated. */
   apdex: number;
+  /** Over the time the service has data in the window (a service that started 10 min into a day is not averaged over the day). */
   throughputPerMin: number;
 }
+
+/** A service's figures over all its endpoints (percentiles merged from their digests, not averaged). */
+export type ServiceTotalRed = Omit<ServiceRed, 'endpoint'>;
 
 /** Buckets of one service/endpoint for sparklines; empty buckets are absent. */
 export interface ServiceSeries {
@@ -160,6 +164,20 @@ export interface SelectionGroup {
 
 export interface TransactionsQuery extends SelectionQuery {
   limit?: number;
+}
+
+/** A transaction as a drag-select lists it (its spans: traceById). */
+export interface Transaction {
+  traceId: string;
+  spanId: string;
+  service: string;
+  endpoint: string;
+  endTime: string;
+  endUnixNanos: string;
+  durationNs: string;
+  durationMs: number;
+  isError: boolean;
+  httpStatus: number;
 }
 
 export interface TraceResult {
@@ -255,43 +273,36 @@ export class TelemetryQueries {
   }
 
   /** RED per service/endpoint from the 1-minute rollup (minute buckets starting in [from, to)). */
-  async services(regionId: string, tenantId: string, q: TimeWindow): Promise<ServiceRed[]> {
+  async services(regionId: string, tenantId: string, q: TimeWindow): Promise<{ endpoints: ServiceRed[]; services: ServiceTotalRed[] }> {
     const tenant = checkTenant(tenantId);
     const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs, ROLLUP_TIME_RANGE_MS);
     const store = this.clients.forRegion(regionId);
     const fromS = Math.floor(fromMs / 60_000) * 60;
     const toS = Math.ceil(toMs / 60_000) * 60;
-    const rows = await select<{
-      service: string;
-      endpoint: string;
-      count: string;
-      errors: string;
-      sum_ns: string;
-      max_ns: string;
-      q: number[];
-      satisfied: string;
-      tolerating: string;
-    }>(
-      store,
-      `SELECT service, endpoint, sum(count) AS count, sum(errors) AS errors,
+    type Row = { service: string; count: string; errors: string; sum_ns: string; max_ns: string; q: number[]; satisfied: string; tolerating: string };
+    const red = (by: string) =>
+      `SELECT ${by}, sum(count) AS count, sum(errors) AS errors,
         sum(duration_sum_ns) AS sum_ns, max(duration_max_ns) AS max_ns,
         quantilesTDigestMerge(0.5, 0.95, 0.99)(duration_q) AS q,
-        sum(apdex_satisfied) AS satisfied, sum(apdex_tolerating) AS tolerating
+        sum(apdex_satisfied) AS satisfied, sum(apdex_tolerating) AS tolerating, toUInt32(min(minute)) AS first_s
       FROM ${store.table('service_red_1m')}
       WHERE tenant_id = {tenant:String}
         AND minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({to_s:UInt32})
-      GROUP BY service, endpoint
-      ORDER BY count DESC, service, endpoint`,
-      { tenant, from_s: fromS, to_s: toS },
-    );
-    const minutes = (toS - fromS) / 60;
-    return rows.map((r) => {
+      GROUP BY ${by}
+      ORDER BY count DESC, ${by}`;
+    const params = { tenant, from_s: fromS, to_s: toS };
+    const [endpointRows, serviceRows] = await Promise.all([
+      select<Row & { endpoint: string }>(store, red('service, endpoint'), params),
+      select<Row & { first_s: number }>(store, red('service'), params),
+    ]);
+    // Throughput counts the minutes since the service's first data in the window, not the whole window.
+    const minutesOf = new Map(serviceRows.map((r) => [r.service, Math.max(1, (toMs - Math.max(fromMs, Number(r.first_s) * 1000)) / 60_000)]));
+    const figures = (r: Row): ServiceTotalRed => {
       const count = Number(r.count);
       const errors = Number(r.errors);
       const [p50, p95, p99] = r.q.map((v) => Number(v) / 1e6);
       return {
         service: r.service,
-        endpoint: r.endpoint,
         count,
         errors,
         errorRate: count ? errors / count : 0,
@@ -301,9 +312,10 @@ export class TelemetryQueries {
         p95Ms: p95,
         p99Ms: p99,
         apdex: count ? (Number(r.satisfied) + Number(r.tolerating) / 2) / count : 1,
-        throughputPerMin: count / minutes,
+        throughputPerMin: count / (minutesOf.get(r.service) ?? (toMs - fromMs) / 60_000),
       };
-    });
+    };
+    return { endpoints: endpointRows.map((r) => ({ ...figures(r), endpoint: r.endpoint })), services: serviceRows.map(figures) };
   }
 
   /**
@@ -339,24 +351,38 @@ export class TelemetryQueries {
   }
 
   /**
-   * Entry spans (transactions) in a rectangle of the hitmap: end time in [from, to) and
-   * duration in [minMs, maxMs). Newest first.
+   * Transactions (entry spans) ending in the window with a duration in [minMs, maxMs), newest
+   * first, from transactions_by_end (keyed by end minute and duration): what a list shows; the
+   * full spans are one traceById away.
    */
-  /** Transactions (entry spans) ending in the window with a duration in [minMs, maxMs), newest first. */
-  async transactions(regionId: string, tenantId: string, q: TransactionsQuery): Promise<StoredSpan[]> {
+  async transactions(regionId: string, tenantId: string, q: TransactionsQuery): Promise<Transaction[]> {
     const store = this.clients.forRegion(regionId);
     const where = rectangleWhere(tenantId, q);
     const limit = checkLimit(q.limit, QUERY_LIMITS.transactionsDefaultLimit);
-    const rows = await select<StoredSpanRecord>(
+    const rows = await select<{ trace_id: string; span_id: string; service: string; endpoint: string; end_ns: string; duration_text: string; is_error: number; http_status: number }>(
       store,
-      `SELECT ${STORED_SPAN_COLUMNS}
-      FROM ${store.table('spans')}
+      `SELECT trace_id, span_id, service, endpoint, toString(toUnixTimestamp64Nano(end_ts)) AS end_ns, toString(duration_ns) AS duration_text, is_error, http_status
+      FROM ${store.table('transactions_by_end')}
       WHERE ${where.sql}
       ORDER BY end_ts DESC, span_id
       LIMIT {limit:UInt32}`,
       { ...where.params, limit },
     );
-    return rows.map(toStoredSpan);
+    return rows.map((r) => {
+      const end = BigInt(r.end_ns);
+      return {
+        traceId: r.trace_id,
+        spanId: r.span_id,
+        service: r.service,
+        endpoint: r.endpoint,
+        endTime: nanosToIso(end),
+        endUnixNanos: r.end_ns,
+        durationNs: r.duration_text,
+        durationMs: Number(r.duration_text) / 1e6,
+        isError: Number(r.is_error) === 1,
+        httpStatus: Number(r.http_status),
+      };
+    });
   }
 
   /** What a hitmap selection holds: transactions and errors per service/endpoint, most first. */
@@ -366,7 +392,7 @@ export class TelemetryQueries {
     const rows = await select<{ service: string; endpoint: string; count: string; errors: string }>(
       store,
       `SELECT service, endpoint, count() AS count, countIf(is_error = 1) AS errors
-      FROM ${store.table('spans')}
+      FROM ${store.table('transactions_by_end')}
       WHERE ${where.sql}
       GROUP BY service, endpoint
       ORDER BY count DESC, service, endpoint
@@ -466,7 +492,7 @@ export class TelemetryQueries {
 }
 
 
-/** WHERE clause of entry spans inside a time × duration rectangle of one tenant. */
+/** WHERE clause of transactions_by_end inside a time × duration rectangle of one tenant. */
 function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; params: Params } {
   const tenant = checkTenant(tenantId);
   const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.transactionsMaxWindowMs);
@@ -478,18 +504,13 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
     throw new QueryValidationError('maxMs', `must be a number of milliseconds greater than minMs (${minMs}) and at most ${MAX_SPAN_DURATION_MS}`);
   }
   const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: nanosParam(minMs) };
-  let durationSql = 'duration_ns >= {min_ns:UInt64}';
-  if (q.maxMs !== undefined) {
-    // end = start + duration, so duration < max bounds the start time too (partition pruning).
-    durationSql += ' AND duration_ns < {max_ns:UInt64} AND ts >= fromUnixTimestamp64Milli({start_from_ms:Int64})';
-    params.max_ns = nanosParam(q.maxMs);
-    params.start_from_ms = Math.max(fromMs - Math.ceil(q.maxMs), RAW_TIME_RANGE_MS.min);
-  }
-  const sql = `tenant_id = {tenant:String}${filters.sql}
-        AND is_entry = 1
-        AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  let sql = `tenant_id = {tenant:String}${filters.sql}
         AND end_ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})
-        AND ${durationSql}`;
+        AND duration_ns >= {min_ns:UInt64}`;
+  if (q.maxMs !== undefined) {
+    sql += ' AND duration_ns < {max_ns:UInt64}';
+    params.max_ns = nanosParam(q.maxMs);
+  }
   return { sql, params };
 }
 

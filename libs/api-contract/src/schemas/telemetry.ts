@@ -86,7 +86,20 @@ export const traceParams = z.object({ tenant: z.string(), traceId: z.string().re
 export const traceResponse = z.object({ traceId: z.string(), spans: z.array(spanSchema) });
 
 export const transactionsQuery = selectionQuery.extend({ limit: limit(1000) });
-export const transactionsResponse = z.object({ transactions: z.array(spanSchema) });
+/** A transaction as a drag-select lists it; its spans are at the trace route. */
+export const transactionSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  service: z.string(),
+  endpoint: z.string(),
+  endTime: isoTime,
+  endUnixNanos: z.string(),
+  durationNs: z.string(),
+  durationMs: z.number(),
+  isError: z.boolean(),
+  httpStatus: z.number().int(),
+});
+export const transactionsResponse = z.object({ transactions: z.array(transactionSchema) });
 
 export const serviceRedSchema = z.object({
   service: z.string(),
@@ -102,7 +115,9 @@ export const serviceRedSchema = z.object({
   apdex: z.number(),
   throughputPerMin: z.number(),
 });
-export const servicesResponse = z.object({ from: isoTime, to: isoTime, services: z.array(serviceRedSchema) });
+/** A service over all its endpoints: percentiles merged from their digests; throughput over the time it has data. */
+export const serviceTotalSchema = serviceRedSchema.omit({ endpoint: true });
+export const servicesResponse = z.object({ from: isoTime, to: isoTime, services: z.array(serviceRedSchema), serviceTotals: z.array(serviceTotalSchema) });
 
 /** Sparkline points of one service/endpoint; buckets without transactions are absent. */
 export const serviceSeriesSchema = z.object({
