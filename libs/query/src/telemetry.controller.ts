@@ -38,8 +38,8 @@ export class TelemetryController {
   @Endpoint(R.services)
   async services(@TenantOf() t: TenantAccess, @Input() { query }: In<'services'>): Out<'services'> {
     const window = parseWindow(query, 60 * 60_000);
-    const rows = await validated(() => this.queries.services(t.region, t.tenantId, window));
-    return { from: window.from.toISOString(), to: window.to.toISOString(), services: rows };
+    const { endpoints, services } = await validated(() => this.queries.services(t.region, t.tenantId, window));
+    return { from: window.from.toISOString(), to: window.to.toISOString(), services: endpoints, serviceTotals: services };
   }
 
   @Endpoint(R.serviceSeries)

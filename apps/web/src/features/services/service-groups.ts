@@ -2,37 +2,18 @@ import type { ApiRoutes, ResponseOf } from '@meridian/api-contract';
 import type { SeriesPoint } from './sparkline';
 
 export type EndpointRed = ResponseOf<ApiRoutes['services']>['services'][number];
+export type ServiceRed = ResponseOf<ApiRoutes['services']>['serviceTotals'][number];
 
-/** A service's row: exact totals of its endpoints (percentiles do not add up, so they stay per endpoint). */
-export interface ServiceGroup {
-  service: string;
-  count: number;
-  errors: number;
-  errorRate: number;
-  throughputPerMin: number;
-  /** Count-weighted mean of the endpoints' Apdex: exactly the Apdex of all their transactions. */
-  apdex: number;
+/** A service's row (the API's totals: percentiles merged, not averaged) and its endpoints' rows. */
+export interface ServiceGroup extends ServiceRed {
   endpoints: EndpointRed[];
 }
 
-/** Endpoint rows grouped by service, busiest service first (endpoints keep the API's order: busiest first). */
-export function groupByService(rows: readonly EndpointRed[]): ServiceGroup[] {
-  const groups = new Map<string, ServiceGroup>();
-  for (const r of rows) {
-    const g = groups.get(r.service) ?? { service: r.service, count: 0, errors: 0, errorRate: 0, throughputPerMin: 0, apdex: 0, endpoints: [] };
-    g.count += r.count;
-    g.errors += r.errors;
-    g.throughputPerMin += r.throughputPerMin;
-    g.apdex += r.apdex * r.count;
-    g.endpoints.push(r);
-    groups.set(r.service, g);
-  }
-  const out = [...groups.values()];
-  for (const g of out) {
-    g.errorRate = g.count ? g.errors / g.count : 0;
-    g.apdex = g.count ? g.apdex / g.count : 1;
-  }
-  return out.sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
+/** Endpoint rows under their service, busiest service first (endpoints keep the API's order: busiest first). */
+export function groupByService(totals: readonly ServiceRed[], rows: readonly EndpointRed[]): ServiceGroup[] {
+  const groups = new Map<string, ServiceGroup>(totals.map((t) => [t.service, { ...t, endpoints: [] }]));
+  for (const r of rows) groups.get(r.service)?.endpoints.push(r);
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
 }
 
 /** Bucket-wise sum of several endpoints' (dense, aligned) series: a service's throughput and errors. */

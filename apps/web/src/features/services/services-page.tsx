@@ -31,7 +31,7 @@ export function ServicesPage() {
   const input = { params: { tenant: tenant.slug }, query: { last } };
   const services = useApiQuery('services', input, { refetchInterval: REFRESH_MS });
   const series = useApiQuery('serviceSeries', input, { refetchInterval: REFRESH_MS });
-  const groups = useMemo(() => groupByService(services.data?.services ?? []), [services.data]);
+  const groups = useMemo(() => groupByService(services.data?.serviceTotals ?? [], services.data?.services ?? []), [services.data]);
   const dense = useMemo(() => {
     const map = new Map<string, SeriesPoint[]>();
     const d = series.data;
@@ -41,6 +41,10 @@ export function ServicesPage() {
     for (const s of d.series) map.set(`${s.service}\u0000${s.endpoint}`, densePoints(s.points, from, to, d.stepSeconds * 1000));
     return map;
   }, [series.data]);
+  const stepMinutes = (series.data?.stepSeconds ?? 60) / 60;
+  // What every sparkline spans: its first and last whole bucket.
+  const anyPoints = dense.values().next().value;
+  const span = anyPoints?.length ? t.trendSpan(fmt.time(anyPoints[0].t), fmt.time(anyPoints[anyPoints.length - 1].t + stepMinutes * 60_000), fmt.period(stepMinutes * 60)) : '';
   const empty = services.data?.services.length === 0;
   const usage = useApiQuery('usage', { params: { tenant: tenant.slug } }, { enabled: empty, staleTime: 30_000 });
   // The hitmap keeps its own (shorter) windows: the same length when it has it, else its default.
@@ -103,12 +107,14 @@ export function ServicesPage() {
                       {t.perMin(rate(fmt, g.throughputPerMin))}
                     </td>
                     <td className={`${styles.num} ${g.errors ? styles.bad : ''}`}>{fmt.percent(g.errorRate)}</td>
-                    <td colSpan={3} />
+                    <td className={styles.num}>{fmt.duration(g.p50Ms)}</td>
+                    <td className={styles.num}>{fmt.duration(g.p95Ms)}</td>
+                    <td className={styles.num}>{fmt.duration(g.p99Ms)}</td>
                     <td className={styles.num}>
                       <Apdex value={g.apdex} fmt={fmt} t={t} />
                     </td>
                     <td>
-                      <Sparkline values={sumSeries(endpointSeries).map((p) => p.count)} label={t.trendThroughput} />
+                      <Sparkline values={sumSeries(endpointSeries).map((p) => p.count / stepMinutes)} label={t.trendThroughput} span={span} peak={(v) => t.perMin(rate(fmt, v))} t={t} />
                     </td>
                   </tr>
                   {g.endpoints.map((e) => {
@@ -117,7 +123,7 @@ export function ServicesPage() {
                       <tr key={e.endpoint}>
                         <td className={styles.endpointCell}>
                           <Link href={hitmapHref(e.service, e.endpoint || undefined)} title={t.openHitmap(`${e.service} ${e.endpoint}`)} className={styles.endpoint}>
-                            {e.endpoint || '—'}
+                            {e.endpoint ? <BreakablePath text={e.endpoint} /> : '—'}
                           </Link>
                         </td>
                         <td className={styles.num} title={t.transactions(fmt.number(e.count))}>
@@ -131,8 +137,8 @@ export function ServicesPage() {
                           <Apdex value={e.apdex} fmt={fmt} t={t} />
                         </td>
                         <td className={styles.trends}>
-                          <Sparkline values={points.map((p) => p.count)} label={t.trendThroughput} />
-                          <Sparkline values={points.map((p) => p.p95Ms)} label={t.trendP95} tone="latency" />
+                          <Sparkline values={points.map((p) => p.count / stepMinutes)} label={t.trendThroughput} span={span} peak={(v) => t.perMin(rate(fmt, v))} t={t} />
+                          <Sparkline values={points.map((p) => p.p95Ms)} label={t.trendP95} tone="latency" span={span} peak={(v) => fmt.duration(v)} t={t} />
                         </td>
                       </tr>
                     );
@@ -165,11 +171,34 @@ function Apdex({ value, fmt, t }: { value: number; fmt: Formatter; t: Messages }
 const SPARK_W = 96;
 const SPARK_H = 22;
 
-function Sparkline({ values, label, tone = 'throughput' }: { values: number[]; label: string; tone?: 'throughput' | 'latency' }) {
+/** A sparkline labelled with what it draws, its peak (its top edge) and the time it spans. */
+function Sparkline({ values, label, span, peak, t, tone = 'throughput' }: { values: number[]; label: string; span: string; peak: (v: number) => string; t: Messages; tone?: 'throughput' | 'latency' }) {
+  const top = values.length ? peak(Math.max(...values)) : '–';
+  const described = `${label}, ${span}: ${t.peak(top)}`;
   return (
-    <svg className={`${styles.spark} ${styles[`spark_${tone}`]}`} width={SPARK_W} height={SPARK_H} viewBox={`-1 -1 ${SPARK_W + 2} ${SPARK_H + 2}`} role="img" aria-label={label}>
-      <title>{label}</title>
-      <path d={sparklinePath(values, SPARK_W, SPARK_H)} />
-    </svg>
+    <figure className={styles.sparkFigure} title={described}>
+      <svg className={`${styles.spark} ${styles[`spark_${tone}`]}`} width={SPARK_W} height={SPARK_H} viewBox={`-1 -1 ${SPARK_W + 2} ${SPARK_H + 2}`} role="img" aria-label={described}>
+        <path d={sparklinePath(values, SPARK_W, SPARK_H)} />
+      </svg>
+      <figcaption className={styles.sparkCaption}>
+        {t[`trendShort_${tone}`]} {t.peak(top)}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** An endpoint that may wrap after its slashes, not in the middle of a word. */
+function BreakablePath({ text }: { text: string }) {
+  const parts = text.split('/');
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && '/'}
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
   );
 }

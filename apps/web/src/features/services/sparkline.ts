@@ -6,13 +6,14 @@ export interface SeriesPoint {
 }
 
 /**
- * One point per bucket over [from, to), zeros where the API sent none (a minute without
- * transactions is a real zero, not a gap to draw across).
+ * One point per whole bucket inside [from, to), zeros where the API sent none (a minute without
+ * transactions is a real zero, not a gap to draw across). Buckets cut by the window's edges
+ * (the minute still running) are left out: their few transactions would draw a fake cliff.
  */
 export function densePoints(points: readonly SeriesPoint[], from: number, to: number, stepMs: number): SeriesPoint[] {
   const byT = new Map(points.map((p) => [p.t, p]));
   const out: SeriesPoint[] = [];
-  for (let t = Math.floor(from / stepMs) * stepMs; t < to; t += stepMs) out.push(byT.get(t) ?? { t, count: 0, errors: 0, p95Ms: 0 });
+  for (let t = Math.ceil(from / stepMs) * stepMs; t + stepMs <= to; t += stepMs) out.push(byT.get(t) ?? { t, count: 0, errors: 0, p95Ms: 0 });
   return out;
 }
 
