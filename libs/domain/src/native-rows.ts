@@ -103,12 +103,21 @@ class NativeWriter {
 
   string(s: string): void {
     // Short strings (the usual case): at most 3 bytes per UTF-16 unit, so one length byte suffices
-    // and the text is written once, straight after it.
-    if (s.length < 43) {
-      this.ensure(1 + s.length * 3);
-      const n = this.buf.write(s, this.pos + 1, 'utf8');
-      this.buf[this.pos] = n;
-      this.pos += 1 + n;
+    // and the text is written once, straight after it; ASCII by hand (cheaper than a native call).
+    const len = s.length;
+    if (len < 43) {
+      this.ensure(1 + len * 3);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      const n = i === len ? len : buf.write(s, start, 'utf8');
+      buf[this.pos] = n;
+      this.pos = start + n;
       return;
     }
     const n = Buffer.byteLength(s, 'utf8');
@@ -239,10 +248,17 @@ class NativeWriter {
   }
 
   maps(maps: readonly Record<string, string>[]): void {
-    const keys: string[][] = maps.map((m) => Object.keys(m));
-    this.offsets(keys.map((k) => k.length));
-    this.lowCardinality(keys.flat());
-    for (let i = 0; i < maps.length; i++) for (const key of keys[i]) this.string(maps[i][key]);
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (const m of maps) {
+      for (const key in m) {
+        keys.push(key);
+        values.push(m[key]);
+      }
+      this.u64n(keys.length);
+    }
+    this.lowCardinality(keys);
+    for (const v of values) this.string(v);
   }
 
   column(type: WireType, values: unknown[]): void {

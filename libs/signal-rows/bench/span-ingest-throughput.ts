@@ -1,5 +1,5 @@
 /**
- * Span ingest hot path on one core: protobuf decode → buildSpanRows → encodeRows.
+ * Span ingest hot path on one core: protobuf decode → buildSpanRows → encodeNativeRows.
  *   node scripts/run-ts.js libs/signal-rows/bench/span-ingest-throughput.ts
  * Reports spans per CPU-second of this process (process.cpuUsage), which is steadier than
  * wall time on a shared machine.
@@ -9,7 +9,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { decodeTraces } from '@meridian/otlp';
-import { encodeRows } from '@meridian/domain';
+import { encodeNativeRows, encodeRows } from '@meridian/domain';
 import { buildSpanRows } from '../src';
 
 const SPANS_PER_REQUEST = 500;
@@ -70,12 +70,13 @@ const { protobuf: body, json } = payloads();
 const ctx = { tenantId: 't_bench', retentionDays: 30 };
 const decoded = decodeTraces(body, 'protobuf');
 const rows = buildSpanRows(decoded, ctx);
-console.log(`payload: ${body.length} bytes protobuf, ${SPANS_PER_REQUEST} spans; JSONCompactEachRow out: ${encodeRows('spans', rows).length} bytes`);
-const all = () => encodeRows('spans', buildSpanRows(decodeTraces(body, 'protobuf'), ctx)).length > 0 ? SPANS_PER_REQUEST : 0;
+console.log(`payload: ${body.length} bytes protobuf, ${SPANS_PER_REQUEST} spans; out: Native ${encodeNativeRows('spans', rows).length} bytes, JSONCompactEachRow ${encodeRows('spans', rows).length}`);
+const all = () => (encodeNativeRows('spans', buildSpanRows(decodeTraces(body, 'protobuf'), ctx)).length > 0 ? SPANS_PER_REQUEST : 0);
 measure('', 1, all); // warm-up
 measure('decode', SECONDS, () => decodeTraces(body, 'protobuf').rejected + SPANS_PER_REQUEST);
 measure('buildSpanRows', SECONDS, () => buildSpanRows(decoded, ctx).length);
-measure('encodeRows', SECONDS, () => (encodeRows('spans', rows).length > 0 ? SPANS_PER_REQUEST : 0));
-measure('decode + buildSpanRows + encodeRows', SECONDS, all);
+measure('encodeNativeRows', SECONDS, () => (encodeNativeRows('spans', rows).length > 0 ? SPANS_PER_REQUEST : 0));
+measure('encodeRows (JSON, as before)', SECONDS, () => (encodeRows('spans', rows).length > 0 ? SPANS_PER_REQUEST : 0));
+measure('decode + buildSpanRows + encodeNativeRows', SECONDS, all);
 // last: decoding JSON too makes the shared code see a second message shape (slower afterwards, as in a mixed-encoding intake)
 measure('decode (OTLP/JSON, for comparison)', SECONDS, () => decodeTraces(json, 'json').rejected + SPANS_PER_REQUEST);
