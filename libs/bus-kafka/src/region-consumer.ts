@@ -45,8 +45,9 @@ interface PartitionState {
   /** `RegionConsumer.epoch` when this state was made; any other value means it is stale. */
   epoch: number;
   abort: AbortController;
-  /** Whether `committed` and `plan` were read from the group coordinator. */
+  /** Whether `committed` and `plan` were read from the group coordinator, and when (Date.now()). */
   loaded: boolean;
+  loadedAt: number;
   /** Next offset to store: the group's committed offset (undefined when the group has none yet). */
   committed?: bigint;
   /** Next offset to look at (buffer or drop as a copy); lower ones were handled. */
@@ -75,6 +76,8 @@ const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How long batches fetched before a seek back (RegionConsumer.seed) are skipped at most. */
 const SEED_WAIT_MS = 10_000;
+/** How long a re-formed batch waits for planned messages the broker does not show (RegionConsumer.nextBatch). */
+const PLAN_WAIT_MS = 30_000;
 /** What stop() waits at most for a rebuild in progress and for leaving the group. */
 const STOP_WAIT_MS = 5_000;
 
@@ -238,6 +241,7 @@ export class RegionConsumer {
         epoch: this.epoch,
         abort: new AbortController(),
         loaded: false,
+        loadedAt: 0,
         logStart: 0n,
         buffer: [],
         bufferRows: 0,
@@ -264,6 +268,7 @@ export class RegionConsumer {
     const committed = p ? BigInt(p.offset) : -1n;
     if (this.stale(st)) return;
     st.loaded = true;
+    st.loadedAt = Date.now();
     st.logStart = BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
     if (committed >= 0n) {
       st.committed = committed;
@@ -434,9 +439,12 @@ export class RegionConsumer {
     if (st.plan) {
       const { end } = st.plan;
       const last = st.buffer[st.buffer.length - 1].offset;
-      // Wait for the planned messages unless they can no longer come (the broker lost them). Even
-      // when stopping: a partial planned batch would get another token and store its rows twice.
-      if (last < end && st.highWatermark > end) return undefined;
+      // Wait for the planned messages, even when stopping: a partial planned batch would get
+      // another token and store its rows twice. A high watermark at or below `end` does not prove
+      // them gone: a partition's new leader may report a lower one until its followers caught up
+      // (after a broker kill). Only when they have not come PLAN_WAIT_MS after the partition was
+      // loaded (the broker lost them) is what there is stored.
+      if (last < end && (st.highWatermark > end || Date.now() - st.loadedAt < PLAN_WAIT_MS)) return undefined;
       return st.buffer.filter((b) => b.offset <= end);
     }
     const due = force || this.full(st) || Date.now() - st.oldestAt >= this.d.options.maxWaitMs;
