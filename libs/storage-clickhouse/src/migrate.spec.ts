@@ -1,12 +1,13 @@
 import { migrateRegion, appliedVersions } from './migrate';
 import { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW } from './schema';
 import { RowWriter } from './row-writer';
+import { TelemetryQueries } from './telemetry-queries';
 import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
 
 describe('migrateRegion', () => {
   let ch: TestClickHouse;
   beforeAll(async () => {
-    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5'], { migrate: false });
+    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5', 'upgrade6'], { migrate: false });
   });
   afterAll(() => ch.close());
 
@@ -92,7 +93,7 @@ describe('migrateRegion', () => {
       const rs = await store.client.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(sum(is_error)) AS e FROM ${store.table('transactions_by_end')} WHERE tenant_id = 'up'`, format: 'JSONEachRow' });
       return (await rs.json<{ n: number; e: number }>())[0];
     };
-    expect(await migrateRegion(store)).toEqual(['transactions_by_end']);
+    expect(await migrateRegion(store, MIGRATIONS.filter((m) => m.version <= 5))).toEqual(['transactions_by_end']);
     expect(await count()).toEqual({ n: 20, e: 5 });
     for (const sql of MIGRATIONS.find((m) => m.version === 5)!.statements(store.database)) await store.client.command({ query: sql });
     expect(await count()).toEqual({ n: 20, e: 5 });
@@ -100,5 +101,24 @@ describe('migrateRegion', () => {
     expect(await count()).toEqual({ n: 21, e: 5 });
     const rs = await store.client.query({ query: `SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'transactions_by_end'`, format: 'JSONEachRow', query_params: { db: store.database } });
     expect((await rs.json<{ sorting_key: string }>())[0].sorting_key).toBe('tenant_id, toStartOfMinute(end_ts), duration_ns');
+  });
+
+  it('traces indexed before trace_index kept services stay readable whole, also when they continue after the upgrade', async () => {
+    const store = ch.stores.upgrade6;
+    await migrateRegion(store, MIGRATIONS.filter((m) => m.version < 6));
+    const writer = new RowWriter(ch.clients);
+    const root = makeSpanRow({ tenant_id: 'up' });
+    const before = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing' });
+    await writer.insert('upgrade6', 'spans', toRowBody('spans', [root, before]), 'before-v6');
+    expect(await migrateRegion(store)).toEqual(['trace_index_services']);
+    const queries = new TelemetryQueries(ch.clients);
+    const spanIds = async () => (await queries.traceById('upgrade6', 'up', root.trace_id))!.spans.map((s) => s.spanId).sort();
+    expect(await spanIds()).toEqual([root.span_id, before.span_id].sort());
+    // A span of a third service after the upgrade: trace_index now knows only that service.
+    const after = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'shipping' });
+    await writer.insert('upgrade6', 'spans', toRowBody('spans', [after]), 'after-v6');
+    expect(await spanIds()).toEqual([root.span_id, before.span_id, after.span_id].sort());
+    const rs = await store.client.query({ query: `SELECT groupUniqArrayArray(services) AS s FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`, format: 'JSONEachRow', query_params: { t: root.trace_id } });
+    expect((await rs.json<{ s: string[] }>())[0].s).toEqual(['shipping']);
   });
 });

@@ -407,6 +407,28 @@ function transactionsByEnd(db: string): string[] {
   ];
 }
 
+/**
+ * The services of each trace in trace_index, so traceById can narrow spans to their
+ * (service, …) key ranges: with the trace's time range alone the sort key (tenant, service,
+ * endpoint, ts) prunes little and the bloom index of every granule in the time range is read.
+ * Traces indexed before this migration have no services and are read as before.
+ */
+function traceServices(db: string): string[] {
+  return [
+    `ALTER TABLE ${db}.trace_index ADD COLUMN IF NOT EXISTS services SimpleAggregateFunction(groupUniqArrayArray, Array(String)) AFTER root_endpoint`,
+    `ALTER TABLE ${db}.trace_index_mv MODIFY QUERY
+    SELECT tenant_id, trace_id,
+      min(ts) AS start_ts, max(end_ts) AS end_ts,
+      count() AS span_count, sum(is_error) AS error_count,
+      argMinIfState(toString(service), ts, parent_span_id = '') AS root_service,
+      argMinIfState(toString(endpoint), ts, parent_span_id = '') AS root_endpoint,
+      groupUniqArray(toString(service)) AS services,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    GROUP BY tenant_id, trace_id`,
+  ];
+}
+
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
@@ -414,6 +436,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'logs', statements: logs },
   { version: 4, name: 'hitmap_tenant_rollup', statements: tenantHitmap },
   { version: 5, name: 'transactions_by_end', statements: transactionsByEnd },
+  { version: 6, name: 'trace_index_services', statements: traceServices },
 ];
 
 /** Tables (not views) the migrations create, for checks and test cleanup. */

@@ -50,6 +50,20 @@ describe('TelemetryQueries', () => {
       expect(c1.resourceAttributes).toEqual(root.resource_attributes);
     });
 
+    it('finds spans of every service of a trace, written in separate batches (services from trace_index)', async () => {
+      const root = makeSpanRow({ tenant_id: 'tr3', startNanos: at(0), durationMs: 300 });
+      const downstream = makeSpanRow({ tenant_id: 'tr3', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing', endpoint: 'POST /charge', startNanos: at(50), durationMs: 100 });
+      const db = makeDbSpanRow(downstream, { startNanos: at(60), durationMs: 20 });
+      await write('eu', [root]);
+      await write('eu', [downstream, db]);
+      const trace = await q.traceById('eu', 'tr3', root.trace_id);
+      expect(trace!.spans.map((s) => [s.service, s.spanId])).toEqual([
+        [root.service, root.span_id],
+        ['billing', downstream.span_id],
+        [db.service, db.span_id],
+      ]);
+    });
+
     it('returns undefined for an unknown trace, another tenant’s trace, or another region', async () => {
       const root = makeSpanRow({ tenant_id: 'tr2', startNanos: at(0) });
       await write('eu', [root]);

@@ -198,7 +198,12 @@ type Params = Record<string, unknown>;
 export class TelemetryQueries {
   constructor(private readonly clients: ClickHouseClients) {}
 
-  /** All spans of a trace: trace_index bounds the time range, then the bloom index on trace_id finds the granules. */
+  /**
+   * All spans of a trace: trace_index gives its exact time range, its services and its span
+   * count; spans is then read in those (service, …, ts) key ranges, where the bloom index on
+   * trace_id finds the granules. When fewer spans come back than trace_index counted (spans
+   * indexed before it kept services), the trace is read again without the service bound.
+   */
   async traceById(regionId: string, tenantId: string, traceId: string): Promise<TraceResult | undefined> {
     const tenant = checkTenant(tenantId);
     if (typeof traceId !== 'string' || !TRACE_ID_RE.test(traceId.toLowerCase())) {
@@ -206,25 +211,29 @@ export class TelemetryQueries {
     }
     const trace = traceId.toLowerCase();
     const store = this.clients.forRegion(regionId);
-    const [bounds] = await select<{ n: string; start_ns: string; end_ns: string }>(
+    const [bounds] = await select<{ n: string; spans: string; start_ns: string; end_ns: string; services: string[] }>(
       store,
-      `SELECT count() AS n,
+      `SELECT count() AS n, sum(span_count) AS spans,
         toString(toUnixTimestamp64Nano(min(start_ts))) AS start_ns,
-        toString(toUnixTimestamp64Nano(max(end_ts))) AS end_ns
+        toString(toUnixTimestamp64Nano(max(end_ts))) AS end_ns,
+        groupUniqArrayArray(services) AS services
       FROM ${store.table('trace_index')}
       WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}`,
       { tenant, trace },
     );
     if (!bounds || Number(bounds.n) === 0) return undefined;
-    const rows = await select<StoredSpanRecord>(
-      store,
-      `SELECT ${STORED_SPAN_COLUMNS}
-      FROM ${store.table('spans')}
-      WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
-        AND ts >= fromUnixTimestamp64Nano({start:Int64}) AND ts <= fromUnixTimestamp64Nano({end:Int64})
-      ORDER BY ts, span_id`,
-      { tenant, trace, start: bounds.start_ns, end: bounds.end_ns },
-    );
+    const read = (services?: string[]) =>
+      select<StoredSpanRecord>(
+        store,
+        `SELECT ${STORED_SPAN_COLUMNS}
+        FROM ${store.table('spans')}
+        WHERE tenant_id = {tenant:String}${services ? ' AND service IN {services:Array(String)}' : ''} AND trace_id = {trace:String}
+          AND ts >= fromUnixTimestamp64Nano({start:Int64}) AND ts <= fromUnixTimestamp64Nano({end:Int64})
+        ORDER BY ts, span_id`,
+        { tenant, trace, start: bounds.start_ns, end: bounds.end_ns, ...(services && { services }) },
+      );
+    let rows = bounds.services.length > 0 ? await read(bounds.services) : [];
+    if (rows.length < Number(bounds.spans)) rows = await read();
     if (rows.length === 0) return undefined;
     return { traceId: trace, spans: rows.map(toStoredSpan) };
   }
