@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext, InternalServerErrorExcepti
 import type { ParsedInput, RouteDef } from '@meridian/api-contract';
 import type { z } from 'zod';
 import { ROUTE_DEF } from './endpoint';
-import { fieldError, type FieldIssue } from './field-error';
+import { fieldError, issueFromZod, type FieldIssue } from './field-error';
 import type { ApiRequest, Principal, TenantAccess } from './request-context';
 
 /**
@@ -16,9 +16,10 @@ export const Input = createParamDecorator((_: unknown, ctx: ExecutionContext): P
   const issues: FieldIssue[] = [];
   const parse = (part: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return undefined;
-    const result = schema.safeParse(part === 'body' ? (value ?? {}) : value);
+    const input = part === 'body' ? (value ?? {}) : value;
+    const result = schema.safeParse(input);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) issues.push({ field: [part, ...issue.path.map(String)].join('.'), message: issue.message });
+    for (const issue of result.error.issues) issues.push(issueFromZod(part, issue, input));
     return undefined;
   };
   const input = { params: parse('params', route.params, req.params), query: parse('query', route.query, req.query), body: parse('body', route.body, req.body) };

@@ -2,7 +2,7 @@
 
 import type { ReactNode } from 'react';
 import { errorMessage } from '../lib/errors';
-import { defineMessages, useMessages } from '../lib/i18n';
+import { defineMessages, useMessages, usePrefs } from '../lib/i18n';
 
 const m = defineMessages({
   en: { loading: 'Loading…', failed: 'Could not load this', retry: 'Try again' },
@@ -21,10 +21,11 @@ export function Loading({ label }: { label?: string }) {
 /** An error with the server's own words and, when given, a way to retry. */
 export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
   const t = useMessages(m);
+  const { locale } = usePrefs();
   return (
     <div className="notice notice-error" role="alert">
       <strong>{title ?? t.failed}</strong>
-      <span>{errorMessage(error)}</span>
+      <span>{errorMessage(error, locale)}</span>
       {onRetry && (
         <button type="button" className="btn btn-small" onClick={onRetry}>
           {t.retry}

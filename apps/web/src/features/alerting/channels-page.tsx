@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery, type Input, type Output } from '../../lib/api';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { errorMessage, useFieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { roleAtLeast } from '../../lib/roles';
 import { useTenant } from '../../lib/tenant';
@@ -155,7 +155,7 @@ function ChannelForm() {
       setF(EMPTY);
     },
   });
-  const errors = fieldErrors(save.error);
+  const errors = useFieldErrors(save.error);
   const err = (field: string) => errors[field] ?? Object.entries(errors).find(([k]) => k.startsWith(`${field}.`))?.[1];
   const set = (patch: Partial<ChannelFormState>) => {
     setSaved(null);

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, Loading, QueryState } from '../../components/states';
 import { ApiError, useApiMutation, useApiQuery } from '../../lib/api';
-import { fieldErrors } from '../../lib/errors';
+import { useFieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { roleAtLeast } from '../../lib/roles';
 import { tenantHref, useTenant } from '../../lib/tenant';
@@ -110,7 +110,7 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
     },
   });
   const remove = useApiMutation('deleteAlertRule', { invalidates: ['listAlertRules', 'listFiringAlerts'], onSuccess: () => router.push(tenantHref('/alerts', tenant.slug)) });
-  const serverErrors = fieldErrors(save.error);
+  const serverErrors = useFieldErrors(save.error);
   const attrs = parseAttributes(form.attributes);
   // Nested issues (`channels.0`, `attributes.x`) belong to their field.
   const err = (field: string) => serverErrors[field] ?? Object.entries(serverErrors).find(([k]) => k.startsWith(`${field}.`))?.[1];

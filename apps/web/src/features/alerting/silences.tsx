@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery } from '../../lib/api';
-import { fieldErrors } from '../../lib/errors';
+import { useFieldErrors } from '../../lib/errors';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { roleAtLeast } from '../../lib/roles';
 import { useTenant } from '../../lib/tenant';
@@ -28,7 +28,7 @@ export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleI
   const [minutes, setMinutes] = useState('60');
   const create = useApiMutation('createAlertSilence', { invalidates: ['listAlertSilences'], onSuccess: () => setReason('') });
   const end = useApiMutation('deleteAlertSilence', { invalidates: ['listAlertSilences'] });
-  const errors = fieldErrors(create.error);
+  const errors = useFieldErrors(create.error);
   const ruleName = (id: string | null) => (id === null ? t.allRules : (rules.find((r) => r.id === id)?.name ?? t.removed));
   const shown = silences.data?.silences.filter((s) => !ruleId || s.ruleId === ruleId || s.ruleId === null) ?? [];
 

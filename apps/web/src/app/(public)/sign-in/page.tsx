@@ -6,7 +6,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../../components/field';
 import { ErrorNotice } from '../../../components/states';
 import { useApiMutation } from '../../../lib/api';
-import { fieldErrors } from '../../../lib/errors';
+import { useFieldErrors } from '../../../lib/errors';
 import { defineMessages, useMessages } from '../../../lib/i18n';
 import { safeNext, useAdoptSession, useSession } from '../../../lib/session';
 
@@ -52,7 +52,7 @@ export default function SignInPage() {
       router.replace(next);
     },
   });
-  const errors = fieldErrors(signIn.error);
+  const errors = useFieldErrors(signIn.error);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     signIn.mutate({ body: { email, password } });

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../../components/field';
 import { ErrorNotice } from '../../../components/states';
 import { useApiMutation } from '../../../lib/api';
-import { fieldErrors } from '../../../lib/errors';
+import { useFieldErrors } from '../../../lib/errors';
 import { defineMessages, useMessages } from '../../../lib/i18n';
 import { useAdoptSession } from '../../../lib/session';
 import { tenantHref } from '../../../lib/tenant';
@@ -64,7 +64,7 @@ export default function SignUpPage() {
       router.replace(inviteToken && joined ? tenantHref('/hitmap', joined.slug) : '/tenants/new?first=1');
     },
   });
-  const errors = fieldErrors(signUp.error);
+  const errors = useFieldErrors(signUp.error);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     signUp.mutate({ body: { email, password, inviteToken } });

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { ErrorNotice } from '../../../components/states';
 import { useApiMutation } from '../../../lib/api';
-import { fieldErrors } from '../../../lib/errors';
+import { useFieldErrors } from '../../../lib/errors';
 import { defineMessages, useMessages } from '../../../lib/i18n';
 import { useAdoptSession } from '../../../lib/session';
 
@@ -45,7 +45,7 @@ export default function VerifyEmailPage() {
     },
   });
   if (!token) return <ErrorNotice title={t.title} error={new Error(t.missing)} />;
-  const errors = fieldErrors(verify.error);
+  const errors = useFieldErrors(verify.error);
   return (
     <div className="card form">
       <h1>{t.title}</h1>

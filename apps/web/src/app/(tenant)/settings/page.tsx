@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../../components/field';
 import { ErrorNotice, Loading } from '../../../components/states';
 import { useApiMutation, useApiQuery } from '../../../lib/api';
-import { fieldErrors } from '../../../lib/errors';
+import { useFieldErrors } from '../../../lib/errors';
 import { defineMessages, useFormat, useMessages } from '../../../lib/i18n';
 import { roleAtLeast } from '../../../lib/roles';
 import { useTenant } from '../../../lib/tenant';
@@ -47,7 +47,7 @@ export default function GeneralSettingsPage() {
   const info = useApiQuery('getTenant', { params: { tenant: tenant.slug } });
   const [name, setName] = useState<string | null>(null);
   const rename = useApiMutation('updateTenant', { invalidates: ['getTenant', 'getSession'], onSuccess: () => setName(null) });
-  const errors = fieldErrors(rename.error);
+  const errors = useFieldErrors(rename.error);
   const canRename = roleAtLeast(tenant.role, 'admin');
 
   if (info.isPending) return <Loading />;

@@ -7,7 +7,7 @@ import { Field, TextInput } from '../../../../components/field';
 import { RegionPicker } from '../../../../components/region-picker';
 import { ErrorNotice, Loading } from '../../../../components/states';
 import { apiKey, useApiMutation, useApiQuery } from '../../../../lib/api';
-import { fieldErrors } from '../../../../lib/errors';
+import { useFieldErrors } from '../../../../lib/errors';
 import { defineMessages, useMessages } from '../../../../lib/i18n';
 import { suggestSlug } from '../../../../lib/slug';
 import { tenantHref } from '../../../../lib/tenant';
@@ -57,7 +57,7 @@ export default function NewTenantPage() {
       router.push(tenantHref('/settings/keys', tenant.slug, { welcome: 1 }));
     },
   });
-  const errors = fieldErrors(create.error);
+  const errors = useFieldErrors(create.error);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate({ body: { name, slug, region: chosenRegion } });

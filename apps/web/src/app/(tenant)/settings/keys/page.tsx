@@ -6,7 +6,7 @@ import { CopyBlock } from '../../../../components/copy-block';
 import { Field, TextInput } from '../../../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
-import { fieldErrors } from '../../../../lib/errors';
+import { useFieldErrors } from '../../../../lib/errors';
 import { defineMessages, useFormat, useMessages } from '../../../../lib/i18n';
 import { roleAtLeast } from '../../../../lib/roles';
 import { shellExports } from '../../../../lib/shell';
@@ -108,7 +108,7 @@ export default function KeysPage() {
     },
   });
   const revoke = useApiMutation('revokeKey', { invalidates: ['listKeys'] });
-  const errors = fieldErrors(create.error);
+  const errors = useFieldErrors(create.error);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -5,7 +5,7 @@ import { CopyBlock } from '../../../../components/copy-block';
 import { Field, TextInput } from '../../../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
-import { fieldErrors } from '../../../../lib/errors';
+import { useFieldErrors } from '../../../../lib/errors';
 import { defineMessages, useFormat, useMessages } from '../../../../lib/i18n';
 import { ROLES, roleAtLeast, roleMessages, type Role } from '../../../../lib/roles';
 import { useSession } from '../../../../lib/session';
@@ -110,7 +110,7 @@ export default function MembersPage() {
     },
   });
   const revokeInvite = useApiMutation('revokeInvitation', { invalidates: ['listInvitations', 'listAudit'] });
-  const errors = fieldErrors(invite.error);
+  const errors = useFieldErrors(invite.error);
   const membershipError = changeRole.error ?? remove.error;
 
   const submit = (e: FormEvent) => {
