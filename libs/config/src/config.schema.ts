@@ -132,6 +132,8 @@ export const configSchema = z
       }),
       /** Decompressed body bytes of all requests in flight in this process; over → 503 + Retry-After / UNAVAILABLE. */
       inflightBytes: positiveInt,
+      /** Worker threads that decode requests and encode their rows; 0 = on the main thread. */
+      encodeThreads: z.coerce.number({ error: 'expected a whole number of threads, e.g. 2' }).int('expected a whole number of threads, e.g. 2').min(0, 'expected 0 (main thread) or more').max(64, 'expected at most 64'),
       /** Fraction of inflightBytes one tenant may hold at once (0 < share ≤ 1). */
       tenantInflightShare: z.coerce.number({ error: 'expected a fraction, e.g. 0.5' }).gt(0, 'expected a fraction above 0, e.g. 0.5').max(1, 'expected at most 1'),
       /** Per-tenant ingest rates (token buckets); a tenant's control-plane overrides replace them. Over → 429 + Retry-After. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { configSchema, type MeridianConfig } from './config.schema';
 
@@ -34,6 +35,7 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_MAX_VALUE_DEPTH', 'intake.requestLimits.maxValueDepth', String],
   ['MERIDIAN_INTAKE_INFLIGHT_BYTES', 'intake.inflightBytes', String],
   ['MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE', 'intake.tenantInflightShare', String],
+  ['MERIDIAN_INTAKE_ENCODE_THREADS', 'intake.encodeThreads', String],
   ['MERIDIAN_INTAKE_SPANS_PER_SECOND', 'intake.limits.spansPerSecond', String],
   ['MERIDIAN_INTAKE_DATA_POINTS_PER_SECOND', 'intake.limits.dataPointsPerSecond', String],
   ['MERIDIAN_INTAKE_LOG_RECORDS_PER_SECOND', 'intake.limits.logRecordsPerSecond', String],
@@ -138,6 +140,8 @@ export function defaultConfig(): MeridianConfig {
       requestLimits: { maxItems: 100_000, maxContainers: 10_000, maxKeyValues: 2_000_000, maxObjects: 4_000_000, maxValueDepth: 32 },
       inflightBytes: 256 * MiB,
       tenantInflightShare: 0.5,
+      // As many as the machine has cores (at most 8): intake's CPU work then spreads over all of them.
+      encodeThreads: Math.min(availableParallelism(), 8),
       limits: { spansPerSecond: 20_000, dataPointsPerSecond: 50_000, logRecordsPerSecond: 20_000, bytesPerSecond: 32 * MiB, burstSeconds: 2 },
       replicas: 1,
       usageFlushMs: 5_000,

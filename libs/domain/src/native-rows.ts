@@ -81,13 +81,14 @@ class NativeWriter {
   buf: Buffer;
   pos = 0;
 
+  // Never from Node's shared pool: a body owns its memory, so it can be transferred between threads.
   constructor(initial: number) {
-    this.buf = Buffer.allocUnsafe(initial);
+    this.buf = Buffer.allocUnsafeSlow(initial);
   }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }

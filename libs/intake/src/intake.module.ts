@@ -3,6 +3,7 @@ import { BUS, type Bus } from '@meridian/bus';
 import type { ItemLimits } from '@meridian/otlp';
 import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
+import { EncodePool } from './encode-pool';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
 import { OtlpHttpServer } from './otlp-http.server';
@@ -22,6 +23,8 @@ export interface IntakeModuleOptions {
   requestLimits: RequestGuardOptions['requestLimits'];
   inflightBytes: number;
   tenantInflightShare: number;
+  /** Worker threads for decoding and encoding (EncodePool); 0 = the main thread. */
+  encodeThreads: number;
   /** Per-tenant defaults; overrides come with each key's identity. */
   limits: IngestLimits & { burstSeconds: number };
   /** Intakes sharing the traffic: each enforces limit / replicas. */
@@ -39,6 +42,7 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly http: OtlpHttpServer;
   private readonly grpc: OtlpGrpcServer;
   private readonly usage: UsageFlusher | undefined;
+  private readonly encoder: EncodePool | undefined;
   readonly ports = { http: 0, grpc: 0 };
 
   constructor(
@@ -53,7 +57,8 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     const meter = new UsageMeter();
     const log = (line: string) => this.logger.error(line);
     this.usage = usageSink && new UsageFlusher(meter, usageSink, { intervalMs: opts.usageFlushMs, log });
-    const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter }, opts.itemLimits);
+    this.encoder = opts.encodeThreads > 0 ? new EncodePool(opts.encodeThreads, log) : undefined;
+    const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter }, opts.itemLimits, this.encoder);
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
     const guard = new RequestGuard({ requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare }, metrics);
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
@@ -74,6 +79,7 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
   /** First shutdown phase: stop taking data, so the ingester can drain what was accepted. */
   async onModuleDestroy(): Promise<void> {
     await Promise.all([this.http.stop(), this.grpc.stop()]);
+    await this.encoder?.close(); // the servers answered every request they took
     await this.usage?.stop(); // the last counts, before the control plane closes (application shutdown)
   }
 }

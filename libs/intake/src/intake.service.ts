@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@meridian/bus';
-import { encodeNativeRows, type RowBatchMessage, type RowsByTable, type RowTable } from '@meridian/domain';
-import { decodeLogs, decodeMetrics, decodeTraces, DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
+import type { RowBatchMessage } from '@meridian/domain';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
 import { checkRequestLimits, MAX_ANY_VALUE_DEPTH, type RequestLimits } from '@meridian/otlp';
-import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
+import type { EncodePool } from './encode-pool';
 import { counter, tenantCounter, type SelfMetrics, type TenantCounter } from '@meridian/self-metrics';
 import { truncatedCounter } from './intake-metrics';
 import type { IngestIdentity } from './key-verifier';
+import { encodeRequest, type EncodeJob } from './request-rows';
 import { IngestThrottledError, type TenantIngestLimiter } from './tenant-ingest-limiter';
 import type { UsageMeter } from './usage-meter';
 
@@ -16,33 +17,6 @@ export interface AcceptResult {
   /** Says which items were rejected and why; empty when none were. */
   errorMessage: string;
 }
-
-type Decoded = { rows: RowsByTable[RowTable]; rejected: number; reasons: string[]; truncated: Truncations };
-
-/** Signal → its table and how to turn a decoded request into rows. */
-const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded }> = {
-  traces: {
-    table: 'spans',
-    toRows(body, enc, ctx, opts) {
-      const d = decodeTraces(body, enc, opts);
-      return { rows: buildSpanRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
-    },
-  },
-  metrics: {
-    table: 'metric_points',
-    toRows(body, enc, ctx, opts) {
-      const d = decodeMetrics(body, enc, opts);
-      return { rows: buildMetricRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
-    },
-  },
-  logs: {
-    table: 'logs',
-    toRows(body, enc, ctx, opts) {
-      const d = decodeLogs(body, enc, opts);
-      return { rows: buildLogRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
-    },
-  },
-};
 
 /** Label `what` of meridian_intake_truncated_total per field of Truncations. */
 const TRUNCATED_WHAT: ReadonlyArray<readonly [keyof Truncations, string]> = [
@@ -69,6 +43,8 @@ export class IntakeService {
     private readonly tenants: { limiter?: TenantIngestLimiter; usage?: UsageMeter } = {},
     /** Per-item limits and the future-skew window (config intake.itemLimits). */
     private readonly itemLimits: Readonly<ItemLimits> = DEFAULT_ITEM_LIMITS,
+    /** Threads that decode and encode requests; without one, the calling thread does. */
+    private readonly encoder?: EncodePool,
   ) {
     this.truncated = metrics && truncatedCounter(metrics);
     this.throttled =
@@ -94,7 +70,6 @@ export class IntakeService {
   }
 
   async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
-    const pipeline = PIPELINES[signal];
     const limiter = this.tenants.limiter;
     // Bytes before decoding; items after decoding, before publishing — or, while the tenant is being
     // throttled, counted on the wire (one allocation-free pass) and taken before decoding, so a
@@ -102,41 +77,44 @@ export class IntakeService {
     if (limiter) this.admit(signal, who, { bytes: body.length, items: 0 }, () => limiter.takeBytes(who, signal, body.length));
     const preTaken = limiter?.isThrottled(who, signal) ? checkRequestLimits(signal, encoding, body, COUNT_ONLY).items : 0;
     if (limiter && preTaken > 0) this.takeItems(limiter, signal, who, body.length, preTaken);
-    const { rows, rejected, reasons, truncated } = pipeline.toRows(
-      body,
+    const job: EncodeJob = {
+      signal,
       encoding,
-      { tenantId: who.tenantId, retentionDays: who.retentionDays },
-      { limits: this.itemLimits, retentionDays: who.retentionDays },
-    );
-    const items = preTaken || rows.length + rejected;
+      body,
+      ctx: { tenantId: who.tenantId, retentionDays: who.retentionDays },
+      opts: { limits: this.itemLimits, retentionDays: who.retentionDays },
+    };
+    const encoded = this.encoder ? await this.encoder.run(job) : encodeRequest(job);
+    const { rows, rejected, reasons, truncated } = encoded;
+    const items = preTaken || rows + rejected;
     if (limiter && items > 0 && !preTaken) this.takeItems(limiter, signal, who, body.length, items);
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
-    if (rows.length > 0) {
-      const messages: RowBatchMessage[] = [...groupByKey(pipeline.table, rows)].map(([key, group]) => ({
+    if (rows > 0) {
+      const messages: RowBatchMessage[] = encoded.messages.map((m) => ({
         id: randomUUID(),
         tenantId: who.tenantId,
         region: who.region,
-        table: pipeline.table,
-        rowCount: group.length,
-        body: encodeNativeRows(pipeline.table, group as never),
+        table: encoded.table,
+        rowCount: m.rowCount,
+        body: m.body,
         format: 'Native',
-        key,
+        key: m.key,
       }));
       // All or none: one publish, so a 503 never leaves half a request on the bus.
       try {
         await this.bus.publish(messages);
       } catch (e) {
-        count('refused', rows.length);
+        count('refused', rows);
         limiter?.refund(who, signal, { bytes: body.length, items }); // 503: the exporter sends it again
         throw e;
       }
-      count('accepted', rows.length);
+      count('accepted', rows);
       for (const [field, what] of TRUNCATED_WHAT) if (truncated[field] > 0) this.truncated?.inc({ signal, what }, truncated[field]);
     }
     count('rejected', rejected); // only once answered: a refused request comes again
-    this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows.length, acceptedBytes: body.length, rejectedItems: rejected });
+    this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows, acceptedBytes: body.length, rejectedItems: rejected });
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
-    return { accepted: rows.length, rejected, errorMessage };
+    return { accepted: rows, rejected, errorMessage };
   }
 
   /** Takes the request's items, or refuses it whole: its bytes are given back and it is counted as throttled. */
@@ -161,26 +139,6 @@ export class IntakeService {
       throw e;
     }
   }
-}
-
-/**
- * Spans are keyed by the first byte of their trace id (256 keys): every span of a trace lands
- * in the same Kafka partition, while one request makes at most 256 messages. Other signals
- * carry no key and spread over partitions.
- */
-type AnyRow = RowsByTable[RowTable][number];
-
-function groupByKey(table: RowTable, rows: readonly AnyRow[]): Map<string | undefined, AnyRow[]> {
-  const groups = new Map<string | undefined, AnyRow[]>();
-  for (const row of rows) {
-    // 16 keys: enough to spread a region's spans over its Kafka partitions, few enough that the
-    // per-message cost (a Native block header names every column, ~1 KiB) stays small.
-    const key = table === 'spans' ? (row as { trace_id: string }).trace_id.slice(0, 1) : undefined;
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
 }
 
 /** Only counts: the request guard already applied the configured limits (and cut deep values) to this body. */

@@ -1,0 +1,73 @@
+import { decodeNativeRows } from '@meridian/domain';
+import { DEFAULT_ITEM_LIMITS, OtlpDecodeError } from '@meridian/otlp';
+import { EncodePool } from './encode-pool';
+import { encodeRequest, type EncodeJob } from './request-rows';
+
+const HOUR_AGO = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
+
+function tracesJob(n: number, service: string): EncodeJob {
+  const spans = Array.from({ length: n }, (_, i) => ({
+    traceId: `${(i % 16).toString(16)}${'a'.repeat(31)}`,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `GET /items/${i % 7}`,
+    kind: 2,
+    startTimeUnixNano: String(HOUR_AGO + BigInt(i) * 1_000_000n),
+    endTimeUnixNano: String(HOUR_AGO + BigInt(i) * 1_000_000n + 5_000_000n),
+    attributes: [{ key: 'http.route', value: { stringValue: `/items/${i % 7}` } }, { key: 'note', value: { stringValue: 'ünïcode ✓' } }],
+  }));
+  // one bad span (no trace id): rejected with a reason, the rest kept
+  spans.push({ ...spans[0], traceId: '' });
+  const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
+  return { signal: 'traces', encoding: 'json', body: Buffer.from(body), ctx: { tenantId: 't1', retentionDays: 30 }, opts: { limits: DEFAULT_ITEM_LIMITS, retentionDays: 30 } };
+}
+
+describe('EncodePool (worker threads)', () => {
+  let pool: EncodePool;
+  beforeAll(() => {
+    pool = new EncodePool(2);
+  });
+  afterAll(() => pool.close());
+
+  it('gives the same messages, counts and reasons as encoding on the calling thread; bodies come back as Buffers', async () => {
+    const job = tracesJob(200, 'checkout');
+    const inline = encodeRequest(job);
+    const pooled = await pool.run(job);
+    expect(pooled.rows).toBe(200);
+    expect({ ...pooled, messages: [] }).toEqual({ ...inline, messages: [] });
+    expect(pooled.rejected).toBe(1);
+    expect(pooled.messages.map((m) => [m.key, m.rowCount])).toEqual(inline.messages.map((m) => [m.key, m.rowCount]));
+    for (const [i, m] of pooled.messages.entries()) {
+      expect(Buffer.isBuffer(m.body)).toBe(true);
+      expect(decodeNativeRows('spans', m.body)).toEqual(decodeNativeRows('spans', inline.messages[i].body));
+    }
+  });
+
+  it('runs many requests at once on its threads, each answered with its own rows', async () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => tracesJob(20 + i, `svc-${i}`));
+    const results = await Promise.all(jobs.map((j) => pool.run(j)));
+    results.forEach((r, i) => {
+      expect(r.rows).toBe(20 + i);
+      const services = new Set(r.messages.flatMap((m) => decodeNativeRows('spans', m.body).map((row) => row.service)));
+      expect([...services]).toEqual([`svc-${i}`]);
+    });
+  });
+
+  it('a body that is not OTLP fails with OtlpDecodeError (a 400 to the client), like on the calling thread', async () => {
+    const job: EncodeJob = { ...tracesJob(1, 's'), body: Buffer.from('{"resourceSpans": 7}') };
+    const expected = (() => {
+      try {
+        encodeRequest(job);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(expected).toBeInstanceOf(OtlpDecodeError);
+    await expect(pool.run(job)).rejects.toEqual(expect.objectContaining({ name: 'OtlpDecodeError', message: expected!.message }));
+    await expect(pool.run(job)).rejects.toBeInstanceOf(OtlpDecodeError);
+    expect((await pool.run(tracesJob(3, 's'))).rows).toBe(3); // the thread lives on
+  });
+
+  it('refuses a size that is not a positive integer', () => {
+    expect(() => new EncodePool(0)).toThrow(/positive integer, got 0/);
+  });
+});

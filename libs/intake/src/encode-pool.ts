@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { OtlpDecodeError } from '@meridian/otlp';
+import type { EncodedRequest, EncodeJob } from './request-rows';
+
+interface Pending {
+  resolve: (r: EncodedRequest) => void;
+  reject: (e: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Worker threads that decode OTLP requests and encode their rows (encodeRequest), so intake
+ * uses more than one core and the main thread stays free for I/O. A job goes to the thread with
+ * the fewest jobs pending; the request body is copied there once, the encoded bodies come
+ * back without a copy. A thread that dies fails its pending jobs (503 to those clients) and is replaced.
+ * How many jobs can be pending is bounded upstream by the request guard's in-flight bytes.
+ */
+export class EncodePool {
+  private readonly threads: Thread[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    size: number,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`EncodePool size must be a positive integer, got ${size}`);
+    for (let i = 0; i < size; i++) this.threads.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  run(job: EncodeJob): Promise<EncodedRequest> {
+    if (this.closed) return Promise.reject(new Error('EncodePool is closed'));
+    const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    // Exactly the body's bytes, moved to the thread (a view may sit on a larger shared buffer).
+    const body = new Uint8Array(job.body.byteLength);
+    body.set(job.body);
+    return new Promise<EncodedRequest>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, job: { ...job, body } }, [body.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const worker = workerForEncoding();
+    const thread: Thread = { worker, pending: new Map() };
+    worker.unref(); // a pool never keeps the process alive on its own
+    worker.on('message', (m: { id: number; result?: EncodedRequest; error?: { name: string; message: string } }) => {
+      const p = thread.pending.get(m.id);
+      if (!p) return;
+      thread.pending.delete(m.id);
+      if (m.error) p.reject(m.error.name === 'OtlpDecodeError' ? new OtlpDecodeError(m.error.message) : new Error(m.error.message));
+      else p.resolve(withBuffers(m.result!));
+    });
+    worker.on('error', (e) => this.log(`intake encode thread failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      for (const p of thread.pending.values()) p.reject(new Error(`intake encode thread exited (code ${code}) with the request in progress`));
+      thread.pending.clear();
+      if (this.closed) return;
+      const at = this.threads.indexOf(thread);
+      if (at >= 0) this.threads[at] = this.spawn();
+    });
+    return thread;
+  }
+}
+
+/** Bodies arrive as Uint8Array views of the transferred memory; the bus expects Buffers. */
+function withBuffers(r: EncodedRequest): EncodedRequest {
+  for (const m of r.messages) m.body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+  return r;
+}
+
+/**
+ * The worker runs encode-worker.js when this code runs compiled; from TypeScript sources (no
+ * build step, as `npm start` and the tests run) it first registers the same SWC transpiler
+ * scripts/run-ts.js uses, with the repository's path aliases.
+ */
+function workerForEncoding(): Worker {
+  const compiled = join(__dirname, 'encode-worker.js');
+  if (existsSync(compiled)) return new Worker(compiled);
+  const source = join(__dirname, 'encode-worker.ts');
+  const project = process.env.SWC_NODE_PROJECT ?? resolve(__dirname, '../../../tsconfig.json');
+  const bootstrap = `process.env.SWC_NODE_PROJECT ??= ${JSON.stringify(project)}; require('@swc-node/register'); require(${JSON.stringify(source)});`;
+  return new Worker(bootstrap, { eval: true });
+}
