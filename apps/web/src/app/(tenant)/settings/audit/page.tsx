@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../../../components/states';
 import { useApiQuery } from '../../../../lib/api';
 import { defineMessages, useFormat, useMessages } from '../../../../lib/i18n';
-import { roleAtLeast } from '../../../../lib/roles';
+import { auditMessages, auditSentence } from '../../../../features/audit/audit-sentence';
+import { roleAtLeast, roleMessages, type Role } from '../../../../lib/roles';
 import { useTenant } from '../../../../lib/tenant';
 
 const PAGE = 50;
@@ -16,7 +17,6 @@ const m = defineMessages({
     colActor: 'Who',
     colAction: 'Action',
     colTarget: 'On',
-    colDetails: 'Details',
     none: 'Nothing recorded yet',
     newer: '← Newer',
     older: 'Older →',
@@ -28,7 +28,6 @@ const m = defineMessages({
     colActor: '実行者',
     colAction: '操作',
     colTarget: '対象',
-    colDetails: '詳細',
     none: 'まだ記録はありません',
     newer: '← 新しい',
     older: '古い →',
@@ -39,6 +38,8 @@ const m = defineMessages({
 /** The tenant's audit log, paged backwards with the server's `nextBefore` cursor. */
 export default function AuditPage() {
   const t = useMessages(m);
+  const said = useMessages(auditMessages);
+  const roles = useMessages(roleMessages);
   const fmt = useFormat();
   const tenant = useTenant();
   const isAdmin = roleAtLeast(tenant.role, 'admin');
@@ -68,7 +69,6 @@ export default function AuditPage() {
               <th>{t.colActor}</th>
               <th>{t.colAction}</th>
               <th>{t.colTarget}</th>
-              <th>{t.colDetails}</th>
             </tr>
           </thead>
           <tbody>
@@ -76,11 +76,8 @@ export default function AuditPage() {
               <tr key={e.id}>
                 <td className="nowrap">{fmt.dateTime(e.at)}</td>
                 <td>{who(e.actor)}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
+                <td title={e.action}>{auditSentence(e, said, (r) => (r in roles ? roles[r as Role] : r), (iso) => fmt.dateTime(iso))}</td>
                 <td>{who(e.target)}</td>
-                <td className="details">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
               </tr>
             ))}
           </tbody>
