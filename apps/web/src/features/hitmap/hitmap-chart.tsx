@@ -17,8 +17,6 @@ echarts.use([CustomChart, GridComponent, BrushComponent, TooltipComponent, Canva
 
 /** Plot margins inside the chart box (px); the plot's size follows the box. */
 const GRID = { left: 60, right: 18, top: 14, bottom: 30 };
-const MARKS = yAxisMarks();
-const MARK_LABEL = new Map(MARKS.map((m) => [m.row, formatAxisMs(m.ms)]));
 
 export type ChartRange = { live: true; spanMs: number } | { live: false; from: number; to: number };
 
@@ -27,6 +25,9 @@ interface Props {
   scale: CellScale;
   range: ChartRange;
   selection?: HitmapSelection;
+  /** The row the y axis ends at (HITMAP_ROWS: the whole layout). */
+  topRow: number;
+  /** A drag (the cells it covers) or a click on a cell (that cell). */
   onSelect(selection: HitmapSelection): void;
   fmt: Formatter;
   label: string;
@@ -45,13 +46,22 @@ function plotRect(params: RenderParams, api: RenderApi, x0: number, x1: number, 
 }
 
 /**
+ * A dot's radius in its cell's pixel rect: as wide as the column (less a gap) but never taller
+ * than twice the row height, and at least 1.5 px so a single transaction stays visible.
+ */
+export function dotRadius(cell: { width: number; height: number }): number {
+  return Math.max(1.5, Math.min(cell.width / 2 - 0.5, Math.max(cell.height, 2), 6));
+}
+
+/**
  * The hitmap: a time × response-time grid of cells on a canvas (an echarts custom series, so
  * the x axis is real time and can slide). Live, the x range moves with the clock on its own
  * timer; new data only replaces the series' data, so nothing jumps when a column appears.
  * Dragging draws a brush; on release it becomes a selection (whole cells) and the brush is
- * replaced by the selection's own rectangle, which then moves with the data.
+ * replaced by the selection's own rectangle, which then moves with the data. A click on a dot
+ * selects its cell. Each cell is a dot centred in it, as in WhaTap's hitmap.
  */
-export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, label, tooltip }: Props) {
+export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, fmt, label, tooltip }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const dragging = useRef(false);
@@ -59,6 +69,11 @@ export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, lab
   useEffect(() => {
     onSelectRef.current = onSelect;
   }, [onSelect]);
+  // Cells by column and row, for clicks.
+  const occupied = useRef(new Set<string>());
+  useEffect(() => {
+    occupied.current = new Set(cells.map((c) => `${c.t}/${c.y}`));
+  }, [cells]);
 
   // Created once; the other effects update parts of its option.
   useEffect(() => {
@@ -69,14 +84,7 @@ export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, lab
       animation: false,
       grid: { ...GRID, containLabel: false },
       xAxis: { type: 'time', splitLine: { show: false }, axisLine: { lineStyle: { color: '#9aa7b8' } } },
-      yAxis: {
-        type: 'value',
-        min: 0,
-        max: HITMAP_ROWS,
-        axisLabel: { customValues: MARKS.map((m) => m.row), formatter: (v: number) => MARK_LABEL.get(v) ?? '' },
-        axisTick: { customValues: MARKS.map((m) => m.row) },
-        splitLine: { show: true, lineStyle: { color: '#eef1f5' } },
-      },
+      yAxis: { type: 'value', min: 0, splitLine: { show: true, lineStyle: { color: '#eef1f5' } } },
       brush: { xAxisIndex: 0, yAxisIndex: 0, brushType: 'rect', brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, brushStyle: { borderWidth: 1, color: 'rgba(21,101,192,0.12)', borderColor: '#1565c0' } },
       tooltip: { trigger: 'item', confine: true },
       series: [
@@ -87,14 +95,26 @@ export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, lab
     // Drag-to-select without a toolbox button: the brush is the chart's default cursor.
     const armBrush = () => c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'rect', brushMode: 'single' } });
     armBrush();
+    let brushedAt = 0;
     c.on('brushEnd', (e: unknown) => {
       const area = (e as { areas?: Array<{ coordRange?: [[number, number], [number, number]] }> }).areas?.[0];
       c.dispatchAction({ type: 'brush', areas: [] });
       dragging.current = false;
-      if (area?.coordRange) onSelectRef.current(selectionFromRange(area.coordRange[0], area.coordRange[1]));
+      if (area?.coordRange) {
+        brushedAt = Date.now();
+        onSelectRef.current(selectionFromRange(area.coordRange[0], area.coordRange[1]));
+      }
+    });
+    const zr = c.getZr();
+    // A click (no drag) on a dot selects its cell.
+    zr.on('click', (e: { offsetX: number; offsetY: number }) => {
+      if (Date.now() - brushedAt < 400 || !c.containPixel('grid', [e.offsetX, e.offsetY])) return;
+      const [ms, row] = c.convertFromPixel('grid', [e.offsetX, e.offsetY]) as number[];
+      const t = Math.floor(ms / COLUMN_MS) * COLUMN_MS;
+      const y = Math.floor(row);
+      if (occupied.current.has(`${t}/${y}`)) onSelectRef.current(selectionFromRange([t, t], [y + 0.5, y + 0.5]));
     });
     // The x range must not slide under a drag in progress.
-    const zr = c.getZr();
     zr.on('mousedown', () => (dragging.current = true));
     zr.on('mouseup', () => (dragging.current = false));
     zr.on('globalout', () => (dragging.current = false));
@@ -136,14 +156,25 @@ export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, lab
             const y = api.value(1) as number;
             const rect = plotRect(params, api, t, t + COLUMN_MS, y, y + 1);
             if (!rect) return null;
-            // A hairline gap keeps neighbouring cells apart when they are a few pixels wide.
-            const gap = rect.width > 3 ? 0.5 : 0;
-            return { type: 'rect', shape: { x: rect.x + gap, y: rect.y, width: Math.max(1, rect.width - gap), height: Math.max(1, rect.height - 0.5) }, style: { fill: cellColor(api.value(2) as number, api.value(3) as number, scale) } };
+            return { type: 'circle', shape: { cx: rect.x + rect.width / 2, cy: rect.y + rect.height / 2, r: dotRadius(rect) }, style: { fill: cellColor(api.value(2) as number, api.value(3) as number, scale) } };
           },
         },
       ],
     });
   }, [data, scale]);
+
+  // The y axis: the whole layout or zoomed to its fastest rows, labelled where the layout allows.
+  useEffect(() => {
+    const marks = yAxisMarks(Math.min(topRow, HITMAP_ROWS - 1));
+    const labels = new Map(marks.map((m) => [m.row, formatAxisMs(m.ms)]));
+    chart.current?.setOption({
+      yAxis: {
+        max: topRow,
+        axisLabel: { customValues: marks.map((m) => m.row), formatter: (v: number) => labels.get(v) ?? '' },
+        axisTick: { customValues: marks.map((m) => m.row) },
+      },
+    });
+  }, [topRow]);
 
   useEffect(() => {
     const r = selection && selectionRect(selection);
@@ -194,6 +225,7 @@ export function HitmapChart({ cells, scale, range, selection, onSelect, fmt, lab
       data-cells={cells.length}
       data-plot={`${GRID.left} ${GRID.top} ${GRID.right} ${GRID.bottom}`}
       data-rows={HITMAP_ROWS}
+      data-top-row={topRow}
     />
   );
 }

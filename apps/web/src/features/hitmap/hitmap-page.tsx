@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { NoDataYet } from '../../components/no-data-yet';
 import { ErrorNotice, Loading } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
@@ -13,10 +13,12 @@ import { HitmapChart, type ChartRange } from './hitmap-chart';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
 import { SelectionPanel, type Group } from './selection-panel';
-import { TimePicker } from './time-picker';
+import { TIME_PICKER_FROM_ID, TimePicker } from './time-picker';
 import { TransactionsTable } from './transactions-table';
 import { useHitmapCells } from './use-hitmap';
-import { parseView, spanMs, viewParams, type HitmapView } from './view';
+import { freezeWindow, liveWindow, parseView, spanMs, viewParams, type HitmapView } from './view';
+import { Y_ZOOMS, yZoomTop } from './y-axis';
+import { Shortcuts, useShortcuts } from './shortcuts';
 
 /**
  * The SRE's landing page: the live hitmap, its filters and time picker, and the drill-down
@@ -42,6 +44,14 @@ export function HitmapPage() {
   // Only asked when the window is empty: is there no data in the window, or none at all yet?
   const usage = useApiQuery('usage', { params: { tenant: tenant.slug } }, { enabled: empty, staleTime: 30_000 });
   const filters = { service: view.service, endpoint: view.endpoint };
+  const yZoom = view.yZoom ?? 'all';
+  const [help, setHelp] = useState(false);
+  useShortcuts({
+    help: () => setHelp((v) => !v),
+    live: () => go({ ...view, window: w.live ? freezeWindow(w, Date.now()) : liveWindow(w) }),
+    time: () => document.getElementById(TIME_PICKER_FROM_ID)?.focus(),
+    clear: () => (help ? setHelp(false) : view.selection && go({ ...view, selection: undefined, picked: undefined })),
+  });
 
   return (
     <div className={styles.page}>
@@ -54,6 +64,13 @@ export function HitmapPage() {
         <p className={styles.summary} data-testid="hitmap-summary" aria-live="polite">
           {data ? t.summary(fmt.number(totals.hits), fmt.number(totals.errors)) : ''}
         </p>
+        <div className={styles.presets} role="group" aria-label={t.yZoom} data-testid="y-zoom">
+          {Y_ZOOMS.map((z) => (
+            <button key={z} type="button" className={`btn btn-small ${yZoom === z ? styles.presetOn : ''}`} aria-pressed={yZoom === z} onClick={() => go({ ...view, yZoom: z === 'all' ? undefined : z })}>
+              {t.yZoomLabel(z)}
+            </button>
+          ))}
+        </div>
         <p className={styles.legend} aria-hidden>
           <span>{t.legendFew}</span>
           <span className={styles.ramp} style={{ background: rampGradient(BLUE_RAMP) }} />
@@ -70,6 +87,7 @@ export function HitmapPage() {
             scale={scale}
             range={range}
             selection={view.selection}
+            topRow={yZoomTop(yZoom)}
             onSelect={(selection) => go({ ...view, selection, picked: undefined })}
             fmt={fmt}
             label={t.chartLabel}
@@ -81,6 +99,7 @@ export function HitmapPage() {
             </div>
           )}
           {!view.selection && data && data.length > 0 && <p className="hint">{t.dragHint}</p>}
+          {help && <Shortcuts onClose={() => setHelp(false)} />}
         </div>
         {view.selection && (
           <SelectionPanel

@@ -1,8 +1,10 @@
 'use client';
 
+import { useEffect, useRef } from 'react';
 import { QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
+import { EndpointText } from './endpoint-text';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
 import { selectionQuery, type HitmapSelection } from './selection';
@@ -17,6 +19,20 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
   const t = useMessages(hitmapMessages);
   const fmt = useFormat();
   const groups = useApiQuery('hitmapSelection', { params: { tenant }, query: { ...selectionQuery(selection), ...filters } }, { staleTime: 30_000 });
+  // A selection holding one endpoint (a clicked dot, usually) lists its transactions at once.
+  const only = groups.data?.groups.length === 1 ? groups.data.groups[0] : undefined;
+  const onlyKey = only && `${only.service}\u0000${only.endpoint}`;
+  const onPickRef = useRef(onPick);
+  useEffect(() => {
+    onPickRef.current = onPick;
+  });
+  const hasPick = picked !== undefined;
+  useEffect(() => {
+    if (onlyKey !== undefined && !hasPick) {
+      const [service, endpoint] = onlyKey.split('\u0000');
+      onPickRef.current({ service, endpoint });
+    }
+  }, [onlyKey, hasPick]);
   const duration = selection.maxMs === undefined ? t.atLeast(fmt.duration(selection.minMs)) : t.between(fmt.duration(selection.minMs), fmt.duration(selection.maxMs));
 
   return (
@@ -51,7 +67,7 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
                   <tr key={`${g.service}\u0000${g.endpoint}`} className={active ? styles.picked : undefined}>
                     <td>
                       <button type="button" className={styles.linkButton} aria-pressed={active} onClick={() => onPick({ service: g.service, endpoint: g.endpoint })}>
-                        <span className={styles.service}>{g.service}</span> <span className={styles.endpoint}>{g.endpoint}</span>
+                        <span className={styles.service}>{g.service}</span> <EndpointText className={styles.endpoint} endpoint={g.endpoint} />
                       </button>
                     </td>
                     <td className={styles.num}>{fmt.number(g.count)}</td>

@@ -1,13 +1,18 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useMessages, usePrefs } from '../../lib/i18n';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
 import { freezeWindow, liveWindow, MAX_WINDOW_MS, SPAN_PRESETS, spanMs, windowRange, type HitmapWindow } from './view';
 import { fromZonedInput, toZonedInput } from './zoned-time';
 
-/** Live on/off, window presets and an absolute from/to in the user's time zone. */
+/** Id of the From field (the `t` shortcut focuses it). */
+export const TIME_PICKER_FROM_ID = 'hitmap-from';
+/** How often From/To follow a live window. */
+const FOLLOW_MS = 1_000;
+
+/** Live on/off, window presets and an absolute from/to (24 h) in the user's time zone; live, From/To follow the window. */
 export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(next: HitmapWindow): void }) {
   const t = useMessages(hitmapMessages);
   const { timeZone, fmt } = usePrefs();
@@ -15,6 +20,8 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
   const [from, setFrom] = useState(() => toZonedInput(current.from, timeZone));
   const [to, setTo] = useState(() => toZonedInput(current.to, timeZone));
   const [invalid, setInvalid] = useState(false);
+  // Typed-in text is kept (not followed) until applied or the window changes.
+  const [edited, setEdited] = useState(false);
   const activeSpan = value.live ? value.span : SPAN_PRESETS.find((p) => spanMs(p) === value.to - value.from);
 
   const pickPreset = (span: string) => {
@@ -39,7 +46,22 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
     setFrom(toZonedInput(current.from, timeZone));
     setTo(toZonedInput(current.to, timeZone));
     setInvalid(false);
+    setEdited(false);
   }
+  // Live, they slide with the clock, unless the user has typed in them.
+  const liveSpan = value.live ? spanMs(value.span)! : 0;
+  useEffect(() => {
+    if (!liveSpan || edited) return;
+    const follow = () => {
+      const now = Date.now();
+      setFrom(toZonedInput(now - liveSpan, timeZone));
+      setTo(toZonedInput(now, timeZone));
+    };
+    follow();
+    const timer = setInterval(follow, FOLLOW_MS);
+    return () => clearInterval(timer);
+  }, [liveSpan, edited, timeZone]);
+  const fieldProps = { className: 'input', type: 'text', inputMode: 'numeric', size: 19, placeholder: 'YYYY-MM-DD hh:mm:ss', spellCheck: false, 'aria-invalid': invalid } as const;
 
   return (
     <div className={styles.timePicker}>
@@ -56,12 +78,12 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
       <form className={styles.absolute} onSubmit={apply}>
         <label>
           <span className="visually-hidden">{t.from}</span>
-          <input className="input" type="datetime-local" step={1} value={from} onChange={(e) => setFrom(e.target.value)} aria-label={t.from} aria-invalid={invalid} />
+          <input {...fieldProps} id={TIME_PICKER_FROM_ID} value={from} onChange={(e) => { setFrom(e.target.value); setEdited(true); }} aria-label={t.from} />
         </label>
         <span aria-hidden>–</span>
         <label>
           <span className="visually-hidden">{t.to}</span>
-          <input className="input" type="datetime-local" step={1} value={to} onChange={(e) => setTo(e.target.value)} aria-label={t.to} aria-invalid={invalid} />
+          <input {...fieldProps} value={to} onChange={(e) => { setTo(e.target.value); setEdited(true); }} aria-label={t.to} />
         </label>
         <button type="submit" className="btn btn-small">
           {t.apply}

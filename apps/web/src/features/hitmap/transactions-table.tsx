@@ -6,6 +6,7 @@ import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref } from '../../lib/tenant';
 import { spanEndMs } from '../trace/span-facts';
+import { EndpointText } from './endpoint-text';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
 import { selectionQuery, type HitmapSelection } from './selection';
@@ -52,7 +53,9 @@ export function TransactionsTable({ tenant, selection, group }: { tenant: string
                     <span className={`badge ${s.isError ? styles.badgeError : 'badge-ok'}`}>{s.isError ? t.error : t.ok}</span>
                     {s.httpStatus > 0 && <span className={styles.httpStatus}> {s.httpStatus}</span>}
                   </td>
-                  <td className={styles.endpoint}>{s.endpoint}</td>
+                  <td>
+                    <EndpointText className={styles.endpoint} endpoint={s.endpoint} />
+                  </td>
                   <td>
                     <Link className={styles.traceId} href={tenantHref('/trace', tenant, { id: s.traceId })}>
                       {s.traceId}

@@ -12,7 +12,7 @@ const T = Date.UTC(2026, 4, 1, 9, 0, 0);
 describe('hitmap view in the URL', () => {
   it('opens live on the last 10 minutes without parameters', () => {
     expect(parseView(params({}))).toEqual(DEFAULT_VIEW);
-    expect(viewParams(DEFAULT_VIEW)).toEqual({ last: undefined, service: undefined, endpoint: undefined, sel: undefined, txService: undefined, txEndpoint: undefined });
+    expect(viewParams(DEFAULT_VIEW)).toEqual({ last: undefined, service: undefined, endpoint: undefined, y: undefined, sel: undefined, txService: undefined, txEndpoint: undefined });
   });
 
   it('round-trips live spans, fixed windows, filters, the selection and the picked group', () => {
@@ -21,6 +21,7 @@ describe('hitmap view in the URL', () => {
       { window: { live: false, from: T, to: T + 900_000 }, service: 'a&b=c' },
       { window: { live: true, span: '10m' }, selection: { from: T, to: T + 5_000, minMs: 3_000, maxMs: 3_500 }, picked: { service: 'checkout', endpoint: '' } },
       { window: { live: false, from: T, to: T + 60_000 }, selection: { from: T, to: T + 10_000, minMs: 78_000 } },
+      { window: { live: true, span: '6h' }, yZoom: '1s' },
     ];
     for (const v of views) expect(roundTrip(v)).toEqual(v);
     expect(viewParams(views[1])).toMatchObject({ from: '2026-05-01T09:00:00.000Z', to: '2026-05-01T09:15:00.000Z' });
@@ -37,6 +38,7 @@ describe('hitmap view in the URL', () => {
     expect(parseView(params({ from: String(T), to: String(T) })).window.live).toBe(true); // empty window
     expect(parseView(params({ from: String(T), to: String(T + 7 * 3600_000) })).window.live).toBe(true);
     expect(parseView(params({ sel: 'nonsense', txService: 'x', txEndpoint: 'y' }))).toEqual(DEFAULT_VIEW); // no selection → no pick
+    expect(parseView(params({ y: '2s' }))).toEqual(DEFAULT_VIEW);
   });
 
   it('knows the presets’ lengths and refuses others', () => {

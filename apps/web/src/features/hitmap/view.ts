@@ -1,5 +1,6 @@
 import { hitmapRow } from '@meridian/domain';
 import { parseSelectionParam, selectionFromRange, selectionParam, type HitmapSelection } from './selection';
+import { isYZoom, type YZoom } from './y-axis';
 
 /** Live window lengths offered by the time picker; the longest is the hitmap API's maximum. */
 export const SPAN_PRESETS = ['5m', '10m', '30m', '1h', '3h', '6h'] as const;
@@ -28,6 +29,8 @@ export interface HitmapView {
   selection?: HitmapSelection;
   /** The service/endpoint picked in the selection's panel, whose transactions are listed. */
   picked?: { service: string; endpoint: string };
+  /** Y-axis zoom (absent: the whole layout). */
+  yZoom?: Exclude<YZoom, 'all'>;
 }
 
 export const DEFAULT_VIEW: HitmapView = { window: { live: true, span: DEFAULT_SPAN } };
@@ -53,6 +56,8 @@ export function parseView(q: { get(name: string): string | null }): HitmapView {
   const endpoint = q.get('endpoint');
   if (service) view.service = service;
   if (endpoint) view.endpoint = endpoint;
+  const y = q.get('y');
+  if (isYZoom(y) && y !== 'all') view.yZoom = y;
   const selection = parseSelectionParam(q.get('sel'));
   if (selection) {
     view.selection = selection;
@@ -70,6 +75,7 @@ export function viewParams(view: HitmapView): Record<string, string | undefined>
     ...(w.live ? { last: w.span === DEFAULT_SPAN ? undefined : w.span } : { from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() }),
     service: view.service,
     endpoint: view.endpoint,
+    y: view.yZoom,
     sel: view.selection && selectionParam(view.selection),
     txService: view.selection && view.picked?.service,
     txEndpoint: view.selection && view.picked?.endpoint,

@@ -1,12 +1,14 @@
 import { fromZonedInput, toZonedInput } from './zoned-time';
 
-describe('datetime-local text in the user’s time zone', () => {
+describe('wall-clock text in the user’s time zone', () => {
   it('reads and writes wall-clock time of a zone without DST (Tokyo)', () => {
     const ms = Date.UTC(2026, 4, 1, 0, 30, 15); // 09:30:15 in Tokyo
-    expect(toZonedInput(ms, 'Asia/Tokyo')).toBe('2026-05-01T09:30:15');
+    expect(toZonedInput(ms, 'Asia/Tokyo')).toBe('2026-05-01 09:30:15');
+    expect(fromZonedInput('2026-05-01 09:30:15', 'Asia/Tokyo')).toBe(ms);
     expect(fromZonedInput('2026-05-01T09:30:15', 'Asia/Tokyo')).toBe(ms);
     expect(fromZonedInput('2026-05-01T09:30', 'Asia/Tokyo')).toBe(ms - 15_000);
-    expect(toZonedInput(Date.UTC(2026, 4, 1, 15, 0, 0), 'Asia/Tokyo')).toBe('2026-05-02T00:00:00'); // midnight is 00, not 24
+    expect(toZonedInput(Date.UTC(2026, 4, 1, 15, 0, 0), 'Asia/Tokyo')).toBe('2026-05-02 00:00:00'); // midnight is 00, not 24
+    expect(toZonedInput(Date.UTC(2026, 4, 1, 5, 0, 0), 'Asia/Tokyo')).toBe('2026-05-01 14:00:00'); // 24 h, no AM/PM
   });
 
   it('follows DST in zones that have it (Berlin, summer and winter)', () => {
@@ -26,6 +28,6 @@ describe('datetime-local text in the user’s time zone', () => {
   });
 
   it('refuses text that is not a wall-clock time', () => {
-    for (const bad of ['', '2026-05-01', '2026-05-01 09:30', 'yesterday', '2026-5-1T9:30']) expect(fromZonedInput(bad, 'UTC')).toBeUndefined();
+    for (const bad of ['', '2026-05-01', '2026-05-01 9:30', '2026-05-01 09:30 PM', 'yesterday', '2026-5-1T9:30']) expect(fromZonedInput(bad, 'UTC')).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 /**
- * `<input type="datetime-local">` text ↔ epoch ms in the user's chosen time zone (which may
- * differ from the browser's, so the input's own local-time conversion cannot be used).
+ * Wall-clock text (`2026-05-01 09:30:15`, 24 h in every language) ↔ epoch ms in the user's
+ * chosen time zone (which may differ from the browser's, so no input's own local-time
+ * conversion can be used; `datetime-local` would also show AM/PM in English).
  */
-const WALL_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const WALL_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -22,11 +23,11 @@ function offsetAt(ms: number, timeZone: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s) - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-/** `2026-05-01T09:30:00` (wall clock in `timeZone`) for an instant; seconds included. */
+/** `2026-05-01 09:30:00` (wall clock in `timeZone`, 24 h) for an instant; seconds included. */
 export function toZonedInput(ms: number, timeZone: string): string {
   const [y, mo, d, h, mi, s] = wallParts(ms, timeZone);
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}`;
+  return `${y}-${two(mo)}-${two(d)} ${two(h)}:${two(mi)}:${two(s)}`;
 }
 
 /**
