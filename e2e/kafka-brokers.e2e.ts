@@ -30,23 +30,28 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-/** How often each bus message id stands in the topic (read to its end), and how many records it has. */
-async function idsOnTopic(brokers: string[], topic: string): Promise<{ copies: Map<string, number>; total: number }> {
+/**
+ * How often each bus message id stands in the topic (read to its end), and how many records it
+ * has; with `find`, where those texts (trace ids) stand in message bodies (`partition/offset id`).
+ */
+async function idsOnTopic(brokers: string[], topic: string, find: readonly string[] = []): Promise<{ copies: Map<string, number>; total: number; found: Map<string, string[]> }> {
   const kafka = new Kafka({ clientId: 'e2e-observer', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const total = ends.reduce((x, p) => x + Number(p.high), 0);
   const copies = new Map<string, number>();
+  const found = new Map<string, string[]>();
   const reader = kafka.consumer({ groupId: `e2e-reader-${Date.now()}`, sessionTimeout: 3_000, heartbeatInterval: 300 });
   await reader.connect();
   await reader.subscribe({ topic, fromBeginning: true });
   let read = 0;
   await reader.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
       read++;
       const id = message.headers?.['meridian-id']?.toString() ?? '?';
       copies.set(id, (copies.get(id) ?? 0) + 1);
+      for (const text of find) if (message.value?.includes(text)) found.set(text, [...(found.get(text) ?? []), `${partition}/${message.offset} ${id}`]);
     },
   });
   try {
@@ -55,7 +60,7 @@ async function idsOnTopic(brokers: string[], topic: string): Promise<{ copies: M
   } finally {
     await reader.disconnect();
   }
-  return { copies, total };
+  return { copies, total, found };
 }
 
 async function metric(port: number, pattern: RegExp): Promise<number> {
@@ -349,7 +354,20 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     // 503 after part of it reached Kafka is sent again by the client (not fixed yet).
     await Promise.all(ingesters.map((p) => p.stop()));
     const [a, b] = await Promise.all([storedSpanCopies(ingesters[0].dataDir), storedSpanCopies(ingesters[1].dataDir)]);
-    expect([...load.accepted].filter((id) => !a.has(id) && !b.has(id))).toEqual([]);
+    const lost = [...load.accepted].filter((id) => !a.has(id) && !b.has(id));
+    if (lost.length > 0) {
+      // Where did they go? On the topic (then: which offsets, and what the ingesters said) or not.
+      const { found } = await idsOnTopic(broker.brokers, SPANS_TOPIC, lost);
+      const admin = new Kafka({ clientId: 'e2e-observer', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      const committed = await admin.fetchOffsets({ groupId: GROUP, topics: [SPANS_TOPIC] }).finally(() => admin.disconnect());
+      const said = (p: MeridianProcess) => p.output().split('\n').filter((l) => /kafka: |copies|read back|incomplete|dead letters|rebuil/.test(l)).slice(-40).join('\n');
+      console.log(
+        `[kafka-brokers] accepted spans not stored: ${lost.map((id) => `${id} on the topic at ${found.get(id)?.join(', ') ?? 'nowhere'}`).join('; ')}; committed ${JSON.stringify(committed[0].partitions.map((p) => [p.partition, p.offset]))}\n` +
+          ingesters.map((p, i) => `--- ingester ${i}\n${said(p)}`).join('\n'),
+      );
+    }
+    expect(lost).toEqual([]);
     const extra = [...load.accepted].reduce((x, id) => x + (a.get(id) ?? 0) + (b.get(id) ?? 0) - 1, 0);
     console.log(`[kafka-brokers] all brokers down and back: ${n} spans accepted, all stored; ${extra} extra copies (${before} stored before)`);
   }, 180_000);
