@@ -166,5 +166,18 @@ describe('web UI: every page of the demo', () => {
     }
     await phone.screenshot({ path: join(ARTIFACTS_DIR, 'demo-390px.png'), fullPage: true });
     expect(narrow.problems).toEqual([]);
+
+    // In Japanese: region descriptions, the server's validation issues and the audit log.
+    const ja = await (await browser.newContext({ locale: 'ja-JP', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })).newPage();
+    await visit(ja, '/tenants/new');
+    expect(await ja.locator('main').textContent()).toContain('日本（東京）。テレメトリは日本国内だけで保存・処理されます。');
+    await ja.getByRole('button', { name: 'テナントを作成' }).click();
+    await ja.getByText('入力してください。').first().waitFor();
+    await visit(ja, '/settings/audit?tenant=demo');
+    const audit = (await ja.locator('main').textContent()) ?? '';
+    expect(audit).toContain('サインインしました');
+    expect(audit).not.toContain('auth.login');
+    expect(audit).not.toContain('{"');
+    await ja.screenshot({ path: join(ARTIFACTS_DIR, 'demo-audit-ja.png'), fullPage: true });
   });
 });

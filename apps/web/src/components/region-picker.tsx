@@ -1,7 +1,7 @@
 'use client';
 
 import type { Output } from '../lib/api';
-import { defineMessages, useMessages } from '../lib/i18n';
+import { defineMessages, useMessages, usePrefs } from '../lib/i18n';
 
 type Region = Output<'listRegions'>['regions'][number];
 
@@ -18,9 +18,22 @@ const m = defineMessages({
   },
 });
 
+/**
+ * Japanese for the regions Meridian ships configured (the server's texts are the operator's,
+ * in English): keyed by that exact English, so an operator's own wording is shown as written.
+ */
+const JA_REGION_TEXT: Record<string, string> = {
+  Tokyo: '東京',
+  'Japan (Tokyo). Telemetry is stored and processed only in Japan.': '日本（東京）。テレメトリは日本国内だけで保存・処理されます。',
+  Seoul: 'ソウル',
+  'South Korea (Seoul). Telemetry is stored and processed only in South Korea.': '韓国（ソウル）。テレメトリは韓国国内だけで保存・処理されます。',
+};
+
 /** The data-region choice, in plain words: where the data will live, and that it is final. */
 export function RegionPicker({ regions, defaultRegion, value, onChange, error }: { regions: Region[]; defaultRegion: string; value: string; onChange(id: string): void; error?: string }) {
   const t = useMessages(m);
+  const { locale } = usePrefs();
+  const say = (text: string) => (locale === 'ja' ? (JA_REGION_TEXT[text] ?? text) : text);
   return (
     <fieldset className={`regions${error ? ' field-invalid' : ''}`}>
       <legend>{t.legend}</legend>
@@ -30,9 +43,9 @@ export function RegionPicker({ regions, defaultRegion, value, onChange, error }:
           <label key={r.id} className={`region-option${value === r.id ? ' selected' : ''}`}>
             <input type="radio" name="region" value={r.id} checked={value === r.id} onChange={() => onChange(r.id)} />
             <span className="region-name">
-              {r.name} <code>{r.id}</code> {r.id === defaultRegion && <span className="badge">{t.default}</span>}
+              {say(r.name)} <code>{r.id}</code> {r.id === defaultRegion && <span className="badge">{t.default}</span>}
             </span>
-            <span className="region-location">{r.location}</span>
+            <span className="region-location">{say(r.location)}</span>
           </label>
         ))}
       </div>

@@ -24,6 +24,11 @@ describe('errors', () => {
     expect(fieldErrors(coded, 'en')).toMatchObject({ name: 'At least 3 characters.', windowSeconds: 'At most 21,600.', email: 'Required.' });
     expect(issueText({ field: 'body.url', message: 'Invalid URL', code: 'invalid_format', params: { format: 'url' } }, 'ja')).toBe('URL の形式が正しくありません。');
     expect(issueText({ field: 'x', message: 'server words', code: 'some_new_code' }, 'ja')).toBe('server words');
+    // An empty text field is "required", a pattern explains itself in the server's words (English only).
+    expect(issueText({ field: 'body.name', message: 'required', code: 'too_small', params: { minimum: 1, origin: 'string' } }, 'ja')).toBe('入力してください。');
+    const pattern = { field: 'body.slug', message: 'expected 3–40 lowercase letters', code: 'invalid_format', params: { format: 'regex' } };
+    expect(issueText(pattern, 'en')).toBe('expected 3–40 lowercase letters');
+    expect(issueText(pattern, 'ja')).toBe('使えない文字が含まれているか、形式が正しくありません。');
     expect(errorMessage(coded, 'ja')).toContain('name: 3 文字以上にしてください。');
   });
 

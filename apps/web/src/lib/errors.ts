@@ -13,6 +13,8 @@ const issueMessages = defineMessages({
     too_big: (origin: Origin, n: string) => (origin === 'string' ? `At most ${n} characters.` : origin === 'array' ? `At most ${n} items.` : `At most ${n}.`),
     invalid_type: (expected: string) => `Must be a ${expected}.`,
     invalid_format: (format: string) => (format === 'email' ? 'Not a valid email address.' : format === 'url' ? 'Not a valid URL.' : `Not a valid ${format}.`),
+    // A pattern's own explanation is the server's message (English).
+    invalid_pattern: (serverWords: string) => serverWords,
     invalid_value: (values: string) => `Must be one of: ${values}.`,
     unknown_keys: (keys: string) => `Unknown fields: ${keys}.`,
     not_multiple_of: (n: string) => `Must be a multiple of ${n}.`,
@@ -23,6 +25,7 @@ const issueMessages = defineMessages({
     too_big: (origin: Origin, n: string) => (origin === 'string' ? `${n} 文字以内にしてください。` : origin === 'array' ? `${n} 個以内にしてください。` : `${n} 以下にしてください。`),
     invalid_type: (expected: string) => `形式が正しくありません（${expected}）。`,
     invalid_format: (format: string) => (format === 'email' ? 'メールアドレスの形式が正しくありません。' : format === 'url' ? 'URL の形式が正しくありません。' : `形式が正しくありません（${format}）。`),
+    invalid_pattern: () => '使えない文字が含まれているか、形式が正しくありません。',
     invalid_value: (values: string) => `次のいずれかにしてください：${values}。`,
     unknown_keys: (keys: string) => `不明な項目です：${keys}。`,
     not_multiple_of: (n: string) => `${n} の倍数にしてください。`,
@@ -40,13 +43,13 @@ export function issueText(issue: Issue, locale: Locale): string {
     case 'required':
       return t.required;
     case 'too_small':
-      return t.too_small(origin, num('minimum'));
+      return origin === 'string' && p.minimum === 1 ? t.required : t.too_small(origin, num('minimum'));
     case 'too_big':
       return t.too_big(origin, num('maximum'));
     case 'invalid_type':
       return t.invalid_type(str('expected'));
     case 'invalid_format':
-      return t.invalid_format(str('format'));
+      return str('format') === 'regex' ? t.invalid_pattern(issue.message) : t.invalid_format(str('format'));
     case 'invalid_value':
       return t.invalid_value(str('values'));
     case 'unknown_keys':
