@@ -9,10 +9,12 @@ import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
 import styles from './database.module.css';
-import { defaultThresholds, displayValue, groupInstances, HEALTH_METRICS, hexPoints, layoutHoneycomb, levelOf, type GroupBy } from './honeycomb';
+import { defaultThresholds, displayValue, groupInstances, HEALTH_METRICS, hexLabel, hexPoints, layoutHoneycomb, levelOf, type GroupBy } from './honeycomb';
 import { databaseMessages, type DatabaseMessages } from './messages';
 
 const RADIUS = 42;
+/** Characters of a name that fit across a hexagon at the label's size. */
+const LABEL_CHARS = 11;
 const COLUMNS = 8;
 const REFRESH_MS = 10_000;
 const LEVELS: HealthLevel[] = ['ok', 'warning', 'critical', 'down', 'unknown'];
@@ -117,8 +119,13 @@ export function DatabasesPage() {
                       onMouseLeave={() => setHover(null)}
                     >
                       <polygon points={hexPoints(cx, cy, RADIUS - 2)} />
+                      <title>{instance.name}</title>
                       <text x={cx} y={cy - 4} className={styles.hexName}>
-                        {short(instance.name)}
+                        {hexLabel(instance.name, LABEL_CHARS).map((line, i, lines) => (
+                          <tspan key={i} x={cx} dy={i === 0 ? (lines.length - 1) * -11 : 11}>
+                            {line}
+                          </tspan>
+                        ))}
                       </text>
                       <text x={cx} y={cy + 13} className={styles.hexValue}>
                         {value === null ? '–' : fmt.number(value, value < 10 ? 1 : 0)}
@@ -135,10 +142,6 @@ export function DatabasesPage() {
       </QueryState>
     </div>
   );
-}
-
-function short(name: string): string {
-  return name.length > 14 ? `${name.slice(0, 13)}…` : name;
 }
 
 function HoverCard({ instance: i, x, y, t, fmt }: { instance: DbInstanceHealthDto; x: number; y: number; t: DatabaseMessages; fmt: Formatter }) {

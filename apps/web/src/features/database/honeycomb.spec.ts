@@ -1,5 +1,5 @@
 import type { DbInstanceHealthDto } from '@meridian/api-contract';
-import { defaultThresholds, displayValue, groupInstances, hexPoints, layoutHoneycomb, levelOf } from './honeycomb';
+import { defaultThresholds, displayValue, groupInstances, hexLabel, hexPoints, layoutHoneycomb, levelOf } from './honeycomb';
 
 function inst(instance: string, patch: Partial<DbInstanceHealthDto> = {}): DbInstanceHealthDto {
   return {
@@ -60,5 +60,20 @@ describe('honeycomb', () => {
     for (const a of hexes) for (const b of hexes) if (a !== b) expect(Math.hypot(a.cx - b.cx, a.cy - b.cy)).toBeGreaterThanOrEqual(w - 1e-6);
     expect(layout.groups[1].y).toBeGreaterThan(layout.groups[0].hexes[0].cy + 10);
     expect(hexPoints(0, 0, 10).split(' ')).toEqual(['0.0,-10.0', '8.7,-5.0', '8.7,5.0', '0.0,10.0', '-8.7,5.0', '-8.7,-5.0']);
+  });
+
+  it('fits names inside the hexagon on up to two lines, breaking after separators and never cutting the start', () => {
+    expect(hexLabel('demo-mariadb', 11)).toEqual(['demo-', 'mariadb']);
+    expect(hexLabel('demo-postgresql', 11)).toEqual(['demo-', 'postgresql']);
+    expect(hexLabel('pg-1', 11)).toEqual(['pg-1']);
+    expect(hexLabel('orders-db.internal:5432', 11)).toEqual(['orders-db.', 'internal:5…']);
+    expect(hexLabel('averyveryverylongname', 11)).toEqual(['averyveryve', 'rylongname']);
+    expect(hexLabel('averyveryverylongername', 11)).toEqual(['averyveryve', 'rylongerna…']);
+    for (const name of ['demo-postgresql', 'payments-db.internal:5432', 'x'.repeat(40)]) {
+      const lines = hexLabel(name, 11);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(11);
+      expect(name.startsWith(lines[0])).toBe(true);
+    }
   });
 });

@@ -93,3 +93,23 @@ export function hexPoints(cx: number, cy: number, r: number): string {
   }
   return pts.join(' ');
 }
+
+/**
+ * An instance's name inside its hexagon: at most two lines of `maxChars`, broken after `-`, `.`,
+ * `:` or `_` where possible, an ellipsis at the end when it still does not fit (the hover card
+ * and the tooltip have the whole name). Never cut at the front: the start is what tells names apart.
+ */
+export function hexLabel(name: string, maxChars: number): string[] {
+  if (name.length <= maxChars) return [name];
+  const tokens = name.match(/[^-.:_/]+[-.:_/]*|[-.:_/]+/g) ?? [name];
+  let first = '';
+  let i = 0;
+  while (i < tokens.length && (first + tokens[i]).length <= maxChars) first += tokens[i++];
+  // One long first token: cut it hard.
+  if (first === '') return [name.slice(0, maxChars), clip(name.slice(maxChars), maxChars)];
+  return [first, clip(tokens.slice(i).join(''), maxChars)];
+}
+
+function clip(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
