@@ -7,7 +7,7 @@ import { ARTIFACTS_DIR, buildWebUi, launchBrowser, startMeridian, type MeridianP
  * with demo traffic and the demo app: no console errors or warnings, no failed requests, no
  * uncaught exceptions, from the signed-out sign-in page to the trace of the demo's N+1.
  */
-jest.setTimeout(300_000);
+jest.setTimeout(420_000);
 
 let meridian: MeridianProcess;
 let browser: Browser;
@@ -15,10 +15,10 @@ let base: string;
 
 beforeAll(async () => {
   buildWebUi();
-  meridian = await startMeridian({ env: { MERIDIAN_DEMO: '1', MERIDIAN_DEMO_TPS: '5', MERIDIAN_COLLECTOR_INTERVAL_MS: '2000' }, timeoutMs: 120_000 });
+  meridian = await startMeridian({ env: { MERIDIAN_DEMO: '1', MERIDIAN_DEMO_TPS: '5', MERIDIAN_COLLECTOR_INTERVAL_MS: '2000' }, timeoutMs: 240_000 });
   base = `http://127.0.0.1:${meridian.ports.api}`;
   browser = await launchBrowser();
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await browser?.close();
