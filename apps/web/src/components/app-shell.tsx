@@ -7,6 +7,8 @@ import { LOCALES, type Locale } from '../lib/format';
 import { defineMessages, useMessages, usePrefs } from '../lib/i18n';
 import { useSignOut, type Session } from '../lib/session';
 import { tenantHref, type TenantSummary } from '../lib/tenant';
+import { ThemeToggle } from './theme-toggle';
+import { canonicalZone, zoneChoices } from '../lib/time-zones';
 
 const m = defineMessages({
   en: {
@@ -125,11 +127,11 @@ export function AppShell({ session, tenant, children }: { session: Session; tena
 export function PrefsMenu() {
   const t = useMessages(m);
   const prefs = usePrefs();
-  const zones = useMemo(() => {
-    const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-    return all.includes(prefs.timeZone) ? all : [prefs.timeZone, ...all];
-  }, [prefs.timeZone]);
-  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const browserZone = canonicalZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const zones = useMemo(
+    () => zoneChoices(browserZone, prefs.timeZone, typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []),
+    [browserZone, prefs.timeZone],
+  );
   return (
     <div className="prefs">
       <select aria-label={t.language} value={prefs.locale} onChange={(e) => prefs.setLocale(e.target.value as Locale)}>
@@ -139,7 +141,7 @@ export function PrefsMenu() {
           </option>
         ))}
       </select>
-      <select aria-label={t.timeZone} title={t.timeZone} value={prefs.timeZone} onChange={(e) => prefs.setTimeZone(e.target.value)}>
+      <select aria-label={t.timeZone} title={t.timeZone} value={canonicalZone(prefs.timeZone)} onChange={(e) => prefs.setTimeZone(e.target.value)}>
         <option value={browserZone}>{t.browserZone(browserZone)}</option>
         {zones
           .filter((z) => z !== browserZone)
@@ -149,6 +151,7 @@ export function PrefsMenu() {
             </option>
           ))}
       </select>
+      <ThemeToggle />
     </div>
   );
 }
