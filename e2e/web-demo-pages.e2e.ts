@@ -179,5 +179,21 @@ describe('web UI: every page of the demo', () => {
     expect(audit).not.toContain('auth.login');
     expect(audit).not.toContain('{"');
     await ja.screenshot({ path: join(ARTIFACTS_DIR, 'demo-audit-ja.png'), fullPage: true });
+
+    // Dark mode follows the system setting; the header's choice overrides it and is kept.
+    const dark = await (await browser.newContext({ locale: 'en-US', colorScheme: 'dark', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })).newPage();
+    const darkWatch = watch(dark);
+    darkWatch.at('dark');
+    const background = () => dark.evaluate('getComputedStyle(document.body).backgroundColor');
+    await visit(dark, `/databases/instance?tenant=demo&instance=${encodeURIComponent(instance)}`);
+    expect(await dark.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await background()).toBe('rgb(15, 20, 27)');
+    await dark.screenshot({ path: join(ARTIFACTS_DIR, 'demo-dark.png'), fullPage: true });
+    await dark.getByLabel('Theme').selectOption('light');
+    expect(await dark.getAttribute('html', 'data-theme')).toBe('light');
+    expect(await background()).toBe('rgb(245, 247, 250)');
+    await visit(dark, '/services?tenant=demo');
+    expect(await dark.getAttribute('html', 'data-theme')).toBe('light');
+    expect(darkWatch.problems).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { Suspense, useState, type ReactNode } from 'react';
 import { ApiError, apiKey, shouldRetry } from '../lib/api';
 import { PrefsProvider } from '../lib/i18n';
+import { ThemeProvider } from '../lib/theme';
 
 function makeClient(): QueryClient {
   // A 401 anywhere means the session ended (expired, signed out elsewhere): re-read it, and the
@@ -24,8 +25,10 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={client}>
       <PrefsProvider>
-        {/* Pages read the URL's query (useSearchParams), which a static export resolves only in the browser. */}
-        <Suspense fallback={null}>{children}</Suspense>
+        <ThemeProvider>
+          {/* Pages read the URL's query (useSearchParams), which a static export resolves only in the browser. */}
+          <Suspense fallback={null}>{children}</Suspense>
+        </ThemeProvider>
       </PrefsProvider>
     </QueryClientProvider>
   );

@@ -12,6 +12,7 @@ import { ApiError, useApiQuery, type Output } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
+import { useChartColors } from '../../lib/theme';
 import styles from './database.module.css';
 import { databaseMessages, type DatabaseMessages } from './messages';
 
@@ -233,18 +234,22 @@ interface ChartLine {
 /** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
 function SeriesChart({ title, lines, range, fmt }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter }) {
   const box = useRef<HTMLDivElement>(null);
+  const colors = useChartColors();
   useEffect(() => {
     if (!box.current) return;
     const chart = echarts.init(box.current);
     const resize = new ResizeObserver(() => chart.resize());
     resize.observe(box.current);
+    const axis = { axisLine: { lineStyle: { color: colors.line } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } };
     chart.setOption({
       animation: false,
+      color: colors.series,
+      textStyle: { color: colors.text },
       grid: { left: 48, right: 12, top: 28, bottom: 24 },
-      legend: { top: 0, textStyle: { fontSize: 11 } },
-      tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–') },
-      xAxis: { type: 'time', min: range[0], max: range[1], axisLabel: { hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) } },
-      yAxis: { type: 'value' },
+      legend: { top: 0, textStyle: { fontSize: 11, color: colors.text } },
+      tooltip: { trigger: 'axis', backgroundColor: colors.panel, borderColor: colors.line, textStyle: { color: colors.text }, valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–') },
+      xAxis: { type: 'time', min: range[0], max: range[1], ...axis, axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) } },
+      yAxis: { type: 'value', ...axis },
       // Single points (a fresh instance) need their symbol to be seen at all.
       series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: l.points.length < 3, connectNulls: false, data: l.points })),
     });
@@ -252,7 +257,7 @@ function SeriesChart({ title, lines, range, fmt }: { title: string; lines: Chart
       resize.disconnect();
       chart.dispose();
     };
-  }, [lines, range, fmt]);
+  }, [lines, range, fmt, colors]);
   return (
     <div className="card">
       <h3 className="hint">{title}</h3>
