@@ -2,7 +2,7 @@
  * Property test: whatever OTLP a tenant sends — random, or adversarial (times beyond 2262 or
  * negative, lone UTF-16 surrogates, huge/negative/fractional integers, NaN/Infinity, -1
  * statuses, deep kvlists, huge strings, unicode and "__proto__" keys, empty names) — decode →
- * rows → JSONCompactEachRow → insert into real (embedded) ClickHouse never fails, and the table
+ * rows → Native (intake's encodeRequest) → insert into real (embedded) ClickHouse never fails, and the table
  * then holds exactly the accepted items. A failing insert would hold up every tenant of the
  * region, so this is the guarantee intake's per-item validation gives.
  *
@@ -16,12 +16,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import generatedRoot from 'otlp-proto-static/build/src/generated/root';
-import { encodeRows, type RowTable } from '@meridian/domain';
+import type { RowTable } from '@meridian/domain';
+import { encodeRequest, type EncodedRequest } from '@meridian/intake';
 import {
   checkRequestLimits,
-  decodeLogs,
-  decodeMetrics,
-  decodeTraces,
   DEFAULT_ITEM_LIMITS,
   type ItemLimits,
   OtlpDecodeError,
@@ -29,7 +27,6 @@ import {
   type OtlpSignal,
   RequestLimitError,
 } from '@meridian/otlp';
-import { buildLogRows, buildMetricRows, buildSpanRows } from '@meridian/signal-rows';
 import { openTestClickHouse, RowWriter, type TestClickHouse } from '@meridian/storage-clickhouse';
 
 const CORPUS_DIR = join(__dirname, 'fixtures', 'otlp-fuzz-corpus');
@@ -134,32 +131,23 @@ async function runCase(c: FuzzCase): Promise<Outcome> {
   const tenantId = `fuzz-${process.pid}-${++tenantSeq}`;
   const retentionDays = c.retentionDays ?? 30;
   const options = { nowMs, retentionDays, limits: { ...DEFAULT_ITEM_LIMITS, ...c.limits } };
-  let rows: Record<string, unknown>[];
-  let rejected: number;
+  let encoded: EncodedRequest;
   try {
     checkRequestLimits(c.signal, c.encoding, body);
-    const ctx = { tenantId, retentionDays };
-    if (c.signal === 'traces') {
-      const d = decodeTraces(body, c.encoding, options);
-      [rows, rejected] = [buildSpanRows(d, ctx) as never, d.rejected];
-    } else if (c.signal === 'metrics') {
-      const d = decodeMetrics(body, c.encoding, options);
-      [rows, rejected] = [buildMetricRows(d, ctx) as never, d.rejected];
-    } else {
-      const d = decodeLogs(body, c.encoding, options);
-      [rows, rejected] = [buildLogRows(d, ctx) as never, d.rejected];
-    }
+    encoded = encodeRequest({ signal: c.signal, encoding: c.encoding, body, ctx: { tenantId, retentionDays }, opts: options });
   } catch (e) {
     // The whole request refused (400 / 413): nothing reaches ClickHouse.
     if (e instanceof OtlpDecodeError || e instanceof RequestLimitError) return { refused: e.message, accepted: 0, rejected: 0, stored: 0 };
     throw e;
   }
   const table = TABLES[c.signal];
-  if (rows.length > 0) await writer.insert(REGION, table, encodeRows(table, rows as never), `fuzz-${tenantId}`);
+  const { rows, rejected } = encoded;
+  // As the ingester does: the request's Native messages concatenated into one insert.
+  if (rows > 0) await writer.insert(REGION, table, Buffer.concat(encoded.messages.map((m) => m.body)), `fuzz-${tenantId}`, 'Native');
   const store = ch.stores[REGION];
   const rs = await store.client.query({ query: `SELECT count() AS c FROM ${store.table(table)} WHERE tenant_id = {t:String}`, query_params: { t: tenantId }, format: 'JSONEachRow' });
   const [{ c: stored }] = await rs.json<{ c: string | number }>();
-  return { accepted: rows.length, rejected, stored: Number(stored) };
+  return { accepted: rows, rejected, stored: Number(stored) };
 }
 
 async function check(c: FuzzCase): Promise<Outcome> {

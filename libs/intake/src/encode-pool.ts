@@ -94,7 +94,8 @@ function workerForEncoding(): Worker {
   const compiled = join(__dirname, 'encode-worker.js');
   if (existsSync(compiled)) return new Worker(compiled);
   const source = join(__dirname, 'encode-worker.ts');
-  const project = process.env.SWC_NODE_PROJECT ?? resolve(__dirname, '../../../tsconfig.json');
+  // A worker starts with a copy of the parent's environment: a project set by run-ts.js wins.
+  const project = resolve(__dirname, '../../../tsconfig.json');
   const bootstrap = `process.env.SWC_NODE_PROJECT ??= ${JSON.stringify(project)}; require('@swc-node/register'); require(${JSON.stringify(source)});`;
   return new Worker(bootstrap, { eval: true });
 }
