@@ -70,7 +70,8 @@ function watch(page: Page): { problems: string[]; at: (where: string) => void } 
 async function visit(page: Page, path: string): Promise<void> {
   await page.goto(`${base}${path}`);
   await page.waitForLoadState('networkidle');
-  await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 30_000 });
+  await page.locator('main').first().waitFor({ timeout: 60_000 });
+  await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 60_000 });
   await page.waitForTimeout(1500);
 }
 
@@ -130,7 +131,9 @@ describe('web UI: every page of the demo', () => {
     for (const path of pages) {
       at(path);
       await visit(page, path);
-      seen[path.split('?')[0]] = (await page.locator('main').textContent()) ?? '';
+      seen[path.split('?')[0]] = (await page.locator('main').first().textContent()) ?? '';
+      // The header fits the window (it wraps rather than pushing the user menu off screen).
+      if (await page.locator('.topbar').count()) expect(await page.evaluate(`(() => { const h = document.querySelector('.topbar'); return h.scrollWidth - h.clientWidth; })()`)).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS_DIR, `demo${path.split('?')[0].replace(/\//g, '-')}.png`), fullPage: true });
     }
     expect(problems).toEqual([]);
