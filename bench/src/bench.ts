@@ -317,6 +317,7 @@ async function main(): Promise<void> {
       ingest_ratio_to_raw: ingest.spansPerSec / raw.rawSpansPerSec,
       hitmap_p95_ms: latency.hitmap.p95Ms,
       bytes_per_span: storage.bytesPerSpan,
+      server_rss_peak_mib: ingest.peakRssBytes.server / 2 ** 20,
     };
     const kt = kafka.throughput;
     const kl = kafka.lag;
@@ -390,6 +391,7 @@ async function main(): Promise<void> {
       { figure: 'ingest, SDK payloads → stored (spans/s)', value: fmt(report.ingest_spans_per_sec), target: 'ingest_spans_per_sec', checked: report.ingest_spans_per_sec },
       { figure: '  acknowledged by intake (spans/s)', value: fmt(ingest.ackedSpansPerSec) },
       { figure: '  503 retries / requests', value: `${ingest.retries503} / ${ingest.requests}` },
+      { figure: '  server RSS at full rate, peak (MiB)', value: fmt(report.server_rss_peak_mib), target: 'server_rss_peak_mib', checked: report.server_rss_peak_mib },
       { figure: `WAL on (default) / off, ${fmt(wal.spans)} spans → stored (spans/s)`, value: `${fmt(wal.on.spansPerSec)} / ${fmt(wal.off.spansPerSec)}` },
       { figure: '  acknowledged (spans/s); request p95 on / off', value: `${fmt(wal.on.ackedSpansPerSec)} / ${fmt(wal.off.ackedSpansPerSec)}; ${ms(wal.on.requestLatencyMs.p95)} / ${ms(wal.off.requestLatencyMs.p95)}` },
       ...(wal.on.fsyncs ? [{ figure: '  fsyncs (group commits) / mean fsync', value: `${fmt(wal.on.fsyncs)} / ${ms(wal.on.fsyncMeanMs ?? 0)}` }] : []),

@@ -121,3 +121,25 @@ export function machineUsage(before: MachineSnapshot, after: MachineSnapshot): M
   const cores = (d: number) => (total > 0 ? (d / total) * cpus().length : 0);
   return { busyCores: cores(after.busy - before.busy), stealCores: cores(after.steal - before.steal), iowaitCores: cores(after.iowait - before.iowait) };
 }
+
+/** Resident set size of a process now (VmRSS of /proc/<pid>/status), bytes; 0 once it is gone. */
+export function residentBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the RSS of `pid` every `everyMs` until stopped; `stop()` gives the largest seen. */
+export function watchPeakRss(pid: number, everyMs = 200): { stop(): number } {
+  let peak = residentBytes(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, residentBytes(pid))), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, residentBytes(pid));
+    },
+  };
+}

@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'node:http';
 import type { ApiClient, MeridianProcess } from '@meridian/testing';
-import { type CpuBreakdown, diffProcess, machineUsage, type MachineUsage, snapshotMachine, snapshotProcess } from './cpu';
+import { type CpuBreakdown, diffProcess, machineUsage, type MachineUsage, snapshotMachine, snapshotProcess, watchPeakRss } from './cpu';
 
 export interface IngestPhaseOptions {
   /** Receives the payloads (OTLP/HTTP port, ingest key). */
@@ -39,6 +39,8 @@ export interface IngestPhaseResult {
   requestLatencyMs: { p50: number; p95: number; max: number };
   /** Per measured process (IngestPhaseOptions.processes). */
   processCpu: Record<string, CpuBreakdown>;
+  /** Largest resident set size of each measured process while sending and storing, bytes. */
+  peakRssBytes: Record<string, number>;
   clientCpuSeconds: number;
   machine: MachineUsage;
 }
@@ -147,6 +149,7 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
     return [name, pid] as const;
   });
   const cpu0 = pids.map(([, pid]) => snapshotProcess(pid));
+  const rss = pids.map(([, pid]) => watchPeakRss(pid));
   const machine0 = snapshotMachine();
   const client0 = process.cpuUsage();
   const t0 = performance.now();
@@ -165,6 +168,7 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
   }
   const storedMs = performance.now() - t0;
   const processCpu = Object.fromEntries(pids.map(([name, pid], i) => [name, diffProcess(cpu0[i], snapshotProcess(pid))]));
+  const peakRssBytes = Object.fromEntries(pids.map(([name], i) => [name, rss[i].stop()]));
   const machine = machineUsage(machine0, snapshotMachine());
   const client = process.cpuUsage(client0);
   if (stored !== opts.spans) throw new Error(`usage reports ${stored} spans, expected ${opts.spans} (duplicates?)`);
@@ -181,6 +185,7 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
     ackedSpansPerSec: opts.spans / (ackedMs / 1000),
     requestLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies[latencies.length - 1] ?? 0 },
     processCpu,
+    peakRssBytes,
     clientCpuSeconds: (client.user + client.system) / 1e6,
     machine,
   };

@@ -7,6 +7,8 @@ export const TARGETS = {
   ingest_ratio_to_raw: { op: '>=', value: 0.5 },
   hitmap_p95_ms: { op: '<=', value: 50 },
   bytes_per_span: { op: '<=', value: 30 },
+  // Issue 13: the all-roles server at full ingest rate.
+  server_rss_peak_mib: { op: '<=', value: 1536 },
 } as const;
 
 type TargetKey = keyof typeof TARGETS;
@@ -20,6 +22,8 @@ export interface BenchReport {
   ingest_spans_per_sec: number;
   ingest_ratio_to_raw: number;
   raw_spans_per_sec: number;
+  /** Peak resident set size of the all-roles server during the ingest phase. */
+  server_rss_peak_mib: number;
   /** Through intake → Kafka (mock broker) → ingester processes, stored. */
   kafka_spans_per_sec: number;
   /** Rate held while lag was sampled (half of kafka_spans_per_sec was the aim). */
