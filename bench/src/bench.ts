@@ -400,7 +400,10 @@ async function main(): Promise<void> {
       { figure: `  acknowledged, not yet stored: p95 / max (spans)`, value: `${fmt(kl.behindSpans.p95)} / ${fmt(kl.behindSpans.max)}` },
       { figure: 'raw RowWriter insert, same rows (spans/s)', value: fmt(raw.rawSpansPerSec) },
       ...(raw.withoutViews
-        ? [{ figure: `  first ${raw.withoutViews.batches} inserts: with / without views`, value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}` }]
+        ? [
+            { figure: `  first ${raw.withoutViews.batches} inserts: with / without views`, value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}` },
+            { figure: 'ingest / physical limit (same Native rows into spans without views)', value: fmt(ingest.spansPerSec / raw.withoutViews.withoutViewsSpansPerSec, 2) },
+          ]
         : []),
       { figure: 'ingest / raw insert', value: fmt(report.ingest_ratio_to_raw, 2), target: 'ingest_ratio_to_raw', checked: report.ingest_ratio_to_raw },
       { figure: 'intake CPU, 1 core: decode+rows+Native (spans/s)', value: fmt(raw.intakePipelineSpansPerSec) },
