@@ -18,10 +18,10 @@ const freshDir = () => join(mkdtempSync(join(tmpdir(), 'meridian-wal-')), 'r1');
 const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.wal')).sort();
 
 describe('RegionWal', () => {
-  it('reads back appended messages in order, byte for byte, after a reopen', async () => {
+  it('reads back appended messages in order, byte for byte and with their body format, after a reopen', async () => {
     const dir = freshDir();
     const { wal } = await RegionWal.open(dir, 'r1', SETTINGS);
-    const ms = [msg(10), msg(2000), msg(1)];
+    const ms: RowBatchMessage[] = [msg(10), { ...msg(2000), format: 'Native' }, msg(1)];
     const a = wal.append(ms.slice(0, 2));
     const b = wal.append(ms.slice(2));
     await Promise.all([a.durable, b.durable]);
@@ -31,6 +31,7 @@ describe('RegionWal', () => {
     const { wal: again, recovery } = await RegionWal.open(dir, 'r1', SETTINGS);
     expect(recovery.messages.map((m) => m.seq)).toEqual([0, 1, 2]);
     expect(recovery.messages.map((m) => m.message)).toEqual(ms);
+    expect(recovery.messages.map((m) => m.message.format)).toEqual([undefined, 'Native', undefined]);
     // New appends continue the sequence.
     expect(again.append([msg()]).seqs).toEqual([3]);
     await again.close();
