@@ -35,6 +35,19 @@ describe('FileDeadLetterStore', () => {
     }
   });
 
+  it('keeps a parked body byte for byte with its format, so a replay inserts it as it was', async () => {
+    const store = new FileDeadLetterStore(mkdtempSync(join(tmpdir(), 'meridian-dl-')));
+    const native: RowBatchMessage = { ...msg('tenant-n'), format: 'Native', body: Buffer.from([0, 1, 2, 255, 10]) };
+    const json = msg('tenant-n');
+    await store.park(native, 'why');
+    await store.park(json, 'why');
+    const listed = await store.listDeadLetters('r1', { tenantId: 'tenant-n' });
+    expect(listed.map((e) => [e.id, e.format, e.body.toString('hex')])).toEqual([
+      [native.id, 'Native', '000102ff0a'],
+      [json.id, undefined, json.body.toString('hex')],
+    ]);
+  });
+
   it('lists one tenant without the others, and the whole region oldest first; replay markers are per tenant', async () => {
     const store = new FileDeadLetterStore(mkdtempSync(join(tmpdir(), 'meridian-dl-')));
     const a1 = msg('tenant-a');
