@@ -7,6 +7,7 @@ import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useMemo, useRef } from 'react';
 import type { Formatter } from '../../lib/format';
+import { useChartColors } from '../../lib/theme';
 import { cellColor, type CellScale } from './colors';
 import { liveAxisRange, slideStepMs, type Cell } from './live';
 import styles from './hitmap.module.css';
@@ -126,6 +127,15 @@ export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, 
       chart.current = null;
     };
   }, []);
+
+  // Axes in the theme's colours (light or dark; the canvas cannot read CSS variables).
+  const colors = useChartColors();
+  useEffect(() => {
+    chart.current?.setOption({
+      xAxis: { axisLine: { lineStyle: { color: colors.muted } }, axisLabel: { color: colors.muted } },
+      yAxis: { axisLine: { lineStyle: { color: colors.muted } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } },
+    });
+  }, [colors]);
 
   // Labels and tooltips in the user's language and time zone.
   useEffect(() => {

@@ -91,7 +91,7 @@ describe('live hitmap window', () => {
 
   it('shows a late cell in an older column after the next minute’s re-read, and keeps it after', () => {
     const { live, now } = poll(3);
-    const late = { t: column(now - 240_000), y: 50, hits: 1, errors: 1 };
+    const late = { t: column(now - 100_000), y: 50, hits: 1, errors: 1 };
     // A short poll does not reach that far back...
     const w1 = liveFetchWindow(live, now + 5_000, TEN_MIN);
     const m1 = mergeLiveCells(live, serve(w1, 4, [late]), w1, TEN_MIN);

@@ -41,13 +41,13 @@ export interface LiveCells {
  * Columns re-sent on every poll: spans reach ClickHouse seconds after they end (SDK batching,
  * the bus, the ingester's flush), so the newest columns keep filling for a while.
  */
-export const LIVE_REFETCH_MS = 30_000;
+export const LIVE_REFETCH_MS = 60_000;
 /**
  * Data can also arrive minutes late (an SDK retrying after a 503, a Collector draining its
  * queue): once a minute a poll re-reads this far back, so it shows up without a reload while
  * a poll stays small whatever the window (the whole window is read only when the view opens).
  */
-export const LIVE_LATE_MS = 5 * 60_000;
+export const LIVE_LATE_MS = 3 * 60_000;
 export const LIVE_LATE_EVERY_MS = 60_000;
 
 /** The x range a live chart shows at `now`: it slides with the clock, not with the data, so it never jumps. */
