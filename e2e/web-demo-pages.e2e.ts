@@ -150,6 +150,15 @@ describe('web UI: every page of the demo', () => {
     await visit(page, '/alerts/rule?tenant=demo');
     await page.getByLabel('Window (seconds)').fill('900');
     expect(await page.getByText('Now: 15 minutes.').count()).toBe(1);
+    // The scope offers the tenant's names and warns on a typo, which would never fire.
+    const service = page.getByLabel('Service', { exact: true });
+    const options = () => service.evaluate((el) => [...((el as unknown as { list: { options: ArrayLike<{ value: string }> } }).list.options as unknown as { value: string }[])].map((o) => o.value));
+    await page.waitForFunction(`document.querySelectorAll('datalist option').length > 0`);
+    expect(await options()).toContain('storefront');
+    await service.fill('storefrnt');
+    await page.getByText('No transactions from a service “storefrnt” in the last 24 h').waitFor();
+    await service.fill('storefront');
+    expect(await page.getByText('No transactions from a service').count()).toBe(0);
 
     // Roles are described by what exists.
     expect(seen['/settings/members']).toContain('also edits alert rules');

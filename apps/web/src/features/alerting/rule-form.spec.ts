@@ -1,6 +1,6 @@
 import { alertRuleBody } from '@meridian/api-contract';
 import { createFormatter } from '../../lib/format';
-import { alertHitmapWindow, EMPTY_RULE, formatMetricValue, formToBody, parseAttributes, ruleToForm, suggestKey, type AlertRule } from './rule-form';
+import { alertHitmapWindow, EMPTY_RULE, formatMetricValue, formToBody, parseAttributes, ruleToForm, scopeChoices, suggestKey, unknownScope, type AlertRule } from './rule-form';
 
 const rule: AlertRule = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -75,5 +75,21 @@ describe('alert values and windows', () => {
     expect(alertHitmapWindow(now - 24 * 3600_000, 300, now)).toEqual({ from: now - 6 * 3600_000, to: now });
     // A clock slightly behind the alert's start still yields a window after it.
     expect(alertHitmapWindow(now + 1_000, 60, now)).toEqual({ from: now - 59_000, to: now + 61_000 });
+  });
+
+  it('offers the tenant’s services and endpoints, and names a typed one it has never sent', () => {
+    const known = [
+      { service: 'checkout', endpoint: 'POST /pay' },
+      { service: 'checkout', endpoint: 'GET /cart' },
+      { service: 'catalog', endpoint: 'GET /products' },
+    ];
+    expect(scopeChoices(known, '')).toEqual({ services: ['catalog', 'checkout'], endpoints: ['GET /cart', 'GET /products', 'POST /pay'] });
+    expect(scopeChoices(known, 'checkout').endpoints).toEqual(['GET /cart', 'POST /pay']);
+    expect(unknownScope(known, 'checkout', 'POST /pay')).toBeUndefined();
+    expect(unknownScope(known, '', '')).toBeUndefined();
+    expect(unknownScope(known, 'chekout', '')).toBe('service');
+    expect(unknownScope(known, 'checkout', 'GET /products')).toBe('endpoint');
+    expect(unknownScope(known, '', 'GET /products')).toBeUndefined();
+    expect(unknownScope(known, ' checkout ', '')).toBeUndefined();
   });
 });

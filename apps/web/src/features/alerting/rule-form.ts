@@ -171,3 +171,29 @@ export function alertHitmapWindow(sinceMs: number, windowSeconds: number, nowMs:
   const from = Math.max(sinceMs - windowSeconds * 1000, to - HITMAP_MAX_MS);
   return { from, to };
 }
+
+/** A service/endpoint pair the tenant has sent transactions for. */
+export interface KnownScope {
+  service: string;
+  endpoint: string;
+}
+
+/** Typeahead choices: the tenant's services, and the endpoints of the typed service (of all when none is typed). */
+export function scopeChoices(known: readonly KnownScope[], service: string): { services: string[]; endpoints: string[] } {
+  const s = service.trim();
+  const services = [...new Set(known.map((k) => k.service))].sort();
+  const endpoints = [...new Set(known.filter((k) => !s || k.service === s).map((k) => k.endpoint).filter(Boolean))].sort();
+  return { services, endpoints };
+}
+
+/**
+ * Which typed name the tenant has not sent (a typo would never fire): the service, else the
+ * endpoint (of that service, when one is typed). Empty fields mean "all" and are fine.
+ */
+export function unknownScope(known: readonly KnownScope[], service: string, endpoint: string): 'service' | 'endpoint' | undefined {
+  const s = service.trim();
+  const e = endpoint.trim();
+  if (s && !known.some((k) => k.service === s)) return 'service';
+  if (e && !known.some((k) => k.endpoint === e && (!s || k.service === s))) return 'endpoint';
+  return undefined;
+}

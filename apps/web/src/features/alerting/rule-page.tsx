@@ -3,7 +3,7 @@
 import { ALERT_METRICS, ALERT_METRIC_UNITS, type AlertMetric } from '@meridian/api-contract';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, Loading, QueryState } from '../../components/states';
 import { ApiError, useApiMutation, useApiQuery } from '../../lib/api';
@@ -14,7 +14,7 @@ import { tenantHref, useTenant } from '../../lib/tenant';
 import styles from './alerting.module.css';
 import { alertingMessages } from './messages';
 import { metricLabel, SeverityBadge, StateBadge } from './parts';
-import { EMPTY_RULE, formatMetricValue, formToBody, metricInputs, parseAttributes, ruleToForm, suggestKey, type AlertRule, type RuleForm } from './rule-form';
+import { EMPTY_RULE, formatMetricValue, formToBody, metricInputs, parseAttributes, ruleToForm, scopeChoices, suggestKey, unknownScope, type AlertRule, type RuleForm } from './rule-form';
 import { Silences } from './silences';
 
 /** `/alerts/rule?id=…`: a rule's editor, state, history and silences; without `id`, a new rule. */
@@ -99,6 +99,8 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
   const canWrite = roleAtLeast(tenant.role, 'member');
   const params = { tenant: tenant.slug };
   const channels = useApiQuery('listAlertChannels', { params });
+  // What the tenant has sent lately: typeahead for the scope, and a warning on names it never sent.
+  const known = useApiQuery('services', { params, query: { last: '24h' } }, { staleTime: 60_000 });
   const [form, setForm] = useState<RuleForm>(rule ? ruleToForm(rule) : EMPTY_RULE);
   const [keyTouched, setKeyTouched] = useState(rule !== undefined);
   const [saved, setSaved] = useState(false);
@@ -115,6 +117,11 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
   // Nested issues (`channels.0`, `attributes.x`) belong to their field.
   const err = (field: string) => serverErrors[field] ?? Object.entries(serverErrors).find(([k]) => k.startsWith(`${field}.`))?.[1];
   const uses = metricInputs(form.metric);
+  const listId = useId();
+  const knownScopes = known.data?.services ?? [];
+  const choices = scopeChoices(knownScopes, form.service);
+  // Only once the tenant's names are in: an empty list would call every name unknown.
+  const unknown = knownScopes.length ? unknownScope(knownScopes, form.service, uses.endpoint ? form.endpoint : '') : undefined;
   const unit = ALERT_METRIC_UNITS[form.metric];
   const set = <K extends keyof RuleForm>(k: K, v: RuleForm[K]) => {
     setSaved(false);
@@ -178,14 +185,24 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
       <fieldset disabled={!canWrite}>
         <legend>{t.sectionScope}</legend>
         <div className={styles.grid}>
-          <Field label={t.service} hint={t.scopeHint} error={err('service')}>
-            <TextInput value={form.service} onChange={(e) => set('service', e.target.value)} />
+          <Field label={t.service} hint={unknown === 'service' ? <span className={styles.unknown}>{t.unknownService(form.service.trim())}</span> : t.scopeHint} error={err('service')}>
+            <TextInput value={form.service} list={`${listId}-services`} autoComplete="off" onChange={(e) => set('service', e.target.value)} />
           </Field>
           {uses.endpoint && (
-            <Field label={t.endpoint} hint={t.scopeHint} error={err('endpoint')}>
-              <TextInput value={form.endpoint} onChange={(e) => set('endpoint', e.target.value)} />
+            <Field label={t.endpoint} hint={unknown === 'endpoint' ? <span className={styles.unknown}>{t.unknownEndpoint(form.endpoint.trim())}</span> : t.scopeHint} error={err('endpoint')}>
+              <TextInput value={form.endpoint} list={`${listId}-endpoints`} autoComplete="off" onChange={(e) => set('endpoint', e.target.value)} />
             </Field>
           )}
+          <datalist id={`${listId}-services`}>
+            {choices.services.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+          <datalist id={`${listId}-endpoints`}>
+            {choices.endpoints.map((e) => (
+              <option key={e} value={e} />
+            ))}
+          </datalist>
           {uses.dbInstance && (
             <Field label={t.dbInstance} hint={t.scopeHint} error={err('dbInstance')}>
               <TextInput value={form.dbInstance} onChange={(e) => set('dbInstance', e.target.value)} />
