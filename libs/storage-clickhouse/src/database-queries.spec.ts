@@ -194,6 +194,9 @@ describe('DatabaseQueries', () => {
     expect(minute0.avgMs).toBeCloseTo(2);
     const minute1 = d.series.find((p) => p.t === BASE_MS + 60_000)!;
     expect(minute1.activeSessions).toBeCloseTo(3 + (7 + 1) / 2);
+    // Lock waits over time, not only the newest poll: the minute's most waiting sessions and who was blocked.
+    expect(minute1).toMatchObject({ lockWaits: 2, blockedSessions: 3 });
+    expect(minute0).toMatchObject({ lockWaits: null, blockedSessions: null });
     expect(await q.instance('eu', T, 'nowhere:1', window)).toBeUndefined();
     expect(await q.instance('eu', 'other', 'pg-2:5432', window)).toBeUndefined();
   });

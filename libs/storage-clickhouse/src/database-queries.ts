@@ -226,6 +226,10 @@ export interface DbInstancePoint {
   activeSessions: number | null;
   /** Server-side transactions (PostgreSQL) or statements (MySQL) per second. */
   serverOpsPerSec: number | null;
+  /** Most sessions waiting on a lock at one poll of the minute; null when not reported. */
+  lockWaits: number | null;
+  /** Sessions seen blocked by another in the minute (blocking edges); null when lock waits were not reported. */
+  blockedSessions: number | null;
 }
 
 export interface DbInstanceDetail {
@@ -665,7 +669,7 @@ export class DatabaseQueries {
     return rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, calls: Number(r.calls), totalMs: Number(r.total_ms), avgMs: Number(r.calls) ? Number(r.total_ms) / Number(r.calls) : 0 }));
   }
 
-  /** Per minute: client calls/errors/latency, active sessions and server throughput. */
+  /** Per minute: client calls/errors/latency, active sessions, server throughput, lock waits and blocked sessions. */
   private async instanceSeries(store: RegionStore, tenant: string, fromS: number, toS: number, instance: string): Promise<DbInstancePoint[]> {
     const params = { tenant, from_s: fromS, to_s: toS, instance };
     const [client, server] = await Promise.all([
@@ -679,23 +683,23 @@ export class DatabaseQueries {
         GROUP BY minute ORDER BY minute`,
         params,
       ),
-      select<{ t: string; metric_name: string; hash: string; state: string; avg: number; last: number }>(
+      select<{ t: string; metric_name: string; hash: string; state: string; blocked: string; avg: number; max: number; last: number }>(
         store,
         `SELECT toString(toUnixTimestamp(minute) * 1000) AS t, metric_name, toString(attributes_hash) AS hash, any(attributes)['state'] AS state,
-          sum(sum) / greatest(sum(count), 1) AS avg, argMaxMerge(last) AS last
+          any(attributes)['blocked.id'] AS blocked, sum(sum) / greatest(sum(count), 1) AS avg, max(max) AS max, argMaxMerge(last) AS last
         FROM ${store.table('metric_rollup_1m')}
         WHERE tenant_id = {tenant:String} AND metric_name IN {names:Array(String)}
           AND minute >= toDateTime({from_s:UInt32}) - 60 AND minute < toDateTime({to_s:UInt32})
           AND ${instanceExpr('resource_attributes')} = {instance:String}
         GROUP BY minute, metric_name, attributes_hash
         ORDER BY minute`,
-        { ...params, names: [M.sessions, ...THROUGHPUT_COUNTERS] },
+        { ...params, names: [M.sessions, M.lockWaits, M.blocking, ...THROUGHPUT_COUNTERS] },
       ),
     ]);
     const points = new Map<number, DbInstancePoint>();
     const at = (t: number): DbInstancePoint => {
       let p = points.get(t);
-      if (!p) points.set(t, (p = { t, calls: 0, errors: 0, avgMs: null, p95Ms: null, activeSessions: null, serverOpsPerSec: null }));
+      if (!p) points.set(t, (p = { t, calls: 0, errors: 0, avgMs: null, p95Ms: null, activeSessions: null, serverOpsPerSec: null, lockWaits: null, blockedSessions: null }));
       return p;
     };
     for (const r of client) {
@@ -707,8 +711,20 @@ export class DatabaseQueries {
     }
     // Counter growth between the last values of consecutive minutes, per series.
     const previous = new Map<string, { t: number; last: number }>();
+    const blocked = new Map<number, Set<string>>();
     for (const r of server) {
       const t = Number(r.t);
+      if (t < fromS * 1000 && (r.metric_name === M.lockWaits || r.metric_name === M.blocking)) continue;
+      if (r.metric_name === M.lockWaits) {
+        const p = at(t);
+        p.lockWaits = Math.max(p.lockWaits ?? 0, Number(r.max));
+        p.blockedSessions ??= 0;
+        continue;
+      }
+      if (r.metric_name === M.blocking) {
+        blocked.set(t, (blocked.get(t) ?? new Set()).add(r.blocked));
+        continue;
+      }
       if (r.metric_name === M.sessions) {
         if (t < fromS * 1000 || (r.state !== 'active' && r.state !== 'waiting')) continue;
         const p = at(t);
@@ -722,6 +738,7 @@ export class DatabaseQueries {
       const p = at(t);
       p.serverOpsPerSec = (p.serverOpsPerSec ?? 0) + (Number(r.last) - before.last) / ((t - before.t) / 1000);
     }
+    for (const [t, ids] of blocked) at(t).blockedSessions = ids.size;
     return [...points.values()].sort((a, b) => a.t - b.t);
   }
 }

@@ -134,6 +134,8 @@ export const dbInstanceResponse = z.object({
       p95Ms: z.number().nullable(),
       activeSessions: z.number().nullable(),
       serverOpsPerSec: z.number().nullable(),
+      lockWaits: z.number().nullable(),
+      blockedSessions: z.number().nullable(),
     }),
   ),
 });
