@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
+import { processAlive } from './process-alive';
 
 /** Where a region's ClickHouse is: the in-process engine (chdb) or a server/cluster over HTTP. */
 export type ClickHouseTarget = { mode: 'embedded' } | { mode: 'http'; url: string; username?: string; password?: string };
@@ -105,15 +106,6 @@ function openInsertSpool(dir: string): string {
     if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { force: true });
   }
   return dir;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { emptyMetricValues, encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, type RegionStorageConfig, type RegionStore } from './clients';
 import { migrateRegion } from './migrate';
+import { processAlive } from './process-alive';
 
 const DIR_PREFIX = 'meridian-chdb-test-';
 
@@ -31,21 +32,12 @@ function prepareDataDir(dir: string): void {
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith(DIR_PREFIX)) continue;
     const pid = Number(name.slice(DIR_PREFIX.length));
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   process.once('exit', () => {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface TestClickHouse {
