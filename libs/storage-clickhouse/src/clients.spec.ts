@@ -1,3 +1,5 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ClickHouseClients, validateStorageConfig, type ClickHouseClientsOptions } from './clients';
 import { StorageConfigError, UnknownRegionError } from './errors';
 import { openTestClickHouse, testClickHouseMode } from './testing';
@@ -86,5 +88,24 @@ describe(`ClickHouseClients (${testClickHouseMode()})`, () => {
       await ch.close();
     }
     expect(() => ch.clients.forRegion('eu')).toThrow(/closed/);
+  });
+
+  it('embedded regions get an insert spool; opening it removes what a dead process left there, never a live one’s files', async () => {
+    const first = await openTestClickHouse(['eu'], { migrate: false });
+    const spool = first.stores.eu.insertSpool;
+    try {
+      if (testClickHouseMode() === 'http') return expect(spool).toBeUndefined();
+      expect(spool).toBeDefined();
+      const dead = join(spool!, '2147483646-left-by-a-crash.native'); // no such pid
+      const live = join(spool!, `${process.pid}-in-flight.native`);
+      writeFileSync(dead, 'x');
+      writeFileSync(live, 'x');
+      const second = await openTestClickHouse(['kr'], { migrate: false });
+      await second.close();
+      expect([existsSync(dead), existsSync(live)]).toEqual([false, true]);
+      rmSync(live);
+    } finally {
+      await first.close();
+    }
   });
 });
