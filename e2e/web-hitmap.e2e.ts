@@ -174,6 +174,147 @@ describe('web UI: hitmap drill-down to a trace', () => {
     await page.context().close();
   });
 
+  it('loads every window preset, polls only new columns, draws dots, zooms the y axis, selects a dot by click and takes keyboard shortcuts', async () => {
+    const page = await signedInPage();
+    const answers: Array<{ url: string; status: number; bytes: number }> = [];
+    page.on('response', async (res) => {
+      if (!/\/api\/v1\/tenants\/[^/]+\/hitmap\?/.test(res.url())) return;
+      answers.push({ url: res.url(), status: res.status(), bytes: (await res.body().catch(() => Buffer.alloc(0))).length });
+    });
+    await page.goto(`${base}/hitmap?tenant=${slug}`);
+    const chart = page.getByTestId('hitmap-chart');
+    await eventually(async () => Number(await chart.getAttribute('data-cells')) > 0, 'hitmap cells');
+
+    // Every preset the picker offers loads, live and paused (6 h used to answer 400: its start was rounded down).
+    const presets = page.getByRole('group', { name: 'Window' }).getByRole('button');
+    const labels = await presets.allTextContents();
+    expect(labels).toEqual(['5 min', '10 min', '30 min', '1 h', '3 h', '6 h']);
+    for (const live of [true, false]) {
+      if (!live) await page.getByTestId('live-toggle').click();
+      for (const label of labels) {
+        const before = answers.length;
+        await presets.getByText(label, { exact: true }).click();
+        await eventually(async () => answers.length > before && answers.slice(before).every((a) => a.status === 200), `the ${label} preset (${live ? 'live' : 'paused'}) answered`);
+        expect(await page.getByText('Could not load the hitmap').count()).toBe(0);
+      }
+    }
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    await page.getByTestId('live-toggle').click();
+    await presets.getByText('10 min', { exact: true }).click();
+
+    // Live polls after the first ask only for the newest columns (since) and stay small.
+    const mark = answers.length;
+    await eventually(async () => answers.length >= mark + 3, 'three live polls', 25_000);
+    const polls = answers.slice(mark + 1);
+    expect(polls.every((a) => new URL(a.url).searchParams.has('since'))).toBe(true);
+    for (const a of polls) expect(a.bytes).toBeLessThanOrEqual(20 * 1024);
+    // From/To follow the live window, in 24 h text.
+    const fromField = page.getByLabel('From', { exact: true });
+    const from1 = await fromField.inputValue();
+    expect(from1).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    await eventually(async () => (await fromField.inputValue()) !== from1, 'From following the live window');
+
+    // Paused from here on, so the x axis stands still under the pixel checks.
+    await page.getByTestId('live-toggle').click();
+    await page.waitForURL(/[?&]from=/);
+
+    // Y zoom: ≤ 5 s puts the slow transaction's row (3.2 s) high on the axis.
+    await page.getByTestId('y-zoom').getByRole('button', { name: '≤ 5 s' }).click();
+    await page.waitForURL(/[?&]y=5s/);
+    await eventually(async () => (await chart.getAttribute('data-top-row')) === '40', 'the zoomed axis');
+
+    // The slow transaction's cell, in page pixels.
+    const box = (await chart.boundingBox())!;
+    const [left, top, right, bottom] = (await chart.getAttribute('data-plot'))!.split(' ').map(Number);
+    const xMin = Number(await chart.getAttribute('data-x-min'));
+    const xMax = Number(await chart.getAttribute('data-x-max'));
+    const plotW = box.width - left - right;
+    const plotH = box.height - top - bottom;
+    const px = (ms: number) => box.x + left + ((ms - xMin) / (xMax - xMin)) * plotW;
+    const py = (row: number) => box.y + top + (1 - row / 40) * plotH;
+    const column = Math.floor(slowEndMs / 5_000) * 5_000;
+    const row = hitmapRow(SLOW_MS);
+    // A dot, not a dash: its centre is painted, the corner of its cell is not.
+    const pixel = (x: number, y: number) =>
+      page.evaluate(`(() => {
+        const canvas = document.querySelector('[data-testid="hitmap-chart"] canvas');
+        const r = canvas.getBoundingClientRect();
+        const k = canvas.width / r.width;
+        return Array.from(canvas.getContext('2d').getImageData(Math.round((${x} - r.left) * k), Math.round((${y} - r.top) * k), 1, 1).data);
+      })()`) as Promise<number[]>;
+    const centre = { x: px(column + 2_500), y: py(row + 0.5) };
+    const painted = (rgba: number[]) => rgba[3] > 0 && !(rgba[0] > 240 && rgba[1] > 240 && rgba[2] > 240);
+    await eventually(async () => painted(await pixel(centre.x, centre.y)), 'the slow dot drawn');
+    // The painted shape around the cell: a dot fills its bounding box's middle, not its corners (a dash would).
+    const grid: boolean[][] = [];
+    for (let dy = -3; dy < 14; dy++) {
+      const line: boolean[] = [];
+      for (let dx = -3; dx < 14; dx++) line.push(painted(await pixel(px(column) + dx, py(row + 1) + dy)));
+      grid.push(line);
+    }
+    const ascii = grid.map((l) => l.map((p) => (p ? '#' : '.')).join('')).join('\n');
+    const ys = grid.flatMap((l, y) => (l.some(Boolean) ? [y] : []));
+    const xs = grid[0].flatMap((_, x) => (grid.some((l) => l[x]) ? [x] : []));
+    const [y0, y1, x0, x1] = [Math.min(...ys), Math.max(...ys), Math.min(...xs), Math.max(...xs)];
+    expect({ height: y1 - y0 + 1 >= 6, width: x1 - x0 + 1 >= 6, ascii }).toEqual({ height: true, width: true, ascii });
+    expect({ corners: [grid[y0][x0], grid[y0][x1], grid[y1][x0], grid[y1][x1]], centre: grid[(y0 + y1) >> 1][(x0 + x1) >> 1], ascii }).toEqual({ corners: [false, false, false, false], centre: true, ascii });
+
+    // A click on the dot selects its cell and lists its one transaction.
+    await page.mouse.click(centre.x, centre.y);
+    await page.waitForURL(/[?&]sel=.*txEndpoint=/);
+    const list = page.getByTestId('transactions');
+    await list.getByRole('link', { name: slowTraceId }).waitFor({ timeout: 15_000 });
+    expect(await list.getByRole('row').count()).toBe(2);
+
+    // The endpoint wraps between path segments only, even in a narrow panel.
+    await page.getByTestId('selection-panel').getByText('/reports/', { exact: false }).last().waitFor();
+    // The text of each rendered line, from the position of every character.
+    const lines = (await page.evaluate(`(() => {
+      const panel = document.querySelector('[data-testid="selection-panel"]');
+      panel.style.width = '9rem';
+      panel.style.flexBasis = '9rem';
+      const el = [...panel.querySelectorAll('[class*="endpoint"]')].find((e) => e.textContent.includes('/reports/'));
+      const tops = [];
+      const chars = [];
+      const range = document.createRange();
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        for (let i = 0; i < n.textContent.length; i++) {
+          range.setStart(n, i);
+          range.setEnd(n, i + 1);
+          tops.push(Math.round(range.getBoundingClientRect().top));
+          chars.push(n.textContent[i]);
+        }
+      }
+      const out = [''];
+      chars.forEach((ch, i) => {
+        if (i > 0 && tops[i] > tops[i - 1] + 2) out.push('');
+        out[out.length - 1] += ch;
+      });
+      return out;
+    })()`)) as string[];
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/[/ ]$/);
+
+    // Shortcuts: ? lists them, Esc closes the list and then clears the selection, t goes to the time picker, l switches Live.
+    await page.keyboard.press('?');
+    await page.getByTestId('shortcuts').waitFor();
+    await expect(page.getByTestId('shortcuts').textContent()).resolves.toContain('Live on / off');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('shortcuts').waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+    await eventually(async () => !/[?&]sel=/.test(page.url()), 'Esc clearing the selection');
+    await page.keyboard.press('t');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('hitmap-from');
+    await page.keyboard.press('l'); // typed into the field: not a shortcut
+    expect(await page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('false');
+    await page.locator('h1').click();
+    await page.keyboard.press('l');
+    await eventually(async () => (await page.getByTestId('live-toggle').getAttribute('aria-pressed')) === 'true', 'l switching Live on');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'hitmap-zoomed.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('lists services with RED figures, linking to the hitmap filtered to the service (and speaks Japanese)', async () => {
     const page = await signedInPage('ja-JP');
     await page.goto(`${base}/services?tenant=${slug}`);
