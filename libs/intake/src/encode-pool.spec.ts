@@ -67,6 +67,23 @@ describe('EncodePool (worker threads)', () => {
     expect((await pool.run(tracesJob(3, 's'))).rows).toBe(3); // the thread lives on
   });
 
+  it('is ready once every thread has loaded PostgreSQL’s SQL scanner: a statement gets the same fingerprint on a fresh thread as on this one', async () => {
+    const fresh = new EncodePool(1);
+    try {
+      await fresh.ready();
+      const statement = 'SELECT "o"."id" FROM orders AS o WHERE o.id = $1 AND o.note = E\'it\'\'s\'';
+      const spans = [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16), name: 'SELECT', kind: 3, startTimeUnixNano: String(HOUR_AGO), endTimeUnixNano: String(HOUR_AGO + 1_000_000n), attributes: [{ key: 'db.system', value: { stringValue: 'postgresql' } }, { key: 'db.statement', value: { stringValue: statement } }] }];
+      const body = Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }] }));
+      const job: EncodeJob = { ...tracesJob(1, 's'), body };
+      const [onThread] = decodeNativeRows('spans', (await fresh.run(job)).messages[0].body);
+      const [here] = decodeNativeRows('spans', encodeRequest(job).messages[0].body);
+      expect(onThread.db_fingerprint).not.toBe('');
+      expect(onThread.db_fingerprint).toBe(here.db_fingerprint);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a size that is not a positive integer', () => {
     expect(() => new EncodePool(0)).toThrow(/positive integer, got 0/);
   });

@@ -4,6 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { OtlpDecodeError } from '@meridian/otlp';
 import type { EncodedRequest, EncodeJob } from './request-rows';
 
+const MAX_FAILED_STARTS = 3;
+
 interface Pending {
   resolve: (r: EncodedRequest) => void;
   reject: (e: Error) => void;
@@ -12,6 +14,8 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Resolves once the thread can fingerprint SQL the same way as every other (encode-worker.ts). */
+  ready: Promise<void>;
 }
 
 /**
@@ -25,6 +29,8 @@ export class EncodePool {
   private readonly threads: Thread[] = [];
   private nextId = 1;
   private closed = false;
+  /** Threads that died before they were ready; past MAX_FAILED_STARTS none are started again. */
+  private failedStarts = 0;
 
   constructor(
     size: number,
@@ -38,8 +44,14 @@ export class EncodePool {
     return this.threads.length;
   }
 
+  /** Resolves once every thread has loaded what it needs (intake listens only then). */
+  async ready(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.ready));
+  }
+
   run(job: EncodeJob): Promise<EncodedRequest> {
     if (this.closed) return Promise.reject(new Error('EncodePool is closed'));
+    if (this.threads.length === 0) return Promise.reject(new Error(`intake encode threads failed to start ${MAX_FAILED_STARTS} times; see the log`));
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     // Exactly the body's bytes, moved to the thread (a view may sit on a larger shared buffer).
@@ -58,9 +70,15 @@ export class EncodePool {
 
   private spawn(): Thread {
     const worker = workerForEncoding();
-    const thread: Thread = { worker, pending: new Map() };
+    let isReady = false;
+    let markReady!: () => void;
+    const thread: Thread = { worker, pending: new Map(), ready: new Promise<void>((r) => (markReady = r)) };
     worker.unref(); // a pool never keeps the process alive on its own
-    worker.on('message', (m: { id: number; result?: EncodedRequest; error?: { name: string; message: string } }) => {
+    worker.on('message', (m: { ready?: true; id: number; result?: EncodedRequest; error?: { name: string; message: string } }) => {
+      if (m.ready) {
+        isReady = true;
+        return markReady();
+      }
       const p = thread.pending.get(m.id);
       if (!p) return;
       thread.pending.delete(m.id);
@@ -69,11 +87,18 @@ export class EncodePool {
     });
     worker.on('error', (e) => this.log(`intake encode thread failed: ${e.message}`));
     worker.on('exit', (code) => {
+      markReady(); // a thread that never got ready must not hold up the start: its replacement takes over
       for (const p of thread.pending.values()) p.reject(new Error(`intake encode thread exited (code ${code}) with the request in progress`));
       thread.pending.clear();
       if (this.closed) return;
       const at = this.threads.indexOf(thread);
-      if (at >= 0) this.threads[at] = this.spawn();
+      if (at < 0) return;
+      if (!isReady && ++this.failedStarts >= MAX_FAILED_STARTS) {
+        this.log(`intake encode thread exited before it was ready (${this.failedStarts} times); not starting it again`);
+        this.threads.splice(at, 1);
+      } else {
+        this.threads[at] = this.spawn();
+      }
     });
     return thread;
   }

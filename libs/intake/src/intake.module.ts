@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicat
 import { BUS, type Bus } from '@meridian/bus';
 import type { ItemLimits } from '@meridian/otlp';
 import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
+import { sqlFingerprintReady } from '@meridian/sql-fingerprint';
 import { IntakeService } from './intake.service';
 import { EncodePool } from './encode-pool';
 import { CachingKeyVerifier, INGEST_KEY_VERIFIER, type IngestKeyVerifier } from './key-verifier';
@@ -66,6 +67,9 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Listen only once SQL is fingerprinted the one way it always will be (issue: a statement
+    // seen in the first milliseconds got a second key).
+    await (this.encoder ? this.encoder.ready() : sqlFingerprintReady());
     try {
       this.ports.http = await this.http.start();
       this.ports.grpc = await this.grpc.start();
