@@ -192,6 +192,25 @@ describe('web UI: every page of the demo', () => {
     expect(audit).not.toContain('{"');
     await ja.screenshot({ path: join(ARTIFACTS_DIR, 'demo-audit-ja.png'), fullPage: true });
 
+    // The instance page: its window, lock waits over time, and the sessions and blocking at a moment picked on a chart.
+    at('instance moment');
+    await visit(page, `/databases/instance?tenant=demo&instance=${encodeURIComponent(instance)}`);
+    await page.getByRole('button', { name: '15 min' }).click();
+    await page.waitForURL(/last=15m/);
+    const locks = page.getByTestId('db-locks-chart');
+    await locks.locator('canvas').first().waitFor();
+    const box = (await locks.boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.waitForURL(/at=\d+/);
+    const moment = Number(/at=(\d+)/.exec(page.url())![1]);
+    expect(moment).toBeLessThanOrEqual(Date.now());
+    expect(moment).toBeGreaterThan(Date.now() - 15 * 60_000);
+    await page.getByTestId('db-moment').waitFor();
+    await page.getByTestId('db-chains').waitFor();
+    await page.getByRole('button', { name: 'Back to now' }).click();
+    await page.getByTestId('db-moment').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+
     // Dark mode follows the system setting; the header's choice overrides it and is kept.
     const dark = await (await browser.newContext({ locale: 'en-US', colorScheme: 'dark', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })).newPage();
     const darkWatch = watch(dark);

@@ -5,7 +5,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import Link from 'next/link';
-import { useSearchParams } from 'next/navigation';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useRef } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
 import { ApiError, useApiQuery, type Output } from '../../lib/api';
@@ -19,6 +19,10 @@ import { databaseMessages, type DatabaseMessages } from './messages';
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const REFRESH_MS = 10_000;
+const SPANS = ['15m', '1h', '6h'] as const;
+type Span = (typeof SPANS)[number];
+const DEFAULT_SPAN: Span = '1h';
+const SPAN_MS: Record<Span, number> = { '15m': 15 * 60_000, '1h': 3600_000, '6h': 6 * 3600_000 };
 type Detail = Output<'dbInstance'>;
 
 /** One database instance: health figures, sessions, blocking chains, top statements, throughput and latency. */
@@ -26,8 +30,19 @@ export function InstancePage() {
   const t = useMessages(databaseMessages);
   const fmt = useFormat();
   const tenant = useTenant();
-  const instance = useSearchParams().get('instance') ?? '';
-  const detail = useApiQuery('dbInstance', { params: { tenant: tenant.slug, instance }, query: { last: '1h' } }, { enabled: instance !== '', refetchInterval: REFRESH_MS });
+  const router = useRouter();
+  const search = useSearchParams();
+  const instance = search.get('instance') ?? '';
+  const span = (SPANS as readonly string[]).includes(search.get('last') ?? '') ? (search.get('last') as Span) : DEFAULT_SPAN;
+  // A picked moment: sessions and blocking as the poll before it saw them, the charts ending there.
+  const atParam = Number(search.get('at'));
+  const at = Number.isFinite(atParam) && atParam > 0 ? atParam : undefined;
+  const query = at === undefined ? { last: span } : { from: new Date(at - SPAN_MS[span]).toISOString(), to: new Date(at).toISOString() };
+  const detail = useApiQuery('dbInstance', { params: { tenant: tenant.slug, instance }, query }, { enabled: instance !== '', refetchInterval: at === undefined ? REFRESH_MS : false });
+  const go = (next: { last?: Span; at?: number }) =>
+    router.replace(tenantHref('/databases/instance', tenant.slug, { instance, last: (next.last ?? span) === DEFAULT_SPAN ? undefined : (next.last ?? span), at: next.at }), { scroll: false });
+  // A click on a chart picks the end of that minute (not beyond now).
+  const pick = (t: number) => go({ at: Math.min(Date.now(), Math.floor(t / 60_000) * 60_000 + 60_000) });
   const back = (
     <Link href={tenantHref('/databases', tenant.slug)} className="hint">
       {t.back}
@@ -43,6 +58,7 @@ export function InstancePage() {
       throughput: [line(t.seriesCalls, (p) => p.calls / 60), line(t.seriesServerOps, (p) => p.serverOpsPerSec)],
       latency: [line(t.seriesAvg, (p) => p.avgMs), line(t.seriesP95, (p) => p.p95Ms)],
       sessions: [line(t.sessionsChart, (p) => p.activeSessions)],
+      locks: [line(t.seriesLockWaits, (p) => p.lockWaits), line(t.seriesBlocked, (p) => p.blockedSessions)],
       range: [Date.parse(from ?? ''), Date.parse(to ?? '')] as [number, number],
     };
   }, [series, from, to, t]);
@@ -89,10 +105,31 @@ export function InstancePage() {
         ))}
       </dl>
 
+      <div className={styles.timeBar}>
+        <div role="group" aria-label={t.window} className={styles.spans}>
+          {SPANS.map((s) => (
+            <button key={s} type="button" className="btn btn-small" aria-pressed={s === span} onClick={() => go({ last: s, at })}>
+              {t.spanLabel(s)}
+            </button>
+          ))}
+        </div>
+        {at === undefined ? (
+          <span className="hint">{t.pickHint}</span>
+        ) : (
+          <span className="notice notice-info" data-testid="db-moment">
+            {t.atMoment(fmt.dateTime(at))}
+            <button type="button" className="btn btn-small" onClick={() => go({})}>
+              {t.backToLive}
+            </button>
+          </span>
+        )}
+      </div>
+
       <div className={styles.charts}>
-        <SeriesChart title={t.throughputTitle} lines={charts.throughput} range={charts.range} fmt={fmt} />
-        <SeriesChart title={t.latencyTitle} lines={charts.latency} range={charts.range} fmt={fmt} />
-        <SeriesChart title={t.sessionsChart} lines={charts.sessions} range={charts.range} fmt={fmt} />
+        <SeriesChart title={t.throughputTitle} lines={charts.throughput} range={charts.range} fmt={fmt} onPick={pick} />
+        <SeriesChart title={t.latencyTitle} lines={charts.latency} range={charts.range} fmt={fmt} onPick={pick} />
+        <SeriesChart title={t.sessionsChart} lines={charts.sessions} range={charts.range} fmt={fmt} onPick={pick} />
+        <SeriesChart title={t.locksTitle} lines={charts.locks} range={charts.range} fmt={fmt} onPick={pick} testId="db-locks-chart" />
       </div>
 
       <Chains chains={d.chains} t={t} fmt={fmt} />
@@ -232,9 +269,11 @@ interface ChartLine {
 }
 
 /** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
-function SeriesChart({ title, lines, range, fmt }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter }) {
+function SeriesChart({ title, lines, range, fmt, onPick, testId }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter; onPick(t: number): void; testId?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const colors = useChartColors();
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
   useEffect(() => {
     if (!box.current) return;
     const chart = echarts.init(box.current);
@@ -253,6 +292,12 @@ function SeriesChart({ title, lines, range, fmt }: { title: string; lines: Chart
       // Single points (a fresh instance) need their symbol to be seen at all.
       series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: l.points.length < 3, connectNulls: false, data: l.points })),
     });
+    // A click anywhere in the plot picks that moment.
+    chart.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
+      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
+      const [t] = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as number[];
+      if (Number.isFinite(t)) pickRef.current(t);
+    });
     return () => {
       resize.disconnect();
       chart.dispose();
@@ -261,7 +306,7 @@ function SeriesChart({ title, lines, range, fmt }: { title: string; lines: Chart
   return (
     <div className="card">
       <h3 className="hint">{title}</h3>
-      <div ref={box} className={styles.chart} />
+      <div ref={box} className={styles.chart} data-testid={testId} />
     </div>
   );
 }
