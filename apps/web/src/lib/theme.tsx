@@ -1,6 +1,6 @@
 'use client';
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 
 /** What the user chose: follow the system (default), or always light or dark. */
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -31,36 +31,53 @@ interface ThemeContext {
 
 const Ctx = createContext<ThemeContext>({ choice: 'system', theme: 'light', setChoice: () => undefined });
 
+/** The stored choice, as an external store (other tabs change it through the storage event). */
+const choiceListeners = new Set<() => void>();
+function subscribeChoice(onChange: () => void): () => void {
+  choiceListeners.add(onChange);
+  window.addEventListener('storage', onChange);
+  return () => {
+    choiceListeners.delete(onChange);
+    window.removeEventListener('storage', onChange);
+  };
+}
+function storedChoice(): ThemeChoice {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return stored === 'light' || stored === 'dark' ? stored : 'system';
+  } catch {
+    return 'system';
+  }
+}
+function setChoice(next: ThemeChoice): void {
+  try {
+    if (next === 'system') localStorage.removeItem(STORAGE_KEY);
+    else localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // Storage off: nothing to keep the choice in.
+  }
+  for (const notify of choiceListeners) notify();
+}
+
+const DARK_QUERY = '(prefers-color-scheme: dark)';
+function subscribeSystem(onChange: () => void): () => void {
+  const query = window.matchMedia(DARK_QUERY);
+  query.addEventListener('change', onChange);
+  return () => query.removeEventListener('change', onChange);
+}
+
 /**
  * Keeps `<html data-theme>` (which globals.css's dark variables key on) on the user's choice,
  * following the system's light/dark setting live while the choice is "system".
  */
 export function ThemeProvider({ children }: { children: ReactNode }) {
-  const [choice, setChoiceState] = useState<ThemeChoice>('system');
-  const [systemDark, setSystemDark] = useState(false);
-  useEffect(() => {
-    const stored = localStorage.getItem(STORAGE_KEY);
-    if (stored === 'light' || stored === 'dark') setChoiceState(stored);
-    const query = window.matchMedia('(prefers-color-scheme: dark)');
-    setSystemDark(query.matches);
-    const onChange = (e: MediaQueryListEvent) => setSystemDark(e.matches);
-    query.addEventListener('change', onChange);
-    return () => query.removeEventListener('change', onChange);
-  }, []);
+  const choice = useSyncExternalStore(subscribeChoice, storedChoice, () => 'system' as const);
+  const systemDark = useSyncExternalStore(subscribeSystem, () => window.matchMedia(DARK_QUERY).matches, () => false);
   const theme = resolveTheme(choice, systemDark);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
-  const setChoice = useCallback((next: ThemeChoice) => {
-    setChoiceState(next);
-    try {
-      if (next === 'system') localStorage.removeItem(STORAGE_KEY);
-      else localStorage.setItem(STORAGE_KEY, next);
-    } catch {
-      // Storage off: the choice lasts for this page only.
-    }
-  }, []);
-  const value = useMemo(() => ({ choice, theme, setChoice }), [choice, theme, setChoice]);
+  const value = useMemo(() => ({ choice, theme, setChoice }), [choice, theme]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

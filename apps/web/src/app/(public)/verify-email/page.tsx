@@ -44,8 +44,8 @@ export default function VerifyEmailPage() {
       router.replace('/tenants/new?first=1');
     },
   });
-  if (!token) return <ErrorNotice title={t.title} error={new Error(t.missing)} />;
   const errors = useFieldErrors(verify.error);
+  if (!token) return <ErrorNotice title={t.title} error={new Error(t.missing)} />;
   return (
     <div className="card form">
       <h1>{t.title}</h1>
