@@ -205,10 +205,11 @@ describe('web UI: every page of the demo', () => {
     const moment = Number(/at=(\d+)/.exec(page.url())![1]);
     expect(moment).toBeLessThanOrEqual(Date.now());
     expect(moment).toBeGreaterThan(Date.now() - 15 * 60_000);
-    await page.getByTestId('db-moment').waitFor();
+    // (The instance's figures for another window are a fresh query: slow on a loaded machine.)
+    await page.getByTestId('db-moment').waitFor({ timeout: 120_000 });
     await page.getByTestId('db-chains').waitFor();
     await page.getByRole('button', { name: 'Back to now' }).click();
-    await page.getByTestId('db-moment').waitFor({ state: 'detached' });
+    await page.getByTestId('db-moment').waitFor({ state: 'detached', timeout: 120_000 });
     expect(problems).toEqual([]);
 
     // Dark mode follows the system setting; the header's choice overrides it and is kept.
