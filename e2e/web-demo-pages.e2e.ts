@@ -200,11 +200,12 @@ describe('web UI: every page of the demo', () => {
     const locks = page.getByTestId('db-locks-chart');
     await locks.locator('canvas').first().waitFor();
     const box = (await locks.boundingBox())!;
-    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height / 2);
+    // Near the right edge: a fresh demo has data for its last few minutes only.
+    await page.mouse.click(box.x + box.width - 24, box.y + box.height / 2);
     await page.waitForURL(/at=\d+/);
     const moment = Number(/at=(\d+)/.exec(page.url())![1]);
     expect(moment).toBeLessThanOrEqual(Date.now());
-    expect(moment).toBeGreaterThan(Date.now() - 15 * 60_000);
+    expect(moment).toBeGreaterThan(Date.now() - 3 * 60_000);
     // (The instance's figures for another window are a fresh query: slow on a loaded machine.)
     await page.getByTestId('db-moment').waitFor({ timeout: 120_000 });
     await page.getByTestId('db-chains').waitFor();

@@ -69,6 +69,11 @@ export function InstancePage() {
       <div className="stack">
         {back}
         {detail.error instanceof ApiError && detail.error.status === 404 ? <Empty title={t.instanceMissing} /> : <ErrorNotice error={detail.error} title={t.failed} onRetry={() => void detail.refetch()} />}
+        {at !== undefined && (
+          <button type="button" className="btn btn-small" onClick={() => go({})}>
+            {t.backToLive}
+          </button>
+        )}
       </div>
     );
   }
