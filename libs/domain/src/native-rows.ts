@@ -70,7 +70,7 @@ export function nativeWireTypes(table: RowTable): Readonly<Record<string, string
   return WIRE_TYPES[table];
 }
 
-/** LowCardinality index widths: UInt8, UInt16, UInt32 (codes 0–2), with "additional keys" and "update dictionary" set. */
+/** LowCardinality: the serialization version, and the flags "additional keys" + "update dictionary" (or-ed with the index width: 0–2 for UInt8/16/32). */
 const LC_VERSION = 1;
 const LC_FLAGS = (1 << 9) | (1 << 10);
 
