@@ -120,7 +120,7 @@ export async function runNoisyNeighbourPhase(opts: NoisyNeighbourOptions): Promi
   try {
     // The victim is the demo tenant (its keys come with the server); the flooder a tenant made through the API, same region.
     const base = `http://127.0.0.1:${m.ports.api}`;
-    const owner = await SessionClient.signUp(base, `bench-noisy-${hex(3)}@example.com`);
+    const owner = await SessionClient.signUp({ base, dataDir }, `bench-noisy-${hex(3)}@example.com`);
     const { defaultRegion } = await owner.call('listRegions', {});
     const slug = `flooder-${hex(3)}`;
     await owner.call('createTenant', { body: { slug, name: 'flooder', region: defaultRegion } });
