@@ -123,7 +123,7 @@ describe('Meridian on Apache Kafka: broker faults', () => {
           const ends = new Map((await admin.fetchTopicOffsets(SPANS_TOPIC)).map((p) => [p.partition, p.high]));
           const committed = (await admin.fetchOffsets({ groupId: GROUP, topics: [SPANS_TOPIC] }))[0].partitions;
           last = `ends ${JSON.stringify([...ends])}, committed ${JSON.stringify(committed.map((p) => [p.partition, p.offset]))}`;
-          // A partition no message went to (16 trace-id keys) has no committed offset (-1).
+          // A partition no message went to has no committed offset (-1).
           return committed.every((p) => p.offset === ends.get(p.partition) || (p.offset === '-1' && ends.get(p.partition) === '0')) || undefined;
         },
         timeoutMs,

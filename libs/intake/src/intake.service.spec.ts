@@ -6,6 +6,7 @@ import { decodeMessageRows, type RowBatchMessage } from '@meridian/domain';
 import { DEFAULT_ITEM_LIMITS } from '@meridian/otlp';
 import { createSelfMetrics, exposition } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
+import { MESSAGE_MAX_ROWS } from './request-rows';
 
 /** Recent: intake rejects spans older than the tenant's retention. */
 const HOUR_AGO = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
@@ -19,28 +20,26 @@ const span = (traceId: string, spanId: string) => ({
 });
 
 describe('IntakeService', () => {
-  it('keys span messages by trace so a trace stays in one partition, publishing a request all at once', async () => {
-    const bus = new InlineBus({ maxBytesPerRegion: 1 << 20, deadLetterDir: mkdtempSync(join(tmpdir(), 'intake-spec-')) });
+  it('publishes a request all at once, as Native messages of at most MESSAGE_MAX_ROWS rows (ClickHouse pays per block)', async () => {
+    const bus = new InlineBus({ maxBytesPerRegion: 16 << 20, deadLetterDir: mkdtempSync(join(tmpdir(), 'intake-spec-')) });
     const intake = new IntakeService(bus);
-    const a = 'aa' + '1'.repeat(30);
-    const a2 = 'aa' + '2'.repeat(30);
-    const b = 'bb' + '3'.repeat(30);
-    const body = JSON.stringify({
-      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans: [span(a, '01'.repeat(8)), span(b, '02'.repeat(8)), span(a2, '03'.repeat(8)), span(a, '04'.repeat(8))] }] }],
-    });
-    const got: RowBatchMessage[] = [];
-    const consumer = bus.consume('r1', { maxBytes: 1 << 20, maxRows: 100, maxWaitMs: 10 }, async (batch) => {
-      got.push(...batch);
-    });
+    const n = 2 * MESSAGE_MAX_ROWS + 500;
+    const spans = Array.from({ length: n }, (_, i) => span(`${(i % 16).toString(16)}${'1'.repeat(31)}`, (i + 1).toString(16).padStart(16, '0')));
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }] });
+    const published: RowBatchMessage[][] = [];
+    const publish = bus.publish.bind(bus);
+    bus.publish = (messages) => (published.push([...messages]), publish(messages));
+    const consumer = bus.consume('r1', { maxBytes: 16 << 20, maxRows: 10_000, maxWaitMs: 10 }, async () => undefined);
     const result = await intake.accept('traces', 'json', new TextEncoder().encode(body), { tenantId: 't1', region: 'r1', retentionDays: 30 } as never);
-    expect(result).toMatchObject({ accepted: 4, rejected: 0 });
-    expect(await bus.drain(5_000)).toBe(true);
+    expect(result).toMatchObject({ accepted: n, rejected: 0 });
+    expect(published).toHaveLength(1); // one publish: a 503 never leaves half a request on the bus
+    const [messages] = published;
+    expect(messages.map((m) => m.rowCount)).toEqual([MESSAGE_MAX_ROWS, MESSAGE_MAX_ROWS, 500]);
+    expect(messages.every((m) => m.format === 'Native' && m.tenantId === 't1' && m.table === 'spans')).toBe(true);
+    const ids = messages.flatMap((m) => decodeMessageRows({ ...m, table: 'spans' }).map((r) => r.span_id));
+    expect(ids).toEqual(spans.map((s) => s.spanId));
     await consumer.stop();
     await bus.close();
-    const byKey = Object.fromEntries(got.map((m) => [m.key, decodeMessageRows({ ...m, table: 'spans' }).map((r) => r.trace_id).sort()]));
-    expect(byKey).toEqual({ a: [a, a, a2].sort(), b: [b] });
-    expect(got.every((m) => m.format === 'Native')).toBe(true);
-    expect(got.every((m) => m.rowCount === byKey[m.key!].length)).toBe(true);
   });
 
   it('applies the configured per-item limits and counts the cuts in meridian_intake_truncated_total by signal', async () => {

@@ -98,7 +98,6 @@ export class IntakeService {
         rowCount: m.rowCount,
         body: m.body,
         format: 'Native',
-        key: m.key,
       }));
       // All or none: one publish, so a 503 never leaves half a request on the bus.
       try {
