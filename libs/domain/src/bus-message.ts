@@ -17,6 +17,6 @@ export interface RowBatchMessage {
   body: Buffer;
   /** How `body` is encoded; absent for JSONCompactEachRow (what builds before Native wrote). */
   format?: RowBodyFormat;
-  /** Partitioning key (trace id for spans) so one trace stays in one partition. */
+  /** Kafka partitioning key; intake sets none (a request goes to one partition as few large messages). */
   key?: string;
 }
