@@ -17,6 +17,6 @@ export interface RowBatchMessage {
   body: Buffer;
   /** How `body` is encoded; absent for JSONCompactEachRow (what builds before Native wrote). */
   format?: RowBodyFormat;
-  /** Kafka partitioning key; intake sets none (a request goes to one partition as few large messages). */
+  /** Kafka partitioning key; intake sets none, so its messages spread over the partitions. */
   key?: string;
 }
