@@ -19,7 +19,10 @@ export const HEADER = {
 
 export function toKafkaMessage(m: RowBatchMessage): Message {
   return {
-    key: m.key ?? null,
+    // Without a key of its own a message is keyed by its id: its partition is then fixed, so a
+    // retry or the bus's resend lands on the same partition, where the consumer drops the copy
+    // (a keyless message would be placed anew on every attempt).
+    key: m.key ?? m.id,
     value: m.body,
     headers: { [HEADER.id]: m.id, [HEADER.tenant]: m.tenantId, [HEADER.table]: m.table, [HEADER.rows]: String(m.rowCount), ...(m.format ? { [HEADER.format]: m.format } : {}) },
   };
