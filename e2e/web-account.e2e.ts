@@ -150,7 +150,8 @@ describe('web UI: accounts, tenants, keys, members, audit', () => {
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.waitForURL(/\/settings\/audit/);
-    for (const action of ['invitation.create', 'ingest_key.revoke', 'ingest_key.create']) await expectText(page, action);
+    // Entries read as sentences (issue 17), not action codes.
+    for (const sentence of ['Invited viewer@example.com as', 'Revoked the ingest key', 'Created the ingest key']) await expectText(page, sentence);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'web-account-audit.png'), fullPage: true });
 
     // Japanese, kept across reloads; dates in the chosen zone.
@@ -158,7 +159,8 @@ describe('web UI: accounts, tenants, keys, members, audit', () => {
     await expectText(page, '監査ログ');
     await page.reload();
     await expectText(page.getByRole('navigation', { name: 'メイン' }), '設定');
-    await expectText(page, 'invitation.create');
+    await expectText(page, 'viewer@example.com を');
+    await expectText(page, 'として招待しました');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'web-account-audit-ja.png'), fullPage: true });
     await page.getByLabel('言語').selectOption('en');
 
