@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_KAFKA_BUS_SETTINGS, KafkaBus, regionTopics } from '@meridian/bus-kafka';
 import { startOtlpLoad, storedSpanCopies } from './support/otlp-load';
 import { ApiClient, freshPostgresDatabase, type KafkaBroker, type MeridianProcess, sdkTelemetry, startKafkaBroker, startMeridian } from '@meridian/testing';
+import { kafkaTestEnv } from './support/kafka-env';
 
 const POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGION = 'ap-northeast-1';
@@ -80,17 +81,7 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     broker = await startKafkaBroker({ brokers: 3, autoCreateTopics: false, topics: topicsOf(REGION) });
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_kafka_brokers');
     drop = db.drop;
-    env = {
-      MERIDIAN_BUS: 'kafka',
-      MERIDIAN_KAFKA_BROKERS: broker.bootstrap,
-      DATABASE_URL: db.url,
-      MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300',
-      MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_RETRY_AFTER_SECONDS: '1',
-      MERIDIAN_INGEST_FLUSH_MS: '200',
-      MERIDIAN_INGEST_BATCH_ROWS: '500',
-    };
+    env = { ...kafkaTestEnv(broker.bootstrap, db.url), MERIDIAN_INGEST_BATCH_ROWS: '500' };
     intake = await startMeridian({ roles: 'intake', env, timeoutMs: 120_000 }); // migrations and the demo tenant first
     ingesters.push(...(await Promise.all([startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 }), startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 })])));
   }, 420_000);

@@ -5,6 +5,7 @@
  */
 import { freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
 import { type OtlpLoad, startOtlpLoad } from './support/otlp-load';
+import { kafkaTestEnv } from './support/kafka-env';
 
 const POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGION = 'ap-northeast-1';
@@ -28,16 +29,7 @@ describe('SIGTERM while every Kafka broker is down', () => {
     broker = await startKafkaBroker({ brokers: 1, topics: { [`meridian.${REGION}.spans`]: 4, [`meridian.${REGION}.metric-points`]: 1, [`meridian.${REGION}.logs`]: 1, [`meridian.${REGION}.dead-letter`]: 1 } });
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_kafka_shutdown');
     drop = db.drop;
-    const env = {
-      MERIDIAN_BUS: 'kafka',
-      MERIDIAN_KAFKA_BROKERS: broker.bootstrap,
-      DATABASE_URL: db.url,
-      MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300',
-      MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_RETRY_AFTER_SECONDS: '1',
-      MERIDIAN_INGEST_FLUSH_MS: '200',
-    };
+    const env = kafkaTestEnv(broker.bootstrap, db.url);
     const intake = await startMeridian({ roles: 'intake', env, timeoutMs: 120_000 });
     procs.push(intake);
     const ingester = await startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 });
