@@ -91,6 +91,10 @@ describe('web UI: every page of the demo', () => {
 
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
+    // A static page's "load" took over 30 s once in CI on a loaded machine (the server ingests demo traffic
+    // beside up to 6 other suites); slowness is not what this test is about, so navigations get 2 minutes.
+    page.setDefaultNavigationTimeout(120_000);
+    page.setDefaultTimeout(90_000);
     const { problems, at } = watch(page);
 
     // Signed out: the sign-in and sign-up pages, and the site's icon.

@@ -5,7 +5,9 @@ import { makeDbSpanRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClick
 describe('AlertQueries', () => {
   let ch: TestClickHouse;
   let q: AlertQueries;
-  const now = new Date();
+  // The windows end here, taken once the rows are stored: opening an engine can take seconds under load, and
+  // rows stamped after a `now` taken before it would fall outside the 5 s hitmap buckets of the window.
+  let now: Date;
 
   beforeAll(async () => {
     ch = await openTestClickHouse(['test']);
@@ -27,6 +29,7 @@ describe('AlertQueries', () => {
     await writer.insert('test', 'spans', toRowBody('spans', [...rows, ...dbCalls]), 'alert-queries');
     const cpu = (value: number, state: string, tenant = 'a') => makeMetricPointRow({ tenant_id: tenant, metric_name: 'cpu', value, attributes: { state } });
     await writer.insert('test', 'metric_points', toRowBody('metric_points', [cpu(0.2, 'user'), cpu(0.4, 'user'), cpu(0.6, 'user'), cpu(0.9, 'system'), cpu(5, 'user', 'b')]), 'alert-metrics');
+    now = new Date();
   }, 60_000);
 
   afterAll(() => ch?.close());
