@@ -5,8 +5,8 @@
  * metrics to its intake. The API then flags the N+1 endpoint with the exact repeat count and
  * lists the instances with health figures from both sources.
  */
-import { DbCollector } from '@meridian/db-collector';
-import { type DemoApp, RECENT_ORDERS, startDemoApp } from '@meridian/demo-app';
+import { DbCollector } from '@meridian/collector';
+import { type DemoApp, RECENT_ORDERS, startDemoApp } from '@meridian/demo';
 import { ApiClient, DEFAULT_POSTGRES_URL, type MeridianProcess, postgresService, requireLocalService, requireMariadb, startMeridian } from '@meridian/testing';
 
 jest.setTimeout(120_000);

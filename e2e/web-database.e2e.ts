@@ -2,7 +2,7 @@ import { SpanKind, context as otelContext, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { parseTarget, snapshotToResourceMetrics, type DbSnapshot } from '@meridian/db-collector';
+import { parseTarget, snapshotToResourceMetrics, type DbSnapshot } from '@meridian/collector';
 import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startTenantFixture, type MeridianProcess } from '@meridian/testing';
 
 /**

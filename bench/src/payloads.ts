@@ -9,7 +9,7 @@ import { context, type HrTime, type Span, SpanKind, SpanStatusCode, trace, type 
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createRng, type Rng } from '@meridian/demo-traffic';
+import { createRng, type Rng } from '@meridian/demo';
 
 export interface PayloadSpec {
   payloads: number;

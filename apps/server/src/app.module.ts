@@ -4,10 +4,10 @@ import type { MeridianConfig } from '@meridian/config';
 import { AccountsModule } from '@meridian/accounts';
 import { AlertingModule } from '@meridian/alerting';
 import { AuthModule } from '@meridian/auth';
-import { DbCollectorModule } from '@meridian/db-collector';
+import { CollectorModule } from '@meridian/collector';
 import { IngesterModule } from '@meridian/ingester';
 import { IntakeModule } from '@meridian/intake';
-import { QueryApiModule } from '@meridian/query';
+import { QueryApiModule } from '@meridian/read-api';
 import { accountsOptions, authOptions } from './api-options';
 import { alertingOptions } from './alerting-options';
 import { HealthController } from './health.controller';
@@ -30,7 +30,7 @@ export class AppModule {
     if (modules.has(Role.Ingester)) {
       imports.push(IngesterModule.forRoot({ regions: cfg.regions.map((r) => r.id), ...cfg.ingester }));
     }
-    if (modules.has(Role.Collector)) imports.push(DbCollectorModule.forRoot(cfg.collector));
+    if (modules.has(Role.Collector)) imports.push(CollectorModule.forRoot(cfg.collector));
     if (modules.has(Role.Api) || modules.has(Role.Alerter)) {
       imports.push(AlertingModule.forRoot(alertingOptions(cfg), { api: modules.has(Role.Api), alerter: modules.has(Role.Alerter) }));
     }

@@ -1,6 +1,6 @@
 import type { INestApplication, Logger } from '@nestjs/common';
-import { DbCollectorService } from '@meridian/db-collector';
-import { startDemoApp, type DemoApp } from '@meridian/demo-app';
+import { DbCollectorService } from '@meridian/collector';
+import { startDemoApp, type DemoApp } from '@meridian/demo';
 
 /**
  * The demo app (real services on PostgreSQL/MariaDB with OpenTelemetry auto-instrumentation)

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { MeridianConfig } from '@meridian/config';
-import { startDemoTraffic, type DemoTraffic } from '@meridian/demo-traffic';
+import { startDemoTraffic, type DemoTraffic } from '@meridian/demo';
 import { IntakeServers } from '@meridian/intake';
 import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { AppModule } from './app.module';

@@ -2,4 +2,4 @@ export { DbCollector, type DbCollectorOptions } from './db-collector';
 export { instanceResource, snapshotToResourceMetrics } from './metrics';
 export type { BlockingEdge, DbSnapshot, Reading, TopStatement } from './snapshot';
 export { parseTarget, redactUrl, type DbSystemKind, type DbTarget, type DbTargetConfig } from './targets';
-export { DbCollectorModule, DbCollectorService, type CollectorRoleConfig } from './db-collector.module';
+export { CollectorModule, DbCollectorService, type CollectorRoleConfig } from './collector.module';

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startDemoTraffic } from './index';
+import { startDemoTraffic } from './demo-traffic';
 import type { LiveResult, RunnerCommand } from './testing/demo-runner';
 
 // The generator runs in a plain Node child process (see testing/demo-runner.ts for why); the
 // receiver runs here.
-const REPO_ROOT = resolve(__dirname, '../../..');
+const REPO_ROOT = resolve(__dirname, '../../../..');
 const RUNNER = resolve(__dirname, 'testing/demo-runner.ts');
 
 interface BurstResult {

@@ -60,10 +60,10 @@ export class DbCollectorService implements OnApplicationBootstrap, OnApplication
 }
 
 @Module({})
-export class DbCollectorModule {
+export class CollectorModule {
   static forRoot(cfg: CollectorRoleConfig): DynamicModule {
     return {
-      module: DbCollectorModule,
+      module: CollectorModule,
       providers: [{ provide: COLLECTOR_CONFIG, useValue: cfg }, DbCollectorService],
       exports: [DbCollectorService],
     };

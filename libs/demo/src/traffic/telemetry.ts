@@ -39,7 +39,7 @@ export interface TelemetryPipeline {
   shutdown(): Promise<void>;
 }
 
-const SCOPE = { name: '@meridian/demo-traffic', version: '0.0.0' };
+const SCOPE = { name: '@meridian/demo', version: '0.0.0' };
 
 export function createTelemetryPipeline(services: readonly ServiceDef[], options: PipelineOptions): TelemetryPipeline {
   const exporterConfig = {

@@ -1,5 +1,5 @@
 // Test harness: runs the demo generator in a plain Node process (`node scripts/run-ts.js
-// libs/demo-traffic/src/testing/demo-runner.ts '<command json>'`) and prints one `RESULT <json>`
+// libs/demo/src/traffic/testing/demo-runner.ts '<command json>'`) and prints one `RESULT <json>`
 // line. The specs need it because the OTLP/HTTP exporters load `http` through a dynamic import(),
 // which Jest's module sandbox cannot run without `node --experimental-vm-modules`; out here the
 // real exporters run exactly as they do under `npm start`.

@@ -4,7 +4,7 @@ import { HOT_SKU, PRODUCTS, prepareLocalMariadb, prepareLocalPostgres, seedPostg
 import type { PgliteChildMessage } from './pglite-process';
 import type { ChildMessage, ParentMessage, ServiceProcessConfig } from './service-process';
 
-const REPO = resolve(__dirname, '../../..');
+const REPO = resolve(__dirname, '../../../..');
 const RUN_TS = join(REPO, 'scripts/run-ts.js');
 const START_TIMEOUT_MS = 60_000;
 

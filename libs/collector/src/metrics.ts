@@ -5,7 +5,7 @@ import { DB_METRICS } from '@meridian/domain';
 import { type DbSnapshot, gauge, type Reading } from './snapshot';
 
 
-export const COLLECTOR_SCOPE = { name: '@meridian/db-collector', version: '1.0.0' };
+export const COLLECTOR_SCOPE = { name: '@meridian/collector', version: '1.0.0' };
 
 /** Resource of one monitored instance: the attributes the receivers use plus Meridian's grouping. */
 export function instanceResource(s: Pick<DbSnapshot, 'target' | 'system'>): Record<string, string | number> {
