@@ -7,12 +7,14 @@ import { CanvasRenderer } from 'echarts/renderers';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useRef } from 'react';
+import { DataTable } from '../../components/data-table';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
 import { ApiError, useApiQuery, type Output } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
 import { useChartColors } from '../../lib/theme';
+import { databaseColumns } from './columns';
 import styles from './database.module.css';
 import { databaseMessages, type DatabaseMessages } from './messages';
 
@@ -79,6 +81,7 @@ export function InstancePage() {
   }
   const d = detail.data;
   const h = d.health;
+  const col = databaseColumns(t, fmt);
   return (
     <div className="stack" data-testid="db-instance">
       {back}
@@ -142,60 +145,12 @@ export function InstancePage() {
 
       <section className="stack">
         <h2>{t.topStatementsTitle}</h2>
-        {d.statements.length === 0 ? (
-          <p className="hint">{t.noSqlInWindow}</p>
-        ) : (
-          <table className={`table ${styles.table}`}>
-            <thead>
-              <tr>
-                <th>{t.colStatement}</th>
-                <th className={styles.num}>{t.colCalls}</th>
-                <th className={styles.num}>{t.colTotal}</th>
-                <th className={styles.num}>{t.colP95}</th>
-                <th className={styles.num}>{t.colErrors}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.statements.map((s) => (
-                <tr key={s.fingerprintHash}>
-                  <td className={styles.sql}>{s.fingerprint}</td>
-                  <td className={styles.num}>{fmt.number(s.calls)}</td>
-                  <td className={styles.num}>{fmt.duration(s.totalMs)}</td>
-                  <td className={styles.num}>{fmt.duration(s.p95Ms)}</td>
-                  <td className={`${styles.num} ${s.errors ? styles.bad : ''}`}>{fmt.number(s.errors)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable rows={d.statements} rowKey={(s) => s.fingerprintHash} className={styles.table} empty={<p className="hint">{t.noSqlInWindow}</p>} columns={[col.statement, col.calls, col.total, col.p95, col.errors]} />
       </section>
 
       <section className="stack">
         <h2>{t.serverStatementsTitle}</h2>
-        {d.serverStatements.length === 0 ? (
-          <p className="hint">{t.noServerStatements}</p>
-        ) : (
-          <table className={`table ${styles.table}`}>
-            <thead>
-              <tr>
-                <th>{t.colStatement}</th>
-                <th className={styles.num}>{t.colCalls}</th>
-                <th className={styles.num}>{t.colTotal}</th>
-                <th className={styles.num}>{t.colAvg}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.serverStatements.map((s) => (
-                <tr key={s.id}>
-                  <td className={styles.sql}>{s.fingerprint}</td>
-                  <td className={styles.num}>{fmt.number(s.calls)}</td>
-                  <td className={styles.num}>{fmt.duration(s.totalMs)}</td>
-                  <td className={styles.num}>{fmt.duration(s.avgMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable rows={d.serverStatements} rowKey={(s) => s.id} className={styles.table} empty={<p className="hint">{t.noServerStatements}</p>} columns={[col.statement, col.calls, col.total, col.avg]} />
       </section>
     </div>
   );
@@ -231,38 +186,23 @@ function Sessions({ sessions, t, fmt }: { sessions: Detail['sessions']; t: Datab
   return (
     <section className="stack">
       <h2>{t.sessionsTitle}</h2>
-      {sessions.length === 0 ? (
-        <p className="hint">{t.noSessions}</p>
-      ) : (
-        <table className={`table ${styles.table}`} data-testid="db-sessions">
-          <thead>
-            <tr>
-              <th>{t.colSession}</th>
-              <th>{t.colUser}</th>
-              <th>{t.colDatabase}</th>
-              <th>{t.colState}</th>
-              <th>{t.colWait}</th>
-              <th className={styles.num}>{t.colSeconds}</th>
-              <th>{t.colBlockedBy}</th>
-              <th>{t.colQuery}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((s) => (
-              <tr key={s.id}>
-                <td>#{s.id}</td>
-                <td>{s.user}</td>
-                <td>{s.database}</td>
-                <td className={s.state === 'waiting' ? styles.bad : undefined}>{s.state}</td>
-                <td className="hint">{s.waitEvent}</td>
-                <td className={styles.num}>{fmt.duration(s.seconds * 1000)}</td>
-                <td>{s.blockedBy.map((b) => `#${b}`).join(', ')}</td>
-                <td className={styles.sql}>{s.query}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        rows={sessions}
+        rowKey={(s) => String(s.id)}
+        testId="db-sessions"
+        className={styles.table}
+        empty={<p className="hint">{t.noSessions}</p>}
+        columns={[
+          { header: t.colSession, cell: (s) => `#${s.id}` },
+          { header: t.colUser, cell: (s) => s.user },
+          { header: t.colDatabase, cell: (s) => s.database },
+          { header: t.colState, className: (s) => (s.state === 'waiting' ? styles.bad : undefined), cell: (s) => s.state },
+          { header: t.colWait, className: 'hint', cell: (s) => s.waitEvent },
+          { header: t.colSeconds, numeric: true, cell: (s) => fmt.duration(s.seconds * 1000) },
+          { header: t.colBlockedBy, cell: (s) => s.blockedBy.map((b) => `#${b}`).join(', ') },
+          { header: t.colQuery, className: styles.sql, cell: (s) => s.query },
+        ]}
+      />
     </section>
   );
 }

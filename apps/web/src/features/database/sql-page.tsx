@@ -4,10 +4,12 @@ import { STATEMENT_SORT_KEYS, TRANSACTION_SORT_KEYS } from '@meridian/api-contra
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
+import { DataTable } from '../../components/data-table';
 import { Empty, QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
+import { databaseColumns } from './columns';
 import styles from './database.module.css';
 import { databaseMessages } from './messages';
 
@@ -56,6 +58,9 @@ export function SqlPage() {
   const services = useMemo(() => [...new Set((endpoints.data?.endpoints ?? []).map((e) => e.service))].sort(), [endpoints.data]);
   const shownEndpoints = (endpoints.data?.endpoints ?? []).filter((e) => !service || e.service === service);
   const traceHref = (id: string) => tenantHref('/trace', tenant.slug, { id });
+  const col = databaseColumns(t, fmt);
+  const flagAt = (n: number) => (n >= threshold ? styles.flag : undefined);
+  const chosen = (e: { service: string; endpoint: string }) => e.service === service && e.endpoint === endpoint;
 
   return (
     <div className="stack">
@@ -97,45 +102,30 @@ export function SqlPage() {
       <section className="stack">
         <h2>{t.endpointsTitle}</h2>
         <QueryState query={endpoints} loadingLabel={t.loading} failedTitle={t.failed}>
-          {() =>
-            shownEndpoints.length === 0 ? (
-          <Empty title={t.noSqlInWindow}>
-            <p>{t.noSqlHelp}</p>
-          </Empty>
-        ) : (
-          <table className={`table ${styles.table}`} data-testid="sql-endpoints">
-            <thead>
-              <tr>
-                <th>{t.colEndpoint}</th>
-                <th className={styles.num}>{t.colTransactions}</th>
-                <th className={styles.num}>{t.colQueriesAvg}</th>
-                <th className={styles.num}>{t.colQueriesMax}</th>
-                <th className={styles.num}>{t.colDbTimeAvg}</th>
-                <th className={styles.num}>{t.colDbTimeMax}</th>
-                <th className={styles.num}>{t.colStatements}</th>
-                <th className={styles.num}>{t.colErrors}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shownEndpoints.map((e) => {
-                const selected = e.service === service && e.endpoint === endpoint;
-                return (
-                  <tr key={`${e.service} ${e.endpoint}`} className={`${styles.clickable} ${selected ? styles.selected : ''}`} onClick={() => setView({ service: e.service, endpoint: selected ? undefined : e.endpoint })} title={t.statementsBy(`${e.service} ${e.endpoint}`)}>
-                    <td>
-                      <strong>{e.service}</strong> <code>{e.endpoint}</code>
-                    </td>
-                    <td className={styles.num}>{fmt.number(e.transactions)}</td>
-                    <td className={`${styles.num} ${e.queriesPerTxnAvg >= threshold ? styles.flag : ''}`}>{fmt.number(e.queriesPerTxnAvg, 1)}</td>
-                    <td className={`${styles.num} ${e.queriesPerTxnMax >= threshold ? styles.flag : ''}`}>{fmt.number(e.queriesPerTxnMax)}</td>
-                    <td className={styles.num}>{fmt.duration(e.dbTimePerTxnMs)}</td>
-                    <td className={styles.num}>{fmt.duration(e.dbTimePerTxnMaxMs)}</td>
-                    <td className={styles.num}>{fmt.number(e.statements)}</td>
-                    <td className={`${styles.num} ${e.errors ? styles.bad : ''}`}>{fmt.number(e.errors)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          {() => (
+            <DataTable
+              rows={shownEndpoints}
+              rowKey={(e) => `${e.service} ${e.endpoint}`}
+              testId="sql-endpoints"
+              className={styles.table}
+              empty={
+                <Empty title={t.noSqlInWindow}>
+                  <p>{t.noSqlHelp}</p>
+                </Empty>
+              }
+              rowProps={(e) => ({ className: chosen(e) ? styles.selected : undefined, title: t.statementsBy(`${e.service} ${e.endpoint}`) })}
+              onRowClick={(e) => setView({ service: e.service, endpoint: chosen(e) ? undefined : e.endpoint })}
+              columns={[
+                col.endpoint,
+                { header: t.colTransactions, numeric: true, cell: (e) => fmt.number(e.transactions) },
+                { header: t.colQueriesAvg, numeric: true, className: (e) => flagAt(e.queriesPerTxnAvg), cell: (e) => fmt.number(e.queriesPerTxnAvg, 1) },
+                { header: t.colQueriesMax, numeric: true, className: (e) => flagAt(e.queriesPerTxnMax), cell: (e) => fmt.number(e.queriesPerTxnMax) },
+                { header: t.colDbTimeAvg, numeric: true, cell: (e) => fmt.duration(e.dbTimePerTxnMs) },
+                { header: t.colDbTimeMax, numeric: true, cell: (e) => fmt.duration(e.dbTimePerTxnMaxMs) },
+                { header: t.colStatements, numeric: true, cell: (e) => fmt.number(e.statements) },
+                col.errors,
+              ]}
+            />
           )}
         </QueryState>
       </section>
@@ -152,40 +142,22 @@ export function SqlPage() {
           </label>
         </div>
         <QueryState query={nPlusOne} loadingLabel={t.loading} failedTitle={t.failed}>
-          {(data) =>
-            data.findings.length === 0 ? (
-          <p className="hint">{t.noNPlusOne}</p>
-        ) : (
-          <table className={`table ${styles.table}`} data-testid="nplusone">
-            <thead>
-              <tr>
-                <th>{t.colEndpoint}</th>
-                <th>{t.colStatement}</th>
-                <th className={styles.num}>{t.colRepeats}</th>
-                <th className={styles.num}>{t.colAffected}</th>
-                <th className={styles.num}>{t.colDbTime}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {data.findings.map((f) => (
-                <tr key={`${f.service} ${f.endpoint} ${f.fingerprint}`}>
-                  <td>
-                    <strong>{f.service}</strong> <code>{f.endpoint}</code>
-                  </td>
-                  <td className={styles.sql}>{f.fingerprint}</td>
-                  <td className={`${styles.num} ${styles.flag}`}>
-                    {t.times(fmt.number(f.maxRepeat))} / {t.times(fmt.number(f.avgRepeat, 1))}
-                  </td>
-                  <td className={styles.num}>{fmt.number(f.transactions)}</td>
-                  <td className={styles.num}>{fmt.duration(f.totalMs)}</td>
-                  <td>
-                    <Link href={traceHref(f.exampleTraceId)}>{t.example}</Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {(data) => (
+            <DataTable
+              rows={data.findings}
+              rowKey={(f) => `${f.service} ${f.endpoint} ${f.fingerprint}`}
+              testId="nplusone"
+              className={styles.table}
+              empty={<p className="hint">{t.noNPlusOne}</p>}
+              columns={[
+                col.endpoint,
+                col.statement,
+                { header: t.colRepeats, numeric: true, className: styles.flag, cell: (f) => `${t.times(fmt.number(f.maxRepeat))} / ${t.times(fmt.number(f.avgRepeat, 1))}` },
+                { header: t.colAffected, numeric: true, cell: (f) => fmt.number(f.transactions) },
+                { header: t.colDbTime, numeric: true, cell: (f) => fmt.duration(f.totalMs) },
+                { cell: (f) => <Link href={traceHref(f.exampleTraceId)}>{t.example}</Link> },
+              ]}
+            />
           )}
         </QueryState>
       </section>
@@ -202,38 +174,25 @@ export function SqlPage() {
           </div>
         </div>
         <QueryState query={statements} loadingLabel={t.loading} failedTitle={t.failed}>
-          {(data) =>
-            data.statements.length === 0 ? (
-          <p className="hint">{t.noSqlInWindow}</p>
-        ) : (
-          <table className={`table ${styles.table}`} data-testid="sql-statements">
-            <thead>
-              <tr>
-                <th>{t.colStatement}</th>
-                <th className={styles.num}>{t.colCalls}</th>
-                <th className={styles.num}>{t.colTotal}</th>
-                <th className={styles.num}>{t.colAvg}</th>
-                <th className={styles.num}>{t.colP95}</th>
-                <th className={styles.num}>{t.colErrors}</th>
-                <th className={styles.num}>{t.colPerTxn}</th>
-                <th>{t.colInstances}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.statements.map((s) => (
-                <tr key={s.fingerprintHash}>
-                  <td className={styles.sql}>{s.fingerprint}</td>
-                  <td className={styles.num}>{fmt.number(s.calls)}</td>
-                  <td className={styles.num}>{fmt.duration(s.totalMs)}</td>
-                  <td className={styles.num}>{fmt.duration(s.avgMs)}</td>
-                  <td className={styles.num}>{fmt.duration(s.p95Ms)}</td>
-                  <td className={`${styles.num} ${s.errors ? styles.bad : ''}`}>{fmt.number(s.errors)}</td>
-                  <td className={`${styles.num} ${s.callsPerTxn >= threshold ? styles.flag : ''}`}>{fmt.number(s.callsPerTxn, 1)}</td>
-                  <td className="hint">{s.instances.join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {(data) => (
+            <DataTable
+              rows={data.statements}
+              rowKey={(s) => s.fingerprintHash}
+              testId="sql-statements"
+              className={styles.table}
+              sortedBy={sort}
+              empty={<p className="hint">{t.noSqlInWindow}</p>}
+              columns={[
+                col.statement,
+                col.calls,
+                col.total,
+                col.avg,
+                col.p95,
+                col.errors,
+                { header: t.colPerTxn, numeric: true, sortKey: 'perTxn', className: (s) => flagAt(s.callsPerTxn), cell: (s) => fmt.number(s.callsPerTxn, 1) },
+                { header: t.colInstances, className: 'hint', cell: (s) => s.instances.join(', ') },
+              ]}
+            />
           )}
         </QueryState>
       </section>
@@ -250,42 +209,31 @@ export function SqlPage() {
           </div>
         </div>
         <QueryState query={transactions} loadingLabel={t.loading} failedTitle={t.failed}>
-          {(data) =>
-            data.transactions.length === 0 ? (
-          <p className="hint">{t.noSqlInWindow}</p>
-        ) : (
-          <table className={`table ${styles.table}`} data-testid="sql-transactions">
-            <thead>
-              <tr>
-                <th>{t.colStart}</th>
-                <th>{t.colEndpoint}</th>
-                <th className={styles.num}>{t.colDuration}</th>
-                <th className={styles.num}>{t.colQueries}</th>
-                <th className={styles.num}>{t.colDbTime}</th>
-                <th>{t.colTopStatement}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.transactions.map((x) => (
-                <tr key={`${x.traceId} ${x.service}`}>
-                  <td className="nowrap">
+          {(data) => (
+            <DataTable
+              rows={data.transactions}
+              rowKey={(x) => `${x.traceId} ${x.service}`}
+              testId="sql-transactions"
+              className={styles.table}
+              sortedBy={tsort}
+              empty={<p className="hint">{t.noSqlInWindow}</p>}
+              columns={[
+                {
+                  header: t.colStart,
+                  className: 'nowrap',
+                  cell: (x) => (
                     <Link href={traceHref(x.traceId)} title={t.openTrace}>
                       {fmt.dateTime(x.startTime)}
                     </Link>
-                  </td>
-                  <td>
-                    <strong>{x.service}</strong> <code>{x.endpoint}</code>
-                  </td>
-                  <td className={`${styles.num} ${x.isError ? styles.bad : ''}`}>{x.durationMs === null ? '–' : fmt.duration(x.durationMs)}</td>
-                  <td className={`${styles.num} ${x.maxRepeat >= threshold ? styles.flag : ''}`}>{fmt.number(x.queries)}</td>
-                  <td className={styles.num}>{fmt.duration(x.dbTimeMs)}</td>
-                  <td className={styles.sql}>
-                    {t.times(fmt.number(x.maxRepeat))} {x.topStatement}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  ),
+                },
+                col.endpoint,
+                { header: t.colDuration, numeric: true, className: (x) => (x.isError ? styles.bad : undefined), cell: (x) => (x.durationMs === null ? '–' : fmt.duration(x.durationMs)) },
+                { header: t.colQueries, numeric: true, sortKey: 'queries', className: (x) => flagAt(x.maxRepeat), cell: (x) => fmt.number(x.queries) },
+                { header: t.colDbTime, numeric: true, sortKey: 'dbTime', cell: (x) => fmt.duration(x.dbTimeMs) },
+                { header: t.colTopStatement, sortKey: 'maxRepeat', className: styles.sql, cell: (x) => `${t.times(fmt.number(x.maxRepeat))} ${x.topStatement}` },
+              ]}
+            />
           )}
         </QueryState>
       </section>

@@ -3,6 +3,7 @@
 import { useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { CopyBlock } from '../../../../components/copy-block';
+import { DataTable } from '../../../../components/data-table';
 import { Field, TextInput } from '../../../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
@@ -163,51 +164,34 @@ export default function KeysPage() {
         <h2>{t.listTitle}</h2>
         {revoke.error && <ErrorNotice title={t.revokeFailed} error={revoke.error} />}
         <QueryState query={keys}>
-          {(data) =>
-            data.keys.length === 0 ? (
-          <Empty title={t.none}>{t.noneHelp}</Empty>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t.colName}</th>
-                <th>{t.colKind}</th>
-                <th>{t.colPrefix}</th>
-                <th>{t.colCreated}</th>
-                <th>{t.colLastUsed}</th>
-                <th>{t.colStatus}</th>
-                {isAdmin && <th />}
-              </tr>
-            </thead>
-            <tbody>
-              {data.keys.map((k) => (
-                <tr key={k.id} className={k.revokedAt ? 'row-dim' : undefined}>
-                  <td>{k.name}</td>
-                  <td>{t[k.kind]}</td>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{fmt.dateTime(k.createdAt)}</td>
-                  <td>{k.lastUsedAt ? fmt.dateTime(k.lastUsedAt) : t.never}</td>
-                  <td>{k.revokedAt ? t.revokedAt(fmt.dateTime(k.revokedAt)) : <span className="badge badge-ok">{t.active}</span>}</td>
-                  {isAdmin && (
-                    <td>
-                      {!k.revokedAt && (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          disabled={revoke.isPending}
-                          onClick={() => window.confirm(t.confirmRevoke(k.name)) && revoke.mutate({ params: { tenant: tenant.slug, keyId: k.id } })}
-                        >
-                          {t.revoke}
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {(data) => (
+            <DataTable
+              rows={data.keys}
+              rowKey={(k) => k.id}
+              empty={<Empty title={t.none}>{t.noneHelp}</Empty>}
+              rowProps={(k) => ({ className: k.revokedAt ? 'row-dim' : undefined })}
+              columns={[
+                { header: t.colName, cell: (k) => k.name },
+                { header: t.colKind, cell: (k) => t[k.kind] },
+                { header: t.colPrefix, cell: (k) => <code>{k.prefix}…</code> },
+                { header: t.colCreated, cell: (k) => fmt.dateTime(k.createdAt) },
+                { header: t.colLastUsed, cell: (k) => (k.lastUsedAt ? fmt.dateTime(k.lastUsedAt) : t.never) },
+                { header: t.colStatus, cell: (k) => (k.revokedAt ? t.revokedAt(fmt.dateTime(k.revokedAt)) : <span className="badge badge-ok">{t.active}</span>) },
+                isAdmin && {
+                  cell: (k) =>
+                    !k.revokedAt && (
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        disabled={revoke.isPending}
+                        onClick={() => window.confirm(t.confirmRevoke(k.name)) && revoke.mutate({ params: { tenant: tenant.slug, keyId: k.id } })}
+                      >
+                        {t.revoke}
+                      </button>
+                    ),
+                },
+              ]}
+            />
           )}
         </QueryState>
       </section>

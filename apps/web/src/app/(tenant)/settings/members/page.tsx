@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { CopyBlock } from '../../../../components/copy-block';
+import { DataTable } from '../../../../components/data-table';
 import { Field, TextInput } from '../../../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../../../components/states';
 import { useApiMutation, useApiQuery, type Output } from '../../../../lib/api';
@@ -112,6 +113,7 @@ export default function MembersPage() {
   const revokeInvite = useApiMutation('revokeInvitation', { invalidates: ['listInvitations', 'listAudit'] });
   const errors = useFieldErrors(invite.error);
   const membershipError = changeRole.error ?? remove.error;
+  const isSelf = (mb: { userId: string }) => mb.userId === session?.user.id;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -125,63 +127,55 @@ export default function MembersPage() {
         {!isAdmin && <p className="muted">{t.onlyAdmins}</p>}
         {membershipError && <ErrorNotice title={t.changeFailed} error={membershipError} />}
         <QueryState query={members}>
-          {(data) =>
-            (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t.colEmail}</th>
-                <th>{t.colRole}</th>
-                <th>{t.colSince}</th>
-                {isAdmin && <th />}
-              </tr>
-            </thead>
-            <tbody>
-              {data.members.map((mb) => {
-                const self = mb.userId === session?.user.id;
-                return (
-                  <tr key={mb.userId}>
-                    <td>
-                      {mb.email} {self && <span className="muted">{t.you}</span>}
-                    </td>
-                    <td>
-                      {isAdmin && !self ? (
-                        <select
-                          aria-label={t.roleOf(mb.email)}
-                          value={mb.role}
-                          disabled={changeRole.isPending}
-                          onChange={(e) => changeRole.mutate({ params: { tenant: tenant.slug, userId: mb.userId }, body: { role: e.target.value as Role } })}
-                        >
-                          {ROLES.map((r) => (
-                            <option key={r} value={r}>
-                              {roles[r]}
-                            </option>
-                          ))}
-                        </select>
-                      ) : (
-                        roles[mb.role]
-                      )}
-                    </td>
-                    <td>{fmt.dateTime(mb.since)}</td>
-                    {isAdmin && (
-                      <td>
-                        {!self && (
-                          <button
-                            type="button"
-                            className="btn btn-small btn-danger"
-                            disabled={remove.isPending}
-                            onClick={() => window.confirm(t.confirmRemove(mb.email)) && remove.mutate({ params: { tenant: tenant.slug, userId: mb.userId } })}
-                          >
-                            {t.remove}
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          {(data) => (
+            <DataTable
+              rows={data.members}
+              rowKey={(mb) => mb.userId}
+              columns={[
+                {
+                  header: t.colEmail,
+                  cell: (mb) => (
+                    <>
+                      {mb.email} {isSelf(mb) && <span className="muted">{t.you}</span>}
+                    </>
+                  ),
+                },
+                {
+                  header: t.colRole,
+                  cell: (mb) =>
+                    isAdmin && !isSelf(mb) ? (
+                      <select
+                        aria-label={t.roleOf(mb.email)}
+                        value={mb.role}
+                        disabled={changeRole.isPending}
+                        onChange={(e) => changeRole.mutate({ params: { tenant: tenant.slug, userId: mb.userId }, body: { role: e.target.value as Role } })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {roles[r]}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      roles[mb.role]
+                    ),
+                },
+                { header: t.colSince, cell: (mb) => fmt.dateTime(mb.since) },
+                isAdmin && {
+                  cell: (mb) =>
+                    !isSelf(mb) && (
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        disabled={remove.isPending}
+                        onClick={() => window.confirm(t.confirmRemove(mb.email)) && remove.mutate({ params: { tenant: tenant.slug, userId: mb.userId } })}
+                      >
+                        {t.remove}
+                      </button>
+                    ),
+                },
+              ]}
+            />
           )}
         </QueryState>
       </section>
@@ -220,43 +214,28 @@ export default function MembersPage() {
             <h2>{t.invitations}</h2>
             {revokeInvite.error && <ErrorNotice error={revokeInvite.error} />}
             <QueryState query={invitations}>
-              {(data) =>
-                data.invitations.length === 0 ? (
-              <Empty title={t.noInvitations} />
-            ) : (
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th>{t.colEmail}</th>
-                    <th>{t.colRole}</th>
-                    <th>{t.colInvitedBy}</th>
-                    <th>{t.colExpires}</th>
-                    <th>{t.colStatus}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.invitations.map((inv) => {
-                    const status = invitationStatus(inv, Date.now());
-                    return (
-                      <tr key={inv.id} className={status === 'pending' ? undefined : 'row-dim'}>
-                        <td>{inv.email}</td>
-                        <td>{roles[inv.role]}</td>
-                        <td>{inv.invitedBy}</td>
-                        <td>{fmt.dateTime(inv.expiresAt)}</td>
-                        <td>{t[status]}</td>
-                        <td>
-                          {status === 'pending' && (
-                            <button type="button" className="btn btn-small" disabled={revokeInvite.isPending} onClick={() => revokeInvite.mutate({ params: { tenant: tenant.slug, invitationId: inv.id } })}>
-                              {t.revoke}
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              {(data) => (
+                <DataTable
+                  rows={data.invitations.map((inv) => ({ ...inv, status: invitationStatus(inv, Date.now()) }))}
+                  rowKey={(inv) => inv.id}
+                  empty={<Empty title={t.noInvitations} />}
+                  rowProps={(inv) => ({ className: inv.status === 'pending' ? undefined : 'row-dim' })}
+                  columns={[
+                    { header: t.colEmail, cell: (inv) => inv.email },
+                    { header: t.colRole, cell: (inv) => roles[inv.role] },
+                    { header: t.colInvitedBy, cell: (inv) => inv.invitedBy },
+                    { header: t.colExpires, cell: (inv) => fmt.dateTime(inv.expiresAt) },
+                    { header: t.colStatus, cell: (inv) => t[inv.status] },
+                    {
+                      cell: (inv) =>
+                        inv.status === 'pending' && (
+                          <button type="button" className="btn btn-small" disabled={revokeInvite.isPending} onClick={() => revokeInvite.mutate({ params: { tenant: tenant.slug, invitationId: inv.id } })}>
+                            {t.revoke}
+                          </button>
+                        ),
+                    },
+                  ]}
+                />
               )}
             </QueryState>
           </section>
