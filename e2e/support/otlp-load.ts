@@ -39,11 +39,13 @@ export function startOtlpLoad(opts: { ports: () => number[]; key: string; concur
   const client = async () => {
     while (sending) {
       let ids = Array.from({ length: perRequest }, () => hex(16));
+      // Retries send the same bytes, as the OpenTelemetry exporters do.
+      let body = otlpTracesJson(ids);
       while (sending) {
         const ports = opts.ports();
         const port = ports[turn++ % ports.length];
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key}` }, body: otlpTracesJson(ids) });
+          const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key}` }, body });
           await res.arrayBuffer();
           if (res.ok) {
             ids.forEach((id) => accepted.add(id));
@@ -56,6 +58,7 @@ export function startOtlpLoad(opts: { ports: () => number[]; key: string; concur
           if ((e as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') {
             ids.forEach((id) => maybe.add(id));
             ids = ids.map(() => hex(16));
+            body = otlpTracesJson(ids);
           }
           await sleep(50);
         }

@@ -21,6 +21,21 @@ function tracesJob(n: number, service: string): EncodeJob {
   return { signal: 'traces', encoding: 'json', body: Buffer.from(body), ctx: { tenantId: 't1', retentionDays: 30 }, opts: { limits: DEFAULT_ITEM_LIMITS, retentionDays: 30 } };
 }
 
+describe('encodeRequest: bus message ids come from the request', () => {
+  const ids = (job: EncodeJob) => encodeRequest(job).messages.map((m) => m.id);
+
+  it('gives a request sent again the same ids (so Kafka copies are dropped), and another tenant, signal or body other ids', () => {
+    const job = tracesJob(2_500, 'checkout');
+    const first = ids(job);
+    expect(first).toHaveLength(3);
+    expect(new Set(first).size).toBe(3); // one id per message, even where two messages' rows were equal
+    for (const id of first) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids(tracesJob(2_500, 'checkout'))).toEqual(first);
+    expect(ids({ ...tracesJob(2_500, 'checkout'), ctx: { tenantId: 't2', retentionDays: 30 } })).not.toContain(first[0]);
+    expect(ids(tracesJob(2_500, 'billing'))).not.toContain(first[0]);
+  });
+});
+
 describe('EncodePool (worker threads)', () => {
   let pool: EncodePool;
   beforeAll(() => {
@@ -36,6 +51,7 @@ describe('EncodePool (worker threads)', () => {
     expect({ ...pooled, messages: [] }).toEqual({ ...inline, messages: [] });
     expect(pooled.rejected).toBe(1);
     expect(pooled.messages.map((m) => m.rowCount)).toEqual(inline.messages.map((m) => m.rowCount));
+    expect(pooled.messages.map((m) => m.id)).toEqual(inline.messages.map((m) => m.id));
     for (const [i, m] of pooled.messages.entries()) {
       expect(Buffer.isBuffer(m.body)).toBe(true);
       expect(decodeNativeRows('spans', m.body)).toEqual(decodeNativeRows('spans', inline.messages[i].body));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Bus } from '@meridian/bus';
 import type { RowBatchMessage } from '@meridian/domain';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
@@ -91,7 +90,7 @@ export class IntakeService {
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
     if (rows > 0) {
       const messages: RowBatchMessage[] = encoded.messages.map((m) => ({
-        id: randomUUID(),
+        id: m.id,
         tenantId: who.tenantId,
         region: who.region,
         table: encoded.table,

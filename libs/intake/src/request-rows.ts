@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { encodeNativeRows, type RowsByTable, type RowTable } from '@meridian/domain';
 import { decodeLogs, decodeMetrics, decodeTraces, type DecodeOptions, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
 import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
@@ -14,7 +15,7 @@ export interface EncodeJob {
 /** The request's rows as Native bodies (one per MESSAGE_MAX_ROWS rows), and what was rejected or cut. */
 export interface EncodedRequest {
   table: RowTable;
-  messages: { rowCount: number; body: Buffer }[];
+  messages: { id: string; rowCount: number; body: Buffer }[];
   rows: number;
   rejected: number;
   reasons: string[];
@@ -53,11 +54,30 @@ export function encodeRequest(job: EncodeJob): EncodedRequest {
   const pipeline = PIPELINES[job.signal];
   const { rows, rejected, reasons, truncated } = pipeline.toRows(job.body, job.encoding, job.ctx, job.opts);
   const messages: EncodedRequest['messages'] = [];
+  const request = rows.length > 0 ? requestDigest(job) : '';
   for (let at = 0; at < rows.length; at += MESSAGE_MAX_ROWS) {
     const chunk = rows.slice(at, at + MESSAGE_MAX_ROWS);
-    messages.push({ rowCount: chunk.length, body: encodeNativeRows(pipeline.table, chunk as never) });
+    messages.push({ id: messageId(request, at / MESSAGE_MAX_ROWS), rowCount: chunk.length, body: encodeNativeRows(pipeline.table, chunk as never) });
   }
   return { table: pipeline.table, messages, rows: rows.length, rejected, reasons, truncated };
+}
+
+/**
+ * Bus message ids come from what was sent, not from chance: an exporter that sends a request
+ * again (after a 503 when part of it had reached Kafka, or a lost answer) produces the same ids,
+ * and the Kafka consumer drops the copies it finds by id on the partition (the id is the key).
+ * The tenant and signal are part of the digest, so equal bodies of two tenants never share an id;
+ * the message's index keeps two equal halves of one request apart.
+ */
+function requestDigest(job: EncodeJob): string {
+  return createHash('sha256').update(`${job.ctx.tenantId}\0${job.signal}\0${job.encoding}\0`).update(job.body).digest('hex');
+}
+
+/** A UUID-shaped id (version 8, RFC 9562: custom) from the request digest and the message's index. */
+function messageId(request: string, index: number): string {
+  const h = createHash('sha256').update(`${request}/${index}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
