@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { AlertingOptions } from '@meridian/alerting';
+import type { AlerterOptions } from '@meridian/alerter';
+import type { AlertingApiOptions } from '@meridian/alerting-api';
 import type { MeridianConfig } from '@meridian/config';
 
 /**
@@ -26,17 +27,30 @@ export function secretsKey(cfg: MeridianConfig): Buffer {
   return key;
 }
 
-export function alertingOptions(cfg: MeridianConfig): AlertingOptions {
+/** The secrets key is the one the start step prepared (bootstrap.ts): building options reads no file. */
+function channelKey(key: Buffer | undefined): Buffer {
+  if (!key) throw new Error('alerting: no secrets key was prepared; in roles.ts, the role must depend on Infra.Secrets');
+  return key;
+}
+
+export function alerterOptions(cfg: MeridianConfig, key: Buffer | undefined): AlerterOptions {
   const a = cfg.alerting;
   return {
-    secretsKey: secretsKey(cfg),
-    publicUrl: cfg.auth.publicUrl ?? `http://localhost:${cfg.server.apiPort}`,
+    secretsKey: channelKey(key),
+    allowTargets: a.allowTargets,
+    publicUrl: publicUrl(cfg),
     evaluationIntervalMs: a.evaluationIntervalMs,
     evaluationConcurrency: a.evaluationConcurrency,
     tenantEvaluationConcurrency: a.tenantEvaluationConcurrency,
-    maxRulesPerTenant: a.maxRulesPerTenant,
     retryInitialMs: a.retryInitialMs,
     maxAttempts: a.maxAttempts,
-    allowTargets: a.allowTargets,
   };
+}
+
+export function alertingApiOptions(cfg: MeridianConfig, key: Buffer | undefined): AlertingApiOptions {
+  return { secretsKey: channelKey(key), allowTargets: cfg.alerting.allowTargets, publicUrl: publicUrl(cfg), maxRulesPerTenant: cfg.alerting.maxRulesPerTenant };
+}
+
+function publicUrl(cfg: MeridianConfig): string {
+  return cfg.auth.publicUrl ?? `http://localhost:${cfg.server.apiPort}`;
 }

@@ -1,12 +1,11 @@
-import { join, resolve } from 'node:path';
-import type { Bus, DeadLetterEntry } from '@meridian/bus';
+import { BUS, type Bus, type DeadLetterEntry } from '@meridian/bus';
 import type { MeridianConfig } from '@meridian/config';
 import { ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
 import type { RowBatchMessage } from '@meridian/domain';
 import { dedupToken } from '@meridian/ingester';
-import { ClickHouseClients, migrateRegion, RowWriter } from '@meridian/storage-clickhouse';
-import { createBus } from './bus-factory';
-import { lockDataDir } from './data-dir-lock';
+import { RowWriter } from '@meridian/storage-clickhouse';
+import { withInfrastructure } from './command-infrastructure';
+import { Infra } from './roles';
 
 export interface DeadLetterArgs {
   region?: string;
@@ -21,16 +20,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A tenant id as given, or the id of the tenant with that slug (from the control plane). */
 async function resolveTenantId(cfg: MeridianConfig, tenant: string): Promise<string> {
   if (UUID.test(tenant)) return tenant;
-  const release = cfg.controlPlane.databaseUrl ? () => undefined : lockDataDir(cfg.dataDir, 'meridian dead-letters');
-  const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(resolve(cfg.dataDir), 'control-plane') });
-  try {
-    const found = await new TenantRepository(db).findBySlug(tenant);
+  return withInfrastructure(cfg, [Infra.ControlPlane], 'meridian dead-letters', async (infra) => {
+    const found = await new TenantRepository(infra.get(ControlPlaneDb)).findBySlug(tenant);
     if (!found) throw new Error(`--tenant: no tenant with slug "${tenant}" (give its slug or its id)`);
     return found.id;
-  } finally {
-    await db.close();
-    release();
-  }
+  });
 }
 
 /**
@@ -54,8 +48,8 @@ export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undef
   if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw new Error('--limit: expected a positive integer');
 
   const tenantId = args.tenant === undefined ? undefined : await resolveTenantId(cfg, args.tenant);
-  const bus = createBus(cfg, { log: (level, line) => (level === 'info' ? undefined : console.error(line)) });
-  try {
+  await withInfrastructure(cfg, [Infra.Bus], 'meridian dead-letters', async (infra) => {
+    const bus = infra.get<Bus>(BUS);
     const entries = await bus.listDeadLetters(region, { limit: sub === 'list' ? limit : undefined, tenantId });
     if (sub === 'list') return printList(region, entries);
     const chosen = args.id ? entries.filter((e) => e.id === args.id) : entries.filter((e) => !e.replayedAt);
@@ -66,9 +60,7 @@ export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undef
     await bus.markReplayed(region, replayed);
     console.log(`region ${region}: replayed ${replayed.length} of ${todo.length} dead letters${cfg.bus.kind === 'kafka' ? ' (published to the ingest topics)' : ' (inserted into ClickHouse)'}`);
     if (replayed.length < todo.length) process.exitCode = 1;
-  } finally {
-    await bus.close();
-  }
+  });
 }
 
 function printList(region: string, entries: DeadLetterEntry[]): void {
@@ -95,28 +87,20 @@ async function replayThroughBus(bus: Bus, entries: DeadLetterEntry[]): Promise<s
 }
 
 async function replayIntoClickHouse(cfg: MeridianConfig, regionId: string, entries: DeadLetterEntry[]): Promise<string[]> {
-  const region = cfg.regions.find((r) => r.id === regionId)!;
-  const release = region.clickhouse.mode === 'embedded' ? lockDataDir(cfg.dataDir, 'meridian dead-letters replay') : () => undefined;
-  const clients = new ClickHouseClients({
-    embeddedDataDir: join(resolve(cfg.dataDir), 'clickhouse'),
-    regions: [{ id: region.id, database: region.clickhouse.database, clickhouse: region.clickhouse }],
-  });
-  const done: string[] = [];
-  try {
-    await migrateRegion(clients.forRegion(region.id));
-    const writer = new RowWriter(clients);
+  // Only the replayed region's ClickHouse is opened (and migrated).
+  const regionOnly = { ...cfg, regions: cfg.regions.filter((r) => r.id === regionId) };
+  return withInfrastructure(regionOnly, [Infra.ClickHouse], 'meridian dead-letters replay', async (infra) => {
+    const writer = infra.get(RowWriter);
+    const done: string[] = [];
     for (const e of entries) {
       const m = toMessage(e);
       try {
-        await writer.insert(region.id, m.table, m.body, dedupToken([m]), m.format);
+        await writer.insert(regionId, m.table, m.body, dedupToken([m]), m.format);
         done.push(e.id);
       } catch (err) {
         console.error(`dead letter ${e.id} still cannot be stored: ${(err as Error).message.split('\n')[0]}`);
       }
     }
-  } finally {
-    await clients.close();
-    release();
-  }
-  return done;
+    return done;
+  });
 }

@@ -2,15 +2,13 @@ import { join, resolve } from 'node:path';
 import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { BUS, type Bus } from '@meridian/bus';
 import type { MeridianConfig } from '@meridian/config';
-import { ControlPlaneDb, IngestKeyRepository, UsageRepository } from '@meridian/control-plane';
+import { ControlPlaneDb, ControlPlaneModule, IngestKeyRepository, UsageRepository } from '@meridian/control-plane';
 import { ROW_SINK } from '@meridian/ingester';
 import { INGEST_KEY_VERIFIER, type IngestKeyVerifier, USAGE_SINK, type UsageSink } from '@meridian/intake';
 import { ClickHouseClients, migrateRegion, RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { createSelfMetrics, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { createBus } from './bus-factory';
 import { Infra, type InfraName } from './roles';
-
-export const MERIDIAN_CONFIG = Symbol('MeridianConfig');
 
 /** Closes what the infrastructure opened, last in the shutdown sequence. */
 @Injectable()
@@ -23,8 +21,8 @@ class InfrastructureShutdown implements OnApplicationShutdown {
 
 /**
  * Shared infrastructure (control plane, ClickHouse per region, bus), built only when a requested
- * role needs it, and exposed to the role modules through DI tokens. The only place that knows
- * which implementation backs each port.
+ * role (or CLI command, see command-infrastructure.ts) needs it, and exposed to the role modules
+ * through DI tokens. The only place that knows which implementation backs each port.
  */
 @Global()
 @Module({})
@@ -33,31 +31,29 @@ export class InfrastructureModule {
     const dataDir = resolve(cfg.dataDir);
     const closers: Array<() => Promise<void>> = [];
     const providers: Provider[] = [
-      { provide: MERIDIAN_CONFIG, useValue: cfg },
       { provide: 'closers', useValue: closers },
       InfrastructureShutdown,
       { provide: SELF_METRICS, useFactory: () => createSelfMetrics({ processMetrics: true }) },
     ];
 
+    const imports: DynamicModule[] = [];
     if (needs.has(Infra.ControlPlane)) {
+      imports.push(
+        ControlPlaneModule.forRoot(async () => {
+          const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(dataDir, 'control-plane') });
+          closers.push(() => db.close());
+          await db.migrate();
+          return db;
+        }),
+      );
       providers.push(
-        {
-          provide: ControlPlaneDb,
-          useFactory: async () => {
-            const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(dataDir, 'control-plane') });
-            closers.push(() => db.close());
-            await db.migrate();
-            return db;
-          },
-        },
-        { provide: IngestKeyRepository, useFactory: (db: ControlPlaneDb) => new IngestKeyRepository(db), inject: [ControlPlaneDb] },
         {
           provide: INGEST_KEY_VERIFIER,
           useFactory: (keys: IngestKeyRepository): IngestKeyVerifier => ({ verify: (k) => keys.verify(k, 'ingest') }),
           inject: [IngestKeyRepository],
         },
         // Intake's metered usage (per tenant, day, signal) is added to the control plane's counters.
-        { provide: USAGE_SINK, useFactory: (db: ControlPlaneDb): UsageSink => new UsageRepository(db), inject: [ControlPlaneDb] },
+        { provide: USAGE_SINK, useFactory: (usage: UsageRepository): UsageSink => usage, inject: [UsageRepository] },
       );
     }
 
@@ -100,6 +96,6 @@ export class InfrastructureModule {
       });
     }
 
-    return { module: InfrastructureModule, providers, exports: providers.filter((p) => p !== InfrastructureShutdown) };
+    return { module: InfrastructureModule, imports, providers, exports: providers.filter((p) => p !== InfrastructureShutdown) };
   }
 }

@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
-import type { MeridianConfig } from '@meridian/config';
 import { exposition, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
-import { MERIDIAN_CONFIG } from './infrastructure.module';
+
+export const METRICS_OPTIONS = Symbol('MetricsOptions');
+export interface MetricsOptions {
+  /** `server.metricsToken`: unlocks the per-tenant series. */
+  token?: string;
+}
 
 /**
  * Prometheus scrape endpoint of this process (bus lag and throughput, ingester batches, process).
@@ -15,9 +19,9 @@ export class MetricsController {
 
   constructor(
     @Inject(SELF_METRICS) private readonly metrics: SelfMetrics,
-    @Inject(MERIDIAN_CONFIG) cfg: MeridianConfig,
+    @Inject(METRICS_OPTIONS) options: MetricsOptions,
   ) {
-    this.tokenDigest = cfg.server.metricsToken === undefined ? undefined : digest(cfg.server.metricsToken);
+    this.tokenDigest = options.token === undefined ? undefined : digest(options.token);
   }
 
   @Get('metrics')

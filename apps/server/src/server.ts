@@ -11,24 +11,19 @@ import { AppModule } from './app.module';
 import { httpMetrics } from './http-metrics';
 import { JsonLogger, requestContext } from './logging';
 import { startDemoDatabases } from './demo-app';
-import { lockDataDir } from './data-dir-lock';
+import { prepareStart } from './bootstrap';
 import { ensureDemoTenant } from './demo-tenant';
-import { Infra, parseRoles, resolveModules, Role } from './roles';
+import { Infra, planRoles, Role } from './roles';
 import { applySecurityHeaders } from './security-headers';
 import { mountWebUi } from './web-ui';
 
 /** Starts the requested roles, the demo tenant (and its traffic), and prints where to connect. */
 export async function startServer(cfg: MeridianConfig, rolesText: string): Promise<void> {
-  const roles = parseRoles(rolesText);
-  const modules = resolveModules(roles);
-  if (cfg.bus.kind === 'inline' && modules.has(Role.Intake) !== modules.has(Role.Ingester)) {
-    throw new Error('the inline bus connects intake and ingester inside one process: run both roles together, or use a shared bus (MERIDIAN_BUS=kafka)');
-  }
-  // Embedded ClickHouse and PGlite write under the data directory; PostgreSQL + HTTP ClickHouse don't.
-  const embedded = cfg.regions.some((r) => r.clickhouse.mode === 'embedded') || !cfg.controlPlane.databaseUrl;
-  if (embedded) lockDataDir(cfg.dataDir, `meridian server, roles ${roles.join(',')}`);
+  const plan = planRoles(cfg, rolesText);
+  const { roles, modules } = plan;
+  const prepared = prepareStart(cfg, plan);
   const jsonLogger = cfg.server.logFormat === 'json' ? new JsonLogger(roles.join(',')) : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(cfg, roles), { logger: jsonLogger ?? ['warn', 'error'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(cfg, plan, prepared), { logger: jsonLogger ?? ['warn', 'error'] });
   // Which proxies may name the client in X-Forwarded-For (req.ip: sign-in throttles, audit rows).
   app.set('trust proxy', cfg.server.trustProxy);
   app.use(requestContext(jsonLogger));

@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { resolve, join } from 'node:path';
 import type { MeridianConfig } from '@meridian/config';
 import {
   ControlPlaneDb,
@@ -11,27 +10,23 @@ import {
   type TenantIngestLimitField,
   type TenantIngestLimitOverrides,
 } from '@meridian/control-plane';
-import { lockDataDir } from './data-dir-lock';
+import { withInfrastructure } from './command-infrastructure';
+import { Infra } from './roles';
 
 /** `meridian tenant create`: creates a tenant in a region and prints its keys once. */
 export async function createTenantCommand(cfg: MeridianConfig, args: { slug?: string; name?: string; region?: string }): Promise<void> {
   if (!args.slug) throw new Error('tenant create: --slug is required (lowercase letters, digits, dashes)');
-  const release = cfg.controlPlane.databaseUrl ? () => undefined : lockDataDir(cfg.dataDir, 'meridian tenant create');
-  const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(resolve(cfg.dataDir), 'control-plane') });
-  try {
-    await db.migrate();
-    const service = new TenantProvisioningService(db, cfg.regions.map((r) => r.id));
+  const slug = args.slug;
+  await withInfrastructure(cfg, [Infra.ControlPlane], 'meridian tenant create', async (infra) => {
+    const service = new TenantProvisioningService(infra.get(ControlPlaneDb), cfg.regions.map((r) => r.id));
     const region = args.region ?? cfg.defaultRegion;
-    const { tenant, ingestKey, apiKey } = await service.provisionTenant({ slug: args.slug, name: args.name ?? args.slug, region, actor: 'cli' });
+    const { tenant, ingestKey, apiKey } = await service.provisionTenant({ slug, name: args.name ?? slug, region, actor: 'cli' });
     const where = cfg.regions.find((r) => r.id === tenant.region);
     console.log(`created tenant "${tenant.slug}" (${tenant.id}) in region ${tenant.region}${where ? ` — ${where.location}` : ''}`);
     console.log('keys are shown once; store them now:');
     console.log(`MERIDIAN_INGEST_KEY=${ingestKey}`);
     console.log(`MERIDIAN_API_KEY=${apiKey}`);
-  } finally {
-    await db.close();
-    release();
-  }
+  });
 }
 
 /** CLI flag of each limit, as typed: `--spans-per-second 5000` or `--spans-per-second default`. */
@@ -51,12 +46,11 @@ export const LIMIT_FLAGS: Readonly<Record<TenantIngestLimitField, string>> = {
 export async function tenantLimitsCommand(cfg: MeridianConfig, args: { slug?: string; flags: Partial<Record<TenantIngestLimitField, string>> }): Promise<void> {
   if (!args.slug) throw new Error('tenant limits: --slug is required (the tenant to show or change)');
   const changes = parseLimitFlags(args.flags);
-  const release = cfg.controlPlane.databaseUrl ? () => undefined : lockDataDir(cfg.dataDir, 'meridian tenant limits');
-  const db = await ControlPlaneDb.open({ databaseUrl: cfg.controlPlane.databaseUrl, pgliteDir: join(resolve(cfg.dataDir), 'control-plane') });
-  try {
-    await db.migrate();
-    const tenant = await new TenantRepository(db).findBySlug(args.slug);
-    if (!tenant) throw new Error(`tenant limits: no tenant with slug "${args.slug}"`);
+  const slug = args.slug;
+  await withInfrastructure(cfg, [Infra.ControlPlane], 'meridian tenant limits', async (infra) => {
+    const db = infra.get(ControlPlaneDb);
+    const tenant = await new TenantRepository(db).findBySlug(slug);
+    if (!tenant) throw new Error(`tenant limits: no tenant with slug "${slug}"`);
     const repo = new TenantLimitsRepository(db);
     let overrides = await repo.get(tenant.id);
     if (Object.keys(changes).length > 0) {
@@ -66,10 +60,7 @@ export async function tenantLimitsCommand(cfg: MeridianConfig, args: { slug?: st
       console.log(`updated the ingest limits of tenant "${tenant.slug}" (audited)`);
     }
     console.log(formatLimits(tenant.slug, overrides, cfg.intake.limits));
-  } finally {
-    await db.close();
-    release();
-  }
+  });
 }
 
 /** `"5000"` → 5000, `"default"` → null; anything else names its flag. */
