@@ -1,17 +1,22 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ControlPlaneDb, TenantLimitsRepository, UsageRepository } from '@meridian/control-plane';
+import { ControlPlaneDb, TenantProvisioningService } from '@meridian/control-plane';
 import { counter, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts-options';
+import { AuditController } from './audit.controller';
+import { AuditService } from './audit.service';
 import { INVITATION_LIMITER, InvitationLimiter } from './invitation-limiter';
+import { InvitationMailer } from './invitation-mailer';
+import { InvitationsService } from './invitations.service';
 import { IngestLimitsController } from './ingest-limits.controller';
 import { IngestLimitsService } from './ingest-limits.service';
-import { AuditController } from './audit.controller';
-import { InvitationMailer } from './invitation-mailer';
 import { KeysController } from './keys.controller';
+import { KeysService } from './keys.service';
 import { MembersController } from './members.controller';
+import { MembersService } from './members.service';
 import { TenantsController } from './tenants.controller';
+import { TenantsService } from './tenants.service';
 
-/** The control-plane REST API. Needs ControlPlaneDb from the app and AuthModule's guard. */
+/** The control-plane REST API. Needs ControlPlaneModule and AuthModule's guard from the app. */
 @Module({})
 export class AccountsModule {
   static forRoot(options: AccountsOptions): DynamicModule {
@@ -29,8 +34,13 @@ export class AccountsModule {
           },
           inject: [{ token: SELF_METRICS, optional: true }],
         },
-        { provide: TenantLimitsRepository, useFactory: (cp: ControlPlaneDb) => new TenantLimitsRepository(cp), inject: [ControlPlaneDb] },
-        { provide: UsageRepository, useFactory: (cp: ControlPlaneDb) => new UsageRepository(cp), inject: [ControlPlaneDb] },
+        // Tenants may be made in the configured regions only.
+        { provide: TenantProvisioningService, useFactory: (cp: ControlPlaneDb) => new TenantProvisioningService(cp, options.regions.map((r) => r.id)), inject: [ControlPlaneDb] },
+        TenantsService,
+        MembersService,
+        InvitationsService,
+        KeysService,
+        AuditService,
         IngestLimitsService,
       ],
     };

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { roleAtLeast, type Role, type RouteDef } from '@meridian/api-contract';
 import { actorOf, type ApiRequest, type Principal, ROUTE_DEF, type TenantAccess } from '@meridian/api-http';
-import { ControlPlaneDb, MembershipRepository, TenantRepository } from '@meridian/control-plane';
+import { MembershipRepository, TenantRepository } from '@meridian/control-plane';
 import { CsrfProtection } from './csrf';
 import { OperatorToken } from './operator-token';
 
@@ -31,7 +31,8 @@ export class AccessGuard implements CanActivate {
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(ControlPlaneDb) private readonly cp: ControlPlaneDb,
+    @Inject(TenantRepository) private readonly tenants: TenantRepository,
+    @Inject(MembershipRepository) private readonly memberships: MembershipRepository,
     @Inject(CsrfProtection) private readonly csrf: CsrfProtection,
     @Inject(OperatorToken) private readonly operatorToken: OperatorToken,
   ) {}
@@ -60,8 +61,7 @@ export class AccessGuard implements CanActivate {
 
   /** The operator acts on any tenant, by slug or id; it outranks every member there. */
   async #operatorAccess(named: string): Promise<TenantAccess> {
-    const tenants = new TenantRepository(this.cp);
-    const t = (await tenants.findBySlug(named)) ?? (await tenants.findById(named));
+    const t = (await this.tenants.findBySlug(named)) ?? (await this.tenants.findById(named));
     if (!t) throw new NotFoundException(`tenant "${named}" not found`);
     return { tenantId: t.id, tenantSlug: t.slug, region: t.region, role: 'owner', actor: 'operator:api' };
   }
@@ -70,11 +70,11 @@ export class AccessGuard implements CanActivate {
     const notFound = new NotFoundException(`tenant "${named}" not found`);
     let access: TenantAccess;
     if (principal.kind === 'user') {
-      const m = await new MembershipRepository(this.cp).find(principal.userId, named);
+      const m = await this.memberships.find(principal.userId, named);
       if (!m) throw notFound;
       access = { tenantId: m.tenant.id, tenantSlug: m.tenant.slug, region: m.tenant.region, role: m.role, actor: actorOf(principal) };
     } else {
-      const t = await new TenantRepository(this.cp).findById(principal.tenantId);
+      const t = await this.tenants.findById(principal.tenantId);
       if (!t || (named !== t.slug && named !== t.id)) throw notFound;
       // Api keys are for scripts: they read and write like a member, never administer.
       access = { tenantId: t.id, tenantSlug: t.slug, region: t.region, role: 'member', actor: actorOf(principal) };

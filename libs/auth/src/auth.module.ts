@@ -2,7 +2,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } 
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import type { ApiRequest } from '@meridian/api-http';
-import { ControlPlaneDb, ServerSecretRepository } from '@meridian/control-plane';
+import { ServerSecretRepository } from '@meridian/control-plane';
 import cookieParser from 'cookie-parser';
 import { AccessGuard } from './access.guard';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
@@ -15,7 +15,7 @@ import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies'
 import { TooManyAttemptsFilter } from './too-many-attempts.filter';
 
 /**
- * Authentication and access control for every API route. Needs ControlPlaneDb from the app.
+ * Authentication and access control for every API route. Needs ControlPlaneModule from the app.
  * More passport strategies (OIDC, SAML) slot in beside the password one.
  */
 @Module({})
@@ -35,12 +35,12 @@ export class AuthModule implements NestModule {
         ApiKeyStrategy,
         {
           provide: CsrfProtection,
-          useFactory: async (cp: ControlPlaneDb) =>
-            new CsrfProtection(await new ServerSecretRepository(cp).getOrCreate('csrf'), (req) => {
+          useFactory: async (secrets: ServerSecretRepository) =>
+            new CsrfProtection(await secrets.getOrCreate('csrf'), (req) => {
               const p = (req as ApiRequest).principal;
               return p?.kind === 'user' ? p.sessionId : '';
             }),
-          inject: [ControlPlaneDb],
+          inject: [ServerSecretRepository],
         },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: TooManyAttemptsFilter },

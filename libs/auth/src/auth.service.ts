@@ -2,11 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Optional, UnauthorizedException } from '@nestjs/common';
 import {
   AuditLogRepository,
-  ControlPlaneDb,
+  InvitationSignup,
   MembershipRepository,
   SessionRepository,
   SignupVerificationRepository,
-  signUpWithInvitation,
   type Membership,
   type User,
   UserRepository,
@@ -61,7 +60,12 @@ export class AuthService {
   readonly #signups: Counter<'outcome'> | undefined;
 
   constructor(
-    @Inject(ControlPlaneDb) private readonly cp: ControlPlaneDb,
+    @Inject(UserRepository) private readonly users: UserRepository,
+    @Inject(SessionRepository) private readonly sessions: SessionRepository,
+    @Inject(MembershipRepository) private readonly membershipRepository: MembershipRepository,
+    @Inject(SignupVerificationRepository) private readonly verifications: SignupVerificationRepository,
+    @Inject(InvitationSignup) private readonly invitationSignup: InvitationSignup,
+    @Inject(AuditLogRepository) private readonly audit: AuditLogRepository,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
     @Inject(SignupMailer) private readonly mailer: SignupMailer,
     @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
@@ -94,19 +98,18 @@ export class AuthService {
     if (!inviteToken) await this.#signupMail.consume(email.toLowerCase(), meta.ip);
     const passwordHash = await this.#hasher.hash(password);
     if (inviteToken) {
-      const { user } = await signUpWithInvitation(this.cp, email, passwordHash, inviteToken, meta.ip);
+      const { user } = await this.invitationSignup.signUp(email, passwordHash, inviteToken, meta.ip);
       this.#signups?.inc({ outcome: 'invited' });
       return { kind: 'signed-in', user, session: await this.startSession(user, meta) };
     }
-    const existing = await new UserRepository(this.cp).credentialsByEmail(email);
+    const existing = await this.users.credentialsByEmail(email);
     if (existing) {
       await this.#auditForUser(existing, 'auth.signup_existing', { ip: meta.ip });
       await this.mailer.send({ kind: 'exists', to: existing.email, signInUrl: new URL('/sign-in', this.options.publicUrl).toString() });
       this.#signups?.inc({ outcome: 'existing_account' });
     } else {
-      const verifications = new SignupVerificationRepository(this.cp);
-      await verifications.prune();
-      const { token } = await verifications.create(email, passwordHash, this.options.signupVerificationTtlMs);
+      await this.verifications.prune();
+      const { token } = await this.verifications.create(email, passwordHash, this.options.signupVerificationTtlMs);
       const verifyUrl = new URL('/verify-email', this.options.publicUrl);
       verifyUrl.searchParams.set('token', token);
       await this.mailer.send({ kind: 'verify', to: email.toLowerCase(), verifyUrl: verifyUrl.toString(), ttlHours: Math.round(this.options.signupVerificationTtlMs / 3_600_000) });
@@ -117,7 +120,7 @@ export class AuthService {
 
   /** Finishes a sign-up from its emailed link: creates the account and starts a session. */
   async verifyEmail(token: string, meta: ClientMeta): Promise<{ user: User; session: StartedSession }> {
-    const user = await new SignupVerificationRepository(this.cp).complete(token, meta.ip);
+    const user = await this.verifications.complete(token, meta.ip);
     if (!user) throw new VerificationLinkError();
     this.#signups?.inc({ outcome: 'verified' });
     return { user, session: await this.startSession(user, meta) };
@@ -131,19 +134,18 @@ export class AuthService {
    */
   async verifyPassword(email: string, password: string, meta: ClientMeta): Promise<User> {
     const account = email.toLowerCase();
-    const users = new UserRepository(this.cp);
     let delayMs: number;
     try {
       ({ delayMs } = await this.#throttle.admit(account, meta.ip));
     } catch (err) {
       if (err instanceof ThrottledError) {
         this.#throttled?.inc({ reason: err.reason });
-        if (err.reason === 'account-ip') this.#auditLater(users.credentialsByEmail(account), 'auth.login_throttled', { ip: meta.ip, reason: err.reason });
+        if (err.reason === 'account-ip') this.#auditLater(this.users.credentialsByEmail(account), 'auth.login_throttled', { ip: meta.ip, reason: err.reason });
       }
       throw err;
     }
     if (delayMs > 0) await sleep(delayMs);
-    const creds = await users.credentialsByEmail(account);
+    const creds = await this.users.credentialsByEmail(account);
     const ok = await this.#hasher.verify(creds?.passwordHash ?? null, password);
     if (!creds || !ok) {
       await this.#throttle.failed(account, meta.ip);
@@ -156,22 +158,22 @@ export class AuthService {
   }
 
   async startSession(user: User, meta: ClientMeta): Promise<StartedSession> {
-    const session = await new SessionRepository(this.cp).create(user.id, this.options.sessionTtlMs, meta);
+    const session = await this.sessions.create(user.id, this.options.sessionTtlMs, meta);
     await this.#auditForUser(user, 'auth.login', { ip: meta.ip, userAgent: meta.userAgent.slice(0, 200) });
     return session;
   }
 
   async sessionFor(token: string) {
-    return new SessionRepository(this.cp).findActive(token, this.options.sessionTtlMs);
+    return this.sessions.findActive(token, this.options.sessionTtlMs);
   }
 
   async signOut(sessionId: string, user: { id: string }): Promise<void> {
-    await new SessionRepository(this.cp).delete(sessionId);
-    await new AuditLogRepository(this.cp).record({ actor: `user:${user.id}`, action: 'auth.logout', target: `user:${user.id}` });
+    await this.sessions.delete(sessionId);
+    await this.audit.record({ actor: `user:${user.id}`, action: 'auth.logout', target: `user:${user.id}` });
   }
 
   memberships(userId: string): Promise<Membership[]> {
-    return new MembershipRepository(this.cp).listForUser(userId);
+    return this.membershipRepository.listForUser(userId);
   }
 
   #auditLater(user: Promise<{ id: string; email: string } | undefined>, action: string, details: Record<string, unknown>): void {
@@ -182,10 +184,9 @@ export class AuthService {
 
   /** Sign-ins concern every tenant the user belongs to: their admins see them in the tenant's audit log. */
   async #auditForUser(user: { id: string; email: string }, action: string, details: Record<string, unknown>): Promise<void> {
-    const audit = new AuditLogRepository(this.cp);
     const tenants = await this.memberships(user.id);
     const entry = { actor: `user:${user.id}`, action, target: `user:${user.id}`, details: { email: user.email, ...details } };
-    if (tenants.length === 0) await audit.record(entry);
-    for (const m of tenants) await audit.record({ ...entry, tenantId: m.tenant.id });
+    if (tenants.length === 0) await this.audit.record(entry);
+    for (const m of tenants) await this.audit.record({ ...entry, tenantId: m.tenant.id });
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ControlPlaneDb, IngestKeyRepository } from '@meridian/control-plane';
+import { IngestKeyRepository } from '@meridian/control-plane';
 import type { Principal } from '@meridian/api-http';
 import type { Request } from 'express';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
@@ -40,15 +40,12 @@ export class SessionStrategy extends PassportStrategy(CustomStrategy, 'mrd-sessi
 /** `Authorization: Bearer mrd_at_…`: a tenant's api key for scripts. */
 @Injectable()
 export class ApiKeyStrategy extends PassportStrategy(BearerStrategy, 'mrd-api-key') {
-  readonly #keys: IngestKeyRepository;
-
-  constructor(@Inject(ControlPlaneDb) cp: ControlPlaneDb) {
+  constructor(@Inject(IngestKeyRepository) private readonly keys: IngestKeyRepository) {
     super();
-    this.#keys = new IngestKeyRepository(cp);
   }
 
   async validate(token: string): Promise<Principal | false> {
-    const identity = await this.#keys.verify(token, 'api');
+    const identity = await this.keys.verify(token, 'api');
     return identity ? { kind: 'api-key', keyId: identity.keyId, tenantId: identity.tenantId } : false;
   }
 }

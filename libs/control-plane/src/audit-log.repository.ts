@@ -1,18 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { AuditEntry, AuditLogTable, ControlPlaneSchema, NewAuditEntry } from './control-plane-schema';
+import type { Selectable } from 'kysely';
+import type { AuditEntry, AuditLogTable, NewAuditEntry } from './control-plane-schema';
 import { isUuid } from './postgres-errors';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { ControlPlaneRepository } from './control-plane-transactions';
 
 const MAX_LIST = 1000;
 
 /** Append-only record of who did what (DESIGN.md: tenant admins get an audit of who did what). */
-export class AuditLogRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class AuditLogRepository extends ControlPlaneRepository {
   async record(entry: NewAuditEntry): Promise<void> {
     await this.db
       .insertInto('audit_log')

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql, type KyselyPlugin } from 'kysely';
 import { AuditLogRepository } from './audit-log.repository';
-import { acceptInvitation, InvitationError } from './invitation-acceptance';
-import { SignupVerificationRepository, signUpWithInvitation } from './signup';
+import { InvitationAcceptance, InvitationError } from './invitation-acceptance';
+import { InvitationSignup, SignupVerificationRepository } from './signup';
 import { InvitationRepository } from './invitation.repository';
 import { MembershipRepository } from './membership.repository';
 import { SessionRepository } from './session.repository';
 import { EmailTakenError, UserRepository } from './user.repository';
 import type { ControlPlaneDb } from './control-plane-db';
+import { ControlPlaneTransactions } from './control-plane-transactions';
 import { IngestKeyRepository } from './ingest-key.repository';
 import { TenantInputError } from './tenant.dto';
 import { TenantProvisioningService } from './tenant-provisioning.service';
@@ -29,6 +30,9 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
   let n = 0;
   const slug = (base: string) => `${base}-${++n}`;
   const provision = (s: string, region: string = REGIONS[0]) => service.provisionTenant({ slug: s, name: `Tenant ${s}`, region, actor: 'test:contract' });
+  const acceptance = () => new InvitationAcceptance(new ControlPlaneTransactions(cp), new InvitationRepository(cp), new MembershipRepository(cp), new AuditLogRepository(cp));
+  const signUpWithInvitation = (email: string, token: string) =>
+    new InvitationSignup(new ControlPlaneTransactions(cp), new InvitationRepository(cp), new UserRepository(cp), new AuditLogRepository(cp), acceptance()).signUp(email, 'h', token, '10.0.0.1');
 
   beforeAll(async () => {
     cp = await open();
@@ -429,6 +433,25 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       expect(await sessions.findActive(token, 60_000, t0)).toBeUndefined();
     });
 
+    it('runs repository calls in one transaction: all or nothing, a nested run joining the outer one', async () => {
+      const { tenant } = await provision(slug('tx'));
+      const transactions = new ControlPlaneTransactions(cp);
+      const tenants = new TenantRepository(cp);
+      const audit = new AuditLogRepository(cp);
+      const work = (fail: boolean) =>
+        transactions.run(async () => {
+          await tenants.rename(tenant.id, 'Renamed');
+          await transactions.run(() => audit.record({ tenantId: tenant.id, actor: 'test:contract', action: 'tenant.rename', target: `tenant:${tenant.id}` }));
+          if (fail) throw new Error('refused after both writes');
+        });
+      await expect(work(true)).rejects.toThrow('refused after both writes');
+      expect((await tenants.findById(tenant.id))?.name).toBe(tenant.name);
+      expect((await audit.listForTenant(tenant.id)).map((e) => e.action)).not.toContain('tenant.rename');
+      await work(false);
+      expect((await tenants.findById(tenant.id))?.name).toBe('Renamed');
+      expect((await audit.listForTenant(tenant.id)).map((e) => e.action)).toContain('tenant.rename');
+    });
+
     it('refuses a second account for an email in any letter case', async () => {
       const users = new UserRepository(cp);
       const user = await users.create(`l-${++n}@example.com`, 'hash');
@@ -442,10 +465,10 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       const invitee = `i-${++n}@example.com`;
       const { token } = await new InvitationRepository(cp).create({ tenantId: tenant.id, email: invitee, role: 'viewer', invitedBy: admin.id, ttlMs: 60_000 });
       const stranger = `x-${++n}@example.com`;
-      await expect(signUpWithInvitation(cp, stranger, 'h', 'A'.repeat(43), '10.0.0.1')).rejects.toThrow(InvitationError);
-      await expect(signUpWithInvitation(cp, stranger, 'h', token, '10.0.0.1')).rejects.toThrow(InvitationError);
+      await expect(signUpWithInvitation(stranger, 'A'.repeat(43))).rejects.toThrow(InvitationError);
+      await expect(signUpWithInvitation(stranger, token)).rejects.toThrow(InvitationError);
       expect(await users.credentialsByEmail(stranger)).toBeUndefined();
-      const { user, membership } = await signUpWithInvitation(cp, invitee, 'h', token, '10.0.0.1');
+      const { user, membership } = await signUpWithInvitation(invitee, token);
       expect(membership).toMatchObject({ role: 'viewer', tenant: { id: tenant.id } });
       expect((await users.credentialsByEmail(invitee))?.id).toBe(user.id);
     });
@@ -477,12 +500,12 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       const other = await users.create(`o-${++n}@example.com`, 'h');
       const invitations = new InvitationRepository(cp);
       const { token } = await invitations.create({ tenantId: tenant.id, email: invitee.email, role: 'member', invitedBy: admin.id, ttlMs: 60_000 });
-      await expect(acceptInvitation(cp, other, token)).rejects.toThrow(InvitationError);
-      expect((await acceptInvitation(cp, invitee, token)).role).toBe('member');
-      await expect(acceptInvitation(cp, invitee, token)).rejects.toThrow(InvitationError);
+      await expect(acceptance().accept(other, token)).rejects.toThrow(InvitationError);
+      expect((await acceptance().accept(invitee, token)).role).toBe('member');
+      await expect(acceptance().accept(invitee, token)).rejects.toThrow(InvitationError);
       const second = await invitations.create({ tenantId: tenant.id, email: other.email, role: 'viewer', invitedBy: admin.id, ttlMs: 60_000 });
       expect(await invitations.revoke(tenant.id, second.invitation.id)).toBe(true);
-      await expect(acceptInvitation(cp, other, second.token)).rejects.toThrow(InvitationError);
+      await expect(acceptance().accept(other, second.token)).rejects.toThrow(InvitationError);
       expect((await new MembershipRepository(cp).listMembers(tenant.id)).map((m) => m.email)).toEqual([invitee.email]);
     });
   });

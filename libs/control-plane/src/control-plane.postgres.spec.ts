@@ -1,20 +1,23 @@
+import { freshPostgresDatabase, testPostgresUrl } from '@meridian/testing';
 import { ControlPlaneDb } from './control-plane-db';
 import { describeControlPlaneContract } from './control-plane.contract';
 import { CONTROL_PLANE_MIGRATIONS } from './migrations';
-import { LOCAL_TEST_POSTGRES_URL, postgresTestServer } from './postgres-test-server';
 
 /**
- * The same contract on a PostgreSQL server: DATABASE_URL, else the machine's own
- * (postgres://postgres@127.0.0.1:5432/test). An unreachable server fails these tests with a
- * message saying how to start it; they never skip. Each run creates its own databases and drops
- * them afterwards, so parallel runs never share state.
+ * The same contract on a PostgreSQL server: DATABASE_URL, else the machine's own. An
+ * unreachable server fails these tests with a message saying how to start it; they never skip.
+ * Each run creates its own databases and drops them afterwards, so parallel runs never share state.
  */
-const serverUrl = process.env.DATABASE_URL || LOCAL_TEST_POSTGRES_URL;
-
 describe('control plane on PostgreSQL', () => {
-  const server = postgresTestServer(serverUrl);
-  const freshDatabase = () => server.freshDatabase('meridian_cp_test');
-  afterAll(() => server.dropAll());
+  const drops: Array<() => Promise<void>> = [];
+  const freshDatabase = async () => {
+    const { url, drop } = await freshPostgresDatabase(testPostgresUrl(), 'meridian_cp_test');
+    drops.push(drop);
+    return url;
+  };
+  afterAll(async () => {
+    for (const drop of drops) await drop();
+  });
 
   describeControlPlaneContract(async () => {
     const cp = await ControlPlaneDb.open({ databaseUrl: await freshDatabase() });
@@ -34,7 +37,7 @@ describe('control plane on PostgreSQL', () => {
   });
 
   it('fails to open with the server named and no password in the message', async () => {
-    const url = new URL(serverUrl);
+    const url = new URL(testPostgresUrl());
     url.password = 'hunter2';
     url.port = '1';
     const attempt = ControlPlaneDb.open({ databaseUrl: url.toString() });

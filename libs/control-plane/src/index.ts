@@ -1,4 +1,6 @@
 export { ControlPlaneDb, redactUrl, type ControlPlaneDbKind, type ControlPlaneDbOptions, type ControlPlaneExecutor } from './control-plane-db';
+export { ControlPlaneTransactions } from './control-plane-transactions';
+export { ControlPlaneModule } from './control-plane.module';
 export {
   KEY_KINDS,
   MEMBERSHIP_ROLES,
@@ -39,8 +41,8 @@ export { SessionRepository, type ActiveSession } from './session.repository';
 export { MembershipRepository } from './membership.repository';
 export { InvitationRepository } from './invitation.repository';
 export { ServerSecretRepository } from './server-secret.repository';
-export { acceptInvitation, InvitationError } from './invitation-acceptance';
-export { signUpWithInvitation, SignupVerificationRepository } from './signup';
+export { InvitationAcceptance, InvitationError } from './invitation-acceptance';
+export { InvitationSignup, SignupVerificationRepository } from './signup';
 export { TENANT_SLUG_PATTERN, TenantInputError, tenantSlugSchema, type ProvisionTenantInput, type TenantInputIssue } from './tenant.dto';
 export { TenantProvisioningService, type ProvisionedTenant } from './tenant-provisioning.service';
 export {

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { ControlPlaneSchema, IngestKeyRecord, KeyIdentity, KeyKind } from './control-plane-schema';
+import type { IngestKeyRecord, KeyIdentity, KeyKind } from './control-plane-schema';
 import { generateKey, hashKey, parseKeyKind } from './ingest-key-token';
 import { isForeignKeyViolation, isUuid } from './postgres-errors';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import type { ControlPlaneExecutor } from './control-plane-db';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { toOverrides } from './tenant-limits.repository';
 
 export interface IngestKeyRepositoryOptions {
@@ -20,14 +20,12 @@ const RECORD_COLUMNS = ['id', 'tenant_id', 'name', 'prefix', 'kind', 'created_at
  * indexed equality lookup), so no code path ever compares secrets, and nothing an attacker
  * can time depends on how much of a key matched.
  */
-export class IngestKeyRepository {
+export class IngestKeyRepository extends ControlPlaneRepository {
   readonly #now: () => Date;
   readonly #resolutionMs: number;
 
-  private readonly db: Kysely<ControlPlaneSchema>;
-
   constructor(source: ControlPlaneExecutor, options: IngestKeyRepositoryOptions = {}) {
-    this.db = executorOf(source);
+    super(source);
     this.#now = options.now ?? (() => new Date());
     this.#resolutionMs = options.lastUsedResolutionMs ?? 60_000;
   }

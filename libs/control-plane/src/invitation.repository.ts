@@ -1,19 +1,12 @@
-import type { Kysely } from 'kysely';
-import type { ControlPlaneSchema, Invitation, MembershipRole } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import type { Invitation, MembershipRole } from './control-plane-schema';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { generateOpaqueToken, hashKey } from './ingest-key-token';
 import { isUuid } from './postgres-errors';
 
 type InvitedRole = Exclude<MembershipRole, 'owner'>;
 
 /** Email invitations: the link carries a random token; the table keeps its hash. */
-export class InvitationRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class InvitationRepository extends ControlPlaneRepository {
   async create(input: { tenantId: string; email: string; role: InvitedRole; invitedBy: string; ttlMs: number }): Promise<{ token: string; invitation: Invitation }> {
     const { token, hash } = generateOpaqueToken();
     const row = await this.db

@@ -1,17 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneSchema, Member, Membership, MembershipRole, TenantsTable } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import type { Selectable } from 'kysely';
+import type { Member, Membership, MembershipRole, TenantsTable } from './control-plane-schema';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { isUuid } from './postgres-errors';
 import { toTenant } from './tenant.repository';
 
 /** Who belongs to which tenant with which role. */
-export class MembershipRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class MembershipRepository extends ControlPlaneRepository {
   /** The user's tenants with their role, by tenant name. */
   async listForUser(userId: string): Promise<Membership[]> {
     if (!isUuid(userId)) return [];

@@ -1,16 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { ControlPlaneSchema } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { ControlPlaneRepository } from './control-plane-transactions';
 
 /** Secrets all replicas share (e.g. the CSRF key): made once by whichever replica starts first. */
-export class ServerSecretRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class ServerSecretRepository extends ControlPlaneRepository {
   async getOrCreate(name: string): Promise<string> {
     await this.db
       .insertInto('server_secrets')

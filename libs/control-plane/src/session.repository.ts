@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { ControlPlaneSchema, User } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import type { User } from './control-plane-schema';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { generateOpaqueToken, hashKey } from './ingest-key-token';
 
 export interface ActiveSession {
@@ -13,13 +12,7 @@ export interface ActiveSession {
  * Server-side sessions: the cookie carries a random token, the table its hash. Sessions live in
  * the control plane, so they survive restarts and work on every api replica.
  */
-export class SessionRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class SessionRepository extends ControlPlaneRepository {
   async create(userId: string, ttlMs: number, meta: { userAgent?: string; ip?: string }, now = new Date()): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
     const { token, hash } = generateOpaqueToken();
     const expiresAt = new Date(now.getTime() + ttlMs);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { INGEST_LIMIT_FIELDS, INGEST_LIMIT_MAXIMA, type IngestLimitField } from '@meridian/domain';
 import type { ControlPlaneSchema, TenantIngestLimitOverrides } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { AuditLogRepository } from './audit-log.repository';
 import { isForeignKeyViolation, isUuid } from './postgres-errors';
 import { TenantInputError, type TenantInputIssue } from './tenant.dto';
@@ -49,13 +49,7 @@ export function validateIngestLimitOverrides(input: unknown): TenantIngestLimitO
  * The operator's per-tenant overrides of the configured ingest limits. Intake does not read
  * this: it gets the same columns with each key lookup (`IngestKeyRepository.verify`).
  */
-export class TenantLimitsRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class TenantLimitsRepository extends ControlPlaneRepository {
   /** All null when the tenant has no overrides (or is unknown). */
   async get(tenantId: string): Promise<TenantIngestLimitOverrides> {
     if (!isUuid(tenantId)) return { ...NO_INGEST_LIMIT_OVERRIDES };

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneSchema, Tenant, TenantsTable } from './control-plane-schema';
+import type { Selectable } from 'kysely';
+import type { Tenant, TenantsTable } from './control-plane-schema';
 import { isUuid } from './postgres-errors';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { ControlPlaneRepository } from './control-plane-transactions';
 
 export interface NewTenant {
   slug: string;
@@ -14,13 +14,7 @@ export interface NewTenant {
  * Tenants table. Thin: input rules live in TenantProvisioningService. Takes a Kysely instance
  * or a transaction, so a service can group several repositories in one transaction.
  */
-export class TenantRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class TenantRepository extends ControlPlaneRepository {
   async create(input: NewTenant): Promise<Tenant> {
     const row = await this.db
       .insertInto('tenants')

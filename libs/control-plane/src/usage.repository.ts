@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import { USAGE_SIGNALS, type ControlPlaneSchema, type UsageDelta } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import { sql } from 'kysely';
+import { USAGE_SIGNALS, type UsageDelta } from './control-plane-schema';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { isUuid } from './postgres-errors';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -25,13 +25,7 @@ export function isUtcDay(value: unknown): value is string {
  * counts in memory and flush them here; each flush adds to the stored rows in one statement,
  * so any number of intakes can flush concurrently without losing or double-counting.
  */
-export class UsageRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class UsageRepository extends ControlPlaneRepository {
   /**
    * Adds the deltas to the stored counters (`x = x + excluded.x`). Deltas for the same tenant,
    * day and signal are summed first (PostgreSQL refuses to update one row twice in a statement).

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { ControlPlaneSchema, User } from './control-plane-schema';
-import { executorOf, type ControlPlaneExecutor } from './control-plane-db';
+import type { User } from './control-plane-schema';
+import { ControlPlaneRepository } from './control-plane-transactions';
 import { isUniqueViolation, isUuid } from './postgres-errors';
 
 export class EmailTakenError extends Error {
@@ -18,13 +17,7 @@ export interface UserCredentials extends User {
 }
 
 /** Accounts (emails stored lower-cased; passwords only as argon2id hashes made by the caller). */
-export class UserRepository {
-  private readonly db: Kysely<ControlPlaneSchema>;
-
-  constructor(source: ControlPlaneExecutor) {
-    this.db = executorOf(source);
-  }
-
+export class UserRepository extends ControlPlaneRepository {
   async create(email: string, passwordHash: string): Promise<User> {
     try {
       const row = await this.db
