@@ -15,7 +15,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import generatedRoot from 'otlp-proto-static/build/src/generated/root';
 import type { RowTable } from '@meridian/domain';
 import { encodeRequest, type EncodedRequest } from '@meridian/intake';
 import {
@@ -27,6 +26,7 @@ import {
   type OtlpSignal,
   RequestLimitError,
 } from '@meridian/otlp';
+import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, type MessageCodec } from '@meridian/otlp/testing';
 import { openTestClickHouse, RowWriter, type TestClickHouse } from '@meridian/storage-clickhouse';
 
 const CORPUS_DIR = join(__dirname, 'fixtures', 'otlp-fuzz-corpus');
@@ -51,16 +51,7 @@ interface FuzzCase {
 
 // ------------------------------------------------------------------ encode a case
 
-interface Codec {
-  fromObject(o: unknown): unknown;
-  encode(m: unknown): { finish(): Uint8Array };
-}
-const collector = (generatedRoot as unknown as { opentelemetry: { proto: { collector: Record<string, { v1: Record<string, Codec> }> } } }).opentelemetry.proto.collector;
-const CODECS: Record<OtlpSignal, Codec> = {
-  traces: collector.trace.v1.ExportTraceServiceRequest,
-  metrics: collector.metrics.v1.ExportMetricsServiceRequest,
-  logs: collector.logs.v1.ExportLogsServiceRequest,
-};
+const CODECS: Record<OtlpSignal, MessageCodec<object>> = { traces: ExportTraceServiceRequest, metrics: ExportMetricsServiceRequest, logs: ExportLogsServiceRequest };
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /** "$now±ms" → nanoseconds since the epoch (as decimal text), anywhere in the request. */
@@ -88,7 +79,7 @@ function bodyOf(c: FuzzCase, nowMs: number): Buffer {
   const request = resolveNow(c.request ?? {}, nowMs);
   if (c.encoding === 'json') return Buffer.from(JSON.stringify(request), 'utf8');
   const codec = CODECS[c.signal];
-  return Buffer.from(codec.encode(codec.fromObject(forProtobuf(request))).finish());
+  return Buffer.from(codec.encode(codec.fromObject(forProtobuf(request) as Record<string, unknown>)).finish());
 }
 
 /** Items the request holds, when it is given as objects (spans, data points of metrics with data, log records). */

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
-import generatedRoot from 'otlp-proto-static/build/src/generated/root';
 import { InlineBus } from '@meridian/bus';
 import { DEFAULT_REQUEST_LIMITS } from '@meridian/otlp';
+import { ExportTraceServiceRequest } from '@meridian/otlp/testing';
 import { createSelfMetrics } from '@meridian/self-metrics';
 import { IntakeService } from './intake.service';
 import type { IngestIdentity, IngestKeyVerifier } from './key-verifier';
@@ -44,14 +44,11 @@ function spans(n: number, from = 0) {
 const traces = (n: number, from = 0) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans: spans(n, from) }] }] });
 
 function protobufTraces(n: number): Buffer {
-  type Codec = { fromObject(o: object): object; encode(m: object): { finish(): Uint8Array } };
-  const type = (generatedRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: Codec } } } } } }).opentelemetry.proto.collector.trace.v1
-    .ExportTraceServiceRequest;
   const doc = traces(n);
   const toBytes = (h: string) => Buffer.from(h, 'hex');
   const s = doc.resourceSpans[0].scopeSpans[0].spans.map((x) => ({ ...x, traceId: toBytes(x.traceId), spanId: toBytes(x.spanId) }));
-  const msg = type.fromObject({ resourceSpans: [{ ...doc.resourceSpans[0], scopeSpans: [{ spans: s }] }] });
-  return Buffer.from(type.encode(msg).finish());
+  const msg = ExportTraceServiceRequest.fromObject({ resourceSpans: [{ ...doc.resourceSpans[0], scopeSpans: [{ spans: s }] }] });
+  return Buffer.from(ExportTraceServiceRequest.encode(msg).finish());
 }
 
 interface Answer {

@@ -5,6 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import {
+  ExportLogsServiceRequest,
+  ExportLogsServiceResponse,
+  ExportMetricsServiceRequest,
+  ExportMetricsServiceResponse,
+  ExportTraceServiceRequest,
+  ExportTraceServiceResponse,
+  type MessageCodec,
+} from '@meridian/otlp/testing';
 import { startDemoTraffic } from './demo-traffic';
 import type { LiveResult, RunnerCommand } from './testing/demo-runner';
 
@@ -32,9 +41,9 @@ function runDemo(command: RunnerCommand): Promise<unknown> {
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const root = require('otlp-proto-static/build/src/generated/root');
-const proto = root.opentelemetry.proto.collector;
+/** A request the demo sent, as plain objects (the receiver reads it loosely). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const readRequest = (codec: MessageCodec<object>, body: Buffer): any => codec.toObject(codec.decode(body), { longs: String, enums: Number, defaults: false });
 
 const KEY = 'mk_demo_test_key';
 const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 };
@@ -101,7 +110,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 async function startReceiver(): Promise<Receiver> {
   const received: Omit<Receiver, 'url' | 'close'> = { spans: [], metrics: [], logs: [], requests: [] };
-  const toObject = { longs: String, enums: Number, defaults: false };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -113,7 +121,7 @@ async function startReceiver(): Promise<Receiver> {
       if (req.headers.authorization !== `Bearer ${KEY}`) return reply(401, new Uint8Array());
       if (path === '/v1/traces') {
         const receivedAtNs = BigInt(Date.now()) * 1_000_000n;
-        const msg = proto.trace.v1.ExportTraceServiceRequest.toObject(proto.trace.v1.ExportTraceServiceRequest.decode(body), toObject);
+        const msg = readRequest(ExportTraceServiceRequest, body);
         for (const rs of msg.resourceSpans ?? []) {
           const resource = attrs(rs.resource?.attributes);
           for (const ss of rs.scopeSpans ?? []) {
@@ -136,10 +144,10 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, proto.trace.v1.ExportTraceServiceResponse.encode({}).finish());
+        return reply(200, ExportTraceServiceResponse.encode({}).finish());
       }
       if (path === '/v1/metrics') {
-        const msg = proto.metrics.v1.ExportMetricsServiceRequest.toObject(proto.metrics.v1.ExportMetricsServiceRequest.decode(body), toObject);
+        const msg = readRequest(ExportMetricsServiceRequest, body);
         for (const rm of msg.resourceMetrics ?? []) {
           const service = String(attrs(rm.resource?.attributes)['service.name']);
           for (const sm of rm.scopeMetrics ?? []) {
@@ -149,10 +157,10 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, proto.metrics.v1.ExportMetricsServiceResponse.encode({}).finish());
+        return reply(200, ExportMetricsServiceResponse.encode({}).finish());
       }
       if (path === '/v1/logs') {
-        const msg = proto.logs.v1.ExportLogsServiceRequest.toObject(proto.logs.v1.ExportLogsServiceRequest.decode(body), toObject);
+        const msg = readRequest(ExportLogsServiceRequest, body);
         for (const rl of msg.resourceLogs ?? []) {
           const service = String(attrs(rl.resource?.attributes)['service.name']);
           for (const sl of rl.scopeLogs ?? []) {
@@ -161,7 +169,7 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, proto.logs.v1.ExportLogsServiceResponse.encode({}).finish());
+        return reply(200, ExportLogsServiceResponse.encode({}).finish());
       }
       reply(404, new Uint8Array());
     })().catch((error) => {
