@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AlertingRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
-import { AlertQueries, makeSpanRow, nowNanos, openTestClickHouse, RowWriter, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
+import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { Alerter, ChannelSender, sealChannel, SecretBox, signWebhook, SIGNATURE_HEADER, startHttpReceiver, TIMESTAMP_HEADER } from '@meridian/alerting';
 import { freshPostgresDatabase } from '@meridian/testing';
 

@@ -11,7 +11,8 @@ import { DEFAULT_KAFKA_BUS_SETTINGS, KafkaBus, type KafkaBusSettings, regionTopi
 import type { RowBatchMessage } from '@meridian/domain';
 import { IngesterService } from '@meridian/ingester';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
-import { makeSpanRow, openTestClickHouse, RowWriter, TelemetryQueries, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { type KafkaBroker, startKafkaBroker } from '@meridian/testing';
 
 const REGION = 'kc';

@@ -27,7 +27,8 @@ import {
   RequestLimitError,
 } from '@meridian/otlp';
 import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, type MessageCodec } from '@meridian/otlp/testing';
-import { openTestClickHouse, RowWriter, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { RowWriter } from '@meridian/storage-clickhouse';
+import { openTestClickHouse, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 
 const CORPUS_DIR = join(__dirname, 'fixtures', 'otlp-fuzz-corpus');
 const REGION = 'fuzz';

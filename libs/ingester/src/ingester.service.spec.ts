@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
-import { makeSpanRow, openTestClickHouse, RowWriter, TelemetryQueries, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { IngesterService, type RowSink } from './ingester.service';
 
 const REGION = 'test';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
 import { ROW_COLUMNS, type RowBatchMessage, type RowTable } from '@meridian/domain';
 import { createSelfMetrics } from '@meridian/self-metrics';
-import { makeMetricPointRow, makeSpanRow, openTestClickHouse, RowWriter, TelemetryQueries, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse';
+import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { makeMetricPointRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { IngesterService, type RowSink } from './ingester.service';
 
 const REGION = 'iso';

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
-import { ClickHouseClients, migrateRegion, RowWriter, randomHexId } from '../src';
+import { ClickHouseClients, migrateRegion, RowWriter } from '../src';
+import { randomHexId } from '../src/testing';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const batchSize = Number(process.argv[3] ?? 10_000);

@@ -1,4 +1,4 @@
-import type { InsertErrorClass } from './insert-error-class';
+import type { InsertErrorClass } from './write/insert-error-class';
 
 /** A read query's input is invalid; `field` names the offending input so the API can say which one. */
 export class QueryValidationError extends Error {

@@ -7,15 +7,15 @@ export {
   type ClickHouseClientsOptions,
 } from './clients';
 export { QueryValidationError, StorageConfigError, UnknownRegionError, RowInsertError } from './errors';
-export { migrateRegion, appliedVersions } from './migrate';
-export { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW, MAX_RETENTION_DAYS, APDEX_T_MS, type Migration, type StoredTable } from './schema';
-export { hitmapRowSql } from './hitmap-sql';
-export { RowWriter, MAX_PARTITIONS_PER_INSERT } from './row-writer';
-export { classifyInsertError, clickhouseErrorCode, TRANSIENT_CODES, DATA_CODES, type InsertErrorClass } from './insert-error-class';
+export { migrateRegion, appliedVersions } from './schema/migrate';
+export { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW, MAX_RETENTION_DAYS, APDEX_T_MS, type Migration, type StoredTable } from './schema/schema';
+export { hitmapRowSql } from './schema/hitmap-sql';
+export { RowWriter, MAX_PARTITIONS_PER_INSERT } from './write/row-writer';
+export { classifyInsertError, clickhouseErrorCode, TRANSIENT_CODES, DATA_CODES, type InsertErrorClass } from './write/insert-error-class';
+export type { TimeWindow } from './queries/sql';
 export {
   TelemetryQueries,
   QUERY_LIMITS,
-  type TimeWindow,
   type HitmapQuery,
   type HitmapCell,
   hitmapCells,
@@ -31,27 +31,13 @@ export {
   type StoredMetricPoint,
   type LogsQuery,
   type StoredLog,
-} from './telemetry-queries';
-export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './stored-span';
-// Test helpers (embedded ClickHouse per test file, row factories). Not for production code.
+} from './queries/telemetry.queries';
+export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './queries/stored-span';
 export {
-  openTestClickHouse,
-  testChdbDataDir,
-  makeSpanRow,
-  makeDbSpanRow,
-  makeMetricPointRow,
-  makeLogRow,
-  toRowBody,
-  randomHexId,
-  nowNanos,
-  type TestClickHouse,
-} from './testing';
-export {
-  DatabaseQueries,
+  SqlStatisticsQueries,
   DB_QUERY_LIMITS,
   STATEMENT_SORTS,
   TRANSACTION_SORTS,
-  blockingChains,
   type SqlQuery,
   type SqlEndpointStats,
   type StatementSort,
@@ -62,11 +48,15 @@ export {
   type SqlTransaction,
   type NPlusOneQuery,
   type NPlusOneFinding,
+} from './queries/sql-statistics.queries';
+export {
+  DatabaseHealthQueries,
+  blockingChains,
   type DbInstanceHealth,
   type DbInstanceDetail,
   type DbInstancePoint,
   type BlockingEdgeRow,
   type BlockingChain,
   type ServerStatement,
-} from './database-queries';
-export { AlertQueries, ALERT_QUERY_METRICS, type AlertQuery, type AlertQueryMetric, type AlertMeasurement } from './alert-queries';
+} from './queries/database-health.queries';
+export { AlertQueries, ALERT_QUERY_METRICS, type AlertQuery, type AlertQueryMetric, type AlertMeasurement } from './queries/alert.queries';

@@ -1,4 +1,7 @@
 /**
+ * `@meridian/storage-clickhouse/testing`: for specs, e2e and bench only (lint refuses the import
+ * anywhere else), so production code never loads it.
+ *
  * Test helpers (real ClickHouse engine, no mocks). chdb allows one data path per PROCESS and
  * jest reuses worker processes across test files, so every test file in a process shares one
  * data path, and isolation comes from unique region databases that are dropped afterwards.
@@ -14,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyMetricValues, encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, type RegionStorageConfig, type RegionStore } from './clients';
-import { migrateRegion } from './migrate';
+import { migrateRegion } from './schema/migrate';
 import { processAlive } from './process-alive';
 
 const DIR_PREFIX = 'meridian-chdb-test-';

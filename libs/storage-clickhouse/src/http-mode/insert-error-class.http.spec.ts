@@ -1,4 +1,4 @@
 // insert-error-class.spec.ts again, with every store reached over HTTP (clickhouse.mode: http, @clickhouse/client
 // on the network) through the ClickHouse HTTP test harness, a child process holding the engine.
 import './over-http';
-import '../insert-error-class.spec';
+import '../write/insert-error-class.spec';

@@ -1,4 +1,4 @@
-import type { RegionStore } from './clients';
+import type { RegionStore } from '../clients';
 import { MIGRATIONS, type Migration } from './schema';
 
 /**

@@ -1,8 +1,9 @@
 import { nanosToDateTime64, type MetricPointRow, type SpanRow } from '@meridian/domain';
-import { DatabaseQueries } from './database-queries';
-import { QueryValidationError } from './errors';
-import { RowWriter } from './row-writer';
-import { makeDbSpanRow, makeMetricPointRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
+import { DatabaseHealthQueries } from './database-health.queries';
+import { QueryValidationError } from '../errors';
+import { RowWriter } from '../write/row-writer';
+import { SqlStatisticsQueries } from './sql-statistics.queries';
+import { makeDbSpanRow, makeMetricPointRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 
 const MS = 1_000_000n;
 const BASE_MS = Math.floor(Date.now() / 60_000) * 60_000 - 20 * 60_000;
@@ -46,15 +47,18 @@ const PG1 = { 'service.name': 'meridian-db-collector', 'server.address': 'pg-1',
 /** The OpenTelemetry Collector's mysql receiver: no server.address, only its endpoint attribute. */
 const MY1 = { 'mysql.instance.endpoint': 'my-1:3306' };
 
-describe('DatabaseQueries', () => {
+// One fixture for both: the instance page shows the SQL statistics of its instance.
+describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
   let ch: TestClickHouse;
-  let q: DatabaseQueries;
+  let q: SqlStatisticsQueries;
+  let health: DatabaseHealthQueries;
   let txn1: SpanRow[];
   let txn4: SpanRow[];
 
   beforeAll(async () => {
     ch = await openTestClickHouse(['eu']);
-    q = new DatabaseQueries(ch.clients);
+    q = new SqlStatisticsQueries(ch.clients);
+    health = new DatabaseHealthQueries(ch.clients, q);
     const writer = new RowWriter(ch.clients);
     txn1 = transaction(0, 'GET /orders', [[ITEMS, 50], [ORDER, 1]]);
     const txn2 = transaction(10_000, 'GET /orders', [[ITEMS, 12]]);
@@ -155,7 +159,7 @@ describe('DatabaseQueries', () => {
   });
 
   it('instances: collector and receiver metrics (newest poll) merged with client spans per host:port', async () => {
-    const list = await q.instances('eu', T, window);
+    const list = await health.instances('eu', T, window);
     expect(list.map((i) => [i.system, i.instance])).toEqual([
       ['mysql', 'my-1:3306'],
       ['postgresql', 'pg-2:5432'],
@@ -168,11 +172,11 @@ describe('DatabaseQueries', () => {
     expect(pg1.lastSeen).toBe(new Date(BASE_MS + 65_000).toISOString().replace('.000Z', '.000000000Z'));
     expect(list.find((i) => i.instance === 'my-1:3306')).toMatchObject({ up: null, activeSessions: 4, connections: 20, maxConnections: null, connectionUse: null, calls: 0 });
     expect(list.find((i) => i.instance === 'pg-2:5432')).toMatchObject({ up: null, lastSeen: null, activeSessions: null, calls: 2, errorRate: 0.5 });
-    expect(await q.instances('eu', 'nobody', window)).toEqual([]);
+    expect(await health.instances('eu', 'nobody', window)).toEqual([]);
   });
 
   it('instance detail: sessions of the newest poll, blocking chains, statements and per-minute series', async () => {
-    const d = (await q.instance('eu', T, 'pg-1:5432', window))!;
+    const d = (await health.instance('eu', T, 'pg-1:5432', window))!;
     expect(d.health).toMatchObject({ instance: 'pg-1:5432', activeSessions: 4 });
     expect(d.sessions.map((s) => s.id)).toEqual(['102', '101']);
     expect(d.sessions[0]).toMatchObject({ state: 'waiting', blockedBy: ['101'], user: 'app', database: 'shop', seconds: 12.5 });
@@ -197,7 +201,7 @@ describe('DatabaseQueries', () => {
     // Lock waits over time, not only the newest poll: the minute's most waiting sessions and who was blocked.
     expect(minute1).toMatchObject({ lockWaits: 2, blockedSessions: 3 });
     expect(minute0).toMatchObject({ lockWaits: null, blockedSessions: null });
-    expect(await q.instance('eu', T, 'nowhere:1', window)).toBeUndefined();
-    expect(await q.instance('eu', 'other', 'pg-2:5432', window)).toBeUndefined();
+    expect(await health.instance('eu', T, 'nowhere:1', window)).toBeUndefined();
+    expect(await health.instance('eu', 'other', 'pg-2:5432', window)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { HITMAP_ROWS, hitmapRow, hitmapRowUpperBoundsMs } from '@meridian/domain';
 import { hitmapRowSql } from './hitmap-sql';
-import { openTestClickHouse, type TestClickHouse } from './testing';
+import { openTestClickHouse, type TestClickHouse } from '../testing';
 
 describe('hitmapRowSql', () => {
   let ch: TestClickHouse;

@@ -1,6 +1,6 @@
-import { AlertQueries } from './alert-queries';
-import { RowWriter } from './row-writer';
-import { makeDbSpanRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
+import { AlertQueries } from './alert.queries';
+import { RowWriter } from '../write/row-writer';
+import { makeDbSpanRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 
 describe('AlertQueries', () => {
   let ch: TestClickHouse;

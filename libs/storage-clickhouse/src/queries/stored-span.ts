@@ -1,4 +1,4 @@
-import type { SpanKindName, StatusCodeName } from '@meridian/domain';
+import type { SpanKindName, SpanRow, StatusCodeName } from '@meridian/domain';
 
 export interface StoredSpanEvent {
   time: string;
@@ -66,47 +66,12 @@ export const STORED_SPAN_COLUMNS = `tenant_id, trace_id, span_id, parent_span_id
   arrayMap(e -> toString(toUnixTimestamp64Nano(e)), events_ts) AS events_ns, events_name, events_attributes,
   links_trace_id, links_span_id, retention_days`;
 
-export interface StoredSpanRecord {
-  tenant_id: string;
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  trace_state: string;
+/** A `spans` row as STORED_SPAN_COLUMNS selects it: the row as written, its times as unix-nanosecond strings. */
+export type StoredSpanRecord = Omit<SpanRow, 'ts' | 'duration_ns' | 'events_ts'> & {
   start_ns: string;
   duration_ns_text: string;
-  service: string;
-  span_name: string;
-  endpoint: string;
-  kind: SpanKindName;
-  is_entry: number;
-  txn_service: string;
-  txn_endpoint: string;
-  status_code: StatusCodeName;
-  status_message: string;
-  is_error: number;
-  http_method: string;
-  http_status: number;
-  http_route: string;
-  url_path: string;
-  db_system: string;
-  db_name: string;
-  db_instance: string;
-  db_operation: string;
-  db_statement: string;
-  db_fingerprint: string;
-  peer_service: string;
-  host_name: string;
-  scope_name: string;
-  scope_version: string;
-  resource_attributes: Record<string, string>;
-  attributes: Record<string, string>;
   events_ns: string[];
-  events_name: string[];
-  events_attributes: Record<string, string>[];
-  links_trace_id: string[];
-  links_span_id: string[];
-  retention_days: number;
-}
+};
 
 /** Unix nanoseconds → ISO 8601 UTC with all 9 fractional digits. */
 export function nanosToIso(nanos: bigint): string {

@@ -1,8 +1,8 @@
 import { hitmapRow, nanosToDateTime64, type SpanRow } from '@meridian/domain';
-import { QueryValidationError } from './errors';
-import { RowWriter } from './row-writer';
-import { hitmapCells, TelemetryQueries, QUERY_LIMITS } from './telemetry-queries';
-import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
+import { QueryValidationError } from '../errors';
+import { RowWriter } from '../write/row-writer';
+import { hitmapCells, TelemetryQueries, QUERY_LIMITS } from './telemetry.queries';
+import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 
 const MS = 1_000_000n;
 /** A minute-aligned base time 30 minutes ago (inside retention, outside "now" jitter). */

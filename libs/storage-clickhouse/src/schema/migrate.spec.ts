@@ -1,8 +1,8 @@
 import { migrateRegion, appliedVersions } from './migrate';
 import { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW } from './schema';
-import { RowWriter } from './row-writer';
-import { TelemetryQueries } from './telemetry-queries';
-import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
+import { RowWriter } from '../write/row-writer';
+import { TelemetryQueries } from '../queries/telemetry.queries';
+import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 
 describe('migrateRegion', () => {
   let ch: TestClickHouse;

@@ -1,5 +1,5 @@
 import { classifyInsertError, DATA_CODES, TRANSIENT_CODES } from './insert-error-class';
-import { openTestClickHouse, type TestClickHouse } from './testing';
+import { openTestClickHouse, type TestClickHouse } from '../testing';
 
 describe('classifyInsertError', () => {
   let ch: TestClickHouse;

@@ -1,9 +1,9 @@
 import { encodeNativeRows, nanosToDateTime64, nativeWireTypes, ROW_COLUMNS, type RowBodyFormat, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
 import { readdirSync } from 'node:fs';
-import { RowInsertError } from './errors';
+import { RowInsertError } from '../errors';
 import { RowWriter } from './row-writer';
-import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from './testing';
-import type { RegionStore } from './clients';
+import { makeDbSpanRow, makeLogRow, makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
+import type { RegionStore } from '../clients';
 
 /** Reads base-table rows back in the exact shape they were written (times as "sec.nanos", 64-bit ints as strings). */
 async function readBack<T>(store: RegionStore, table: string, where: string): Promise<T[]> {

@@ -3,10 +3,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ROW_COLUMNS, ROW_FORMAT, type RowBodyFormat, type RowTable } from '@meridian/domain';
-import type { ClickHouseClients, RegionStore } from './clients';
-import { RowInsertError } from './errors';
+import type { ClickHouseClients, RegionStore } from '../clients';
+import { RowInsertError } from '../errors';
 import { classifyInsertError, clickhouseErrorCode } from './insert-error-class';
-import { MAX_RETENTION_DAYS } from './schema';
+import { MAX_RETENTION_DAYS } from '../schema/schema';
 
 const ROW_TABLES: ReadonlySet<string> = new Set<RowTable>(['spans', 'metric_points', 'logs']);
 

@@ -28,8 +28,12 @@ export const MAX_RETENTION_DAYS = 3650;
 /** Apdex threshold T in ms: satisfied ≤ T, tolerating ≤ 4T (errors count as frustrated). */
 export const APDEX_T_MS = 500;
 
-const SETTINGS = `SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
-const ttl = (timeExpr: string) => `TTL toDateTime(${timeExpr}) + toIntervalDay(least(retention_days, ${MAX_RETENTION_DAYS}))`;
+/** How every table is stored (see the conventions above): engine, daily partitions and TTL on `time`, sort key, dedup window. */
+const storage = (engine: string, time: string, orderBy: string) => `ENGINE = ${engine}
+    PARTITION BY toYYYYMMDD(${time})
+    ORDER BY (${orderBy})
+    TTL toDateTime(${time}) + toIntervalDay(least(retention_days, ${MAX_RETENTION_DAYS}))
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
 const LC = 'LowCardinality(String)';
 const MAP = 'Map(LowCardinality(String), String)';
 const TIME = 'DateTime64(9) CODEC(Delta, ZSTD(1))';
@@ -93,11 +97,7 @@ function spansAndRollups(db: string): string[] {
       INDEX idx_end_ts end_ts TYPE minmax GRANULARITY 1,
       INDEX idx_db_fingerprint_hash db_fingerprint_hash TYPE bloom_filter(0.01) GRANULARITY 1,
       INDEX idx_http_status http_status TYPE set(100) GRANULARITY 1
-    ) ENGINE = MergeTree
-    PARTITION BY toYYYYMMDD(ts)
-    ORDER BY (tenant_id, service, endpoint, ts)
-    ${ttl('ts')}
-    ${SETTINGS}`,
+    ) ${storage('MergeTree', 'ts', 'tenant_id, service, endpoint, ts')}`,
 
     // trace id → time bounds, size and root; lets traceById bound its spans scan by time.
     `CREATE TABLE IF NOT EXISTS ${db}.trace_index (
@@ -110,11 +110,7 @@ function spansAndRollups(db: string): string[] {
       root_service AggregateFunction(argMinIf, String, DateTime64(9), UInt8),
       root_endpoint AggregateFunction(argMinIf, String, DateTime64(9), UInt8),
       ${MAX_RETENTION}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMMDD(start_ts)
-    ORDER BY (tenant_id, trace_id)
-    ${ttl('start_ts')}
-    ${SETTINGS}`,
+    ) ${storage('AggregatingMergeTree', 'start_ts', 'tenant_id, trace_id')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.trace_index_mv TO ${db}.trace_index AS
     SELECT tenant_id, trace_id,
       min(ts) AS start_ts, max(end_ts) AS end_ts,
@@ -136,11 +132,7 @@ function spansAndRollups(db: string): string[] {
       hits ${COUNTER},
       errors ${COUNTER},
       ${MAX_RETENTION}
-    ) ENGINE = SummingMergeTree
-    PARTITION BY toYYYYMMDD(bucket)
-    ORDER BY (tenant_id, service, endpoint, bucket, y)
-    ${ttl('bucket')}
-    ${SETTINGS}`,
+    ) ${storage('SummingMergeTree', 'bucket', 'tenant_id, service, endpoint, bucket, y')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.hitmap_5s_mv TO ${db}.hitmap_5s AS
     SELECT tenant_id, service, endpoint,
       toStartOfInterval(toDateTime(end_ts), INTERVAL 5 SECOND) AS bucket,
@@ -165,11 +157,7 @@ function spansAndRollups(db: string): string[] {
       apdex_satisfied ${SUM_U64},
       apdex_tolerating ${SUM_U64},
       ${MAX_RETENTION}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMMDD(minute)
-    ORDER BY (tenant_id, service, endpoint, minute)
-    ${ttl('minute')}
-    ${SETTINGS}`,
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, service, endpoint, minute')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_red_1m_mv TO ${db}.service_red_1m AS
     SELECT tenant_id, service, endpoint,
       toStartOfMinute(toDateTime(end_ts)) AS minute,
@@ -203,11 +191,7 @@ function spansAndRollups(db: string): string[] {
       traces AggregateFunction(uniq, String),
       duration_q AggregateFunction(quantileTDigest, UInt64),
       ${MAX_RETENTION}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMMDD(minute)
-    ORDER BY (tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash, minute)
-    ${ttl('minute')}
-    ${SETTINGS}`,
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash, minute')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.sql_stats_1m_mv TO ${db}.sql_stats_1m AS
     SELECT tenant_id, txn_service, txn_endpoint, db_system, db_instance, db_fingerprint_hash,
       toStartOfMinute(toDateTime(end_ts)) AS minute,
@@ -261,11 +245,7 @@ function metrics(db: string): string[] {
       retention_days UInt16,
       -- Series identity: resource + point attributes, key order normalized.
       attributes_hash UInt64 MATERIALIZED cityHash64(mapSort(resource_attributes), mapSort(attributes))
-    ) ENGINE = MergeTree
-    PARTITION BY toYYYYMMDD(ts)
-    ORDER BY (tenant_id, metric_name, service, ts)
-    ${ttl('ts')}
-    ${SETTINGS}`,
+    ) ${storage('MergeTree', 'ts', 'tenant_id, metric_name, service, ts')}`,
     `CREATE TABLE IF NOT EXISTS ${db}.metric_rollup_1m (
       tenant_id ${LC},
       metric_name ${LC},
@@ -282,11 +262,7 @@ function metrics(db: string): string[] {
       count ${SUM_U64},
       last AggregateFunction(argMax, Float64, DateTime64(9)),
       ${MAX_RETENTION}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMMDD(minute)
-    ORDER BY (tenant_id, metric_name, service, attributes_hash, minute)
-    ${ttl('minute')}
-    ${SETTINGS}`,
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, metric_name, service, attributes_hash, minute')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.metric_rollup_1m_mv TO ${db}.metric_rollup_1m AS
     SELECT tenant_id, metric_name, service, attributes_hash,
       toStartOfMinute(toDateTime(ts)) AS minute,
@@ -325,11 +301,7 @@ function logs(db: string): string[] {
       INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
       INDEX idx_severity severity_number TYPE minmax GRANULARITY 1,
       INDEX idx_body body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1
-    ) ENGINE = MergeTree
-    PARTITION BY toYYYYMMDD(ts)
-    ORDER BY (tenant_id, service, ts)
-    ${ttl('ts')}
-    ${SETTINGS}`,
+    ) ${storage('MergeTree', 'ts', 'tenant_id, service, ts')}`,
   ];
 }
 
@@ -348,11 +320,7 @@ function tenantHitmap(db: string): string[] {
       hits ${COUNTER},
       errors ${COUNTER},
       ${MAX_RETENTION}
-    ) ENGINE = SummingMergeTree
-    PARTITION BY toYYYYMMDD(bucket)
-    ORDER BY (tenant_id, bucket, y)
-    ${ttl('bucket')}
-    ${SETTINGS}`,
+    ) ${storage('SummingMergeTree', 'bucket', 'tenant_id, bucket, y')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.hitmap_tenant_5s_mv TO ${db}.hitmap_tenant_5s AS
     SELECT tenant_id,
       toStartOfInterval(toDateTime(end_ts), INTERVAL 5 SECOND) AS bucket,
@@ -391,11 +359,7 @@ function transactionsByEnd(db: string): string[] {
       trace_id ${ID},
       span_id ${ID},
       retention_days UInt16
-    ) ENGINE = MergeTree
-    PARTITION BY toYYYYMMDD(end_ts)
-    ORDER BY (tenant_id, toStartOfMinute(end_ts), duration_ns)
-    ${ttl('end_ts')}
-    ${SETTINGS}, index_granularity = 2048`,
+    ) ${storage('MergeTree', 'end_ts', 'tenant_id, toStartOfMinute(end_ts), duration_ns')}, index_granularity = 2048`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.transactions_by_end_mv TO ${db}.transactions_by_end AS
     SELECT tenant_id, end_ts, duration_ns, service, endpoint, is_error, http_status, trace_id, span_id, retention_days
     FROM ${db}.spans

@@ -1,7 +1,7 @@
 import { HITMAP_COLUMN_SECONDS, hitmapRow } from '@meridian/domain';
-import type { ClickHouseClients, RegionStore } from './clients';
-import { QueryValidationError } from './errors';
-import { checkTenant, nameFilters, select } from './telemetry-queries';
+import type { ClickHouseClients, RegionStore } from '../clients';
+import { QueryValidationError } from '../errors';
+import { checkName, checkTenant, nameFilters, optionalEquals, select, type Params } from './sql';
 
 export const ALERT_QUERY_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal', 'sql_p95', 'queries_per_txn', 'metric'] as const;
 export type AlertQueryMetric = (typeof ALERT_QUERY_METRICS)[number];
@@ -78,20 +78,13 @@ export class AlertQueries {
     if (q.metric === 'metric') return this.metricPoints(store, tenant, q);
     const fromS = Math.floor((nowS - q.windowSeconds) / 60) * 60;
     if (q.metric === 'sql_p95' || q.metric === 'queries_per_txn') {
-      let where = `tenant_id = {tenant:String}`;
-      const params: Record<string, unknown> = { tenant, from_s: fromS, to_s: nowS };
-      for (const [column, value] of [['txn_service', q.service], ['txn_endpoint', q.endpoint], ['db_instance', q.dbInstance]] as const) {
-        if (value === undefined) continue;
-        if (value.length === 0 || value.length > 1024) throw new QueryValidationError(column, 'must be a non-empty string of at most 1024 characters');
-        where += ` AND ${column} = {${column}:String}`;
-        params[column] = value;
-      }
+      const sqlFilters = optionalEquals({ txn_service: ['txn_service', q.service], txn_endpoint: ['txn_endpoint', q.endpoint], db_instance: ['db_instance', q.dbInstance] });
       const [sqlRow] = await select<{ calls: string; traces: string; p95: number }>(
         store,
         `SELECT sum(calls) AS calls, uniqMerge(traces) AS traces, quantileTDigestMerge(0.95)(duration_q) AS p95
         FROM ${store.table('sql_stats_1m')}
-        WHERE ${where} AND minute >= toDateTime({from_s:UInt32}) AND minute <= toDateTime({to_s:UInt32})`,
-        params,
+        WHERE tenant_id = {tenant:String}${sqlFilters.sql} AND minute >= toDateTime({from_s:UInt32}) AND minute <= toDateTime({to_s:UInt32})`,
+        { tenant, ...sqlFilters.params, from_s: fromS, to_s: nowS },
       );
       const calls = Number(sqlRow?.calls ?? 0);
       const traces = Number(sqlRow?.traces ?? 0);
@@ -126,9 +119,8 @@ export class AlertQueries {
   }
 
   private async metricPoints(store: RegionStore, tenant: string, q: AlertQuery): Promise<AlertMeasurement> {
-    if (!q.metricName || q.metricName.length > 1024) throw new QueryValidationError('metricName', 'must be a non-empty string of at most 1024 characters');
     const toMs = q.now.getTime();
-    const params: Record<string, unknown> = { tenant, name: q.metricName, from_ms: toMs - q.windowSeconds * 1000, to_ms: toMs };
+    const params: Params = { tenant, name: checkName('metricName', q.metricName), from_ms: toMs - q.windowSeconds * 1000, to_ms: toMs };
     let where = 'tenant_id = {tenant:String} AND metric_name = {name:String}';
     if (q.service !== undefined) {
       where += ' AND service = {service:String}';

@@ -1,6 +1,7 @@
-import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, MAX_SPAN_DURATION_MS, RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS, type RowTable } from '@meridian/domain';
-import type { ClickHouseClients, RegionStore } from './clients';
-import { QueryValidationError } from './errors';
+import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, MAX_SPAN_DURATION_MS, ROLLUP_TIME_RANGE_MS, type RowTable } from '@meridian/domain';
+import type { ClickHouseClients } from '../clients';
+import { QueryValidationError } from '../errors';
+import { checkLimit, checkTenant, checkWindow, isoFromClickHouse, MAX_LIMIT, MAX_NAME_LENGTH, MINUTES_IN_WINDOW, msInWindow, nameFilters, optionalEquals, rollupWindow, select, type Params, type TimeWindow } from './sql';
 import { nanosToIso, STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
 
 /** Bounds on read queries; a query outside them is refused with a QueryValidationError. */
@@ -9,8 +10,8 @@ export const QUERY_LIMITS = {
   servicesMaxWindowMs: 31 * 86400_000,
   transactionsMaxWindowMs: 24 * 3600_000,
   transactionsDefaultLimit: 500,
-  transactionsMaxLimit: 10_000,
-  maxNameLength: 1024,
+  transactionsMaxLimit: MAX_LIMIT,
+  maxNameLength: MAX_NAME_LENGTH,
   signalsMaxWindowMs: 24 * 3600_000,
   signalsDefaultLimit: 1_000,
 } as const;
@@ -65,11 +66,6 @@ export interface StoredLog {
   resourceAttributes: Record<string, string>;
   scopeName: string;
   eventName: string;
-}
-
-export interface TimeWindow {
-  from: Date;
-  to: Date;
 }
 
 export interface HitmapQuery extends TimeWindow {
@@ -188,8 +184,6 @@ export interface TraceResult {
 const TRACE_ID_RE = /^[0-9a-f]{32}$/;
 const ROW_TABLES: readonly RowTable[] = ['spans', 'metric_points', 'logs'];
 
-type Params = Record<string, unknown>;
-
 /**
  * Read queries of the API role. Every query is scoped to one tenant (`tenant_id` is the first
  * condition and the leading sort key of every table), parameterized, and runs only against the
@@ -284,10 +278,8 @@ export class TelemetryQueries {
   /** RED per service/endpoint from the 1-minute rollup (minute buckets starting in [from, to)). */
   async services(regionId: string, tenantId: string, q: TimeWindow): Promise<{ endpoints: ServiceRed[]; services: ServiceTotalRed[] }> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs, ROLLUP_TIME_RANGE_MS);
+    const { fromMs, toMs, fromS, toS } = rollupWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
     const store = this.clients.forRegion(regionId);
-    const fromS = Math.floor(fromMs / 60_000) * 60;
-    const toS = Math.ceil(toMs / 60_000) * 60;
     type Row = { service: string; count: string; errors: string; sum_ns: string; max_ns: string; q: number[]; satisfied: string; tolerating: string };
     const red = (by: string) =>
       `SELECT ${by}, sum(count) AS count, sum(errors) AS errors,
@@ -296,7 +288,7 @@ export class TelemetryQueries {
         sum(apdex_satisfied) AS satisfied, sum(apdex_tolerating) AS tolerating, toUInt32(min(minute)) AS first_s
       FROM ${store.table('service_red_1m')}
       WHERE tenant_id = {tenant:String}
-        AND minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({to_s:UInt32})
+        AND ${MINUTES_IN_WINDOW}
       GROUP BY ${by}
       ORDER BY count DESC, ${by}`;
     const params = { tenant, from_s: fromS, to_s: toS };
@@ -333,17 +325,15 @@ export class TelemetryQueries {
    */
   async serviceSeries(regionId: string, tenantId: string, q: TimeWindow): Promise<{ stepSeconds: number; series: ServiceSeries[] }> {
     const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.servicesMaxWindowMs, ROLLUP_TIME_RANGE_MS);
+    const { fromS, toS } = rollupWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
     const store = this.clients.forRegion(regionId);
-    const fromS = Math.floor(fromMs / 60_000) * 60;
-    const toS = Math.ceil(toMs / 60_000) * 60;
     const step = Math.max(1, Math.ceil((toS - fromS) / 60 / SERVICE_SERIES_BUCKETS)) * 60;
     const rs = await store.client.query({
       query: `SELECT service, endpoint, toUInt32(toStartOfInterval(minute, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
         toUInt32(sum(count)) AS count, toUInt32(sum(errors)) AS errors, quantileTDigestMerge(0.95)(duration_q) AS p95
       FROM ${store.table('service_red_1m')}
       WHERE tenant_id = {tenant:String}
-        AND minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({to_s:UInt32})
+        AND ${MINUTES_IN_WINDOW}
       GROUP BY service, endpoint, t
       ORDER BY service, endpoint, t`,
       format: 'JSONCompactEachRow',
@@ -424,10 +414,10 @@ export class TelemetryQueries {
         arrayMap(x -> toString(x), bucket_counts) AS bucket_counts_text, explicit_bounds, quantiles, quantile_values
       FROM ${store.table('metric_points')}
       WHERE tenant_id = {tenant:String}${sql}
-        AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+        AND ${msInWindow('ts')}
       ORDER BY ts DESC
       LIMIT {limit:UInt32}`,
-      { tenant, ...params, from: fromMs, to: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
+      { tenant, ...params, from_ms: fromMs, to_ms: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
     );
     return rows.map((r) => ({
       time: isoFromClickHouse(r.time as string),
@@ -468,10 +458,10 @@ export class TelemetryQueries {
         service, host_name, body, attributes, resource_attributes, scope_name, event_name
       FROM ${store.table('logs')}
       WHERE tenant_id = {tenant:String}${sql} AND severity_number >= {min_severity:UInt8}
-        AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+        AND ${msInWindow('ts')}
       ORDER BY ts DESC
       LIMIT {limit:UInt32}`,
-      { tenant, ...params, min_severity: q.minSeverity ?? 0, from: fromMs, to: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
+      { tenant, ...params, min_severity: q.minSeverity ?? 0, from_ms: fromMs, to_ms: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
     );
     return rows.map((r) => ({
       time: isoFromClickHouse(r.time as string),
@@ -500,7 +490,6 @@ export class TelemetryQueries {
   }
 }
 
-
 /** WHERE clause of transactions_by_end inside a time × duration rectangle of one tenant. */
 function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; params: Params } {
   const tenant = checkTenant(tenantId);
@@ -514,7 +503,7 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
   }
   const params: Params = { tenant, ...filters.params, from_ms: fromMs, to_ms: toMs, min_ns: nanosParam(minMs) };
   let sql = `tenant_id = {tenant:String}${filters.sql}
-        AND end_ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})
+        AND ${msInWindow('end_ts')}
         AND duration_ns >= {min_ns:UInt64}`;
   if (q.maxMs !== undefined) {
     sql += ' AND duration_ns < {max_ns:UInt64}';
@@ -526,82 +515,4 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
 /** ms → ns as a bigint: durations beyond 2^53 ns (~104 days) are not exact JS integers, and the client refuses them. */
 function nanosParam(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6));
-}
-
-export async function select<T>(store: RegionStore, query: string, params: Params): Promise<T[]> {
-  // In-query SETTINGS (not clickhouse_settings): same on HTTP and chdb, and never leaks into the chdb session.
-  const rs = await store.client.query({
-    query: `${query}\nSETTINGS output_format_json_quote_64bit_integers = 1`,
-    format: 'JSONEachRow',
-    query_params: params,
-  });
-  return rs.json<T>();
-}
-
-export function checkTenant(tenantId: unknown): string {
-  if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 256) {
-    throw new QueryValidationError('tenantId', 'must be a non-empty string of at most 256 characters');
-  }
-  return tenantId;
-}
-
-/** A window's bounds in ms; `holds` is what the queried time columns hold (raw DateTime64(9) or a DateTime rollup). */
-export function checkWindow(q: TimeWindow | undefined, maxMs: number, holds: { min: number; max: number } = RAW_TIME_RANGE_MS): { fromMs: number; toMs: number } {
-  const fromMs = q?.from instanceof Date ? q.from.getTime() : NaN;
-  const toMs = q?.to instanceof Date ? q.to.getTime() : NaN;
-  if (!Number.isFinite(fromMs)) throw new QueryValidationError('from', 'must be a valid Date');
-  if (!Number.isFinite(toMs)) throw new QueryValidationError('to', 'must be a valid Date');
-  const range = `${new Date(holds.min).toISOString()} … ${new Date(holds.max).toISOString()}`;
-  if (fromMs < holds.min || fromMs > holds.max) throw new QueryValidationError('from', `must be a time in ${range} (what this data holds)`);
-  if (toMs < holds.min || toMs > holds.max) throw new QueryValidationError('to', `must be a time in ${range} (what this data holds)`);
-  if (toMs <= fromMs) throw new QueryValidationError('to', 'must be after from');
-  if (toMs - fromMs > maxMs) throw new QueryValidationError('to', `window is longer than the maximum of ${formatDuration(maxMs)}; narrow from/to`);
-  return { fromMs, toMs };
-}
-
-export function nameFilters(q: { service?: string; endpoint?: string }): { sql: string; params: Params } {
-  let sql = '';
-  const params: Params = {};
-  for (const field of ['service', 'endpoint'] as const) {
-    const v = q[field];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length === 0 || v.length > QUERY_LIMITS.maxNameLength) {
-      throw new QueryValidationError(field, `must be a non-empty string of at most ${QUERY_LIMITS.maxNameLength} characters`);
-    }
-    sql += ` AND ${field} = {${field}:String}`;
-    params[field] = v;
-  }
-  return { sql, params };
-}
-
-/** `column = {param:String}` for each given value, validated like the name filters. */
-export function optionalEquals(fields: Record<string, [string, string | undefined]>): { sql: string; params: Params } {
-  let sql = '';
-  const params: Params = {};
-  for (const [column, [field, v]] of Object.entries(fields)) {
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length === 0 || v.length > QUERY_LIMITS.maxNameLength) {
-      throw new QueryValidationError(field, `must be a non-empty string of at most ${QUERY_LIMITS.maxNameLength} characters`);
-    }
-    sql += ` AND ${column} = {${field}:String}`;
-    params[field] = v;
-  }
-  return { sql, params };
-}
-
-export function checkLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1 || limit > QUERY_LIMITS.transactionsMaxLimit) {
-    throw new QueryValidationError('limit', `must be an integer 1–${QUERY_LIMITS.transactionsMaxLimit}`);
-  }
-  return limit;
-}
-
-/** "2026-11-21 10:00:00.123456789" (UTC) → ISO 8601 with the same fraction. */
-function isoFromClickHouse(t: string): string {
-  return `${t.replace(' ', 'T')}Z`;
-}
-
-function formatDuration(ms: number): string {
-  return ms % 86400_000 === 0 ? `${ms / 86400_000} days` : `${ms / 3600_000} hours`;
 }
