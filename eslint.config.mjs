@@ -39,6 +39,15 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': boundaries(['@meridian/testing']) },
   },
   {
+    // Test helpers live in each lib's testing entry (`@meridian/<lib>/testing`): specs, e2e and
+    // bench load them; production code never does, so they never ship in a production import graph.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['**/*.spec.ts', '**/*.spec.tsx', 'e2e/**', 'bench/**', 'libs/*/bench/**', 'libs/testing/**', 'libs/*/src/testing.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@meridian/*/testing'], message: 'test helpers are for specs, e2e and bench; production code may not import them.' }] }],
+    },
+  },
+  {
     // The web UI: React's rules of hooks (a broken hook order or stale dependency is a real bug).
     files: ['apps/web/**/*.ts', 'apps/web/**/*.tsx'],
     plugins: { 'react-hooks': reactHooks },
