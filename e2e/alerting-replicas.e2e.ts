@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { AlertingRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
+import { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
 import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
 import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
-import { Alerter, ChannelSender, sealChannel, SecretBox, signWebhook, SIGNATURE_HEADER, startHttpReceiver, TIMESTAMP_HEADER } from '@meridian/alerting';
+import { ChannelSender, sealChannel, SecretBox, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@meridian/alert-channels';
+import { startHttpReceiver } from '@meridian/alert-channels/testing';
+import { Alerter } from '@meridian/alerter';
 import { freshPostgresDatabase } from '@meridian/testing';
 
 /**
@@ -44,7 +46,10 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
 
   const replica = (db: ControlPlaneDb, owner: string) =>
     new Alerter({
-      repo: new AlertingRepository(db),
+      rules: new AlertRuleRepository(db),
+      channels: new AlertChannelRepository(db),
+      outbox: new AlertOutboxRepository(db),
+      silences: new AlertSilenceRepository(db),
       queries: new AlertQueries(ch.clients),
       box,
       sender: new ChannelSender({ allowTargets: ['127.0.0.1'] }),
@@ -60,16 +65,16 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
 
   it('fires once, stays quiet across a restart, resolves once; two replicas never double-send', async () => {
     const tenant = await new TenantRepository(dbs[0]).create({ slug: `alerts-${randomBytes(3).toString('hex')}`, name: 'Alerts', region: 'test', retentionDays: 7 });
-    const repo = new AlertingRepository(dbs[0]);
+    const rules = new AlertRuleRepository(dbs[0]);
     const hmacSecret = 'a-webhook-secret-of-some-length';
     for (const c of [
       { key: 'slack', name: 'Slack', kind: 'slack' as const, url: `${receiver.url}/slack/T000/B000/XXXX` },
       { key: 'hook', name: 'Webhook', kind: 'webhook' as const, url: `${receiver.url}/hook`, secret: hmacSecret },
       { key: 'broken', name: 'Broken', kind: 'webhook' as const, url: `${receiver.url}/broken`, secret: hmacSecret },
     ]) {
-      await repo.upsertChannel(tenant.id, sealChannel(box, tenant.id, c));
+      await new AlertChannelRepository(dbs[0]).upsert(tenant.id, sealChannel(box, tenant.id, c));
     }
-    const { rule } = await repo.upsertRule(tenant.id, {
+    const { rule } = await rules.upsert(tenant.id, {
       key: 'slow-checkout',
       name: 'Checkout is slow',
       enabled: true,
@@ -95,7 +100,7 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
     const sent = (path: string, kind?: string) => receiver.requests.filter((r) => r.path.startsWith(path) && (!kind || (JSON.parse(r.body) as { kind?: string; text?: string }).text?.includes(kind)));
 
     await ticks(5);
-    const state = await repo.getRuleState(tenant.id, rule.id);
+    const state = await rules.getState(tenant.id, rule.id);
     expect(state).toMatchObject({ state: 'firing', severity: 'critical', lastValue: 15 });
     expect(sent('/slack')).toHaveLength(1);
     expect(sent('/hook')).toHaveLength(1);
@@ -118,7 +123,7 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
 
     // The broken endpoint was tried maxAttempts times and the failure is recorded.
     await ticks(3);
-    const failed = await repo.listNotifications(tenant.id, { status: 'failed', limit: 10 });
+    const failed = await new AlertOutboxRepository(dbs[0]).list(tenant.id, { status: 'failed', limit: 10 });
     expect(failed).toEqual([expect.objectContaining({ attempts: 2, lastError: expect.stringContaining('answered 500') })]);
     expect(sent('/broken')).toHaveLength(2);
 
@@ -132,13 +137,13 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
     // Two minutes later the window holds no slow hits: resolved, once per channel.
     offsetMs = 120_000;
     await ticks(5);
-    expect(await repo.getRuleState(tenant.id, rule.id)).toMatchObject({ state: 'ok', lastValue: 0 });
+    expect(await rules.getState(tenant.id, rule.id)).toMatchObject({ state: 'ok', lastValue: 0 });
     expect(sent('/slack').map((r) => (JSON.parse(r.body) as { blocks: Array<{ text?: { text: string } }> }).blocks[0].text?.text)).toEqual([
       expect.stringContaining('CRITICAL: Checkout is slow'),
       expect.stringContaining('Resolved: Checkout is slow'),
     ]);
     expect(sent('/hook').map((r) => (JSON.parse(r.body) as { kind: string }).kind)).toEqual(['firing', 'resolved']);
-    const history = await repo.listEvents(tenant.id, rule.id, 10);
+    const history = await rules.listEvents(tenant.id, rule.id, 10);
     expect(history.map((e) => `${e.fromState}→${e.toState}`).reverse()).toEqual(['ok→firing', 'firing→resolved']);
   }, 60_000);
 });

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
-import { signWebhook, SIGNATURE_HEADER, startHttpReceiver, startSmtpCapture, TIMESTAMP_HEADER } from '@meridian/alerting';
+import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@meridian/alert-channels';
+import { startHttpReceiver, startSmtpCapture } from '@meridian/alert-channels/testing';
 import { type MeridianProcess, sdkTelemetry, SessionClient, startMeridian } from '@meridian/testing';
 
 /**

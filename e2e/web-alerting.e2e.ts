@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { startHttpReceiver } from '@meridian/alerting';
+import { startHttpReceiver } from '@meridian/alert-channels/testing';
 import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, startTenantFixture, type MeridianProcess } from '@meridian/testing';
 
 /**

@@ -61,7 +61,7 @@ export interface AlertRulesTable {
   key: string;
   name: string;
   enabled: Generated<boolean>;
-  /** The rule's condition, thresholds, windows and channel keys, validated by @meridian/alerting. */
+  /** The rule's condition, thresholds, windows and channel keys, validated by the API contract's alertRuleDefinition. */
   definition: Json<Record<string, unknown>>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

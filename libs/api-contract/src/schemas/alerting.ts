@@ -29,48 +29,80 @@ const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'expected 1
 const name = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
 const nameFilter = z.string().min(1).max(1024).optional();
 
-export const alertRuleBody = z
-  .object({
-    key,
-    name,
-    enabled: z.boolean().default(true),
-    metric: z.enum(ALERT_METRICS),
-    /** `above`: alert when the value rises over the thresholds (latency, errors, high throughput); `below`: when it drops under them (Apdex, low throughput). */
-    direction: z.enum(['above', 'below']).default('above'),
-    service: nameFilter,
-    endpoint: nameFilter,
-    warning: z.number().finite().min(0).optional(),
-    critical: z.number().finite().min(0).optional(),
-    /** Data looked at per evaluation: the last this many seconds. */
-    windowSeconds: z.number().int().min(10).max(6 * 3600).default(300),
-    /** The condition must hold this long before the alert fires (pending until then). */
-    forSeconds: z.number().int().min(0).max(86_400).default(0),
-    /** Repeat the firing message this often while still firing; 0 = never. */
-    renotifySeconds: z.number().int().min(0).max(7 * 86_400).default(0),
-    /** Hysteresis: a firing alert resolves only once the value is this many percent back past the threshold. */
-    hysteresisPercent: z.number().min(0).max(100).default(10),
-    /** Hitmap patterns: the base time; hits slower than this count as slow. */
-    slowMs: z.number().positive().max(80_000).optional(),
-    /** SQL metrics: only this database instance. */
-    dbInstance: nameFilter,
-    /** `metric`: the stored metric (OTLP name), attributes its points must carry, and host. */
-    metricName: z.string().min(1).max(1024).optional(),
-    attributes: z.record(z.string().min(1).max(256), z.string().max(1024)).optional(),
-    host: nameFilter,
-    /** Channel keys to notify. */
-    channels: z.array(key).max(20).default([]),
-    runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.warning === undefined && r.critical === undefined) ctx.addIssue({ code: 'custom', path: ['critical'], message: 'give a warning or a critical threshold (or both)' });
-    if (r.warning !== undefined && r.critical !== undefined) {
-      const ordered = r.direction === 'above' ? r.critical >= r.warning : r.critical <= r.warning;
-      if (!ordered) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
-    }
-    if (r.metric === 'metric' && r.metricName === undefined) ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
-    if (r.metric.startsWith('hitmap_') && r.slowMs === undefined) ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
-  });
+/** What a rule watches and when it fires: the rule body without its key, name and switch; stored as the rule's definition. */
+const ruleDefinitionShape = {
+  metric: z.enum(ALERT_METRICS),
+  /** `above`: alert when the value rises over the thresholds (latency, errors, high throughput); `below`: when it drops under them (Apdex, low throughput). */
+  direction: z.enum(['above', 'below']).default('above'),
+  service: nameFilter,
+  endpoint: nameFilter,
+  warning: z.number().finite().min(0).optional(),
+  critical: z.number().finite().min(0).optional(),
+  /** Data looked at per evaluation: the last this many seconds. */
+  windowSeconds: z.number().int().min(10).max(6 * 3600).default(300),
+  /** The condition must hold this long before the alert fires (pending until then). */
+  forSeconds: z.number().int().min(0).max(86_400).default(0),
+  /** Repeat the firing message this often while still firing; 0 = never. */
+  renotifySeconds: z.number().int().min(0).max(7 * 86_400).default(0),
+  /** Hysteresis: a firing alert resolves only once the value is this many percent back past the threshold. */
+  hysteresisPercent: z.number().min(0).max(100).default(10),
+  /** Hitmap patterns: the base time; hits slower than this count as slow. */
+  slowMs: z.number().positive().max(80_000).optional(),
+  /** SQL metrics: only this database instance. */
+  dbInstance: nameFilter,
+  /** `metric`: the stored metric (OTLP name), attributes its points must carry, and host. */
+  metricName: z.string().min(1).max(1024).optional(),
+  attributes: z.record(z.string().min(1).max(256), z.string().max(1024)).optional(),
+  host: nameFilter,
+  /** Channel keys to notify. */
+  channels: z.array(key).max(20).default([]),
+  runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+};
+
+function checkRuleDefinition(r: z.output<z.ZodObject<typeof ruleDefinitionShape>>, ctx: z.RefinementCtx): void {
+  if (r.warning === undefined && r.critical === undefined) ctx.addIssue({ code: 'custom', path: ['critical'], message: 'give a warning or a critical threshold (or both)' });
+  if (r.warning !== undefined && r.critical !== undefined) {
+    const ordered = r.direction === 'above' ? r.critical >= r.warning : r.critical <= r.warning;
+    if (!ordered) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
+  }
+  if (r.metric === 'metric' && r.metricName === undefined) ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
+  if (r.metric.startsWith('hitmap_') && r.slowMs === undefined) ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
+}
+
+export const alertRuleBody = z.object({ key, name, enabled: z.boolean().default(true), ...ruleDefinitionShape }).superRefine(checkRuleDefinition);
 export type AlertRuleBody = z.output<typeof alertRuleBody>;
+
+/** A stored rule definition (the alerter and the API read it back through this, not a cast). */
+export const alertRuleDefinition = z.object(ruleDefinitionShape).superRefine(checkRuleDefinition);
+export type AlertRuleDefinition = z.output<typeof alertRuleDefinition>;
+
+/**
+ * What a notification says: stored with it in the outbox (a retry sends the same) and sent as
+ * the webhook body (with `version` and `text`). Delivery reads it back through this, not a cast.
+ */
+export const alertMessage = z.object({
+  kind: z.enum(['firing', 'resolved', 'test']),
+  tenantSlug: z.string(),
+  region: z.string(),
+  ruleId: z.string().nullable(),
+  ruleName: z.string(),
+  severity: z.enum(['warning', 'critical']).nullable(),
+  /** e.g. "p95 latency". */
+  metricLabel: z.string(),
+  unit: z.string(),
+  direction: z.enum(['above', 'below']),
+  threshold: z.number().nullable(),
+  value: z.number().nullable(),
+  service: z.string().optional(),
+  endpoint: z.string().optional(),
+  /** ISO time the condition started (firing) or ended (resolved). */
+  since: z.string(),
+  at: z.string(),
+  /** The hitmap at the alert's window, filtered to the service. */
+  link: z.string(),
+  runbookUrl: z.string().optional(),
+});
+export type AlertMessage = z.output<typeof alertMessage>;
 
 export const alertStateSchema = z.object({
   state: z.enum(['ok', 'pending', 'firing']),

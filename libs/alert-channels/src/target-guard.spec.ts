@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AlertMessage } from '@meridian/api-contract';
 import { ChannelSender } from './channel-sender';
 import { checkTargetHost, checkTargetUrl, isPrivateAddress, TargetRefusedError, TargetUnresolvedError } from './target-guard';
-import type { AlertMessage } from './messages';
 
 describe('target guard: IPv6 forms that carry an IPv4 address', () => {
   it.each([

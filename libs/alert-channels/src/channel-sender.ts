@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createTransport } from 'nodemailer';
-import { emailSubject, plainText, slackMessage, webhookBody, type AlertMessage } from './messages';
+import type { AlertMessage } from '@meridian/api-contract';
+import { emailSubject, plainText, slackMessage, webhookBody } from './messages';
 import { checkTargetHost, checkTargetUrl, guardedLookup, type Resolver } from './target-guard';
 
 /** A channel with its secrets opened, only ever held in memory for one send. */

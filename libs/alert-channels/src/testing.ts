@@ -1,3 +1,5 @@
+// Test receivers (a local Slack/webhook receiver, SMTP capture) for specs and e2e, imported as
+// @meridian/alert-channels/testing: the production entry never loads smtp-server.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';

@@ -1,20 +1,15 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ALERT_METRIC_UNITS } from '@meridian/api-contract';
-import type { AlertingRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
+import { ALERT_METRIC_UNITS, alertMessage, alertRuleDefinition, type AlertMessage, type AlertRuleDefinition } from '@meridian/api-contract';
+import { hitmapLink, metricLabel, openChannel, type ChannelSender, type SecretBox } from '@meridian/alert-channels';
+import type { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
 import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
 import type { AlertMeasurement, AlertQueries } from '@meridian/storage-clickhouse';
-import type { ChannelSender } from './channel-sender';
-import { openChannel } from './channel-codec';
-import { hitmapLink, metricLabel, type AlertMessage } from './messages';
-import { step, type RuleDefinition, type StepResult } from './rule-state';
-import type { SecretBox } from './secret-box';
+import { step, type StepResult } from './rule-state';
 
-export interface AlerterDeps {
-  repo: AlertingRepository;
-  queries: AlertQueries;
-  box: SecretBox;
-  sender: ChannelSender;
+/** The alerter's settings (from the `alerting` config section). */
+export interface AlerterSettings {
+  /** Where users open the UI: the hitmap links in messages point here. */
   publicUrl: string;
   evaluationIntervalMs: number;
   /** Evaluations in flight at once in this replica. */
@@ -23,6 +18,16 @@ export interface AlerterDeps {
   tenantEvaluationConcurrency: number;
   retryInitialMs: number;
   maxAttempts: number;
+}
+
+export interface AlerterDeps extends AlerterSettings {
+  rules: AlertRuleRepository;
+  channels: AlertChannelRepository;
+  outbox: AlertOutboxRepository;
+  silences: AlertSilenceRepository;
+  queries: AlertQueries;
+  box: SecretBox;
+  sender: ChannelSender;
   /** Replica id holding leases; unique per process by default. */
   owner?: string;
   now?: () => Date;
@@ -46,7 +51,7 @@ const DELIVERY_LEASE_MS = 60_000;
  *
  * Fair across tenants: at most `evaluationConcurrency` evaluations run at once, at most
  * `tenantEvaluationConcurrency` of one tenant, and freed slots are claimed round-robin by tenant
- * (see AlertingRepository.claimDueRules). A tenant with thousands of rules (or slow ones) thus
+ * (see AlertRuleRepository.claimDue). A tenant with thousands of rules (or slow ones) thus
  * keeps a few slots busy while another tenant's due rule waits at most for half the slots to free.
  */
 export class Alerter {
@@ -142,7 +147,7 @@ export class Alerter {
       if (!this.stopped && failure === undefined && (free >= refillAt || inFlight.size === 0)) {
         let claimed: ClaimedRule[] = [];
         try {
-          claimed = await this.d.repo.claimDueRules(this.owner, this.leaseMs, free, { perTenant: this.d.tenantEvaluationConcurrency, busy });
+          claimed = await this.d.rules.claimDue(this.owner, this.leaseMs, free, { perTenant: this.d.tenantEvaluationConcurrency, busy });
         } catch (e) {
           failure = e;
         }
@@ -171,15 +176,15 @@ export class Alerter {
   }
 
   private async evaluate(c: ClaimedRule): Promise<void> {
-    const def = c.rule.definition as unknown as RuleDefinition;
     const now = this.now();
     const nextEvalInMs = this.d.evaluationIntervalMs;
     const keep = { state: c.state.state, severity: c.state.severity, since: c.state.since, lastValue: c.state.lastValue, lastNotifiedAt: c.state.lastNotifiedAt, nextEvalInMs, notifications: [] };
     if (!c.rule.enabled) {
-      await this.d.repo.saveEvaluation(c.rule.id, this.owner, { ...keep, state: 'ok', severity: null, since: null });
+      await this.d.rules.saveEvaluation(c.rule.id, this.owner, { ...keep, state: 'ok', severity: null, since: null });
       this.evaluations?.inc({ outcome: 'disabled' });
       return;
     }
+    const def = alertRuleDefinition.parse(c.rule.definition);
     let m: AlertMeasurement;
     try {
       m = await this.d.queries.measure(c.region, c.rule.tenantId, {
@@ -197,14 +202,14 @@ export class Alerter {
     } catch (e) {
       // Keep the state (a storage outage must not resolve or fire anything); try again next time.
       this.d.log?.('warn', `rule ${c.rule.id} of tenant ${c.tenantSlug}: measuring failed: ${(e as Error).message}`);
-      await this.d.repo.saveEvaluation(c.rule.id, this.owner, keep);
+      await this.d.rules.saveEvaluation(c.rule.id, this.owner, keep);
       this.evaluations?.inc({ outcome: 'measure-failed' });
       return;
     }
-    const silenced = await this.d.repo.isSilenced(c.rule.tenantId, c.rule.id, now);
+    const silenced = await this.d.silences.isSilenced(c.rule.tenantId, c.rule.id, now);
     const r = step(def, c.state, m.value, now, silenced);
     const notifications = r.notify ? await this.notificationsFor(c, def, r, m, now) : [];
-    const saved = await this.d.repo.saveEvaluation(c.rule.id, this.owner, {
+    const saved = await this.d.rules.saveEvaluation(c.rule.id, this.owner, {
       state: r.state,
       severity: r.severity,
       since: r.since,
@@ -218,9 +223,9 @@ export class Alerter {
     else this.evaluations?.inc({ outcome: r.state });
   }
 
-  private async notificationsFor(c: ClaimedRule, def: RuleDefinition, r: StepResult, m: AlertMeasurement, now: Date): Promise<NewAlertNotification[]> {
+  private async notificationsFor(c: ClaimedRule, def: AlertRuleDefinition, r: StepResult, m: AlertMeasurement, now: Date): Promise<NewAlertNotification[]> {
     if (def.channels.length === 0) return [];
-    const channels = (await this.d.repo.listChannels(c.rule.tenantId)).filter((ch) => def.channels.includes(ch.key));
+    const channels = (await this.d.channels.list(c.rule.tenantId)).filter((ch) => def.channels.includes(ch.key));
     const startedAt = r.notify === 'resolved' ? (c.state.since ?? now) : (r.since ?? now);
     const message: AlertMessage = {
       kind: r.notify ?? 'firing',
@@ -241,23 +246,23 @@ export class Alerter {
       link: hitmapLink(this.d.publicUrl, c.tenantSlug, new Date(startedAt.getTime() - def.windowSeconds * 1000), now, def.service),
       runbookUrl: def.runbookUrl,
     };
-    return channels.map((ch) => ({ channelId: ch.id, kind: message.kind, payload: message as unknown as Record<string, unknown> }));
+    return channels.map((ch) => ({ channelId: ch.id, kind: message.kind, payload: message }));
   }
 
   /** Sends due notifications; failures are retried with exponential backoff, then marked failed. */
   async deliverDue(): Promise<number> {
-    const due = await this.d.repo.claimDueNotifications(this.owner, DELIVERY_LEASE_MS, BATCH);
+    const due = await this.d.outbox.claimDue(this.owner, DELIVERY_LEASE_MS, BATCH);
     await Promise.all(
       due.map(async (n) => {
         try {
-          await this.d.sender.send(openChannel(this.d.box, n.channel), n.payload as unknown as AlertMessage);
-          await this.d.repo.recordAttempt(n.id, this.owner, { ok: true });
+          await this.d.sender.send(openChannel(this.d.box, n.channel), alertMessage.parse(n.payload));
+          await this.d.outbox.recordAttempt(n.id, this.owner, { ok: true });
         } catch (e) {
           const attempts = n.attempts + 1;
           const retryAt = attempts < this.d.maxAttempts ? new Date(this.now().getTime() + this.d.retryInitialMs * 2 ** (attempts - 1)) : undefined;
           const error = (e as Error).message;
           this.d.log?.('warn', `notification ${n.id} via channel ${n.channel.key}: ${error}${retryAt ? `; retrying at ${retryAt.toISOString()}` : '; giving up'}`);
-          await this.d.repo.recordAttempt(n.id, this.owner, { ok: false, error, retryAt });
+          await this.d.outbox.recordAttempt(n.id, this.owner, { ok: false, error, retryAt });
         }
       }),
     );

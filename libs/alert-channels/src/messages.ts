@@ -1,29 +1,5 @@
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import type { AlertNotificationKind, AlertSeverity } from '@meridian/control-plane';
-
-/** Everything a notification says, stored with it in the outbox so a retry sends the same. */
-export interface AlertMessage {
-  kind: AlertNotificationKind;
-  tenantSlug: string;
-  region: string;
-  ruleId: string | null;
-  ruleName: string;
-  severity: AlertSeverity | null;
-  /** e.g. "p95 latency". */
-  metricLabel: string;
-  unit: string;
-  direction: 'above' | 'below';
-  threshold: number | null;
-  value: number | null;
-  service?: string;
-  endpoint?: string;
-  /** ISO time the condition started (firing) or ended (resolved). */
-  since: string;
-  at: string;
-  /** The hitmap at the alert's window, filtered to the service. */
-  link: string;
-  runbookUrl?: string;
-}
+import type { AlertMessage } from '@meridian/api-contract';
 
 export interface SlackMessage {
   text: string;

@@ -1,7 +1,14 @@
 import type { AlertChannelBody } from '@meridian/api-contract';
-import type { AlertChannelRecord, NewAlertChannel } from '@meridian/control-plane';
 import type { OpenChannel } from './channel-sender';
 import type { SecretBox } from './secret-box';
+
+/** A channel as stored: plain settings and one sealed secret blob (the control plane's alert_channels row). */
+export interface SealedChannel {
+  kind: AlertChannelBody['kind'];
+  settings: Record<string, unknown>;
+  secretCiphertext: string;
+  secretHint: string;
+}
 
 /** Shows enough of a secret URL to recognise it: scheme, host and the last 4 characters. */
 export function maskUrl(url: string): string {
@@ -10,7 +17,7 @@ export function maskUrl(url: string): string {
 }
 
 /** Splits a channel into stored settings and one sealed secret blob. */
-export function sealChannel(box: SecretBox, tenantId: string, c: AlertChannelBody): NewAlertChannel {
+export function sealChannel(box: SecretBox, tenantId: string, c: AlertChannelBody): SealedChannel & { key: string; name: string } {
   const base = { key: c.key, name: c.name, kind: c.kind };
   switch (c.kind) {
     case 'slack':
@@ -22,7 +29,7 @@ export function sealChannel(box: SecretBox, tenantId: string, c: AlertChannelBod
   }
 }
 
-export function openChannel(box: SecretBox, c: AlertChannelRecord): OpenChannel {
+export function openChannel(box: SecretBox, c: SealedChannel & { tenantId: string }): OpenChannel {
   const secret = JSON.parse(box.open(c.tenantId, c.secretCiphertext)) as Record<string, string>;
   switch (c.kind) {
     case 'slack':
@@ -34,10 +41,4 @@ export function openChannel(box: SecretBox, c: AlertChannelRecord): OpenChannel 
       return { kind: 'email', smtpUrl: s.smtpUrl, from: s.from, to: s.to, password: secret.password };
     }
   }
-}
-
-/** The API view: never the secret, only its hint. */
-export function channelView(c: AlertChannelRecord) {
-  const { smtpUrl: _smtpUrl, ...settings } = c.settings;
-  return { id: c.id, key: c.key, name: c.name, kind: c.kind, target: c.secretHint, settings, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
 }

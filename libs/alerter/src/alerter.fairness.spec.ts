@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { AlertingRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
+import { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
 import { createSelfMetrics, exposition } from '@meridian/self-metrics';
 import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
 import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
+import { ChannelSender, SecretBox } from '@meridian/alert-channels';
 import { Alerter } from './alerter';
-import { ChannelSender } from './channel-sender';
-import { SecretBox } from './secret-box';
 
 /**
  * A noisy tenant with 4,000 rules, all overdue, against a quiet tenant with one: the quiet
@@ -47,7 +46,10 @@ describe('alerter fairness across tenants', () => {
 
     const metrics = createSelfMetrics();
     const alerter = new Alerter({
-      repo: new AlertingRepository(cp),
+      rules: new AlertRuleRepository(cp),
+      channels: new AlertChannelRepository(cp),
+      outbox: new AlertOutboxRepository(cp),
+      silences: new AlertSilenceRepository(cp),
       queries: new AlertQueries(ch.clients),
       box: new SecretBox(randomBytes(32)),
       sender: new ChannelSender({ allowTargets: [] }),
@@ -67,13 +69,13 @@ describe('alerter fairness across tenants', () => {
       // The noisy backlog is being worked off when the quiet tenant's rule falls due.
       const deadline = Date.now() + 20_000;
       while ((await evaluatedOf(noisy.id)) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const { rule } = await new AlertingRepository(cp).upsertRule(quiet.id, { key: 'checkout-slow', name: 'Checkout is slow', enabled: true, definition });
+      const { rule } = await new AlertRuleRepository(cp).upsert(quiet.id, { key: 'checkout-slow', name: 'Checkout is slow', enabled: true, definition });
       const due = Date.now();
 
-      let state = await new AlertingRepository(cp).getRuleState(quiet.id, rule.id);
+      let state = await new AlertRuleRepository(cp).getState(quiet.id, rule.id);
       while (!state?.lastEvalAt && Date.now() - due < INTERVAL_MS) {
         await new Promise((r) => setTimeout(r, 20));
-        state = await new AlertingRepository(cp).getRuleState(quiet.id, rule.id);
+        state = await new AlertRuleRepository(cp).getState(quiet.id, rule.id);
       }
       const waitedMs = Date.now() - due;
       const noisyDone = await evaluatedOf(noisy.id);

@@ -1,4 +1,5 @@
-import { step, type RuleDefinition, type RuleStateSnapshot } from './rule-state';
+import type { AlertRuleDefinition as RuleDefinition } from '@meridian/api-contract';
+import { step, type RuleStateSnapshot } from './rule-state';
 
 const def = (over: Partial<RuleDefinition> = {}): RuleDefinition => ({
   metric: 'latency_p95',

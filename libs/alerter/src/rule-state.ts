@@ -1,8 +1,5 @@
-import type { AlertRuleBody } from '@meridian/api-contract';
+import type { AlertRuleDefinition as RuleDefinition } from '@meridian/api-contract';
 import type { AlertSeverity, AlertState } from '@meridian/control-plane';
-
-/** What a rule needs to be judged (the stored definition). */
-export type RuleDefinition = Omit<AlertRuleBody, 'key' | 'name' | 'enabled'>;
 
 export interface RuleStateSnapshot {
   state: AlertState;

@@ -1,4 +1,5 @@
-import { hitmapLink, plainText, slackMessage, type AlertMessage } from './messages';
+import type { AlertMessage } from '@meridian/api-contract';
+import { hitmapLink, plainText, slackMessage } from './messages';
 
 const firing: AlertMessage = {
   kind: 'firing',

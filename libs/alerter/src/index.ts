@@ -1,0 +1,2 @@
+export { AlerterModule, type AlerterOptions } from './alerter.module';
+export { Alerter, type AlerterDeps } from './alerter';
