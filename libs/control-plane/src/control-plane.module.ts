@@ -1,4 +1,8 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { AlertChannelRepository } from './alert-channel.repository';
+import { AlertOutboxRepository } from './alert-outbox.repository';
+import { AlertRuleRepository } from './alert-rule.repository';
+import { AlertSilenceRepository } from './alert-silence.repository';
 import { AuditLogRepository } from './audit-log.repository';
 import { ControlPlaneDb } from './control-plane-db';
 import { ControlPlaneTransactions } from './control-plane-transactions';
@@ -15,6 +19,10 @@ import { UsageRepository } from './usage.repository';
 import { UserRepository } from './user.repository';
 
 const REPOSITORIES = [
+  AlertChannelRepository,
+  AlertOutboxRepository,
+  AlertRuleRepository,
+  AlertSilenceRepository,
   AuditLogRepository,
   IngestKeyRepository,
   InvitationRepository,

@@ -53,19 +53,17 @@ export {
   type AlertNotificationKind,
   type AlertNotificationStatus,
 } from './control-plane-schema';
+export { AlertChannelRepository, type AlertChannelRecord, type NewAlertChannel } from './alert-channel.repository';
 export {
-  AlertingRepository,
+  AlertRuleRepository,
   AlertRuleCapError,
   type ClaimFairness,
-  type AlertChannelRecord,
-  type NewAlertChannel,
   type AlertRuleRecord,
   type NewAlertRule,
   type AlertRuleStateRecord,
   type ClaimedRule,
   type AlertEventRecord,
-  type NewAlertNotification,
-  type AlertNotificationRecord,
-  type AlertSilenceRecord,
   type EvaluationOutcome,
-} from './alerting.repository';
+} from './alert-rule.repository';
+export { AlertOutboxRepository, type NewAlertNotification, type AlertNotificationRecord } from './alert-outbox.repository';
+export { AlertSilenceRepository, type AlertSilenceRecord, type NewAlertSilence } from './alert-silence.repository';
