@@ -181,6 +181,18 @@ describe('web UI: every page of the demo', () => {
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     }
     await phone.screenshot({ path: join(ARTIFACTS_DIR, 'demo-390px.png'), fullPage: true });
+    // The hitmap on a phone: From and To side by side, on screen and wide enough for their time;
+    // the chart as wide as the page (stacked, it once collapsed to nothing).
+    narrow.at('390 px hitmap');
+    await visit(phone, '/hitmap?tenant=demo');
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const field = (name: string) => phone.getByRole('textbox', { name, exact: true });
+    const [from, to] = [(await field('From').boundingBox())!, (await field('To').boundingBox())!];
+    expect(from.y).toBe(to.y);
+    for (const box of [from, to]) expect(box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    expect(await field('To').evaluate((input: { scrollWidth: number; clientWidth: number }) => input.scrollWidth <= input.clientWidth)).toBe(true);
+    expect((await phone.getByTestId('hitmap-chart').boundingBox())!.width).toBeGreaterThan(300);
+    await phone.screenshot({ path: join(ARTIFACTS_DIR, 'hitmap-390px.png') });
     expect(narrow.problems).toEqual([]);
 
     // In Japanese: region descriptions, the server's validation issues and the audit log.
