@@ -180,7 +180,7 @@ spec:
             - { name: otlp-http, containerPort: 4318 }
             - { name: otlp-grpc, containerPort: 4317 }
             {{- end }}
-          # The first start compiles TypeScript and runs migrations: give it time before liveness counts.
+          # The first start runs the migrations (control plane, ClickHouse): give it time before liveness counts.
           startupProbe:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 5

@@ -24,6 +24,8 @@ export interface StartOptions {
   roles?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** A `npm run build` output directory: run its JavaScript there instead of the sources through run-ts. */
+  built?: string;
 }
 
 /**
@@ -32,8 +34,9 @@ export interface StartOptions {
  */
 export async function startMeridian(opts: StartOptions = {}): Promise<MeridianProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'meridian-e2e-'));
-  const child = spawn(process.execPath, [join(REPO, 'scripts/run-ts.js'), join(REPO, 'apps/server/src/main.ts'), 'start', `--roles=${opts.roles ?? 'all'}`], {
-    cwd: REPO,
+  const entry = opts.built ? [join(opts.built, 'apps/server/src/main.js')] : [join(REPO, 'scripts/run-ts.js'), join(REPO, 'apps/server/src/main.ts')];
+  const child = spawn(process.execPath, [...entry, 'start', `--roles=${opts.roles ?? 'all'}`], {
+    cwd: opts.built ?? REPO,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

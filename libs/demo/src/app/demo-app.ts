@@ -6,6 +6,8 @@ import type { ChildMessage, ParentMessage, ServiceProcessConfig } from './servic
 
 const REPO = resolve(__dirname, '../../../..');
 const RUN_TS = join(REPO, 'scripts/run-ts.js');
+/** Built by `npm run build`: the child entries are JavaScript beside this file, run by node itself. */
+const COMPILED = __filename.endsWith('.js');
 const START_TIMEOUT_MS = 60_000;
 
 export interface DemoAppOptions {
@@ -54,11 +56,11 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<DemoApp> {
   const stopChildren = () => Promise.all(children.map(stopChild));
   try {
     // Forking and loading the instrumented processes takes most of the start: do it while the databases are prepared.
-    const [catalog, inventory, storefront] = [0, 1, 2].map(() => forkChild(join(__dirname, 'service-process.ts'), children));
+    const [catalog, inventory, storefront] = [0, 1, 2].map(() => forkChild('service-process', children));
     let postgresUrl = opts.useLocalPostgres === false ? undefined : await prepareLocalPostgres();
     const postgres: DemoApp['postgres'] = postgresUrl ? 'server' : 'pglite';
     if (!postgresUrl) {
-      const port = await forkChild(join(__dirname, 'pglite-process.ts'), children).ready();
+      const port = await forkChild('pglite-process', children).ready();
       postgresUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
       await seedPostgres(postgresUrl);
     }
@@ -122,11 +124,12 @@ function startLoad(storefrontUrl: string, perSecond: number): { stats(): { reque
 }
 
 /**
- * Forks a TypeScript entry (added to `children` at once, so it is stopped whatever happens);
- * `ready()` sends it its configuration, if any, and resolves with the port it reports.
+ * Forks the entry module `name` beside this file (added to `children` at once, so it is stopped
+ * whatever happens); `ready()` sends it its configuration, if any, and resolves with the port it reports.
  */
-function forkChild(entry: string, children: ChildProcess[]): { ready(config?: ServiceProcessConfig): Promise<number> } {
-  const child = fork(RUN_TS, [entry], { cwd: REPO, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+function forkChild(name: string, children: ChildProcess[]): { ready(config?: ServiceProcessConfig): Promise<number> } {
+  const entry = join(__dirname, `${name}.${COMPILED ? 'js' : 'ts'}`);
+  const child = fork(COMPILED ? entry : RUN_TS, COMPILED ? [] : [entry], { cwd: REPO, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + d).slice(-4000)));
