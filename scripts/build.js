@@ -31,8 +31,9 @@ function filesUnder(dir) {
 function serverSourceRoots() {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   return workspaceDirs(pkg)
+    .filter((dir) => fs.existsSync(path.join(root, dir, 'project.json')))
     .map((dir) => JSON.parse(fs.readFileSync(path.join(root, dir, 'project.json'), 'utf8')))
-    .filter((p) => p.tags.some((t) => t === 'scope:server' || t === 'scope:shared') && !p.tags.includes('type:testing'))
+    .filter(({ tags = [] }) => tags.some((t) => t === 'scope:server' || t === 'scope:shared') && !tags.includes('type:testing'))
     .map((p) => p.sourceRoot);
 }
 
