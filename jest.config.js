@@ -18,9 +18,13 @@ module.exports = {
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/apps/web/**/*.spec.tsx', '<rootDir>/e2e/**/*.e2e.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }],
+    '/node_modules/@nestjs/passport/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
     // Web UI components (React 19 automatic JSX runtime).
     '^.+\\.tsx$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, parser: { syntax: 'typescript', tsx: true }, transform: { ...swcrc.jsc.transform, react: { runtime: 'automatic' } } }, sourceMaps: 'inline' }],
   },
+  // @nestjs/passport 12 ships ESM only: Node's own require(esm) loads it for the server, jest's
+  // module system cannot, so jest compiles it to CommonJS like our sources.
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/passport/)'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/.next/', '<rootDir>/apps/web/out/'],
   moduleNameMapper,
   testTimeout: 60_000,

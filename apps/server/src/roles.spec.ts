@@ -7,10 +7,6 @@ import { AppModule, ROLE_MODULES } from './app.module';
 import { InfrastructureModule } from './infrastructure.module';
 import { Infra, parseRoles, planRoles, resolveModules, Role, type RoleName } from './roles';
 
-// Jest on Node 20 cannot require the ESM-only @nestjs/passport (the server's Node can); composing
-// modules never runs it, so stand-ins for its class factories are enough here.
-jest.mock('@nestjs/passport', () => ({ PassportModule: class PassportModule {}, AuthGuard: () => class {}, PassportStrategy: () => class {} }));
-
 const cfg = loadConfig({ MERIDIAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'meridian-roles-')) });
 const prepared = { secretsKey: Buffer.alloc(32, 1) };
 const CONCRETE = Object.keys(ROLE_MODULES) as Array<keyof typeof ROLE_MODULES>;
