@@ -55,5 +55,6 @@ describe('meridian dead-letters list --tenant', () => {
     expect(byId).not.toContain('acme-');
 
     await expect(deadLetterCommand(cfg, 'list', { region: REGION, tenant: 'nobody' })).rejects.toThrow(/--tenant: no tenant with slug "nobody"/);
-  }, 60_000);
+    // Each command opens the control plane as the CLI does (PGlite start and migrations, ~10 s on a loaded machine).
+  }, 180_000);
 });
