@@ -44,7 +44,10 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     ignores: ['**/*.spec.ts', '**/*.spec.tsx', 'e2e/**', 'bench/**', 'libs/*/bench/**', 'libs/testing/**', 'libs/*/src/testing.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@meridian/*/testing'], message: 'test helpers are for specs, e2e and bench; production code may not import them.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@meridian/*/testing'], message: 'test helpers are for specs, e2e and bench; production code may not import them.' }] },
+      ],
     },
   },
   {
@@ -67,7 +70,10 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.js', 'jest.config.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -20,7 +20,14 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { ...swcrc, sourceMaps: 'inline' }],
     '/node_modules/@nestjs/passport/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
     // Web UI components (React 19 automatic JSX runtime).
-    '^.+\\.tsx$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, parser: { syntax: 'typescript', tsx: true }, transform: { ...swcrc.jsc.transform, react: { runtime: 'automatic' } } }, sourceMaps: 'inline' }],
+    '^.+\\.tsx$': [
+      '@swc/jest',
+      {
+        ...swcrc,
+        jsc: { ...swcrc.jsc, parser: { syntax: 'typescript', tsx: true }, transform: { ...swcrc.jsc.transform, react: { runtime: 'automatic' } } },
+        sourceMaps: 'inline',
+      },
+    ],
   },
   // @nestjs/passport 12 ships ESM only: Node's own require(esm) loads it for the server, jest's
   // module system cannot, so jest compiles it to CommonJS like our sources.

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
+import {
+  AlertChannelRepository,
+  AlertOutboxRepository,
+  AlertRuleRepository,
+  AlertSilenceRepository,
+  ControlPlaneDb,
+  TenantRepository,
+} from '@meridian/control-plane';
 import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
 import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { ChannelSender, sealChannel, SecretBox, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@meridian/alert-channels';
@@ -64,7 +71,12 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
     });
 
   it('fires once, stays quiet across a restart, resolves once; two replicas never double-send', async () => {
-    const tenant = await new TenantRepository(dbs[0]).create({ slug: `alerts-${randomBytes(3).toString('hex')}`, name: 'Alerts', region: 'test', retentionDays: 7 });
+    const tenant = await new TenantRepository(dbs[0]).create({
+      slug: `alerts-${randomBytes(3).toString('hex')}`,
+      name: 'Alerts',
+      region: 'test',
+      retentionDays: 7,
+    });
     const rules = new AlertRuleRepository(dbs[0]);
     const hmacSecret = 'a-webhook-secret-of-some-length';
     for (const c of [
@@ -78,7 +90,19 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
       key: 'slow-checkout',
       name: 'Checkout is slow',
       enabled: true,
-      definition: { metric: 'hitmap_horizontal', direction: 'above', service: 'checkout', warning: 5, critical: 10, windowSeconds: 30, forSeconds: 0, renotifySeconds: 0, hysteresisPercent: 10, slowMs: 1000, channels: ['slack', 'hook', 'broken'] },
+      definition: {
+        metric: 'hitmap_horizontal',
+        direction: 'above',
+        service: 'checkout',
+        warning: 5,
+        critical: 10,
+        windowSeconds: 30,
+        forSeconds: 0,
+        renotifySeconds: 0,
+        hysteresisPercent: 10,
+        slowMs: 1000,
+        channels: ['slack', 'hook', 'broken'],
+      },
     });
 
     // Slow hits (2 s) in three 5 s columns ending now, another tenant's too (must not count).
@@ -97,7 +121,8 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
         await new Promise((r) => setTimeout(r, 120));
       }
     };
-    const sent = (path: string, kind?: string) => receiver.requests.filter((r) => r.path.startsWith(path) && (!kind || (JSON.parse(r.body) as { kind?: string; text?: string }).text?.includes(kind)));
+    const sent = (path: string, kind?: string) =>
+      receiver.requests.filter((r) => r.path.startsWith(path) && (!kind || (JSON.parse(r.body) as { kind?: string; text?: string }).text?.includes(kind)));
 
     await ticks(5);
     const state = await rules.getState(tenant.id, rule.id);
@@ -105,7 +130,10 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
     expect(sent('/slack')).toHaveLength(1);
     expect(sent('/hook')).toHaveLength(1);
 
-    const slack = JSON.parse(sent('/slack')[0].body) as { text: string; blocks: Array<{ type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ url?: string }> }> };
+    const slack = JSON.parse(sent('/slack')[0].body) as {
+      text: string;
+      blocks: Array<{ type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ url?: string }> }>;
+    };
     expect(slack.blocks.map((x) => x.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
     expect(slack.blocks[0].text?.text).toContain('CRITICAL: Checkout is slow');
     expect(slack.blocks[1].text?.text).toBe('Time with hits slower than 1000 ms is 15 s, above the critical threshold of 10 s.');
@@ -119,7 +147,15 @@ describe.each([['PGlite'], ['PostgreSQL']])('alerter on %s', (engine) => {
 
     const hook = sent('/hook')[0];
     expect(hook.headers[SIGNATURE_HEADER]).toBe(signWebhook(hmacSecret, String(hook.headers[TIMESTAMP_HEADER]), hook.body));
-    expect(JSON.parse(hook.body)).toMatchObject({ version: 1, kind: 'firing', ruleId: rule.id, severity: 'critical', value: 15, threshold: 10, region: 'test' });
+    expect(JSON.parse(hook.body)).toMatchObject({
+      version: 1,
+      kind: 'firing',
+      ruleId: rule.id,
+      severity: 'critical',
+      value: 15,
+      threshold: 10,
+      region: 'test',
+    });
 
     // The broken endpoint was tried maxAttempts times and the failure is recorded.
     await ticks(3);

@@ -62,7 +62,13 @@ describe('chart values against values.schema.json', () => {
 
   it('rejects values.yaml alone, naming the Secret and the regions that must be set', () => {
     const errors = validate(defaults);
-    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^\/controlPlane\/database\/existingSecret /), expect.stringMatching(/^\/controlPlane\/secretsKey\/existingSecret /), expect.stringMatching(/^\/regions must NOT have fewer than 1 items/)]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/controlPlane\/database\/existingSecret /),
+        expect.stringMatching(/^\/controlPlane\/secretsKey\/existingSecret /),
+        expect.stringMatching(/^\/regions must NOT have fewer than 1 items/),
+      ]),
+    );
   });
 
   it('rejects typos, bad region ids, credentials in URLs and bad numbers with the path at fault', () => {
@@ -71,10 +77,14 @@ describe('chart values against values.schema.json', () => {
     const withRegion = (r: Record<string, Json>) => ({ ...base, regions: [r] });
     expect(validate(withRegion({ ...region, clickhose: region.clickhouse }))).toContain('/regions/0 must NOT have additional properties (clickhose)');
     expect(validate(withRegion({ ...region, id: 'Tokyo 1' }))[0]).toMatch(/^\/regions\/0\/id must match pattern/);
-    expect(validate(withRegion({ ...region, clickhouse: { url: 'http://admin:secret@ch:8123', database: 'meridian' } }))[0]).toMatch(/^\/regions\/0\/clickhouse\/url must match pattern/);
+    expect(validate(withRegion({ ...region, clickhouse: { url: 'http://admin:secret@ch:8123', database: 'meridian' } }))[0]).toMatch(
+      /^\/regions\/0\/clickhouse\/url must match pattern/,
+    );
     expect(validate(withRegion({ ...region, kafka: { brokers: ['kafka'] } }))[0]).toMatch(/^\/regions\/0\/kafka\/brokers\/0 must match pattern/);
     expect(validate(coalesce(base, { cellDefaults: { intake: { replicas: -1 } } }))).toEqual(['/cellDefaults/intake/replicas must be >= 0']);
-    expect(validate(coalesce(base, { cellDefaults: { intake: { autoscalling: { enabled: true } } } }))).toEqual(['/cellDefaults/intake must NOT have additional properties (autoscalling)']);
+    expect(validate(coalesce(base, { cellDefaults: { intake: { autoscalling: { enabled: true } } } }))).toEqual([
+      '/cellDefaults/intake must NOT have additional properties (autoscalling)',
+    ]);
   });
 });
 
@@ -103,7 +113,7 @@ function deref(node: JsonSchema | undefined): JsonSchema | undefined {
 
 function pointer(ref: string): JsonSchema | undefined {
   let cur: Json = schema;
-  for (const part of ref.replace(/^#\/?/, '').split('/').filter(Boolean)) cur = isMap(cur) ? cur[part] : undefined as unknown as Json;
+  for (const part of ref.replace(/^#\/?/, '').split('/').filter(Boolean)) cur = isMap(cur) ? cur[part] : (undefined as unknown as Json);
   return isMap(cur) ? cur : undefined;
 }
 
@@ -140,7 +150,8 @@ function templateProblems(name: string, text: string): string[] {
     for (const [, v, path] of action.matchAll(/\$([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)+)/g)) {
       const segments = path.slice(1).split('.');
       if (HELM_BUILTINS.has(segments[0])) continue; // $root.Values… is checked above; $root.Release… is Helm's
-      if (!vars.has(v) || !vars.get(v)) problems.push(`${name}: $${v}${path} reads a variable bound to no schema node (bind it from .Values or add a schema comment)`);
+      if (!vars.has(v) || !vars.get(v))
+        problems.push(`${name}: $${v}${path} reads a variable bound to no schema node (bind it from .Values or add a schema comment)`);
       else if (!schemaAt(vars.get(v), segments)) problems.push(`${name}: $${v}${path} is not in values.schema.json`);
     }
     const range = /^\s*range\s+(?:\$\w+\s*,\s*)?\$(\w+)\s*:=\s*(\S+)\s*$/.exec(action);
@@ -159,7 +170,14 @@ describe('chart templates read only values the schema defines', () => {
     expect(problems).toEqual([]);
     // The scan does see the reads (the chart reads values through range/with blocks and helpers).
     const all = templates.map((t) => t.text).join('\n');
-    for (const read of ['$.Values.regions', '$root.Values.config.kafka.compression', '$r.clickhouse.url', '$c.autoscaling.maxReplicas', '$cr.clickhouse.existingSecret']) expect(all).toContain(read);
+    for (const read of [
+      '$.Values.regions',
+      '$root.Values.config.kafka.compression',
+      '$r.clickhouse.url',
+      '$c.autoscaling.maxReplicas',
+      '$cr.clickhouse.existingSecret',
+    ])
+      expect(all).toContain(read);
   });
 
   it('fails on a misspelled path, inside range and through variables', () => {
@@ -181,7 +199,11 @@ describe('chart templates read only values the schema defines', () => {
 
   it('sets only environment variables the server reads (libs/config)', () => {
     const configSource = readFileSync(join(ROOT, 'libs/config/src/load-config.ts'), 'utf8');
-    const files = [...templates.map((t) => t.text), readFileSync(join(ROOT, 'infra/compose/docker-compose.yml'), 'utf8'), readFileSync(join(ROOT, 'infra/docker/server.Dockerfile'), 'utf8')];
+    const files = [
+      ...templates.map((t) => t.text),
+      readFileSync(join(ROOT, 'infra/compose/docker-compose.yml'), 'utf8'),
+      readFileSync(join(ROOT, 'infra/docker/server.Dockerfile'), 'utf8'),
+    ];
     const names = new Set(files.flatMap((f) => [...f.matchAll(/\b((?:MERIDIAN|DATABASE)_[A-Z0-9_]+)\b/g)].map((m) => m[1])));
     expect(names.size).toBeGreaterThan(8);
     expect([...names].filter((n) => !configSource.includes(`'${n}'`) && !configSource.includes(`env.${n}`))).toEqual([]);
@@ -193,7 +215,15 @@ describe('render-config.js (init step of every pod)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-render-'));
     const template = join(dir, 'in.json');
     const out = join(dir, 'out.json');
-    writeFileSync(template, JSON.stringify({ regions: [{ id: 'ap-northeast-1', clickhouse: { mode: 'http', url: 'http://ch:8123', database: 'm' } }, { id: 'ap-northeast-2', clickhouse: { mode: 'http', url: 'http://ch2:8123', database: 'm' } }] }));
+    writeFileSync(
+      template,
+      JSON.stringify({
+        regions: [
+          { id: 'ap-northeast-1', clickhouse: { mode: 'http', url: 'http://ch:8123', database: 'm' } },
+          { id: 'ap-northeast-2', clickhouse: { mode: 'http', url: 'http://ch2:8123', database: 'm' } },
+        ],
+      }),
+    );
     execFileSync(process.execPath, [join(ROOT, 'scripts/render-config.js'), template, out], {
       env: { PATH: process.env.PATH, CLICKHOUSE_USERNAME__AP_NORTHEAST_1: 'meridian', CLICKHOUSE_PASSWORD__AP_NORTHEAST_1: 'p"w' },
     });
@@ -217,14 +247,24 @@ function findHelm(): { helm: string } | { missing: string } {
   if (found) return { helm: found };
   const ensured = spawnSync(process.execPath, [join(ROOT, 'scripts/ensure-helm.js')], { encoding: 'utf8' });
   if (ensured.status === 0) return { helm: ensured.stdout.trim() };
-  const why = (ensured.stderr || String(ensured.error)).trim().split('\n').pop()!.replace(/^\[ensure-helm\] /, '');
+  const why = (ensured.stderr || String(ensured.error))
+    .trim()
+    .split('\n')
+    .pop()!
+    .replace(/^\[ensure-helm\] /, '');
   return { missing: `no helm binary: ${why.replace(/[[\]]/g, '')}` };
 }
 const found = findHelm();
 const helm = 'helm' in found ? found.helm : undefined;
 
 type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: Record<string, Json> };
-type Container = { args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: Json }>; readinessProbe?: Json; livenessProbe?: Json; resources?: { requests?: Json } };
+type Container = {
+  args?: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: Json }>;
+  readinessProbe?: Json;
+  livenessProbe?: Json;
+  resources?: { requests?: Json };
+};
 
 describeOrSkip('missing' in found && !process.env.CI ? found.missing : undefined)('chart rendered by helm', () => {
   beforeAll(() => {
@@ -251,7 +291,11 @@ describeOrSkip('missing' in found && !process.env.CI ? found.missing : undefined
 
   it('renders the global plane once and four roles per region, with probes, requests, HPA and PDBs', () => {
     const docs = render('two-regions.values.yaml');
-    const names = (kind: string) => docs.filter((d) => d.kind === kind).map((d) => d.metadata.name).sort();
+    const names = (kind: string) =>
+      docs
+        .filter((d) => d.kind === kind)
+        .map((d) => d.metadata.name)
+        .sort();
     const cells = ['ap-northeast-1', 'ap-northeast-2'].flatMap((r) => ['alerter', 'api', 'ingester', 'intake'].map((c) => `mrd-meridian-${r}-${c}`));
     expect(names('Deployment')).toEqual([...cells, 'mrd-meridian-global-alerter', 'mrd-meridian-global-api'].sort());
     expect(names('HorizontalPodAutoscaler')).toEqual(cells.filter((n) => /(intake|ingester)$/.test(n)).sort());
@@ -278,7 +322,10 @@ describeOrSkip('missing' in found && !process.env.CI ? found.missing : undefined
     };
     const seoul = load('mrd-meridian-ap-northeast-2-config', { MERIDIAN_BUS: 'kafka', MERIDIAN_DEFAULT_REGION: 'ap-northeast-2' });
     expect(seoul.regions.map((r) => r.id)).toEqual(['ap-northeast-2']);
-    expect(seoul.regions[0].bus.kafka).toMatchObject({ brokers: expect.arrayContaining(['kafka-0.kafka.meridian-seoul.svc:9092']), topicPrefix: 'meridian.ap-northeast-2.' });
+    expect(seoul.regions[0].bus.kafka).toMatchObject({
+      brokers: expect.arrayContaining(['kafka-0.kafka.meridian-seoul.svc:9092']),
+      topicPrefix: 'meridian.ap-northeast-2.',
+    });
     expect(seoul.regions[0].clickhouse).toEqual({ mode: 'http', url: 'http://clickhouse.meridian-seoul.svc:8123', database: 'meridian' });
     const global = load('mrd-meridian-global-config', { MERIDIAN_BUS: 'inline' });
     expect(global.regions.map((r) => r.id)).toEqual(['ap-northeast-1', 'ap-northeast-2']);
@@ -348,7 +395,12 @@ describe('infra/compose/docker-compose.yml', () => {
 
   it('gives the roles a region registry the server loads, on Kafka with a topic prefix per region', () => {
     const api = services.api.environment as Record<string, string>;
-    const cfg = loadConfig({ MERIDIAN_CONFIG_FILE: join(ROOT, 'infra/compose/meridian.json'), MERIDIAN_BUS: api.MERIDIAN_BUS, MERIDIAN_KAFKA_BROKERS: api.MERIDIAN_KAFKA_BROKERS, DATABASE_URL: 'postgres://m:p@postgres:5432/m' });
+    const cfg = loadConfig({
+      MERIDIAN_CONFIG_FILE: join(ROOT, 'infra/compose/meridian.json'),
+      MERIDIAN_BUS: api.MERIDIAN_BUS,
+      MERIDIAN_KAFKA_BROKERS: api.MERIDIAN_KAFKA_BROKERS,
+      DATABASE_URL: 'postgres://m:p@postgres:5432/m',
+    });
     expect(cfg.regions.map((r) => [r.id, r.clickhouse.mode, r.bus.kafka?.topicPrefix])).toEqual([
       ['ap-northeast-1', 'http', 'meridian.ap-northeast-1.'],
       ['ap-northeast-2', 'http', 'meridian.ap-northeast-2.'],

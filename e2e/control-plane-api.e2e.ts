@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { API_ROUTES, ApiClient, type RouteDef, type RouteName } from '@meridian/api-contract';
-import { countSpansByRegion, freshPostgresDatabase, type MeridianProcess, outboxEmails, readSignupEmailLink, sdkTelemetry, SessionClient, startMeridian, testPostgresUrl } from '@meridian/testing';
+import {
+  countSpansByRegion,
+  freshPostgresDatabase,
+  type MeridianProcess,
+  outboxEmails,
+  readSignupEmailLink,
+  sdkTelemetry,
+  SessionClient,
+  startMeridian,
+  testPostgresUrl,
+} from '@meridian/testing';
 
 /**
  * The control plane end to end, through the real server process: sign-up, tenants pinned to a
@@ -132,12 +142,18 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
       const answer = async (target: string) => {
         const body = await tokyo.owner.api.call(name, sampleInput(route, target, seoul.traceId) as never).then(
           () => ({ status: 200 }),
-          (e: { status: number; body?: unknown }) => ({ status: e.status, body: JSON.stringify(e.body ?? null).split(target).join('<tenant>') }),
+          (e: { status: number; body?: unknown }) => ({
+            status: e.status,
+            body: JSON.stringify(e.body ?? null)
+              .split(target)
+              .join('<tenant>'),
+          }),
         );
         return body;
       };
       const [taken, absent] = [await answer(seoul.slug), await answer(missing)];
-      if (JSON.stringify(taken) !== JSON.stringify(absent)) failures.push(`${route.method} ${route.path}: another tenant's slug → ${JSON.stringify(taken)}, a slug nobody has → ${JSON.stringify(absent)}`);
+      if (JSON.stringify(taken) !== JSON.stringify(absent))
+        failures.push(`${route.method} ${route.path}: another tenant's slug → ${JSON.stringify(taken)}, a slug nobody has → ${JSON.stringify(absent)}`);
     }
     // Operator routes take only the operator token (none configured here): members and api keys get 403, whatever the tenant.
     for (const [name, route] of (Object.entries(API_ROUTES) as Array<[RouteName, RouteDef]>).filter(([, r]) => r.auth === 'operator')) {
@@ -210,7 +226,11 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
   it('stops accepting a revoked ingest key at intake within seconds', async () => {
     const { key, secret } = await tokyo.owner.call('createKey', { params: { tenant: tokyo.slug }, body: { name: 'to revoke' } });
     const post = () =>
-      fetch(`http://127.0.0.1:${m.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: '{"resourceSpans":[]}' }).then((r) => r.status);
+      fetch(`http://127.0.0.1:${m.ports.http}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: '{"resourceSpans":[]}',
+      }).then((r) => r.status);
     expect(await post()).toBe(200);
     await tokyo.owner.call('revokeKey', { params: { tenant: tokyo.slug, keyId: key.id } });
     const revokedAt = Date.now();
@@ -220,8 +240,13 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
   }, 30_000);
 
   const signInFrom = (ip: string | undefined, who: string, password: string) =>
-    fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...(ip && { 'x-forwarded-for': ip }) }, body: JSON.stringify({ email: who, password }) });
-  const signUpRaw = (body: Record<string, unknown>) => fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(ip && { 'x-forwarded-for': ip }) },
+      body: JSON.stringify({ email: who, password }),
+    });
+  const signUpRaw = (body: Record<string, unknown>) =>
+    fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('never locks a correct sign-in from a clean address: floods from other IPs or for other accounts spend only their own budgets', async () => {
     const victim = email('victim');
@@ -321,7 +346,19 @@ describe.each(engines)('control plane API on %s', (_engine, serverUrl) => {
     expect((await again.call('getSession', {})).tenants.map((t) => t.slug)).toContain(tokyo.slug);
     const audit = await tokyo.owner.call('listAudit', { params: { tenant: tokyo.slug }, query: { limit: 500 } });
     const actions = audit.entries.map((e) => e.action);
-    for (const a of ['auth.login', 'tenant.create', 'tenant.region_lock', 'ingest_key.create', 'api_key.create', 'ingest_key.revoke', 'invitation.create', 'member.join', 'member.role_change', 'member.remove', 'tenant.rename']) {
+    for (const a of [
+      'auth.login',
+      'tenant.create',
+      'tenant.region_lock',
+      'ingest_key.create',
+      'api_key.create',
+      'ingest_key.revoke',
+      'invitation.create',
+      'member.join',
+      'member.role_change',
+      'member.remove',
+      'tenant.rename',
+    ]) {
       expect(actions).toContain(a);
     }
     const page = await tokyo.owner.call('listAudit', { params: { tenant: tokyo.slug }, query: { limit: 2 } });

@@ -18,7 +18,15 @@ interface NPlusOneBody {
   findings: Array<{ service: string; endpoint: string; fingerprint: string; transactions: number; maxRepeat: number; exampleTraceId: string }>;
 }
 interface InstancesBody {
-  instances: Array<{ instance: string; system: string; cluster: string; up: boolean | null; calls: number; activeSessions: number | null; connectionUse: number | null }>;
+  instances: Array<{
+    instance: string;
+    system: string;
+    cluster: string;
+    up: boolean | null;
+    calls: number;
+    activeSessions: number | null;
+    connectionUse: number | null;
+  }>;
 }
 
 describe('database monitoring (demo app → server → API)', () => {
@@ -55,31 +63,54 @@ describe('database monitoring (demo app → server → API)', () => {
     await app.stop(); // flushes the services' spans
     app = undefined;
 
-    const nPlusOne = await api.eventually(async () => {
-      const r = await api.get<NPlusOneBody>('/sql/n-plus-one', { last: '15m', service: 'catalog' });
-      return r.status === 200 && r.body.findings[0]?.transactions === 3 ? r.body : undefined;
-    }, 30_000, 'the N+1 finding of catalog');
+    const nPlusOne = await api.eventually(
+      async () => {
+        const r = await api.get<NPlusOneBody>('/sql/n-plus-one', { last: '15m', service: 'catalog' });
+        return r.status === 200 && r.body.findings[0]?.transactions === 3 ? r.body : undefined;
+      },
+      30_000,
+      'the N+1 finding of catalog',
+    );
     expect(nPlusOne.threshold).toBe(10);
     expect(nPlusOne.findings).toHaveLength(1);
     expect(nPlusOne.findings[0]).toMatchObject({ service: 'catalog', endpoint: 'GET /orders/recent', fingerprint: ITEMS_QUERY, maxRepeat: RECENT_ORDERS });
 
-    const txns = await api.get<{ transactions: Array<{ traceId: string; endpoint: string; queries: number; maxRepeat: number }> }>('/sql/transactions', { last: '15m', service: 'catalog', sort: 'queries' });
-    expect(txns.body.transactions.slice(0, 3).map((t) => [t.endpoint, t.queries, t.maxRepeat])).toEqual(Array(3).fill(['GET /orders/recent', RECENT_ORDERS + 1, RECENT_ORDERS]));
+    const txns = await api.get<{ transactions: Array<{ traceId: string; endpoint: string; queries: number; maxRepeat: number }> }>('/sql/transactions', {
+      last: '15m',
+      service: 'catalog',
+      sort: 'queries',
+    });
+    expect(txns.body.transactions.slice(0, 3).map((t) => [t.endpoint, t.queries, t.maxRepeat])).toEqual(
+      Array(3).fill(['GET /orders/recent', RECENT_ORDERS + 1, RECENT_ORDERS]),
+    );
     expect(txns.body.transactions.map((t) => t.traceId)).toContain(nPlusOne.findings[0].exampleTraceId);
 
-    const endpoints = await api.get<{ endpoints: Array<{ service: string; endpoint: string; queriesPerTxnMax: number; queriesPerTxnAvg: number }> }>('/sql/endpoints', { last: '15m', service: 'catalog' });
-    expect(endpoints.body.endpoints.find((e) => e.endpoint === 'GET /orders/recent')).toMatchObject({ queriesPerTxnMax: RECENT_ORDERS + 1, queriesPerTxnAvg: RECENT_ORDERS + 1 });
+    const endpoints = await api.get<{ endpoints: Array<{ service: string; endpoint: string; queriesPerTxnMax: number; queriesPerTxnAvg: number }> }>(
+      '/sql/endpoints',
+      { last: '15m', service: 'catalog' },
+    );
+    expect(endpoints.body.endpoints.find((e) => e.endpoint === 'GET /orders/recent')).toMatchObject({
+      queriesPerTxnMax: RECENT_ORDERS + 1,
+      queriesPerTxnAvg: RECENT_ORDERS + 1,
+    });
 
-    const instances = await api.eventually(async () => {
-      const r = await api.get<InstancesBody>('/databases', { last: '15m' });
-      const pg = r.body.instances?.find((i) => i.instance === '127.0.0.1:5432');
-      return pg?.up && pg.calls > 0 ? r.body.instances : undefined;
-    }, 30_000, 'the PostgreSQL instance with collector and span figures');
+    const instances = await api.eventually(
+      async () => {
+        const r = await api.get<InstancesBody>('/databases', { last: '15m' });
+        const pg = r.body.instances?.find((i) => i.instance === '127.0.0.1:5432');
+        return pg?.up && pg.calls > 0 ? r.body.instances : undefined;
+      },
+      30_000,
+      'the PostgreSQL instance with collector and span figures',
+    );
     expect(instances.find((i) => i.instance === '127.0.0.1:5432')).toMatchObject({ system: 'postgresql', cluster: 'demo', up: true });
     expect(instances.find((i) => i.instance === '127.0.0.1:5432')!.connectionUse).toBeGreaterThan(0);
     expect(instances.find((i) => i.instance === '127.0.0.1:3306')).toMatchObject({ system: 'mariadb', up: true });
 
-    const detail = await api.get<{ health: { instance: string }; statements: Array<{ fingerprint: string; calls: number }> }>(`/databases/${encodeURIComponent('127.0.0.1:5432')}`, { last: '15m' });
+    const detail = await api.get<{ health: { instance: string }; statements: Array<{ fingerprint: string; calls: number }> }>(
+      `/databases/${encodeURIComponent('127.0.0.1:5432')}`,
+      { last: '15m' },
+    );
     expect(detail.status).toBe(200);
     expect(detail.body.statements.find((s) => s.fingerprint === ITEMS_QUERY)?.calls).toBe(3 * RECENT_ORDERS);
 

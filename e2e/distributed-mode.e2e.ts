@@ -22,7 +22,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseClients } from '@meridian/storage-clickhouse';
-import { type ClickHouseHttpHarnessProcess, freshPostgresDatabase, type KafkaBroker, type MeridianProcess, startClickHouseHttpHarness, startKafkaBroker, startMeridian } from '@meridian/testing';
+import {
+  type ClickHouseHttpHarnessProcess,
+  freshPostgresDatabase,
+  type KafkaBroker,
+  type MeridianProcess,
+  startClickHouseHttpHarness,
+  startKafkaBroker,
+  startMeridian,
+} from '@meridian/testing';
 import { type OtlpLoad, startOtlpLoad } from './support/otlp-load';
 
 const POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,7 +64,10 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
   }, 60_000);
 
   it('kill -9 of one intake and of one ingester between "stored" and "acknowledged": every accepted span stored exactly once in the one store', async () => {
-    broker = await startKafkaBroker({ brokers: 3, topics: { [SPANS_TOPIC]: 8, [`meridian.${REGION}.metric-points`]: 2, [`meridian.${REGION}.logs`]: 2, [`meridian.${REGION}.dead-letter`]: 1 } });
+    broker = await startKafkaBroker({
+      brokers: 3,
+      topics: { [SPANS_TOPIC]: 8, [`meridian.${REGION}.metric-points`]: 2, [`meridian.${REGION}.logs`]: 2, [`meridian.${REGION}.dead-letter`]: 1 },
+    });
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_distributed');
     drop = db.drop;
     const env = {
@@ -80,7 +91,13 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
     const start = async (roles: string, user: keyof typeof users) => {
       // One region, its ClickHouse over HTTP with this process's own credential.
       const configFile = join(configDir, `${user}.json`);
-      const region = { id: REGION, name: 'Tokyo', location: 'Japan (Tokyo)', clickhouse: { mode: 'http', url: ch.url, username: user, password: users[user], database: DATABASE }, bus: {} };
+      const region = {
+        id: REGION,
+        name: 'Tokyo',
+        location: 'Japan (Tokyo)',
+        clickhouse: { mode: 'http', url: ch.url, username: user, password: users[user], database: DATABASE },
+        bus: {},
+      };
       writeFileSync(configFile, JSON.stringify({ regions: [region], defaultRegion: REGION }));
       const p = await startMeridian({ roles, env: { ...env, MERIDIAN_CONFIG_FILE: configFile }, timeoutMs: 120_000 });
       procs.push(p);
@@ -88,7 +105,13 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
     };
     intakeA = await start('intake', 'intake_a'); // runs the control-plane migrations and creates the demo tenant
     let intakeB: MeridianProcess, ingesterA: MeridianProcess, ingesterB: MeridianProcess, alerter: MeridianProcess;
-    [intakeB, ingesterA, ingesterB, api, alerter] = await Promise.all([start('intake', 'intake_b'), start('ingester', 'ingester_a'), start('ingester', 'ingester_b'), start('api', 'api'), start('alerter', 'alerter')]);
+    [intakeB, ingesterA, ingesterB, api, alerter] = await Promise.all([
+      start('intake', 'intake_b'),
+      start('ingester', 'ingester_a'),
+      start('ingester', 'ingester_b'),
+      start('api', 'api'),
+      start('alerter', 'alerter'),
+    ]);
     for (const p of [intakeA, intakeB, ingesterA, ingesterB, api, alerter]) {
       expect((await fetch(`http://127.0.0.1:${p.ports.api}/readyz`)).status).toBe(200);
     }
@@ -146,10 +169,14 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
     expect(await ingesterA.stop()).toBe(0);
 
     // The one store, read the way the api reads it: over HTTP.
-    const reader = new ClickHouseClients({ regions: [{ id: REGION, database: DATABASE, clickhouse: { mode: 'http', url: ch.url, username: 'api', password: users.api } }] });
+    const reader = new ClickHouseClients({
+      regions: [{ id: REGION, database: DATABASE, clickhouse: { mode: 'http', url: ch.url, username: 'api', password: users.api } }],
+    });
     const store = reader.forRegion(REGION);
     const read = async <T>(query: string) => (await (await store.client.query({ query, format: 'JSONEachRow' })).json<T>())[0];
-    const rows = await (await store.client.query({ query: `SELECT trace_id AS t, count() AS n FROM ${store.table('spans')} GROUP BY trace_id`, format: 'JSONEachRow' })).json<{ t: string; n: string }>();
+    const rows = await (
+      await store.client.query({ query: `SELECT trace_id AS t, count() AS n FROM ${store.table('spans')} GROUP BY trace_id`, format: 'JSONEachRow' })
+    ).json<{ t: string; n: string }>();
     const copies = new Map(rows.map((r) => [r.t, Number(r.n)]));
     const duplicated = await read<{ n: string }>("SELECT value AS n FROM system.events WHERE event = 'DuplicatedInsertedBlocks'");
     await reader.close();

@@ -22,7 +22,11 @@ let viewer: SessionClient;
 let member: SessionClient;
 let apiKey: string;
 
-const statusOf = (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number }) => e.status ?? -1);
+const statusOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (e: { status?: number }) => e.status ?? -1,
+  );
 
 async function invite(role: 'viewer' | 'member'): Promise<SessionClient> {
   const email = `${role}-${randomBytes(3).toString('hex')}@example.com`;
@@ -41,7 +45,11 @@ async function sendSpans(key: string, count: number): Promise<number> {
     endTimeUnixNano: String(now),
   }));
   const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'limits-e2e' } }] }, scopeSpans: [{ spans }] }] };
-  const res = await fetch(`http://127.0.0.1:${meridian.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${meridian.ports.http}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
   return res.status;
 }
 
@@ -96,16 +104,36 @@ describe('ingest limits and usage API', () => {
   });
 
   it('answers bad overrides and bad usage ranges with 400 naming the field', async () => {
-    const bad = await operator.call('setIngestLimits', { params: { tenant: fx.slug }, body: { ...none, spansPerSecond: 0, bytesPerSecond: 1.5 } }).catch((e: { status: number; body: { issues: Array<{ field: string }> } }) => e);
+    const bad = await operator
+      .call('setIngestLimits', { params: { tenant: fx.slug }, body: { ...none, spansPerSecond: 0, bytesPerSecond: 1.5 } })
+      .catch((e: { status: number; body: { issues: Array<{ field: string }> } }) => e);
     expect(bad).toMatchObject({ status: 400 });
-    expect((bad as { body: { issues: Array<{ field: string }> } }).body.issues.map((i) => i.field).sort()).toEqual(['body.bytesPerSecond', 'body.spansPerSecond']);
-    const missing = await operator.call('setIngestLimits', { params: { tenant: fx.slug }, body: { spansPerSecond: 10 } as never }).catch((e: { status: number; body: { issues: Array<{ field: string }> } }) => e);
-    expect((missing as { body: { issues: Array<{ field: string }> } }).body.issues.map((i) => i.field)).toEqual(['body.dataPointsPerSecond', 'body.logRecordsPerSecond', 'body.bytesPerSecond']);
+    expect((bad as { body: { issues: Array<{ field: string }> } }).body.issues.map((i) => i.field).sort()).toEqual([
+      'body.bytesPerSecond',
+      'body.spansPerSecond',
+    ]);
+    const missing = await operator
+      .call('setIngestLimits', { params: { tenant: fx.slug }, body: { spansPerSecond: 10 } as never })
+      .catch((e: { status: number; body: { issues: Array<{ field: string }> } }) => e);
+    expect((missing as { body: { issues: Array<{ field: string }> } }).body.issues.map((i) => i.field)).toEqual([
+      'body.dataPointsPerSecond',
+      'body.logRecordsPerSecond',
+      'body.bytesPerSecond',
+    ]);
 
-    const usage = (query: Record<string, string>) => viewer.call('getIngestUsage', { params: { tenant: fx.slug }, query }).catch((e: { status: number; body: { issues: Array<{ field: string; message: string }> } }) => e);
+    const usage = (query: Record<string, string>) =>
+      viewer
+        .call('getIngestUsage', { params: { tenant: fx.slug }, query })
+        .catch((e: { status: number; body: { issues: Array<{ field: string; message: string }> } }) => e);
     expect(await usage({ from: '2026-13-01' })).toMatchObject({ status: 400, body: { issues: [{ field: 'query.from' }] } });
-    expect(await usage({ from: '2026-06-02', to: '2026-06-01' })).toMatchObject({ status: 400, body: { issues: [{ field: 'query.from', message: expect.stringContaining('after') }] } });
-    expect(await usage({ from: '2020-01-01', to: '2026-06-01' })).toMatchObject({ status: 400, body: { issues: [{ field: 'query.from', message: expect.stringContaining('366 days') }] } });
+    expect(await usage({ from: '2026-06-02', to: '2026-06-01' })).toMatchObject({
+      status: 400,
+      body: { issues: [{ field: 'query.from', message: expect.stringContaining('after') }] },
+    });
+    expect(await usage({ from: '2020-01-01', to: '2026-06-01' })).toMatchObject({
+      status: 400,
+      body: { issues: [{ field: 'query.from', message: expect.stringContaining('366 days') }] },
+    });
   });
 
   it('applies an operator override at intake (429 for this tenant) and meters accepted and throttled spans per day', async () => {
@@ -136,7 +164,10 @@ describe('ingest limits and usage API', () => {
 
     // The audit log names the operator and the values before and after.
     const audit = await fx.owner.call('listAudit', { params: { tenant: fx.slug }, query: {} });
-    expect(audit.entries.find((e) => e.action === 'tenant.ingest_limits_update')).toMatchObject({ actor: 'operator:api', details: { before: none, after: { ...none, spansPerSecond: 1 } } });
+    expect(audit.entries.find((e) => e.action === 'tenant.ingest_limits_update')).toMatchObject({
+      actor: 'operator:api',
+      details: { before: none, after: { ...none, spansPerSecond: 1 } },
+    });
   });
 
   it('changes limits from the CLI next to a stopped server, and shows usage written to the control plane', async () => {
@@ -161,7 +192,18 @@ describe('ingest limits and usage API', () => {
     const db = await ControlPlaneDb.open({ pgliteDir: join(meridian.dataDir, 'control-plane') });
     try {
       const tenant = await new TenantRepository(db).findBySlug(fx.slug);
-      await new UsageRepository(db).add([{ tenantId: tenant!.id, day: '2026-01-15', signal: 'logs', acceptedItems: 1234, acceptedBytes: 99_000, rejectedItems: 2, throttledItems: 0, throttledBytes: 0 }]);
+      await new UsageRepository(db).add([
+        {
+          tenantId: tenant!.id,
+          day: '2026-01-15',
+          signal: 'logs',
+          acceptedItems: 1234,
+          acceptedBytes: 99_000,
+          rejectedItems: 2,
+          throttledItems: 0,
+          throttledBytes: 0,
+        },
+      ]);
       const [latest] = (await new AuditLogRepository(db).listForTenant(tenant!.id, 20)).filter((e) => e.action === 'tenant.ingest_limits_update');
       expect(latest).toMatchObject({ actor: expect.stringMatching(/^cli/), details: { after: { ...none, bytesPerSecond: 2_000_000 } } });
     } finally {
@@ -174,7 +216,9 @@ describe('ingest limits and usage API', () => {
     expect(limits.spansPerSecond).toEqual({ effective: 5000, default: 5000, override: null });
     expect(limits.bytesPerSecond).toMatchObject({ effective: 2_000_000, override: 2_000_000 });
     const january = await reader.call('getIngestUsage', { params: { tenant: fx.slug }, query: { from: '2026-01-01', to: '2026-01-31' } });
-    expect(january.days).toEqual([{ day: '2026-01-15', signal: 'logs', acceptedItems: 1234, acceptedBytes: 99_000, rejectedItems: 2, throttledItems: 0, throttledBytes: 0 }]);
+    expect(january.days).toEqual([
+      { day: '2026-01-15', signal: 'logs', acceptedItems: 1234, acceptedBytes: 99_000, rejectedItems: 2, throttledItems: 0, throttledBytes: 0 },
+    ]);
     expect(january.totals.map((t) => [t.signal, t.acceptedItems])).toEqual([
       ['traces', 0],
       ['metrics', 0],

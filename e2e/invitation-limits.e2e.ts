@@ -53,7 +53,11 @@ describe('invitation rate limits', () => {
     // The Retry-After header itself, as clients read it.
     const res = await fetch(`${base}/api/v1/tenants/${tenants[2].slug}/invitations`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: [...tenants[2].owner.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': tenants[2].owner.csrfToken! },
+      headers: {
+        'content-type': 'application/json',
+        cookie: [...tenants[2].owner.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        'x-csrf-token': tenants[2].owner.csrfToken!,
+      },
       body: JSON.stringify({ email: victim.toUpperCase(), role: 'viewer' }),
     });
     expect(res.status).toBe(429);

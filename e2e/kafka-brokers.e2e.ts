@@ -17,7 +17,12 @@ const REGION = 'ap-northeast-1';
 const OTHER_REGION = 'ap-northeast-2';
 const SPANS_TOPIC = `meridian.${REGION}.spans`;
 const GROUP = `meridian.${REGION}.ingester`;
-const topicsOf = (region: string) => ({ [`meridian.${region}.spans`]: 6, [`meridian.${region}.metric-points`]: 2, [`meridian.${region}.logs`]: 2, [`meridian.${region}.dead-letter`]: 1 });
+const topicsOf = (region: string) => ({
+  [`meridian.${region}.spans`]: 6,
+  [`meridian.${region}.metric-points`]: 2,
+  [`meridian.${region}.logs`]: 2,
+  [`meridian.${region}.dead-letter`]: 1,
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +40,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
  * How often each bus message id stands in the topic (read to its end), and how many records it
  * has; with `find`, where those texts (trace ids) stand in message bodies (`partition/offset id`).
  */
-async function idsOnTopic(brokers: string[], topic: string, find: readonly string[] = []): Promise<{ copies: Map<string, number>; total: number; found: Map<string, string[]> }> {
+async function idsOnTopic(
+  brokers: string[],
+  topic: string,
+  find: readonly string[] = [],
+): Promise<{ copies: Map<string, number>; total: number; found: Map<string, string[]> }> {
   const kafka = new Kafka({ clientId: 'e2e-observer', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -83,7 +92,12 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     drop = db.drop;
     env = { ...kafkaTestEnv(broker.bootstrap, db.url), MERIDIAN_INGEST_BATCH_ROWS: '500' };
     intake = await startMeridian({ roles: 'intake', env, timeoutMs: 120_000 }); // migrations and the demo tenant first
-    ingesters.push(...(await Promise.all([startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 }), startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 })])));
+    ingesters.push(
+      ...(await Promise.all([
+        startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 }),
+        startMeridian({ roles: 'ingester,api', env, timeoutMs: 120_000 }),
+      ])),
+    );
   }, 420_000);
 
   afterAll(async () => {
@@ -99,7 +113,8 @@ describe('Meridian on Apache Kafka: broker faults', () => {
   /** Spans stored over both ingesters' stores (each reads its own embedded ClickHouse). */
   const stored = async () => {
     let n = 0;
-    for (const p of ingesters) if (p.child.exitCode === null) n += (await new ApiClient(p.ports.api, intake.apiKey).get<{ spans: number }>('/usage')).body.spans;
+    for (const p of ingesters)
+      if (p.child.exitCode === null) n += (await new ApiClient(p.ports.api, intake.apiKey).get<{ spans: number }>('/usage')).body.spans;
     return n;
   };
   /** Resolves once the group has committed every spans partition to its end. */
@@ -128,7 +143,13 @@ describe('Meridian on Apache Kafka: broker faults', () => {
   /** One-span traces through the OTel SDK (http/protobuf), exported in chunks while `running()`. */
   const traceIds = new Set<string>();
   async function sdkLoad(service: string, running: () => boolean, perChunk = 100): Promise<number> {
-    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: intake.ports.http, grpcPort: intake.ports.grpc, key: intake.ingestKey, serviceName: service });
+    const sdk = sdkTelemetry({
+      protocol: 'http/protobuf',
+      httpPort: intake.ports.http,
+      grpcPort: intake.ports.grpc,
+      key: intake.ingestKey,
+      serviceName: service,
+    });
     let n = 0;
     while (running()) {
       for (let i = 0; i < perChunk; i++) {
@@ -189,16 +210,32 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     const prefix = 'idem.';
     const topics = regionTopics(prefix);
     for (const t of Object.values(topics)) await broker.createTopic(t, 6);
-    const settings = { ...DEFAULT_KAFKA_BUS_SETTINGS, producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, requestTimeoutMs: 2_000, retries: 10, publishTimeoutMs: 60_000 } };
+    const settings = {
+      ...DEFAULT_KAFKA_BUS_SETTINGS,
+      producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, requestTimeoutMs: 2_000, retries: 10, publishTimeoutMs: 60_000 },
+    };
     const logs: string[] = [];
-    const bus = new KafkaBus({ regions: [{ id: REGION, brokers: broker.brokers, topics, consumerGroup: `${prefix}ingester` }], settings, log: (l, line) => logs.push(`${l} ${line}`), kafkaLogLevel: 'error' });
+    const bus = new KafkaBus({
+      regions: [{ id: REGION, brokers: broker.brokers, topics, consumerGroup: `${prefix}ingester` }],
+      settings,
+      log: (l, line) => logs.push(`${l} ${line}`),
+      kafkaLogLevel: 'error',
+    });
     const acked = new Set<string>();
     const failed = new Set<string>(); // publishes answered "unavailable": stored at most once
     let n = 0;
     let running = true;
     const pump = (async () => {
       while (running) {
-        const batch = Array.from({ length: 24 }, () => ({ id: `idem-${n++}`, tenantId: 't-idem', region: REGION, table: 'spans' as const, rowCount: 1, body: Buffer.from('{}\n'), key: `k${n}` }));
+        const batch = Array.from({ length: 24 }, () => ({
+          id: `idem-${n++}`,
+          tenantId: 't-idem',
+          region: REGION,
+          table: 'spans' as const,
+          rowCount: 1,
+          body: Buffer.from('{}\n'),
+          key: `k${n}`,
+        }));
         try {
           await bus.publish(batch);
           batch.forEach((m) => acked.add(m.id));
@@ -295,7 +332,10 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     const missing = [...traceIds].filter((id) => !a.has(id) && !b.has(id));
     expect([...a.keys(), ...b.keys()].filter((id) => !traceIds.has(id))).toEqual([]);
     const inBoth = [...a.keys()].filter((id) => b.has(id)).length;
-    const reformed = [...ingesters[0].output().matchAll(/re-forming batch (\d+)\.\.(\d+), planned but not committed/g)].reduce((x, m) => x + Number(m[2]) - Number(m[1]) + 1, 0);
+    const reformed = [...ingesters[0].output().matchAll(/re-forming batch (\d+)\.\.(\d+), planned but not committed/g)].reduce(
+      (x, m) => x + Number(m[2]) - Number(m[1]) + 1,
+      0,
+    );
     // A re-formed batch stored short (another token: its rows twice) because the broker did not show all of it.
     const short = ingesters.reduce((x, p) => x + (p.output().match(/planned batch \d+\.\.\d+ is incomplete on the broker/g)?.length ?? 0), 0);
     console.log(
@@ -305,7 +345,9 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     expect(inBoth === 0 || reformed > 0).toBe(true);
     expect(missing).toEqual([]);
     expect(twice).toBe(0);
-    [ingesters[0], ingesters[1]] = await Promise.all(ingesters.map((p) => startMeridian({ roles: 'ingester,api', env, dataDir: p.dataDir, timeoutMs: 120_000 })));
+    [ingesters[0], ingesters[1]] = await Promise.all(
+      ingesters.map((p) => startMeridian({ roles: 'ingester,api', env, dataDir: p.dataDir, timeoutMs: 120_000 })),
+    );
     await broker.restartNode(0);
     await caughtUp();
   }, 180_000);
@@ -314,9 +356,31 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     const before = await stored(); // copies re-formed across the two stores above count once each
     await broker.kill();
     const body = JSON.stringify({
-      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] }, scopeSpans: [{ spans: [{ traceId: '6b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'GET /raw', kind: 2, startTimeUnixNano: String(Date.now() * 1e6), endTimeUnixNano: String(Date.now() * 1e6 + 5e6) }] }] }],
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '6b8efff798038103d269b633813fc60c',
+                  spanId: 'eee19b7ec3c1b174',
+                  name: 'GET /raw',
+                  kind: 2,
+                  startTimeUnixNano: String(Date.now() * 1e6),
+                  endTimeUnixNano: String(Date.now() * 1e6 + 5e6),
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
-    const res = await fetch(`http://127.0.0.1:${intake.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${intake.ingestKey}` }, body });
+    const res = await fetch(`http://127.0.0.1:${intake.ports.http}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${intake.ingestKey}` },
+      body,
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     // Clients that retry 503s after Retry-After for as long as it takes (the SDK's exporter gives
@@ -328,8 +392,14 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     const t0 = Date.now();
     const code = await ingesters[1].stop();
     const stopSeconds = (Date.now() - t0) / 1000;
-    console.log(`[kafka-brokers] SIGTERM to an ingester with every broker down: exit ${code} (signal ${ingesters[1].child.signalCode}) after ${stopSeconds.toFixed(1)} s`);
-    expect({ code, signal: ingesters[1].child.signalCode, output: code === 0 ? '' : ingesters[1].output().slice(-4_000) }).toEqual({ code: 0, signal: null, output: '' });
+    console.log(
+      `[kafka-brokers] SIGTERM to an ingester with every broker down: exit ${code} (signal ${ingesters[1].child.signalCode}) after ${stopSeconds.toFixed(1)} s`,
+    );
+    expect({ code, signal: ingesters[1].child.signalCode, output: code === 0 ? '' : ingesters[1].output().slice(-4_000) }).toEqual({
+      code: 0,
+      signal: null,
+      output: '',
+    });
     expect(stopSeconds).toBeLessThan(30);
     ingesters[1] = await startMeridian({ roles: 'ingester,api', env, dataDir: ingesters[1].dataDir, timeoutMs: 120_000 });
     await broker.restart(); // same ports, data kept on disk
@@ -354,7 +424,13 @@ describe('Meridian on Apache Kafka: broker faults', () => {
       const admin = new Kafka({ clientId: 'e2e-observer', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       const committed = await admin.fetchOffsets({ groupId: GROUP, topics: [SPANS_TOPIC] }).finally(() => admin.disconnect());
-      const said = (p: MeridianProcess) => p.output().split('\n').filter((l) => /kafka: |copies|read back|incomplete|dead letters|rebuil/.test(l)).slice(-40).join('\n');
+      const said = (p: MeridianProcess) =>
+        p
+          .output()
+          .split('\n')
+          .filter((l) => /kafka: |copies|read back|incomplete|dead letters|rebuil/.test(l))
+          .slice(-40)
+          .join('\n');
       console.log(
         `[kafka-brokers] accepted spans not stored: ${lost.map((id) => `${id} on the topic at ${found.get(id)?.join(', ') ?? 'nowhere'}`).join('; ')}; committed ${JSON.stringify(committed[0].partitions.map((p) => [p.partition, p.offset]))}\n` +
           ingesters.map((p, i) => `--- ingester ${i}\n${said(p)}`).join('\n'),
@@ -365,7 +441,9 @@ describe('Meridian on Apache Kafka: broker faults', () => {
     const inOne = [...load.accepted].reduce((x, id) => x + Math.max(0, (a.get(id) ?? 0) - 1) + Math.max(0, (b.get(id) ?? 0) - 1), 0);
     const across = [...load.accepted].filter((id) => a.has(id) && b.has(id)).length;
     const failures = await metric(intake.ports.api, /^meridian_bus_publish_failures_total\{[^}]*\} (\d+)/);
-    console.log(`[kafka-brokers] all brokers down and back: ${n} spans accepted, all stored; extra copies: ${inOne} in one store, ${across} in both stores (${failures} publishes answered 503; ${before} stored before)`);
+    console.log(
+      `[kafka-brokers] all brokers down and back: ${n} spans accepted, all stored; extra copies: ${inOne} in one store, ${across} in both stores (${failures} publishes answered 503; ${before} stored before)`,
+    );
     expect(inOne).toBe(0);
   }, 180_000);
 });

@@ -25,7 +25,14 @@ const REGION = 'kt';
 const SETTINGS: KafkaBusSettings = {
   ...DEFAULT_KAFKA_BUS_SETTINGS,
   producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, idempotent: true, retries: 2, publishTimeoutMs: 5_000 },
-  consumer: { ...DEFAULT_KAFKA_BUS_SETTINGS.consumer, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 300, rebalanceTimeoutMs: 3_000, redeliveryDelayMs: 50, restartDelayMs: 200 },
+  consumer: {
+    ...DEFAULT_KAFKA_BUS_SETTINGS.consumer,
+    sessionTimeoutMs: 3_000,
+    heartbeatIntervalMs: 300,
+    rebalanceTimeoutMs: 3_000,
+    redeliveryDelayMs: 50,
+    restartDelayMs: 200,
+  },
 };
 
 let seq = 0;
@@ -64,7 +71,9 @@ async function metricValue(metrics: SelfMetrics, name: string, labels: Record<st
   const m = metrics.getSingleMetric(name);
   if (!m) return 0;
   const { values } = await m.get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x)).reduce((n, v) => n + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x))
+    .reduce((n, v) => n + v.value, 0);
 }
 
 describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', () => {
@@ -97,7 +106,13 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
 
   function ingester(region: Awaited<ReturnType<typeof layout>>, sink: RowSink, opts: { metrics?: SelfMetrics; batchMaxRows?: number } = {}) {
     const logs: string[] = [];
-    const bus = new KafkaBus({ regions: [region], settings: SETTINGS, metrics: opts.metrics, log: (level, line) => logs.push(`${level} ${line}`), kafkaLogLevel: 'nothing' });
+    const bus = new KafkaBus({
+      regions: [region],
+      settings: SETTINGS,
+      metrics: opts.metrics,
+      log: (level, line) => logs.push(`${level} ${line}`),
+      kafkaLogLevel: 'nothing',
+    });
     const service = new IngesterService(bus, sink, {
       regions: [REGION],
       batchMaxRows: opts.batchMaxRows ?? 500,
@@ -136,10 +151,12 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
     await until('lag back to 0', async () => (await metricValue(metrics, 'meridian_bus_consumer_lag')) === 0 || undefined);
     expect(await metricValue(metrics, 'meridian_bus_committed_messages_total')).toBe(200);
     // Fewer inserts than messages: batches are formed across fetches, per partition.
-    const batches = (await metrics.getSingleMetric('meridian_ingester_batch_rows')!.get()).values.find((v) => (v as { metricName?: string }).metricName === 'meridian_ingester_batch_rows_count')!.value;
+    const batches = (await metrics.getSingleMetric('meridian_ingester_batch_rows')!.get()).values.find(
+      (v) => (v as { metricName?: string }).metricName === 'meridian_ingester_batch_rows_count',
+    )!.value;
     expect(batches).toBeLessThan(200);
     expect(await metricValue(metrics, 'meridian_ingester_rows_total')).toBe(2_000);
-    expect((await metrics.metrics())).toMatch(/meridian_bus_consumer_lag\{region="kt",topic=".*spans",partition="\d"\} 0/);
+    expect(await metrics.metrics()).toMatch(/meridian_bus_consumer_lag\{region="kt",topic=".*spans",partition="\d"\} 0/);
     await ing.stop();
     expect(await queries.countRows(REGION, tenant, 'spans')).toBe(2_000);
   }, 90_000);
@@ -164,7 +181,14 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, commitOffsetsIfNecessary }) => {
         if (planned) return;
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: '0', metadata: JSON.stringify({ v: 1, start: '0', end: '4' }) } as never] }] });
+        await commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: '0', metadata: JSON.stringify({ v: 1, start: '0', end: '4' }) } as never],
+            },
+          ],
+        });
         planned = true;
       },
     });
@@ -309,7 +333,15 @@ describe('KafkaBus consumer crash', () => {
       await until('consumer rebuilt', () => bus.consumerRebuilds() > 0 || undefined, 40_000);
       // Published after the restart, to the new (empty) topics, and consumed by the rebuilt consumer.
       const late = spanMessage(tenant, 7);
-      await until('publish after restart', async () => bus.publish([late]).then(() => true, () => undefined), 20_000);
+      await until(
+        'publish after restart',
+        async () =>
+          bus.publish([late]).then(
+            () => true,
+            () => undefined,
+          ),
+        20_000,
+      );
       await until('rows after restart stored', async () => (await queries.countRows(REGION, tenant, 'spans')) === 17 || undefined, 40_000);
       expect(logs.join('\n')).toMatch(/crashed for good .*rebuilding it/);
     } finally {

@@ -20,7 +20,15 @@ const WINDOW = 40;
 const SETTINGS: KafkaBusSettings = {
   ...DEFAULT_KAFKA_BUS_SETTINGS,
   producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, retries: 2, publishTimeoutMs: 5_000 },
-  consumer: { ...DEFAULT_KAFKA_BUS_SETTINGS.consumer, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 300, rebalanceTimeoutMs: 3_000, redeliveryDelayMs: 50, restartDelayMs: 200, dedupWindowMessages: WINDOW },
+  consumer: {
+    ...DEFAULT_KAFKA_BUS_SETTINGS.consumer,
+    sessionTimeoutMs: 3_000,
+    heartbeatIntervalMs: 300,
+    rebalanceTimeoutMs: 3_000,
+    redeliveryDelayMs: 50,
+    restartDelayMs: 200,
+    dedupWindowMessages: WINDOW,
+  },
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +78,13 @@ describe('copies of a bus message on its partition are stored once', () => {
     const ingester = () => {
       const metrics = createSelfMetrics();
       const logs: string[] = [];
-      const bus = new KafkaBus({ regions: [region], settings: SETTINGS, metrics, log: (level, line) => logs.push(`${level} ${line}`), kafkaLogLevel: 'nothing' });
+      const bus = new KafkaBus({
+        regions: [region],
+        settings: SETTINGS,
+        metrics,
+        log: (level, line) => logs.push(`${level} ${line}`),
+        kafkaLogLevel: 'nothing',
+      });
       const service = new IngesterService(bus, new RowWriter(ch.clients), {
         regions: [REGION],
         batchMaxRows: 1_000,

@@ -28,7 +28,12 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
   beforeAll(async () => {
     const topics: Record<string, number> = {};
     for (const region of ['ap-northeast-1', 'ap-northeast-2']) {
-      Object.assign(topics, { [`meridian.${region}.spans`]: 4, [`meridian.${region}.metric-points`]: 2, [`meridian.${region}.logs`]: 2, [`meridian.${region}.dead-letter`]: 1 });
+      Object.assign(topics, {
+        [`meridian.${region}.spans`]: 4,
+        [`meridian.${region}.metric-points`]: 2,
+        [`meridian.${region}.logs`]: 2,
+        [`meridian.${region}.dead-letter`]: 1,
+      });
     }
     broker = await startKafkaBroker({ brokers: 3, topics });
     dbName = `meridian_kafka_e2e_${randomBytes(5).toString('hex')}`;
@@ -69,10 +74,13 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
   /** Creates `n` one-span traces through the SDK and exports them (at most 1 000 per export). */
   async function sendSpans(sdk: ReturnType<typeof sdkTelemetry>, n: number, route: string): Promise<string[]> {
     const ids: string[] = [];
-    for (let done = 0; done < n; ) {
+    for (let done = 0; done < n;) {
       const chunk = Math.min(1_000, n - done);
       for (let i = 0; i < chunk; i++) {
-        const s = sdk.tracer.startSpan(`GET ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.route': route, 'http.request.method': 'GET', 'http.response.status_code': 200 } });
+        const s = sdk.tracer.startSpan(`GET ${route}`, {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.route': route, 'http.request.method': 'GET', 'http.response.status_code': 200 },
+        });
         s.end();
         ids.push(s.spanContext().traceId);
       }
@@ -83,7 +91,13 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
   }
 
   it('OTel SDK → intake process → Kafka → ingester process → ClickHouse: every span arrives; /metrics shows the bus', async () => {
-    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: intake.ports.http, grpcPort: intake.ports.grpc, key: intake.ingestKey, serviceName: 'kafka-svc' });
+    const sdk = sdkTelemetry({
+      protocol: 'http/protobuf',
+      httpPort: intake.ports.http,
+      grpcPort: intake.ports.grpc,
+      key: intake.ingestKey,
+      serviceName: 'kafka-svc',
+    });
     const ids = await sendSpans(sdk, 300, '/k/basic');
     await sdk.shutdown();
     expected += 300;
@@ -94,7 +108,9 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     expect(trace.body.spans[0].service).toBe('kafka-svc');
 
     const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(await scrape(intake.ports.api)).toMatch(/meridian_bus_published_messages_total\{region="ap-northeast-1",topic="meridian\.ap-northeast-1\.spans"\} [1-9]/);
+    expect(await scrape(intake.ports.api)).toMatch(
+      /meridian_bus_published_messages_total\{region="ap-northeast-1",topic="meridian\.ap-northeast-1\.spans"\} [1-9]/,
+    );
     const ingesterMetrics = await scrape(ingester.ports.api);
     expect(ingesterMetrics).toMatch(/meridian_bus_consumer_lag\{region="ap-northeast-1",topic="meridian\.ap-northeast-1\.spans",partition="\d"\} 0/);
     expect(ingesterMetrics).toMatch(/meridian_ingester_insert_seconds_count\{region="ap-northeast-1",table="spans"\} [1-9]/);
@@ -102,7 +118,13 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
   }, 120_000);
 
   it('kill -9 of the ingester while it is storing, then a restart: every span exactly once', async () => {
-    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: intake.ports.http, grpcPort: intake.ports.grpc, key: intake.ingestKey, serviceName: 'kafka-kill' });
+    const sdk = sdkTelemetry({
+      protocol: 'http/protobuf',
+      httpPort: intake.ports.http,
+      grpcPort: intake.ports.grpc,
+      key: intake.ingestKey,
+      serviceName: 'kafka-kill',
+    });
     const dataDir = ingester.dataDir;
     // A backlog first (the ingester is stopped; intake keeps accepting into Kafka), so that the
     // restarted ingester is busy storing batch after batch when it is killed.
@@ -116,7 +138,9 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     const admin = new Kafka({ clientId: 'e2e-observer', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     const pendingPlans = async () =>
-      (await admin.fetchOffsets({ groupId: 'meridian.ap-northeast-1.ingester', topics: ['meridian.ap-northeast-1.spans'] }))[0].partitions.filter((p) => p.metadata);
+      (await admin.fetchOffsets({ groupId: 'meridian.ap-northeast-1.ingester', topics: ['meridian.ap-northeast-1.spans'] }))[0].partitions.filter(
+        (p) => p.metadata,
+      );
     let partial = '';
     let plans: unknown[] = [];
     for (let attempt = 0; attempt < 3 && plans.length === 0; attempt++) {
@@ -146,20 +170,28 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     await producer.send({ topic: 'meridian.ap-northeast-1.spans', messages: [{ value: 'written by something else' }] });
     await producer.disconnect();
     const cli = (...args: string[]) => runMeridianCli(['dead-letters', ...args, '--region', 'ap-northeast-1'], env);
-    const listed = await api.eventually(async () => {
-      const r = await cli('list');
-      return /1 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
-    }, 60_000, 'the dead letter listed');
+    const listed = await api.eventually(
+      async () => {
+        const r = await cli('list');
+        return /1 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
+      },
+      60_000,
+      'the dead letter listed',
+    );
     expect(listed.code).toBe(0);
     expect(listed.output).toMatch(/undecodable bus message .*header meridian-id missing/);
     const replay = await cli('replay');
     expect(replay.output).toMatch(/replayed 1 of 1 dead letters \(published to the ingest topics\)/);
     expect(replay.code).toBe(0);
     // Still undecodable after the replay: parked again, and the first entry shows its replay.
-    const after = await api.eventually(async () => {
-      const r = await cli('list');
-      return /2 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
-    }, 60_000, 'the replayed record parked again');
+    const after = await api.eventually(
+      async () => {
+        const r = await cli('list');
+        return /2 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
+      },
+      60_000,
+      'the replayed record parked again',
+    );
     expect(after.output.match(/header meridian-id missing/g)).toHaveLength(1); // the replayed copy carries its id now (still no tenant)
     expect(await storedSpans()).toBe(expected);
   }, 120_000);

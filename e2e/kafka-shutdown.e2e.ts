@@ -26,7 +26,15 @@ describe('SIGTERM while every Kafka broker is down', () => {
   }, 60_000);
 
   it('intake and ingester exit 0 within their shutdown budget', async () => {
-    broker = await startKafkaBroker({ brokers: 1, topics: { [`meridian.${REGION}.spans`]: 4, [`meridian.${REGION}.metric-points`]: 1, [`meridian.${REGION}.logs`]: 1, [`meridian.${REGION}.dead-letter`]: 1 } });
+    broker = await startKafkaBroker({
+      brokers: 1,
+      topics: {
+        [`meridian.${REGION}.spans`]: 4,
+        [`meridian.${REGION}.metric-points`]: 1,
+        [`meridian.${REGION}.logs`]: 1,
+        [`meridian.${REGION}.dead-letter`]: 1,
+      },
+    });
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_kafka_shutdown');
     drop = db.drop;
     const env = kafkaTestEnv(broker.bootstrap, db.url);
@@ -43,9 +51,15 @@ describe('SIGTERM while every Kafka broker is down', () => {
     const seconds = (Date.now() - t0) / 1000;
     await load.stop();
     load = undefined;
-    console.log(`[kafka-shutdown] SIGTERM with every broker down: ingester exited ${ingesterCode} (${ingester.child.signalCode ?? 'no signal'}), intake ${intakeCode} (${intake.child.signalCode ?? 'no signal'}), after ${seconds.toFixed(1)} s`);
+    console.log(
+      `[kafka-shutdown] SIGTERM with every broker down: ingester exited ${ingesterCode} (${ingester.child.signalCode ?? 'no signal'}), intake ${intakeCode} (${intake.child.signalCode ?? 'no signal'}), after ${seconds.toFixed(1)} s`,
+    );
     const tail = (p: MeridianProcess) => p.output().slice(-4_000);
-    expect({ code: ingesterCode, signal: ingester.child.signalCode, output: ingesterCode === 0 ? '' : tail(ingester) }).toEqual({ code: 0, signal: null, output: '' });
+    expect({ code: ingesterCode, signal: ingester.child.signalCode, output: ingesterCode === 0 ? '' : tail(ingester) }).toEqual({
+      code: 0,
+      signal: null,
+      output: '',
+    });
     expect({ code: intakeCode, signal: intake.child.signalCode, output: intakeCode === 0 ? '' : tail(intake) }).toEqual({ code: 0, signal: null, output: '' });
     expect(seconds).toBeLessThan(30);
   }, 240_000);

@@ -23,8 +23,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tracesJson(traceIds: readonly string[], service: string): Buffer {
   const now = Date.now() * 1e6;
-  const spans = traceIds.map((traceId) => ({ traceId, spanId: hex(8), name: 'GET /orders', kind: 2, startTimeUnixNano: String(now - 5e6), endTimeUnixNano: String(now), attributes: [{ key: 'http.route', value: { stringValue: '/orders' } }] }));
-  return Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] }));
+  const spans = traceIds.map((traceId) => ({
+    traceId,
+    spanId: hex(8),
+    name: 'GET /orders',
+    kind: 2,
+    startTimeUnixNano: String(now - 5e6),
+    endTimeUnixNano: String(now),
+    attributes: [{ key: 'http.route', value: { stringValue: '/orders' } }],
+  }));
+  return Buffer.from(
+    JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] }),
+  );
 }
 
 interface Answer {
@@ -36,7 +46,14 @@ interface Answer {
 function post(port: number, key: string, body: Buffer, agent?: Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length), authorization: `Bearer ${key}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length), authorization: `Bearer ${key}` },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -82,7 +99,12 @@ describe('noisy neighbour: one tenant flooding intake does not slow another', ()
     let acceptedSpans = 0;
     let flooding = true;
     // Bodies made up front: the flooder's client should spend the shared cores on sending, not on JSON.
-    const bodies = Array.from({ length: 64 }, () => tracesJson(Array.from({ length: SPANS_PER_FLOOD_REQUEST }, () => hex(16)), 'flood'));
+    const bodies = Array.from({ length: 64 }, () =>
+      tracesJson(
+        Array.from({ length: SPANS_PER_FLOOD_REQUEST }, () => hex(16)),
+        'flood',
+      ),
+    );
     let sent = 0;
     const floodStarted = Date.now();
     const floodClient = async () => {
@@ -91,7 +113,8 @@ describe('noisy neighbour: one tenant flooding intake does not slow another', ()
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         if (r.status === 200) acceptedSpans += SPANS_PER_FLOOD_REQUEST;
         if (r.status === 429 && !(Number(r.retryAfter) >= 1)) badRetryAfter.push(String(r.retryAfter));
-        if (r.status === 429 && statuses.get(429) === 1) expect(JSON.parse(r.body)).toMatchObject({ code: 8, message: expect.stringContaining(`${SPANS_PER_SECOND} spans/s`) });
+        if (r.status === 429 && statuses.get(429) === 1)
+          expect(JSON.parse(r.body)).toMatchObject({ code: 8, message: expect.stringContaining(`${SPANS_PER_SECOND} spans/s`) });
       }
     };
     const flood = Array.from({ length: FLOOD_CONNECTIONS }, floodClient);
@@ -143,17 +166,25 @@ describe('noisy neighbour: one tenant flooding intake does not slow another', ()
     expect(acceptedSpans).toBeGreaterThan(SPANS_PER_SECOND * (floodSeconds - 2) * 0.5); // and it was not starved either
 
     // Metered usage: the flooder's throttled spans, flushed by intake to the control plane.
-    const usage = await victim.reader.eventually(async () => {
-      const u = await owner.call('getIngestUsage', { params: { tenant: flooder.slug }, query: {} });
-      const traces = u.totals.find((t) => t.signal === 'traces');
-      return traces && traces.acceptedItems === acceptedSpans ? traces : undefined;
-    }, 10_000, "the flooder's usage to be flushed");
-    expect(usage.throttledItems).toBe(((statuses.get(429) ?? 0) * SPANS_PER_FLOOD_REQUEST));
+    const usage = await victim.reader.eventually(
+      async () => {
+        const u = await owner.call('getIngestUsage', { params: { tenant: flooder.slug }, query: {} });
+        const traces = u.totals.find((t) => t.signal === 'traces');
+        return traces && traces.acceptedItems === acceptedSpans ? traces : undefined;
+      },
+      10_000,
+      "the flooder's usage to be flushed",
+    );
+    expect(usage.throttledItems).toBe((statuses.get(429) ?? 0) * SPANS_PER_FLOOD_REQUEST);
     expect(usage.throttledBytes).toBeGreaterThan(0);
-    const victimUsage = await victim.reader.eventually(async () => {
-      const traces = (await owner.call('getIngestUsage', { params: { tenant: victim.slug }, query: {} })).totals.find((t) => t.signal === 'traces');
-      return traces && traces.acceptedItems === victimAccepted ? traces : undefined;
-    }, 10_000, "the victim's usage to be flushed");
+    const victimUsage = await victim.reader.eventually(
+      async () => {
+        const traces = (await owner.call('getIngestUsage', { params: { tenant: victim.slug }, query: {} })).totals.find((t) => t.signal === 'traces');
+        return traces && traces.acceptedItems === victimAccepted ? traces : undefined;
+      },
+      10_000,
+      "the victim's usage to be flushed",
+    );
     expect(victimUsage).toMatchObject({ throttledItems: 0, throttledBytes: 0 });
 
     // Operators see the refusals in /metrics, without any tenant id.

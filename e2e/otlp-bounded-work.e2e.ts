@@ -79,7 +79,9 @@ function deepValueJson(seed: number, levels: number): Buffer {
   const start = nowNs() - 50_000_000n;
   const value = `${'{"arrayValue":{"values":['.repeat(levels)}{"stringValue":"leaf"}${']}}'.repeat(levels)}`;
   const span = `{"traceId":"${hex(seed, 16)}","spanId":"${hex(seed, 8)}","name":"deep","startTimeUnixNano":"${start}","endTimeUnixNano":"${start + 40_000_000n}","attributes":[{"key":"deep","value":${value}}]}`;
-  return Buffer.from(`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"bounded"}}]},"scopeSpans":[{"spans":[${span}]}]}]}`);
+  return Buffer.from(
+    `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"bounded"}}]},"scopeSpans":[{"spans":[${span}]}]}]}`,
+  );
 }
 
 function rssBytes(pid: number): number {
@@ -99,7 +101,14 @@ describe('OTLP intake bounds decode work per request', () => {
     new Promise<grpc.ServiceError | null>((resolve) => {
       const md = new grpc.Metadata();
       md.set('authorization', `Bearer ${m.ingestKey}`);
-      grpcClient.makeUnaryRequest(TRACES, (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => resolve(err));
+      grpcClient.makeUnaryRequest(
+        TRACES,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        md,
+        (err) => resolve(err),
+      );
     });
 
   beforeAll(async () => {
@@ -173,7 +182,9 @@ describe('OTLP intake bounds decode work per request', () => {
 
     expect(m.child.exitCode).toBeNull();
     const grown = rssBytes(m.child.pid!) - rssBefore;
-    console.log(`bounded-work: RSS grew ${(grown / MiB).toFixed(1)} MiB over ${rounds * 6} attack requests; slowest /healthz ${slowestHealthMs.toFixed(0)} ms of ${healthChecks}`);
+    console.log(
+      `bounded-work: RSS grew ${(grown / MiB).toFixed(1)} MiB over ${rounds * 6} attack requests; slowest /healthz ${slowestHealthMs.toFixed(0)} ms of ${healthChecks}`,
+    );
     expect(grown).toBeLessThan(100 * 1000 * 1000);
     expect(healthChecks).toBeGreaterThan(3);
     expect(slowestHealthMs).toBeLessThan(1_000);
@@ -187,10 +198,14 @@ describe('OTLP intake bounds decode work per request', () => {
     const traceId = hex(0x21, 16);
     const r = await rawPost(m.ports.http, '/v1/traces', gzipSync(deepValueJson(0x21, 2)), json());
     expect(r.status).toBe(200);
-    await api.eventually(async () => {
-      const t = await api.get<{ spans: unknown[] }>(`/traces/${traceId}`);
-      return t.status === 200 && t.body.spans.length === 1 ? t.body : undefined;
-    }, 20_000, 'the span sent after the attack');
+    await api.eventually(
+      async () => {
+        const t = await api.get<{ spans: unknown[] }>(`/traces/${traceId}`);
+        return t.status === 200 && t.body.spans.length === 1 ? t.body : undefined;
+      },
+      20_000,
+      'the span sent after the attack',
+    );
   });
 
   it('gRPC: a message that only inflates past max_receive_message_length is refused without inflating it all', async () => {
@@ -213,10 +228,14 @@ describe('OTLP intake bounds decode work per request', () => {
     // Kept: 32 levels of arrays, then the value cut to null.
     const cut = `${'['.repeat(32)}null${']'.repeat(32)}`;
     for (const s of sent) {
-      const span = await api.eventually(async () => {
-        const t = await api.get<{ spans: Array<{ attributes: Record<string, string> }> }>(`/traces/${hex(s.seed, 16)}`);
-        return t.status === 200 && t.body.spans.length === 1 ? t.body.spans[0] : undefined;
-      }, 20_000, `the deeply nested span ${s.seed.toString(16)}`);
+      const span = await api.eventually(
+        async () => {
+          const t = await api.get<{ spans: Array<{ attributes: Record<string, string> }> }>(`/traces/${hex(s.seed, 16)}`);
+          return t.status === 200 && t.body.spans.length === 1 ? t.body.spans[0] : undefined;
+        },
+        20_000,
+        `the deeply nested span ${s.seed.toString(16)}`,
+      );
       expect(span.attributes.deep).toBe(cut);
     }
     const metrics = await (await fetch(`http://127.0.0.1:${m.ports.api}/metrics`)).text();

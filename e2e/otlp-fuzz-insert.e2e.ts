@@ -52,7 +52,11 @@ interface FuzzCase {
 
 // ------------------------------------------------------------------ encode a case
 
-const CODECS: Record<OtlpSignal, MessageCodec<object>> = { traces: ExportTraceServiceRequest, metrics: ExportMetricsServiceRequest, logs: ExportLogsServiceRequest };
+const CODECS: Record<OtlpSignal, MessageCodec<object>> = {
+  traces: ExportTraceServiceRequest,
+  metrics: ExportMetricsServiceRequest,
+  logs: ExportLogsServiceRequest,
+};
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /** "$now±ms" → nanoseconds since the epoch (as decimal text), anywhere in the request. */
@@ -76,7 +80,11 @@ function forProtobuf(v: unknown, key = ''): unknown {
 }
 
 function bodyOf(c: FuzzCase, nowMs: number): Buffer {
-  if (c.text !== undefined) return Buffer.from(c.text.replace(/\$now([+-]\d+)/g, (_, ms: string) => String((BigInt(nowMs) + BigInt(ms)) * 1_000_000n)), 'utf8');
+  if (c.text !== undefined)
+    return Buffer.from(
+      c.text.replace(/\$now([+-]\d+)/g, (_, ms: string) => String((BigInt(nowMs) + BigInt(ms)) * 1_000_000n)),
+      'utf8',
+    );
   const request = resolveNow(c.request ?? {}, nowMs);
   if (c.encoding === 'json') return Buffer.from(JSON.stringify(request), 'utf8');
   const codec = CODECS[c.signal];
@@ -137,7 +145,11 @@ async function runCase(c: FuzzCase): Promise<Outcome> {
   // As the ingester does: the request's Native messages concatenated into one insert.
   if (rows > 0) await writer.insert(REGION, table, Buffer.concat(encoded.messages.map((m) => m.body)), `fuzz-${tenantId}`, 'Native');
   const store = ch.stores[REGION];
-  const rs = await store.client.query({ query: `SELECT count() AS c FROM ${store.table(table)} WHERE tenant_id = {t:String}`, query_params: { t: tenantId }, format: 'JSONEachRow' });
+  const rs = await store.client.query({
+    query: `SELECT count() AS c FROM ${store.table(table)} WHERE tenant_id = {t:String}`,
+    query_params: { t: tenantId },
+    format: 'JSONEachRow',
+  });
   const [{ c: stored }] = await rs.json<{ c: string | number }>();
   return { accepted: rows, rejected, stored: Number(stored) };
 }
@@ -161,7 +173,22 @@ const text = fc.oneof(
   { weight: 6, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
   { weight: 2, arbitrary: fc.tuple(fc.string({ maxLength: 3 }), loneSurrogate, fc.string({ maxLength: 3 })).map(([a, s, b]) => a + s + b) },
-  { weight: 2, arbitrary: fc.constantFrom('', '__proto__', 'constructor', 'service.name', 'http.route', '日本語キー', '\u0000', '"\\\'', '\n\t', '\ud83d\ude00', 'a'.repeat(300)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      '__proto__',
+      'constructor',
+      'service.name',
+      'http.route',
+      '日本語キー',
+      '\u0000',
+      '"\\\'',
+      '\n\t',
+      '\ud83d\ude00',
+      'a'.repeat(300),
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 40_000 }).map((n) => 'é'.repeat(n)) },
 );
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
@@ -181,7 +208,18 @@ const timeText = fc.oneof(
   { weight: 2, arbitrary: fc.bigInt({ min: NOW - 7n * DAY, max: NOW + HOUR }).map(String) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('0', '1', '-1', '-5', String(2n ** 63n - 1n), String(2n ** 63n), String(2n ** 64n - 1n), String(NOW + 2n * DAY), String(NOW - 400n * DAY), String(NOW - 4000n * DAY)),
+    arbitrary: fc.constantFrom(
+      '0',
+      '1',
+      '-1',
+      '-5',
+      String(2n ** 63n - 1n),
+      String(2n ** 63n),
+      String(2n ** 64n - 1n),
+      String(NOW + 2n * DAY),
+      String(NOW - 400n * DAY),
+      String(NOW - 4000n * DAY),
+    ),
   },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) },
 );
@@ -190,7 +228,11 @@ const interval = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(timeText, fc.bigInt({ min: 0n, max: 10n ** 11n })).map(([s, d]) => [s, String(BigInt(s) + d)] as const) },
   { weight: 1, arbitrary: fc.tuple(timeText, timeText) },
 );
-const enumNumber = (max: number) => fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max }) }, { weight: 1, arbitrary: fc.constantFrom<Json>(-1, max + 1, 99, 300, 1e300, 2.5, 2 ** 31 - 1) });
+const enumNumber = (max: number) =>
+  fc.oneof(
+    { weight: 5, arbitrary: fc.integer({ min: 0, max }) },
+    { weight: 1, arbitrary: fc.constantFrom<Json>(-1, max + 1, 99, 300, 1e300, 2.5, 2 ** 31 - 1) },
+  );
 const uint32ish = fc.oneof(fc.nat(), fc.constantFrom<Json>(-1, 2 ** 32 - 1, 2 ** 32, 1e300, 0));
 
 const { value: anyValue } = fc.letrec<{ value: Json; kv: Json }>((tie) => ({
@@ -215,21 +257,44 @@ const deepValue = fc.integer({ min: 20, max: 300 }).map((depth) => {
 });
 const httpStatus = fc.record({
   key: fc.constantFrom('http.response.status_code', 'http.status_code'),
-  value: fc.oneof(int64.map((v) => ({ intValue: v })), double.map((d) => ({ doubleValue: d })), fc.constantFrom('-1', '1e300', '503', '200.5', 'abc').map((s) => ({ stringValue: s }))),
+  value: fc.oneof(
+    int64.map((v) => ({ intValue: v })),
+    double.map((d) => ({ doubleValue: d })),
+    fc.constantFrom('-1', '1e300', '503', '200.5', 'abc').map((s) => ({ stringValue: s })),
+  ),
 });
 const attributes = fc.oneof(
-  { weight: 6, arbitrary: fc.array(fc.oneof({ weight: 4, arbitrary: fc.record({ key: text, value: anyValue }) }, { weight: 1, arbitrary: httpStatus }, { weight: 1, arbitrary: fc.record({ key: text, value: deepValue }) }), { maxLength: 5 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 129, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: { intValue: String(i) } }))) },
+  {
+    weight: 6,
+    arbitrary: fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.record({ key: text, value: anyValue }) },
+        { weight: 1, arbitrary: httpStatus },
+        { weight: 1, arbitrary: fc.record({ key: text, value: deepValue }) },
+      ),
+      { maxLength: 5 },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 129, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: { intValue: String(i) } }))),
+  },
 );
-const resource = fc.record({ attributes: fc.oneof(attributes, fc.constant([{ key: 'service.name', value: { stringValue: 'fuzz' } }])), droppedAttributesCount: uint32ish });
+const resource = fc.record({
+  attributes: fc.oneof(attributes, fc.constant([{ key: 'service.name', value: { stringValue: 'fuzz' } }])),
+  droppedAttributesCount: uint32ish,
+});
 const scope = fc.record({ name: text, version: text, attributes });
 
 function request<T>(itemsKey: string, resourceKey: string, scopeKey: string, item: fc.Arbitrary<T>) {
   return fc.record({
-    [resourceKey]: fc.array(fc.record({ resource, schemaUrl: text, [scopeKey]: fc.array(fc.record({ scope, [itemsKey]: fc.array(item, { maxLength: 5 }) }), { maxLength: 2 }) }), {
-      minLength: 1,
-      maxLength: 2,
-    }),
+    [resourceKey]: fc.array(
+      fc.record({ resource, schemaUrl: text, [scopeKey]: fc.array(fc.record({ scope, [itemsKey]: fc.array(item, { maxLength: 5 }) }), { maxLength: 2 }) }),
+      {
+        minLength: 1,
+        maxLength: 2,
+      },
+    ),
   }) as unknown as fc.Arbitrary<Json>;
 }
 
@@ -245,7 +310,13 @@ const span = fc
     kind: enumNumber(5),
     interval,
     attributes,
-    events: fc.oneof({ weight: 5, arbitrary: fc.array(event, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 129, max: 200 }).map((n) => Array.from({ length: n }, (_, i) => ({ timeUnixNano: String(NOW), name: `e${i}` }))) }),
+    events: fc.oneof(
+      { weight: 5, arbitrary: fc.array(event, { maxLength: 3 }) },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 129, max: 200 }).map((n) => Array.from({ length: n }, (_, i) => ({ timeUnixNano: String(NOW), name: `e${i}` }))),
+      },
+    ),
     links: fc.array(link, { maxLength: 3 }),
     status: fc.record({ code: enumNumber(2), message: text }),
     flags: uint32ish,
@@ -253,13 +324,27 @@ const span = fc
   })
   .map(({ interval: [start, end], ...s }) => ({ ...s, startTimeUnixNano: start, endTimeUnixNano: end }) as Json);
 
-const count = fc.oneof({ weight: 6, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) }, { weight: 1, arbitrary: fc.constantFrom<Json>('-5', -1, '0', 7, 1.5) });
+const count = fc.oneof(
+  { weight: 6, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom<Json>('-5', -1, '0', 7, 1.5) },
+);
 const pointBase = { attributes, startTimeUnixNano: fc.oneof(fc.constant('0'), timeText), timeUnixNano: timeText, flags: uint32ish };
 const numberPoint = fc.oneof(fc.record({ ...pointBase, asDouble: double }), fc.record({ ...pointBase, asInt: int64 }));
 const histogramPoint = fc.integer({ min: 0, max: 5 }).chain((n) =>
-  fc.record({ ...pointBase, count, sum: double, min: double, max: double, explicitBounds: fc.array(double, { minLength: n, maxLength: n }), bucketCounts: fc.array(count, { minLength: n + 1, maxLength: n + 1 }) }),
+  fc.record({
+    ...pointBase,
+    count,
+    sum: double,
+    min: double,
+    max: double,
+    explicitBounds: fc.array(double, { minLength: n, maxLength: n }),
+    bucketCounts: fc.array(count, { minLength: n + 1, maxLength: n + 1 }),
+  }),
 );
-const buckets = fc.record({ offset: fc.oneof(fc.integer({ min: -100, max: 100 }), fc.constantFrom<Json>(-(2 ** 31), 2 ** 31 - 1, 1e300)), bucketCounts: fc.array(count, { maxLength: 5 }) });
+const buckets = fc.record({
+  offset: fc.oneof(fc.integer({ min: -100, max: 100 }), fc.constantFrom<Json>(-(2 ** 31), 2 ** 31 - 1, 1e300)),
+  bucketCounts: fc.array(count, { maxLength: 5 }),
+});
 const expPoint = fc.record({
   ...pointBase,
   count,
@@ -272,7 +357,12 @@ const expPoint = fc.record({
   positive: buckets,
   negative: buckets,
 });
-const summaryPoint = fc.record({ ...pointBase, count, sum: double, quantileValues: fc.array(fc.record({ quantile: double, value: double }), { maxLength: 4 }) });
+const summaryPoint = fc.record({
+  ...pointBase,
+  count,
+  sum: double,
+  quantileValues: fc.array(fc.record({ quantile: double, value: double }), { maxLength: 4 }),
+});
 const temporality = enumNumber(2);
 const metric = fc
   .record({

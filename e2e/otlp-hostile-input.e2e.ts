@@ -7,17 +7,34 @@ import { rawPost } from './support/raw-post';
 /** google.rpc.Status, to read error bodies the way an OTLP client does. */
 const Status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
 
-const hex = (n: number, seed: number) => (seed.toString(16).padStart(2, '0').repeat(n)).slice(0, n * 2);
+const hex = (n: number, seed: number) =>
+  seed
+    .toString(16)
+    .padStart(2, '0')
+    .repeat(n)
+    .slice(0, n * 2);
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 function jsonSpan(traceId: string, spanId: string, name: string) {
   const start = nowNs() - 50_000_000n;
-  return { traceId, spanId, name, kind: 2, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 40_000_000n), attributes: [{ key: 'http.route', value: { stringValue: '/hostile' } }] };
+  return {
+    traceId,
+    spanId,
+    name,
+    kind: 2,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 40_000_000n),
+    attributes: [{ key: 'http.route', value: { stringValue: '/hostile' } }],
+  };
 }
 
 function jsonTraces(spans: object[], service = 'hostile-svc') {
   return Buffer.from(
-    JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] }] }),
+    JSON.stringify({
+      resourceSpans: [
+        { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] },
+      ],
+    }),
   );
 }
 
@@ -37,7 +54,11 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
 
   it('401 without a key, with an unknown key, and with a malformed Authorization header', async () => {
     const body = jsonTraces([jsonSpan(hex(16, 1), hex(8, 1), 'x')]);
-    const attempts: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', authorization: 'Bearer mrd_ik_notarealkey' }, { 'content-type': 'application/json', authorization: 'Basic abc' }];
+    const attempts: Array<Record<string, string>> = [
+      { 'content-type': 'application/json' },
+      { 'content-type': 'application/json', authorization: 'Bearer mrd_ik_notarealkey' },
+      { 'content-type': 'application/json', authorization: 'Basic abc' },
+    ];
     for (const headers of attempts) {
       const r = await rawPost(m.ports.http, '/v1/traces', body, headers);
       expect(r.status).toBe(401);
@@ -85,10 +106,14 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
     expect(Number(reply.partialSuccess.rejectedSpans)).toBe(2);
     expect(reply.partialSuccess.errorMessage).toMatch(/traceId/);
     expect(reply.partialSuccess.errorMessage).toMatch(/spanId/);
-    const trace = await api.eventually(async () => {
-      const t = await api.get<{ spans: Array<{ spanName?: string; name?: string }> }>(`/traces/${goodTrace}`);
-      return t.status === 200 && t.body.spans.length === 2 ? t.body : undefined;
-    }, 20_000, 'the good half of the batch');
+    const trace = await api.eventually(
+      async () => {
+        const t = await api.get<{ spans: Array<{ spanName?: string; name?: string }> }>(`/traces/${goodTrace}`);
+        return t.status === 200 && t.body.spans.length === 2 ? t.body : undefined;
+      },
+      20_000,
+      'the good half of the batch',
+    );
     expect(trace.spans.map((s) => s.spanName ?? s.name).sort()).toEqual(['good-1', 'good-2']);
   });
 
@@ -103,7 +128,10 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
     expect(b.status).toBe(413);
     expect(JSON.parse(b.body.toString()).message).toMatch(/after decompression/);
     // Still serving.
-    const ok = await rawPost(m.ports.http, '/v1/traces', gzipSync(jsonTraces([jsonSpan(hex(16, 0xc1), hex(8, 0xc1), 'after-bomb')])), { ...json(), 'content-encoding': 'gzip' });
+    const ok = await rawPost(m.ports.http, '/v1/traces', gzipSync(jsonTraces([jsonSpan(hex(16, 0xc1), hex(8, 0xc1), 'after-bomb')])), {
+      ...json(),
+      'content-encoding': 'gzip',
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -113,7 +141,14 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
       new Promise<grpc.ServiceError | null>((resolve) => {
         const md = new grpc.Metadata();
         if (key) md.set('authorization', `Bearer ${key}`);
-        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => resolve(err));
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          body,
+          md,
+          (err) => resolve(err),
+        );
       });
     expect((await call(Buffer.alloc(0)))?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect((await call(Buffer.alloc(0), 'mrd_ik_wrong'))?.code).toBe(grpc.status.UNAUTHENTICATED);

@@ -39,14 +39,29 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
     const service = `checkout-${protocol.replace(/\W/g, '-')}`;
 
     it('stores traces: ids, exact times, status, resource, attributes and derived columns', async () => {
-      const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, gzip, serviceName: service, resource: { 'host.name': 'e2e-host', 'deployment.environment.name': 'test' } });
+      const sdk = sdkTelemetry({
+        protocol,
+        httpPort: m.ports.http,
+        grpcPort: m.ports.grpc,
+        key: m.ingestKey,
+        gzip,
+        serviceName: service,
+        resource: { 'host.name': 'e2e-host', 'deployment.environment.name': 'test' },
+      });
       const tracer = sdk.tracer;
       const t0 = instant(3_000, 123_457); // sub-millisecond part must survive
       // Transaction: GET /orders/{id} with the stable HTTP names, 1.3 s long → hitmap row 10.
       const root = tracer.startSpan('GET /orders/{id}', {
         kind: SpanKind.SERVER,
         startTime: t0.hr,
-        attributes: { 'http.request.method': 'GET', 'http.route': '/orders/{id}', 'http.response.status_code': 200, 'url.path': '/orders/42', 'app.tier': 'gold', 'app.items': 3 },
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': '/orders/{id}',
+          'http.response.status_code': 200,
+          'url.path': '/orders/42',
+          'app.tier': 'gold',
+          'app.items': 3,
+        },
       });
       const ctx = trace.setSpan(context.active(), root);
       // Its SQL with the old DB names, literals inside.
@@ -55,7 +70,13 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
         {
           kind: SpanKind.CLIENT,
           startTime: plus(t0, 10).hr,
-          attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'db.statement': "SELECT * FROM orders WHERE id = 42 AND status IN ('new', 'paid', 'sent')", 'net.peer.name': 'orders-db', 'net.peer.port': 5432 },
+          attributes: {
+            'db.system': 'postgresql',
+            'db.name': 'shop',
+            'db.statement': "SELECT * FROM orders WHERE id = 42 AND status IN ('new', 'paid', 'sent')",
+            'net.peer.name': 'orders-db',
+            'net.peer.port': 5432,
+          },
         },
         ctx,
       );
@@ -63,7 +84,11 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
       root.addEvent('cache.miss', { key: 'order:42' }, plus(t0, 5).hr);
       root.end(plus(t0, 1300).hr);
       // A failing transaction with the old HTTP names.
-      const failed = tracer.startSpan('POST /pay', { kind: SpanKind.SERVER, startTime: plus(t0, 100).hr, attributes: { 'http.method': 'POST', 'http.route': '/pay', 'http.status_code': 503, 'http.target': '/pay?x=1' } });
+      const failed = tracer.startSpan('POST /pay', {
+        kind: SpanKind.SERVER,
+        startTime: plus(t0, 100).hr,
+        attributes: { 'http.method': 'POST', 'http.route': '/pay', 'http.status_code': 503, 'http.target': '/pay?x=1' },
+      });
       failed.recordException(new Error('payment gateway down'));
       failed.setStatus({ code: SpanStatusCode.ERROR, message: 'gateway down' });
       failed.end(plus(t0, 350).hr);
@@ -121,7 +146,14 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
         const r = await api.get<{ spans: StoredSpanView[] }>(`/traces/${failed.spanContext().traceId}`);
         return r.status === 200 ? r.body.spans[0] : undefined;
       });
-      expect(failedStored).toMatchObject({ statusCode: 'ERROR', statusMessage: 'gateway down', isError: true, httpMethod: 'POST', httpStatus: 503, urlPath: '/pay' });
+      expect(failedStored).toMatchObject({
+        statusCode: 'ERROR',
+        statusMessage: 'gateway down',
+        isError: true,
+        httpMethod: 'POST',
+        httpStatus: 503,
+        urlPath: '/pay',
+      });
       expect(failedStored.events.map((e) => e.name)).toContain('exception');
       expect(failedStored.events[0].attributes['exception.message']).toBe('payment gateway down');
 
@@ -147,13 +179,28 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
       sdk.meter.createObservableGauge(`e2e.queue.${protocol}`).addCallback((r) => r.observe(42, { queue: 'q1' }));
       await sdk.flush();
 
-      type Point = { metricName: string; metricType: string; value: number; count: string; sum: number; bucketCounts: string[]; explicitBounds: number[]; attributes: Record<string, string>; service: string };
+      type Point = {
+        metricName: string;
+        metricType: string;
+        value: number;
+        count: string;
+        sum: number;
+        bucketCounts: string[];
+        explicitBounds: number[];
+        attributes: Record<string, string>;
+        service: string;
+      };
       const points = await api.eventually(async () => {
         const r = await api.get<{ points: Point[] }>('/metrics', { service, last: '15m' });
         const names = new Set(r.body.points.map((p) => p.metricName));
         return names.size >= 3 ? r.body.points : undefined;
       });
-      expect(points.find((p) => p.metricName === `e2e.requests.${protocol}`)).toMatchObject({ metricType: 'SUM', value: 7, attributes: { route: '/a' }, service });
+      expect(points.find((p) => p.metricName === `e2e.requests.${protocol}`)).toMatchObject({
+        metricType: 'SUM',
+        value: 7,
+        attributes: { route: '/a' },
+        service,
+      });
       expect(points.find((p) => p.metricName === `e2e.queue.${protocol}`)).toMatchObject({ metricType: 'GAUGE', value: 42, attributes: { queue: 'q1' } });
       expect(points.find((p) => p.metricName === `e2e.latency.${protocol}`)).toMatchObject({
         metricType: 'HISTOGRAM',
@@ -169,10 +216,24 @@ describe('unmodified OpenTelemetry SDK exporters → intake → ClickHouse', () 
       const sdk = sdkTelemetry({ protocol, httpPort: m.ports.http, grpcPort: m.ports.grpc, key: m.ingestKey, gzip, serviceName: service });
       const span = sdk.tracer.startSpan('job');
       const ctx = trace.setSpan(context.active(), span);
-      sdk.logger.emit({ body: `order failed over ${protocol}`, severityNumber: sdk.severity.ERROR, severityText: 'ERROR', attributes: { 'order.id': 'A-1' }, context: ctx });
+      sdk.logger.emit({
+        body: `order failed over ${protocol}`,
+        severityNumber: sdk.severity.ERROR,
+        severityText: 'ERROR',
+        attributes: { 'order.id': 'A-1' },
+        context: ctx,
+      });
       span.end();
       await sdk.flush();
-      type Log = { traceId: string; spanId: string; body: string; severityNumber: number; severityText: string; service: string; attributes: Record<string, string> };
+      type Log = {
+        traceId: string;
+        spanId: string;
+        body: string;
+        severityNumber: number;
+        severityText: string;
+        service: string;
+        attributes: Record<string, string>;
+      };
       const logs = await api.eventually(async () => {
         const r = await api.get<{ logs: Log[] }>('/logs', { traceId: span.spanContext().traceId, last: '15m' });
         return r.body.logs.length ? r.body.logs : undefined;

@@ -56,9 +56,22 @@ describe('production build (npm run build)', () => {
 
     const traceId = randomBytes(16).toString('hex');
     const now = BigInt(Date.now()) * 1_000_000n;
-    const span = { traceId, spanId: randomBytes(8).toString('hex'), name: 'GET /built', kind: 2, startTimeUnixNano: String(now - 1_000_000n), endTimeUnixNano: String(now) };
-    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'production-build-e2e' } }] }, scopeSpans: [{ spans: [span] }] }] };
-    const posted = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.ingestKey}` }, body: JSON.stringify(body) });
+    const span = {
+      traceId,
+      spanId: randomBytes(8).toString('hex'),
+      name: 'GET /built',
+      kind: 2,
+      startTimeUnixNano: String(now - 1_000_000n),
+      endTimeUnixNano: String(now),
+    };
+    const body = {
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'production-build-e2e' } }] }, scopeSpans: [{ spans: [span] }] }],
+    };
+    const posted = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.ingestKey}` },
+      body: JSON.stringify(body),
+    });
     expect(posted.status).toBe(200);
 
     const api = new ApiClient(server.ports.api, server.apiKey);

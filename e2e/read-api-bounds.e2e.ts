@@ -69,7 +69,8 @@ describe('read API: out-of-range query values', () => {
       for (const k of keys.filter((k) => !['from', 'to', 'last'].includes(k))) {
         for (const v of [...NUMBERS, ...STRINGS]) cases.push({ [k]: v });
       }
-      if (keys.includes('minMs')) cases.push({ minMs: '1e15', maxMs: '1e16' }, { minMs: '0', maxMs: '9e12', from: '1900-01-01T00:00:00Z', to: '1900-01-01T00:05:00Z' });
+      if (keys.includes('minMs'))
+        cases.push({ minMs: '1e15', maxMs: '1e16' }, { minMs: '0', maxMs: '9e12', from: '1900-01-01T00:00:00Z', to: '1900-01-01T00:05:00Z' });
       if (keys.includes('before')) cases.push({ before: '99999999999999999999999' }, { before: '9223372036854775808' });
       for (const query of cases) {
         const { status, message } = await get(route, query);
@@ -77,7 +78,15 @@ describe('read API: out-of-range query values', () => {
         if (status >= 500) failures.push(`${name} ${JSON.stringify(query).slice(0, 120)} → ${status} ${message.slice(0, 120)}`);
       }
     }
-    if (failures.length) console.log(m.output().split('\n').filter((l) => /error|Error/.test(l)).slice(-5).join('\n'));
+    if (failures.length)
+      console.log(
+        m
+          .output()
+          .split('\n')
+          .filter((l) => /error|Error/.test(l))
+          .slice(-5)
+          .join('\n'),
+      );
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(500);
   }, 300_000);
@@ -86,9 +95,15 @@ describe('read API: out-of-range query values', () => {
     const services = API_ROUTES.services as RouteDef;
     const transactions = API_ROUTES.transactions as RouteDef;
     // Rollups (DateTime) end in 2106; raw spans (DateTime64(9)) reach 2262.
-    expect(await get(services, { from: '2200-01-01T00:00:00Z', to: '2200-01-01T00:05:00Z' })).toEqual({ status: 400, message: expect.stringMatching(/^from: must be a time in 1970-01-01T00:00:00.000Z … 2106-02-07T06:28:00.000Z/) });
+    expect(await get(services, { from: '2200-01-01T00:00:00Z', to: '2200-01-01T00:05:00Z' })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^from: must be a time in 1970-01-01T00:00:00.000Z … 2106-02-07T06:28:00.000Z/),
+    });
     expect(await get(transactions, { from: '2200-01-01T00:00:00Z', to: '2200-01-01T00:05:00Z' })).toMatchObject({ status: 200 });
-    expect(await get(transactions, { from: '1899-12-31T23:55:00Z', to: '1900-01-01T00:00:00Z' })).toEqual({ status: 400, message: expect.stringMatching(/^from: must be a time in 1900-01-01/) });
+    expect(await get(transactions, { from: '1899-12-31T23:55:00Z', to: '1900-01-01T00:00:00Z' })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^from: must be a time in 1900-01-01/),
+    });
     expect(await get(transactions, { maxMs: '1e308' })).toEqual({ status: 400, message: expect.stringMatching(/maxMs/) });
     expect(await get(transactions, { minMs: '1e15' })).toEqual({ status: 400, message: expect.stringMatching(/minMs/) });
   }, 60_000);

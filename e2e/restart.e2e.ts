@@ -4,7 +4,13 @@ import { ApiClient, sdkTelemetry, startMeridian } from '@meridian/testing';
 describe('data survives a restart', () => {
   it('keeps spans accepted just before SIGTERM, and the demo key keeps working', async () => {
     const first = await startMeridian();
-    const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: first.ports.http, grpcPort: first.ports.grpc, key: first.ingestKey, serviceName: 'restart-svc' });
+    const sdk = sdkTelemetry({
+      protocol: 'http/protobuf',
+      httpPort: first.ports.http,
+      grpcPort: first.ports.grpc,
+      key: first.ingestKey,
+      serviceName: 'restart-svc',
+    });
     const traceIds: string[] = [];
     for (let i = 0; i < 50; i++) {
       const s = sdk.tracer.startSpan(`GET /r/${i % 5}`, { kind: SpanKind.SERVER, attributes: { 'http.route': `/r/${i % 5}`, 'http.request.method': 'GET' } });

@@ -33,7 +33,11 @@ describe('self-observability of a running server', () => {
 
     const good = Array.from({ length: 3 }, () => randomBytes(16).toString('hex'));
     const body = JSON.parse(otlpTracesJson([...good, 'not-a-trace-id'])) as { resourceSpans: unknown[] };
-    const res = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.ingestKey}` }, body: JSON.stringify(body) });
+    const res = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.ingestKey}` },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ partialSuccess: { rejectedSpans: '1' } });
     await api.eventually(async () => ((await api.get(`/traces/${good[2]}`)).status === 200 ? true : undefined), 20_000, 'the spans stored');
@@ -45,10 +49,16 @@ describe('self-observability of a running server', () => {
     });
     expect(rule.status).toBeLessThan(300);
 
-    const after = await api.eventually(async () => {
-      const text = await scrape();
-      return sample(text, 'meridian_alert_evaluations_total', { outcome: 'ok' }) > sample(before, 'meridian_alert_evaluations_total', { outcome: 'ok' }) ? text : undefined;
-    }, 20_000, 'an alert evaluation counted');
+    const after = await api.eventually(
+      async () => {
+        const text = await scrape();
+        return sample(text, 'meridian_alert_evaluations_total', { outcome: 'ok' }) > sample(before, 'meridian_alert_evaluations_total', { outcome: 'ok' })
+          ? text
+          : undefined;
+      },
+      20_000,
+      'an alert evaluation counted',
+    );
 
     const intake = (outcome: string) => (text: string) => sample(text, 'meridian_intake_items_total', { signal: 'traces', outcome });
     expect(intake('accepted')(after) - intake('accepted')(before)).toBe(3);
@@ -70,7 +80,11 @@ describe('self-observability of a running server', () => {
     const tenant = await owner.call('createTenant', { body: { slug, name: 'Metrics', region: defaultRegion } });
     const ingestKey = (await owner.call('createKey', { params: { tenant: slug }, body: { name: 'e2e', kind: 'ingest' } })).secret;
     const ids = Array.from({ length: 4 }, () => randomBytes(16).toString('hex'));
-    const sent = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` }, body: otlpTracesJson(ids) });
+    const sent = await fetch(`http://127.0.0.1:${server.ports.http}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` },
+      body: otlpTracesJson(ids),
+    });
     expect(sent.status).toBe(200);
     // Requests that carry the slug in their path, so a route label with raw paths would show it.
     expect(await owner.status('listAlertRules', { params: { tenant: slug } })).toBe(200);
@@ -97,7 +111,9 @@ describe('self-observability of a running server', () => {
 
   it('JSON logs: one object per line with time, level, msg, role; the request id is echoed and logged', async () => {
     const id = `e2e-${randomBytes(4).toString('hex')}`;
-    const res = await fetch(`http://127.0.0.1:${server.ports.api}/api/v1/tenants/demo/usage`, { headers: { authorization: `Bearer ${server.apiKey}`, 'x-request-id': id } });
+    const res = await fetch(`http://127.0.0.1:${server.ports.api}/api/v1/tenants/demo/usage`, {
+      headers: { authorization: `Bearer ${server.apiKey}`, 'x-request-id': id },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe(id);
     const fresh = await fetch(`http://127.0.0.1:${server.ports.api}/api/v1/tenants/demo/usage`, { headers: { 'x-request-id': 'bad id with spaces' } });
@@ -105,17 +121,23 @@ describe('self-observability of a running server', () => {
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const freshId = fresh.headers.get('x-request-id')!;
-    const lines = await new ApiClient(server.ports.api, server.apiKey).eventually(async () => {
-      const all = server.output().split('\n').filter(Boolean);
-      return all.some((l) => l.includes(id)) && all.some((l) => l.includes(freshId)) ? all : undefined;
-    }, 10_000, 'both requests logged');
+    const lines = await new ApiClient(server.ports.api, server.apiKey).eventually(
+      async () => {
+        const all = server.output().split('\n').filter(Boolean);
+        return all.some((l) => l.includes(id)) && all.some((l) => l.includes(freshId)) ? all : undefined;
+      },
+      10_000,
+      'both requests logged',
+    );
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>); // throws on any non-JSON line
     for (const r of records) {
       expect(typeof r.time).toBe('string');
       expect(Number.isNaN(Date.parse(r.time as string))).toBe(false);
       expect(r).toMatchObject({ role: 'all', level: expect.stringMatching(/^(info|warn|error|fatal)$/), msg: expect.any(String) });
     }
-    expect(records).toContainEqual(expect.objectContaining({ requestId: id, level: 'info', msg: 'GET /api/v1/tenants/demo/usage 200', status: 200, context: 'http' }));
+    expect(records).toContainEqual(
+      expect.objectContaining({ requestId: id, level: 'info', msg: 'GET /api/v1/tenants/demo/usage 200', status: 200, context: 'http' }),
+    );
     expect(records).toContainEqual(expect.objectContaining({ requestId: freshId, status: 401 }));
     expect(records).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^Meridian is running/), context: 'meridian' }));
   }, 30_000);

@@ -40,7 +40,13 @@ function span(name: string, overrides: Partial<JsonSpan> = {}): JsonSpan {
 }
 
 function traces(spans: object[], service: string): string {
-  return unraw(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] }] }));
+  return unraw(
+    JSON.stringify({
+      resourceSpans: [
+        { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] },
+      ],
+    }),
+  );
 }
 
 function gauge(value: unknown, service: string): string {
@@ -61,14 +67,42 @@ const status = (value: object) => ({ key: 'http.response.status_code', value });
 
 /** What the attacker sends: a body for /v1/traces (with one good span beside the poison, when it has spans) or /v1/metrics. */
 const POISON: { kind: string; path: '/v1/traces' | '/v1/metrics'; body: (goodSpan: JsonSpan) => string }[] = [
-  { kind: 'timestamp after 2262', path: '/v1/traces', body: (g) => traces([g, span('late', { startTimeUnixNano: '10413792000000000000', endTimeUnixNano: '10413792000001000000' })], 'attacker') },
-  { kind: 'negative timestamp text', path: '/v1/traces', body: (g) => traces([g, span('negative', { startTimeUnixNano: '-5', endTimeUnixNano: '-1' })], 'attacker') },
+  {
+    kind: 'timestamp after 2262',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('late', { startTimeUnixNano: '10413792000000000000', endTimeUnixNano: '10413792000001000000' })], 'attacker'),
+  },
+  {
+    kind: 'negative timestamp text',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('negative', { startTimeUnixNano: '-5', endTimeUnixNano: '-1' })], 'attacker'),
+  },
   { kind: 'lone surrogate escape in a name', path: '/v1/traces', body: (g) => traces([g, span(RAW('"GET \\ud800"'))], 'attacker') },
-  { kind: 'lone surrogate escape in an attribute', path: '/v1/traces', body: (g) => traces([g, span('attr', { attributes: [{ key: 'k', value: { stringValue: RAW('"\\ud800"') } }] })], 'attacker') },
-  { kind: 'http.response.status_code -1', path: '/v1/traces', body: (g) => traces([g, span('minus-one', { attributes: [status({ intValue: '-1' })] })], 'attacker') },
-  { kind: 'http.response.status_code "1e300"', path: '/v1/traces', body: (g) => traces([g, span('huge-text', { attributes: [status({ stringValue: '1e300' })] })], 'attacker') },
-  { kind: 'http.response.status_code 1e300 (double)', path: '/v1/traces', body: (g) => traces([g, span('huge-double', { attributes: [status({ doubleValue: 1e300 })] })], 'attacker') },
-  { kind: 'http.response.status_code 70000', path: '/v1/traces', body: (g) => traces([g, span('too-wide', { attributes: [status({ intValue: '70000' })] })], 'attacker') },
+  {
+    kind: 'lone surrogate escape in an attribute',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('attr', { attributes: [{ key: 'k', value: { stringValue: RAW('"\\ud800"') } }] })], 'attacker'),
+  },
+  {
+    kind: 'http.response.status_code -1',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('minus-one', { attributes: [status({ intValue: '-1' })] })], 'attacker'),
+  },
+  {
+    kind: 'http.response.status_code "1e300"',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('huge-text', { attributes: [status({ stringValue: '1e300' })] })], 'attacker'),
+  },
+  {
+    kind: 'http.response.status_code 1e300 (double)',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('huge-double', { attributes: [status({ doubleValue: 1e300 })] })], 'attacker'),
+  },
+  {
+    kind: 'http.response.status_code 70000',
+    path: '/v1/traces',
+    body: (g) => traces([g, span('too-wide', { attributes: [status({ intValue: '70000' })] })], 'attacker'),
+  },
   {
     kind: '120 distinct days in one request',
     path: '/v1/traces',
@@ -91,7 +125,11 @@ describe('one tenant’s poison never stops another tenant of the region', () =>
   let attacker: { ingestKey: string; api: ApiClient };
 
   const send = async (path: string, body: string, ingestKey: string) => {
-    const res = await fetch(`http://127.0.0.1:${m.ports.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` }, body });
+    const res = await fetch(`http://127.0.0.1:${m.ports.http}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` },
+      body,
+    });
     return { status: res.status, text: await res.text() };
   };
   const readable = (api: ApiClient, traceId: string, timeoutMs: number, what: string) =>

@@ -13,7 +13,13 @@ const ROOT = resolve(__dirname, '..');
 function runJest(files: Record<string, string>, config: Record<string, unknown> = {}): { code: number | null; lines: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-summary-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const cfg = { rootDir: dir, testMatch: ['<rootDir>/*.spec.js'], transform: {}, reporters: ['default', join(ROOT, 'scripts/jest-summary-reporter.js')], ...config };
+  const cfg = {
+    rootDir: dir,
+    testMatch: ['<rootDir>/*.spec.js'],
+    transform: {},
+    reporters: ['default', join(ROOT, 'scripts/jest-summary-reporter.js')],
+    ...config,
+  };
   writeFileSync(join(dir, 'jest.config.json'), JSON.stringify(cfg));
   const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', join(dir, 'jest.config.json'), '--ci'], {
     cwd: dir,

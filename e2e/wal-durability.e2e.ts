@@ -24,7 +24,11 @@ describe('write-ahead log: a 200 survives kill -9', () => {
     const answers: number[] = [];
     const client = async () => {
       for (let body = bodies[next++]; body !== undefined; body = bodies[next++]) {
-        const res = await fetch(`http://127.0.0.1:${first.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${first.ingestKey}` }, body });
+        const res = await fetch(`http://127.0.0.1:${first.ports.http}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${first.ingestKey}` },
+          body,
+        });
         await res.arrayBuffer();
         answers.push(res.status);
       }

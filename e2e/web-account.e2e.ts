@@ -43,11 +43,28 @@ async function sendSpan(key: string): Promise<number> {
     resourceSpans: [
       {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'web-e2e' } }] },
-        scopeSpans: [{ spans: [{ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: 'GET /ping', kind: 2, startTimeUnixNano: String(now - 5_000_000n), endTimeUnixNano: String(now) }] }],
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: randomBytes(16).toString('hex'),
+                spanId: randomBytes(8).toString('hex'),
+                name: 'GET /ping',
+                kind: 2,
+                startTimeUnixNano: String(now - 5_000_000n),
+                endTimeUnixNano: String(now),
+              },
+            ],
+          },
+        ],
       },
     ],
   };
-  const res = await fetch(`http://127.0.0.1:${meridian.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${meridian.ports.http}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
   return res.status;
 }
 

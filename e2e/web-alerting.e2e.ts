@@ -61,10 +61,20 @@ async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promi
 
 /** Sends five 1 s `POST /checkout` transactions of service `checkout` with the OTel SDK. */
 async function sendSlowCheckouts(): Promise<void> {
-  const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: meridian.ports.http, grpcPort: meridian.ports.grpc, key: ingestKey, serviceName: 'checkout' });
+  const sdk = sdkTelemetry({
+    protocol: 'http/protobuf',
+    httpPort: meridian.ports.http,
+    grpcPort: meridian.ports.grpc,
+    key: ingestKey,
+    serviceName: 'checkout',
+  });
   for (let i = 0; i < 5; i++) {
     const end = Date.now() - i * 1_000;
-    const span = sdk.tracer.startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: new Date(end - 1_000), attributes: { 'http.route': '/checkout', 'http.request.method': 'POST' } });
+    const span = sdk.tracer.startSpan('POST /checkout', {
+      kind: SpanKind.SERVER,
+      startTime: new Date(end - 1_000),
+      attributes: { 'http.route': '/checkout', 'http.request.method': 'POST' },
+    });
     span.end(new Date(end));
   }
   await sdk.flush();

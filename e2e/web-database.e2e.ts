@@ -35,7 +35,22 @@ afterAll(async () => {
 function snapshot(url: string, cluster: string, active: number | 'down'): DbSnapshot {
   const target = parseTarget({ url, cluster });
   const system = target.kind;
-  if (active === 'down') return { target, system, version: '', takenAtMs: Date.now(), up: false, error: 'connect ECONNREFUSED', readings: [], sessionsByState: {}, maxConnections: 0, lockWaits: 0, sessions: [], blocking: [], statements: [] };
+  if (active === 'down')
+    return {
+      target,
+      system,
+      version: '',
+      takenAtMs: Date.now(),
+      up: false,
+      error: 'connect ECONNREFUSED',
+      readings: [],
+      sessionsByState: {},
+      maxConnections: 0,
+      lockWaits: 0,
+      sessions: [],
+      blocking: [],
+      statements: [],
+    };
   return {
     target,
     system,
@@ -47,11 +62,38 @@ function snapshot(url: string, cluster: string, active: number | 'down'): DbSnap
     maxConnections: 100,
     lockWaits: 1,
     sessions: [
-      { id: '201', user: 'app', database: 'shop', state: 'idle in transaction', waitEvent: '', seconds: 4, query: 'UPDATE stock SET qty = qty - ? WHERE sku = ?', blockedBy: [] },
-      { id: '202', user: 'app', database: 'shop', state: 'waiting', waitEvent: 'Lock:transactionid', seconds: 3, query: 'UPDATE stock SET reserved = reserved + ? WHERE sku = ?', blockedBy: ['201'] },
+      {
+        id: '201',
+        user: 'app',
+        database: 'shop',
+        state: 'idle in transaction',
+        waitEvent: '',
+        seconds: 4,
+        query: 'UPDATE stock SET qty = qty - ? WHERE sku = ?',
+        blockedBy: [],
+      },
+      {
+        id: '202',
+        user: 'app',
+        database: 'shop',
+        state: 'waiting',
+        waitEvent: 'Lock:transactionid',
+        seconds: 3,
+        query: 'UPDATE stock SET reserved = reserved + ? WHERE sku = ?',
+        blockedBy: ['201'],
+      },
     ],
     blocking: [
-      { blockedId: '202', blockingId: '201', blockedQuery: 'UPDATE stock SET reserved = reserved + ? WHERE sku = ?', blockingQuery: 'UPDATE stock SET qty = qty - ? WHERE sku = ?', waitSeconds: 3, lockType: 'transactionid', lockMode: 'ShareLock', relation: 'stock' },
+      {
+        blockedId: '202',
+        blockingId: '201',
+        blockedQuery: 'UPDATE stock SET reserved = reserved + ? WHERE sku = ?',
+        blockingQuery: 'UPDATE stock SET qty = qty - ? WHERE sku = ?',
+        waitSeconds: 3,
+        lockType: 'transactionid',
+        lockMode: 'ShareLock',
+        relation: 'stock',
+      },
     ],
     statements: [],
   };
@@ -66,14 +108,25 @@ async function sendInstances(): Promise<void> {
     snapshot('postgres://mon@10.0.0.4:5432/shop', '', 'down'),
   ];
   for (const s of snapshots) {
-    await new Promise<void>((resolve, reject) => exporter.export(snapshotToResourceMetrics(s, Date.now() - 60_000), (r) => (r.code === 0 ? resolve() : reject(r.error))));
+    await new Promise<void>((resolve, reject) =>
+      exporter.export(snapshotToResourceMetrics(s, Date.now() - 60_000), (r) => (r.code === 0 ? resolve() : reject(r.error))),
+    );
   }
   await exporter.shutdown();
   // An instance only a client span knows (no server metrics): its level is "no figure".
   const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: meridian.ports.http, grpcPort: meridian.ports.grpc, key: ingestKey, serviceName: 'reports' });
   const root = sdk.tracer.startSpan('GET /reports', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/reports' } });
   const ctx = trace.setSpan(otelContext.active(), root);
-  sdk.tracer.startSpan('SELECT reports', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM reports WHERE id = 7', 'net.peer.name': 'reports-db', 'net.peer.port': 5432 } }, ctx).end();
+  sdk.tracer
+    .startSpan(
+      'SELECT reports',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM reports WHERE id = 7', 'net.peer.name': 'reports-db', 'net.peer.port': 5432 },
+      },
+      ctx,
+    )
+    .end();
   root.end();
   await sdk.flush();
   await sdk.shutdown();
@@ -87,7 +140,8 @@ describe('web UI: honeycomb of database instances', () => {
     await page.goto(`${base}/databases?tenant=${slug}`);
 
     const hexes = page.locator('[data-testid="honeycomb"] g.hex');
-    const levels = async () => Object.fromEntries(await hexes.evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-instance'), g.getAttribute('class')?.match(/\bhex-(\w+)/)?.[1]])));
+    const levels = async () =>
+      Object.fromEntries(await hexes.evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-instance'), g.getAttribute('class')?.match(/\bhex-(\w+)/)?.[1]])));
     await hexes.nth(4).waitFor({ timeout: 30_000 });
     expect(await hexes.count()).toBe(5);
     expect(await levels()).toEqual({
@@ -98,7 +152,11 @@ describe('web UI: honeycomb of database instances', () => {
       'reports-db:5432': 'unknown',
     });
     // The colour comes from the level's class.
-    expect(await page.locator('g.hex-critical polygon').evaluate((p) => (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(p).fill)).toBe('rgb(198, 40, 40)');
+    expect(
+      await page
+        .locator('g.hex-critical polygon')
+        .evaluate((p) => (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(p).fill),
+    ).toBe('rgb(198, 40, 40)');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'honeycomb.png'), fullPage: true });
 
     // A higher critical threshold turns the busiest instance from critical to warning.

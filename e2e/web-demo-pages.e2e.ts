@@ -137,7 +137,8 @@ describe('web UI: every page of the demo', () => {
       await visit(page, path);
       seen[path.split('?')[0]] = (await page.locator('main').first().textContent()) ?? '';
       // The header fits the window (it wraps rather than pushing the user menu off screen).
-      if (await page.locator('.topbar').count()) expect(await page.evaluate(`(() => { const h = document.querySelector('.topbar'); return h.scrollWidth - h.clientWidth; })()`)).toBe(0);
+      if (await page.locator('.topbar').count())
+        expect(await page.evaluate(`(() => { const h = document.querySelector('.topbar'); return h.scrollWidth - h.clientWidth; })()`)).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS_DIR, `demo${path.split('?')[0].replace(/\//g, '-')}.png`), fullPage: true });
     }
     expect(problems).toEqual([]);
@@ -156,7 +157,10 @@ describe('web UI: every page of the demo', () => {
     expect(await page.getByText('Now: 15 minutes.').count()).toBe(1);
     // The scope offers the tenant's names and warns on a typo, which would never fire.
     const service = page.getByLabel('Service', { exact: true });
-    const options = () => service.evaluate((el) => [...((el as unknown as { list: { options: ArrayLike<{ value: string }> } }).list.options as unknown as { value: string }[])].map((o) => o.value));
+    const options = () =>
+      service.evaluate((el) =>
+        [...((el as unknown as { list: { options: ArrayLike<{ value: string }> } }).list.options as unknown as { value: string }[])].map((o) => o.value),
+      );
     await page.waitForFunction(`document.querySelectorAll('datalist option').length > 0`);
     expect(await options()).toContain('storefront');
     await service.fill('storefrnt');
@@ -170,12 +174,16 @@ describe('web UI: every page of the demo', () => {
 
     // A phone (390 px): the header wraps, every navigation entry is on screen, pages do not
     // scroll sideways (wide tables scroll inside themselves).
-    const phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, storageState: await context.storageState() })).newPage();
+    const phone = await (
+      await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, storageState: await context.storageState() })
+    ).newPage();
     const narrow = watch(phone);
     for (const path of ['/services?tenant=demo', '/sql?tenant=demo', '/databases?tenant=demo', '/alerts?tenant=demo', '/settings/members?tenant=demo']) {
       narrow.at(`390 px ${path}`);
       await visit(phone, path);
-      const nav = (await phone.evaluate(`[...document.querySelectorAll('.mainnav a')].map((a) => { const r = a.getBoundingClientRect(); return { left: r.left, right: r.right }; })`)) as { left: number; right: number }[];
+      const nav = (await phone.evaluate(
+        `[...document.querySelectorAll('.mainnav a')].map((a) => { const r = a.getBoundingClientRect(); return { left: r.left, right: r.right }; })`,
+      )) as { left: number; right: number }[];
       expect(nav).toHaveLength(6);
       for (const r of nav) expect(r.left >= 0 && r.right <= 390).toBe(true);
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
@@ -196,7 +204,9 @@ describe('web UI: every page of the demo', () => {
     expect(narrow.problems).toEqual([]);
 
     // In Japanese: region descriptions, the server's validation issues and the audit log.
-    const ja = await (await browser.newContext({ locale: 'ja-JP', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })).newPage();
+    const ja = await (
+      await browser.newContext({ locale: 'ja-JP', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })
+    ).newPage();
     await visit(ja, '/tenants/new');
     expect(await ja.locator('main').textContent()).toContain('日本（東京）。テレメトリは日本国内だけで保存・処理されます。');
     await ja.getByRole('button', { name: 'テナントを作成' }).click();
@@ -230,7 +240,9 @@ describe('web UI: every page of the demo', () => {
     expect(problems).toEqual([]);
 
     // Dark mode follows the system setting; the header's choice overrides it and is kept.
-    const dark = await (await browser.newContext({ locale: 'en-US', colorScheme: 'dark', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })).newPage();
+    const dark = await (
+      await browser.newContext({ locale: 'en-US', colorScheme: 'dark', viewport: { width: 1400, height: 900 }, storageState: await context.storageState() })
+    ).newPage();
     const darkWatch = watch(dark);
     darkWatch.at('dark');
     const background = () => dark.evaluate('getComputedStyle(document.body).backgroundColor');

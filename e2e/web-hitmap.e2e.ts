@@ -39,20 +39,43 @@ afterAll(async () => {
 
 /** Sends transactions with the OTel SDK: `fast` quick ones (some failing) and the slow one with its SQL child. */
 async function sendTraffic(fast: number, slowEndMs: number): Promise<string> {
-  const sdk = sdkTelemetry({ protocol: 'http/protobuf', httpPort: meridian.ports.http, grpcPort: meridian.ports.grpc, key: ingestKey, serviceName: 'shop-api', resource: { 'host.name': 'web-1' } });
+  const sdk = sdkTelemetry({
+    protocol: 'http/protobuf',
+    httpPort: meridian.ports.http,
+    grpcPort: meridian.ports.grpc,
+    key: ingestKey,
+    serviceName: 'shop-api',
+    resource: { 'host.name': 'web-1' },
+  });
   const now = Date.now();
   for (let i = 0; i < fast; i++) {
     // Ending within the last minute: what a live poll re-reads.
     const end = now - 2_000 - ((i * 4_700) % 45_000);
     const dur = 40 + ((i * 37) % 400);
-    const span = sdk.tracer.startSpan('GET /products', { kind: SpanKind.SERVER, startTime: hr(end - dur), attributes: { 'http.request.method': 'GET', 'http.route': '/products', 'http.response.status_code': i % 9 === 0 ? 500 : 200 } });
+    const span = sdk.tracer.startSpan('GET /products', {
+      kind: SpanKind.SERVER,
+      startTime: hr(end - dur),
+      attributes: { 'http.request.method': 'GET', 'http.route': '/products', 'http.response.status_code': i % 9 === 0 ? 500 : 200 },
+    });
     if (i % 9 === 0) span.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream timeout' });
     span.end(hr(end));
   }
   const start = slowEndMs - SLOW_MS;
-  const root = sdk.tracer.startSpan('GET /reports/{id}', { kind: SpanKind.SERVER, startTime: hr(start), attributes: { 'http.request.method': 'GET', 'http.route': '/reports/{id}', 'url.path': '/reports/42', 'http.response.status_code': 200 } });
+  const root = sdk.tracer.startSpan('GET /reports/{id}', {
+    kind: SpanKind.SERVER,
+    startTime: hr(start),
+    attributes: { 'http.request.method': 'GET', 'http.route': '/reports/{id}', 'url.path': '/reports/42', 'http.response.status_code': 200 },
+  });
   const ctx = trace.setSpan(otelContext.active(), root);
-  const sql = sdk.tracer.startSpan('SELECT reports', { kind: SpanKind.CLIENT, startTime: hr(start + 15), attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'db.statement': SLOW_SQL, 'net.peer.name': 'reports-db', 'net.peer.port': 5432 } }, ctx);
+  const sql = sdk.tracer.startSpan(
+    'SELECT reports',
+    {
+      kind: SpanKind.CLIENT,
+      startTime: hr(start + 15),
+      attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'db.statement': SLOW_SQL, 'net.peer.name': 'reports-db', 'net.peer.port': 5432 },
+    },
+    ctx,
+  );
   sql.end(hr(start + 3_015));
   root.end(hr(slowEndMs));
   await sdk.flush();
@@ -194,7 +217,10 @@ describe('web UI: hitmap drill-down to a trace', () => {
       for (const label of labels) {
         const before = answers.length;
         await presets.getByText(label, { exact: true }).click();
-        await eventually(async () => answers.length > before && answers.slice(before).every((a) => a.status === 200), `the ${label} preset (${live ? 'live' : 'paused'}) answered`);
+        await eventually(
+          async () => answers.length > before && answers.slice(before).every((a) => a.status === 200),
+          `the ${label} preset (${live ? 'live' : 'paused'}) answered`,
+        );
         expect(await page.getByText('Could not load the hitmap').count()).toBe(0);
       }
     }
@@ -257,7 +283,11 @@ describe('web UI: hitmap drill-down to a trace', () => {
     const xs = grid[0].flatMap((_, x) => (grid.some((l) => l[x]) ? [x] : []));
     const [y0, y1, x0, x1] = [Math.min(...ys), Math.max(...ys), Math.min(...xs), Math.max(...xs)];
     expect({ height: y1 - y0 + 1 >= 6, width: x1 - x0 + 1 >= 6, ascii }).toEqual({ height: true, width: true, ascii });
-    expect({ corners: [grid[y0][x0], grid[y0][x1], grid[y1][x0], grid[y1][x1]], centre: grid[(y0 + y1) >> 1][(x0 + x1) >> 1], ascii }).toEqual({ corners: [false, false, false, false], centre: true, ascii });
+    expect({ corners: [grid[y0][x0], grid[y0][x1], grid[y1][x0], grid[y1][x1]], centre: grid[(y0 + y1) >> 1][(x0 + x1) >> 1], ascii }).toEqual({
+      corners: [false, false, false, false],
+      centre: true,
+      ascii,
+    });
 
     // A click on the dot selects its cell and lists its one transaction.
     await page.mouse.click(centre.x, centre.y);

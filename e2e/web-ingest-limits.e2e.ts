@@ -28,7 +28,10 @@ beforeAll(async () => {
   await fx.owner.call('updateTenant', { params: { tenant: fx.slug }, body: { name: '<img src=x onerror="document.title=1">Usage & Co' } });
 
   const operator = new ApiClient({ baseUrl: fx.base, headers: () => ({ authorization: `Bearer ${OPERATOR_TOKEN}` }) });
-  await operator.call('setIngestLimits', { params: { tenant: fx.slug }, body: { spansPerSecond: null, dataPointsPerSecond: null, logRecordsPerSecond: 4321, bytesPerSecond: null } });
+  await operator.call('setIngestLimits', {
+    params: { tenant: fx.slug },
+    body: { spansPerSecond: null, dataPointsPerSecond: null, logRecordsPerSecond: 4321, bytesPerSecond: null },
+  });
 
   expect(await sendSpans(SPANS)).toBe(200);
   await until('the usage flush', async () => {
@@ -45,9 +48,20 @@ afterAll(async () => {
 
 async function sendSpans(count: number): Promise<number> {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const spans = Array.from({ length: count }, (_, i) => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), name: `GET /usage/${i}`, kind: 2, startTimeUnixNano: String(now - 1_000_000n), endTimeUnixNano: String(now) }));
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    name: `GET /usage/${i}`,
+    kind: 2,
+    startTimeUnixNano: String(now - 1_000_000n),
+    endTimeUnixNano: String(now),
+  }));
   const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'usage-web' } }] }, scopeSpans: [{ spans }] }] };
-  const res = await fetch(`http://127.0.0.1:${fx.meridian.ports.http}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.ingestKey}` }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${fx.meridian.ports.http}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.ingestKey}` },
+    body: JSON.stringify(body),
+  });
   return res.status;
 }
 

@@ -24,7 +24,10 @@ const out = path.resolve(process.argv[2] ?? path.join(root, 'dist/server'));
 const TEST_ONLY = /\.(spec|contract|fixture|script)\.ts$|\.d\.ts$|(^|\/)testing(\.ts$|\/)/;
 
 function filesUnder(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
 
 /** Source roots of the projects the server runs, found through the workspaces (new libs need no entry here). */
@@ -58,7 +61,9 @@ function swcOptions() {
 
 async function compileServer() {
   const options = swcOptions();
-  const files = serverSourceRoots().flatMap(filesUnder).filter((f) => !TEST_ONLY.test(f));
+  const files = serverSourceRoots()
+    .flatMap(filesUnder)
+    .filter((f) => !TEST_ONLY.test(f));
   await Promise.all(
     files.map(async (file) => {
       const target = path.join(out, file);

@@ -47,7 +47,12 @@ function cleanInstall() {
   fs.mkdirSync(cache, { recursive: true });
   for (const name of ours) if (!fs.existsSync(path.join(cache, name))) fs.renameSync(path.join(aside, name), path.join(cache, name));
   if (r.status !== 0 && /can only install packages when your package\.json and package-lock\.json/.test(r.stderr)) {
-    console.error(`[ensure-deps] package-lock.json is out of sync with package.json:\n${r.stderr.split('\n').filter((l) => /Missing|Invalid/.test(l)).join('\n')}`);
+    console.error(
+      `[ensure-deps] package-lock.json is out of sync with package.json:\n${r.stderr
+        .split('\n')
+        .filter((l) => /Missing|Invalid/.test(l))
+        .join('\n')}`,
+    );
     return false;
   }
   process.stderr.write(r.stderr);

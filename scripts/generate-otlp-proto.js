@@ -61,10 +61,13 @@ function emitType(type) {
   const name = bindingName(type);
   const lines = [`// ${type.fullName.slice(1)}`, `const ${name} = ${protobuf.Type.generateConstructor(type).toString()};`];
   // --null-defaults: an unset field reads as null (repeated ones as an empty array).
-  for (const field of type.fieldsArray) lines.push(`${name}.prototype.${field.name} = ${field.repeated ? 'util.emptyArray' : field.map ? 'util.emptyObject' : 'null'};`);
+  for (const field of type.fieldsArray)
+    lines.push(`${name}.prototype.${field.name} = ${field.repeated ? 'util.emptyArray' : field.map ? 'util.emptyObject' : 'null'};`);
   for (const oneof of type.oneofsArray) {
     const fields = JSON.stringify(oneof.oneof);
-    lines.push(`Object.defineProperty(${name}.prototype, ${JSON.stringify(oneof.name)}, { get: util.oneOfGetter(${fields}), set: util.oneOfSetter(${fields}) });`);
+    lines.push(
+      `Object.defineProperty(${name}.prototype, ${JSON.stringify(oneof.name)}, { get: util.oneOfGetter(${fields}), set: util.oneOfSetter(${fields}) });`,
+    );
   }
   lines.push(
     `${name}.create = function create(p) {\n  return new ${name}(p);\n};`,

@@ -19,7 +19,8 @@ function skippedLines(results, rootDir) {
     for (const t of file.testResults) {
       if (!SKIPPED.has(t.status)) continue;
       const title = [...t.ancestorTitles, t.title].join(' › ');
-      const reason = title.match(REASON)?.[1] ?? (t.status === 'todo' ? 'todo: not written yet' : 'no reason given (use describeOrSkip from @meridian/testing)');
+      const reason =
+        title.match(REASON)?.[1] ?? (t.status === 'todo' ? 'todo: not written yet' : 'no reason given (use describeOrSkip from @meridian/testing)');
       lines.push(`skipped: ${where} › ${title.replace(REASON, '')} — ${reason}`);
     }
   }
@@ -43,7 +44,11 @@ class SummaryLineReporter {
   onRunComplete(_contexts, results) {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
-    const lines = [...skippedLines(results, this.rootDir), ...serviceLines(failed), `jest: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped`];
+    const lines = [
+      ...skippedLines(results, this.rootDir),
+      ...serviceLines(failed),
+      `jest: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped`,
+    ];
     const text = `\n${lines.join('\n')}\n`;
     process.once('exit', () => fs.writeSync(1, text));
   }

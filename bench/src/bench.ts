@@ -141,7 +141,9 @@ async function main(): Promise<void> {
         endTimeMs: Date.now(),
         spreadMs: 10 * 60_000,
       });
-      log(`  ${fmt(set.spans)} spans in ${set.bodies.length} payloads (${fmt(set.bytes / set.spans)} B/span protobuf), ${fmt(set.traces)} traces, ${set.errorTraces} failing; ${fmt(set.spans / (set.generateMs / 1000))} spans/s`);
+      log(
+        `  ${fmt(set.spans)} spans in ${set.bodies.length} payloads (${fmt(set.bytes / set.spans)} B/span protobuf), ${fmt(set.traces)} traces, ${set.errorTraces} failing; ${fmt(set.spans / (set.generateMs / 1000))} spans/s`,
+      );
       return set;
     });
 
@@ -170,7 +172,9 @@ async function main(): Promise<void> {
       const s = performance.now();
       const code = await s0.stop();
       if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${s0.output().slice(-3000)}`);
-      log(`  ${fmt(result.spansPerSec)} spans/s stored (${fmt(result.ackedSpansPerSec)} spans/s acknowledged), ${result.retries503} retries after 503; server stopped in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+      log(
+        `  ${fmt(result.spansPerSec)} spans/s stored (${fmt(result.ackedSpansPerSec)} spans/s acknowledged), ${result.retries503} retries after 503; server stopped in ${((performance.now() - s) / 1000).toFixed(1)} s`,
+      );
       return result;
     });
     const serverCpu = ingest.processCpu.server;
@@ -259,7 +263,9 @@ async function main(): Promise<void> {
 
     const latencyOptions = { queries, store, regionId: region.id, tenantId, service: VOLUME_SERVICES[1], runs: params.latencyRuns, seed: params.seed, nowMs };
     const logLatency = (l: LatencyResult) =>
-      log(`  hitmap 1 h p50/p95 ${l.hitmap.p50Ms.toFixed(1)}/${l.hitmap.p95Ms.toFixed(1)} ms, 10 min ${l.hitmap10m.p50Ms.toFixed(1)}/${l.hitmap10m.p95Ms.toFixed(1)} ms, one service ${l.hitmapByService.p50Ms.toFixed(1)}/${l.hitmapByService.p95Ms.toFixed(1)} ms, trace by id ${l.traceById.p50Ms.toFixed(1)}/${l.traceById.p95Ms.toFixed(1)} ms; parts ${JSON.stringify(l.activeParts)}`);
+      log(
+        `  hitmap 1 h p50/p95 ${l.hitmap.p50Ms.toFixed(1)}/${l.hitmap.p95Ms.toFixed(1)} ms, 10 min ${l.hitmap10m.p50Ms.toFixed(1)}/${l.hitmap10m.p95Ms.toFixed(1)} ms, one service ${l.hitmapByService.p50Ms.toFixed(1)}/${l.hitmapByService.p95Ms.toFixed(1)} ms, trace by id ${l.traceById.p50Ms.toFixed(1)}/${l.traceById.p95Ms.toFixed(1)} ms; parts ${JSON.stringify(l.activeParts)}`,
+      );
     // Right after the bulk load, background merges of the fresh parts compete for the same cores.
     const latencyLoaded = await phase('query latency right after the load (merges running)', async () => {
       const l = await measureLatencies({ ...latencyOptions, transactionRuns: 0 });
@@ -269,7 +275,9 @@ async function main(): Promise<void> {
 
     const storage = await phase('storage of all rows (OPTIMIZE FINAL)', async () => {
       const s = await measureStorage(store);
-      log(`  ${fmt(s.spansRows)} rows: ${fmt(s.bytesPerSpan, 1)} B/span (spans), ${fmt(s.bytesPerSpanWithViews, 1)} B/span with views, OPTIMIZE took ${(s.optimizeMs / 1000).toFixed(1)} s`);
+      log(
+        `  ${fmt(s.spansRows)} rows: ${fmt(s.bytesPerSpan, 1)} B/span (spans), ${fmt(s.bytesPerSpanWithViews, 1)} B/span with views, OPTIMIZE took ${(s.optimizeMs / 1000).toFixed(1)} s`,
+      );
       return s;
     });
 
@@ -288,20 +296,24 @@ async function main(): Promise<void> {
       const result = await measureApiHitmap({ server: s1, tenant: cfg.demo.tenantSlug, nowMs, runs: params.apiLatencyRuns });
       const code = await s1.stop();
       if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${s1.output().slice(-3000)}`);
-      log(`  GET …/hitmap 1 h p50/p95 ${result.hitmap1h.p50Ms.toFixed(1)}/${result.hitmap1h.p95Ms.toFixed(1)} ms (${fmt(result.hitmap1h.responseBytes / 1024)} KiB), 10 min ${result.hitmap10m.p50Ms.toFixed(1)}/${result.hitmap10m.p95Ms.toFixed(1)} ms (${fmt(result.hitmap10m.responseBytes / 1024)} KiB)`);
+      log(
+        `  GET …/hitmap 1 h p50/p95 ${result.hitmap1h.p50Ms.toFixed(1)}/${result.hitmap1h.p95Ms.toFixed(1)} ms (${fmt(result.hitmap1h.responseBytes / 1024)} KiB), 10 min ${result.hitmap10m.p50Ms.toFixed(1)}/${result.hitmap10m.p95Ms.toFixed(1)} ms (${fmt(result.hitmap10m.responseBytes / 1024)} KiB)`,
+      );
       return result;
     });
 
-    const noisy = await phase(`noisy neighbour: one tenant at 2× its ${fmt(params.noisyLimit)} spans/s limit, another at ${params.noisyVictimRps} spans/s`, () =>
-      runNoisyNeighbourPhase({
-        spansPerSecond: params.noisyLimit,
-        seconds: params.noisySeconds,
-        quietSeconds: params.noisyQuietSeconds,
-        victimRequestsPerSecond: params.noisyVictimRps,
-        env: { ...serverEnv, MERIDIAN_INTAKE_BYTES_PER_SECOND: String(defaultConfig().intake.limits.bytesPerSecond) },
-        seed: params.seed,
-        log,
-      }),
+    const noisy = await phase(
+      `noisy neighbour: one tenant at 2× its ${fmt(params.noisyLimit)} spans/s limit, another at ${params.noisyVictimRps} spans/s`,
+      () =>
+        runNoisyNeighbourPhase({
+          spansPerSecond: params.noisyLimit,
+          seconds: params.noisySeconds,
+          quietSeconds: params.noisyQuietSeconds,
+          victimRequestsPerSecond: params.noisyVictimRps,
+          env: { ...serverEnv, MERIDIAN_INTAKE_BYTES_PER_SECOND: String(defaultConfig().intake.limits.bytesPerSecond) },
+          seed: params.seed,
+          log,
+        }),
     );
 
     // CPU others used on this machine meanwhile (cores): in the ingest window beside server and client, and per later phase beside the bench.
@@ -309,7 +321,8 @@ async function main(): Promise<void> {
       'ingest window': Math.max(0, ingest.machine.busyCores - serverCpu.processCores - ingest.clientCpuSeconds / serverCpu.wallSeconds),
     };
     // Phases with server processes of their own (Kafka, HTTP API) are left out: their load is the bench's.
-    for (const [name, p] of Object.entries(phases)) if (!/^(ingest|Kafka|hitmap through|noisy neighbour|WAL)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
+    for (const [name, p] of Object.entries(phases))
+      if (!/^(ingest|Kafka|hitmap through|noisy neighbour|WAL)/.test(name)) otherLoad[name] = Math.max(0, p.machineBusyCores - p.benchCores);
     const maxOtherLoad = Math.max(0, ...Object.values(otherLoad));
 
     const headline = {
@@ -368,7 +381,13 @@ async function main(): Promise<void> {
         note: 'server env: MERIDIAN_DEMO=0 plus the MERIDIAN_* values above (server defaults unless overridden in the environment)',
       },
       details: {
-        payloads: { spans: payloads.spans, traces: payloads.traces, errorTraces: payloads.errorTraces, protobufBytesPerSpan: payloads.bytes / payloads.spans, generateSpansPerSec: payloads.spans / (payloads.generateMs / 1000) },
+        payloads: {
+          spans: payloads.spans,
+          traces: payloads.traces,
+          errorTraces: payloads.errorTraces,
+          protobufBytesPerSpan: payloads.bytes / payloads.spans,
+          generateSpansPerSec: payloads.spans / (payloads.generateMs / 1000),
+        },
         ingest,
         kafka,
         api_latency: api,
@@ -388,29 +407,59 @@ async function main(): Promise<void> {
 
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     const rows: TableRow[] = [
-      { figure: 'ingest, SDK payloads → stored (spans/s)', value: fmt(report.ingest_spans_per_sec), target: 'ingest_spans_per_sec', checked: report.ingest_spans_per_sec },
+      {
+        figure: 'ingest, SDK payloads → stored (spans/s)',
+        value: fmt(report.ingest_spans_per_sec),
+        target: 'ingest_spans_per_sec',
+        checked: report.ingest_spans_per_sec,
+      },
       { figure: '  acknowledged by intake (spans/s)', value: fmt(ingest.ackedSpansPerSec) },
       { figure: '  503 retries / requests', value: `${ingest.retries503} / ${ingest.requests}` },
-      { figure: '  server RSS at full rate, peak (MiB)', value: fmt(report.server_rss_peak_mib), target: 'server_rss_peak_mib', checked: report.server_rss_peak_mib },
+      {
+        figure: '  server RSS at full rate, peak (MiB)',
+        value: fmt(report.server_rss_peak_mib),
+        target: 'server_rss_peak_mib',
+        checked: report.server_rss_peak_mib,
+      },
       { figure: `WAL on (default) / off, ${fmt(wal.spans)} spans → stored (spans/s)`, value: `${fmt(wal.on.spansPerSec)} / ${fmt(wal.off.spansPerSec)}` },
-      { figure: '  acknowledged (spans/s); request p95 on / off', value: `${fmt(wal.on.ackedSpansPerSec)} / ${fmt(wal.off.ackedSpansPerSec)}; ${ms(wal.on.requestLatencyMs.p95)} / ${ms(wal.off.requestLatencyMs.p95)}` },
+      {
+        figure: '  acknowledged (spans/s); request p95 on / off',
+        value: `${fmt(wal.on.ackedSpansPerSec)} / ${fmt(wal.off.ackedSpansPerSec)}; ${ms(wal.on.requestLatencyMs.p95)} / ${ms(wal.off.requestLatencyMs.p95)}`,
+      },
       ...(wal.on.fsyncs ? [{ figure: '  fsyncs (group commits) / mean fsync', value: `${fmt(wal.on.fsyncs)} / ${ms(wal.on.fsyncMeanMs ?? 0)}` }] : []),
       { figure: 'Kafka path, SDK payloads → intake → broker → ingester → stored (spans/s)', value: fmt(report.kafka_spans_per_sec) },
-      { figure: `  consumer lag at ${fmt(kl.sentSpansPerSec)} spans/s for ${kl.seconds} s: p95 / max (messages)`, value: `${fmt(kl.lagMessages.p95)} / ${fmt(kl.lagMessages.max)}` },
+      {
+        figure: `  consumer lag at ${fmt(kl.sentSpansPerSec)} spans/s for ${kl.seconds} s: p95 / max (messages)`,
+        value: `${fmt(kl.lagMessages.p95)} / ${fmt(kl.lagMessages.max)}`,
+      },
       { figure: `  acknowledged, not yet stored: p95 / max (spans)`, value: `${fmt(kl.behindSpans.p95)} / ${fmt(kl.behindSpans.max)}` },
       { figure: 'raw RowWriter insert, same rows (spans/s)', value: fmt(raw.rawSpansPerSec) },
       ...(raw.withoutViews
         ? [
-            { figure: `  first ${raw.withoutViews.batches} inserts: with / without views`, value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}` },
-            { figure: 'ingest / physical limit (same Native rows into spans without views)', value: fmt(ingest.spansPerSec / raw.withoutViews.withoutViewsSpansPerSec, 2) },
+            {
+              figure: `  first ${raw.withoutViews.batches} inserts: with / without views`,
+              value: `${fmt(raw.withoutViews.withViewsSpansPerSec)} / ${fmt(raw.withoutViews.withoutViewsSpansPerSec)}`,
+            },
+            {
+              figure: 'ingest / physical limit (same Native rows into spans without views)',
+              value: fmt(ingest.spansPerSec / raw.withoutViews.withoutViewsSpansPerSec, 2),
+            },
           ]
         : []),
       { figure: 'ingest / raw insert', value: fmt(report.ingest_ratio_to_raw, 2), target: 'ingest_ratio_to_raw', checked: report.ingest_ratio_to_raw },
       { figure: 'intake CPU, 1 core: decode+rows+Native (spans/s)', value: fmt(raw.intakePipelineSpansPerSec) },
-      { figure: '  decode / build rows / serialize Native (spans/s)', value: `${fmt(raw.decodeSpansPerSec)} / ${fmt(raw.buildRowsSpansPerSec)} / ${fmt(raw.serializeSpansPerSec)}` },
+      {
+        figure: '  decode / build rows / serialize Native (spans/s)',
+        value: `${fmt(raw.decodeSpansPerSec)} / ${fmt(raw.buildRowsSpansPerSec)} / ${fmt(raw.serializeSpansPerSec)}`,
+      },
       { figure: '  serialize JSONCompactEachRow, as before (spans/s)', value: fmt(raw.jsonSerializeSpansPerSec) },
       { figure: 'bus/insert body (B/span): Native / JSON before', value: `${fmt(raw.bodyBytesPerSpan)} / ${fmt(raw.jsonBodyBytesPerSpan)}` },
-      { figure: `hitmap 1 h, ${fmt(tenantSpans / 1e6, 1)}M spans: p50 / p95`, value: `${ms(report.hitmap_p50_ms)} / ${ms(report.hitmap_p95_ms)}`, target: 'hitmap_p95_ms', checked: report.hitmap_p95_ms },
+      {
+        figure: `hitmap 1 h, ${fmt(tenantSpans / 1e6, 1)}M spans: p50 / p95`,
+        value: `${ms(report.hitmap_p50_ms)} / ${ms(report.hitmap_p95_ms)}`,
+        target: 'hitmap_p95_ms',
+        checked: report.hitmap_p95_ms,
+      },
       { figure: '  first run', value: ms(latency.hitmap.firstMs) },
       { figure: '  right after load, merges running', value: `${ms(latencyLoaded.hitmap.p50Ms)} / ${ms(latencyLoaded.hitmap.p95Ms)}` },
       { figure: '  HTTP API route: p50 / p95', value: `${ms(report.api_hitmap_1h_p50_ms)} / ${ms(report.api_hitmap_1h_p95_ms)}` },
@@ -431,18 +480,28 @@ async function main(): Promise<void> {
       { figure: '  on disk (marks, indexes…)', value: fmt(storage.diskBytesPerSpan, 1) },
       { figure: 'spans stored', value: fmt(report.spans_stored) },
       { figure: 'volume load, INSERT … SELECT (rows/s)', value: fmt(volume.rowsPerSec) },
-      { figure: `noisy neighbour: victim send→readable p50 / p99, flooder at 2× ${fmt(params.noisyLimit)} spans/s`, value: `${ms(noisy.victimDuringFlood.p50Ms)} / ${ms(noisy.victimDuringFlood.p99Ms)}` },
+      {
+        figure: `noisy neighbour: victim send→readable p50 / p99, flooder at 2× ${fmt(params.noisyLimit)} spans/s`,
+        value: `${ms(noisy.victimDuringFlood.p50Ms)} / ${ms(noisy.victimDuringFlood.p99Ms)}`,
+      },
       { figure: '  victim alone: p50 / p99', value: `${ms(noisy.victimQuiet.p50Ms)} / ${ms(noisy.victimQuiet.p99Ms)}` },
       { figure: '  flooder: 429 share / accepted (spans/s)', value: `${fmt(noisy.flooder429Share * 100, 1)} % / ${fmt(noisy.acceptedSpansPerSec)}` },
       { figure: 'cores / runtime', value: `${report.cores} / ${fmt(report.runtime_s)} s` },
     ];
     log(`\n${renderTable(rows)}`);
     const perSpan = (cpuSeconds: number) => `${fmt((cpuSeconds * 1e6) / payloads.spans, 1)} µs/span`;
-    log(`\nCPU per span: server end to end ${perSpan(serverCpu.processCpuSeconds)}; intake decode+rows+encode ${fmt(1e6 / raw.intakePipelineSpansPerSec, 1)} µs/span (one core); ClickHouse insert (RowWriter) ${perSpan(raw.insertCpu.processCpuSeconds)}`);
-    log(`server CPU during ingest: ${fmt(serverCpu.processCores, 2)} cores of ${report.cores} (machine busy ${fmt(ingest.machine.busyCores, 2)}, bench client ${fmt(ingest.clientCpuSeconds, 1)} s CPU):`);
-    for (const t of serverCpu.byThread.slice(0, 6)) log(`  ${t.name.padEnd(22)} ${fmt(t.cpuSeconds, 1).padStart(6)} s CPU  ${fmt(t.cores, 2)} cores  (${t.threads} threads)`);
+    log(
+      `\nCPU per span: server end to end ${perSpan(serverCpu.processCpuSeconds)}; intake decode+rows+encode ${fmt(1e6 / raw.intakePipelineSpansPerSec, 1)} µs/span (one core); ClickHouse insert (RowWriter) ${perSpan(raw.insertCpu.processCpuSeconds)}`,
+    );
+    log(
+      `server CPU during ingest: ${fmt(serverCpu.processCores, 2)} cores of ${report.cores} (machine busy ${fmt(ingest.machine.busyCores, 2)}, bench client ${fmt(ingest.clientCpuSeconds, 1)} s CPU):`,
+    );
+    for (const t of serverCpu.byThread.slice(0, 6))
+      log(`  ${t.name.padEnd(22)} ${fmt(t.cpuSeconds, 1).padStart(6)} s CPU  ${fmt(t.cores, 2)} cores  (${t.threads} threads)`);
     const kc = kt.processCpu;
-    log(`Kafka path CPU while storing at full rate: intake ${fmt(kc.intake.processCores, 2)} cores (${perSpan(kc.intake.processCpuSeconds)}), ingester ${fmt(kc.ingester.processCores, 2)} cores (${perSpan(kc.ingester.processCpuSeconds)}), machine busy ${fmt(kt.machine.busyCores, 2)}`);
+    log(
+      `Kafka path CPU while storing at full rate: intake ${fmt(kc.intake.processCores, 2)} cores (${perSpan(kc.intake.processCpuSeconds)}), ingester ${fmt(kc.ingester.processCores, 2)} cores (${perSpan(kc.ingester.processCpuSeconds)}), machine busy ${fmt(kt.machine.busyCores, 2)}`,
+    );
     if (maxOtherLoad > 0.25) {
       const worst = Object.entries(otherLoad).sort((a, b) => b[1] - a[1])[0];
       log(`\nnote: other processes kept up to ${fmt(maxOtherLoad, 2)} of ${report.cores} cores busy (${worst[0]}): figures are lower than on an idle machine`);

@@ -113,7 +113,12 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
   const brokers = wanted === 'apache' ? 3 : 1;
   const topics: Record<string, number> = {};
   for (const r of opts.regionIds) {
-    Object.assign(topics, { [`meridian.${r}.spans`]: opts.spanPartitions, [`meridian.${r}.metric-points`]: 2, [`meridian.${r}.logs`]: 2, [`meridian.${r}.dead-letter`]: 1 });
+    Object.assign(topics, {
+      [`meridian.${r}.spans`]: opts.spanPartitions,
+      [`meridian.${r}.metric-points`]: 2,
+      [`meridian.${r}.logs`]: 2,
+      [`meridian.${r}.dead-letter`]: 1,
+    });
   }
   const spansTopic = `meridian.${opts.regionId}.spans`;
   let broker: KafkaBroker | undefined;
@@ -123,7 +128,9 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
   try {
     const t0 = performance.now();
     broker = await startKafkaBroker({ brokers, topics, kind: wanted });
-    opts.log(`  ${broker.kind === 'apache' ? `Apache Kafka, ${brokers} brokers (RF ${Math.min(3, brokers)}, min.insync.replicas ${Math.min(2, brokers)})` : 'librdkafka mock, 1 broker'} started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    opts.log(
+      `  ${broker.kind === 'apache' ? `Apache Kafka, ${brokers} brokers (RF ${Math.min(3, brokers)}, min.insync.replicas ${Math.min(2, brokers)})` : 'librdkafka mock, 1 broker'} started in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     db = await freshPostgresDatabase(opts.postgresUrl, 'meridian_bench');
     const env = { ...opts.env, MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: broker.bootstrap, DATABASE_URL: db.url };
     const dir = (name: string) => {
@@ -135,7 +142,9 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
     intake = await startMeridian({ roles: 'intake', env, dataDir: dir('kafka-intake'), timeoutMs: 120_000 });
     ingester = await startMeridian({ roles: 'ingester,api', env, dataDir: dir('kafka-ingester'), timeoutMs: 120_000 });
     const reader = new ApiClient(ingester.ports.api, intake.apiKey);
-    opts.log(`  ${broker.kind} broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`);
+    opts.log(
+      `  ${broker.kind} broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`,
+    );
 
     const throughput = await runIngestPhase({
       intake,
@@ -147,17 +156,29 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
       timeoutMs: 600_000,
       log: opts.log,
     });
-    opts.log(`  ${throughput.spansPerSec.toFixed(0)} spans/s stored through Kafka (${throughput.ackedSpansPerSec.toFixed(0)} spans/s acknowledged), ${throughput.retries503} retries after 503`);
+    opts.log(
+      `  ${throughput.spansPerSec.toFixed(0)} spans/s stored through Kafka (${throughput.ackedSpansPerSec.toFixed(0)} spans/s acknowledged), ${throughput.retries503} retries after 503`,
+    );
 
     const lag = await sustainHalfRate({ ...opts, intake, ingester, reader, spansTopic, rate: throughput.spansPerSec / 2, stored0: opts.spans });
     opts.log(
       `  at ${lag.targetSpansPerSec.toFixed(0)} spans/s (sent ${lag.sentSpansPerSec.toFixed(0)}/s) for ${lag.seconds} s: consumer lag p50/p95/max ${lag.lagMessages.p50}/${lag.lagMessages.p95}/${lag.lagMessages.max} messages (~${lag.spansPerMessage.toFixed(0)} spans each); acknowledged-not-stored p95/max ${lag.behindSpans.p95}/${lag.behindSpans.max} spans; drained ${(lag.drainMs / 1000).toFixed(1)} s after the last send`,
     );
-    for (const [name, p] of [['intake', intake], ['ingester', ingester]] as const) {
+    for (const [name, p] of [
+      ['intake', intake],
+      ['ingester', ingester],
+    ] as const) {
       const code = await p.stop();
       if (code !== 0) throw new Error(`${name} exited with ${code} on SIGTERM:\n${p.output().slice(-3000)}`);
     }
-    return { kind: broker.kind, brokers, replicationFactor: broker.kind === 'apache' ? Math.min(3, brokers) : 1, spanPartitions: opts.spanPartitions, throughput, lag };
+    return {
+      kind: broker.kind,
+      brokers,
+      replicationFactor: broker.kind === 'apache' ? Math.min(3, brokers) : 1,
+      spanPartitions: opts.spanPartitions,
+      throughput,
+      lag,
+    };
   } finally {
     for (const p of [intake, ingester]) if (p && p.child.exitCode === null && p.child.signalCode === null) await p.kill();
     await broker?.stop();
@@ -178,7 +199,9 @@ interface SustainOptions extends KafkaPhaseOptions {
 async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
   const spansOf = new Map(o.bodies.map((b, i) => [b, o.spanCounts[i]]));
   const metrics = async () => (await fetch(`http://127.0.0.1:${o.ingester.ports.api}/metrics`)).text();
-  const published = async () => sumSeries(await (await fetch(`http://127.0.0.1:${o.intake.ports.api}/metrics`)).text(), 'meridian_bus_published_messages_total', { topic: o.spansTopic }).sum;
+  const published = async () =>
+    sumSeries(await (await fetch(`http://127.0.0.1:${o.intake.ports.api}/metrics`)).text(), 'meridian_bus_published_messages_total', { topic: o.spansTopic })
+      .sum;
   const published0 = await published();
 
   let i = 0;
@@ -239,7 +262,12 @@ async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
     sentSpansPerSec: acked / (sendMs / 1000),
     seconds: o.lagSeconds,
     retries503: sent.retries503,
-    lagMessages: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: lags[lags.length - 1] ?? 0, mean: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length) },
+    lagMessages: {
+      p50: percentile(lags, 50),
+      p95: percentile(lags, 95),
+      max: lags[lags.length - 1] ?? 0,
+      mean: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length),
+    },
     behindSpans: { p50: percentile(behind, 50), p95: percentile(behind, 95), max: behind[behind.length - 1] ?? 0 },
     spansPerMessage: messages > 0 ? acked / messages : 0,
     drainMs,
@@ -254,7 +282,13 @@ if (process.argv[1] === __filename) {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-    const set = generatePayloads({ payloads: num('BENCH_PAYLOADS', 60), spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800), seed: 20261121, endTimeMs: Date.now(), spreadMs: 10 * 60_000 });
+    const set = generatePayloads({
+      payloads: num('BENCH_PAYLOADS', 60),
+      spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800),
+      seed: 20261121,
+      endTimeMs: Date.now(),
+      spreadMs: 10 * 60_000,
+    });
     const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-kafka-'));
     try {
       const result = await runKafkaPhase({

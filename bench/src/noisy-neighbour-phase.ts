@@ -64,7 +64,14 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 function post(port: number, key: string, body: Buffer, contentType: string, agent: Agent): Promise<number> {
   return new Promise((resolvePost, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': String(body.length), authorization: `Bearer ${key}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': contentType, 'content-length': String(body.length), authorization: `Bearer ${key}` },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolvePost(res.statusCode ?? 0));
@@ -77,8 +84,20 @@ function post(port: number, key: string, body: Buffer, contentType: string, agen
 
 function victimSpan(traceId: string): Buffer {
   const now = Date.now() * 1e6;
-  const span = { traceId, spanId: hex(8), name: 'GET /checkout', kind: 2, startTimeUnixNano: String(now - 3e6), endTimeUnixNano: String(now), attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }] };
-  return Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'victim' } }] }, scopeSpans: [{ spans: [span] }] }] }));
+  const span = {
+    traceId,
+    spanId: hex(8),
+    name: 'GET /checkout',
+    kind: 2,
+    startTimeUnixNano: String(now - 3e6),
+    endTimeUnixNano: String(now),
+    attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }],
+  };
+  return Buffer.from(
+    JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'victim' } }] }, scopeSpans: [{ spans: [span] }] }],
+    }),
+  );
 }
 
 function summary(values: number[]): LatencySummary {
@@ -116,7 +135,11 @@ async function runVictim(port: number, key: string, reader: ApiClient, rate: num
 
 export async function runNoisyNeighbourPhase(opts: NoisyNeighbourOptions): Promise<NoisyNeighbourResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-noisy-'));
-  const m = await startMeridian({ dataDir, env: { ...opts.env, MERIDIAN_DEMO: '0', MERIDIAN_INTAKE_SPANS_PER_SECOND: String(opts.spansPerSecond) }, timeoutMs: 120_000 });
+  const m = await startMeridian({
+    dataDir,
+    env: { ...opts.env, MERIDIAN_DEMO: '0', MERIDIAN_INTAKE_SPANS_PER_SECOND: String(opts.spansPerSecond) },
+    timeoutMs: 120_000,
+  });
   try {
     // The victim is the demo tenant (its keys come with the server); the flooder a tenant made through the API, same region.
     const base = `http://127.0.0.1:${m.ports.api}`;

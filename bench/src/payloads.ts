@@ -59,21 +59,41 @@ const ORDERS_QUERIES = [
   q('postgresql', 'SELECT', 'orders', (r) => `SELECT id, customer_id, status, total_cents FROM orders WHERE id = ${id(r)} AND tenant = 'shop-${r.int(1, 40)}'`),
   q('postgresql', 'SELECT', 'order_items', (r) => `SELECT sku, qty, price_cents FROM order_items WHERE order_id = ${id(r)} ORDER BY line_no`),
   q('postgresql', 'UPDATE', 'orders', (r) => `UPDATE orders SET status = 'paid', updated_at = now() WHERE id = ${id(r)} AND version = ${r.int(1, 9)}`),
-  q('postgresql', 'INSERT', 'order_events', (r) => `INSERT INTO order_events (order_id, kind, payload) VALUES (${id(r)}, 'status_changed', '{"from":"new","to":"paid"}')`),
+  q(
+    'postgresql',
+    'INSERT',
+    'order_events',
+    (r) => `INSERT INTO order_events (order_id, kind, payload) VALUES (${id(r)}, 'status_changed', '{"from":"new","to":"paid"}')`,
+  ),
 ];
 const CATALOG_QUERIES = [
-  q('mysql', 'SELECT', 'products', (r) => `SELECT * FROM products WHERE sku IN (${Array.from({ length: r.int(1, 12) }, () => `'SKU-${r.int(1000, 99999)}'`).join(', ')})`),
+  q(
+    'mysql',
+    'SELECT',
+    'products',
+    (r) => `SELECT * FROM products WHERE sku IN (${Array.from({ length: r.int(1, 12) }, () => `'SKU-${r.int(1000, 99999)}'`).join(', ')})`,
+  ),
   q('mysql', 'SELECT', 'prices', (r) => `SELECT price_cents, currency FROM prices WHERE product_id = ${id(r)} AND region = 'jp' LIMIT 1`),
   q('mysql', 'SELECT', 'stock', (r) => `SELECT available FROM stock WHERE sku = 'SKU-${r.int(1000, 99999)}' AND warehouse_id = ${r.int(1, 30)}`),
 ];
 const ACCOUNT_QUERIES = [
   q('postgresql', 'SELECT', 'customers', (r) => `SELECT id, email, tier FROM customers WHERE id = ${id(r)}`),
-  q('postgresql', 'SELECT', 'sessions', (r) => `SELECT user_id, expires_at FROM sessions WHERE token = '${r.int(1e8, 9e8).toString(16)}${r.int(1e8, 9e8).toString(16)}'`),
+  q(
+    'postgresql',
+    'SELECT',
+    'sessions',
+    (r) => `SELECT user_id, expires_at FROM sessions WHERE token = '${r.int(1e8, 9e8).toString(16)}${r.int(1e8, 9e8).toString(16)}'`,
+  ),
   q('postgresql', 'UPDATE', 'customers', (r) => `UPDATE customers SET last_seen_at = now() WHERE id = ${id(r)}`),
 ];
 const PAYMENT_QUERIES = [
   q('postgresql', 'SELECT', 'payment_methods', (r) => `SELECT id, brand, last4 FROM payment_methods WHERE customer_id = ${id(r)} AND active = true`),
-  q('postgresql', 'INSERT', 'charges', (r) => `INSERT INTO charges (order_id, amount_cents, currency, status) VALUES (${id(r)}, ${r.int(100, 99999)}, 'JPY', 'authorized')`),
+  q(
+    'postgresql',
+    'INSERT',
+    'charges',
+    (r) => `INSERT INTO charges (order_id, amount_cents, currency, status) VALUES (${id(r)}, ${r.int(100, 99999)}, 'JPY', 'authorized')`,
+  ),
   q('postgresql', 'UPDATE', 'charges', (r) => `UPDATE charges SET status = 'captured' WHERE id = ${id(r)}`),
 ];
 

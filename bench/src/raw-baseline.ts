@@ -174,7 +174,12 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
       const noViewsMs = performance.now() - t;
       const subset = batches.slice(0, n).reduce((r, b) => r + b.rowCount, 0);
       const withViewsMs = batchMs.slice(0, n).reduce((a, b) => a + b, 0);
-      result.withoutViews = { batches: n, spans: subset, withViewsSpansPerSec: subset / (withViewsMs / 1000), withoutViewsSpansPerSec: subset / (noViewsMs / 1000) };
+      result.withoutViews = {
+        batches: n,
+        spans: subset,
+        withViewsSpansPerSec: subset / (withViewsMs / 1000),
+        withoutViewsSpansPerSec: subset / (noViewsMs / 1000),
+      };
       opts.log(`  first ${n} batches into a copy without views: ${(noViewsMs / 1000).toFixed(1)} s (with views ${(withViewsMs / 1000).toFixed(1)} s)`);
     } finally {
       await store.client.command({ query: `DROP TABLE IF EXISTS ${copy} SYNC` });

@@ -49,7 +49,14 @@ export async function measureStorage(store: RegionStore): Promise<StorageResult>
   );
   const tables: TableSize[] = SPAN_TABLES.map((table) => {
     const s = sizes.find((r) => r.table === table);
-    return { table, rows: Number(s?.rows ?? 0), parts: Number(s?.parts ?? 0), compressedBytes: Number(s?.c ?? 0), uncompressedBytes: Number(s?.u ?? 0), bytesOnDisk: Number(s?.d ?? 0) };
+    return {
+      table,
+      rows: Number(s?.rows ?? 0),
+      parts: Number(s?.parts ?? 0),
+      compressedBytes: Number(s?.c ?? 0),
+      uncompressedBytes: Number(s?.u ?? 0),
+      bytesOnDisk: Number(s?.d ?? 0),
+    };
   });
   const spans = tables[0];
   if (spans.rows === 0) throw new Error('spans has no rows in active parts');

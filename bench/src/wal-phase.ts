@@ -117,7 +117,13 @@ if (process.argv[1] === __filename) {
   void (async () => {
     const { generatePayloads } = await import('./payloads');
     const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-    const set = generatePayloads({ payloads: num('BENCH_WAL_PAYLOADS', 100), spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800), seed: 20261121, endTimeMs: Date.now(), spreadMs: 10 * 60_000 });
+    const set = generatePayloads({
+      payloads: num('BENCH_WAL_PAYLOADS', 100),
+      spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800),
+      seed: 20261121,
+      endTimeMs: Date.now(),
+      spreadMs: 10 * 60_000,
+    });
     const result = await runWalPhase({
       bodies: set.bodies,
       spans: set.spans,

@@ -9,7 +9,15 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** One OTLP/JSON traces request: one server span per given trace id. */
 export function otlpTracesJson(traceIds: string[], service = 'load'): string {
   const now = Date.now() * 1e6;
-  const spans = traceIds.map((traceId) => ({ traceId, spanId: hex(8), name: 'GET /load', kind: 2, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 3e6), attributes: [{ key: 'http.route', value: { stringValue: '/load' } }] }));
+  const spans = traceIds.map((traceId) => ({
+    traceId,
+    spanId: hex(8),
+    name: 'GET /load',
+    kind: 2,
+    startTimeUnixNano: String(now),
+    endTimeUnixNano: String(now + 3e6),
+    attributes: [{ key: 'http.route', value: { stringValue: '/load' } }],
+  }));
   return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
 }
 
@@ -45,7 +53,11 @@ export function startOtlpLoad(opts: { ports: () => number[]; key: string; concur
         const ports = opts.ports();
         const port = ports[turn++ % ports.length];
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key}` }, body });
+          const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.key}` },
+            body,
+          });
           await res.arrayBuffer();
           if (res.ok) {
             ids.forEach((id) => accepted.add(id));
@@ -93,6 +105,9 @@ export function startOtlpLoad(opts: { ports: () => number[]; key: string; concur
 export async function storedSpanCopies(dataDir: string, region = 'ap-northeast-1', database = 'meridian_ap_northeast_1'): Promise<Map<string, number>> {
   const repo = resolve(__dirname, '../..');
   const arg = JSON.stringify({ dataDir: join(dataDir, 'clickhouse'), region, database });
-  const { stdout } = await promisify(execFile)(process.execPath, [join(repo, 'scripts/run-ts.js'), join(__dirname, 'span-copies.script.ts'), arg], { cwd: repo, timeout: 60_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repo, 'scripts/run-ts.js'), join(__dirname, 'span-copies.script.ts'), arg], {
+    cwd: repo,
+    timeout: 60_000,
+  });
   return new Map(Object.entries(JSON.parse(stdout) as Record<string, number>));
 }

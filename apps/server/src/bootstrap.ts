@@ -11,7 +11,10 @@ export interface Prepared {
 
 /** Whether opening this infrastructure writes under the data directory (embedded ClickHouse, PGlite). */
 export function embedsStorage(cfg: MeridianConfig, needs: ReadonlySet<InfraName>): boolean {
-  return (needs.has(Infra.ControlPlane) && !cfg.controlPlane.databaseUrl) || (needs.has(Infra.ClickHouse) && cfg.regions.some((r) => r.clickhouse.mode === 'embedded'));
+  return (
+    (needs.has(Infra.ControlPlane) && !cfg.controlPlane.databaseUrl) ||
+    (needs.has(Infra.ClickHouse) && cfg.regions.some((r) => r.clickhouse.mode === 'embedded'))
+  );
 }
 
 /**

@@ -35,7 +35,7 @@ export function kafkaBusSettings(cfg: MeridianConfig): KafkaBusSettings {
       rebalanceTimeoutMs: k.rebalanceTimeoutMs,
       partitionsConsumedConcurrently: k.partitionsConsumedConcurrently,
       maxBytesPerPartition: k.maxBytesPerPartition,
-      },
+    },
   };
 }
 

@@ -23,7 +23,12 @@ const COMMAND_LOGGER: LoggerService = {
  * the server (same factories, migrations and closing), holding the data directory meanwhile
  * when that infrastructure is embedded.
  */
-export async function withInfrastructure<T>(cfg: MeridianConfig, needs: readonly InfraName[], command: string, use: (infra: INestApplicationContext) => Promise<T>): Promise<T> {
+export async function withInfrastructure<T>(
+  cfg: MeridianConfig,
+  needs: readonly InfraName[],
+  command: string,
+  use: (infra: INestApplicationContext) => Promise<T>,
+): Promise<T> {
   const needed = new Set(needs);
   const release = embedsStorage(cfg, needed) ? lockDataDir(cfg.dataDir, command) : () => undefined;
   try {

@@ -33,7 +33,10 @@ describe('meridian dead-letters list --tenant', () => {
     let other: string;
     try {
       await db.migrate();
-      const provisioning = new TenantProvisioningService(db, cfg.regions.map((r) => r.id));
+      const provisioning = new TenantProvisioningService(
+        db,
+        cfg.regions.map((r) => r.id),
+      );
       acme = (await provisioning.provisionTenant({ slug: 'acme', name: 'Acme', region: REGION, actor: 'test' })).tenant.id;
       other = (await provisioning.provisionTenant({ slug: 'other', name: 'Other', region: REGION, actor: 'test' })).tenant.id;
     } finally {

@@ -40,10 +40,13 @@ async function resolveTenantId(cfg: MeridianConfig, tenant: string): Promise<str
  */
 export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undefined, args: DeadLetterArgs): Promise<void> {
   if (sub !== 'list' && sub !== 'replay') {
-    throw new Error('dead-letters: use "dead-letters list --region <id> [--tenant <slug or id>]" or "dead-letters replay --region <id> [--tenant <slug or id>] [--id <message id>]"');
+    throw new Error(
+      'dead-letters: use "dead-letters list --region <id> [--tenant <slug or id>]" or "dead-letters replay --region <id> [--tenant <slug or id>] [--id <message id>]"',
+    );
   }
   const region = args.region ?? cfg.defaultRegion;
-  if (!cfg.regions.some((r) => r.id === region)) throw new Error(`--region: "${region}" is not a configured region (${cfg.regions.map((r) => r.id).join(', ')})`);
+  if (!cfg.regions.some((r) => r.id === region))
+    throw new Error(`--region: "${region}" is not a configured region (${cfg.regions.map((r) => r.id).join(', ')})`);
   const limit = args.limit === undefined ? undefined : Number(args.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw new Error('--limit: expected a positive integer');
 
@@ -58,7 +61,9 @@ export async function deadLetterCommand(cfg: MeridianConfig, sub: string | undef
     if (todo.length === 0) return void console.log(`region ${region}: nothing to replay (${entries.length} dead letters, all replayed)`);
     const replayed = cfg.bus.kind === 'kafka' ? await replayThroughBus(bus, todo) : await replayIntoClickHouse(cfg, region, todo);
     await bus.markReplayed(region, replayed);
-    console.log(`region ${region}: replayed ${replayed.length} of ${todo.length} dead letters${cfg.bus.kind === 'kafka' ? ' (published to the ingest topics)' : ' (inserted into ClickHouse)'}`);
+    console.log(
+      `region ${region}: replayed ${replayed.length} of ${todo.length} dead letters${cfg.bus.kind === 'kafka' ? ' (published to the ingest topics)' : ' (inserted into ClickHouse)'}`,
+    );
     if (replayed.length < todo.length) process.exitCode = 1;
   });
 }

@@ -4,7 +4,14 @@ import type { INestApplication } from '@nestjs/common';
 import type { MeridianConfig } from '@meridian/config';
 import { randomBytes } from 'node:crypto';
 import { PasswordHasher } from '@meridian/auth';
-import { ControlPlaneDb, IngestKeyRepository, MembershipRepository, TenantProvisioningService, TenantRepository, UserRepository } from '@meridian/control-plane';
+import {
+  ControlPlaneDb,
+  IngestKeyRepository,
+  MembershipRepository,
+  TenantProvisioningService,
+  TenantRepository,
+  UserRepository,
+} from '@meridian/control-plane';
 
 interface DemoKeys {
   ingestKey: string;
@@ -34,9 +41,18 @@ export async function ensureDemoTenant(app: INestApplication, cfg: MeridianConfi
     const [ingest, api] = await Promise.all([keys.verify(saved.ingestKey, 'ingest'), keys.verify(saved.apiKey, 'api')]);
     if (ingest && api && ingest.tenantSlug === cfg.demo.tenantSlug) return { ...saved, region: ingest.region };
   }
-  const provisioning = new TenantProvisioningService(cp, cfg.regions.map((r) => r.id));
+  const provisioning = new TenantProvisioningService(
+    cp,
+    cfg.regions.map((r) => r.id),
+  );
   const t = await provisioning.ensureTenant({ slug: cfg.demo.tenantSlug, name: 'Demo', region: cfg.defaultRegion, actor: 'system:demo' });
-  const fresh: DemoKeys = { ingestKey: t.ingestKey, apiKey: t.apiKey, region: t.tenant.region, email: DEMO_EMAIL, password: saved?.password ?? randomBytes(12).toString('base64url') };
+  const fresh: DemoKeys = {
+    ingestKey: t.ingestKey,
+    apiKey: t.apiKey,
+    region: t.tenant.region,
+    email: DEMO_EMAIL,
+    password: saved?.password ?? randomBytes(12).toString('base64url'),
+  };
   await ensureDemoOwner(cp, cfg.demo.tenantSlug, fresh.password);
   await writeFile(file, JSON.stringify(fresh, null, 2) + '\n', { mode: 0o600 });
   await chmod(file, 0o600);

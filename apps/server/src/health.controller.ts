@@ -28,7 +28,9 @@ export class HealthController {
     const clients = this.clients;
     const [chDown, busDown, topicsMissing] = await Promise.all([
       clients
-        ? Promise.all(clients.regions().map(async (id) => ((await withTimeout(clients.forRegion(id).ping())) ? undefined : id))).then((ids) => ids.filter((id) => id !== undefined))
+        ? Promise.all(clients.regions().map(async (id) => ((await withTimeout(clients.forRegion(id).ping())) ? undefined : id))).then((ids) =>
+            ids.filter((id) => id !== undefined),
+          )
         : [],
       this.bus ? this.bus.unreachableRegions(READY_TIMEOUT_MS) : [],
       this.bus?.missingTopics ? this.bus.missingTopics(READY_TIMEOUT_MS) : [],
@@ -36,7 +38,9 @@ export class HealthController {
     const problems = [
       ...(chDown.length ? [`ClickHouse unreachable for region(s) ${chDown.join(', ')}`] : []),
       ...(busDown.length ? [`bus unreachable for region(s) ${busDown.join(', ')}`] : []),
-      ...(topicsMissing.length ? [`bus topic(s) missing and the brokers do not auto-create topics: ${topicsMissing.join(', ')}; create them (README "Distributed mode (Kafka)")`] : []),
+      ...(topicsMissing.length
+        ? [`bus topic(s) missing and the brokers do not auto-create topics: ${topicsMissing.join(', ')}; create them (README "Distributed mode (Kafka)")`]
+        : []),
     ];
     if (problems.length) throw new ServiceUnavailableException(problems.join('; '));
     return { status: 'ready' };
@@ -45,5 +49,7 @@ export class HealthController {
 
 function withTimeout(ping: Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([ping.catch(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), READY_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
+  return Promise.race([ping.catch(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), READY_TIMEOUT_MS)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

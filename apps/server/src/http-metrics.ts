@@ -7,7 +7,11 @@ import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
  * ids do not multiply the series); anything no route matched (web UI files, 404s) is `other`.
  */
 export function httpMetrics(metrics: SelfMetrics) {
-  const requests = counter(metrics, { name: 'meridian_http_requests_total', help: 'HTTP requests answered on the API port', labelNames: ['method', 'route', 'status'] });
+  const requests = counter(metrics, {
+    name: 'meridian_http_requests_total',
+    help: 'HTTP requests answered on the API port',
+    labelNames: ['method', 'route', 'status'],
+  });
   const seconds = histogram(metrics, {
     name: 'meridian_http_request_seconds',
     help: 'Time to answer an HTTP request on the API port',

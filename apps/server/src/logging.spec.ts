@@ -3,7 +3,10 @@ import { JsonLogger } from './logging';
 describe('JsonLogger', () => {
   const capture = (levels?: ReadonlySet<'log' | 'warn' | 'error' | 'fatal'>) => {
     const lines: string[] = [];
-    return { logger: new JsonLogger('intake,ingester', levels, (l) => lines.push(l)), records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      logger: new JsonLogger('intake,ingester', levels, (l) => lines.push(l)),
+      records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   };
 
   it("writes one object per line with time, level, msg, role and Nest's context", () => {

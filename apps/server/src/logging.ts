@@ -26,7 +26,16 @@ export class JsonLogger implements LoggerService {
   line(level: LogLevel, msg: unknown, fields: Record<string, unknown> = {}): void {
     const requestId = requestIds.getStore();
     const text = msg instanceof Error ? (msg.stack ?? msg.message) : typeof msg === 'string' ? msg : JSON.stringify(msg);
-    this.write(JSON.stringify({ time: new Date().toISOString(), level: LEVELS[level] ?? level, msg: text, role: this.role, ...(requestId ? { requestId } : {}), ...fields }));
+    this.write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: LEVELS[level] ?? level,
+        msg: text,
+        role: this.role,
+        ...(requestId ? { requestId } : {}),
+        ...fields,
+      }),
+    );
   }
 
   /** Nest calls these with (message, ...optionalParams) where the last string is the context. */
@@ -64,7 +73,15 @@ export function requestContext(logger?: JsonLogger) {
     const started = process.hrtime.bigint();
     if (logger && !QUIET_PATHS.has(req.path)) {
       res.once('finish', () =>
-        requestIds.run(id, () => logger.line('log', `${req.method} ${req.path} ${res.statusCode}`, { context: 'http', method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 })),
+        requestIds.run(id, () =>
+          logger.line('log', `${req.method} ${req.path} ${res.statusCode}`, {
+            context: 'http',
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
+        ),
       );
     }
     requestIds.run(id, next);

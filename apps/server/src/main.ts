@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'tenant':
       if (sub === 'limits') {
-        const flags = Object.fromEntries(Object.entries(LIMIT_FLAGS).map(([field, flag]) => [field, values[flag as keyof typeof values] as string | undefined]));
+        const flags = Object.fromEntries(
+          Object.entries(LIMIT_FLAGS).map(([field, flag]) => [field, values[flag as keyof typeof values] as string | undefined]),
+        );
         await tenantLimitsCommand(cfg, { slug: values.slug, flags });
         return;
       }

@@ -33,7 +33,9 @@ export class MetricsController {
     // Digests have one length, so the comparison takes the same time whatever the token.
     if (!this.tokenDigest || !timingSafeEqual(digest(token), this.tokenDigest)) {
       throw new UnauthorizedException(
-        this.tokenDigest ? 'authorization: wrong metrics token; send MERIDIAN_METRICS_TOKEN as a Bearer token, or no Authorization header for the series without tenant ids' : 'authorization: no metrics token is configured (MERIDIAN_METRICS_TOKEN); scrape without an Authorization header',
+        this.tokenDigest
+          ? 'authorization: wrong metrics token; send MERIDIAN_METRICS_TOKEN as a Bearer token, or no Authorization header for the series without tenant ids'
+          : 'authorization: no metrics token is configured (MERIDIAN_METRICS_TOKEN); scrape without an Authorization header',
       );
     }
     return exposition(this.metrics, { perTenant: true });

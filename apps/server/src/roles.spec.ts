@@ -18,7 +18,8 @@ const composed = (roles: string) => AppModule.forRoot(cfg, planRoles(cfg, roles)
 describe('roles', () => {
   it('all expands to every role and every piece of infrastructure', () => {
     const m = resolveModules(parseRoles('all'));
-    for (const r of [Role.Intake, Role.Ingester, Role.Api, Role.Alerter, Role.Collector, Infra.Bus, Infra.ClickHouse, Infra.ControlPlane, Infra.Secrets]) expect(m.has(r)).toBe(true);
+    for (const r of [Role.Intake, Role.Ingester, Role.Api, Role.Alerter, Role.Collector, Infra.Bus, Infra.ClickHouse, Infra.ControlPlane, Infra.Secrets])
+      expect(m.has(r)).toBe(true);
   });
 
   it('intake alone needs no ClickHouse; ingester alone needs no control plane; only api and alerter need the secrets key', () => {
@@ -42,7 +43,11 @@ describe('roles', () => {
 
 describe('module map', () => {
   it('maps every role but the composite `all` to Nest modules', () => {
-    expect([...CONCRETE].sort()).toEqual(Object.values(Role).filter((r): r is Exclude<RoleName, 'all'> => r !== Role.All).sort());
+    expect([...CONCRETE].sort()).toEqual(
+      Object.values(Role)
+        .filter((r): r is Exclude<RoleName, 'all'> => r !== Role.All)
+        .sort(),
+    );
     for (const role of CONCRETE) expect(ROLE_MODULES[role](cfg, prepared).imports.length).toBeGreaterThan(0);
   });
 

@@ -30,7 +30,8 @@ export class RouteContractCheck implements OnApplicationBootstrap {
         const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         if (path === undefined) continue;
         const full = [prefix, String(path).replace(/^\//, '')].filter(Boolean).join('/');
-        if (full.startsWith('api') && !OUTSIDE_CONTRACT.has(full) && !Reflect.getMetadata(ROUTE_DEF, handler)) offenders.push(`${wrapper.name}.${name} (${full})`);
+        if (full.startsWith('api') && !OUTSIDE_CONTRACT.has(full) && !Reflect.getMetadata(ROUTE_DEF, handler))
+          offenders.push(`${wrapper.name}.${name} (${full})`);
       }
     }
     if (offenders.length) throw new Error(`API routes outside the contract (use @Endpoint(API_ROUTES.…)): ${offenders.join(', ')}`);

@@ -18,7 +18,10 @@ const CSP_DIRECTIVES = {
 
 /** The Content-Security-Policy header value, with `'sha256-…'` sources for the page's inline scripts. */
 export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
-  const directives: Record<string, readonly string[]> = { ...CSP_DIRECTIVES, scriptSrc: [...CSP_DIRECTIVES.scriptSrc, ...scriptHashes.map((h) => `'sha256-${h}'`)] };
+  const directives: Record<string, readonly string[]> = {
+    ...CSP_DIRECTIVES,
+    scriptSrc: [...CSP_DIRECTIVES.scriptSrc, ...scriptHashes.map((h) => `'sha256-${h}'`)],
+  };
   return Object.entries(directives)
     .map(([name, sources]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${sources.join(' ')}`)
     .join('; ');

@@ -36,8 +36,12 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
 
   let demo: DemoTraffic | undefined;
   let demoApp: { stop(): Promise<void> } | undefined;
-  const lines = [`Meridian is running: roles ${roles.join(',')}, data in ${resolve(cfg.dataDir)}`, `  API        http://localhost:${apiPort}/api/v1  (health: /healthz, /readyz)`];
-  if (modules.has(Role.Api)) lines.push(webUi ? `  Web UI     http://localhost:${apiPort}/` : '  Web UI     not built (npm start builds it: node scripts/build-web.js)');
+  const lines = [
+    `Meridian is running: roles ${roles.join(',')}, data in ${resolve(cfg.dataDir)}`,
+    `  API        http://localhost:${apiPort}/api/v1  (health: /healthz, /readyz)`,
+  ];
+  if (modules.has(Role.Api))
+    lines.push(webUi ? `  Web UI     http://localhost:${apiPort}/` : '  Web UI     not built (npm start builds it: node scripts/build-web.js)');
   if (modules.has(Role.Intake)) {
     const { http, grpc } = app.get(IntakeServers).ports;
     lines.push(`  OTLP/HTTP  http://localhost:${http}  (OTEL_EXPORTER_OTLP_ENDPOINT)`, `  OTLP/gRPC  http://localhost:${grpc}`);
@@ -54,7 +58,12 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
           log: (m) => logger.warn(`demo traffic: ${m}`),
         });
         lines.push(`  demo traffic: ${cfg.demo.transactionsPerSecond} transactions/s (MERIDIAN_DEMO=0 turns it off)`);
-        const started = await startDemoDatabases(app, { otlpUrl: `http://127.0.0.1:${http}`, ingestKey: keys.ingestKey, collector: modules.has(Role.Collector), logger });
+        const started = await startDemoDatabases(app, {
+          otlpUrl: `http://127.0.0.1:${http}`,
+          ingestKey: keys.ingestKey,
+          collector: modules.has(Role.Collector),
+          logger,
+        });
         demoApp = started;
         lines.push(...started.lines);
       }
@@ -62,7 +71,9 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   }
   if (modules.has(Role.Collector) && cfg.collector.targets.length > 0) {
     const sending = cfg.collector.ingestKey && cfg.collector.otlpUrl;
-    lines.push(`  collector: ${cfg.collector.targets.length} configured database(s)${sending ? ` → ${cfg.collector.otlpUrl}` : ' not collected: set MERIDIAN_COLLECTOR_INGEST_KEY and MERIDIAN_COLLECTOR_OTLP_URL'}`);
+    lines.push(
+      `  collector: ${cfg.collector.targets.length} configured database(s)${sending ? ` → ${cfg.collector.otlpUrl}` : ' not collected: set MERIDIAN_COLLECTOR_INGEST_KEY and MERIDIAN_COLLECTOR_OTLP_URL'}`,
+    );
   }
   if (modules.has(Role.Alerter)) lines.push(`  alerter: evaluating alert rules every ${cfg.alerting.evaluationIntervalMs} ms`);
   lines.push('(Ctrl+C to stop)');

@@ -18,7 +18,10 @@ export async function createTenantCommand(cfg: MeridianConfig, args: { slug?: st
   if (!args.slug) throw new Error('tenant create: --slug is required (lowercase letters, digits, dashes)');
   const slug = args.slug;
   await withInfrastructure(cfg, [Infra.ControlPlane], 'meridian tenant create', async (infra) => {
-    const service = new TenantProvisioningService(infra.get(ControlPlaneDb), cfg.regions.map((r) => r.id));
+    const service = new TenantProvisioningService(
+      infra.get(ControlPlaneDb),
+      cfg.regions.map((r) => r.id),
+    );
     const region = args.region ?? cfg.defaultRegion;
     const { tenant, ingestKey, apiKey } = await service.provisionTenant({ slug, name: args.name ?? slug, region, actor: 'cli' });
     const where = cfg.regions.find((r) => r.id === tenant.region);
@@ -76,7 +79,11 @@ export function parseLimitFlags(flags: Partial<Record<TenantIngestLimitField, st
   return out;
 }
 
-function formatLimits(slug: string, overrides: TenantIngestLimitOverrides, defaults: Record<TenantIngestLimitField, number> & { burstSeconds: number }): string {
+function formatLimits(
+  slug: string,
+  overrides: TenantIngestLimitOverrides,
+  defaults: Record<TenantIngestLimitField, number> & { burstSeconds: number },
+): string {
   const lines = TENANT_INGEST_LIMIT_FIELDS.map((field) => {
     const override = overrides[field];
     const effective = override ?? defaults[field];

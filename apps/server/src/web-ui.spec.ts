@@ -19,7 +19,10 @@ function exportDir(): string {
   const dir = join(base, 'out');
   mkdirSync(join(dir, 'settings'), { recursive: true });
   mkdirSync(join(dir, '_next/static/chunks'), { recursive: true });
-  writeFileSync(join(dir, 'index.html'), `<p>home</p><script id="_R_">${BOOT}</script><script src="/_next/static/chunks/app.js" async=""></script><script>${PUSH}</script>`);
+  writeFileSync(
+    join(dir, 'index.html'),
+    `<p>home</p><script id="_R_">${BOOT}</script><script src="/_next/static/chunks/app.js" async=""></script><script>${PUSH}</script>`,
+  );
   writeFileSync(join(dir, 'settings.html'), '<p>settings</p>');
   writeFileSync(join(dir, 'settings/keys.html'), '<p>keys</p>');
   writeFileSync(join(dir, '_next/static/chunks/app.js'), 'console.log(1)');
@@ -96,7 +99,10 @@ describe('web UI serving', () => {
         const csp = (await fetch(`${base}${url}`)).headers.get('content-security-policy') ?? '';
         expect(/script-src ([^;]*)/.exec(csp)?.[1]).toBe("'self'");
       }
-      expect(inlineScriptHashes(`<script>${BOOT}</script><script src="/a.js"></script><script type="module">${PUSH}</script>`)).toEqual([sha256(BOOT), sha256(PUSH)]);
+      expect(inlineScriptHashes(`<script>${BOOT}</script><script src="/a.js"></script><script type="module">${PUSH}</script>`)).toEqual([
+        sha256(BOOT),
+        sha256(PUSH),
+      ]);
     });
 
     it('reports an unbuilt UI instead of serving nothing silently', () => {

@@ -29,13 +29,27 @@ export class AccountsModule {
         {
           provide: INVITATION_LIMITER,
           useFactory: (metrics?: SelfMetrics) => {
-            const refused = metrics && counter(metrics, { name: 'meridian_invitations_refused_total', help: 'Invitations answered 429, by which budget was spent (tenant, admin, recipient).', labelNames: ['budget'] });
+            const refused =
+              metrics &&
+              counter(metrics, {
+                name: 'meridian_invitations_refused_total',
+                help: 'Invitations answered 429, by which budget was spent (tenant, admin, recipient).',
+                labelNames: ['budget'],
+              });
             return new InvitationLimiter(options.invitationLimits, Date.now, (budget) => refused?.inc({ budget }));
           },
           inject: [{ token: SELF_METRICS, optional: true }],
         },
         // Tenants may be made in the configured regions only.
-        { provide: TenantProvisioningService, useFactory: (cp: ControlPlaneDb) => new TenantProvisioningService(cp, options.regions.map((r) => r.id)), inject: [ControlPlaneDb] },
+        {
+          provide: TenantProvisioningService,
+          useFactory: (cp: ControlPlaneDb) =>
+            new TenantProvisioningService(
+              cp,
+              options.regions.map((r) => r.id),
+            ),
+          inject: [ControlPlaneDb],
+        },
         TenantsService,
         MembersService,
         InvitationsService,

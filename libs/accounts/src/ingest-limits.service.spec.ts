@@ -31,9 +31,13 @@ describe('IngestLimitsService (on PGlite)', () => {
   });
 
   it('answers a bad override with a 400 naming body.<field>', async () => {
-    const err = await service.setLimits(t, { spansPerSecond: -1, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null }).catch((e: unknown) => e);
+    const err = await service
+      .setLimits(t, { spansPerSecond: -1, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestException);
-    expect((err as BadRequestException).getResponse()).toMatchObject({ issues: [{ field: 'body.spansPerSecond', message: expect.stringContaining('whole number') }] });
+    expect((err as BadRequestException).getResponse()).toMatchObject({
+      issues: [{ field: 'body.spansPerSecond', message: expect.stringContaining('whole number') }],
+    });
   });
 
   it('lists usage per day and signal with per-signal totals; defaults to the last 30 days', async () => {
@@ -47,7 +51,12 @@ describe('IngestLimitsService (on PGlite)', () => {
       throttledItems: 2,
       throttledBytes: 20,
     });
-    await new UsageRepository(cp).add([row('2031-06-30', 'traces', 5), row('2031-06-01', 'logs', 7), row('2031-05-31', 'traces', 100), row('2031-07-01', 'metrics', 9)]);
+    await new UsageRepository(cp).add([
+      row('2031-06-30', 'traces', 5),
+      row('2031-06-01', 'logs', 7),
+      row('2031-05-31', 'traces', 100),
+      row('2031-07-01', 'metrics', 9),
+    ]);
     const now = new Date('2031-06-30T23:59:00Z');
     const usage = await service.getUsage(t, {}, now);
     expect(usage).toMatchObject({ from: '2031-06-01', to: '2031-06-30', today: '2031-06-30' });

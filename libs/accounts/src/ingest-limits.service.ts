@@ -38,7 +38,8 @@ export class IngestLimitsService {
     const from = query.from ?? utcDay(new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_USAGE_DAYS - 1) * DAY_MS));
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
     if (days < 1) throw fieldError([{ field: 'query.from', message: `must not be after query.to (${to})` }]);
-    if (days > USAGE_MAX_DAYS) throw fieldError([{ field: 'query.from', message: `the range may cover at most ${USAGE_MAX_DAYS} days; it covers ${days}. Ask for a shorter range.` }]);
+    if (days > USAGE_MAX_DAYS)
+      throw fieldError([{ field: 'query.from', message: `the range may cover at most ${USAGE_MAX_DAYS} days; it covers ${days}. Ask for a shorter range.` }]);
 
     const rows = await this.usage.list(t.tenantId, from, to);
     const totals = USAGE_SIGNALS.map((signal) => ({ signal, acceptedItems: 0, acceptedBytes: 0, rejectedItems: 0, throttledItems: 0, throttledBytes: 0 }));
@@ -61,7 +62,11 @@ export class IngestLimitsService {
 
   #effective(overrides: TenantIngestLimitOverrides): IngestLimitsResponse {
     const defaults = this.options.ingestLimits;
-    const limit = (field: (typeof INGEST_LIMIT_FIELDS)[number]) => ({ effective: overrides[field] ?? defaults[field], default: defaults[field], override: overrides[field] });
+    const limit = (field: (typeof INGEST_LIMIT_FIELDS)[number]) => ({
+      effective: overrides[field] ?? defaults[field],
+      default: defaults[field],
+      override: overrides[field],
+    });
     return {
       spansPerSecond: limit('spansPerSecond'),
       dataPointsPerSecond: limit('dataPointsPerSecond'),

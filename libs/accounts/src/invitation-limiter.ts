@@ -23,7 +23,15 @@ export class InvitationRateLimitError extends HttpException {
     readonly retryAfterSeconds: number,
   ) {
     const what = { tenant: 'this tenant has sent', admin: 'you have sent', recipient: 'this address has received' }[budget];
-    super({ statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message: `${what} as many invitations as allowed for now; try again in ${retryAfterSeconds} s`, retryAfterSeconds }, HttpStatus.TOO_MANY_REQUESTS);
+    super(
+      {
+        statusCode: HttpStatus.TOO_MANY_REQUESTS,
+        error: 'Too Many Requests',
+        message: `${what} as many invitations as allowed for now; try again in ${retryAfterSeconds} s`,
+        retryAfterSeconds,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 

@@ -30,7 +30,11 @@ describe('InvitationsService (on PGlite)', () => {
     cp = await ControlPlaneDb.open({ pgliteDir: ':memory:' });
     await cp.migrate();
     outboxDir = await mkdtemp(join(tmpdir(), 'meridian-invitations-'));
-    const options = { publicUrl: 'https://meridian.example/', invitationTtlMs: 3_600_000, mail: { from: 'meridian@example.com', outboxDir } } as AccountsOptions;
+    const options = {
+      publicUrl: 'https://meridian.example/',
+      invitationTtlMs: 3_600_000,
+      mail: { from: 'meridian@example.com', outboxDir },
+    } as AccountsOptions;
     const [invitations, memberships, users] = [new InvitationRepository(cp), new MembershipRepository(cp), new UserRepository(cp)];
     audit = new AuditLogRepository(cp);
     const acceptance = new InvitationAcceptance(new ControlPlaneTransactions(cp), invitations, memberships, audit);
@@ -52,16 +56,25 @@ describe('InvitationsService (on PGlite)', () => {
     expect(sent.acceptUrl).toMatch(/^https:\/\/meridian\.example\/invite\?token=[A-Za-z0-9_-]{43}$/);
     expect(await readdir(outboxDir)).toHaveLength(1);
     const [entry] = await audit.listForTenant(admin.tenantId, 1);
-    expect(entry).toMatchObject({ action: 'invitation.create', target: `invitation:${sent.invitation.id}`, details: { email: 'bob@example.com', role: 'viewer' } });
+    expect(entry).toMatchObject({
+      action: 'invitation.create',
+      target: `invitation:${sent.invitation.id}`,
+      details: { email: 'bob@example.com', role: 'viewer' },
+    });
 
     const token = new URL(sent.acceptUrl).searchParams.get('token') as string;
     const users = new UserRepository(cp);
     const mallory = await users.create('mallory@example.com', 'h');
     const wrong = await service.accept({ kind: 'user', userId: mallory.id, email: mallory.email, sessionId: 's' }, token).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(BadRequestException);
-    expect((wrong as BadRequestException).getResponse()).toMatchObject({ issues: [{ field: 'body.token', message: expect.stringContaining('this invitation is for bob@example.com') }] });
+    expect((wrong as BadRequestException).getResponse()).toMatchObject({
+      issues: [{ field: 'body.token', message: expect.stringContaining('this invitation is for bob@example.com') }],
+    });
     const bob = await users.create('bob@example.com', 'h');
-    expect(await service.accept({ kind: 'user', userId: bob.id, email: bob.email, sessionId: 's' }, token)).toMatchObject({ slug: 'invitations-svc', role: 'viewer' });
+    expect(await service.accept({ kind: 'user', userId: bob.id, email: bob.email, sessionId: 's' }, token)).toMatchObject({
+      slug: 'invitations-svc',
+      role: 'viewer',
+    });
   });
 
   it('refuses invitations from api keys and past the tenant budget, creating nothing', async () => {

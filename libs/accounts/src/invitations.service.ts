@@ -35,10 +35,28 @@ export class InvitationsService {
     const invitedBy = t.actor.startsWith('user:') ? t.actor.slice('user:'.length) : null;
     if (!invitedBy) throw new ForbiddenException('invitations are sent by signed-in users, not api keys');
     this.limiter.take(t.tenantId, invitedBy, body.email);
-    const { token, invitation } = await this.invitations.create({ tenantId: t.tenantId, email: body.email, role: body.role, invitedBy, ttlMs: this.options.invitationTtlMs });
+    const { token, invitation } = await this.invitations.create({
+      tenantId: t.tenantId,
+      email: body.email,
+      role: body.role,
+      invitedBy,
+      ttlMs: this.options.invitationTtlMs,
+    });
     const acceptUrl = `${this.options.publicUrl.replace(/\/$/, '')}/invite?token=${encodeURIComponent(token)}`;
-    await this.audit.record({ tenantId: t.tenantId, actor: t.actor, action: 'invitation.create', target: `invitation:${invitation.id}`, details: { email: invitation.email, role: invitation.role } });
-    const emailDelivery = await this.mailer.send({ to: invitation.email, tenantName: tenant.name, role: invitation.role, invitedBy: invitation.invitedBy, acceptUrl });
+    await this.audit.record({
+      tenantId: t.tenantId,
+      actor: t.actor,
+      action: 'invitation.create',
+      target: `invitation:${invitation.id}`,
+      details: { email: invitation.email, role: invitation.role },
+    });
+    const emailDelivery = await this.mailer.send({
+      to: invitation.email,
+      tenantName: tenant.name,
+      role: invitation.role,
+      invitedBy: invitation.invitedBy,
+      acceptUrl,
+    });
     return { invitation: toInvitationDto(invitation), acceptUrl, emailDelivery };
   }
 
@@ -58,5 +76,14 @@ export class InvitationsService {
 }
 
 function toInvitationDto(i: Invitation) {
-  return { id: i.id, email: i.email, role: i.role, invitedBy: i.invitedBy, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString(), acceptedAt: iso(i.acceptedAt), revokedAt: iso(i.revokedAt) };
+  return {
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    invitedBy: i.invitedBy,
+    createdAt: i.createdAt.toISOString(),
+    expiresAt: i.expiresAt.toISOString(),
+    acceptedAt: iso(i.acceptedAt),
+    revokedAt: iso(i.revokedAt),
+  };
 }

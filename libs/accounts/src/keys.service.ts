@@ -23,12 +23,22 @@ export class KeysService {
   async create(t: TenantAccess, body: BodyOf<'createKey'>): Answer<'createKey'> {
     const { key, record } = await this.transactions.run(async () => {
       const created = await this.keys.create(t.tenantId, body);
-      await this.audit.record({ tenantId: t.tenantId, actor: t.actor, action: `${body.kind}_key.create`, target: `ingest_key:${created.record.id}`, details: { name: created.record.name, kind: body.kind, prefix: created.record.prefix } });
+      await this.audit.record({
+        tenantId: t.tenantId,
+        actor: t.actor,
+        action: `${body.kind}_key.create`,
+        target: `ingest_key:${created.record.id}`,
+        details: { name: created.record.name, kind: body.kind, prefix: created.record.prefix },
+      });
       return created;
     });
     const otelEnv: Record<string, string> =
       body.kind === 'ingest'
-        ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${key}` }
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint,
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+            OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${key}`,
+          }
         : {};
     return { key: toKeyDto(record), secret: key, otelEnv };
   }
@@ -36,10 +46,24 @@ export class KeysService {
   async revoke(t: TenantAccess, keyId: string): Promise<void> {
     const record = await this.keys.revoke(t.tenantId, keyId);
     if (!record) throw new NotFoundException(`keyId: no active key ${keyId} in this tenant`);
-    await this.audit.record({ tenantId: t.tenantId, actor: t.actor, action: `${record.kind}_key.revoke`, target: `ingest_key:${record.id}`, details: { name: record.name, prefix: record.prefix } });
+    await this.audit.record({
+      tenantId: t.tenantId,
+      actor: t.actor,
+      action: `${record.kind}_key.revoke`,
+      target: `ingest_key:${record.id}`,
+      details: { name: record.name, prefix: record.prefix },
+    });
   }
 }
 
 function toKeyDto(k: IngestKeyRecord) {
-  return { id: k.id, name: k.name, prefix: k.prefix, kind: k.kind, createdAt: k.createdAt.toISOString(), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    kind: k.kind,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: iso(k.lastUsedAt),
+    revokedAt: iso(k.revokedAt),
+  };
 }

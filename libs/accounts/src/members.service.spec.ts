@@ -1,6 +1,14 @@
 import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import type { TenantAccess } from '@meridian/api-http';
-import { AuditLogRepository, ControlPlaneDb, ControlPlaneTransactions, type MembershipRole, MembershipRepository, TenantProvisioningService, UserRepository } from '@meridian/control-plane';
+import {
+  AuditLogRepository,
+  ControlPlaneDb,
+  ControlPlaneTransactions,
+  type MembershipRole,
+  MembershipRepository,
+  TenantProvisioningService,
+  UserRepository,
+} from '@meridian/control-plane';
 import { MembersService } from './members.service';
 
 describe('MembersService (on PGlite)', () => {
@@ -56,7 +64,12 @@ describe('MembersService (on PGlite)', () => {
     await expect(service.remove(as(0), users[0].id)).rejects.toBeInstanceOf(ConflictException);
     expect(await roleOf(1)).toBe('admin');
     const [entry] = await audit.listForTenant(as(0).tenantId, 1);
-    expect(entry).toMatchObject({ actor: as(0).actor, action: 'member.role_change', target: `user:${users[1].id}`, details: { email: users[1].email, from: 'owner', to: 'admin' } });
+    expect(entry).toMatchObject({
+      actor: as(0).actor,
+      action: 'member.role_change',
+      target: `user:${users[1].id}`,
+      details: { email: users[1].email, from: 'owner', to: 'admin' },
+    });
     await service.remove(as(0), users[1].id);
     expect(await roleOf(1)).toBeUndefined();
     expect(await actions()).toEqual(['member.remove', 'member.role_change']);
@@ -65,7 +78,9 @@ describe('MembersService (on PGlite)', () => {
   it('answers 404 naming the member for someone not in the tenant', async () => {
     const { as } = await tenantWith('owner');
     const other = await tenantWith('owner');
-    await expect(service.changeRole(as(0), other.users[0].id, { role: 'member' })).rejects.toThrow(new NotFoundException(`userId: no member ${other.users[0].id} in this tenant`));
+    await expect(service.changeRole(as(0), other.users[0].id, { role: 'member' })).rejects.toThrow(
+      new NotFoundException(`userId: no member ${other.users[0].id} in this tenant`),
+    );
     await expect(service.remove(as(0), 'not-a-uuid')).rejects.toThrow(new NotFoundException('userId: no member not-a-uuid in this tenant'));
   });
 });

@@ -28,7 +28,13 @@ export class MembersService {
         throw new ConflictException('role: this is the last owner; make someone else owner first');
       }
       await this.members.setRole(t.tenantId, userId, role);
-      await this.audit.record({ tenantId: t.tenantId, actor: t.actor, action: 'member.role_change', target: `user:${userId}`, details: { email: target.email, from: target.role, to: role } });
+      await this.audit.record({
+        tenantId: t.tenantId,
+        actor: t.actor,
+        action: 'member.role_change',
+        target: `user:${userId}`,
+        details: { email: target.email, from: target.role, to: role },
+      });
       return toMemberDto({ ...target, role });
     });
   }
@@ -37,9 +43,16 @@ export class MembersService {
     return this.transactions.run(async () => {
       const target = await this.#member(t, userId);
       if (target.role === 'owner' && t.role !== 'owner') throw new ForbiddenException('only an owner can remove an owner');
-      if (target.role === 'owner' && (await this.members.countOwners(t.tenantId)) <= 1) throw new ConflictException('userId: this is the last owner; make someone else owner first');
+      if (target.role === 'owner' && (await this.members.countOwners(t.tenantId)) <= 1)
+        throw new ConflictException('userId: this is the last owner; make someone else owner first');
       await this.members.remove(t.tenantId, userId);
-      await this.audit.record({ tenantId: t.tenantId, actor: t.actor, action: 'member.remove', target: `user:${userId}`, details: { email: target.email, role: target.role } });
+      await this.audit.record({
+        tenantId: t.tenantId,
+        actor: t.actor,
+        action: 'member.remove',
+        target: `user:${userId}`,
+        details: { email: target.email, role: target.role },
+      });
     });
   }
 

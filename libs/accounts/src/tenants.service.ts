@@ -55,7 +55,13 @@ export class TenantsService {
     let updated = current;
     if (body.name !== undefined && body.name !== current.name) {
       updated = (await this.tenants.rename(current.id, body.name)) ?? current;
-      await this.audit.record({ tenantId: current.id, actor: t.actor, action: 'tenant.rename', target: `tenant:${current.id}`, details: { from: current.name, to: body.name } });
+      await this.audit.record({
+        tenantId: current.id,
+        actor: t.actor,
+        action: 'tenant.rename',
+        target: `tenant:${current.id}`,
+        details: { from: current.name, to: body.name },
+      });
     }
     return toTenantDto(updated, t.role);
   }
@@ -68,5 +74,14 @@ export class TenantsService {
 }
 
 function toTenantDto(t: Tenant, role: TenantAccess['role']) {
-  return { id: t.id, slug: t.slug, name: t.name, region: t.region, regionLockedAt: iso(t.regionLockedAt), retentionDays: t.retentionDays, createdAt: t.createdAt.toISOString(), role };
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    region: t.region,
+    regionLockedAt: iso(t.regionLockedAt),
+    retentionDays: t.retentionDays,
+    createdAt: t.createdAt.toISOString(),
+    role,
+  };
 }

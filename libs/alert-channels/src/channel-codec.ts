@@ -25,7 +25,12 @@ export function sealChannel(box: SecretBox, tenantId: string, c: AlertChannelBod
     case 'webhook':
       return { ...base, settings: {}, secretCiphertext: box.seal(tenantId, JSON.stringify({ url: c.url, secret: c.secret })), secretHint: maskUrl(c.url) };
     case 'email':
-      return { ...base, settings: { smtpUrl: c.smtpUrl, from: c.from, to: c.to }, secretCiphertext: box.seal(tenantId, JSON.stringify({ password: c.password })), secretHint: c.smtpUrl };
+      return {
+        ...base,
+        settings: { smtpUrl: c.smtpUrl, from: c.from, to: c.to },
+        secretCiphertext: box.seal(tenantId, JSON.stringify({ password: c.password })),
+        secretHint: c.smtpUrl,
+      };
   }
 }
 

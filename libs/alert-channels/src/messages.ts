@@ -76,7 +76,11 @@ function esc(s: string): string {
 export function plainText(m: AlertMessage): string {
   const lines = [title(m), what(m)];
   if (m.kind !== 'test') {
-    lines.push(`Where: ${where(m)} (region ${m.region})`, `${m.kind === 'resolved' ? 'Resolved at' : 'Since'}: ${m.kind === 'resolved' ? m.at : m.since}`, `Hitmap: ${m.link}`);
+    lines.push(
+      `Where: ${where(m)} (region ${m.region})`,
+      `${m.kind === 'resolved' ? 'Resolved at' : 'Since'}: ${m.kind === 'resolved' ? m.at : m.since}`,
+      `Hitmap: ${m.link}`,
+    );
     if (m.runbookUrl) lines.push(`Runbook: ${m.runbookUrl}`);
   }
   return lines.join('\n');
@@ -84,7 +88,8 @@ export function plainText(m: AlertMessage): string {
 
 /** Block Kit: header, one line of what crossed what, short fields (two columns on a phone), a button to the hitmap. */
 export function slackMessage(m: AlertMessage): SlackMessage {
-  const emoji = m.kind === 'resolved' ? ':white_check_mark:' : m.kind === 'test' ? ':wave:' : m.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:';
+  const emoji =
+    m.kind === 'resolved' ? ':white_check_mark:' : m.kind === 'test' ? ':wave:' : m.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:';
   const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: `${emoji} ${title(m)}`.slice(0, 150), emoji: true } };
   const summary: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: esc(what(m)) } };
   const blocks: KnownBlock[] = [header, summary];
@@ -96,13 +101,24 @@ export function slackMessage(m: AlertMessage): SlackMessage {
         { type: 'mrkdwn', text: `*Value*\n${esc(formatValue(m.value, m.unit))}` },
         { type: 'mrkdwn', text: `*Service*\n${esc(where(m))}` },
         { type: 'mrkdwn', text: `*Region*\n${esc(m.region)}` },
-        { type: 'mrkdwn', text: `*${m.kind === 'resolved' ? 'Resolved' : 'Since'}*\n<!date^${Math.floor(Date.parse(m.kind === 'resolved' ? m.at : m.since) / 1000)}^{date_short_pretty} {time}|${m.kind === 'resolved' ? m.at : m.since}>` },
+        {
+          type: 'mrkdwn',
+          text: `*${m.kind === 'resolved' ? 'Resolved' : 'Since'}*\n<!date^${Math.floor(Date.parse(m.kind === 'resolved' ? m.at : m.since) / 1000)}^{date_short_pretty} {time}|${m.kind === 'resolved' ? m.at : m.since}>`,
+        },
         { type: 'mrkdwn', text: `*Threshold*\n${esc(formatValue(m.threshold, m.unit))}` },
       ],
     };
     const actions: ActionsBlock = {
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open hitmap' }, url: m.link, action_id: 'open_hitmap', ...(m.kind === 'firing' ? { style: 'primary' as const } : {}) }],
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open hitmap' },
+          url: m.link,
+          action_id: 'open_hitmap',
+          ...(m.kind === 'firing' ? { style: 'primary' as const } : {}),
+        },
+      ],
     };
     if (m.runbookUrl) actions.elements.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: m.runbookUrl, action_id: 'open_runbook' });
     const context: ContextBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: `Meridian · tenant ${esc(m.tenantSlug)}` }] };

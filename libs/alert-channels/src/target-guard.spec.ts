@@ -32,7 +32,14 @@ describe('target guard: IPv6 forms that carry an IPv4 address', () => {
     expect(isPrivateAddress(ip)).toBe(false);
   });
 
-  it.each(['http://[::127.0.0.1]/x', 'http://[64:ff9b::127.0.0.1]/x', 'http://[::ffff:0:127.0.0.1]/x', 'http://[2002:7f00:1::]/x', 'http://2130706433/x', 'http://0x7f.1/x'])('refuses the URL %s', async (url) => {
+  it.each([
+    'http://[::127.0.0.1]/x',
+    'http://[64:ff9b::127.0.0.1]/x',
+    'http://[::ffff:0:127.0.0.1]/x',
+    'http://[2002:7f00:1::]/x',
+    'http://2130706433/x',
+    'http://0x7f.1/x',
+  ])('refuses the URL %s', async (url) => {
     await expect(checkTargetUrl(url, [])).rejects.toThrow(TargetRefusedError);
   });
 
@@ -75,9 +82,22 @@ describe('channel sender: redirects', () => {
     });
     const sender = new ChannelSender({ allowTargets: ['127.0.0.1'] });
     const message: AlertMessage = {
-      kind: 'firing', tenantSlug: 'acme', region: 'ap-northeast-1', ruleId: '00000000-0000-4000-8000-000000000000', ruleName: 'slow', severity: 'warning',
-      metricLabel: 'p95 latency', unit: 'ms', direction: 'above', threshold: 500, value: 812, service: 'orders', endpoint: 'GET /orders',
-      since: '2026-01-01T00:00:00.000Z', at: '2026-01-01T00:05:00.000Z', link: 'https://m.example.com/',
+      kind: 'firing',
+      tenantSlug: 'acme',
+      region: 'ap-northeast-1',
+      ruleId: '00000000-0000-4000-8000-000000000000',
+      ruleName: 'slow',
+      severity: 'warning',
+      metricLabel: 'p95 latency',
+      unit: 'ms',
+      direction: 'above',
+      threshold: 500,
+      value: 812,
+      service: 'orders',
+      endpoint: 'GET /orders',
+      since: '2026-01-01T00:00:00.000Z',
+      at: '2026-01-01T00:05:00.000Z',
+      link: 'https://m.example.com/',
     };
     await expect(sender.send({ kind: 'webhook', url: `http://127.0.0.1:${hook}/hook`, secret: 's' }, message)).rejects.toThrow(/answered 307/);
     expect(internalHits).toBe(0);

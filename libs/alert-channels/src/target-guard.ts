@@ -97,7 +97,12 @@ export function guardedLookup(allow: readonly string[]) {
       const host = hostname.toLowerCase();
       const bad = allow.includes(host) ? [] : addresses.filter((a) => isPrivateAddress(a.address) && !allow.includes(a.address));
       if (bad.length || addresses.length === 0) {
-        return callback(new TargetRefusedError(`${host} resolves to a private, loopback, link-local or reserved address (${bad.map((a) => a.address).join(', ')}); ${ASK_OPERATOR}`), []);
+        return callback(
+          new TargetRefusedError(
+            `${host} resolves to a private, loopback, link-local or reserved address (${bad.map((a) => a.address).join(', ')}); ${ASK_OPERATOR}`,
+          ),
+          [],
+        );
       }
       if (options.all) callback(null, addresses);
       else callback(null, addresses[0].address, addresses[0].family);

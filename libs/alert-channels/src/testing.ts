@@ -14,7 +14,9 @@ export interface ReceivedRequest {
  * A local HTTP server standing in for Slack and webhook receivers: records every request and
  * answers each path with the status `statusFor(path)` returns (200 by default).
  */
-export async function startHttpReceiver(statusFor: (path: string) => number = () => 200): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
+export async function startHttpReceiver(
+  statusFor: (path: string) => number = () => 200,
+): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
   const requests: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
     let body = '';

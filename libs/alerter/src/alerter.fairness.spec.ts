@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ControlPlaneDb, TenantRepository } from '@meridian/control-plane';
+import {
+  AlertChannelRepository,
+  AlertOutboxRepository,
+  AlertRuleRepository,
+  AlertSilenceRepository,
+  ControlPlaneDb,
+  TenantRepository,
+} from '@meridian/control-plane';
 import { createSelfMetrics, exposition } from '@meridian/self-metrics';
 import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
 import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
@@ -29,7 +36,19 @@ describe('alerter fairness across tenants', () => {
     await ch?.close();
   });
 
-  const definition = { metric: 'hitmap_horizontal', direction: 'above', service: 'checkout', warning: 5, critical: 10, windowSeconds: 30, forSeconds: 0, renotifySeconds: 0, hysteresisPercent: 10, slowMs: 1000, channels: [] };
+  const definition = {
+    metric: 'hitmap_horizontal',
+    direction: 'above',
+    service: 'checkout',
+    warning: 5,
+    critical: 10,
+    windowSeconds: 30,
+    forSeconds: 0,
+    renotifySeconds: 0,
+    hysteresisPercent: 10,
+    slowMs: 1000,
+    channels: [],
+  };
 
   it("evaluates a quiet tenant's new rule within one interval although another tenant has 4,000 overdue rules", async () => {
     const tenants = new TenantRepository(cp.db);
@@ -37,7 +56,9 @@ describe('alerter fairness across tenants', () => {
     const quiet = await tenants.create({ slug: `quiet-${randomBytes(3).toString('hex')}`, name: 'Quiet', region: 'test', retentionDays: 7 });
     // In bulk (the rule cap is the API's business, not this test's), all overdue by 10 minutes.
     await sql`insert into alert_rules (tenant_id, key, name, definition)
-              select ${noisy.id}, 'noisy-' || i, 'Noisy ' || i, ${JSON.stringify(definition)}::jsonb from generate_series(1, ${NOISY_RULES}) as i`.execute(cp.db);
+              select ${noisy.id}, 'noisy-' || i, 'Noisy ' || i, ${JSON.stringify(definition)}::jsonb from generate_series(1, ${NOISY_RULES}) as i`.execute(
+      cp.db,
+    );
     await sql`insert into alert_rule_states (rule_id, tenant_id, next_eval_at)
               select id, tenant_id, now() - interval '10 minutes' from alert_rules where tenant_id = ${noisy.id}`.execute(cp.db);
     // Slow hits of the quiet tenant in three 5 s columns: its rule must measure 15 s, i.e. really query ClickHouse.
@@ -62,7 +83,16 @@ describe('alerter fairness across tenants', () => {
       metrics,
     });
     const evaluatedOf = async (tenantId: string) =>
-      Number((await cp.db.selectFrom('alert_rule_states').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId).where('last_eval_at', 'is not', null).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await cp.db
+            .selectFrom('alert_rule_states')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('tenant_id', '=', tenantId)
+            .where('last_eval_at', 'is not', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     alerter.start();
     try {

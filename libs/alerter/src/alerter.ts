@@ -2,7 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ALERT_METRIC_UNITS, alertMessage, alertRuleDefinition, type AlertMessage, type AlertRuleDefinition } from '@meridian/api-contract';
 import { hitmapLink, metricLabel, openChannel, type ChannelSender, type SecretBox } from '@meridian/alert-channels';
-import type { AlertChannelRepository, AlertOutboxRepository, AlertRuleRepository, AlertSilenceRepository, ClaimedRule, NewAlertNotification } from '@meridian/control-plane';
+import type {
+  AlertChannelRepository,
+  AlertOutboxRepository,
+  AlertRuleRepository,
+  AlertSilenceRepository,
+  ClaimedRule,
+  NewAlertNotification,
+} from '@meridian/control-plane';
 import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
 import type { AlertMeasurement, AlertQueries } from '@meridian/storage-clickhouse';
 import { step, type StepResult } from './rule-state';
@@ -178,7 +185,15 @@ export class Alerter {
   private async evaluate(c: ClaimedRule): Promise<void> {
     const now = this.now();
     const nextEvalInMs = this.d.evaluationIntervalMs;
-    const keep = { state: c.state.state, severity: c.state.severity, since: c.state.since, lastValue: c.state.lastValue, lastNotifiedAt: c.state.lastNotifiedAt, nextEvalInMs, notifications: [] };
+    const keep = {
+      state: c.state.state,
+      severity: c.state.severity,
+      since: c.state.since,
+      lastValue: c.state.lastValue,
+      lastNotifiedAt: c.state.lastNotifiedAt,
+      nextEvalInMs,
+      notifications: [],
+    };
     if (!c.rule.enabled) {
       await this.d.rules.saveEvaluation(c.rule.id, this.owner, { ...keep, state: 'ok', severity: null, since: null });
       this.evaluations?.inc({ outcome: 'disabled' });
@@ -216,7 +231,13 @@ export class Alerter {
       lastValue: m.value,
       lastNotifiedAt: r.lastNotifiedAt,
       nextEvalInMs,
-      event: r.transition && { fromState: r.transition.from, toState: r.transition.to, severity: r.severity ?? c.state.severity, value: m.value, threshold: r.threshold },
+      event: r.transition && {
+        fromState: r.transition.from,
+        toState: r.transition.to,
+        severity: r.severity ?? c.state.severity,
+        value: m.value,
+        threshold: r.threshold,
+      },
       notifications,
     });
     if (!saved) this.d.log?.('warn', `rule ${c.rule.id}: lease lost before saving; another replica evaluates it`);
@@ -261,7 +282,10 @@ export class Alerter {
           const attempts = n.attempts + 1;
           const retryAt = attempts < this.d.maxAttempts ? new Date(this.now().getTime() + this.d.retryInitialMs * 2 ** (attempts - 1)) : undefined;
           const error = (e as Error).message;
-          this.d.log?.('warn', `notification ${n.id} via channel ${n.channel.key}: ${error}${retryAt ? `; retrying at ${retryAt.toISOString()}` : '; giving up'}`);
+          this.d.log?.(
+            'warn',
+            `notification ${n.id} via channel ${n.channel.key}: ${error}${retryAt ? `; retrying at ${retryAt.toISOString()}` : '; giving up'}`,
+          );
           await this.d.outbox.recordAttempt(n.id, this.owner, { ok: false, error, retryAt });
         }
       }),

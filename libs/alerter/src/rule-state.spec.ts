@@ -31,7 +31,13 @@ function run(d: RuleDefinition, values: Array<number | null>, silencedAt: number
 
 describe('alert rule state machine', () => {
   it('goes ok → pending → firing only after the "for" duration, then resolves once', () => {
-    expect(run(def(), [100, 600, 600, 600, 100])).toEqual(['ok→pending(warning)', 'pending→firing(warning)', 'send firing', 'firing→resolved', 'send resolved']);
+    expect(run(def(), [100, 600, 600, 600, 100])).toEqual([
+      'ok→pending(warning)',
+      'pending→firing(warning)',
+      'send firing',
+      'firing→resolved',
+      'send resolved',
+    ]);
   });
 
   it('drops back from pending to ok without notifying when the breach is short', () => {

@@ -43,7 +43,8 @@ export function thresholdOf(def: RuleDefinition, severity: AlertSeverity | null)
  */
 function clearedWithHysteresis(def: RuleDefinition, value: number | null): boolean {
   if (value === null) return true;
-  const t = def.direction === 'above' ? Math.min(def.warning ?? Infinity, def.critical ?? Infinity) : Math.max(def.warning ?? -Infinity, def.critical ?? -Infinity);
+  const t =
+    def.direction === 'above' ? Math.min(def.warning ?? Infinity, def.critical ?? Infinity) : Math.max(def.warning ?? -Infinity, def.critical ?? -Infinity);
   const h = def.hysteresisPercent / 100;
   return def.direction === 'above' ? value < t * (1 - h) : value > t * (1 + h);
 }
@@ -62,7 +63,15 @@ export function step(def: RuleDefinition, prev: RuleStateSnapshot, value: number
   if (prev.state === 'firing') {
     if (breach === null && clearedWithHysteresis(def, value)) {
       const notify = send('resolved');
-      return { state: 'ok', severity: null, since: null, lastNotifiedAt: notified(notify), transition: { from: 'firing', to: 'resolved' }, notify, threshold: thresholdOf(def, prev.severity) };
+      return {
+        state: 'ok',
+        severity: null,
+        since: null,
+        lastNotifiedAt: notified(notify),
+        transition: { from: 'firing', to: 'resolved' },
+        notify,
+        threshold: thresholdOf(def, prev.severity),
+      };
     }
     const severity = breach === 'critical' || prev.severity === null ? (breach ?? 'warning') : prev.severity;
     const escalated = severity === 'critical' && prev.severity !== 'critical';
@@ -87,7 +96,15 @@ export function step(def: RuleDefinition, prev: RuleStateSnapshot, value: number
   const since = prev.state === 'pending' && prev.since ? prev.since : now;
   if (now.getTime() - since.getTime() >= forMs) {
     const notify = send('firing');
-    return { state: 'firing', severity: breach, since, lastNotifiedAt: notified(notify), transition: { from: prev.state, to: 'firing' }, notify, threshold: thresholdOf(def, breach) };
+    return {
+      state: 'firing',
+      severity: breach,
+      since,
+      lastNotifiedAt: notified(notify),
+      transition: { from: prev.state, to: 'firing' },
+      notify,
+      threshold: thresholdOf(def, breach),
+    };
   }
   const transition = prev.state === 'ok' ? ({ from: 'ok', to: 'pending' } as const) : undefined;
   return { state: 'pending', severity: breach, since, lastNotifiedAt: prev.lastNotifiedAt, transition, threshold: thresholdOf(def, breach) };

@@ -1,5 +1,14 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { ChannelSender, checkTargetHost, checkTargetUrl, openChannel, sealChannel, SecretBox, TargetRefusedError, TargetUnresolvedError } from '@meridian/alert-channels';
+import {
+  ChannelSender,
+  checkTargetHost,
+  checkTargetUrl,
+  openChannel,
+  sealChannel,
+  SecretBox,
+  TargetRefusedError,
+  TargetUnresolvedError,
+} from '@meridian/alert-channels';
 import type { AlertChannelBody, AlertRuleBody, ApiRoutes, ParsedInput, ResponseOf, RouteName } from '@meridian/api-contract';
 import { fieldError, type TenantAccess } from '@meridian/api-http';
 import {
@@ -70,7 +79,16 @@ export class AlertingConfigService {
 
   async firing(t: TenantAccess): Answer<'listFiringAlerts'> {
     const rows = await this.rules.listFiring(t.tenantId);
-    return { alerts: rows.map(({ rule, state }) => ({ ruleId: rule.id, key: rule.key, name: rule.name, severity: state.severity, since: state.since?.toISOString() ?? null, value: state.lastValue })) };
+    return {
+      alerts: rows.map(({ rule, state }) => ({
+        ruleId: rule.id,
+        key: rule.key,
+        name: rule.name,
+        severity: state.severity,
+        since: state.since?.toISOString() ?? null,
+        value: state.lastValue,
+      })),
+    };
   }
 
   // --- channels -------------------------------------------------------------------------------
@@ -162,7 +180,8 @@ export class AlertingConfigService {
     const maxRules = this.options.maxRulesPerTenant;
     await capped('body.rules', () =>
       this.transactions.run(async () => {
-        for (const c of body.channels) counts.channels[(await this.channels.upsert(t.tenantId, sealChannel(this.box, t.tenantId, c))).created ? 'created' : 'updated']++;
+        for (const c of body.channels)
+          counts.channels[(await this.channels.upsert(t.tenantId, sealChannel(this.box, t.tenantId, c))).created ? 'created' : 'updated']++;
         for (const r of body.rules) counts.rules[(await this.rules.upsert(t.tenantId, toNewRule(r), { maxRules })).created ? 'created' : 'updated']++;
         await this.record(t, 'alerting.import', `tenant:${t.tenantId}`, counts);
       }),
@@ -205,7 +224,12 @@ async function capped<T>(field: string, write: () => Promise<T>): Promise<T> {
     return await write();
   } catch (e) {
     if (!(e instanceof AlertRuleCapError)) throw e;
-    throw fieldError([{ field, message: `a tenant may have at most ${e.cap} alert rules (server setting alerting.maxRulesPerTenant); delete rules first or reuse existing keys` }]);
+    throw fieldError([
+      {
+        field,
+        message: `a tenant may have at most ${e.cap} alert rules (server setting alerting.maxRulesPerTenant); delete rules first or reuse existing keys`,
+      },
+    ]);
   }
 }
 

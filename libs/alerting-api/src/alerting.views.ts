@@ -1,5 +1,12 @@
 import { alertRuleDefinition } from '@meridian/api-contract';
-import type { AlertChannelRecord, AlertEventRecord, AlertNotificationRecord, AlertRuleRecord, AlertRuleStateRecord, AlertSilenceRecord } from '@meridian/control-plane';
+import type {
+  AlertChannelRecord,
+  AlertEventRecord,
+  AlertNotificationRecord,
+  AlertRuleRecord,
+  AlertRuleStateRecord,
+  AlertSilenceRecord,
+} from '@meridian/control-plane';
 
 /** How the API shows stored alerting records (times as ISO strings, secrets never). */
 
@@ -25,7 +32,16 @@ export function ruleView(rule: AlertRuleRecord, state: AlertRuleStateRecord | un
 /** Never the secret, only its hint. */
 export function channelView(c: AlertChannelRecord) {
   const { smtpUrl: _smtpUrl, ...settings } = c.settings;
-  return { id: c.id, key: c.key, name: c.name, kind: c.kind, target: c.secretHint, settings, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+  return {
+    id: c.id,
+    key: c.key,
+    name: c.name,
+    kind: c.kind,
+    target: c.secretHint,
+    settings,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
 }
 
 export function eventView(e: AlertEventRecord) {
@@ -33,9 +49,27 @@ export function eventView(e: AlertEventRecord) {
 }
 
 export function deliveryView(n: AlertNotificationRecord) {
-  return { id: n.id, ruleId: n.ruleId, channelId: n.channelId, kind: n.kind, status: n.status, attempts: n.attempts, lastError: n.lastError, createdAt: n.createdAt.toISOString(), sentAt: n.sentAt?.toISOString() ?? null };
+  return {
+    id: n.id,
+    ruleId: n.ruleId,
+    channelId: n.channelId,
+    kind: n.kind,
+    status: n.status,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    createdAt: n.createdAt.toISOString(),
+    sentAt: n.sentAt?.toISOString() ?? null,
+  };
 }
 
 export function silenceView(s: AlertSilenceRecord) {
-  return { id: s.id, ruleId: s.ruleId, reason: s.reason, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString(), createdBy: s.createdBy, createdAt: s.createdAt.toISOString() };
+  return {
+    id: s.id,
+    ruleId: s.ruleId,
+    reason: s.reason,
+    startsAt: s.startsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    createdBy: s.createdBy,
+    createdAt: s.createdAt.toISOString(),
+  };
 }

@@ -18,7 +18,9 @@ describe('API contract', () => {
     const doc = buildOpenApiDocument('test');
     expect(doc.openapi).toBe('3.1.0');
     const ops = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-      Object.entries(item as Record<string, { operationId: string; parameters?: Array<{ name: string; in: string }>; security?: unknown[] }>).map(([m, op]) => ({ path, m, op })),
+      Object.entries(item as Record<string, { operationId: string; parameters?: Array<{ name: string; in: string }>; security?: unknown[] }>).map(
+        ([m, op]) => ({ path, m, op }),
+      ),
     );
     expect(ops.map((o) => o.op.operationId).sort()).toEqual(Object.keys(API_ROUTES).sort());
     const hitmap = ops.find((o) => o.op.operationId === 'hitmap')!;
@@ -35,10 +37,20 @@ describe('API contract', () => {
     expect(Object.keys(item.put.responses).sort()).toEqual(['200', '400', '403', '404']);
     expect(item.get.security).toEqual([{ session: [] }, { apiKey: [] }]);
     expect(API_ROUTES.getIngestUsage.minRole).toBe('viewer');
-    expect(ingestLimitOverridesBody.safeParse({ spansPerSecond: 10, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null }).success).toBe(true);
+    expect(ingestLimitOverridesBody.safeParse({ spansPerSecond: 10, dataPointsPerSecond: null, logRecordsPerSecond: null, bytesPerSecond: null }).success).toBe(
+      true,
+    );
     const bad = ingestLimitOverridesBody.safeParse({ spansPerSecond: 0, dataPointsPerSecond: 1.5, logRecordsPerSecond: null, extra: 1 });
-    expect(bad.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['bytesPerSecond', 'dataPointsPerSecond', 'spansPerSecond', 'unrecognized_keys']);
-    expect(ingestUsageQuery.safeParse({ from: '2026-02-30' }).error?.issues[0]).toMatchObject({ path: ['from'], message: expect.stringContaining('calendar day') });
+    expect(bad.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual([
+      'bytesPerSecond',
+      'dataPointsPerSecond',
+      'spansPerSecond',
+      'unrecognized_keys',
+    ]);
+    expect(ingestUsageQuery.safeParse({ from: '2026-02-30' }).error?.issues[0]).toMatchObject({
+      path: ['from'],
+      message: expect.stringContaining('calendar day'),
+    });
     expect(ingestUsageQuery.safeParse({ to: '06/12/2026' }).error?.issues[0]).toMatchObject({ path: ['to'], message: expect.stringContaining('YYYY-MM-DD') });
   });
 

@@ -1,4 +1,16 @@
-export { ROLES, roleAtLeast, expressPath, defineRoute, type Role, type RouteAuth, type RouteDef, type HttpMethod, type ParsedInput, type RequestInput, type ResponseOf } from './route';
+export {
+  ROLES,
+  roleAtLeast,
+  expressPath,
+  defineRoute,
+  type Role,
+  type RouteAuth,
+  type RouteDef,
+  type HttpMethod,
+  type ParsedInput,
+  type RequestInput,
+  type ResponseOf,
+} from './route';
 export { API_ROUTES, type ApiRoutes, type RouteName } from './routes';
 export { buildOpenApiDocument } from './openapi';
 export { ApiClient, ApiError, type ApiClientOptions } from './client';

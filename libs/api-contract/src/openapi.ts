@@ -29,18 +29,20 @@ export function buildOpenApiDocument(version: string): ReturnType<OpenApiGenerat
   for (const [operationId, route] of Object.entries(API_ROUTES) as Array<[string, RouteDef]>) {
     const status = route.status ?? 200;
     const responses: Record<string, ResponseConfig> = {
-      [status]: route.response
-        ? { description: 'OK', content: { 'application/json': { schema: route.response } } }
-        : { description: 'Done (no content)' },
+      [status]: route.response ? { description: 'OK', content: { 'application/json': { schema: route.response } } } : { description: 'Done (no content)' },
       400: { description: 'Invalid input; `issues` names each field', content: { 'application/json': { schema: errorSchema } } },
     };
-    if (route.auth === 'user' || route.auth === 'tenant') responses[401] = { description: 'Not signed in', content: { 'application/json': { schema: errorSchema } } };
+    if (route.auth === 'user' || route.auth === 'tenant')
+      responses[401] = { description: 'Not signed in', content: { 'application/json': { schema: errorSchema } } };
     if (route.auth === 'operator') {
       responses[403] = { description: 'No or a wrong operator token, or none is configured', content: { 'application/json': { schema: errorSchema } } };
       responses[404] = { description: 'No such tenant', content: { 'application/json': { schema: errorSchema } } };
     }
     if (route.auth === 'tenant') {
-      responses[403] = { description: `Your role is below ${route.minRole ?? 'viewer'}, or a cookie write lacks the CSRF token`, content: { 'application/json': { schema: errorSchema } } };
+      responses[403] = {
+        description: `Your role is below ${route.minRole ?? 'viewer'}, or a cookie write lacks the CSRF token`,
+        content: { 'application/json': { schema: errorSchema } },
+      };
       responses[404] = { description: 'No such tenant among yours', content: { 'application/json': { schema: errorSchema } } };
     }
     registry.registerPath({
@@ -66,6 +68,10 @@ export function buildOpenApiDocument(version: string): ReturnType<OpenApiGenerat
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Meridian API', version, description: 'Multi-tenant APM: accounts, keys and telemetry reads. Every tenant route reads only the tenant’s own data region.' },
+    info: {
+      title: 'Meridian API',
+      version,
+      description: 'Multi-tenant APM: accounts, keys and telemetry reads. Every tenant route reads only the tenant’s own data region.',
+    },
   });
 }

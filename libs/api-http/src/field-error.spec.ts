@@ -36,7 +36,10 @@ describe('field issues carry a code and parameters a client can word in its own 
   });
 
   it('leaves custom refinements to their message', () => {
-    const got = issues(z.string().refine((s) => s.startsWith('x'), 'must start with x'), 'y');
+    const got = issues(
+      z.string().refine((s) => s.startsWith('x'), 'must start with x'),
+      'y',
+    );
     expect(got).toEqual([{ field: 'body', message: 'must start with x' }]);
   });
 });

@@ -19,7 +19,11 @@ export interface FieldIssue {
  * The API's error body for bad input: one `issues` entry per field (the contract's
  * `errorSchema`), 400 by default or 409 when the input conflicts with what is stored.
  */
-export function fieldError(issues: readonly FieldIssue[], status: 400 | 409 = 400, message = issues.map((i) => `${i.field}: ${i.message}`).join('; ')): HttpException {
+export function fieldError(
+  issues: readonly FieldIssue[],
+  status: 400 | 409 = 400,
+  message = issues.map((i) => `${i.field}: ${i.message}`).join('; '),
+): HttpException {
   const body = { statusCode: status, error: status === 400 ? 'Bad Request' : 'Conflict', message, issues };
   return status === 400 ? new BadRequestException(body) : new ConflictException(body);
 }

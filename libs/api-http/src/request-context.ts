@@ -2,9 +2,7 @@ import type { Role } from '@meridian/api-contract';
 import type { Request } from 'express';
 
 /** Who is calling, as established by the access guard. */
-export type Principal =
-  | { kind: 'user'; userId: string; email: string; sessionId: string }
-  | { kind: 'api-key'; keyId: string; tenantId: string };
+export type Principal = { kind: 'user'; userId: string; email: string; sessionId: string } | { kind: 'api-key'; keyId: string; tenantId: string };
 
 /** The tenant a tenant route acts on, resolved from `{tenant}` and checked against the principal. */
 export interface TenantAccess {

@@ -79,7 +79,8 @@ export class AccessGuard implements CanActivate {
       // Api keys are for scripts: they read and write like a member, never administer.
       access = { tenantId: t.id, tenantSlug: t.slug, region: t.region, role: 'member', actor: actorOf(principal) };
     }
-    if (!roleAtLeast(access.role, minRole)) throw new ForbiddenException(`this needs the ${minRole} role in tenant "${access.tenantSlug}"; you have ${access.role}`);
+    if (!roleAtLeast(access.role, minRole))
+      throw new ForbiddenException(`this needs the ${minRole} role in tenant "${access.tenantSlug}"; you have ${access.role}`);
     return access;
   }
 }

@@ -43,7 +43,11 @@ export class AuthController {
   }
 
   @Endpoint(R.verifyEmail)
-  async verifyEmail(@Input() { body }: ParsedInput<typeof R.verifyEmail>, @Req() req: ApiRequest, @Res({ passthrough: true }) res: Response): Out<'verifyEmail'> {
+  async verifyEmail(
+    @Input() { body }: ParsedInput<typeof R.verifyEmail>,
+    @Req() req: ApiRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Out<'verifyEmail'> {
     try {
       const { user, session } = await this.auth.verifyEmail(body.token, clientMeta(req));
       return await this.#signedIn(user, session, req, res);

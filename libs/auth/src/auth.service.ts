@@ -70,7 +70,9 @@ export class AuthService {
     @Inject(SignupMailer) private readonly mailer: SignupMailer,
     @Optional() @Inject(SELF_METRICS) metrics?: SelfMetrics,
   ) {
-    this.#signupMail = new SignupMailThrottle(options.signupsPerIpPerHour, options.signupEmailsPerAddressPerHour, () => this.#signups?.inc({ outcome: 'throttled' }));
+    this.#signupMail = new SignupMailThrottle(options.signupsPerIpPerHour, options.signupEmailsPerAddressPerHour, () =>
+      this.#signups?.inc({ outcome: 'throttled' }),
+    );
     this.#throttle = new LoginThrottle({
       attemptsPerIp: options.loginAttemptsPerIp,
       failuresPerAccountIp: options.loginFailuresPerAccountIp,
@@ -78,7 +80,11 @@ export class AuthService {
       maxDelayMs: options.loginMaxDelayMs,
     });
     if (metrics) {
-      this.#throttled = counter(metrics, { name: 'meridian_auth_sign_in_throttled_total', help: 'Sign-in attempts answered 429, by which budget was spent (ip, account-ip).', labelNames: ['reason'] });
+      this.#throttled = counter(metrics, {
+        name: 'meridian_auth_sign_in_throttled_total',
+        help: 'Sign-in attempts answered 429, by which budget was spent (ip, account-ip).',
+        labelNames: ['reason'],
+      });
       this.#signups = counter(metrics, {
         name: 'meridian_auth_signups_total',
         help: 'Sign-up requests by outcome (invited, verification_sent, existing_account, verified, throttled).',
@@ -112,7 +118,12 @@ export class AuthService {
       const { token } = await this.verifications.create(email, passwordHash, this.options.signupVerificationTtlMs);
       const verifyUrl = new URL('/verify-email', this.options.publicUrl);
       verifyUrl.searchParams.set('token', token);
-      await this.mailer.send({ kind: 'verify', to: email.toLowerCase(), verifyUrl: verifyUrl.toString(), ttlHours: Math.round(this.options.signupVerificationTtlMs / 3_600_000) });
+      await this.mailer.send({
+        kind: 'verify',
+        to: email.toLowerCase(),
+        verifyUrl: verifyUrl.toString(),
+        ttlHours: Math.round(this.options.signupVerificationTtlMs / 3_600_000),
+      });
       this.#signups?.inc({ outcome: 'verification_sent' });
     }
     return { kind: 'verification-sent' };

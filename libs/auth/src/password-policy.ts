@@ -15,11 +15,13 @@ export function passwordProblem(password: string, context: { email: string }): s
   if (new Set(lower.replace(/\s/g, '')).size < 4) return 'repeats too few characters; choose a passphrase of a few words';
   if (isSequence(lower.replace(/\s/g, ''))) return 'is a run of keys (1234…, abcd…); choose a passphrase of a few words';
   const core = lower.replace(/[^\p{L}\p{N}]+$/u, '');
-  if (COMMON.has(lower) || COMMON.has(core) || COMMON.has(core.replace(/\d+$/, ''))) return 'is a common password that guessers try first; choose a passphrase of a few words';
+  if (COMMON.has(lower) || COMMON.has(core) || COMMON.has(core.replace(/\d+$/, '')))
+    return 'is a common password that guessers try first; choose a passphrase of a few words';
   const email = context.email.toLowerCase();
   const local = email.split('@')[0];
   const squashed = lower.replace(/[\s._-]+/g, '');
-  if (lower.includes(email) || (local.length >= 4 && squashed.includes(local.replace(/[._-]+/g, '')))) return 'contains your email address; choose something others cannot guess from it';
+  if (lower.includes(email) || (local.length >= 4 && squashed.includes(local.replace(/[._-]+/g, ''))))
+    return 'contains your email address; choose something others cannot guess from it';
   return undefined;
 }
 

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, CompressionTypes, ConfigResourceTypes, Kafka, type KafkaMessage, logLevel, type LogEntry, type Message, type PartitionerArgs, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
+import {
+  type Admin,
+  CompressionTypes,
+  ConfigResourceTypes,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type LogEntry,
+  type Message,
+  type PartitionerArgs,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 import {
   type BatchHandler,
   type Bus,
@@ -185,7 +198,11 @@ export class KafkaBus implements Bus {
             topicMessages: pending,
           });
           pending = unacknowledged(pending, acked);
-          if (pending.length > 0) this.metrics.publishResends.inc({ region: r.settings.id }, pending.reduce((n, t) => n + t.messages.length, 0));
+          if (pending.length > 0)
+            this.metrics.publishResends.inc(
+              { region: r.settings.id },
+              pending.reduce((n, t) => n + t.messages.length, 0),
+            );
         }
       })();
       const timeout = new Promise<never>((_, reject) => {
@@ -240,7 +257,12 @@ export class KafkaBus implements Bus {
     if (!this.withinDeadLetterBudget(message)) return;
     const km = toKafkaMessage(message);
     km.key = message.id;
-    km.headers = { ...km.headers, [HEADER.reason]: reason.slice(0, 4_000), [HEADER.deadLetteredAt]: new Date().toISOString(), ...(source ? { [HEADER.source]: source } : {}) };
+    km.headers = {
+      ...km.headers,
+      [HEADER.reason]: reason.slice(0, 4_000),
+      [HEADER.deadLetteredAt]: new Date().toISOString(),
+      ...(source ? { [HEADER.source]: source } : {}),
+    };
     if (message.key) km.headers['meridian-key'] = message.key;
     const producer = await this.producer(r);
     await producer.send({ topic: r.settings.topics.deadLetter, acks: -1, messages: [km] });
@@ -258,7 +280,10 @@ export class KafkaBus implements Bus {
     if (used + bytes > limit) {
       this.deadLetterMetrics.dropped.inc({ region: message.region, reason: 'tenant rate' });
       // The tenant is named in the log (operators only), never in a metric label.
-      this.log('warn', `dead letter ${message.id} of tenant ${message.tenantId} dropped: over bus.deadLetters.kafkaTenantBytesPerHour (${limit} bytes this hour, this process)`);
+      this.log(
+        'warn',
+        `dead letter ${message.id} of tenant ${message.tenantId} dropped: over bus.deadLetters.kafkaTenantBytesPerHour (${limit} bytes this hour, this process)`,
+      );
       return false;
     }
     this.deadLetterBudget.bytes.set(message.tenantId, used + bytes);
@@ -303,13 +328,14 @@ export class KafkaBus implements Bus {
       });
       const timeoutMs = opts.timeoutMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([finished, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} took over ${timeoutMs} ms`)), timeoutMs)))]).finally(() =>
-        clearTimeout(timer),
-      );
+      await Promise.race([
+        finished,
+        new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} took over ${timeoutMs} ms`)), timeoutMs))),
+      ]).finally(() => clearTimeout(timer));
     } finally {
       await consumer.disconnect().catch(() => undefined);
     }
-    records.sort((a, b) => (a.partition - b.partition) || (BigInt(a.m.offset) < BigInt(b.m.offset) ? -1 : 1));
+    records.sort((a, b) => a.partition - b.partition || (BigInt(a.m.offset) < BigInt(b.m.offset) ? -1 : 1));
     // A marker covers the entries of its id parked before it (same key → same partition, in order);
     // an entry parked again after its replay shows as not replayed.
     const open = new Map<string, DeadLetterEntry[]>();
@@ -348,17 +374,23 @@ export class KafkaBus implements Bus {
     const r = this.region(regionId);
     const at = new Date().toISOString();
     const producer = await this.producer(r);
-    await producer.send({ topic: r.settings.topics.deadLetter, acks: -1, messages: ids.map((id) => ({ key: id, value: null, headers: { [HEADER.replayedAt]: at } })) });
+    await producer.send({
+      topic: r.settings.topics.deadLetter,
+      acks: -1,
+      messages: ids.map((id) => ({ key: id, value: null, headers: { [HEADER.replayedAt]: at } })),
+    });
   }
 
   /** True once nothing is being published and the local consumers hold and lag nothing. */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const busy = this.pendingPublishes.size > 0 || [...this.consumers].some((c) => {
-        const s = c.stats();
-        return s.queuedMessages > 0 || s.lag > 0;
-      });
+      const busy =
+        this.pendingPublishes.size > 0 ||
+        [...this.consumers].some((c) => {
+          const s = c.stats();
+          return s.queuedMessages > 0 || s.lag > 0;
+        });
       if (!busy) return true;
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 50));

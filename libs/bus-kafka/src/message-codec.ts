@@ -24,7 +24,13 @@ export function toKafkaMessage(m: RowBatchMessage): Message {
     // (a keyless message would be placed anew on every attempt).
     key: m.key ?? m.id,
     value: m.body,
-    headers: { [HEADER.id]: m.id, [HEADER.tenant]: m.tenantId, [HEADER.table]: m.table, [HEADER.rows]: String(m.rowCount), ...(m.format ? { [HEADER.format]: m.format } : {}) },
+    headers: {
+      [HEADER.id]: m.id,
+      [HEADER.tenant]: m.tenantId,
+      [HEADER.table]: m.table,
+      [HEADER.rows]: String(m.rowCount),
+      ...(m.format ? { [HEADER.format]: m.format } : {}),
+    },
   };
 }
 
@@ -48,13 +54,24 @@ export function fromKafkaMessage(region: string, m: KafkaMessage): RowBatchMessa
   const problems: string[] = [];
   if (!id) problems.push(`header ${HEADER.id} missing`);
   if (!tenantId) problems.push(`header ${HEADER.tenant} missing`);
-  if (!table || !(table in ROW_COLUMNS)) problems.push(`header ${HEADER.table} is ${JSON.stringify(table)}, expected one of ${Object.keys(ROW_COLUMNS).join(', ')}`);
+  if (!table || !(table in ROW_COLUMNS))
+    problems.push(`header ${HEADER.table} is ${JSON.stringify(table)}, expected one of ${Object.keys(ROW_COLUMNS).join(', ')}`);
   if (!Number.isInteger(rows) || rows < 0) problems.push(`header ${HEADER.rows} is not a row count`);
   const format = header(m.headers, HEADER.format);
-  if (format !== undefined && !BODY_FORMATS.has(format)) problems.push(`header ${HEADER.format} is ${JSON.stringify(format)}, expected one of ${[...BODY_FORMATS].join(', ')}`);
+  if (format !== undefined && !BODY_FORMATS.has(format))
+    problems.push(`header ${HEADER.format} is ${JSON.stringify(format)}, expected one of ${[...BODY_FORMATS].join(', ')}`);
   if (!m.value) problems.push('no value (row body)');
   if (problems.length) throw new UndecodableMessageError(`undecodable bus message at offset ${m.offset}: ${problems.join('; ')}`);
-  return { id: id!, tenantId: tenantId!, region, table: table as RowTable, rowCount: rows, body: m.value!, key: m.key ? m.key.toString('utf8') : undefined, format: format as RowBodyFormat | undefined };
+  return {
+    id: id!,
+    tenantId: tenantId!,
+    region,
+    table: table as RowTable,
+    rowCount: rows,
+    body: m.value!,
+    key: m.key ? m.key.toString('utf8') : undefined,
+    format: format as RowBodyFormat | undefined,
+  };
 }
 
 const BODY_FORMATS: ReadonlySet<string> = new Set<RowBodyFormat>(['JSONCompactEachRow', 'Native']);

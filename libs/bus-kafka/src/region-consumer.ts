@@ -263,7 +263,10 @@ export class RegionConsumer {
   /** Committed offset and pending plan of the partition, as the group coordinator has them. */
   private async load(st: PartitionState): Promise<void> {
     const admin = await this.d.admin();
-    const [[res], ends] = await Promise.all([admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }), admin.fetchTopicOffsets(st.topic)]);
+    const [[res], ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }),
+      admin.fetchTopicOffsets(st.topic),
+    ]);
     const p = res?.partitions.find((x) => x.partition === st.partition);
     const committed = p ? BigInt(p.offset) : -1n;
     if (this.stale(st)) return;
@@ -276,7 +279,10 @@ export class RegionConsumer {
       const plan = parsePlan(p?.metadata);
       if (plan && plan.start === committed && plan.end >= committed) {
         st.plan = plan;
-        this.d.log('warn', `kafka: ${st.topic}/${st.partition}: re-forming batch ${plan.start}..${plan.end}, planned but not committed before a crash or rebalance`);
+        this.d.log(
+          'warn',
+          `kafka: ${st.topic}/${st.partition}: re-forming batch ${plan.start}..${plan.end}, planned but not committed before a crash or rebalance`,
+        );
       }
     }
   }
@@ -323,7 +329,10 @@ export class RegionConsumer {
     if (taken > 0) this.d.metrics.consumed.inc({ region: this.regionId, topic: st.topic }, taken);
     if (copies.length > 0) {
       this.d.metrics.copiesDropped.inc({ region: this.regionId, topic: st.topic }, copies.length);
-      this.d.log('warn', `kafka: ${st.topic}/${st.partition}: dropped ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} of messages already in the partition (offsets ${copies.slice(0, 10).join(', ')}${copies.length > 10 ? ', …' : ''})`);
+      this.d.log(
+        'warn',
+        `kafka: ${st.topic}/${st.partition}: dropped ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} of messages already in the partition (offsets ${copies.slice(0, 10).join(', ')}${copies.length > 10 ? ', …' : ''})`,
+      );
     }
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     this.updateLag(st);
@@ -504,7 +513,8 @@ export class RegionConsumer {
       } catch (e) {
         if (this.stale(st) || this.stopping || this.draining) throw e;
         this.pause(st);
-        if (attempt === 0 || attempt % 10 === 0) this.d.log('warn', `kafka: storing ${where} ${start}..${end} failed (${errorText(e)}); retrying in ${delay} ms`);
+        if (attempt === 0 || attempt % 10 === 0)
+          this.d.log('warn', `kafka: storing ${where} ${start}..${end} failed (${errorText(e)}); retrying in ${delay} ms`);
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.d.settings.redeliveryDelayMs * 16);
       }
@@ -562,7 +572,7 @@ export class RegionConsumer {
       const deadline = Date.now() + timeoutMs;
       const buffered = () => [...this.states.values()].reduce((n, st) => n + st.buffer.length, 0);
       const all = async () => {
-        for (let before = Infinity; buffered() > 0 && buffered() < before && Date.now() < deadline; ) {
+        for (let before = Infinity; buffered() > 0 && buffered() < before && Date.now() < deadline;) {
           before = buffered();
           await Promise.all([...this.states.values()].map((st) => st.flushing ?? this.maybeFlush(st, true)));
         }

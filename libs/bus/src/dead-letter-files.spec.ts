@@ -105,8 +105,13 @@ describe('FileDeadLetterStore', () => {
 
   it('moves an earlier version’s world-readable <region>.jsonl into per-tenant files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-dl-'));
-    const line = (id: string, tenantId: string) => JSON.stringify({ at: `2026-12-01T00:00:0${id.slice(-1)}.000Z`, reason: 'old', id, tenantId, region: 'r1', table: 'spans', rowCount: 1, body: 'W10K' });
-    writeFileSync(join(dir, 'r1.jsonl'), [line('old-1', 'tenant-a'), line('old-2', 'tenant-b'), JSON.stringify({ replayed: 'old-2', at: '2026-12-02T00:00:00.000Z' })].join('\n') + '\n', { mode: 0o644 });
+    const line = (id: string, tenantId: string) =>
+      JSON.stringify({ at: `2026-12-01T00:00:0${id.slice(-1)}.000Z`, reason: 'old', id, tenantId, region: 'r1', table: 'spans', rowCount: 1, body: 'W10K' });
+    writeFileSync(
+      join(dir, 'r1.jsonl'),
+      [line('old-1', 'tenant-a'), line('old-2', 'tenant-b'), JSON.stringify({ replayed: 'old-2', at: '2026-12-02T00:00:00.000Z' })].join('\n') + '\n',
+      { mode: 0o644 },
+    );
     const store = new FileDeadLetterStore(dir);
     expect((await store.listDeadLetters('r1', { tenantId: 'tenant-a' })).map((e) => e.id)).toEqual(['old-1']);
     const b = await store.listDeadLetters('r1', { tenantId: 'tenant-b' });

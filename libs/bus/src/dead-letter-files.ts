@@ -222,7 +222,9 @@ export class FileDeadLetterStore implements DeadLetterStore {
   listDeadLetters(region: string, opts: DeadLetterListOptions = {}): Promise<DeadLetterEntry[]> {
     return this.serial(async () => {
       const index = await this.loadIndex();
-      const tenants = [...index.values()].filter((t) => t.region === region && (opts.tenantId === undefined || t.dir.endsWith(`/${tenantDirName(opts.tenantId)}`)));
+      const tenants = [...index.values()].filter(
+        (t) => t.region === region && (opts.tenantId === undefined || t.dir.endsWith(`/${tenantDirName(opts.tenantId)}`)),
+      );
       const entries: DeadLetterEntry[] = [];
       for (const t of tenants) entries.push(...(await readTenant(t)));
       const mine = opts.tenantId === undefined ? entries : entries.filter((e) => e.tenantId === opts.tenantId);

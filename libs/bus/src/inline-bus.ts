@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import type { RowBatchMessage } from '@meridian/domain';
 import type { SelfMetrics } from '@meridian/self-metrics';
-import { type BatchHandler, type Bus, type BusConsumer, BusUnavailableError, type ConsumeOptions, type DeadLetterEntry, type DeadLetterListOptions, type RegionBusStats } from './bus';
+import {
+  type BatchHandler,
+  type Bus,
+  type BusConsumer,
+  BusUnavailableError,
+  type ConsumeOptions,
+  type DeadLetterEntry,
+  type DeadLetterListOptions,
+  type RegionBusStats,
+} from './bus';
 import { DEFAULT_DEAD_LETTER_LIMITS, type DeadLetterLimits, FileDeadLetterStore } from './dead-letter-files';
 import { RegionWal, type WalSettings } from './wal/region-wal';
 import { walMetrics, type WalMetrics } from './wal/wal-metrics';
@@ -78,7 +87,9 @@ export class InlineBus implements Bus {
   constructor(private readonly options: InlineBusOptions) {
     this.sleep = options.sleep ?? defaultSleep;
     this.log = options.log ?? ((level, line) => (level === 'info' ? undefined : console.warn(line)));
-    this.deadLetters = new FileDeadLetterStore(options.deadLetterDir, options.deadLetterLimits ?? DEFAULT_DEAD_LETTER_LIMITS, options.metrics, (l) => this.log('warn', l));
+    this.deadLetters = new FileDeadLetterStore(options.deadLetterDir, options.deadLetterLimits ?? DEFAULT_DEAD_LETTER_LIMITS, options.metrics, (l) =>
+      this.log('warn', l),
+    );
     if (options.wal && options.metrics) this.walMetrics = walMetrics(options.metrics);
   }
 
@@ -101,8 +112,13 @@ export class InlineBus implements Bus {
         q.entries.unshift(...replayed);
         q.bytes += replayed.reduce((n, e) => n + e.message.body.length, 0);
         q.plans.unshift(...recovery.plans);
-        if (recovery.truncatedBytes > 0) this.log('warn', `write-ahead log of region ${q.region}: cut ${recovery.truncatedBytes} bytes of a torn tail (never acknowledged)`);
-        if (replayed.length > 0) this.log('warn', `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`);
+        if (recovery.truncatedBytes > 0)
+          this.log('warn', `write-ahead log of region ${q.region}: cut ${recovery.truncatedBytes} bytes of a torn tail (never acknowledged)`);
+        if (replayed.length > 0)
+          this.log(
+            'warn',
+            `write-ahead log of region ${q.region}: delivering ${replayed.length} unacknowledged messages again (${recovery.plans.length} planned batches)`,
+          );
         q.wake?.();
         return wal;
       });
@@ -252,7 +268,9 @@ export class InlineBus implements Bus {
       q.bytes -= batch.reduce((n, e) => n + e.message.body.length, 0);
       q.delivered += batch.length;
       // A checkpoint lost in a crash only means this batch is stored again under the same token.
-      await wal?.checkpoint(batch[batch.length - 1].seq + 1).catch((e: Error) => this.log('warn', `write-ahead log of region ${q.region}: checkpoint not written (${e.message})`));
+      await wal
+        ?.checkpoint(batch[batch.length - 1].seq + 1)
+        .catch((e: Error) => this.log('warn', `write-ahead log of region ${q.region}: checkpoint not written (${e.message})`));
     }
   }
 
@@ -264,12 +282,19 @@ export class InlineBus implements Bus {
     const batch = q.entries.slice(0, n).filter((e) => e.seq >= plan.first);
     if (batch.length !== n) {
       // Entries before the plan that no plan covers (not expected: plans start at the checkpoint): a batch of their own first.
-      q.plans.unshift({ first: q.entries[0].seq, last: q.entries[n - batch.length - 1].seq, ids: q.entries.slice(0, n - batch.length).map((e) => e.message.id) });
+      q.plans.unshift({
+        first: q.entries[0].seq,
+        last: q.entries[n - batch.length - 1].seq,
+        ids: q.entries.slice(0, n - batch.length).map((e) => e.message.id),
+      });
       return this.plannedBatch(q);
     }
     const ids = batch.map((e) => e.message.id);
     if (ids.length !== plan.ids.length || ids.some((id, i) => id !== plan.ids[i])) {
-      this.log('warn', `write-ahead log of region ${q.region}: planned batch ${plan.first}..${plan.last} lists ${plan.ids.length} messages, ${ids.length} were found; storing those`);
+      this.log(
+        'warn',
+        `write-ahead log of region ${q.region}: planned batch ${plan.first}..${plan.last} lists ${plan.ids.length} messages, ${ids.length} were found; storing those`,
+      );
     }
     if (batch.length === 0) q.plans.shift();
     return batch;

@@ -59,7 +59,11 @@ describe('collector targets', () => {
     const pg = parseTarget({ url: 'postgresql://app:s3cret@db.internal/orders', cluster: 'orders' });
     expect(pg).toMatchObject({ kind: 'postgresql', host: 'db.internal', port: 5432, database: 'orders', instance: 'db.internal:5432', cluster: 'orders' });
     expect(pg.redactedUrl).toBe('postgresql://app:***@db.internal/orders');
-    expect(parseTarget({ url: 'mariadb://root@10.0.0.5:3307/shop', name: 'shop-primary' })).toMatchObject({ kind: 'mysql', instance: '10.0.0.5:3307', name: 'shop-primary' });
+    expect(parseTarget({ url: 'mariadb://root@10.0.0.5:3307/shop', name: 'shop-primary' })).toMatchObject({
+      kind: 'mysql',
+      instance: '10.0.0.5:3307',
+      name: 'shop-primary',
+    });
     expect(redactUrl('mysql://u:pw@h/db?password=x&ssl=true')).toBe('mysql://u:***@h/db?password=***&ssl=true');
   });
 
@@ -102,12 +106,20 @@ describe('PostgreSQL probe (real server)', () => {
         return s.blocking.some((e) => e.blockedId === waiterPid) ? s : undefined;
       }, 'the waiting UPDATE to show up as blocked');
       const edge = snap.blocking.find((e) => e.blockedId === waiterPid)!;
-      expect(edge).toMatchObject({ blockingId: holderPid, blockedQuery: `UPDATE ${table} SET qty = qty + ? WHERE id = ?`, lockType: 'transactionid', lockMode: 'ShareLock' });
+      expect(edge).toMatchObject({
+        blockingId: holderPid,
+        blockedQuery: `UPDATE ${table} SET qty = qty + ? WHERE id = ?`,
+        lockType: 'transactionid',
+        lockMode: 'ShareLock',
+      });
       expect(snap.lockWaits).toBeGreaterThanOrEqual(1);
       const session = snap.sessions.find((x) => x.id === waiterPid)!;
       expect(session).toMatchObject({ state: 'waiting', waitEvent: 'Lock:transactionid', blockedBy: [holderPid], database: 'test' });
       // The holder is idle in its transaction: listed (not idle), and its last statement shown without literals.
-      expect(snap.sessions.find((x) => x.id === holderPid)).toMatchObject({ state: 'idle in transaction', query: `UPDATE ${table} SET qty = qty - ? WHERE id = ?` });
+      expect(snap.sessions.find((x) => x.id === holderPid)).toMatchObject({
+        state: 'idle in transaction',
+        query: `UPDATE ${table} SET qty = qty - ? WHERE id = ?`,
+      });
       expect(snap.system).toBe('postgresql');
       expect(snap.maxConnections).toBeGreaterThan(0);
     } finally {
@@ -169,18 +181,15 @@ describe('DbCollector export (real servers → OTLP/HTTP protobuf)', () => {
     const collector = new DbCollector({
       otlpUrl: sink.url,
       ingestKey: 'mrd_ik_test',
-      targets: [
-        { url: PG_URL, cluster: 'local' },
-        { url: MYSQL_URL },
-        { url: 'postgres://postgres:hunter2@127.0.0.1:1/none', name: 'gone' },
-      ],
+      targets: [{ url: PG_URL, cluster: 'local' }, { url: MYSQL_URL }, { url: 'postgres://postgres:hunter2@127.0.0.1:1/none', name: 'gone' }],
       log: () => undefined,
     });
     try {
       expect(JSON.stringify(collector.targets())).not.toContain('hunter2');
       await collector.pollOnce();
       expect(new Set(sink.auth)).toEqual(new Set(['Bearer mrd_ik_test']));
-      const of = (instance: string, name: string) => sink.rows.filter((r) => r.resource_attributes['service.instance.id'] === instance && r.metric_name === name);
+      const of = (instance: string, name: string) =>
+        sink.rows.filter((r) => r.resource_attributes['service.instance.id'] === instance && r.metric_name === name);
 
       const pgBackends = of('127.0.0.1:5432', 'postgresql.backends');
       expect(pgBackends.find((r) => r.attributes['db.namespace'] === 'test')).toMatchObject({ metric_type: 'SUM', temporality: 'CUMULATIVE', is_monotonic: 0 });
@@ -195,9 +204,16 @@ describe('DbCollector export (real servers → OTLP/HTTP protobuf)', () => {
         'meridian.db.cluster': 'local',
       });
 
-      expect(of('127.0.0.1:3306', 'mysql.threads').map((r) => r.attributes.kind).sort()).toEqual(['cached', 'connected', 'created', 'running']);
+      expect(
+        of('127.0.0.1:3306', 'mysql.threads')
+          .map((r) => r.attributes.kind)
+          .sort(),
+      ).toEqual(['cached', 'connected', 'created', 'running']);
       expect(of('127.0.0.1:3306', 'mysql.query.count')[0].value).toBeGreaterThan(0);
-      expect(of('127.0.0.1:3306', 'meridian.db.up')[0].resource_attributes).toMatchObject({ 'db.system.name': 'mariadb', 'mysql.instance.endpoint': '127.0.0.1:3306' });
+      expect(of('127.0.0.1:3306', 'meridian.db.up')[0].resource_attributes).toMatchObject({
+        'db.system.name': 'mariadb',
+        'mysql.instance.endpoint': '127.0.0.1:3306',
+      });
 
       const down = of('127.0.0.1:1', 'meridian.db.up');
       expect(down).toHaveLength(1);

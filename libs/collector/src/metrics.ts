@@ -4,7 +4,6 @@ import { AggregationTemporality, DataPointType, type MetricData, type ResourceMe
 import { DB_METRICS } from '@meridian/domain';
 import { type DbSnapshot, gauge, type Reading } from './snapshot';
 
-
 export const COLLECTOR_SCOPE = { name: '@meridian/collector', version: '1.0.0' };
 
 /** Resource of one monitored instance: the attributes the receivers use plus Meridian's grouping. */
@@ -27,7 +26,11 @@ export function instanceResource(s: Pick<DbSnapshot, 'target' | 'system'>): Reco
 
 /** Everything one poll of one instance reports, as SDK metric data ready for the OTLP exporter. */
 export function snapshotToResourceMetrics(s: DbSnapshot, startMs: number): ResourceMetrics {
-  const readings: Reading[] = [gauge(DB_METRICS.up, '1', 'Whether the collector could read the instance (1) or not (0).', [{ attributes: s.error ? { error: s.error.slice(0, 200) } : {}, value: s.up ? 1 : 0 }])];
+  const readings: Reading[] = [
+    gauge(DB_METRICS.up, '1', 'Whether the collector could read the instance (1) or not (0).', [
+      { attributes: s.error ? { error: s.error.slice(0, 200) } : {}, value: s.up ? 1 : 0 },
+    ]),
+  ];
   if (s.up) {
     const connections = Object.values(s.sessionsByState).reduce((a, b) => a + b, 0);
     readings.push(
@@ -81,9 +84,27 @@ export function snapshotToResourceMetrics(s: DbSnapshot, startMs: number): Resou
       s.statements.map((x) => ({ attributes: { 'db.query.id': x.id, 'db.query.fingerprint': x.query }, value: value(x) }));
     if (s.statements.length) {
       readings.push(
-        { name: DB_METRICS.statementCalls, type: 'counter', unit: '{calls}', description: 'Server-side executions per statement (top by total time).', points: stmt((x) => x.calls) },
-        { name: DB_METRICS.statementTime, type: 'counter', unit: 'ms', description: 'Server-side execution time per statement.', points: stmt((x) => x.totalMs) },
-        { name: DB_METRICS.statementRows, type: 'counter', unit: '{rows}', description: 'Rows returned or affected per statement.', points: stmt((x) => x.rows) },
+        {
+          name: DB_METRICS.statementCalls,
+          type: 'counter',
+          unit: '{calls}',
+          description: 'Server-side executions per statement (top by total time).',
+          points: stmt((x) => x.calls),
+        },
+        {
+          name: DB_METRICS.statementTime,
+          type: 'counter',
+          unit: 'ms',
+          description: 'Server-side execution time per statement.',
+          points: stmt((x) => x.totalMs),
+        },
+        {
+          name: DB_METRICS.statementRows,
+          type: 'counter',
+          unit: '{rows}',
+          description: 'Rows returned or affected per statement.',
+          points: stmt((x) => x.rows),
+        },
         { name: DB_METRICS.statementErrors, type: 'counter', unit: '{errors}', description: 'Errors per statement.', points: stmt((x) => x.errors) },
       );
     }
@@ -94,9 +115,20 @@ export function snapshotToResourceMetrics(s: DbSnapshot, startMs: number): Resou
     .filter((r) => r.points.length > 0)
     .map((r) => {
       const descriptor = { name: r.name, description: r.description, unit: r.unit, valueType: ValueType.DOUBLE };
-      const dataPoints = r.points.map((p) => ({ startTime: r.type === 'gauge' ? end : start, endTime: end, attributes: p.attributes as Attributes, value: p.value }));
+      const dataPoints = r.points.map((p) => ({
+        startTime: r.type === 'gauge' ? end : start,
+        endTime: end,
+        attributes: p.attributes as Attributes,
+        value: p.value,
+      }));
       if (r.type === 'gauge') return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
-      return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: r.type === 'counter', dataPoints };
+      return {
+        descriptor,
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: r.type === 'counter',
+        dataPoints,
+      };
     });
   return { resource: resourceFromAttributes(instanceResource(s)), scopeMetrics: [{ scope: COLLECTOR_SCOPE, metrics }] };
 }

@@ -71,8 +71,15 @@ export class MysqlProbe {
     const maxConnections = Number(vars.get('max_connections') ?? 0);
 
     const readings: Reading[] = [
-      sum('mysql.threads', '{threads}', 'The state of MySQL threads.', ['cached', 'connected', 'created', 'running'].map((kind) => ({ attributes: { kind }, value: n(`threads_${kind}`) }))),
-      counter('mysql.connection.count', '1', 'The number of connection attempts (successful or not) to the MySQL server.', [{ attributes: {}, value: n('connections') }]),
+      sum(
+        'mysql.threads',
+        '{threads}',
+        'The state of MySQL threads.',
+        ['cached', 'connected', 'created', 'running'].map((kind) => ({ attributes: { kind }, value: n(`threads_${kind}`) })),
+      ),
+      counter('mysql.connection.count', '1', 'The number of connection attempts (successful or not) to the MySQL server.', [
+        { attributes: {}, value: n('connections') },
+      ]),
       counter('mysql.locks', '1', 'The number of MySQL locks.', [
         { attributes: { kind: 'immediate' }, value: n('table_locks_immediate') },
         { attributes: { kind: 'waited' }, value: n('table_locks_waited') },
@@ -83,14 +90,24 @@ export class MysqlProbe {
       ]),
       counter('mysql.query.count', '1', 'The number of statements executed by the server.', [{ attributes: {}, value: n('queries') }]),
       counter('mysql.query.slow.count', '1', 'The number of slow queries.', [{ attributes: {}, value: n('slow_queries') }]),
-      counter('mysql.commands', '1', 'The number of times each type of command has been executed.', COMMANDS.map((command) => ({ attributes: { command }, value: n(`com_${command}`) }))),
+      counter(
+        'mysql.commands',
+        '1',
+        'The number of times each type of command has been executed.',
+        COMMANDS.map((command) => ({ attributes: { command }, value: n(`com_${command}`) })),
+      ),
       counter('mysql.uptime', 's', 'The number of seconds that the server has been up.', [{ attributes: {}, value: n('uptime') }]),
     ];
 
-    const processes = await this.rows<{ ID: string | number; USER: string; DB: string | null; COMMAND: string; TIME: number; STATE: string | null; INFO: string | null }>(
-      c,
-      'SELECT ID, USER, DB, COMMAND, TIME, STATE, LEFT(INFO, 4096) AS INFO FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()',
-    );
+    const processes = await this.rows<{
+      ID: string | number;
+      USER: string;
+      DB: string | null;
+      COMMAND: string;
+      TIME: number;
+      STATE: string | null;
+      INFO: string | null;
+    }>(c, 'SELECT ID, USER, DB, COMMAND, TIME, STATE, LEFT(INFO, 4096) AS INFO FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()');
     const edges = await this.lockWaits(c);
     const waitingIds = new Set(edges.map((e) => e.blockedId));
     const queryOf = new Map<string, string>();
@@ -142,7 +159,16 @@ export class MysqlProbe {
 
   /** InnoDB lock waits from whichever source this server has (found once, then remembered). */
   private async lockWaits(c: Connection): Promise<BlockingEdge[]> {
-    type Row = { waiting: string; blocking: string; wait_s: number | null; lock_type: string | null; lock_mode: string | null; relation: string | null; waiting_query: string | null; blocking_query: string | null };
+    type Row = {
+      waiting: string;
+      blocking: string;
+      wait_s: number | null;
+      lock_type: string | null;
+      lock_mode: string | null;
+      relation: string | null;
+      waiting_query: string | null;
+      blocking_query: string | null;
+    };
     const queries: Record<Exclude<LockWaitSource, 'none'>, string> = {
       information_schema: `SELECT r.trx_mysql_thread_id AS waiting, b.trx_mysql_thread_id AS blocking,
           TIMESTAMPDIFF(SECOND, r.trx_wait_started, NOW()) AS wait_s,
@@ -185,7 +211,8 @@ export class MysqlProbe {
   }
 
   private async topStatements(c: Connection, performanceSchema: string | undefined): Promise<{ statements: TopStatement[]; statementsUnavailable?: string }> {
-    if (!/^(on|1)$/i.test(performanceSchema ?? '')) return { statements: [], statementsUnavailable: 'performance_schema is off (set performance_schema=ON in the server configuration)' };
+    if (!/^(on|1)$/i.test(performanceSchema ?? ''))
+      return { statements: [], statementsUnavailable: 'performance_schema is off (set performance_schema=ON in the server configuration)' };
     try {
       const rows = await this.rows<{ id: string; query: string; calls: string; total_ms: string; rows: string; errors: string }>(
         c,

@@ -89,14 +89,46 @@ export class PostgresProbe {
 
     const db = (name: string) => ({ 'db.namespace': name });
     const readings: Reading[] = [
-      gauge('postgresql.connection.max', '{connections}', 'Configured maximum number of client connections allowed', [{ attributes: {}, value: Number(max_connections) }]),
+      gauge('postgresql.connection.max', '{connections}', 'Configured maximum number of client connections allowed', [
+        { attributes: {}, value: Number(max_connections) },
+      ]),
       sum('postgresql.database.count', '{databases}', 'Number of user databases.', [{ attributes: {}, value: databases.rows.length }]),
-      sum('postgresql.backends', '1', 'The number of backends.', databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.numbackends) }))),
-      sum('postgresql.db_size', 'By', 'The database disk usage.', databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.size) }))),
-      counter('postgresql.commits', '1', 'The number of commits.', databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.xact_commit) }))),
-      counter('postgresql.rollbacks', '1', 'The number of rollbacks.', databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.xact_rollback) }))),
-      counter('postgresql.deadlocks', '{deadlock}', 'The number of deadlocks.', databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.deadlocks) }))),
-      gauge('postgresql.database.locks', '{lock}', 'The number of database locks.', locks.rows.map((r) => ({ attributes: { lock_type: r.locktype, mode: r.mode }, value: r.n }))),
+      sum(
+        'postgresql.backends',
+        '1',
+        'The number of backends.',
+        databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.numbackends) })),
+      ),
+      sum(
+        'postgresql.db_size',
+        'By',
+        'The database disk usage.',
+        databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.size) })),
+      ),
+      counter(
+        'postgresql.commits',
+        '1',
+        'The number of commits.',
+        databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.xact_commit) })),
+      ),
+      counter(
+        'postgresql.rollbacks',
+        '1',
+        'The number of rollbacks.',
+        databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.xact_rollback) })),
+      ),
+      counter(
+        'postgresql.deadlocks',
+        '{deadlock}',
+        'The number of deadlocks.',
+        databases.rows.map((r) => ({ attributes: db(r.datname), value: Number(r.deadlocks) })),
+      ),
+      gauge(
+        'postgresql.database.locks',
+        '{lock}',
+        'The number of database locks.',
+        locks.rows.map((r) => ({ attributes: { lock_type: r.locktype, mode: r.mode }, value: r.n })),
+      ),
     ];
 
     const queryOf = new Map<number, string>();
@@ -160,7 +192,8 @@ export class PostgresProbe {
   /** pg_stat_statements, when installed in the target database and loaded (shared_preload_libraries). */
   private async topStatements(c: Client, versionNum: number): Promise<{ statements: TopStatement[]; statementsUnavailable?: string }> {
     const ext = await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`);
-    if (ext.rowCount === 0) return { statements: [], statementsUnavailable: 'pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements)' };
+    if (ext.rowCount === 0)
+      return { statements: [], statementsUnavailable: 'pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements)' };
     const time = versionNum >= 130000 ? 'total_exec_time' : 'total_time';
     try {
       const rows = await c.query<{ id: string; query: string; calls: string; total_ms: number; rows: string }>(
@@ -171,7 +204,14 @@ export class PostgresProbe {
         LIMIT ${MAX_STATEMENTS}`,
       );
       return {
-        statements: rows.rows.map((r) => ({ id: r.id, query: fingerprintSql(r.query, 'postgresql'), calls: Number(r.calls), totalMs: Number(r.total_ms), rows: Number(r.rows), errors: 0 })),
+        statements: rows.rows.map((r) => ({
+          id: r.id,
+          query: fingerprintSql(r.query, 'postgresql'),
+          calls: Number(r.calls),
+          totalMs: Number(r.total_ms),
+          rows: Number(r.rows),
+          errors: 0,
+        })),
       };
     } catch (e) {
       return { statements: [], statementsUnavailable: `pg_stat_statements cannot be read: ${(e as Error).message}` };

@@ -11,7 +11,6 @@ export interface Reading {
   points: Array<{ attributes: Record<string, string>; value: number }>;
 }
 
-
 /** One edge of a blocking chain: `blocked` waits for a lock that `blocking` holds. */
 export interface BlockingEdge {
   blockedId: string;

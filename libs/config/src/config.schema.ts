@@ -53,7 +53,10 @@ const trustProxySchema = z.preprocess(
     const t = v.trim();
     if (t === '' || t === 'false' || t === '0') return false;
     if (/^\d+$/.test(t)) return Number(t);
-    return t.split(',').map((s) => s.trim()).filter(Boolean);
+    return t
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   },
   z.union([
     z.literal(false),
@@ -133,9 +136,16 @@ export const configSchema = z
       /** Decompressed body bytes of all requests in flight in this process; over → 503 + Retry-After / UNAVAILABLE. */
       inflightBytes: positiveInt,
       /** Worker threads that decode requests and encode their rows; 0 = on the main thread. */
-      encodeThreads: z.coerce.number({ error: 'expected a whole number of threads, e.g. 2' }).int('expected a whole number of threads, e.g. 2').min(0, 'expected 0 (main thread) or more').max(64, 'expected at most 64'),
+      encodeThreads: z.coerce
+        .number({ error: 'expected a whole number of threads, e.g. 2' })
+        .int('expected a whole number of threads, e.g. 2')
+        .min(0, 'expected 0 (main thread) or more')
+        .max(64, 'expected at most 64'),
       /** Fraction of inflightBytes one tenant may hold at once (0 < share ≤ 1). */
-      tenantInflightShare: z.coerce.number({ error: 'expected a fraction, e.g. 0.5' }).gt(0, 'expected a fraction above 0, e.g. 0.5').max(1, 'expected at most 1'),
+      tenantInflightShare: z.coerce
+        .number({ error: 'expected a fraction, e.g. 0.5' })
+        .gt(0, 'expected a fraction above 0, e.g. 0.5')
+        .max(1, 'expected at most 1'),
       /** Per-tenant ingest rates (token buckets); a tenant's control-plane overrides replace them. Over → 429 + Retry-After. */
       limits: z.object({
         spansPerSecond: positiveInt,
@@ -159,7 +169,11 @@ export const configSchema = z
         maxEventsPerSpan: z.coerce.number({ error: 'expected a count, e.g. 128' }).int('expected a whole number').min(0).max(65_535, 'expected at most 65535'),
         maxLinksPerSpan: z.coerce.number({ error: 'expected a count, e.g. 128' }).int('expected a whole number').min(0).max(65_535, 'expected at most 65535'),
         /** Items timed further ahead of the receive time are rejected. At most a day: an insert may span retention + 2 daily partitions (RowWriter). */
-        maxFutureSkewMs: z.coerce.number({ error: 'expected milliseconds, e.g. 86400000' }).int('expected whole milliseconds').min(0).max(86_400_000, 'expected at most 86400000 (1 day)'),
+        maxFutureSkewMs: z.coerce
+          .number({ error: 'expected milliseconds, e.g. 86400000' })
+          .int('expected whole milliseconds')
+          .min(0)
+          .max(86_400_000, 'expected at most 86400000 (1 day)'),
       }),
     }),
     ingester: z.object({
@@ -190,7 +204,10 @@ export const configSchema = z
           /** Extra wait so more publishes share one write + fsync (0: share what arrives during the previous fsync). */
           groupCommitMs: z.coerce.number().int('expected an integer').min(0).max(100, 'expected at most 100 ms'),
         })
-        .refine((w) => w.segmentBytes * 2 <= w.maxBytes, { message: 'expected bus.wal.segmentBytes at most half of bus.wal.maxBytes (acknowledged space is freed a whole segment at a time)', path: ['segmentBytes'] }),
+        .refine((w) => w.segmentBytes * 2 <= w.maxBytes, {
+          message: 'expected bus.wal.segmentBytes at most half of bus.wal.maxBytes (acknowledged space is freed a whole segment at a time)',
+          path: ['segmentBytes'],
+        }),
       /** Dead letters: byte caps (oldest dropped first, counted in meridian_dead_letters_dropped_total). */
       deadLetters: z
         .object({
@@ -201,7 +218,10 @@ export const configSchema = z
           /** Kafka bus: bytes one tenant may dead-letter per hour per ingester process; over it they are counted and dropped. */
           kafkaTenantBytesPerHour: positiveInt,
         })
-        .refine((d) => d.maxBytesPerTenant <= d.maxBytesTotal, { message: 'expected bus.deadLetters.maxBytesPerTenant at most bus.deadLetters.maxBytesTotal', path: ['maxBytesPerTenant'] }),
+        .refine((d) => d.maxBytesPerTenant <= d.maxBytesTotal, {
+          message: 'expected bus.deadLetters.maxBytesPerTenant at most bus.deadLetters.maxBytesTotal',
+          path: ['maxBytesPerTenant'],
+        }),
       /** Kafka client settings (brokers and topics are per region, in regions[].bus.kafka). */
       kafka: z.object({
         clientId: kafkaName,
@@ -226,7 +246,10 @@ export const configSchema = z
       }),
     }),
     controlPlane: z.object({
-      databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+      databaseUrl: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+        .optional(),
     }),
     auth: z.object({
       /** Sessions expire after this long without use. */
@@ -252,7 +275,10 @@ export const configSchema = z
       /** Where users open the UI; invitation and alert links point here (default http://localhost:<apiPort>). */
       publicUrl: z.url({ error: 'expected the URL users open Meridian at, e.g. https://meridian.example.com' }).optional(),
       /** smtp(s)://user:pass@host:port to send invitations; unset → written to <dataDir>/outbox as .eml files. */
-      smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
+      smtpUrl: z
+        .string()
+        .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL')
+        .optional(),
       emailFrom: z.string().min(3),
       invitationTtlHours: positiveInt.max(24 * 30),
       /** Invitations one tenant may send per hour (then 429 + Retry-After). */
@@ -302,7 +328,9 @@ export const configSchema = z
       /** Connection URLs carry credentials: they are redacted in every log line and never served by the API. */
       targets: z.array(
         z.object({
-          url: z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\/[^\s]+$/, 'expected postgres://user:password@host:5432/db or mysql://user:password@host:3306/db'),
+          url: z
+            .string()
+            .regex(/^(postgres|postgresql|mysql|mariadb):\/\/[^\s]+$/, 'expected postgres://user:password@host:5432/db or mysql://user:password@host:3306/db'),
           name: z.string().max(200).optional(),
           cluster: z.string().max(200).optional(),
         }),
@@ -321,11 +349,16 @@ export const configSchema = z
     }
     if (cfg.bus.kind === 'kafka') {
       cfg.regions.forEach((r, i) => {
-        if (!r.bus.kafka) ctx.addIssue({ code: 'custom', path: ['regions', i, 'bus', 'kafka'], message: `bus kind is kafka but region "${r.id}" has no kafka settings` });
+        if (!r.bus.kafka)
+          ctx.addIssue({ code: 'custom', path: ['regions', i, 'bus', 'kafka'], message: `bus kind is kafka but region "${r.id}" has no kafka settings` });
       });
     }
     if (cfg.bus.kafka.heartbeatIntervalMs >= cfg.bus.kafka.sessionTimeoutMs) {
-      ctx.addIssue({ code: 'custom', path: ['bus', 'kafka', 'heartbeatIntervalMs'], message: 'must be below bus.kafka.sessionTimeoutMs (about a third of it)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bus', 'kafka', 'heartbeatIntervalMs'],
+        message: 'must be below bus.kafka.sessionTimeoutMs (about a third of it)',
+      });
     }
     if (cfg.alerting.tenantEvaluationConcurrency > cfg.alerting.evaluationConcurrency) {
       ctx.addIssue({ code: 'custom', path: ['alerting', 'tenantEvaluationConcurrency'], message: 'must be ≤ alerting.evaluationConcurrency' });
@@ -334,7 +367,8 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['intake', 'inflightBytes'],
-        message: 'inflightBytes × tenantInflightShare must be ≥ intake.maxBodyBytes and intake.maxGrpcMessageBytes, or a request of the largest allowed size could never be read',
+        message:
+          'inflightBytes × tenantInflightShare must be ≥ intake.maxBodyBytes and intake.maxGrpcMessageBytes, or a request of the largest allowed size could never be read',
       });
     }
     if (cfg.ingester.retryMaxMs < cfg.ingester.retryInitialMs) {

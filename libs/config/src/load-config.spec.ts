@@ -32,13 +32,13 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ MERIDIAN_OTLP_HTTP_PORT: 'http', MERIDIAN_DEMO: 'maybe', DATABASE_URL: 'mysql://x' }),
-    );
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_OTLP_HTTP_PORT: 'http', MERIDIAN_DEMO: 'maybe', DATABASE_URL: 'mysql://x' }));
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).toMatch(/MERIDIAN_OTLP_HTTP_PORT \(intake\.httpPort\): expected a port number/);
     expect(problems.join('\n')).toMatch(/MERIDIAN_DEMO \(demo\.enabled\): expected 1\/0/);
-    expect(problemsOf(() => loadConfig({ MERIDIAN_DEFAULT_REGION: 'mars-1' }))[0]).toMatch(/"mars-1" is not a configured region \(ap-northeast-1, ap-northeast-2\)/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_DEFAULT_REGION: 'mars-1' }))[0]).toMatch(
+      /"mars-1" is not a configured region \(ap-northeast-1, ap-northeast-2\)/,
+    );
     expect(problems.join('\n')).toMatch(/DATABASE_URL \(controlPlane\.databaseUrl\): expected a postgres:\/\/ URL/);
   });
 
@@ -119,7 +119,13 @@ describe('loadConfig', () => {
   });
 
   it('kafka: MERIDIAN_KAFKA_BROKERS gives every region a Kafka with its own topic prefix; client settings from the environment', () => {
-    const cfg = loadConfig({ MERIDIAN_BUS: 'kafka', MERIDIAN_KAFKA_BROKERS: 'k1:9092, k2:9092', MERIDIAN_KAFKA_IDEMPOTENT: 'off', MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000', MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300' });
+    const cfg = loadConfig({
+      MERIDIAN_BUS: 'kafka',
+      MERIDIAN_KAFKA_BROKERS: 'k1:9092, k2:9092',
+      MERIDIAN_KAFKA_IDEMPOTENT: 'off',
+      MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000',
+      MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300',
+    });
     expect(cfg.bus.kind).toBe('kafka');
     expect(cfg.regions.map((r) => r.bus.kafka)).toEqual([
       { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'meridian.ap-northeast-1.' },
@@ -142,19 +148,36 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     const cfg = loadConfig({ MERIDIAN_ALERT_INTERVAL_MS: '500', MERIDIAN_ALERT_ALLOW_TARGETS: '127.0.0.1, hooks.internal', MERIDIAN_SECRETS_KEY: key });
     expect(cfg.alerting).toMatchObject({ evaluationIntervalMs: 500, allowTargets: ['127.0.0.1', 'hooks.internal'], secretsKey: key });
-    expect(loadConfig({}).alerting).toEqual({ evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [], maxRulesPerTenant: 500, evaluationConcurrency: 16, tenantEvaluationConcurrency: 4 });
+    expect(loadConfig({}).alerting).toEqual({
+      evaluationIntervalMs: 30_000,
+      retryInitialMs: 2_000,
+      maxAttempts: 6,
+      allowTargets: [],
+      maxRulesPerTenant: 500,
+      evaluationConcurrency: 16,
+      tenantEvaluationConcurrency: 4,
+    });
     const problems = problemsOf(() => loadConfig({ MERIDIAN_SECRETS_KEY: 'c2hvcnQta2V5LXZhbHVl' })).join('\n');
     expect(problems).toMatch(/MERIDIAN_SECRETS_KEY \(alerting\.secretsKey\): expected base64 of 32 random bytes/);
     expect(problems).not.toContain('c2hvcnQta2V5LXZhbHVl');
   });
 
   it('alerting fairness and the metrics token: from the environment, a per-tenant concurrency above the total is named', () => {
-    const cfg = loadConfig({ MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '50', MERIDIAN_ALERT_CONCURRENCY: '8', MERIDIAN_ALERT_TENANT_CONCURRENCY: '2', MERIDIAN_METRICS_TOKEN: 'a-metrics-token-of-32-characters' });
+    const cfg = loadConfig({
+      MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '50',
+      MERIDIAN_ALERT_CONCURRENCY: '8',
+      MERIDIAN_ALERT_TENANT_CONCURRENCY: '2',
+      MERIDIAN_METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+    });
     expect(cfg.alerting).toMatchObject({ maxRulesPerTenant: 50, evaluationConcurrency: 8, tenantEvaluationConcurrency: 2 });
     expect(cfg.server.metricsToken).toBe('a-metrics-token-of-32-characters');
     expect(loadConfig({}).server.metricsToken).toBeUndefined();
-    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_CONCURRENCY: '4', MERIDIAN_ALERT_TENANT_CONCURRENCY: '8' })).join('\n')).toMatch(/alerting\.tenantEvaluationConcurrency.*must be ≤ alerting\.evaluationConcurrency/);
-    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '0' })).join('\n')).toMatch(/MERIDIAN_ALERT_MAX_RULES_PER_TENANT \(alerting\.maxRulesPerTenant\): expected a positive integer/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_CONCURRENCY: '4', MERIDIAN_ALERT_TENANT_CONCURRENCY: '8' })).join('\n')).toMatch(
+      /alerting\.tenantEvaluationConcurrency.*must be ≤ alerting\.evaluationConcurrency/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_ALERT_MAX_RULES_PER_TENANT: '0' })).join('\n')).toMatch(
+      /MERIDIAN_ALERT_MAX_RULES_PER_TENANT \(alerting\.maxRulesPerTenant\): expected a positive integer/,
+    );
     const short = problemsOf(() => loadConfig({ MERIDIAN_METRICS_TOKEN: 'short' })).join('\n');
     expect(short).toMatch(/MERIDIAN_METRICS_TOKEN \(server\.metricsToken\): expected at least 16 characters/);
   });
@@ -165,13 +188,22 @@ describe('loadConfig', () => {
       inflightBytes: 256 * 1024 * 1024,
       tenantInflightShare: 0.5,
     });
-    const cfg = loadConfig({ MERIDIAN_MAX_ITEMS_PER_REQUEST: '500', MERIDIAN_MAX_CONTAINERS_PER_REQUEST: '50', MERIDIAN_MAX_VALUE_DEPTH: '8', MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '1' });
+    const cfg = loadConfig({
+      MERIDIAN_MAX_ITEMS_PER_REQUEST: '500',
+      MERIDIAN_MAX_CONTAINERS_PER_REQUEST: '50',
+      MERIDIAN_MAX_VALUE_DEPTH: '8',
+      MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '1',
+    });
     expect(cfg.intake).toMatchObject({ requestLimits: { maxItems: 500, maxContainers: 50, maxValueDepth: 8 }, tenantInflightShare: 1 });
-    const problems = problemsOf(() => loadConfig({ MERIDIAN_MAX_VALUE_DEPTH: '100', MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '0', MERIDIAN_MAX_OBJECTS_PER_REQUEST: 'many' })).join('\n');
+    const problems = problemsOf(() =>
+      loadConfig({ MERIDIAN_MAX_VALUE_DEPTH: '100', MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE: '0', MERIDIAN_MAX_OBJECTS_PER_REQUEST: 'many' }),
+    ).join('\n');
     expect(problems).toMatch(/MERIDIAN_MAX_VALUE_DEPTH \(intake\.requestLimits\.maxValueDepth\): expected at most 32/);
     expect(problems).toMatch(/MERIDIAN_INTAKE_TENANT_INFLIGHT_SHARE \(intake\.tenantInflightShare\): expected a fraction above 0/);
     expect(problems).toMatch(/MERIDIAN_MAX_OBJECTS_PER_REQUEST \(intake\.requestLimits\.maxObjects\): expected a positive integer/);
-    expect(problemsOf(() => loadConfig({ MERIDIAN_INTAKE_INFLIGHT_BYTES: String(64 * 1024 * 1024) })).join('\n')).toMatch(/intake\.inflightBytes.*tenantInflightShare must be ≥ intake\.maxBodyBytes/);
+    expect(problemsOf(() => loadConfig({ MERIDIAN_INTAKE_INFLIGHT_BYTES: String(64 * 1024 * 1024) })).join('\n')).toMatch(
+      /intake\.inflightBytes.*tenantInflightShare must be ≥ intake\.maxBodyBytes/,
+    );
   });
 });
 
@@ -193,12 +225,11 @@ describe('bus.wal and bus.deadLetters', () => {
   });
 
   it('names the variable and the fix for bad values', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ MERIDIAN_BUS_WAL: 'maybe', MERIDIAN_BUS_WAL_FSYNC: 'sometimes' }),
-    ).join('\n');
+    const problems = problemsOf(() => loadConfig({ MERIDIAN_BUS_WAL: 'maybe', MERIDIAN_BUS_WAL_FSYNC: 'sometimes' })).join('\n');
     expect(problems).toMatch(/MERIDIAN_BUS_WAL \(bus\.wal\.enabled\): expected 1\/0/);
     expect(problems).toMatch(/MERIDIAN_BUS_WAL_FSYNC \(bus\.wal\.fsync\)/);
-    expect(problemsOf(() => loadConfig({ MERIDIAN_BUS_WAL_MAX_BYTES: '100000', MERIDIAN_BUS_WAL_SEGMENT_BYTES: '80000' })).join('\n')).toMatch(/MERIDIAN_BUS_WAL_SEGMENT_BYTES \(bus\.wal\.segmentBytes\): expected bus\.wal\.segmentBytes at most half of bus\.wal\.maxBytes/,
+    expect(problemsOf(() => loadConfig({ MERIDIAN_BUS_WAL_MAX_BYTES: '100000', MERIDIAN_BUS_WAL_SEGMENT_BYTES: '80000' })).join('\n')).toMatch(
+      /MERIDIAN_BUS_WAL_SEGMENT_BYTES \(bus\.wal\.segmentBytes\): expected bus\.wal\.segmentBytes at most half of bus\.wal\.maxBytes/,
     );
     expect(problemsOf(() => loadConfig({ MERIDIAN_DEAD_LETTER_TENANT_MAX_BYTES: '2000000000', MERIDIAN_DEAD_LETTER_MAX_BYTES: '1000000' })).join('\n')).toMatch(
       /bus\.deadLetters\.maxBytesPerTenant at most bus\.deadLetters\.maxBytesTotal/,
@@ -220,13 +251,25 @@ describe('intake.limits, intake.replicas, intake.usageFlushMs', () => {
       MERIDIAN_INTAKE_REPLICAS: '4',
       MERIDIAN_USAGE_FLUSH_MS: '1000',
     });
-    expect(cfg.intake.limits).toEqual({ spansPerSecond: 2_000, dataPointsPerSecond: 50_000, logRecordsPerSecond: 300, bytesPerSecond: 32 * 1024 * 1024, burstSeconds: 0.5 });
+    expect(cfg.intake.limits).toEqual({
+      spansPerSecond: 2_000,
+      dataPointsPerSecond: 50_000,
+      logRecordsPerSecond: 300,
+      bytesPerSecond: 32 * 1024 * 1024,
+      burstSeconds: 0.5,
+    });
     expect(cfg.intake).toMatchObject({ replicas: 4, usageFlushMs: 1_000 });
   });
 
   it('names the variable and the fix for bad values', () => {
     const problems = problemsOf(() =>
-      loadConfig({ MERIDIAN_INTAKE_DATA_POINTS_PER_SECOND: '0', MERIDIAN_INTAKE_BYTES_PER_SECOND: 'lots', MERIDIAN_INTAKE_BURST_SECONDS: '0', MERIDIAN_INTAKE_REPLICAS: '1.5', MERIDIAN_USAGE_FLUSH_MS: '10' }),
+      loadConfig({
+        MERIDIAN_INTAKE_DATA_POINTS_PER_SECOND: '0',
+        MERIDIAN_INTAKE_BYTES_PER_SECOND: 'lots',
+        MERIDIAN_INTAKE_BURST_SECONDS: '0',
+        MERIDIAN_INTAKE_REPLICAS: '1.5',
+        MERIDIAN_USAGE_FLUSH_MS: '10',
+      }),
     );
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -243,7 +286,13 @@ describe('intake.limits, intake.replicas, intake.usageFlushMs', () => {
 
 describe('intake.itemLimits', () => {
   it('defaults to the OpenTelemetry SDK limits and one day of clock skew; env vars set every value', () => {
-    expect(loadConfig({}).intake.itemLimits).toEqual({ maxAttributesPerItem: 128, maxAttributeValueBytes: 16_384, maxEventsPerSpan: 128, maxLinksPerSpan: 128, maxFutureSkewMs: 86_400_000 });
+    expect(loadConfig({}).intake.itemLimits).toEqual({
+      maxAttributesPerItem: 128,
+      maxAttributeValueBytes: 16_384,
+      maxEventsPerSpan: 128,
+      maxLinksPerSpan: 128,
+      maxFutureSkewMs: 86_400_000,
+    });
     const cfg = loadConfig({
       MERIDIAN_MAX_ATTRIBUTES_PER_ITEM: '64',
       MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES: '4096',
@@ -251,12 +300,23 @@ describe('intake.itemLimits', () => {
       MERIDIAN_MAX_LINKS_PER_SPAN: '16',
       MERIDIAN_MAX_FUTURE_SKEW_MS: '60000',
     });
-    expect(cfg.intake.itemLimits).toEqual({ maxAttributesPerItem: 64, maxAttributeValueBytes: 4096, maxEventsPerSpan: 0, maxLinksPerSpan: 16, maxFutureSkewMs: 60_000 });
+    expect(cfg.intake.itemLimits).toEqual({
+      maxAttributesPerItem: 64,
+      maxAttributeValueBytes: 4096,
+      maxEventsPerSpan: 0,
+      maxLinksPerSpan: 16,
+      maxFutureSkewMs: 60_000,
+    });
   });
 
   it('names the variable and the fix for bad values', () => {
     const problems = problemsOf(() =>
-      loadConfig({ MERIDIAN_MAX_ATTRIBUTES_PER_ITEM: '0', MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES: 'lots', MERIDIAN_MAX_EVENTS_PER_SPAN: '-1', MERIDIAN_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000) }),
+      loadConfig({
+        MERIDIAN_MAX_ATTRIBUTES_PER_ITEM: '0',
+        MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES: 'lots',
+        MERIDIAN_MAX_EVENTS_PER_SPAN: '-1',
+        MERIDIAN_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000),
+      }),
     ).join('\n');
     expect(problems).toMatch(/MERIDIAN_MAX_ATTRIBUTES_PER_ITEM \(intake\.itemLimits\.maxAttributesPerItem\): expected a positive integer/);
     expect(problems).toMatch(/MERIDIAN_MAX_ATTRIBUTE_VALUE_BYTES \(intake\.itemLimits\.maxAttributeValueBytes\)/);
@@ -280,7 +340,9 @@ describe('server.operatorToken', () => {
       if (!(e instanceof ConfigError)) throw e;
       problems = e.problems;
     }
-    expect(problems.join('\n')).toMatch(/MERIDIAN_OPERATOR_TOKEN \(server\.operatorToken\): expected at least 24 characters, e\.g\. the output of: openssl rand -base64 32/);
+    expect(problems.join('\n')).toMatch(
+      /MERIDIAN_OPERATOR_TOKEN \(server\.operatorToken\): expected at least 24 characters, e\.g\. the output of: openssl rand -base64 32/,
+    );
     expect(problems.join('\n')).not.toContain('hunter2-secret');
   });
 });

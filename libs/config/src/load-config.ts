@@ -197,7 +197,15 @@ export function defaultConfig(): MeridianConfig {
       invitationsPerAdminPerHour: 30,
       invitationsPerRecipientPerDay: 3,
     },
-    alerting: { evaluationIntervalMs: 30_000, retryInitialMs: 2_000, maxAttempts: 6, allowTargets: [], maxRulesPerTenant: 500, evaluationConcurrency: 16, tenantEvaluationConcurrency: 4 },
+    alerting: {
+      evaluationIntervalMs: 30_000,
+      retryInitialMs: 2_000,
+      maxAttempts: 6,
+      allowTargets: [],
+      maxRulesPerTenant: 500,
+      evaluationConcurrency: 16,
+      tenantEvaluationConcurrency: 4,
+    },
     regions: [
       {
         id: 'ap-northeast-1',

@@ -34,7 +34,15 @@ export class AlertChannelRepository extends ControlPlaneRepository {
   async upsert(tenantId: string, c: NewAlertChannel): Promise<{ channel: AlertChannelRecord; created: boolean }> {
     const row = await this.db
       .insertInto('alert_channels')
-      .values({ tenant_id: tenantId, key: c.key, name: c.name, kind: c.kind, settings: JSON.stringify(c.settings), secret_ciphertext: c.secretCiphertext, secret_hint: c.secretHint })
+      .values({
+        tenant_id: tenantId,
+        key: c.key,
+        name: c.name,
+        kind: c.kind,
+        settings: JSON.stringify(c.settings),
+        secret_ciphertext: c.secretCiphertext,
+        secret_hint: c.secretHint,
+      })
       .onConflict((oc) =>
         oc.columns(['tenant_id', 'key']).doUpdateSet({
           name: c.name,

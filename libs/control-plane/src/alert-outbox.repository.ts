@@ -52,7 +52,16 @@ export class AlertOutboxRepository extends ControlPlaneRepository {
       .selectFrom('alert_notifications as n')
       .innerJoin('alert_channels as c', 'c.id', 'n.channel_id')
       .selectAll('n')
-      .select(['c.key', 'c.name', 'c.kind as channel_kind', 'c.settings', 'c.secret_ciphertext', 'c.secret_hint', 'c.created_at as c_created_at', 'c.updated_at as c_updated_at'])
+      .select([
+        'c.key',
+        'c.name',
+        'c.kind as channel_kind',
+        'c.settings',
+        'c.secret_ciphertext',
+        'c.secret_hint',
+        'c.created_at as c_created_at',
+        'c.updated_at as c_updated_at',
+      ])
       .where('n.id', 'in', ids)
       .execute();
     return rows.map((r) => ({

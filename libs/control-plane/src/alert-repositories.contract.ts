@@ -25,7 +25,8 @@ export function describeAlertRepositoriesContract(open: () => Promise<ControlPla
     await cp?.close();
   });
 
-  const tenant = async () => new TenantRepository(cp.db).create({ slug: `rules-${++n}-${Date.now().toString(36)}`, name: 'Rules', region: 'test', retentionDays: 7 });
+  const tenant = async () =>
+    new TenantRepository(cp.db).create({ slug: `rules-${++n}-${Date.now().toString(36)}`, name: 'Rules', region: 'test', retentionDays: 7 });
   /** `count` rules in the tenant, due `agoSeconds` ago (older than anything created later). */
   const rules = async (tenantId: string, count: number, agoSeconds: number) => {
     const ids: string[] = [];
@@ -100,7 +101,14 @@ export function describeAlertRepositoriesContract(open: () => Promise<ControlPla
   describe('outbox: claimDue', () => {
     it('leases a due notification to one replica, and hands it out again once the attempt released it', async () => {
       const t = await tenant();
-      const { channel } = await new AlertChannelRepository(cp).upsert(t.id, { key: 'hook', name: 'Hook', kind: 'webhook', settings: {}, secretCiphertext: 'x', secretHint: 'h' });
+      const { channel } = await new AlertChannelRepository(cp).upsert(t.id, {
+        key: 'hook',
+        name: 'Hook',
+        kind: 'webhook',
+        settings: {},
+        secretCiphertext: 'x',
+        secretHint: 'h',
+      });
       const outbox = new AlertOutboxRepository(cp);
       await outbox.enqueue(t.id, null, [{ channelId: channel.id, kind: 'test', payload: { n: 1 } }]);
 
@@ -129,9 +137,13 @@ export function describeAlertRepositoriesContract(open: () => Promise<ControlPla
       expect((await put('a')).created).toBe(false);
 
       const other = await tenant();
-      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => repo.upsert(other.id, { key: `k${i}`, name: 'k', enabled: true, definition: DEFINITION }, { maxRules: 5 })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => repo.upsert(other.id, { key: `k${i}`, name: 'k', enabled: true, definition: DEFINITION }, { maxRules: 5 })),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual(Array.from({ length: 3 }, () => expect.any(AlertRuleCapError)));
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual(
+        Array.from({ length: 3 }, () => expect.any(AlertRuleCapError)),
+      );
       expect(await repo.list(other.id)).toHaveLength(5);
     });
   });

@@ -127,14 +127,22 @@ export class AlertRuleRepository extends ControlPlaneRepository {
         await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
         const exists = await trx.selectFrom('alert_rules').select('id').where('tenant_id', '=', tenantId).where('key', '=', r.key).executeTakeFirst();
         if (!exists) {
-          const { n } = await trx.selectFrom('alert_rules').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+          const { n } = await trx
+            .selectFrom('alert_rules')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('tenant_id', '=', tenantId)
+            .executeTakeFirstOrThrow();
           if (Number(n) >= limits.maxRules) throw new AlertRuleCapError(limits.maxRules);
         }
       }
       const row = await trx
         .insertInto('alert_rules')
         .values({ tenant_id: tenantId, key: r.key, name: r.name, enabled: r.enabled, definition: JSON.stringify(r.definition) })
-        .onConflict((oc) => oc.columns(['tenant_id', 'key']).doUpdateSet({ name: r.name, enabled: r.enabled, definition: JSON.stringify(r.definition), updated_at: sql<Date>`now()` }))
+        .onConflict((oc) =>
+          oc
+            .columns(['tenant_id', 'key'])
+            .doUpdateSet({ name: r.name, enabled: r.enabled, definition: JSON.stringify(r.definition), updated_at: sql<Date>`now()` }),
+        )
         .returningAll()
         .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
         .executeTakeFirstOrThrow();
@@ -172,8 +180,24 @@ export class AlertRuleRepository extends ControlPlaneRepository {
   }
 
   async listEvents(tenantId: string, ruleId: string, limit: number): Promise<AlertEventRecord[]> {
-    const rows = await this.db.selectFrom('alert_events').selectAll().where('tenant_id', '=', tenantId).where('rule_id', '=', ruleId).orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ id: r.id, ruleId: r.rule_id, fromState: r.from_state, toState: r.to_state, severity: r.severity, value: r.value, threshold: r.threshold, at: r.at }));
+    const rows = await this.db
+      .selectFrom('alert_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('rule_id', '=', ruleId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      fromState: r.from_state,
+      toState: r.to_state,
+      severity: r.severity,
+      value: r.value,
+      threshold: r.threshold,
+      at: r.at,
+    }));
   }
 
   // --- evaluation leases ------------------------------------------------------------------------
@@ -241,7 +265,15 @@ export class AlertRuleRepository extends ControlPlaneRepository {
       if (o.event) {
         await trx
           .insertInto('alert_events')
-          .values({ tenant_id: held.tenant_id, rule_id: ruleId, from_state: o.event.fromState, to_state: o.event.toState, severity: o.event.severity, value: o.event.value, threshold: o.event.threshold })
+          .values({
+            tenant_id: held.tenant_id,
+            rule_id: ruleId,
+            from_state: o.event.fromState,
+            to_state: o.event.toState,
+            severity: o.event.severity,
+            value: o.event.value,
+            threshold: o.event.threshold,
+          })
           .execute();
       }
       await new AlertOutboxRepository(trx).enqueue(held.tenant_id, ruleId, o.notifications);
@@ -255,8 +287,19 @@ function inTransaction<T>(db: Kysely<ControlPlaneSchema>, fn: (trx: Kysely<Contr
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
-function toRule(r: Pick<Selectable<AlertRulesTable>, 'id' | 'key' | 'name' | 'enabled' | 'definition' | 'created_at' | 'updated_at'> & { tenant_id: string }): AlertRuleRecord {
-  return { id: r.id, tenantId: r.tenant_id, key: r.key, name: r.name, enabled: r.enabled, definition: r.definition, createdAt: r.created_at, updatedAt: r.updated_at };
+function toRule(
+  r: Pick<Selectable<AlertRulesTable>, 'id' | 'key' | 'name' | 'enabled' | 'definition' | 'created_at' | 'updated_at'> & { tenant_id: string },
+): AlertRuleRecord {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    key: r.key,
+    name: r.name,
+    enabled: r.enabled,
+    definition: r.definition,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 function toState(r: Omit<Selectable<AlertRuleStatesTable>, 'next_eval_at' | 'lease_owner' | 'lease_until'>): AlertRuleStateRecord {

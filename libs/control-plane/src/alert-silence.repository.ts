@@ -58,5 +58,14 @@ export class AlertSilenceRepository extends ControlPlaneRepository {
 }
 
 function toSilence(r: Selectable<ControlPlaneSchema['alert_silences']>): AlertSilenceRecord {
-  return { id: r.id, tenantId: r.tenant_id, ruleId: r.rule_id, reason: r.reason, startsAt: r.starts_at, endsAt: r.ends_at, createdBy: r.created_by, createdAt: r.created_at };
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    ruleId: r.rule_id,
+    reason: r.reason,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  };
 }

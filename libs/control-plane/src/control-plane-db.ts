@@ -64,10 +64,9 @@ export class ControlPlaneDb {
     const { error, results = [] } = await migrator.migrateToLatest();
     if (error) {
       const failed = results.find((r) => r.status === 'Error')?.migrationName;
-      throw new Error(
-        `control-plane migration ${failed ? `"${failed}" ` : ''}failed on ${this.kind} at ${this.location}: ${messageOf(error)}`,
-        { cause: error },
-      );
+      throw new Error(`control-plane migration ${failed ? `"${failed}" ` : ''}failed on ${this.kind} at ${this.location}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }

@@ -30,9 +30,16 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
   let n = 0;
   const slug = (base: string) => `${base}-${++n}`;
   const provision = (s: string, region: string = REGIONS[0]) => service.provisionTenant({ slug: s, name: `Tenant ${s}`, region, actor: 'test:contract' });
-  const acceptance = () => new InvitationAcceptance(new ControlPlaneTransactions(cp), new InvitationRepository(cp), new MembershipRepository(cp), new AuditLogRepository(cp));
+  const acceptance = () =>
+    new InvitationAcceptance(new ControlPlaneTransactions(cp), new InvitationRepository(cp), new MembershipRepository(cp), new AuditLogRepository(cp));
   const signUpWithInvitation = (email: string, token: string) =>
-    new InvitationSignup(new ControlPlaneTransactions(cp), new InvitationRepository(cp), new UserRepository(cp), new AuditLogRepository(cp), acceptance()).signUp(email, 'h', token, '10.0.0.1');
+    new InvitationSignup(
+      new ControlPlaneTransactions(cp),
+      new InvitationRepository(cp),
+      new UserRepository(cp),
+      new AuditLogRepository(cp),
+      acceptance(),
+    ).signUp(email, 'h', token, '10.0.0.1');
 
   beforeAll(async () => {
     cp = await open();
@@ -60,7 +67,10 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
       const user = await cp.db.selectFrom('users').select('id').where('email', '=', 'alice@example.com').executeTakeFirstOrThrow();
       await cp.db.insertInto('memberships').values({ tenant_id: tenant.id, user_id: user.id, role: 'owner' }).execute();
       await expect(
-        cp.db.insertInto('memberships').values({ tenant_id: tenant.id, user_id: user.id, role: 'root' as never }).execute(),
+        cp.db
+          .insertInto('memberships')
+          .values({ tenant_id: tenant.id, user_id: user.id, role: 'root' as never })
+          .execute(),
       ).rejects.toMatchObject({ code: '23514' });
     });
   });
@@ -142,12 +152,8 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
 
     it('keeps a locked region from changing, whatever code path tries', async () => {
       const { tenant } = await provision(slug('locked'));
-      await expect(cp.db.updateTable('tenants').set({ region: REGIONS[1] }).where('id', '=', tenant.id).execute()).rejects.toThrow(
-        /region cannot change/,
-      );
-      await expect(cp.db.updateTable('tenants').set({ region_locked_at: null }).where('id', '=', tenant.id).execute()).rejects.toThrow(
-        /region cannot change/,
-      );
+      await expect(cp.db.updateTable('tenants').set({ region: REGIONS[1] }).where('id', '=', tenant.id).execute()).rejects.toThrow(/region cannot change/);
+      await expect(cp.db.updateTable('tenants').set({ region_locked_at: null }).where('id', '=', tenant.id).execute()).rejects.toThrow(/region cannot change/);
       const relocked = await new TenantRepository(cp.db).lockRegion(tenant.id);
       expect(relocked).toEqual(tenant);
     });
@@ -290,7 +296,9 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
 
     it('can only be created for an existing tenant, with a name', async () => {
       const keys = new IngestKeyRepository(cp.db);
-      await expect(keys.create('00000000-0000-4000-8000-000000000000', { name: 'k' })).rejects.toThrow('tenantId: tenant 00000000-0000-4000-8000-000000000000 does not exist');
+      await expect(keys.create('00000000-0000-4000-8000-000000000000', { name: 'k' })).rejects.toThrow(
+        'tenantId: tenant 00000000-0000-4000-8000-000000000000 does not exist',
+      );
       await expect(keys.create('nope', { name: 'k' })).rejects.toThrow('tenantId: "nope" is not a tenant id');
       const { tenant } = await provision(slug('named'));
       await expect(keys.create(tenant.id, { name: '  ' })).rejects.toThrow('name: a key name must be 1–100 characters');
@@ -340,7 +348,9 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
         })),
       });
       await expect(limits.set(tenant.id, { ...none, spansPerSecond: '10' as never }, 'operator:api')).rejects.toThrow('spansPerSecond: must be a whole number');
-      await expect(limits.set('00000000-0000-4000-8000-000000000000', none, 'operator:api')).rejects.toThrow('tenantId: tenant 00000000-0000-4000-8000-000000000000 does not exist');
+      await expect(limits.set('00000000-0000-4000-8000-000000000000', none, 'operator:api')).rejects.toThrow(
+        'tenantId: tenant 00000000-0000-4000-8000-000000000000 does not exist',
+      );
       await expect(limits.set('nope', none, 'operator:api')).rejects.toThrow('tenantId: "nope" is not a tenant id');
       expect(await limits.get(tenant.id)).toEqual(none);
       expect(await limits.get('nope')).toEqual(none);
@@ -396,7 +406,11 @@ export function describeControlPlaneContract(open: () => Promise<ControlPlaneDb>
     it('drops deltas of unknown tenants without failing the flush; refuses malformed deltas naming the field', async () => {
       const t = (await provision(slug('usage-stale'))).tenant.id;
       const usage = new UsageRepository(cp);
-      await usage.add([delta('00000000-0000-4000-8000-000000000000', '2031-05-01', 'traces', 1), delta('t1', '2031-05-01', 'traces', 1), delta(t, '2031-05-01', 'traces', 4)]);
+      await usage.add([
+        delta('00000000-0000-4000-8000-000000000000', '2031-05-01', 'traces', 1),
+        delta('t1', '2031-05-01', 'traces', 1),
+        delta(t, '2031-05-01', 'traces', 4),
+      ]);
       expect(await usage.list(t, '2031-05-01', '2031-05-01')).toEqual([delta(t, '2031-05-01', 'traces', 4)]);
       await expect(usage.add([delta(t, '2031-02-30', 'traces', 1)])).rejects.toThrow('day: "2031-02-30" is not a UTC day');
       await expect(usage.add([delta(t, '2031-05-01', 'profiles' as never, 1)])).rejects.toThrow('signal: "profiles" is not one of traces, metrics, logs');

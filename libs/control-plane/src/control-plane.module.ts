@@ -57,11 +57,20 @@ export class ControlPlaneModule {
       },
       {
         provide: InvitationSignup,
-        useFactory: (tx: ControlPlaneTransactions, invitations: InvitationRepository, users: UserRepository, audit: AuditLogRepository, acceptance: InvitationAcceptance) =>
-          new InvitationSignup(tx, invitations, users, audit, acceptance),
+        useFactory: (
+          tx: ControlPlaneTransactions,
+          invitations: InvitationRepository,
+          users: UserRepository,
+          audit: AuditLogRepository,
+          acceptance: InvitationAcceptance,
+        ) => new InvitationSignup(tx, invitations, users, audit, acceptance),
         inject: [ControlPlaneTransactions, InvitationRepository, UserRepository, AuditLogRepository, InvitationAcceptance],
       },
     ];
-    return { module: ControlPlaneModule, providers, exports: [ControlPlaneDb, ControlPlaneTransactions, ...REPOSITORIES, InvitationAcceptance, InvitationSignup] };
+    return {
+      module: ControlPlaneModule,
+      providers,
+      exports: [ControlPlaneDb, ControlPlaneTransactions, ...REPOSITORIES, InvitationAcceptance, InvitationSignup],
+    };
   }
 }

@@ -7,7 +7,13 @@ type InvitedRole = Exclude<MembershipRole, 'owner'>;
 
 /** Email invitations: the link carries a random token; the table keeps its hash. */
 export class InvitationRepository extends ControlPlaneRepository {
-  async create(input: { tenantId: string; email: string; role: InvitedRole; invitedBy: string; ttlMs: number }): Promise<{ token: string; invitation: Invitation }> {
+  async create(input: {
+    tenantId: string;
+    email: string;
+    role: InvitedRole;
+    invitedBy: string;
+    ttlMs: number;
+  }): Promise<{ token: string; invitation: Invitation }> {
     const { token, hash } = generateOpaqueToken();
     const row = await this.db
       .insertInto('invitations')

@@ -36,7 +36,11 @@ export class MembershipRepository extends ControlPlaneRepository {
 
   /** Adds the member, or keeps the existing membership (its role unchanged). */
   async add(tenantId: string, userId: string, role: MembershipRole): Promise<void> {
-    await this.db.insertInto('memberships').values({ tenant_id: tenantId, user_id: userId, role }).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('memberships')
+      .values({ tenant_id: tenantId, user_id: userId, role })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async setRole(tenantId: string, userId: string, role: MembershipRole): Promise<boolean> {
@@ -52,7 +56,12 @@ export class MembershipRepository extends ControlPlaneRepository {
   }
 
   #withTenants(userId: string) {
-    return this.db.selectFrom('memberships as m').innerJoin('tenants as t', 't.id', 'm.tenant_id').selectAll('t').select('m.role').where('m.user_id', '=', userId);
+    return this.db
+      .selectFrom('memberships as m')
+      .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+      .selectAll('t')
+      .select('m.role')
+      .where('m.user_id', '=', userId);
   }
 
   #members(tenantId: string) {

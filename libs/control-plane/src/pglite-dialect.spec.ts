@@ -27,7 +27,17 @@ describe('PGliteDialect', () => {
              '\\x0102'::bytea as bytes, array['p','q']::text[] as arr, null::text as n, gen_random_uuid() as u`.execute(db);
     expect(rows).toBeInstanceOf(Array);
     const row = rows[0];
-    expect(row).toMatchObject({ big: '9007199254740993', small: 42, f: 1.5, b: true, s: 'x', j: { a: [1, { b: null }] }, ja: [1, 2], arr: ['p', 'q'], n: null });
+    expect(row).toMatchObject({
+      big: '9007199254740993',
+      small: 42,
+      f: 1.5,
+      b: true,
+      s: 'x',
+      j: { a: [1, { b: null }] },
+      ja: [1, 2],
+      arr: ['p', 'q'],
+      n: null,
+    });
     expect(row.at).toBeInstanceOf(Date);
     expect((row.at as Date).toISOString()).toBe('2031-01-02T03:04:05.678Z');
     expect(row.j).toBeInstanceOf(Object);
@@ -39,12 +49,22 @@ describe('PGliteDialect', () => {
 
   it('takes parameters of every common type', async () => {
     const at = new Date('2031-05-06T07:08:09.010Z');
-    const { rows } = await sql<{ at: Date; j: unknown; n: number }>`select ${at}::timestamptz as at, ${JSON.stringify({ k: ['v'] })}::jsonb as j, ${7}::int + 1 as n`.execute(db);
+    const { rows } = await sql<{
+      at: Date;
+      j: unknown;
+      n: number;
+    }>`select ${at}::timestamptz as at, ${JSON.stringify({ k: ['v'] })}::jsonb as j, ${7}::int + 1 as n`.execute(db);
     expect(rows[0]).toEqual({ at, j: { k: ['v'] }, n: 8 });
   });
 
   it('reports affected rows of writes', async () => {
-    const inserted = await db.insertInto('t').values([{ id: 1, v: 'a' }, { id: 2, v: 'b' }]).executeTakeFirst();
+    const inserted = await db
+      .insertInto('t')
+      .values([
+        { id: 1, v: 'a' },
+        { id: 2, v: 'b' },
+      ])
+      .executeTakeFirst();
     expect(inserted.numInsertedOrUpdatedRows).toBe(2n);
     const updated = await db.updateTable('t').set({ v: 'c' }).executeTakeFirst();
     expect(updated.numUpdatedRows).toBe(2n);
@@ -54,7 +74,11 @@ describe('PGliteDialect', () => {
 
   it('raises PostgreSQL errors with their SQLSTATE and constraint, like node-postgres', async () => {
     await db.insertInto('t').values({ id: 1, v: 'a' }).execute();
-    const err = await db.insertInto('t').values({ id: 1, v: 'b' }).execute().catch((e: unknown) => e);
+    const err = await db
+      .insertInto('t')
+      .values({ id: 1, v: 'b' })
+      .execute()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PGliteError);
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({ code: '23505', constraint: 't_pkey', table: 't', message: expect.stringContaining('duplicate key') });
@@ -75,7 +99,10 @@ describe('PGliteDialect', () => {
     });
     await firstInsertDone;
     // Issued mid-transaction: must neither run inside it nor see half of it.
-    const outside = db.selectFrom('t').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const outside = db
+      .selectFrom('t')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     releaseTx();
     await tx;
     expect((await outside).n).toBe('2');

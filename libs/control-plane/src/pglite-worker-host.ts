@@ -135,9 +135,7 @@ interface Field {
 
 type Encoded = null | string | number | boolean | { t: 'n' | 'd' | 'b' | 'a' | 'j'; v: unknown };
 
-type Reply =
-  | { id: number; ok: true; fields?: Field[]; rows?: Encoded[][]; affectedRows?: number }
-  | { id: number; ok: false; error: Record<string, string> };
+type Reply = { id: number; ok: true; fields?: Field[]; rows?: Encoded[][]; affectedRows?: number } | { id: number; ok: false; error: Record<string, string> };
 
 type Pending = { resolve: (reply: Reply & { ok: true }) => void; reject: (err: Error) => void };
 

@@ -13,7 +13,12 @@ export interface ActiveSession {
  * the control plane, so they survive restarts and work on every api replica.
  */
 export class SessionRepository extends ControlPlaneRepository {
-  async create(userId: string, ttlMs: number, meta: { userAgent?: string; ip?: string }, now = new Date()): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  async create(
+    userId: string,
+    ttlMs: number,
+    meta: { userAgent?: string; ip?: string },
+    now = new Date(),
+  ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
     const { token, hash } = generateOpaqueToken();
     const expiresAt = new Date(now.getTime() + ttlMs);
     const row = await this.db

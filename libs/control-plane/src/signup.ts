@@ -23,9 +23,15 @@ export class InvitationSignup {
     return this.transactions.run(async () => {
       // The token is checked before the address, so a bad token cannot probe which emails have accounts.
       const invitation = await this.invitations.findPending(token);
-      if (!invitation || invitation.email !== email.toLowerCase()) throw new InvitationError('token: this invitation is unknown, expired, revoked, already used or for another address');
+      if (!invitation || invitation.email !== email.toLowerCase())
+        throw new InvitationError('token: this invitation is unknown, expired, revoked, already used or for another address');
       const user = await this.users.create(email, passwordHash);
-      await this.audit.record({ actor: `user:${user.id}`, action: 'user.signup', target: `user:${user.id}`, details: { email: user.email, ip, via: 'invitation' } });
+      await this.audit.record({
+        actor: `user:${user.id}`,
+        action: 'user.signup',
+        target: `user:${user.id}`,
+        details: { email: user.email, ip, via: 'invitation' },
+      });
       const membership = await this.acceptance.accept(user, token);
       return { user, membership };
     });
@@ -37,7 +43,10 @@ export class SignupVerificationRepository extends ControlPlaneRepository {
   async create(email: string, passwordHash: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
     const { token, hash } = generateOpaqueToken();
     const expiresAt = new Date(Date.now() + ttlMs);
-    await this.db.insertInto('signup_verifications').values({ email: email.toLowerCase(), password_hash: passwordHash, token_hash: hash, expires_at: expiresAt }).execute();
+    await this.db
+      .insertInto('signup_verifications')
+      .values({ email: email.toLowerCase(), password_hash: passwordHash, token_hash: hash, expires_at: expiresAt })
+      .execute();
     return { token, expiresAt };
   }
 
@@ -62,13 +71,21 @@ export class SignupVerificationRepository extends ControlPlaneRepository {
       const user = await users.create(pending.email, pending.password_hash);
       // Other pending sign-ups for this address are void now.
       await trx.updateTable('signup_verifications').set({ used_at: now }).where('email', '=', pending.email).where('used_at', 'is', null).execute();
-      await new AuditLogRepository(trx).record({ actor: `user:${user.id}`, action: 'user.signup', target: `user:${user.id}`, details: { email: user.email, ip, via: 'verified-email' } });
+      await new AuditLogRepository(trx).record({
+        actor: `user:${user.id}`,
+        action: 'user.signup',
+        target: `user:${user.id}`,
+        details: { email: user.email, ip, via: 'verified-email' },
+      });
       return user;
     });
   }
 
   /** Drops expired and used rows (they hold password hashes nobody can use any more). */
   async prune(now = new Date()): Promise<void> {
-    await this.db.deleteFrom('signup_verifications').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).execute();
+    await this.db
+      .deleteFrom('signup_verifications')
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)]))
+      .execute();
   }
 }

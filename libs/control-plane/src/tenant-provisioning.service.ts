@@ -126,7 +126,13 @@ async function createLocked(trx: Kysely<ControlPlaneSchema>, valid: ValidInput):
     target: `tenant:${tenant.id}`,
     details: { slug: tenant.slug, name: tenant.name, region: tenant.region, retentionDays: tenant.retentionDays },
   });
-  await audit.record({ tenantId: tenant.id, actor: valid.actor, action: 'tenant.region_lock', target: `tenant:${tenant.id}`, details: { region: tenant.region } });
+  await audit.record({
+    tenantId: tenant.id,
+    actor: valid.actor,
+    action: 'tenant.region_lock',
+    target: `tenant:${tenant.id}`,
+    details: { region: tenant.region },
+  });
   return tenant;
 }
 

@@ -15,16 +15,10 @@ export const tenantSlugSchema = z
 export function provisionTenantSchema(allowedRegions: readonly string[]) {
   return z.object({
     slug: tenantSlugSchema,
-    name: z
-      .string({ error: 'must be a string' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters'),
-    region: z
-      .string({ error: `must be one of: ${allowedRegions.join(', ')}` })
-      .refine((r) => allowedRegions.includes(r), {
-        error: (issue) => `"${String(issue.input)}" is not an allowed region; valid region ids: ${allowedRegions.join(', ')}`,
-      }),
+    name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    region: z.string({ error: `must be one of: ${allowedRegions.join(', ')}` }).refine((r) => allowedRegions.includes(r), {
+      error: (issue) => `"${String(issue.input)}" is not an allowed region; valid region ids: ${allowedRegions.join(', ')}`,
+    }),
     actor: z.string({ error: 'must be a string' }).trim().min(1, 'must name who does this (e.g. "cli:alice")'),
     retentionDays: z
       .number({ error: 'must be a whole number of days' })

@@ -41,27 +41,96 @@ const MAP = 'Map(LowCardinality(String), String)';
 
 const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMNS)[T][number], WireType>> } = {
   spans: {
-    tenant_id: LC, ts: 'DateTime64(9)', duration_ns: 'UInt64', trace_id: S, span_id: S, parent_span_id: S, trace_state: S,
-    service: LC, span_name: LC, endpoint: LC, kind: S, is_entry: 'UInt8', txn_service: LC, txn_endpoint: LC, status_code: S,
-    status_message: S, is_error: 'UInt8', http_method: LC, http_status: 'UInt16', http_route: LC, url_path: S, db_system: LC,
-    db_name: LC, db_instance: LC, db_operation: LC, db_statement: S, db_fingerprint: LC, peer_service: LC, host_name: LC,
-    scope_name: LC, scope_version: LC, resource_attributes: MAP, attributes: MAP, events_ts: 'Array(DateTime64(9))',
-    events_name: 'Array(LowCardinality(String))', events_attributes: 'Array(Map(LowCardinality(String), String))',
-    links_trace_id: 'Array(String)', links_span_id: 'Array(String)', retention_days: 'UInt16',
+    tenant_id: LC,
+    ts: 'DateTime64(9)',
+    duration_ns: 'UInt64',
+    trace_id: S,
+    span_id: S,
+    parent_span_id: S,
+    trace_state: S,
+    service: LC,
+    span_name: LC,
+    endpoint: LC,
+    kind: S,
+    is_entry: 'UInt8',
+    txn_service: LC,
+    txn_endpoint: LC,
+    status_code: S,
+    status_message: S,
+    is_error: 'UInt8',
+    http_method: LC,
+    http_status: 'UInt16',
+    http_route: LC,
+    url_path: S,
+    db_system: LC,
+    db_name: LC,
+    db_instance: LC,
+    db_operation: LC,
+    db_statement: S,
+    db_fingerprint: LC,
+    peer_service: LC,
+    host_name: LC,
+    scope_name: LC,
+    scope_version: LC,
+    resource_attributes: MAP,
+    attributes: MAP,
+    events_ts: 'Array(DateTime64(9))',
+    events_name: 'Array(LowCardinality(String))',
+    events_attributes: 'Array(Map(LowCardinality(String), String))',
+    links_trace_id: 'Array(String)',
+    links_span_id: 'Array(String)',
+    retention_days: 'UInt16',
   },
   metric_points: {
-    tenant_id: LC, ts: 'DateTime64(9)', start_ts: 'DateTime64(9)', metric_name: LC, metric_type: S, unit: LC, description: LC,
-    temporality: S, is_monotonic: 'UInt8', service: LC, host_name: LC, resource_attributes: MAP, attributes: MAP, scope_name: LC,
-    value: 'Float64', count: 'UInt64', sum: 'Float64', min: 'Nullable(Float64)', max: 'Nullable(Float64)',
-    bucket_counts: 'Array(UInt64)', explicit_bounds: 'Array(Float64)', exp_scale: 'Int32', exp_zero_count: 'UInt64',
-    exp_positive_offset: 'Int32', exp_positive_counts: 'Array(UInt64)', exp_negative_offset: 'Int32',
-    exp_negative_counts: 'Array(UInt64)', quantiles: 'Array(Float64)', quantile_values: 'Array(Float64)', flags: 'UInt32',
+    tenant_id: LC,
+    ts: 'DateTime64(9)',
+    start_ts: 'DateTime64(9)',
+    metric_name: LC,
+    metric_type: S,
+    unit: LC,
+    description: LC,
+    temporality: S,
+    is_monotonic: 'UInt8',
+    service: LC,
+    host_name: LC,
+    resource_attributes: MAP,
+    attributes: MAP,
+    scope_name: LC,
+    value: 'Float64',
+    count: 'UInt64',
+    sum: 'Float64',
+    min: 'Nullable(Float64)',
+    max: 'Nullable(Float64)',
+    bucket_counts: 'Array(UInt64)',
+    explicit_bounds: 'Array(Float64)',
+    exp_scale: 'Int32',
+    exp_zero_count: 'UInt64',
+    exp_positive_offset: 'Int32',
+    exp_positive_counts: 'Array(UInt64)',
+    exp_negative_offset: 'Int32',
+    exp_negative_counts: 'Array(UInt64)',
+    quantiles: 'Array(Float64)',
+    quantile_values: 'Array(Float64)',
+    flags: 'UInt32',
     retention_days: 'UInt16',
   },
   logs: {
-    tenant_id: LC, ts: 'DateTime64(9)', observed_ts: 'DateTime64(9)', trace_id: S, span_id: S, severity_number: 'UInt8',
-    severity_text: LC, service: LC, host_name: LC, body: S, resource_attributes: MAP, attributes: MAP, scope_name: LC,
-    flags: 'UInt32', event_name: LC, retention_days: 'UInt16',
+    tenant_id: LC,
+    ts: 'DateTime64(9)',
+    observed_ts: 'DateTime64(9)',
+    trace_id: S,
+    span_id: S,
+    severity_number: 'UInt8',
+    severity_text: LC,
+    service: LC,
+    host_name: LC,
+    body: S,
+    resource_attributes: MAP,
+    attributes: MAP,
+    scope_name: LC,
+    flags: 'UInt32',
+    event_name: LC,
+    retention_days: 'UInt16',
   },
 };
 
@@ -180,7 +249,15 @@ class NativeWriter {
   time(s: string): void {
     const dot = s.indexOf('.');
     const sec = Number(dot < 0 ? s : s.slice(0, dot));
-    const nanos = dot < 0 ? 0 : Number(s.slice(dot + 1).padEnd(9, '0').slice(0, 9));
+    const nanos =
+      dot < 0
+        ? 0
+        : Number(
+            s
+              .slice(dot + 1)
+              .padEnd(9, '0')
+              .slice(0, 9),
+          );
     const a = sec * 1953125; // sec·1e9 = a·512
     let hi = Math.floor(a / 2 ** 23);
     let lo = (a % 2 ** 23) * 512 + nanos;
@@ -405,7 +482,8 @@ class NativeReader {
     if (count === 0) return [];
     const flags = Number(this.u64(what));
     const width = flags & 0xff;
-    if (width > 2 || (flags & ~0xff) !== LC_FLAGS) throw new Error(`Native body: LowCardinality flags ${flags.toString(16)} in ${what} are not a single-block dictionary`);
+    if (width > 2 || (flags & ~0xff) !== LC_FLAGS)
+      throw new Error(`Native body: LowCardinality flags ${flags.toString(16)} in ${what} are not a single-block dictionary`);
     const keys = Array.from({ length: Number(this.u64(what)) }, () => this.string(what));
     const n = Number(this.u64(what));
     if (n !== count) throw new Error(`Native body: ${n} LowCardinality indexes in ${what}, expected ${count}`);
@@ -419,7 +497,10 @@ class NativeReader {
 
   maps(count: number, what: string): Record<string, string>[] {
     const sizes = this.lengths(count, what);
-    const keys = this.lowCardinality(sizes.reduce((a, b) => a + b, 0), what);
+    const keys = this.lowCardinality(
+      sizes.reduce((a, b) => a + b, 0),
+      what,
+    );
     let at = 0;
     return sizes.map((n) => Object.fromEntries(keys.slice(at, (at += n)).map((key) => [key, this.string(what)])));
   }
@@ -442,14 +523,20 @@ class NativeReader {
       case 'Array(Map(LowCardinality(String), String))': {
         this.version(what);
         const sizes = this.lengths(rows, what);
-        const all = this.maps(sizes.reduce((a, b) => a + b, 0), what);
+        const all = this.maps(
+          sizes.reduce((a, b) => a + b, 0),
+          what,
+        );
         let at = 0;
         return sizes.map((n) => all.slice(at, (at += n)));
       }
       case 'Array(LowCardinality(String))': {
         this.version(what);
         const sizes = this.lengths(rows, what);
-        const all = this.lowCardinality(sizes.reduce((a, b) => a + b, 0), what);
+        const all = this.lowCardinality(
+          sizes.reduce((a, b) => a + b, 0),
+          what,
+        );
         let at = 0;
         return sizes.map((n) => all.slice(at, (at += n)));
       }

@@ -61,8 +61,21 @@ export interface SpanRow {
 /** The type-specific value columns of a metric point, all empty; each metric type fills its own. */
 export function emptyMetricValues(): Pick<
   MetricPointRow,
-  | 'value' | 'count' | 'sum' | 'min' | 'max' | 'bucket_counts' | 'explicit_bounds' | 'exp_scale' | 'exp_zero_count'
-  | 'exp_positive_offset' | 'exp_positive_counts' | 'exp_negative_offset' | 'exp_negative_counts' | 'quantiles' | 'quantile_values'
+  | 'value'
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'bucket_counts'
+  | 'explicit_bounds'
+  | 'exp_scale'
+  | 'exp_zero_count'
+  | 'exp_positive_offset'
+  | 'exp_positive_counts'
+  | 'exp_negative_offset'
+  | 'exp_negative_counts'
+  | 'quantiles'
+  | 'quantile_values'
 > {
   return {
     value: 0,

@@ -66,7 +66,12 @@ function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, si
 function ingesterMetrics(registry: SelfMetrics) {
   const labelNames = ['region', 'table'] as const;
   return {
-    batchRows: histogram(registry, { name: 'meridian_ingester_batch_rows', help: 'Rows per ClickHouse insert', labelNames, buckets: [1, 10, 100, 1_000, 10_000, 50_000, 100_000] }),
+    batchRows: histogram(registry, {
+      name: 'meridian_ingester_batch_rows',
+      help: 'Rows per ClickHouse insert',
+      labelNames,
+      buckets: [1, 10, 100, 1_000, 10_000, 50_000, 100_000],
+    }),
     batchBytes: histogram(registry, {
       name: 'meridian_ingester_batch_bytes',
       help: 'Bytes per ClickHouse insert',
@@ -81,7 +86,11 @@ function ingesterMetrics(registry: SelfMetrics) {
     }),
     rows: counter(registry, { name: 'meridian_ingester_rows_total', help: 'Rows stored in ClickHouse', labelNames }),
     retries: counter(registry, { name: 'meridian_ingester_insert_retries_total', help: 'Failed inserts retried (ClickHouse unavailable or slow)', labelNames }),
-    deadLetters: counter(registry, { name: 'meridian_ingester_dead_letters_total', help: 'Dead-letter entries written (a message, or a run of its rows ClickHouse refused)', labelNames }),
+    deadLetters: counter(registry, {
+      name: 'meridian_ingester_dead_letters_total',
+      help: 'Dead-letter entries written (a message, or a run of its rows ClickHouse refused)',
+      labelNames,
+    }),
     deadLetterRows: counter(registry, { name: 'meridian_ingester_dead_letter_rows_total', help: 'Rows parked in the dead-letter store', labelNames }),
     isolationInserts: counter(registry, {
       name: 'meridian_ingester_isolation_inserts_total',
@@ -158,7 +167,9 @@ export class IngesterService {
     const rows = messages.reduce((n, m) => n + m.rowCount, 0);
     const failure = await this.insert(target, body, dedupToken(messages), rows, format);
     if (!failure) return;
-    this.options.log(`ingester: ${region}.${table} refused a batch of ${messages.length} messages (${failure.errorClass}: ${failure.reason}); isolating the refused rows`);
+    this.options.log(
+      `ingester: ${region}.${table} refused a batch of ${messages.length} messages (${failure.errorClass}: ${failure.reason}); isolating the refused rows`,
+    );
     const sink = this.sink;
     // Isolation cuts bodies into row ranges, which in JSONCompactEachRow are byte ranges: Native
     // messages are re-encoded first (same ids, so the same dedup tokens; only on this rare path).
@@ -171,13 +182,15 @@ export class IngesterService {
         undecodable.push({ piece: wholeMessage(m), reason: `undecodable ${m.format} body: ${errorText(e)}` });
       }
     }
-    const parked = !pieces.length ? [] : await isolateBadRows(pieces, failure, {
-      insert: (unit) => this.insertPieces(target, unit),
-      check: sink.check ? (unit) => this.checkPieces(target, unit, sink.check!.bind(sink)) : undefined,
-      backoff: (attempt) => this.pause(this.backoffMs(attempt), signal),
-      maxInsertsPerTenant: this.options.isolationMaxInserts ?? DEFAULT_ISOLATION_MAX_INSERTS,
-      attemptsForUnknown: this.options.maxAttemptsForDataErrors,
-    });
+    const parked = !pieces.length
+      ? []
+      : await isolateBadRows(pieces, failure, {
+          insert: (unit) => this.insertPieces(target, unit),
+          check: sink.check ? (unit) => this.checkPieces(target, unit, sink.check!.bind(sink)) : undefined,
+          backoff: (attempt) => this.pause(this.backoffMs(attempt), signal),
+          maxInsertsPerTenant: this.options.isolationMaxInserts ?? DEFAULT_ISOLATION_MAX_INSERTS,
+          attemptsForUnknown: this.options.maxAttemptsForDataErrors,
+        });
     // Only after every good row is stored: a crash before this point redelivers the batch, whose
     // sub-inserts repeat with the same tokens (no-ops) and whose bad rows are found again.
     for (const { piece, reason } of [...coalesce(parked), ...undecodable]) await this.park(piece, reason);

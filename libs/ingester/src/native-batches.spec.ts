@@ -12,7 +12,15 @@ let seq = 0;
 
 function message(tenantId: string, rows: SpanRow[], format: 'Native' | 'JSONCompactEachRow'): RowBatchMessage {
   const body = format === 'Native' ? encodeNativeRows('spans', rows) : toRowBody('spans', rows);
-  return { id: `native-${process.pid}-${++seq}`, tenantId, region: REGION, table: 'spans', rowCount: rows.length, body, format: format === 'Native' ? 'Native' : undefined };
+  return {
+    id: `native-${process.pid}-${++seq}`,
+    tenantId,
+    region: REGION,
+    table: 'spans',
+    rowCount: rows.length,
+    body,
+    format: format === 'Native' ? 'Native' : undefined,
+  };
 }
 
 describe('IngesterService with Native bodies (real embedded ClickHouse)', () => {
@@ -29,7 +37,14 @@ describe('IngesterService with Native bodies (real embedded ClickHouse)', () => 
   function start() {
     const bus = new InlineBus({ maxBytesPerRegion: 64 << 20, deadLetterDir, redeliveryDelayMs: 10 });
     const ingester = new IngesterService(bus, new RowWriter(ch.clients), {
-      regions: [REGION], batchMaxRows: 1_000, batchMaxBytes: 8 << 20, flushIntervalMs: 20, retryInitialMs: 5, retryMaxMs: 20, maxAttemptsForDataErrors: 2, log: () => undefined,
+      regions: [REGION],
+      batchMaxRows: 1_000,
+      batchMaxBytes: 8 << 20,
+      flushIntervalMs: 20,
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+      maxAttemptsForDataErrors: 2,
+      log: () => undefined,
     });
     ingester.start();
     return { bus, ingester };
@@ -53,7 +68,11 @@ describe('IngesterService with Native bodies (real embedded ClickHouse)', () => 
     // Valid Native, but no such enum value: the insert's conversion to the table's Enum8 refuses it.
     const bad = { ...makeSpanRow({ tenant_id: tenant }), kind: 'NOT_A_KIND' } as unknown as SpanRow;
     const poisoned = message(tenant, [...rows.slice(0, 4), bad, ...rows.slice(4)], 'Native');
-    const neighbour = message(tenant, Array.from({ length: 6 }, () => makeSpanRow({ tenant_id: tenant })), 'Native');
+    const neighbour = message(
+      tenant,
+      Array.from({ length: 6 }, () => makeSpanRow({ tenant_id: tenant })),
+      'Native',
+    );
     await bus.publish([poisoned, neighbour]);
     expect(await bus.drain(30_000)).toBe(true);
     await ingester.stop();

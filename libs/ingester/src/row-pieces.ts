@@ -91,7 +91,9 @@ export function mergeAdjacent(pieces: readonly RowPiece[]): RowPiece[] {
 
 /** Merges adjacent row ranges of the same message, so a run of bad rows is parked as one entry. */
 export function coalesce<T extends { piece: RowPiece }>(parked: readonly T[]): T[] {
-  const sorted = [...parked].sort((a, b) => (a.piece.message.id < b.piece.message.id ? -1 : a.piece.message.id > b.piece.message.id ? 1 : a.piece.start - b.piece.start));
+  const sorted = [...parked].sort((a, b) =>
+    a.piece.message.id < b.piece.message.id ? -1 : a.piece.message.id > b.piece.message.id ? 1 : a.piece.start - b.piece.start,
+  );
   const out: T[] = [];
   for (const entry of sorted) {
     const last = out[out.length - 1];

@@ -67,7 +67,14 @@ function lines(table: 'spans' | 'metric_points', rows: readonly object[], patch?
 }
 
 function message(tenantId: string, table: RowTable, rowLines: readonly string[]): RowBatchMessage {
-  return { id: `m-${process.pid}-${++seq}`, tenantId, region: REGION, table, rowCount: rowLines.length, body: Buffer.from(rowLines.map((l) => `${l}\n`).join('')) };
+  return {
+    id: `m-${process.pid}-${++seq}`,
+    tenantId,
+    region: REGION,
+    table,
+    rowCount: rowLines.length,
+    body: Buffer.from(rowLines.map((l) => `${l}\n`).join('')),
+  };
 }
 
 function spanLines(tenantId: string, n: number, extra: Parameters<typeof makeSpanRow>[0] = {}): string[] {
@@ -142,37 +149,132 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
   // Each kind: the table, and one attacker row as ClickHouse would see it. `refused`: whether
   // ClickHouse refuses the row (it then goes to the dead letters) or stores it as it is.
   const poisonKinds: { kind: string; table: 'spans' | 'metric_points'; line: (tenant: string) => string; refused: boolean }[] = [
-    { kind: 'timestamp after 2262 (DateTime64(9) overflow)', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"10413792000.000000000"'))[0] },
-    { kind: 'negative timestamp text', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"-99999999999.000000000"'))[0] },
-    { kind: 'timestamp "-1"', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"-1"'))[0] },
-    { kind: 'event timestamp after 2262', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'events_ts', '["10413792000.000000000"]'))[0] },
-    { kind: 'lone surrogate escape in a string', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'span_name', '"GET \\ud800"'))[0] },
-    { kind: 'lone surrogate escape in a map value', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'attributes', '{"k":"\\ud800"}'))[0] },
-    { kind: 'http_status -1 (UInt16)', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '-1'))[0] },
-    { kind: 'http_status 1e300', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '1e300'))[0] },
-    { kind: 'http_status "1e300"', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '"1e300"'))[0] },
-    { kind: 'non-numeric UInt64 (duration_ns "abc")', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'duration_ns', '"abc"'))[0] },
-    { kind: 'negative UInt64 (duration_ns "-1")', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'duration_ns', '"-1"'))[0] },
-    { kind: 'unknown enum value (kind)', table: 'spans', refused: true, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'kind', '"BOGUS"'))[0] },
+    {
+      kind: 'timestamp after 2262 (DateTime64(9) overflow)',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"10413792000.000000000"'))[0],
+    },
+    {
+      kind: 'negative timestamp text',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"-99999999999.000000000"'))[0],
+    },
+    {
+      kind: 'timestamp "-1"',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'ts', '"-1"'))[0],
+    },
+    {
+      kind: 'event timestamp after 2262',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'events_ts', '["10413792000.000000000"]'))[0],
+    },
+    {
+      kind: 'lone surrogate escape in a string',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'span_name', '"GET \\ud800"'))[0],
+    },
+    {
+      kind: 'lone surrogate escape in a map value',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'attributes', '{"k":"\\ud800"}'))[0],
+    },
+    {
+      kind: 'http_status -1 (UInt16)',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '-1'))[0],
+    },
+    {
+      kind: 'http_status 1e300',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '1e300'))[0],
+    },
+    {
+      kind: 'http_status "1e300"',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'http_status', '"1e300"'))[0],
+    },
+    {
+      kind: 'non-numeric UInt64 (duration_ns "abc")',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'duration_ns', '"abc"'))[0],
+    },
+    {
+      kind: 'negative UInt64 (duration_ns "-1")',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'duration_ns', '"-1"'))[0],
+    },
+    {
+      kind: 'unknown enum value (kind)',
+      table: 'spans',
+      refused: true,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'kind', '"BOGUS"'))[0],
+    },
     { kind: 'too few columns', table: 'spans', refused: true, line: (t) => `["${t}"]` },
     { kind: 'not JSON at all', table: 'spans', refused: true, line: (t) => `["${t}", this is not json` },
-    { kind: 'non-numeric UInt64 (metric count "abc")', table: 'metric_points', refused: true, line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'count', '"abc"'))[0] },
-    { kind: 'text in a Float64 (metric value)', table: 'metric_points', refused: true, line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', '"abc"'))[0] },
+    {
+      kind: 'non-numeric UInt64 (metric count "abc")',
+      table: 'metric_points',
+      refused: true,
+      line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'count', '"abc"'))[0],
+    },
+    {
+      kind: 'text in a Float64 (metric value)',
+      table: 'metric_points',
+      refused: true,
+      line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', '"abc"'))[0],
+    },
     // ClickHouse takes these as they are (NaN stored, null as the column default): not refused,
     // so nothing is parked; intake is what keeps them out.
-    { kind: 'lone low surrogate escape (taken as is)', table: 'spans', refused: false, line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'attributes', '{"k":"\\udfff"}'))[0] },
-    { kind: 'NaN in a Float64', table: 'metric_points', refused: false, line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', '"NaN"'))[0] },
-    { kind: 'null in a Float64', table: 'metric_points', refused: false, line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', 'null'))[0] },
+    {
+      kind: 'lone low surrogate escape (taken as is)',
+      table: 'spans',
+      refused: false,
+      line: (t) => lines('spans', [makeSpanRow({ tenant_id: t })], setColumn('spans', 'attributes', '{"k":"\\udfff"}'))[0],
+    },
+    {
+      kind: 'NaN in a Float64',
+      table: 'metric_points',
+      refused: false,
+      line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', '"NaN"'))[0],
+    },
+    {
+      kind: 'null in a Float64',
+      table: 'metric_points',
+      refused: false,
+      line: (t) => lines('metric_points', [makeMetricPointRow({ tenant_id: t })], setColumn('metric_points', 'value', 'null'))[0],
+    },
   ];
 
   it.each(poisonKinds)('$kind: the victim is stored on the first pass, only the bad row is parked', async ({ table, line, refused }) => {
     const attacker = `atk-${++seq}`;
     const victim = `vic-${++seq}`;
     const good = (tenant: string, n: number) =>
-      table === 'spans' ? spanLines(tenant, n) : lines('metric_points', Array.from({ length: n }, () => makeMetricPointRow({ tenant_id: tenant })));
+      table === 'spans'
+        ? spanLines(tenant, n)
+        : lines(
+            'metric_points',
+            Array.from({ length: n }, () => makeMetricPointRow({ tenant_id: tenant })),
+          );
     // Victim rows before and after the attacker's, the bad row in the middle of a message of good ones.
     const poisoned = [...good(attacker, 20), line(attacker), ...good(attacker, 19)];
-    const batch = [message(victim, table, good(victim, 30)), message(attacker, table, good(attacker, 25)), message(attacker, table, poisoned), message(victim, table, good(victim, 30))];
+    const batch = [
+      message(victim, table, good(victim, 30)),
+      message(attacker, table, good(attacker, 25)),
+      message(attacker, table, poisoned),
+      message(victim, table, good(victim, 30)),
+    ];
     const totalRows = batch.reduce((n, m) => n + m.rowCount, 0);
     const { bus, sink, ingester } = setup();
 
@@ -207,10 +309,16 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     const victim = `vic-days-${++seq}`;
     const spread = lines(
       'spans',
-      Array.from({ length: 120 }, (_, d) => makeSpanRow({ tenant_id: attacker, startNanos: BigInt(Date.now()) * 1_000_000n - BigInt(d) * DAY_NANOS, retention_days: 400 })),
+      Array.from({ length: 120 }, (_, d) =>
+        makeSpanRow({ tenant_id: attacker, startNanos: BigInt(Date.now()) * 1_000_000n - BigInt(d) * DAY_NANOS, retention_days: 400 }),
+      ),
     );
     const { sink, ingester } = setup();
-    await withTimeout(ingester.store(REGION, [message(attacker, 'spans', spread), message(victim, 'spans', spanLines(victim, 10))]), 20_000, 'storing the batch');
+    await withTimeout(
+      ingester.store(REGION, [message(attacker, 'spans', spread), message(victim, 'spans', spanLines(victim, 10))]),
+      20_000,
+      'storing the batch',
+    );
     expect(await count(attacker)).toBe(120);
     expect(await count(victim)).toBe(10);
     expect(sink.inserts).toHaveLength(1);
@@ -228,7 +336,12 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     // rows 7, 8 and 9 of a2 bad (one run), and row 40 of a1
     for (const i of [7, 8, 9]) a2[i] = overflow(a2[i]);
     a1[40] = overflow(a1[40]);
-    const batch = [message(attacker, 'spans', a1), message(victim, 'spans', spanLines(victim, 40)), message(attacker, 'spans', a2), message(attacker, 'spans', spanLines(attacker, 50))];
+    const batch = [
+      message(attacker, 'spans', a1),
+      message(victim, 'spans', spanLines(victim, 40)),
+      message(attacker, 'spans', a2),
+      message(attacker, 'spans', spanLines(attacker, 50)),
+    ];
     const { bus, ingester, metrics } = setup({}, { withCheck });
     await withTimeout(ingester.store(REGION, batch), 20_000, 'storing the batch');
 
@@ -258,7 +371,11 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     const victim = `vic-all-${++seq}`;
     const allBad = spanLines(attacker, 300).map(setColumn('spans', 'http_status', '-1'));
     const { bus, sink, ingester } = setup({ isolationMaxInserts: 10 });
-    await withTimeout(ingester.store(REGION, [message(attacker, 'spans', allBad), message(victim, 'spans', spanLines(victim, 25))]), 20_000, 'storing the batch');
+    await withTimeout(
+      ingester.store(REGION, [message(attacker, 'spans', allBad), message(victim, 'spans', spanLines(victim, 25))]),
+      20_000,
+      'storing the batch',
+    );
     expect(await count(victim)).toBe(25);
     expect(await count(attacker)).toBe(0);
     expect(sink.trials.length).toBeLessThanOrEqual(1 + 2 + 10);
@@ -273,7 +390,8 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     bad[3] = setColumn('spans', 'span_name', '"\\ud800"')(bad[3]);
     const { bus, sink, ingester } = setup();
     let outages = 3;
-    sink.fault = (_body, n) => (n >= 3 && outages-- > 0 ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }) : undefined);
+    sink.fault = (_body, n) =>
+      n >= 3 && outages-- > 0 ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }) : undefined;
     await withTimeout(ingester.store(REGION, [message(victim, 'spans', spanLines(victim, 10)), message(attacker, 'spans', bad)]), 20_000, 'storing the batch');
     expect(await count(victim)).toBe(10);
     expect(await count(attacker)).toBe(9);
@@ -288,7 +406,10 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     rows[5] = rows[5].replace('"checkout"', '"needs-unlisted-code"');
     const { bus, sink, ingester } = setup({ maxAttemptsForDataErrors: 3 });
     // Simulated: an error code in neither list, raised for the rows that hold the marker.
-    sink.fault = (body) => (body.includes('needs-unlisted-code') ? Object.assign(new Error('Code: 1099. DB::Exception: something new'), { code: '1099', errorClass: 'unknown' }) : undefined);
+    sink.fault = (body) =>
+      body.includes('needs-unlisted-code')
+        ? Object.assign(new Error('Code: 1099. DB::Exception: something new'), { code: '1099', errorClass: 'unknown' })
+        : undefined;
     await withTimeout(ingester.store(REGION, [message(attacker, 'spans', rows), message(victim, 'spans', spanLines(victim, 5))]), 20_000, 'storing the batch');
     expect(await count(victim)).toBe(5);
     expect(await count(attacker)).toBe(15);
@@ -304,7 +425,10 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     rows[9] = rows[9].replace('"checkout"', '"fails-when-written"');
     const { bus, sink, ingester } = setup();
     // Simulated: a materialized view refusing a value that parses fine.
-    sink.fault = (body, _n, kind) => (kind === 'insert' && body.includes('fails-when-written') ? Object.assign(new Error('Code: 407. DB::Exception: Decimal math overflow'), { code: '407', errorClass: 'data' }) : undefined);
+    sink.fault = (body, _n, kind) =>
+      kind === 'insert' && body.includes('fails-when-written')
+        ? Object.assign(new Error('Code: 407. DB::Exception: Decimal math overflow'), { code: '407', errorClass: 'data' })
+        : undefined;
     await withTimeout(ingester.store(REGION, [message(victim, 'spans', spanLines(victim, 4)), message(attacker, 'spans', rows)]), 20_000, 'storing the batch');
     expect(await count(victim)).toBe(4);
     expect(await count(attacker)).toBe(11);
@@ -317,9 +441,16 @@ describe('IngesterService: one tenant’s bad rows never block another (real emb
     // Simulated (the real limit, retention + 2 days, needs years of data): more than 8 rows is too many.
     sink.fault = (body, _n, kind) =>
       kind === 'insert' && body.split('\n').filter(Boolean).length > 8
-        ? Object.assign(new Error('Code: 252. DB::Exception: Too many partitions for single INSERT block (more than 8).'), { code: '252', errorClass: 'too_many_partitions' })
+        ? Object.assign(new Error('Code: 252. DB::Exception: Too many partitions for single INSERT block (more than 8).'), {
+            code: '252',
+            errorClass: 'too_many_partitions',
+          })
         : undefined;
-    await withTimeout(ingester.store(REGION, [message(tenant, 'spans', spanLines(tenant, 20)), message(tenant, 'spans', spanLines(tenant, 10))]), 20_000, 'storing the batch');
+    await withTimeout(
+      ingester.store(REGION, [message(tenant, 'spans', spanLines(tenant, 20)), message(tenant, 'spans', spanLines(tenant, 10))]),
+      20_000,
+      'storing the batch',
+    );
     expect(await count(tenant)).toBe(30);
     expect(await bus.listDeadLetters(REGION, { tenantId: tenant })).toEqual([]);
     expect(sink.trials.every((t) => t.kind === 'insert')).toBe(true);

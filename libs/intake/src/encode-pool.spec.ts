@@ -13,12 +13,23 @@ function tracesJob(n: number, service: string): EncodeJob {
     kind: 2,
     startTimeUnixNano: String(HOUR_AGO + BigInt(i) * 1_000_000n),
     endTimeUnixNano: String(HOUR_AGO + BigInt(i) * 1_000_000n + 5_000_000n),
-    attributes: [{ key: 'http.route', value: { stringValue: `/items/${i % 7}` } }, { key: 'note', value: { stringValue: 'ünïcode ✓' } }],
+    attributes: [
+      { key: 'http.route', value: { stringValue: `/items/${i % 7}` } },
+      { key: 'note', value: { stringValue: 'ünïcode ✓' } },
+    ],
   }));
   // one bad span (no trace id): rejected with a reason, the rest kept
   spans.push({ ...spans[0], traceId: '' });
-  const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
-  return { signal: 'traces', encoding: 'json', body: Buffer.from(body), ctx: { tenantId: 't1', retentionDays: 30 }, opts: { limits: DEFAULT_ITEM_LIMITS, retentionDays: 30 } };
+  const body = JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }],
+  });
+  return {
+    signal: 'traces',
+    encoding: 'json',
+    body: Buffer.from(body),
+    ctx: { tenantId: 't1', retentionDays: 30 },
+    opts: { limits: DEFAULT_ITEM_LIMITS, retentionDays: 30 },
+  };
 }
 
 describe('encodeRequest: bus message ids come from the request', () => {
@@ -88,8 +99,23 @@ describe('EncodePool (worker threads)', () => {
     try {
       await fresh.ready();
       const statement = 'SELECT "o"."id" FROM orders AS o WHERE o.id = $1 AND o.note = E\'it\'\'s\'';
-      const spans = [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16), name: 'SELECT', kind: 3, startTimeUnixNano: String(HOUR_AGO), endTimeUnixNano: String(HOUR_AGO + 1_000_000n), attributes: [{ key: 'db.system', value: { stringValue: 'postgresql' } }, { key: 'db.statement', value: { stringValue: statement } }] }];
-      const body = Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }] }));
+      const spans = [
+        {
+          traceId: 'b'.repeat(32),
+          spanId: 'c'.repeat(16),
+          name: 'SELECT',
+          kind: 3,
+          startTimeUnixNano: String(HOUR_AGO),
+          endTimeUnixNano: String(HOUR_AGO + 1_000_000n),
+          attributes: [
+            { key: 'db.system', value: { stringValue: 'postgresql' } },
+            { key: 'db.statement', value: { stringValue: statement } },
+          ],
+        },
+      ];
+      const body = Buffer.from(
+        JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }] }),
+      );
       const job: EncodeJob = { ...tracesJob(1, 's'), body };
       const [onThread] = decodeNativeRows('spans', (await fresh.run(job)).messages[0].body);
       const [here] = decodeNativeRows('spans', encodeRequest(job).messages[0].body);

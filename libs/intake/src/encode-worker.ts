@@ -11,7 +11,10 @@ parentPort!.on('message', async ({ id, job }: { id: number; job: EncodeJob }) =>
   await ready;
   try {
     const result = encodeRequest(job);
-    parentPort!.postMessage({ id, result }, result.messages.map((m) => m.body.buffer as ArrayBuffer));
+    parentPort!.postMessage(
+      { id, result },
+      result.messages.map((m) => m.body.buffer as ArrayBuffer),
+    );
   } catch (e) {
     const err = e as Error;
     parentPort!.postMessage({ id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e) } });

@@ -9,7 +9,10 @@ const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
  * its delay. Written with protobufjs' Writer: three small fixed messages need no schema.
  */
 export function retryInfoStatusDetails(code: number, message: string, retryAfterSeconds: number): Buffer {
-  const duration = Writer.create().uint32(0x08).int64(Math.max(0, Math.ceil(retryAfterSeconds))).finish(); // seconds = 1
+  const duration = Writer.create()
+    .uint32(0x08)
+    .int64(Math.max(0, Math.ceil(retryAfterSeconds)))
+    .finish(); // seconds = 1
   const retryInfo = Writer.create().uint32(0x0a).bytes(duration).finish(); // retry_delay = 1
   const any = Writer.create().uint32(0x0a).string(RETRY_INFO_TYPE_URL).uint32(0x12).bytes(retryInfo).finish(); // type_url = 1, value = 2
   const status = Writer.create().uint32(0x08).int32(code).uint32(0x12).string(message).uint32(0x1a).bytes(any).finish(); // code, message, details

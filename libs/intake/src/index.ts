@@ -6,5 +6,12 @@ export { CachingKeyVerifier, INGEST_KEY_VERIFIER, presentedKey, type IngestIdent
 export { OtlpHttpServer } from './otlp-http.server';
 export { OtlpGrpcServer } from './otlp-grpc.server';
 export { InflightBudget, InflightBudgetError, RequestGuard, type RefusalReason, type RequestGuardOptions } from './request-guard';
-export { IngestThrottledError, TenantIngestLimiter, TokenBucket, type IngestLimitOverrides, type IngestLimits, type TenantIngestLimiterOptions } from './tenant-ingest-limiter';
+export {
+  IngestThrottledError,
+  TenantIngestLimiter,
+  TokenBucket,
+  type IngestLimitOverrides,
+  type IngestLimits,
+  type TenantIngestLimiterOptions,
+} from './tenant-ingest-limiter';
 export { USAGE_SINK, UsageFlusher, UsageMeter, type UsageDelta, type UsageSink } from './usage-meter';

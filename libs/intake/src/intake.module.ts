@@ -61,7 +61,10 @@ export class IntakeServers implements OnApplicationBootstrap, OnModuleDestroy {
     this.encoder = opts.encodeThreads > 0 ? new EncodePool(opts.encodeThreads, log) : undefined;
     const intake = new IntakeService(bus, metrics, { limiter, usage: this.usage && meter }, opts.itemLimits, this.encoder);
     const cached = new CachingKeyVerifier(keys, opts.keyCacheMs);
-    const guard = new RequestGuard({ requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare }, metrics);
+    const guard = new RequestGuard(
+      { requestLimits: opts.requestLimits, inflightBytes: opts.inflightBytes, tenantInflightShare: opts.tenantInflightShare },
+      metrics,
+    );
     this.http = new OtlpHttpServer(intake, cached, { host: opts.host, port: opts.httpPort, maxBodyBytes: opts.maxBodyBytes, guard, log });
     this.grpc = new OtlpGrpcServer(intake, cached, { host: opts.host, port: opts.grpcPort, maxBodyBytes: opts.maxGrpcMessageBytes, guard, log });
   }

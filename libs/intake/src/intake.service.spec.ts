@@ -25,7 +25,9 @@ describe('IntakeService', () => {
     const intake = new IntakeService(bus);
     const n = 2 * MESSAGE_MAX_ROWS + 500;
     const spans = Array.from({ length: n }, (_, i) => span(`${(i % 16).toString(16)}${'1'.repeat(31)}`, (i + 1).toString(16).padStart(16, '0')));
-    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }] });
+    const body = JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans }] }],
+    });
     const published: RowBatchMessage[][] = [];
     const publish = bus.publish.bind(bus);
     bus.publish = (messages) => (published.push([...messages]), publish(messages));

@@ -140,6 +140,12 @@ export class IntakeService {
 }
 
 /** Only counts: the request guard already applied the configured limits (and cut deep values) to this body. */
-const COUNT_ONLY: RequestLimits = { maxItems: Infinity, maxContainers: Infinity, maxKeyValues: Infinity, maxObjects: Infinity, maxValueDepth: MAX_ANY_VALUE_DEPTH };
+const COUNT_ONLY: RequestLimits = {
+  maxItems: Infinity,
+  maxContainers: Infinity,
+  maxKeyValues: Infinity,
+  maxObjects: Infinity,
+  maxValueDepth: MAX_ANY_VALUE_DEPTH,
+};
 
 const ITEM_NAMES: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'data points', logs: 'log records' };

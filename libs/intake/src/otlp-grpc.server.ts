@@ -59,7 +59,9 @@ export class OtlpGrpcServer {
           responseDeserialize: passThrough,
         },
       };
-      server.addService(definition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.export(signal, call, cb) });
+      server.addService(definition, {
+        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => void this.export(signal, call, cb),
+      });
     }
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
     const port = await new Promise<number>((resolve, reject) =>

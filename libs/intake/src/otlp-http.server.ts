@@ -51,7 +51,9 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
  * so a few KiB of gzip holding millions of empty messages are refused before they are inflated.
  */
 function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation, checkPrefix: (prefix: Buffer) => void): Promise<Buffer> {
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
   let source: Readable = req;
   if (encoding === 'gzip' || encoding === 'x-gzip') source = req.pipe(createGunzip());
   else if (encoding === 'deflate') source = req.pipe(createInflate());
@@ -162,7 +164,11 @@ export class OtlpHttpServer {
       if (req.method !== 'POST') throw new HttpError(405, RPC.UNIMPLEMENTED, `${req.method} is not allowed: use POST`, { allow: 'POST, OPTIONS' });
       const reqEncoding = encodingOf(req.headers['content-type']);
       if (!reqEncoding) {
-        throw new HttpError(415, RPC.INVALID_ARGUMENT, `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/x-protobuf or application/json`);
+        throw new HttpError(
+          415,
+          RPC.INVALID_ARGUMENT,
+          `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/x-protobuf or application/json`,
+        );
       }
       encoding = reqEncoding;
       const key = presentedKey(req.headers.authorization, header(req, 'x-meridian-key'));
@@ -180,7 +186,8 @@ export class OtlpHttpServer {
     } catch (e) {
       const err = this.toHttpError(e);
       if (err.refusal && signal) this.guard.refused(signal, err.refusal);
-      const unread = err.status === 413 || err.status === 401 || err.refusal === 'inflight_budget' || (e instanceof IngestThrottledError && e.stage === 'declared-bytes');
+      const unread =
+        err.status === 413 || err.status === 401 || err.refusal === 'inflight_budget' || (e instanceof IngestThrottledError && e.stage === 'declared-bytes');
       if (unread) res.setHeader('connection', 'close'); // don't read the rest of a body we refuse
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
       this.send(req, res, err.status, encoding, encodeRpcStatus(encoding, err.rpcCode, err.message));
@@ -193,7 +200,8 @@ export class OtlpHttpServer {
     if (e instanceof HttpError) return e;
     if (e instanceof OtlpDecodeError) return new HttpError(400, RPC.INVALID_ARGUMENT, e.message);
     if (e instanceof RequestLimitError) return new HttpError(413, RPC.RESOURCE_EXHAUSTED, e.message, {}, e.reason);
-    if (e instanceof InflightBudgetError) return new HttpError(503, RPC.UNAVAILABLE, e.message, { 'retry-after': String(e.retryAfterSeconds) }, 'inflight_budget');
+    if (e instanceof InflightBudgetError)
+      return new HttpError(503, RPC.UNAVAILABLE, e.message, { 'retry-after': String(e.retryAfterSeconds) }, 'inflight_budget');
     if (e instanceof IngestThrottledError) return new HttpError(429, RPC.RESOURCE_EXHAUSTED, e.message, { 'retry-after': String(e.retryAfterSeconds) });
     if (e instanceof BusUnavailableError) {
       return new HttpError(503, RPC.UNAVAILABLE, `${e.message}; retry later`, { 'retry-after': String(e.retryAfterSeconds) });

@@ -41,7 +41,9 @@ function spans(n: number, from = 0) {
     endTimeUnixNano: String((BigInt(Date.now()) + 5n) * 1_000_000n),
   }));
 }
-const traces = (n: number, from = 0) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans: spans(n, from) }] }] });
+const traces = (n: number, from = 0) => ({
+  resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeSpans: [{ spans: spans(n, from) }] }],
+});
 
 function protobufTraces(n: number): Buffer {
   const doc = traces(n);
@@ -58,26 +60,38 @@ interface Answer {
 }
 function post(port: number, key: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 /** google.rpc.Status with its Any details, and google.rpc.RetryInfo, declared from the .proto text. */
-const rpc = protobuf.parse(`
+const rpc = protobuf.parse(
+  `
   syntax = "proto3";
   package google.rpc;
   message Any { string type_url = 1; bytes value = 2; }
   message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
   message Duration { int64 seconds = 1; int32 nanos = 2; }
   message RetryInfo { Duration retry_delay = 1; }
-`, { keepCase: true }).root;
+`,
+  { keepCase: true },
+).root;
 
 describe('OTLP receivers with per-tenant ingest limits', () => {
   let bus: InlineBus;
@@ -147,7 +161,14 @@ describe('OTLP receivers with per-tenant ingest limits', () => {
       new Promise<grpc.ServiceError | null>((resolve) => {
         const md = new grpc.Metadata();
         md.set('authorization', `Bearer ${key}`);
-        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => resolve(err));
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          body,
+          md,
+          (err) => resolve(err),
+        );
       });
     try {
       const err = await call('key-a', protobufTraces(5)); // tenant a used its 100 spans above

@@ -65,7 +65,13 @@ function startPost(port: number, key: string, first: string, contentLength: numb
   let answered: (a: Answer) => void;
   const answer = new Promise<Answer>((r) => (answered = r));
   const req = request(
-    { host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': String(contentLength) } },
+    {
+      host: '127.0.0.1',
+      port,
+      path: '/v1/traces',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': String(contentLength) },
+    },
     (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -109,7 +115,10 @@ describe('OTLP receivers with the request guard', () => {
   it('HTTP: more spans than intake.maxItemsPerRequest → 413 with a Status naming the limit; at the limit → 200', async () => {
     const over = await post(ports.http, 'key-a', spansJson(11));
     expect(over.status).toBe(413);
-    expect(JSON.parse(over.body)).toMatchObject({ code: 8, message: expect.stringMatching(/more than 10 spans \(intake\.maxItemsPerRequest\); send smaller batches/) });
+    expect(JSON.parse(over.body)).toMatchObject({
+      code: 8,
+      message: expect.stringMatching(/more than 10 spans \(intake\.maxItemsPerRequest\); send smaller batches/),
+    });
     expect((await post(ports.http, 'key-a', spansJson(10))).status).toBe(200);
   });
 
@@ -118,7 +127,14 @@ describe('OTLP receivers with the request guard', () => {
     return new Promise<grpc.ServiceError | null>((resolve) => {
       const md = new grpc.Metadata();
       md.set('authorization', `Bearer ${key}`);
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, md, (e) => (client.close(), resolve(e)));
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        md,
+        (e) => (client.close(), resolve(e)),
+      );
     });
   };
 

@@ -1,4 +1,13 @@
-import { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, type OtlpEncoding, type OtlpSignal, type RequestLimitReason, type RequestLimits, type WireCounts } from '@meridian/otlp';
+import {
+  checkRequestLimits,
+  checkRequestPrefix,
+  DEFAULT_REQUEST_LIMITS,
+  type OtlpEncoding,
+  type OtlpSignal,
+  type RequestLimitReason,
+  type RequestLimits,
+  type WireCounts,
+} from '@meridian/otlp';
 import { counter, type SelfMetrics } from '@meridian/self-metrics';
 import { truncatedCounter } from './intake-metrics';
 

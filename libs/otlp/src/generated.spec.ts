@@ -14,7 +14,8 @@ describe('generated OTLP code', () => {
     try {
       execFileSync(process.execPath, [join(REPO, 'scripts/generate-otlp-proto.js'), out]);
       expect(readdirSync(out).sort()).toEqual(readdirSync(CHECKED_IN).sort());
-      for (const file of readdirSync(out)) expect({ file, text: readFileSync(join(out, file), 'utf8') }).toEqual({ file, text: readFileSync(join(CHECKED_IN, file), 'utf8') });
+      for (const file of readdirSync(out))
+        expect({ file, text: readFileSync(join(out, file), 'utf8') }).toEqual({ file, text: readFileSync(join(CHECKED_IN, file), 'utf8') });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

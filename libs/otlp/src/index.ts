@@ -4,7 +4,16 @@
  */
 export * from './types';
 export { OtlpDecodeError } from './errors';
-export { checkRequestLimits, checkRequestPrefix, DEFAULT_REQUEST_LIMITS, MAX_ANY_VALUE_DEPTH, RequestLimitError, type RequestLimitReason, type RequestLimits, type WireCounts } from './wire-limits';
+export {
+  checkRequestLimits,
+  checkRequestPrefix,
+  DEFAULT_REQUEST_LIMITS,
+  MAX_ANY_VALUE_DEPTH,
+  RequestLimitError,
+  type RequestLimitReason,
+  type RequestLimits,
+  type WireCounts,
+} from './wire-limits';
 export { DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, MAX_TIME_NANOS, type Truncations } from './limits';
 export { truncateUtf8 } from './values';
 export { decodeTraces } from './traces';

@@ -42,8 +42,18 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
             scopeSpans: [
               {
                 spans: [
-                  { traceId: new Uint8Array(16).fill(1), spanId: new Uint8Array(8).fill(1), startTimeUnixNano: beyond.toString(), endTimeUnixNano: beyond.toString() },
-                  { traceId: new Uint8Array(16).fill(2), spanId: new Uint8Array(8).fill(2), startTimeUnixNano: String(NOW - HOUR), endTimeUnixNano: String(NOW - HOUR) },
+                  {
+                    traceId: new Uint8Array(16).fill(1),
+                    spanId: new Uint8Array(8).fill(1),
+                    startTimeUnixNano: beyond.toString(),
+                    endTimeUnixNano: beyond.toString(),
+                  },
+                  {
+                    traceId: new Uint8Array(16).fill(2),
+                    spanId: new Uint8Array(8).fill(2),
+                    startTimeUnixNano: String(NOW - HOUR),
+                    endTimeUnixNano: String(NOW - HOUR),
+                  },
                 ],
               },
             ],
@@ -53,7 +63,9 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
     ).finish();
     const d = decodeTraces(pb, 'protobuf', opts);
     expect(d.rejected).toBe(1);
-    expect(d.rejectReasons[0]).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.startTimeUnixNano: out of range \(9223372036854775808 as uint64, .*2262-04-11/);
+    expect(d.rejectReasons[0]).toMatch(
+      /^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.startTimeUnixNano: out of range \(9223372036854775808 as uint64, .*2262-04-11/,
+    );
     expect(spansOf(d)).toHaveLength(1);
 
     const j = decodeTraces(json(traces([span({ startTimeUnixNano: '-5' }), span({ endTimeUnixNano: '-1' }), span()])), 'json', opts);
@@ -73,7 +85,12 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
 
   it('rejects spans ending more than intake.maxFutureSkewMs ahead of the receive time', () => {
     const d = decodeTraces(
-      json(traces([span({ endTimeUnixNano: String(NOW + DAY + 1_000_000n) }), span({ startTimeUnixNano: String(NOW + 2n * HOUR), endTimeUnixNano: String(NOW + 2n * HOUR) })])),
+      json(
+        traces([
+          span({ endTimeUnixNano: String(NOW + DAY + 1_000_000n) }),
+          span({ startTimeUnixNano: String(NOW + 2n * HOUR), endTimeUnixNano: String(NOW + 2n * HOUR) }),
+        ]),
+      ),
       'json',
       opts,
     );
@@ -93,7 +110,9 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
     const old = span({ startTimeUnixNano: String(NOW - 8n * DAY), endTimeUnixNano: String(NOW - 8n * DAY + 5n) });
     const d = decodeTraces(json(traces([old, span()])), 'json', { ...opts, retentionDays: 7 });
     expect(d.rejected).toBe(1);
-    expect(d.rejectReasons[0]).toBe(`${PATH}[0].startTimeUnixNano: 2027-01-07T08:00:00.000Z is older than the tenant's retention of 7 days before the receive time 2027-01-15T08:00:00.000Z`);
+    expect(d.rejectReasons[0]).toBe(
+      `${PATH}[0].startTimeUnixNano: 2027-01-07T08:00:00.000Z is older than the tenant's retention of 7 days before the receive time 2027-01-15T08:00:00.000Z`,
+    );
     expect(decodeTraces(json(traces([old])), 'json', opts).rejected).toBe(0);
   });
 
@@ -105,12 +124,24 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
 
   it('rejects the whole span for an event time that cannot be stored; event time 0 is kept', () => {
     const d = decodeTraces(
-      json(traces([span({ events: [{ timeUnixNano: '1', name: 'ok' }, { timeUnixNano: '-1', name: 'bad' }] }), span({ events: [{ timeUnixNano: '0', name: 'zero' }] })])),
+      json(
+        traces([
+          span({
+            events: [
+              { timeUnixNano: '1', name: 'ok' },
+              { timeUnixNano: '-1', name: 'bad' },
+            ],
+          }),
+          span({ events: [{ timeUnixNano: '0', name: 'zero' }] }),
+        ]),
+      ),
       'json',
       opts,
     );
     expect(d.rejected).toBe(1);
-    expect(d.rejectReasons[0]).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.events\[1\]\.timeUnixNano: out of range .* \(the whole span is rejected\)$/);
+    expect(d.rejectReasons[0]).toMatch(
+      /^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.events\[1\]\.timeUnixNano: out of range .* \(the whole span is rejected\)$/,
+    );
     expect(spansOf(d)[0].events[0].timeUnixNano).toBe(0n);
   });
 
@@ -182,7 +213,9 @@ describe('times: inside DateTime64(9) and inside the accepted window, per item',
     expect(d.rejected).toBe(2);
     expect(d.rejectReasons).toEqual([
       expect.stringMatching(/^resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[3\]\.observedTimeUnixNano: out of range/),
-      expect.stringMatching(/^resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[4\]\.observedTimeUnixNano \(the record has no timeUnixNano\): .* \(intake\.maxFutureSkewMs\)/),
+      expect.stringMatching(
+        /^resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[4\]\.observedTimeUnixNano \(the record has no timeUnixNano\): .* \(intake\.maxFutureSkewMs\)/,
+      ),
     ]);
   });
 });
@@ -208,9 +241,19 @@ describe('lone UTF-16 surrogates in OTLP/JSON become U+FFFD', () => {
   });
 
   it('in log bodies and metric names', () => {
-    const logs = decodeLogs(rawJson(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"${NOW}","body":{"stringValue":"\\ud800"},"severityText":"\\udc00"}]}]}]}`), 'json', opts);
+    const logs = decodeLogs(
+      rawJson(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"${NOW}","body":{"stringValue":"\\ud800"},"severityText":"\\udc00"}]}]}]}`),
+      'json',
+      opts,
+    );
     expect(recordsOf(logs)[0]).toMatchObject({ body: '\ufffd', severityText: '\ufffd' });
-    const metrics = decodeMetrics(rawJson(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m\\ud800","unit":"\\udc00","gauge":{"dataPoints":[{"timeUnixNano":"${NOW}","asInt":"1"}]}}]}]}]}`), 'json', opts);
+    const metrics = decodeMetrics(
+      rawJson(
+        `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m\\ud800","unit":"\\udc00","gauge":{"dataPoints":[{"timeUnixNano":"${NOW}","asInt":"1"}]}}]}]}]}`,
+      ),
+      'json',
+      opts,
+    );
     expect(metricsOf(metrics)[0]).toMatchObject({ name: 'm\ufffd', unit: '\ufffd' });
   });
 
@@ -224,7 +267,11 @@ describe('lone UTF-16 surrogates in OTLP/JSON become U+FFFD', () => {
 
 describe('integers for their column width', () => {
   it('span kind and status code outside their enums become 0 (unspecified/unset), not an error', () => {
-    const d = decodeTraces(json(traces([span({ kind: -1, status: { code: 7 } }), span({ kind: 1e300, status: { code: 1.5 } }), span({ kind: 5, status: { code: 2 } })])), 'json', opts);
+    const d = decodeTraces(
+      json(traces([span({ kind: -1, status: { code: 7 } }), span({ kind: 1e300, status: { code: 1.5 } }), span({ kind: 5, status: { code: 2 } })])),
+      'json',
+      opts,
+    );
     expect(spansOf(d).map((s) => [s.kind, s.status.code])).toEqual([
       [0, 0],
       [0, 0],
@@ -234,7 +281,9 @@ describe('integers for their column width', () => {
 
   it('severity numbers outside 0..24 become 0', () => {
     const d = decodeLogs(
-      json({ resourceLogs: [{ scopeLogs: [{ logRecords: [-1, 25, 300, 2.5, 24].map((severityNumber) => ({ timeUnixNano: String(NOW), severityNumber })) }] }] }),
+      json({
+        resourceLogs: [{ scopeLogs: [{ logRecords: [-1, 25, 300, 2.5, 24].map((severityNumber) => ({ timeUnixNano: String(NOW), severityNumber })) }] }],
+      }),
       'json',
       opts,
     );
@@ -249,7 +298,15 @@ describe('integers for their column width', () => {
           scopeMetrics: [
             {
               metrics: [
-                { name: 'h', histogram: { dataPoints: [{ timeUnixNano: t, count: '3', bucketCounts: ['1', '2'], explicitBounds: [1] }, { timeUnixNano: t, ...h }] } },
+                {
+                  name: 'h',
+                  histogram: {
+                    dataPoints: [
+                      { timeUnixNano: t, count: '3', bucketCounts: ['1', '2'], explicitBounds: [1] },
+                      { timeUnixNano: t, ...h },
+                    ],
+                  },
+                },
                 { name: 'e', exponentialHistogram: { dataPoints: [{ timeUnixNano: t, ...e }] } },
                 { name: 's', summary: { dataPoints: [{ timeUnixNano: t, ...s }] } },
               ],
@@ -270,10 +327,17 @@ describe('integers for their column width', () => {
       'resourceMetrics[0].scopeMetrics[0].metrics[2].summary.dataPoints[0].count: -1 is negative; expected a count from 0',
     ]);
     const max = '18446744073709551615';
-    const pb = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req({ count: max }, { count: max, zeroCount: max }, { count: max }))).finish();
+    const pb = ExportMetricsServiceRequest.encode(
+      ExportMetricsServiceRequest.fromObject(req({ count: max }, { count: max, zeroCount: max }, { count: max })),
+    ).finish();
     const p = decodeMetrics(pb, 'protobuf', opts);
     expect(p.rejected).toBe(0);
-    expect(metricsOf(p).flatMap((m) => m.dataPoints.map((dp) => (dp as { count: bigint }).count))).toEqual([3n, 2n ** 64n - 1n, 2n ** 64n - 1n, 2n ** 64n - 1n]);
+    expect(metricsOf(p).flatMap((m) => m.dataPoints.map((dp) => (dp as { count: bigint }).count))).toEqual([
+      3n,
+      2n ** 64n - 1n,
+      2n ** 64n - 1n,
+      2n ** 64n - 1n,
+    ]);
   });
 });
 
@@ -283,11 +347,23 @@ describe('floats that are not finite reject the data point', () => {
     ['sum', { asDouble: '-Infinity' }, 'sum.dataPoints[0].asDouble: -Infinity is not a finite number'],
     ['histogram', { count: '1', sum: 'Infinity' }, 'histogram.dataPoints[0].sum: Infinity is not a finite number'],
     ['histogram', { count: '1', min: 'NaN' }, 'histogram.dataPoints[0].min: NaN is not a finite number'],
-    ['histogram', { count: '1', bucketCounts: ['0', '1'], explicitBounds: ['Infinity'] }, 'histogram.dataPoints[0].explicitBounds[0]: Infinity is not a finite number'],
+    [
+      'histogram',
+      { count: '1', bucketCounts: ['0', '1'], explicitBounds: ['Infinity'] },
+      'histogram.dataPoints[0].explicitBounds[0]: Infinity is not a finite number',
+    ],
     ['exponentialHistogram', { count: '1', max: 'Infinity' }, 'exponentialHistogram.dataPoints[0].max: Infinity is not a finite number'],
     ['summary', { count: '1', sum: 'NaN' }, 'summary.dataPoints[0].sum: NaN is not a finite number'],
-    ['summary', { count: '1', quantileValues: [{ quantile: 0.5, value: 'Infinity' }] }, 'summary.dataPoints[0].quantileValues[0].value: Infinity is not a finite number'],
-    ['summary', { count: '1', quantileValues: [{ quantile: 'NaN', value: 1 }] }, 'summary.dataPoints[0].quantileValues[0].quantile: NaN is not a finite number'],
+    [
+      'summary',
+      { count: '1', quantileValues: [{ quantile: 0.5, value: 'Infinity' }] },
+      'summary.dataPoints[0].quantileValues[0].value: Infinity is not a finite number',
+    ],
+    [
+      'summary',
+      { count: '1', quantileValues: [{ quantile: 'NaN', value: 1 }] },
+      'summary.dataPoints[0].quantileValues[0].quantile: NaN is not a finite number',
+    ],
   ])('%s %j', (type, fields, reason) => {
     const good = { timeUnixNano: String(NOW), ...(type === 'gauge' || type === 'sum' ? { asDouble: 1 } : { count: '1' }) };
     const d = decodeMetrics(
@@ -308,7 +384,19 @@ describe('per-item limits cut the item, keep it, and count the cut', () => {
 
   it('keeps the first N attributes of every attribute set and adds the rest to droppedAttributesCount', () => {
     const d = decodeTraces(
-      json(traces([span({ attributes: attrs(5), droppedAttributesCount: 1, events: [{ timeUnixNano: '1', attributes: attrs(4) }], links: [{ ...link(1), attributes: attrs(3) }] })], attrs(10))),
+      json(
+        traces(
+          [
+            span({
+              attributes: attrs(5),
+              droppedAttributesCount: 1,
+              events: [{ timeUnixNano: '1', attributes: attrs(4) }],
+              links: [{ ...link(1), attributes: attrs(3) }],
+            }),
+          ],
+          attrs(10),
+        ),
+      ),
       'json',
       { ...opts, limits },
     );
@@ -345,7 +433,10 @@ describe('per-item limits cut the item, keep it, and count the cut', () => {
     expect(d.truncated.attributeValues).toBe(4);
 
     const body = 'x'.repeat(100);
-    const logs = decodeLogs(json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: String(NOW), body: { stringValue: body } }] }] }] }), 'json', { ...opts, limits });
+    const logs = decodeLogs(json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: String(NOW), body: { stringValue: body } }] }] }] }), 'json', {
+      ...opts,
+      limits,
+    });
     expect(recordsOf(logs)[0].body).toBe(body);
   });
 

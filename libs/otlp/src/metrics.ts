@@ -261,8 +261,7 @@ function histogramPoint(p: RawHistogramDataPoint, rules: ItemRules): HistogramDa
   if (buckets.length !== 0 && buckets.length !== bounds.length + 1) {
     return `bucketCounts: expected explicitBounds.length + 1 = ${bounds.length + 1} entries, got ${buckets.length}`;
   }
-  const problem =
-    optionalFinite('sum', p.sum) ?? optionalFinite('min', p.min) ?? optionalFinite('max', p.max) ?? nonFiniteEntry('explicitBounds', bounds);
+  const problem = optionalFinite('sum', p.sum) ?? optionalFinite('min', p.min) ?? optionalFinite('max', p.max) ?? nonFiniteEntry('explicitBounds', bounds);
   if (problem !== null) return problem;
   return {
     attributes: attributes(p.attributes, rules),

@@ -190,12 +190,10 @@ if (!protobuf.util.Long) {
 /** google.rpc.Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; } */
 const rpcRoot = new protobuf.Root();
 rpcRoot.define('google.protobuf').add(new protobuf.Type('Any').add(new protobuf.Field('typeUrl', 1, 'string')).add(new protobuf.Field('value', 2, 'bytes')));
-rpcRoot
-  .define('google.rpc')
-  .add(
-    new protobuf.Type('Status')
-      .add(new protobuf.Field('code', 1, 'int32'))
-      .add(new protobuf.Field('message', 2, 'string'))
-      .add(new protobuf.Field('details', 3, 'google.protobuf.Any', 'repeated')),
-  );
+rpcRoot.define('google.rpc').add(
+  new protobuf.Type('Status')
+    .add(new protobuf.Field('code', 1, 'int32'))
+    .add(new protobuf.Field('message', 2, 'string'))
+    .add(new protobuf.Field('details', 3, 'google.protobuf.Any', 'repeated')),
+);
 export const RpcStatus: protobuf.Type = rpcRoot.lookupType('google.rpc.Status');

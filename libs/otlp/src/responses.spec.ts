@@ -12,7 +12,13 @@ import { ExportLogsServiceResponse, ExportMetricsServiceResponse, ExportTraceSer
 
 const CASES = [
   { signal: 'traces', field: 'rejectedSpans', codec: ExportTraceServiceResponse, sdkProtobuf: ProtobufTraceSerializer, sdkJson: JsonTraceSerializer },
-  { signal: 'metrics', field: 'rejectedDataPoints', codec: ExportMetricsServiceResponse, sdkProtobuf: ProtobufMetricsSerializer, sdkJson: JsonMetricsSerializer },
+  {
+    signal: 'metrics',
+    field: 'rejectedDataPoints',
+    codec: ExportMetricsServiceResponse,
+    sdkProtobuf: ProtobufMetricsSerializer,
+    sdkJson: JsonMetricsSerializer,
+  },
   { signal: 'logs', field: 'rejectedLogRecords', codec: ExportLogsServiceResponse, sdkProtobuf: ProtobufLogsSerializer, sdkJson: JsonLogsSerializer },
 ] as const;
 
@@ -46,7 +52,7 @@ function readStatusFields(bytes: Uint8Array): { code?: number; message?: string;
   const out: { code?: number; message?: string; other: number[] } = { other: [] };
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
-    if (tag === (1 << 3) /* code, varint */) out.code = reader.int32();
+    if (tag === 1 << 3 /* code, varint */) out.code = reader.int32();
     else if (tag === ((2 << 3) | 2) /* message, length-delimited */) out.message = reader.string();
     else {
       out.other.push(tag >>> 3);

@@ -209,7 +209,10 @@ describe('decodeTraces OTLP/JSON rules', () => {
         jsonSpan({
           attributes: [
             { key: 'b', value: { bytesValue: Buffer.from([0, 1, 254, 255]).toString('base64') } },
-            { key: 'kv', value: { kvlistValue: { values: [{ key: 'x', value: { arrayValue: { values: [{ boolValue: false }, { doubleValue: 1.5 }, {}] } } }] } } },
+            {
+              key: 'kv',
+              value: { kvlistValue: { values: [{ key: 'x', value: { arrayValue: { values: [{ boolValue: false }, { doubleValue: 1.5 }, {}] } } }] } },
+            },
             { key: '__proto__', value: { stringValue: 'not a prototype' } },
           ],
         }),

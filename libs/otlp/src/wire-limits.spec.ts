@@ -38,7 +38,16 @@ function spanHead(): Buffer {
   start.writeBigUInt64LE(1_700_000_000_000_000_000n);
   const end = Buffer.alloc(8);
   end.writeBigUInt64LE(1_700_000_000_100_000_000n);
-  return Buffer.concat([Buffer.from([0x0a, 16]), Buffer.alloc(16, 7), Buffer.from([0x12, 8]), Buffer.alloc(8, 7), Buffer.from([0x39]), start, Buffer.from([0x41]), end]);
+  return Buffer.concat([
+    Buffer.from([0x0a, 16]),
+    Buffer.alloc(16, 7),
+    Buffer.from([0x12, 8]),
+    Buffer.alloc(8, 7),
+    Buffer.from([0x39]),
+    start,
+    Buffer.from([0x41]),
+    end,
+  ]);
 }
 
 /** One span with attribute `deep` = an array value nested `levels` deep around the string "leaf". */
@@ -172,7 +181,9 @@ describe('checkRequestLimits refuses before anything is decoded', () => {
 
   it('too many items, key-values and objects, per signal', () => {
     const t = tracePayloads();
-    expect(refusal(() => checkRequestLimits('traces', 'protobuf', copy(t.protobuf), limits({ maxItems: 3 }))).message).toMatch(/more than 3 spans \(intake\.maxItemsPerRequest\)/);
+    expect(refusal(() => checkRequestLimits('traces', 'protobuf', copy(t.protobuf), limits({ maxItems: 3 }))).message).toMatch(
+      /more than 3 spans \(intake\.maxItemsPerRequest\)/,
+    );
     expect(refusal(() => checkRequestLimits('traces', 'json', copy(t.json), limits({ maxItems: 3 }))).reason).toBe('too_many_items');
     expect(refusal(() => checkRequestLimits('traces', 'protobuf', copy(t.protobuf), limits({ maxKeyValues: 27 }))).reason).toBe('too_many_key_values');
     expect(refusal(() => checkRequestLimits('traces', 'json', copy(t.json), limits({ maxKeyValues: 27 }))).reason).toBe('too_many_key_values');
@@ -229,7 +240,10 @@ describe('checkRequestLimits cuts values nested too deep', () => {
   it('a value within the depth is kept whole, in both encodings', () => {
     const proto = deepValueTraces(MAX_ANY_VALUE_DEPTH);
     expect(checkRequestLimits('traces', 'protobuf', proto).cutValues).toBe(0);
-    expect(bottom(decodeTraces(proto, 'protobuf').resourceSpans[0].scopeSpans[0].spans[0].attributes.deep)).toEqual({ depth: MAX_ANY_VALUE_DEPTH, leaf: 'leaf' });
+    expect(bottom(decodeTraces(proto, 'protobuf').resourceSpans[0].scopeSpans[0].spans[0].attributes.deep)).toEqual({
+      depth: MAX_ANY_VALUE_DEPTH,
+      leaf: 'leaf',
+    });
     const json = deepValueJson(MAX_ANY_VALUE_DEPTH);
     expect(checkRequestLimits('traces', 'json', json).cutValues).toBe(0);
     expect(bottom(decodeTraces(json, 'json').resourceSpans[0].scopeSpans[0].spans[0].attributes.deep)).toEqual({ depth: MAX_ANY_VALUE_DEPTH, leaf: 'leaf' });
@@ -241,7 +255,9 @@ describe('checkRequestLimits cuts values nested too deep', () => {
     expect(bottom(decodeTraces(proto, 'protobuf').resourceSpans[0].scopeSpans[0].spans[0].attributes.deep)).toEqual({ depth: 4, leaf: null });
     const open = '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(50_000);
     const close = '}]}}'.repeat(50_000);
-    const logs = Buffer.from(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","body":${open}{"stringValue":"x"}${close}}]}]}]}`);
+    const logs = Buffer.from(
+      `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","body":${open}{"stringValue":"x"}${close}}]}]}]}`,
+    );
     expect(checkRequestLimits('logs', 'json', logs).cutValues).toBe(1);
     let body: unknown = decodeLogs(logs, 'json').resourceLogs[0].scopeLogs[0].logRecords[0].body;
     let depth = 0;

@@ -69,7 +69,11 @@ export class RequestLimitError extends Error {
 }
 
 const ITEM_NAMES: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'metric data points', logs: 'log records' };
-const TYPE_NAMES: Record<OtlpSignal, string> = { traces: 'ExportTraceServiceRequest', metrics: 'ExportMetricsServiceRequest', logs: 'ExportLogsServiceRequest' };
+const TYPE_NAMES: Record<OtlpSignal, string> = {
+  traces: 'ExportTraceServiceRequest',
+  metrics: 'ExportMetricsServiceRequest',
+  logs: 'ExportLogsServiceRequest',
+};
 
 /**
  * Counts what decoding `body` would build and cuts too-deep values (see the file comment).
@@ -118,7 +122,10 @@ function overLimit(signal: OtlpSignal, c: WireCounts, limits: RequestLimits): Re
     );
   }
   if (c.keyValues > limits.maxKeyValues) {
-    return new RequestLimitError('too_many_key_values', `${what} holds more than ${limits.maxKeyValues} attributes and values (intake.maxKeyValuesPerRequest); ${fix}`);
+    return new RequestLimitError(
+      'too_many_key_values',
+      `${what} holds more than ${limits.maxKeyValues} attributes and values (intake.maxKeyValuesPerRequest); ${fix}`,
+    );
   }
   if (c.objects > limits.maxObjects) {
     return new RequestLimitError('too_many_objects', `${what} holds more than ${limits.maxObjects} messages (intake.maxObjectsPerRequest); ${fix}`);
@@ -385,7 +392,10 @@ function skipGroup(signal: OtlpSignal, buf: Uint8Array, pos: number, end: number
       }
       case 3:
         if (++nesting > MAX_GROUP_DEPTH) {
-          throw new RequestLimitError('nesting', `${TYPE_NAMES[signal]} has unknown fields (groups) nested more than ${MAX_GROUP_DEPTH} deep; OTLP uses none: remove them`);
+          throw new RequestLimitError(
+            'nesting',
+            `${TYPE_NAMES[signal]} has unknown fields (groups) nested more than ${MAX_GROUP_DEPTH} deep; OTLP uses none: remove them`,
+          );
         }
         break;
       case 4:
@@ -420,9 +430,21 @@ function jsonCutDepth(maxValueDepth: number): number {
 
 /** Object keys whose array elements are counted (lowerCamelCase; the proto snake_case twin is derived). Plain keys only: escaped keys are counted as objects. */
 const ROLE_KEYS: Record<OtlpSignal, Array<[string, Role]>> = {
-  traces: [['resourceSpans', Role.Container], ['scopeSpans', Role.Container], ['spans', Role.Item]],
-  metrics: [['resourceMetrics', Role.Container], ['scopeMetrics', Role.Container], ['dataPoints', Role.Item]],
-  logs: [['resourceLogs', Role.Container], ['scopeLogs', Role.Container], ['logRecords', Role.Item]],
+  traces: [
+    ['resourceSpans', Role.Container],
+    ['scopeSpans', Role.Container],
+    ['spans', Role.Item],
+  ],
+  metrics: [
+    ['resourceMetrics', Role.Container],
+    ['scopeMetrics', Role.Container],
+    ['dataPoints', Role.Item],
+  ],
+  logs: [
+    ['resourceLogs', Role.Container],
+    ['scopeLogs', Role.Container],
+    ['logRecords', Role.Item],
+  ],
 };
 const KEY_VALUE_KEYS: Array<[string, Role]> = [
   ['attributes', Role.KeyValue],
@@ -436,7 +458,10 @@ function keyBytes(keys: Array<[string, Role]>): Array<[Buffer, Role]> {
   const out = new Map<string, Role>();
   for (const [key, role] of keys) {
     out.set(key, role);
-    out.set(key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), role);
+    out.set(
+      key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()),
+      role,
+    );
   }
   return [...out].map(([k, r]) => [Buffer.from(k), r]);
 }

@@ -8,7 +8,11 @@ import { TelemetryController } from './telemetry.controller';
   controllers: [TelemetryController, DatabaseController],
   providers: [
     { provide: SqlStatisticsQueries, useFactory: (c: ClickHouseClients) => new SqlStatisticsQueries(c), inject: [ClickHouseClients] },
-    { provide: DatabaseHealthQueries, useFactory: (c: ClickHouseClients, sql: SqlStatisticsQueries) => new DatabaseHealthQueries(c, sql), inject: [ClickHouseClients, SqlStatisticsQueries] },
+    {
+      provide: DatabaseHealthQueries,
+      useFactory: (c: ClickHouseClients, sql: SqlStatisticsQueries) => new DatabaseHealthQueries(c, sql),
+      inject: [ClickHouseClients, SqlStatisticsQueries],
+    },
   ],
 })
 export class QueryApiModule {}

@@ -26,7 +26,9 @@ export class TelemetryController {
   @Endpoint(R.hitmap)
   hitmap(@TenantOf() t: TenantAccess, @Input() { query }: In<'hitmap'>): Out<'hitmap'> {
     const since = query.since === undefined ? undefined : parseTime(query.since, 'since');
-    return validated(() => this.queries.hitmap(t.region, t.tenantId, { ...parseWindow(query, 10 * 60_000), service: query.service, endpoint: query.endpoint, since }));
+    return validated(() =>
+      this.queries.hitmap(t.region, t.tenantId, { ...parseWindow(query, 10 * 60_000), service: query.service, endpoint: query.endpoint, since }),
+    );
   }
 
   @Endpoint(R.hitmapSelection)

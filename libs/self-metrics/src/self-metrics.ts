@@ -45,7 +45,9 @@ const TENANT_LABEL = /tenant|slug/i;
 function assertNoTenantLabel(config: { name: string; labelNames: readonly string[] }): void {
   const bad = config.labelNames.find((l) => TENANT_LABEL.test(l));
   if (bad) {
-    throw new Error(`metric ${config.name}: label "${bad}" would show tenant ids to anyone who can scrape /metrics; declare it with tenantCounter() (served only with the metrics token)`);
+    throw new Error(
+      `metric ${config.name}: label "${bad}" would show tenant ids to anyone who can scrape /metrics; declare it with tenantCounter() (served only with the metrics token)`,
+    );
   }
 }
 

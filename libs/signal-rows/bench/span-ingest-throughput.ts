@@ -70,7 +70,9 @@ const { protobuf: body, json } = payloads();
 const ctx = { tenantId: 't_bench', retentionDays: 30 };
 const decoded = decodeTraces(body, 'protobuf');
 const rows = buildSpanRows(decoded, ctx);
-console.log(`payload: ${body.length} bytes protobuf, ${SPANS_PER_REQUEST} spans; out: Native ${encodeNativeRows('spans', rows).length} bytes, JSONCompactEachRow ${encodeRows('spans', rows).length}`);
+console.log(
+  `payload: ${body.length} bytes protobuf, ${SPANS_PER_REQUEST} spans; out: Native ${encodeNativeRows('spans', rows).length} bytes, JSONCompactEachRow ${encodeRows('spans', rows).length}`,
+);
 const all = () => (encodeNativeRows('spans', buildSpanRows(decodeTraces(body, 'protobuf'), ctx)).length > 0 ? SPANS_PER_REQUEST : 0);
 measure('', 1, all); // warm-up
 measure('decode', SECONDS, () => decodeTraces(body, 'protobuf').rejected + SPANS_PER_REQUEST);

@@ -4,7 +4,11 @@ import { buildLogRows } from './index';
 const CTX = { tenantId: 't_acme', retentionDays: 7 };
 
 function rows(records: unknown[]) {
-  const body = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] }, scopeLogs: [{ scope: { name: 'app' }, logRecords: records }] }] };
+  const body = {
+    resourceLogs: [
+      { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] }, scopeLogs: [{ scope: { name: 'app' }, logRecords: records }] },
+    ],
+  };
   return buildLogRows(decodeLogs(Buffer.from(JSON.stringify(body)), 'json'), CTX);
 }
 
@@ -46,7 +50,17 @@ describe('buildLogRows', () => {
 
   it('writes non-string bodies as JSON and an empty body as ""', () => {
     const bodies = rows([
-      { timeUnixNano: '1', body: { kvlistValue: { values: [{ key: 'user', value: { stringValue: 'kim' } }, { key: 'ids', value: { arrayValue: { values: [{ intValue: '1' }, { doubleValue: 2.5 }] } } }] } } },
+      {
+        timeUnixNano: '1',
+        body: {
+          kvlistValue: {
+            values: [
+              { key: 'user', value: { stringValue: 'kim' } },
+              { key: 'ids', value: { arrayValue: { values: [{ intValue: '1' }, { doubleValue: 2.5 }] } } },
+            ],
+          },
+        },
+      },
       { timeUnixNano: '1', body: { intValue: '9007199254740993' } },
       { timeUnixNano: '1', body: { boolValue: false } },
       { timeUnixNano: '1' },
@@ -70,7 +84,10 @@ describe('buildLogRows', () => {
   });
 
   it('writes severity_number as UInt8 and flags as UInt32 whatever the decoded record says', () => {
-    const decoded = decodeLogs(Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })), 'json');
+    const decoded = decodeLogs(
+      Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })),
+      'json',
+    );
     const record = decoded.resourceLogs[0].scopeLogs[0].logRecords[0];
     record.severityNumber = 300;
     record.flags = -1;
@@ -79,7 +96,10 @@ describe('buildLogRows', () => {
   });
 
   it('writes retention_days as UInt16 whatever the context says', () => {
-    const decoded = decodeLogs(Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })), 'json');
+    const decoded = decodeLogs(
+      Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1700000000000000000' }] }] }] })),
+      'json',
+    );
     expect(buildLogRows(decoded, { tenantId: 't', retentionDays: 70_000 })[0].retention_days).toBe(65_535);
     expect(buildLogRows(decoded, { tenantId: 't', retentionDays: -3 })[0].retention_days).toBe(0);
     expect(buildLogRows(decoded, { tenantId: 't', retentionDays: 30.7 })[0].retention_days).toBe(30);

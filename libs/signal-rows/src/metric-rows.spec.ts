@@ -19,7 +19,11 @@ const request = {
         {
           scope: { name: 'meter-a' },
           metrics: [
-            { name: 'queue.depth', unit: '{item}', gauge: { dataPoints: [{ timeUnixNano: T1, asInt: '17', attributes: [{ key: 'queue', value: { stringValue: 'orders' } }] }] } },
+            {
+              name: 'queue.depth',
+              unit: '{item}',
+              gauge: { dataPoints: [{ timeUnixNano: T1, asInt: '17', attributes: [{ key: 'queue', value: { stringValue: 'orders' } }] }] },
+            },
             {
               name: 'requests',
               description: 'served',
@@ -30,7 +34,18 @@ const request = {
               unit: 'ms',
               histogram: {
                 aggregationTemporality: 1,
-                dataPoints: [{ startTimeUnixNano: T0, timeUnixNano: T1, count: '5', sum: 5562, min: 5, max: 5000, bucketCounts: ['2', '1', '1', '1'], explicitBounds: [10, 100, 1000] }],
+                dataPoints: [
+                  {
+                    startTimeUnixNano: T0,
+                    timeUnixNano: T1,
+                    count: '5',
+                    sum: 5562,
+                    min: 5,
+                    max: 5000,
+                    bucketCounts: ['2', '1', '1', '1'],
+                    explicitBounds: [10, 100, 1000],
+                  },
+                ],
               },
             },
             {
@@ -52,7 +67,19 @@ const request = {
             },
             {
               name: 'rpc.duration',
-              summary: { dataPoints: [{ timeUnixNano: T1, count: '10', sum: 2.5, quantileValues: [{ quantile: 0.5, value: 0.2 }, { quantile: 1, value: 0.9 }] }] },
+              summary: {
+                dataPoints: [
+                  {
+                    timeUnixNano: T1,
+                    count: '10',
+                    sum: 2.5,
+                    quantileValues: [
+                      { quantile: 0.5, value: 0.2 },
+                      { quantile: 1, value: 0.9 },
+                    ],
+                  },
+                ],
+              },
             },
           ],
         },
@@ -85,7 +112,15 @@ describe('buildMetricRows', () => {
   it('writes one row per data point with the shared columns', () => {
     expect(rows).toHaveLength(5);
     for (const r of rows) {
-      expect(r).toMatchObject({ tenant_id: 't_acme', retention_days: 30, service: 'checkout', host_name: 'web-01', scope_name: 'meter-a', ts: '1700000060.123456789', flags: 0 });
+      expect(r).toMatchObject({
+        tenant_id: 't_acme',
+        retention_days: 30,
+        service: 'checkout',
+        host_name: 'web-01',
+        scope_name: 'meter-a',
+        ts: '1700000060.123456789',
+        flags: 0,
+      });
       expect(r.resource_attributes).toEqual({ 'service.name': 'checkout', 'host.name': 'web-01' });
     }
   });
@@ -107,7 +142,15 @@ describe('buildMetricRows', () => {
 
   it('sum: value, temporality and monotonicity', () => {
     expect(row('requests')).toEqual(
-      expect.objectContaining({ ...neutral, metric_type: 'SUM', description: 'served', temporality: 'CUMULATIVE', is_monotonic: 1, start_ts: '1700000000.000000000', value: 5.5 }),
+      expect.objectContaining({
+        ...neutral,
+        metric_type: 'SUM',
+        description: 'served',
+        temporality: 'CUMULATIVE',
+        is_monotonic: 1,
+        start_ts: '1700000000.000000000',
+        value: 5.5,
+      }),
     );
   });
 
@@ -147,7 +190,15 @@ describe('buildMetricRows', () => {
 
   it('summary: count, sum, quantiles', () => {
     expect(row('rpc.duration')).toEqual(
-      expect.objectContaining({ ...neutral, metric_type: 'SUMMARY', temporality: 'UNSPECIFIED', count: '10', sum: 2.5, quantiles: [0.5, 1], quantile_values: [0.2, 0.9] }),
+      expect.objectContaining({
+        ...neutral,
+        metric_type: 'SUMMARY',
+        temporality: 'UNSPECIFIED',
+        count: '10',
+        sum: 2.5,
+        quantiles: [0.5, 1],
+        quantile_values: [0.2, 0.9],
+      }),
     );
   });
 });

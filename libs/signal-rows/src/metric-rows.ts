@@ -16,7 +16,18 @@ type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoin
 /** The columns every row of one metric shares. */
 type MetricColumns = Pick<
   MetricPointRow,
-  'tenant_id' | 'metric_name' | 'metric_type' | 'unit' | 'description' | 'temporality' | 'is_monotonic' | 'service' | 'host_name' | 'resource_attributes' | 'scope_name' | 'retention_days'
+  | 'tenant_id'
+  | 'metric_name'
+  | 'metric_type'
+  | 'unit'
+  | 'description'
+  | 'temporality'
+  | 'is_monotonic'
+  | 'service'
+  | 'host_name'
+  | 'resource_attributes'
+  | 'scope_name'
+  | 'retention_days'
 >;
 
 const bigintsToStrings = (xs: readonly bigint[]): string[] => xs.map((x) => x.toString());

@@ -15,7 +15,14 @@ type Attr = string | number | boolean;
 function kv(attrs: Record<string, Attr>) {
   return Object.entries(attrs).map(([key, v]) => ({
     key,
-    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v },
+    value:
+      typeof v === 'string'
+        ? { stringValue: v }
+        : typeof v === 'boolean'
+          ? { boolValue: v }
+          : Number.isInteger(v)
+            ? { intValue: String(v) }
+            : { doubleValue: v },
   }));
 }
 interface TestSpan {
@@ -196,7 +203,12 @@ describe('buildSpanRows derived columns', () => {
   // plus: an orphan whose parent is not in the batch, a CONSUMER with a parent, a second trace.
   const rows = rowsOf({
     checkout: [
-      { id: '0000000000000001', name: 'GET /orders/:id', kind: 2, attrs: { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 } },
+      {
+        id: '0000000000000001',
+        name: 'GET /orders/:id',
+        kind: 2,
+        attrs: { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 },
+      },
       { id: '0000000000000002', parent: '0000000000000001', name: 'load order', kind: 1 },
       { id: '0000000000000003', parent: '0000000000000002', name: 'SELECT orders', kind: 3, attrs: { 'db.system': 'postgresql', 'db.statement': 'SELECT 1' } },
       { id: '0000000000000009', parent: '00000000000000ff', name: 'orphan', kind: 1 },
@@ -298,7 +310,10 @@ describe('buildSpanRows derived columns', () => {
 describe('buildSpanRows with an SDK payload', () => {
   it('writes exact DateTime64(9) times, durations, kinds, events and links', () => {
     const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'api' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'api' }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
     const tracer = provider.getTracer('sdk-test');
     const link = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
     const root = tracer.startSpan('GET /health', { kind: ApiSpanKind.SERVER, startTime: [1700000000, 123456789], links: [{ context: link }] });

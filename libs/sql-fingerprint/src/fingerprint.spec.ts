@@ -48,18 +48,16 @@ describe('fingerprintSql: literals and placeholders', () => {
   });
 
   it('reads backslash escapes and "double-quoted" strings in MySQL only', () => {
-    expect(my("SELECT * FROM t WHERE a = 'it\\'s' AND b = \"say \\\"hi\\\"\" AND c = 1")).toBe(
-      'SELECT * FROM t WHERE a = ? AND b = ? AND c = ?',
-    );
+    expect(my('SELECT * FROM t WHERE a = \'it\\\'s\' AND b = "say \\"hi\\"" AND c = 1')).toBe('SELECT * FROM t WHERE a = ? AND b = ? AND c = ?');
     // In PostgreSQL a backslash is an ordinary character and "x" is an identifier.
-    expect(pg("SELECT \"Name\" FROM t WHERE path = 'C:\\' AND x = 1")).toBe('SELECT "Name" FROM t WHERE path = ? AND x = ?');
+    expect(pg('SELECT "Name" FROM t WHERE path = \'C:\\\' AND x = 1')).toBe('SELECT "Name" FROM t WHERE path = ? AND x = ?');
   });
 
   it('replaces PostgreSQL dollar-quoted bodies, with or without a tag', () => {
-    expect(pg('SELECT $$it\'s $1$$, $fn$ body with $$ inside $fn$, $1 FROM t')).toBe('SELECT ?, ?, ? FROM t');
-    expect(
-      pg("CREATE FUNCTION bump(a int) RETURNS int AS $body$ BEGIN RETURN a + 1; END; $body$ LANGUAGE plpgsql"),
-    ).toBe('CREATE FUNCTION bump(a int) RETURNS int AS ? LANGUAGE plpgsql');
+    expect(pg("SELECT $$it's $1$$, $fn$ body with $$ inside $fn$, $1 FROM t")).toBe('SELECT ?, ?, ? FROM t');
+    expect(pg('CREATE FUNCTION bump(a int) RETURNS int AS $body$ BEGIN RETURN a + 1; END; $body$ LANGUAGE plpgsql')).toBe(
+      'CREATE FUNCTION bump(a int) RETURNS int AS ? LANGUAGE plpgsql',
+    );
   });
 
   it('keeps casts and typed literals readable', () => {
@@ -83,9 +81,7 @@ describe('fingerprintSql: lists', () => {
   it('collapses tuple IN lists and ARRAY literals, but not subqueries or mixed lists', () => {
     expect(pg('SELECT * FROM t WHERE (a, b) IN ((1, 2), (3, 4), (5, 6))')).toBe('SELECT * FROM t WHERE (a, b) IN ((?, ?))');
     expect(pg('SELECT * FROM t WHERE id = ANY(ARRAY[1, 2, 3])')).toBe('SELECT * FROM t WHERE id = ANY(ARRAY[?])');
-    expect(pg('SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = 1)')).toBe(
-      'SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?)',
-    );
+    expect(pg('SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = 1)')).toBe('SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?)');
     expect(pg('SELECT * FROM t WHERE id IN (1, col)')).toBe('SELECT * FROM t WHERE id IN (?, col)');
   });
 
@@ -134,9 +130,7 @@ describe('fingerprintSql: case, spacing and comments', () => {
   });
 
   it('removes comments of every dialect form', () => {
-    expect(pg('/* controller:orders,action:show */ SELECT a -- trailing\nFROM t /* x /* nested */ y */ WHERE b = 1')).toBe(
-      'SELECT a FROM t WHERE b = ?',
-    );
+    expect(pg('/* controller:orders,action:show */ SELECT a -- trailing\nFROM t /* x /* nested */ y */ WHERE b = 1')).toBe('SELECT a FROM t WHERE b = ?');
     expect(my('SELECT a # mysql comment\nFROM t /*!40001 SQL_NO_CACHE */ WHERE b = 1 -- done')).toBe('SELECT a FROM t WHERE b = ?');
     // In MySQL `--` only starts a comment when followed by a blank.
     expect(my('SELECT 5--1')).toBe('SELECT ? - ?');
@@ -156,9 +150,7 @@ describe('fingerprintSql: case, spacing and comments', () => {
 describe('fingerprintSql: real ORM statements', () => {
   it('Sequelize / node-postgres', () => {
     expect(
-      pg(
-        'SELECT "id", "email", "createdAt" FROM "Users" AS "User" WHERE "User"."deletedAt" IS NULL AND "User"."id" IN (1, 5, 9) LIMIT 10 OFFSET 0;',
-      ),
+      pg('SELECT "id", "email", "createdAt" FROM "Users" AS "User" WHERE "User"."deletedAt" IS NULL AND "User"."id" IN (1, 5, 9) LIMIT 10 OFFSET 0;'),
     ).toBe('SELECT "id", "email", "createdAt" FROM "Users" AS "User" WHERE "User"."deletedAt" IS NULL AND "User"."id" IN (?) LIMIT ? OFFSET ?');
   });
 
@@ -174,9 +166,7 @@ describe('fingerprintSql: real ORM statements', () => {
 
   it('Hibernate', () => {
     expect(
-      fingerprintSql(
-        'select o1_0.id,o1_0.customer_id,o1_0.total from orders o1_0 where o1_0.customer_id=? and o1_0.status in (?,?,?) fetch first ? rows only',
-      ),
+      fingerprintSql('select o1_0.id,o1_0.customer_id,o1_0.total from orders o1_0 where o1_0.customer_id=? and o1_0.status in (?,?,?) fetch first ? rows only'),
     ).toBe('SELECT o1_0.id, o1_0.customer_id, o1_0.total FROM orders o1_0 WHERE o1_0.customer_id = ? AND o1_0.status IN (?) FETCH FIRST ? ROWS ONLY');
   });
 
@@ -189,11 +179,9 @@ describe('fingerprintSql: real ORM statements', () => {
   });
 
   it('TypeORM upsert and pg jsonb operators', () => {
-    expect(
-      pg(
-        `INSERT INTO "event"("id", "payload") VALUES ($1, $2), ($3, $4) ON CONFLICT ( "id" ) DO UPDATE SET "payload" = EXCLUDED."payload"`,
-      ),
-    ).toBe('INSERT INTO "event" ("id", "payload") VALUES (?, ?) ON CONFLICT ("id") DO UPDATE SET "payload" = EXCLUDED."payload"');
+    expect(pg(`INSERT INTO "event"("id", "payload") VALUES ($1, $2), ($3, $4) ON CONFLICT ( "id" ) DO UPDATE SET "payload" = EXCLUDED."payload"`)).toBe(
+      'INSERT INTO "event" ("id", "payload") VALUES (?, ?) ON CONFLICT ("id") DO UPDATE SET "payload" = EXCLUDED."payload"',
+    );
     expect(pg(`SELECT * FROM docs WHERE data @> '{"a":1}' AND data->>'name' = 'x' AND tags && ARRAY['a','b']`)).toBe(
       'SELECT * FROM docs WHERE data @> ? AND data ->> ? = ? AND tags && ARRAY[?]',
     );

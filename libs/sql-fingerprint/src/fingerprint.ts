@@ -5,15 +5,7 @@
  * input still yields a stable, literal-free string instead of an error.
  */
 import type { SqlDialect } from './dialect';
-import {
-  BOOLEAN_LITERALS,
-  CALL_KEYWORDS,
-  KEYWORD_MAX_LENGTH,
-  KEYWORD_MIN_LENGTH,
-  KEYWORDS,
-  TABLE_KEYWORDS,
-  VALUE_KEYWORDS,
-} from './keywords';
+import { BOOLEAN_LITERALS, CALL_KEYWORDS, KEYWORD_MAX_LENGTH, KEYWORD_MIN_LENGTH, KEYWORDS, TABLE_KEYWORDS, VALUE_KEYWORDS } from './keywords';
 import { SqlLexer, type TokenStream } from './lexer';
 import { postgresTokens } from './pg-scanner';
 
@@ -261,7 +253,7 @@ class FingerprintBuilder {
     const firstEnd = this.itemEnd(firstStart, end);
     if (firstEnd >= end) return; // zero or one item
     const itemLength = firstEnd - firstStart;
-    for (let comma = firstEnd; comma < end; ) {
+    for (let comma = firstEnd; comma < end;) {
       const start = comma + 1;
       const stop = this.itemEnd(start, end);
       if (stop - start !== itemLength || !this.sameTokens(firstStart, start, itemLength)) return;

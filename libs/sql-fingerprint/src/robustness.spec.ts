@@ -42,9 +42,7 @@ describe('fingerprintSql: garbage in, no exception out', () => {
   it('does not let unbalanced brackets break anything', () => {
     expect(fingerprintSql('SELECT (a, (b FROM t WHERE x IN (1, 2')).toBe('SELECT (a, (b FROM t WHERE x IN (?)');
     expect(fingerprintSql(')) ]] SELECT 1 ((')).toBe('))]] SELECT ? ((');
-    expect(fingerprintSql('SELECT a[1:2], b[lo:hi] FROM t WHERE (b ] = 1', 'postgresql')).toBe(
-      'SELECT a[? : ?], b[lo : hi] FROM t WHERE (b] = ?',
-    );
+    expect(fingerprintSql('SELECT a[1:2], b[lo:hi] FROM t WHERE (b ] = 1', 'postgresql')).toBe('SELECT a[? : ?], b[lo : hi] FROM t WHERE (b] = ?');
   });
 
   it('survives binary junk and random input in every dialect', () => {
@@ -101,9 +99,7 @@ describe('fingerprintSql: bounded work', () => {
   it('gives an IN list cut off mid-list the same fingerprint as a short one', () => {
     const ids = Array.from({ length: 50_000 }, (_, i) => i * 13);
     expect(fingerprintSql(`SELECT * FROM t WHERE id IN (${ids.join(', ')}) AND x = 1`)).toBe('SELECT * FROM t WHERE id IN (?)');
-    expect(fingerprintSql(`SELECT * FROM t WHERE (a, b) IN (${ids.map((i) => `(${i}, ${i})`).join(', ')})`)).toBe(
-      'SELECT * FROM t WHERE (a, b) IN ((?, ?))',
-    );
+    expect(fingerprintSql(`SELECT * FROM t WHERE (a, b) IN (${ids.map((i) => `(${i}, ${i})`).join(', ')})`)).toBe('SELECT * FROM t WHERE (a, b) IN ((?, ?))');
   });
 
   it('stays fast on pathological input (linear work, capped input)', () => {
@@ -132,9 +128,12 @@ describe('fingerprintSql: bounded work', () => {
       'SELECT "orders"."id", "orders"."total" FROM "orders" WHERE "orders"."customer_id" = $1 AND "orders"."status" IN ($2, $3) ORDER BY "orders"."created_at" DESC LIMIT 20';
     for (let i = 0; i < 2000; i++) fingerprintSql(sql, 'postgresql'); // warm up
     const runs = 5000;
-    const perCallUs = (timeMs(() => {
-      for (let i = 0; i < runs; i++) fingerprintSql(sql, 'postgresql');
-    }) * 1000) / runs;
+    const perCallUs =
+      (timeMs(() => {
+        for (let i = 0; i < runs; i++) fingerprintSql(sql, 'postgresql');
+      }) *
+        1000) /
+      runs;
     expect(perCallUs).toBeLessThan(200); // loose: catches accidental quadratic work, not noise
   });
 });

@@ -42,29 +42,92 @@ function traceRows(startNs: bigint): SpanRow[] {
   const isError = rand() < 0.03 ? 1 : 0;
   const rootMs = duration(80);
   const host = `${service}-${Math.floor(rand() * 4)}`;
-  const resource = { 'service.name': service, 'host.name': host, 'k8s.pod.name': `${host}-7d9f8c`, 'service.version': '1.4.2', 'telemetry.sdk.language': 'nodejs' };
-  const base = {
-    tenant_id: tenant, trace_id: traceId, trace_state: '', service, txn_service: service, txn_endpoint: endpoint,
-    status_message: '', peer_service: '', host_name: host, scope_version: '0.223.0', resource_attributes: resource,
-    events_ts: [] as string[], events_name: [] as string[], events_attributes: [] as Record<string, string>[], links_trace_id: [] as string[], links_span_id: [] as string[], retention_days: 7,
+  const resource = {
+    'service.name': service,
+    'host.name': host,
+    'k8s.pod.name': `${host}-7d9f8c`,
+    'service.version': '1.4.2',
+    'telemetry.sdk.language': 'nodejs',
   };
-  const rows: SpanRow[] = [{
-    ...base, ts: nanosToDateTime64(startNs), duration_ns: String(Math.round(rootMs * 1e6)), span_id: rootId, parent_span_id: '',
-    span_name: endpoint, endpoint, kind: 'SERVER', is_entry: 1, status_code: isError ? 'ERROR' : 'UNSET', is_error: isError,
-    http_method: method, http_status: isError ? 500 : 200, http_route: route, url_path: route.replace('{id}', String(Math.floor(rand() * 100000))),
-    db_system: '', db_name: '', db_instance: '', db_operation: '', db_statement: '', db_fingerprint: '',
-    scope_name: '@opentelemetry/instrumentation-http', attributes: { 'http.request.method': method, 'http.route': route, 'user_agent.original': 'Mozilla/5.0', 'client.address': `10.0.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}` },
-  }];
+  const base = {
+    tenant_id: tenant,
+    trace_id: traceId,
+    trace_state: '',
+    service,
+    txn_service: service,
+    txn_endpoint: endpoint,
+    status_message: '',
+    peer_service: '',
+    host_name: host,
+    scope_version: '0.223.0',
+    resource_attributes: resource,
+    events_ts: [] as string[],
+    events_name: [] as string[],
+    events_attributes: [] as Record<string, string>[],
+    links_trace_id: [] as string[],
+    links_span_id: [] as string[],
+    retention_days: 7,
+  };
+  const rows: SpanRow[] = [
+    {
+      ...base,
+      ts: nanosToDateTime64(startNs),
+      duration_ns: String(Math.round(rootMs * 1e6)),
+      span_id: rootId,
+      parent_span_id: '',
+      span_name: endpoint,
+      endpoint,
+      kind: 'SERVER',
+      is_entry: 1,
+      status_code: isError ? 'ERROR' : 'UNSET',
+      is_error: isError,
+      http_method: method,
+      http_status: isError ? 500 : 200,
+      http_route: route,
+      url_path: route.replace('{id}', String(Math.floor(rand() * 100000))),
+      db_system: '',
+      db_name: '',
+      db_instance: '',
+      db_operation: '',
+      db_statement: '',
+      db_fingerprint: '',
+      scope_name: '@opentelemetry/instrumentation-http',
+      attributes: {
+        'http.request.method': method,
+        'http.route': route,
+        'user_agent.original': 'Mozilla/5.0',
+        'client.address': `10.0.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`,
+      },
+    },
+  ];
   const children = 2 + Math.floor(rand() * 7);
   for (let i = 0; i < children; i++) {
     const [stmt, fp] = pick(sqls);
     const childStart = startNs + BigInt(Math.floor(rand() * rootMs * 0.8 * 1e6));
     rows.push({
-      ...base, ts: nanosToDateTime64(childStart), duration_ns: String(Math.round(duration(3) * 1e6)), span_id: randomHexId(8), parent_span_id: rootId,
-      span_name: fp.split(' ').slice(0, 2).join(' '), endpoint: fp.split(' ').slice(0, 2).join(' '), kind: 'CLIENT', is_entry: 0, status_code: 'UNSET', is_error: 0,
-      http_method: '', http_status: 0, http_route: '', url_path: '',
-      db_system: 'postgresql', db_name: 'shop', db_instance: `pg-${Math.floor(rand() * 3)}:5432`, db_operation: fp.split(' ')[0].toUpperCase(), db_statement: stmt, db_fingerprint: fp,
-      scope_name: '@opentelemetry/instrumentation-pg', attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'server.address': 'pg', 'server.port': '5432' },
+      ...base,
+      ts: nanosToDateTime64(childStart),
+      duration_ns: String(Math.round(duration(3) * 1e6)),
+      span_id: randomHexId(8),
+      parent_span_id: rootId,
+      span_name: fp.split(' ').slice(0, 2).join(' '),
+      endpoint: fp.split(' ').slice(0, 2).join(' '),
+      kind: 'CLIENT',
+      is_entry: 0,
+      status_code: 'UNSET',
+      is_error: 0,
+      http_method: '',
+      http_status: 0,
+      http_route: '',
+      url_path: '',
+      db_system: 'postgresql',
+      db_name: 'shop',
+      db_instance: `pg-${Math.floor(rand() * 3)}:5432`,
+      db_operation: fp.split(' ')[0].toUpperCase(),
+      db_statement: stmt,
+      db_fingerprint: fp,
+      scope_name: '@opentelemetry/instrumentation-pg',
+      attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'server.address': 'pg', 'server.port': '5432' },
     });
   }
   return rows;
@@ -104,7 +167,8 @@ async function main() {
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 
     const t1 = process.hrtime.bigint();
-    for (const table of ['spans', 'trace_index', 'hitmap_5s', 'service_red_1m', 'sql_stats_1m']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(table)} FINAL` });
+    for (const table of ['spans', 'trace_index', 'hitmap_5s', 'service_red_1m', 'sql_stats_1m'])
+      await store.client.command({ query: `OPTIMIZE TABLE ${store.table(table)} FINAL` });
     const mergeSecs = Number(process.hrtime.bigint() - t1) / 1e9;
 
     const rs = await store.client.query({
@@ -114,13 +178,24 @@ async function main() {
     });
     const parts = await rs.json<{ table: string; rows: number; compressed: number; uncompressed: number; parts: number }>();
     const spans = parts.find((p) => p.table === 'spans')!;
-    console.log(JSON.stringify({
-      spans: total, batches: batches.length, batchSize,
-      insertSeconds: +secs.toFixed(2), rowsPerSecond: Math.round(total / secs), jsonBytesPerSpan: Math.round(jsonBytes / total),
-      optimizeFinalSeconds: +mergeSecs.toFixed(2),
-      storedBytesPerSpan: +(spans.compressed / spans.rows).toFixed(1), uncompressedBytesPerSpan: +(spans.uncompressed / spans.rows).toFixed(1),
-      tables: parts.map((p) => ({ ...p, bytesPerSpan: +(p.compressed / total).toFixed(2) })),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          spans: total,
+          batches: batches.length,
+          batchSize,
+          insertSeconds: +secs.toFixed(2),
+          rowsPerSecond: Math.round(total / secs),
+          jsonBytesPerSpan: Math.round(jsonBytes / total),
+          optimizeFinalSeconds: +mergeSecs.toFixed(2),
+          storedBytesPerSpan: +(spans.compressed / spans.rows).toFixed(1),
+          uncompressedBytesPerSpan: +(spans.uncompressed / spans.rows).toFixed(1),
+          tables: parts.map((p) => ({ ...p, bytesPerSpan: +(p.compressed / total).toFixed(2) })),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await clients.close();
     rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { emptyMetricValues, encodeRows, nanosToDateTime64, type LogRow, type MetricPointRow, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
+import {
+  emptyMetricValues,
+  encodeRows,
+  nanosToDateTime64,
+  type LogRow,
+  type MetricPointRow,
+  type RowsByTable,
+  type RowTable,
+  type SpanRow,
+} from '@meridian/domain';
 import { ClickHouseClients, type RegionStorageConfig, type RegionStore } from './clients';
 import { migrateRegion } from './schema/migrate';
 import { processAlive } from './process-alive';
@@ -129,11 +138,19 @@ export function useClickHouseHttpHarness(): void {
 }
 
 function spawnHarness(h: HarnessChild): Promise<{ url: string }> {
-  const child = spawn(process.execPath, [join(REPO, 'scripts/run-ts.js'), join(REPO, 'libs/testing/src/clickhouse-http-harness.script.ts'), JSON.stringify({ dataDir: h.dataDir, username: HARNESS_USER, password: HARNESS_PASSWORD })], {
-    cwd: REPO,
-    // stdin stays open: the harness exits when it closes, i.e. when this worker dies.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'scripts/run-ts.js'),
+      join(REPO, 'libs/testing/src/clickhouse-http-harness.script.ts'),
+      JSON.stringify({ dataDir: h.dataDir, username: HARNESS_USER, password: HARNESS_PASSWORD }),
+    ],
+    {
+      cwd: REPO,
+      // stdin stays open: the harness exits when it closes, i.e. when this worker dies.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   h.child = child;
   let out = '';
   return new Promise((resolveUrl, reject) => {

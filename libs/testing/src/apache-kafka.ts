@@ -189,7 +189,8 @@ export class ApacheKafkaCluster {
     const deadline = Date.now() + timeoutMs;
     while (!(await portOpen(this.o.ports[i]))) {
       if (c.exitCode !== null || c.signalCode !== null) throw new Error(`Kafka node ${i + 1} exited before it listened:\n${this.outputs[i].slice(-4000)}`);
-      if (Date.now() > deadline) throw new Error(`Kafka node ${i + 1} did not listen on ${this.o.ports[i]} within ${timeoutMs} ms:\n${this.outputs[i].slice(-4000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`Kafka node ${i + 1} did not listen on ${this.o.ports[i]} within ${timeoutMs} ms:\n${this.outputs[i].slice(-4000)}`);
       await sleep(100);
     }
   }
@@ -221,7 +222,12 @@ export class ApacheKafkaCluster {
 
   /** Resolves once every running node is registered and unfenced (describeCluster lists it). */
   async waitForBrokers(expected: number[], timeoutMs = 180_000): Promise<void> {
-    const admin = new Kafka({ clientId: 'meridian-test-kafka', brokers: this.brokers.filter((_, i) => this.running(i)), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = new Kafka({
+      clientId: 'meridian-test-kafka',
+      brokers: this.brokers.filter((_, i) => this.running(i)),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
     const deadline = Date.now() + timeoutMs;
     let last = '';
     try {
@@ -249,7 +255,10 @@ export class ApacheKafkaCluster {
     await admin.connect();
     try {
       const { brokers: bs } = await admin.describeCluster();
-      const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(bs[0].nodeId), configNames: ['auto.create.topics.enable'] }] });
+      const r = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.BROKER, name: String(bs[0].nodeId), configNames: ['auto.create.topics.enable'] }],
+      });
       return r.resources[0].configEntries[0]?.configValue === 'true';
     } finally {
       await admin.disconnect();

@@ -40,12 +40,20 @@ export async function startClickHouseHttpHarness(
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'meridian-ch-harness-'));
   const username = opts.username ?? 'meridian';
   const password = opts.password ?? 'harness-secret';
-  const child = spawn(process.execPath, [join(REPO, 'scripts/run-ts.js'), join(REPO, 'libs/testing/src/clickhouse-http-harness.script.ts'), JSON.stringify({ dataDir, username, password, users: opts.users, holdInsertAnswersMs: opts.holdInsertAnswersMs })], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    // stdin stays open: the harness exits when it closes, i.e. when this process dies.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'scripts/run-ts.js'),
+      join(REPO, 'libs/testing/src/clickhouse-http-harness.script.ts'),
+      JSON.stringify({ dataDir, username, password, users: opts.users, holdInsertAnswersMs: opts.holdInsertAnswersMs }),
+    ],
+    {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      // stdin stays open: the harness exits when it closes, i.e. when this process dies.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

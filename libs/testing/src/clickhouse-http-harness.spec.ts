@@ -8,7 +8,10 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
   let h: ClickHouseHttpHarnessProcess;
   let client: ClickHouseClient;
   const raw = (path: string, init: RequestInit = {}) =>
-    fetch(`${h.url}${path}`, { ...init, headers: { authorization: `Basic ${Buffer.from(`${h.username}:${h.password}`).toString('base64')}`, ...(init.headers as Record<string, string>) } });
+    fetch(`${h.url}${path}`, {
+      ...init,
+      headers: { authorization: `Basic ${Buffer.from(`${h.username}:${h.password}`).toString('base64')}`, ...(init.headers as Record<string, string>) },
+    });
 
   beforeAll(async () => {
     h = await startClickHouseHttpHarness();
@@ -36,7 +39,14 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
   });
 
   it('inserts with the query in the URL and the rows in the body, and reports what it wrote in X-ClickHouse-Summary', async () => {
-    const res = await client.insert({ table: 'h.t', values: [{ s: 'a', n: 1 }, { s: 'b', n: 2 }], format: 'JSONEachRow' });
+    const res = await client.insert({
+      table: 'h.t',
+      values: [
+        { s: 'a', n: 1 },
+        { s: 'b', n: 2 },
+      ],
+      format: 'JSONEachRow',
+    });
     expect(res.summary).toMatchObject({ written_rows: '2' });
     const rs = await client.query({ query: 'SELECT s, n FROM h.t ORDER BY s', format: 'JSONEachRow' });
     expect(rs.response_headers['x-clickhouse-format']).toBe('JSONEachRow');
@@ -46,7 +56,10 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
       { s: 'b', n: 2 },
     ]);
     // exec with a body, as RowWriter inserts: the SETTINGS clause and FORMAT are in the URL's query.
-    const ex = await client.exec({ query: 'INSERT INTO h.t (s, n) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow', values: Readable.from([Buffer.from('["c",3]\n')]) });
+    const ex = await client.exec({
+      query: 'INSERT INTO h.t (s, n) SETTINGS async_insert = 0 FORMAT JSONCompactEachRow',
+      values: Readable.from([Buffer.from('["c",3]\n')]),
+    });
     for await (const _ of ex.stream) {
       // drain
     }
@@ -63,10 +76,18 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
   it('binds param_* in the engine: hostile values stay values, and a value that is not of its type is refused', async () => {
     const hostile = ["x' OR 1=1 --", "a\\' OR '1'='1", 'tab\tnew\nline\\', '{s:String}', "'); DROP TABLE h.t; --"];
     for (const value of hostile) {
-      const rs = await client.query({ query: 'SELECT {v:String} AS v, count() AS n FROM h.t WHERE s = {v:String}', query_params: { v: value }, format: 'JSONEachRow' });
+      const rs = await client.query({
+        query: 'SELECT {v:String} AS v, count() AS n FROM h.t WHERE s = {v:String}',
+        query_params: { v: value },
+        format: 'JSONEachRow',
+      });
       expect(await rs.json()).toEqual([{ v: value, n: '0' }]);
     }
-    const arr = await client.query({ query: 'SELECT {a:Array(String)} AS a, {i:UInt64} AS i', query_params: { a: ["it's", 'b\\c'], i: 7 }, format: 'JSONEachRow' });
+    const arr = await client.query({
+      query: 'SELECT {a:Array(String)} AS a, {i:UInt64} AS i',
+      query_params: { a: ["it's", 'b\\c'], i: 7 },
+      format: 'JSONEachRow',
+    });
     expect(await arr.json()).toEqual([{ a: ["it's", 'b\\c'], i: '7' }]);
     await expect(client.query({ query: 'SELECT {i:UInt8}', query_params: { i: '1; DROP TABLE h.t' } })).rejects.toMatchObject({ code: '457' });
     const left = await client.query({ query: 'SELECT count() AS n FROM h.t', format: 'JSONEachRow' });
@@ -75,13 +96,17 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
 
   it('applies URL settings and `database` to their request only, and refuses a setting name that is not one', async () => {
     const get = async (settings: Record<string, string | number>) => {
-      const rs = await client.query({ query: "SELECT toString(getSetting('max_threads')) AS t, toString(getSetting('max_block_size')) AS b", format: 'JSONEachRow', clickhouse_settings: settings });
+      const rs = await client.query({
+        query: "SELECT toString(getSetting('max_threads')) AS t, toString(getSetting('max_block_size')) AS b",
+        format: 'JSONEachRow',
+        clickhouse_settings: settings,
+      });
       return (await rs.json<{ t: string; b: string }>())[0];
     };
     const before = await get({});
     expect(await get({ max_threads: 1, max_block_size: '1234' })).toMatchObject({ t: '1', b: '1234' });
     expect(await get({})).toEqual(before);
-    const injected = await raw(`/?query=${encodeURIComponent('SELECT 1')}&max_threads=${encodeURIComponent("1; DROP TABLE h.t")}`);
+    const injected = await raw(`/?query=${encodeURIComponent('SELECT 1')}&max_threads=${encodeURIComponent('1; DROP TABLE h.t')}`);
     expect(injected.status).not.toBe(200);
     const badName = await raw(`/?query=SELECT%201&${encodeURIComponent('x = 1; DROP')}=1`);
     expect([badName.status, badName.headers.get('x-clickhouse-exception-code')]).toEqual([404, '115']);
@@ -100,7 +125,11 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     expect(rs.response_headers['content-encoding']).toBe('gzip');
     expect(await rs.json()).toEqual([{ n: 9 }]);
     await gz.close();
-    const res = await raw('/?query=' + encodeURIComponent('SELECT 5'), { method: 'POST', headers: { 'Content-Encoding': 'gzip' }, body: gzipSync(Buffer.alloc(0)) });
+    const res = await raw('/?query=' + encodeURIComponent('SELECT 5'), {
+      method: 'POST',
+      headers: { 'Content-Encoding': 'gzip' },
+      body: gzipSync(Buffer.alloc(0)),
+    });
     expect(await res.text()).toBe('5\n');
   });
 
@@ -108,7 +137,9 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     const syntax = await raw('/', { method: 'POST', body: 'SELEC 1' });
     expect([syntax.status, syntax.headers.get('x-clickhouse-exception-code')]).toEqual([400, '62']);
     expect(await syntax.text()).toMatch(/^Code: 62\. DB::Exception: Syntax error.*\(SYNTAX_ERROR\)/s);
-    const err = await client.exec({ query: 'INSERT INTO h.t (s, n) FORMAT JSONCompactEachRow', values: Readable.from([Buffer.from('["x",-1]\n')]) }).catch((e: unknown) => e);
+    const err = await client
+      .exec({ query: 'INSERT INTO h.t (s, n) FORMAT JSONCompactEachRow', values: Readable.from([Buffer.from('["x",-1]\n')]) })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '72', type: 'CANNOT_PARSE_NUMBER' });
     await expect(client.query({ query: 'SELECT * FROM h.missing' })).rejects.toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
   });
@@ -119,11 +150,17 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     const main = createClient({ url: other.url, username: other.username, password: other.password });
     try {
       await main.command({ query: 'CREATE TABLE default.d (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS non_replicated_deduplication_window = 10' });
-      const insert = (c: ClickHouseClient) => c.exec({ query: "INSERT INTO default.d SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'tok-\\'1' FORMAT JSONEachRow", values: Readable.from([Buffer.from('{"x":1}\n')]) }).then(async (r) => {
-        for await (const _ of r.stream) {
-          // drain
-        }
-      });
+      const insert = (c: ClickHouseClient) =>
+        c
+          .exec({
+            query: "INSERT INTO default.d SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'tok-\\'1' FORMAT JSONEachRow",
+            values: Readable.from([Buffer.from('{"x":1}\n')]),
+          })
+          .then(async (r) => {
+            for await (const _ of r.stream) {
+              // drain
+            }
+          });
       const held = insert(slow);
       const deadline = Date.now() + 5_000;
       let listed = await other.inserts();
@@ -137,7 +174,10 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
         ['slow', true],
         [other.username, true],
       ]);
-      const after = await main.query({ query: "SELECT (SELECT count() FROM default.d) AS n, (SELECT value FROM system.events WHERE event = 'DuplicatedInsertedBlocks') > 0 AS dedup", format: 'JSONEachRow' });
+      const after = await main.query({
+        query: "SELECT (SELECT count() FROM default.d) AS n, (SELECT value FROM system.events WHERE event = 'DuplicatedInsertedBlocks') > 0 AS dedup",
+        format: 'JSONEachRow',
+      });
       expect(await after.json()).toEqual([{ n: '1', dedup: 1 }]);
     } finally {
       await slow.close();
@@ -151,7 +191,11 @@ describe('ClickHouse HTTP test harness (chdb behind the HTTP interface, driven b
     await client.command({ query: 'SET max_threads = 1', session_id });
     await client.command({ query: 'CREATE TEMPORARY TABLE tmp (x UInt8)', session_id });
     await client.command({ query: 'INSERT INTO tmp VALUES (5)', session_id });
-    const rs = await client.query({ query: "SELECT toString(getSetting('max_threads')) AS t, (SELECT sum(x) FROM tmp) AS s", format: 'JSONEachRow', session_id });
+    const rs = await client.query({
+      query: "SELECT toString(getSetting('max_threads')) AS t, (SELECT sum(x) FROM tmp) AS s",
+      format: 'JSONEachRow',
+      session_id,
+    });
     expect(await rs.json()).toEqual([{ t: '1', s: '5' }]);
     const outside = await client.query({ query: "SELECT toString(getSetting('max_threads')) AS t", format: 'JSONEachRow' });
     expect(await outside.json()).not.toEqual([{ t: '1' }]);

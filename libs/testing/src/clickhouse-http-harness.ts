@@ -86,7 +86,19 @@ export interface ClickHouseHttpHarness {
 }
 
 /** URL parameters that are not settings. */
-const NOT_SETTINGS = new Set(['query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check', 'user', 'password', 'quota_key', 'role']);
+const NOT_SETTINGS = new Set([
+  'query',
+  'database',
+  'default_format',
+  'query_id',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'user',
+  'password',
+  'quota_key',
+  'role',
+]);
 /** Settings of the HTTP layer: they change how the answer is sent, not the query; the engine has none of them. */
 const HTTP_LAYER_SETTINGS = new Set([
   'enable_http_compression',
@@ -214,7 +226,11 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
     if (req.method !== 'GET' && req.method !== 'POST') return send(res, 405, {}, 'only GET and POST\n');
     const params = url.searchParams;
     const queryId = params.get('query_id') || randomUUID();
-    const head: Record<string, string> = { 'X-ClickHouse-Query-Id': queryId, 'X-ClickHouse-Timezone': 'UTC', 'X-ClickHouse-Server-Display-Name': 'meridian-clickhouse-http-harness' };
+    const head: Record<string, string> = {
+      'X-ClickHouse-Query-Id': queryId,
+      'X-ClickHouse-Timezone': 'UTC',
+      'X-ClickHouse-Server-Display-Name': 'meridian-clickhouse-http-harness',
+    };
     try {
       const user = authenticate(req, params, users);
       const body = await readBody(req);
@@ -223,7 +239,12 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
         throw new HttpQueryError(48, 'NOT_IMPLEMENTED', 'multipart query parameters are not supported by the test harness; send param_<name> in the URL');
       }
       for (const p of ['compress', 'decompress']) {
-        if (params.get(p) === '1') throw new HttpQueryError(48, 'NOT_IMPLEMENTED', `${p}=1 (ClickHouse's native block compression) is not supported by the test harness; use Content-Encoding: gzip`);
+        if (params.get(p) === '1')
+          throw new HttpQueryError(
+            48,
+            'NOT_IMPLEMENTED',
+            `${p}=1 (ClickHouse's native block compression) is not supported by the test harness; use Content-Encoding: gzip`,
+          );
       }
 
       const queryParams: Record<string, string> = {};
@@ -265,12 +286,28 @@ export async function serveClickHouseHttpHarness(opts: ClickHouseHttpHarnessOpti
           const hold = opts.holdInsertAnswersMs?.[user];
           if (hold) await new Promise((r) => setTimeout(r, hold));
           out = Buffer.alloc(0);
-          summary = { read_rows: String(r.rowsWritten), read_bytes: String(r.bytesWritten), written_rows: String(r.rowsWritten), written_bytes: String(r.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0' };
+          summary = {
+            read_rows: String(r.rowsWritten),
+            read_bytes: String(r.bytesWritten),
+            written_rows: String(r.rowsWritten),
+            written_bytes: String(r.bytesWritten),
+            total_rows_to_read: '0',
+            result_rows: '0',
+            result_bytes: '0',
+          };
         } else {
           const run = () => native.QueryAsyncConnection(conn, sql, format, hasParams ? queryParams : undefined);
           const r = await (hasParams ? exclusive(run) : run()).catch(emptyInsertOr<NativeResult>(rethrow));
           out = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
-          summary = { read_rows: String(r.rowsRead), read_bytes: String(r.bytesRead), written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: String(out.length) };
+          summary = {
+            read_rows: String(r.rowsRead),
+            read_bytes: String(r.bytesRead),
+            written_rows: '0',
+            written_bytes: '0',
+            total_rows_to_read: '0',
+            result_rows: '0',
+            result_bytes: String(out.length),
+          };
         }
       } finally {
         l.release();
@@ -348,7 +385,11 @@ function authenticate(req: IncomingMessage, params: URLSearchParams, users: Read
   key ??= '';
   const expected = users.get(user);
   if (expected === undefined || !same(key, expected)) {
-    throw new HttpQueryError(516, 'AUTHENTICATION_FAILED', `${user.slice(0, 64)}: Authentication failed: password is incorrect, or there is no user with such name`);
+    throw new HttpQueryError(
+      516,
+      'AUTHENTICATION_FAILED',
+      `${user.slice(0, 64)}: Authentication failed: password is incorrect, or there is no user with such name`,
+    );
   }
   return user;
 }

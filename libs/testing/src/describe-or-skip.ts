@@ -7,6 +7,7 @@
  */
 export function describeOrSkip(skipReason: string | undefined): (title: string, body: () => void) => void {
   if (skipReason === undefined) return (title, body) => describe(title, body);
-  if (/[[\]]/.test(skipReason)) throw new Error(`describeOrSkip: the reason "${skipReason}" must not contain square brackets (the reporter reads it from "[skipped: …]")`);
+  if (/[[\]]/.test(skipReason))
+    throw new Error(`describeOrSkip: the reason "${skipReason}" must not contain square brackets (the reporter reads it from "[skipped: …]")`);
   return (title, body) => describe.skip(`${title} [skipped: ${skipReason}]`, body);
 }

@@ -4,7 +4,15 @@ export { SessionClient, type SignUpTarget } from './session-client';
 export { outboxEmails, readSignupEmailLink } from './outbox';
 export { startTenantFixture, type TenantFixture } from './tenant-fixture';
 export { freshPostgresDatabase } from './postgres-database';
-export { DEFAULT_MARIADB_URL, DEFAULT_POSTGRES_URL, postgresService, requireLocalService, requireMariadb, requirePostgres, testPostgresUrl } from './local-services';
+export {
+  DEFAULT_MARIADB_URL,
+  DEFAULT_POSTGRES_URL,
+  postgresService,
+  requireLocalService,
+  requireMariadb,
+  requirePostgres,
+  testPostgresUrl,
+} from './local-services';
 export { describeOrSkip } from './describe-or-skip';
 export { countSpansByRegion } from './region-rows';
 export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemetry';

@@ -67,7 +67,9 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<K
   const missing = apacheKafkaMissing();
   if (!missing) return startApacheKafka(opts);
   if (process.env.CI === 'true') {
-    throw new Error(`Apache Kafka ${TEST_KAFKA_VERSION} cannot run for the tests: ${missing}. Install Java >= 17 and Maven (apt-get install openjdk-17-jre-headless maven); CI does not fall back to the mock broker.`);
+    throw new Error(
+      `Apache Kafka ${TEST_KAFKA_VERSION} cannot run for the tests: ${missing}. Install Java >= 17 and Maven (apt-get install openjdk-17-jre-headless maven); CI does not fall back to the mock broker.`,
+    );
   }
   process.stderr.write(
     `\n!!!!! [kafka] Apache Kafka cannot run here: ${missing}.\n!!!!! [kafka] FALLING BACK to librdkafka's mock cluster: no replication, no idempotent producer, no admin API.\n\n`,
@@ -106,7 +108,7 @@ async function startApacheKafka(opts: KafkaBrokerOptions): Promise<KafkaBroker> 
       // metadata requests go to different brokers, and each learns of the topic on its own).
       const names = Object.keys(topics);
       const deadline = Date.now() + 30_000;
-      for (let ok = 0; ok < 3; ) {
+      for (let ok = 0; ok < 3;) {
         const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
         const ready = meta?.topics.every((t) => t.partitions.length === topics[t.name] && t.partitions.every((p) => p.leader >= 0 && p.isr.length === rf));
         ok = ready ? ok + 1 : 0;

@@ -41,7 +41,10 @@ describe('lint boundaries (eslint.config.mjs)', () => {
   beforeAll(() => {
     errors = lintErrors([
       // libs/storage-clickhouse is type:data-access, libs/ingester type:feature: an arrow pointing up.
-      { filePath: 'libs/storage-clickhouse/src/lint-fixture.ts', code: "import { IngesterModule } from '@meridian/ingester';\nexport const m = IngesterModule;\n" },
+      {
+        filePath: 'libs/storage-clickhouse/src/lint-fixture.ts',
+        code: "import { IngesterModule } from '@meridian/ingester';\nexport const m = IngesterModule;\n",
+      },
       // Production code of a feature lib loading a lib's test helpers.
       { filePath: 'libs/read-api/src/lint-fixture.ts', code: importTestHelpers },
       // The same import in a spec of that lib, and in an e2e test.

@@ -39,7 +39,9 @@ describe('local database servers for the tests', () => {
       'PostgreSQL is not reachable at postgres://meridian:***@127.0.0.1:1/test (connect ECONNREFUSED 127.0.0.1:1). The tests that need it fail until it answers: start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set DATABASE_URL to a server that runs.',
     );
     await expect(attempt).rejects.not.toThrow('hunter2');
-    await expect(requireMariadb('mysql://root@127.0.0.1:1/test')).rejects.toThrow(/^MariaDB is not reachable at mysql:\/\/root@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\)\. .*start it with `start-stop-daemon --start --oknodo --background --exec \/usr\/sbin\/mariadbd`\.$/);
+    await expect(requireMariadb('mysql://root@127.0.0.1:1/test')).rejects.toThrow(
+      /^MariaDB is not reachable at mysql:\/\/root@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\)\. .*start it with `start-stop-daemon --start --oknodo --background --exec \/usr\/sbin\/mariadbd`\.$/,
+    );
   });
 
   it("starts only the machine's own server: another address is reported, not started", async () => {
@@ -65,7 +67,10 @@ describe('local database servers for the tests', () => {
       expect(status.problem).toBeUndefined();
       expect(status.started).toMatch(/^MariaDB was down; started with `echo ran .*` \(answering after \d+\.\d s\)$/);
       expect(readFileSync(join(dir, 'runs'), 'utf8')).toBe('ran\n');
-      expect(logged).toEqual([expect.stringMatching(/^\[local-services\] MariaDB is down at mysql:\/\/root@127\.0\.0\.1:\d+\/test; starting it: echo ran/), `[local-services] ${status.started}`]);
+      expect(logged).toEqual([
+        expect.stringMatching(/^\[local-services\] MariaDB is down at mysql:\/\/root@127\.0\.0\.1:\d+\/test; starting it: echo ran/),
+        `[local-services] ${status.started}`,
+      ]);
       expect(await tcpCheck(service)).toBeUndefined();
     } finally {
       try {
@@ -78,7 +83,11 @@ describe('local database servers for the tests', () => {
 
   it('reports a server that its start command did not bring up, with what the command said', async () => {
     const port = await freePort();
-    const service: LocalService = { ...postgresService(`postgres://postgres@127.0.0.1:${port}/test`), localPort: port, startCommand: 'echo no cluster here >&2; exit 3' };
+    const service: LocalService = {
+      ...postgresService(`postgres://postgres@127.0.0.1:${port}/test`),
+      localPort: port,
+      startCommand: 'echo no cluster here >&2; exit 3',
+    };
     const logged: string[] = [];
     const [status] = await ensureLocalServices({ services: [service], log: (l) => logged.push(l), check: tcpCheck, waitMs: 1_000 });
     expect(status.started).toBeUndefined();

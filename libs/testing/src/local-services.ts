@@ -31,7 +31,13 @@ export function testPostgresUrl(): string {
 }
 
 export function postgresService(url = testPostgresUrl()): LocalService {
-  return { name: 'PostgreSQL', url, envVar: 'DATABASE_URL', startCommand: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', localPort: 5432 };
+  return {
+    name: 'PostgreSQL',
+    url,
+    envVar: 'DATABASE_URL',
+    startCommand: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    localPort: 5432,
+  };
 }
 
 export function mariadbService(url = DEFAULT_MARIADB_URL): LocalService {
@@ -114,7 +120,9 @@ function isMachineServer(service: LocalService): boolean {
 
 function run(command: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile('bash', ['-c', command], { timeout: 60_000 }, (err, stdout, stderr) => resolve(`${err ? `exit ${err.code ?? err.signal}: ` : ''}${`${stdout}${stderr}`.trim()}`));
+    execFile('bash', ['-c', command], { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve(`${err ? `exit ${err.code ?? err.signal}: ` : ''}${`${stdout}${stderr}`.trim()}`),
+    );
   });
 }
 
@@ -140,7 +148,9 @@ export async function ensureLocalServices({
   log = (line: string) => process.stderr.write(`${line}\n`),
   waitMs = 30_000,
   check = probe,
-}: { services?: LocalService[]; log?: (line: string) => void; waitMs?: number; check?: (service: LocalService) => Promise<Error | undefined> } = {}): Promise<ServiceStatus[]> {
+}: { services?: LocalService[]; log?: (line: string) => void; waitMs?: number; check?: (service: LocalService) => Promise<Error | undefined> } = {}): Promise<
+  ServiceStatus[]
+> {
   const statuses = await Promise.all(
     services.map(async (service): Promise<ServiceStatus> => {
       let error = await check(service);

@@ -31,7 +31,8 @@ export async function readSignupEmailLink(dataDir: string, email: string): Promi
       .filter(Boolean)
       .pop();
     if (link) return link;
-    if (Date.now() > deadline) throw new Error(`no sign-up verification email for ${email} in ${join(dataDir, 'outbox')} (${mails.length} other sign-up emails for it)`);
+    if (Date.now() > deadline)
+      throw new Error(`no sign-up verification email for ${email} in ${join(dataDir, 'outbox')} (${mails.length} other sign-up emails for it)`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

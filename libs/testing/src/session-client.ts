@@ -64,7 +64,8 @@ export class SessionClient {
     const client = new SessionClient(typeof server === 'string' ? server : server.base);
     const out = await client.call('signUp', { body: { email, password, inviteToken } });
     if ('verification' in out) {
-      if (typeof server === 'string') throw new Error(`sign-up of ${email} sent a verification email: pass { base, dataDir } (not a URL) so the link can be read from the outbox`);
+      if (typeof server === 'string')
+        throw new Error(`sign-up of ${email} sent a verification email: pass { base, dataDir } (not a URL) so the link can be read from the outbox`);
       const token = new URL(await readSignupEmailLink(server.dataDir, email)).searchParams.get('token')!;
       await client.call('verifyEmail', { body: { token } });
     }

@@ -10,7 +10,8 @@ function makeClient(): QueryClient {
   // A 401 anywhere means the session ended (expired, signed out elsewhere): re-read it, and the
   // signed-in layouts then send the user to the sign-in page.
   const onError = (error: unknown) => {
-    if (error instanceof ApiError && error.status === 401 && error.route !== 'getSession') void client.invalidateQueries({ queryKey: apiKey('getSession', {}) });
+    if (error instanceof ApiError && error.status === 401 && error.route !== 'getSession')
+      void client.invalidateQueries({ queryKey: apiKey('getSession', {}) });
   };
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError }),

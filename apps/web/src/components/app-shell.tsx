@@ -84,7 +84,12 @@ export function AppShell({ session, tenant, children }: { session: Session; tena
             {NAV.map((item) => {
               const active = item.match.some((p) => pathname === p || pathname.startsWith(`${p}/`));
               return (
-                <Link key={item.path} href={tenantHref(item.path, tenant.slug)} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+                <Link
+                  key={item.path}
+                  href={tenantHref(item.path, tenant.slug)}
+                  className={active ? 'active' : undefined}
+                  aria-current={active ? 'page' : undefined}
+                >
                   {t[item.label]}
                 </Link>
               );

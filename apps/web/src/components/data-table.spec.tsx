@@ -49,7 +49,13 @@ describe('DataTable', () => {
 
   it('passes row attributes through and makes clickable rows reachable from the keyboard', () => {
     const clicked: string[] = [];
-    const table = DataTable({ rows, columns, rowKey: (r) => r.id, rowProps: (r) => ({ className: r.id === 'a' ? 'selected' : undefined, title: r.name }), onRowClick: (r) => clicked.push(r.id) });
+    const table = DataTable({
+      rows,
+      columns,
+      rowKey: (r) => r.id,
+      rowProps: (r) => ({ className: r.id === 'a' ? 'selected' : undefined, title: r.name }),
+      onRowClick: (r) => clicked.push(r.id),
+    });
     const html = renderToStaticMarkup(table);
     expect(html).toContain('<tr class="selected clickable" title="SELECT 1" tabindex="0">');
     expect(html).toContain('<tr class="clickable" title="SELECT 2" tabindex="0">');

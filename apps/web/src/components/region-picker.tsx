@@ -8,12 +8,14 @@ type Region = Output<'listRegions'>['regions'][number];
 const m = defineMessages({
   en: {
     legend: 'Data region',
-    explain: 'Traces, metrics and logs of this tenant are stored and processed only in the region you choose. The choice is fixed when the tenant is created and cannot be changed later.',
+    explain:
+      'Traces, metrics and logs of this tenant are stored and processed only in the region you choose. The choice is fixed when the tenant is created and cannot be changed later.',
     default: 'default',
   },
   ja: {
     legend: 'データリージョン',
-    explain: 'このテナントのトレース・メトリクス・ログは、選んだリージョンの中だけで保存・処理されます。リージョンはテナント作成時に確定し、後から変更できません。',
+    explain:
+      'このテナントのトレース・メトリクス・ログは、選んだリージョンの中だけで保存・処理されます。リージョンはテナント作成時に確定し、後から変更できません。',
     default: '既定',
   },
 });
@@ -30,7 +32,19 @@ const JA_REGION_TEXT: Record<string, string> = {
 };
 
 /** The data-region choice, in plain words: where the data will live, and that it is final. */
-export function RegionPicker({ regions, defaultRegion, value, onChange, error }: { regions: Region[]; defaultRegion: string; value: string; onChange(id: string): void; error?: string }) {
+export function RegionPicker({
+  regions,
+  defaultRegion,
+  value,
+  onChange,
+  error,
+}: {
+  regions: Region[];
+  defaultRegion: string;
+  value: string;
+  onChange(id: string): void;
+  error?: string;
+}) {
   const t = useMessages(m);
   const { locale } = usePrefs();
   const say = (text: string) => (locale === 'ja' ? (JA_REGION_TEXT[text] ?? text) : text);

@@ -53,7 +53,17 @@ interface QueryLike<T> {
 }
 
 /** A query's loading and error states (with retry), then its data to `children`. */
-export function QueryState<T>({ query, loadingLabel, failedTitle, children }: { query: QueryLike<T>; loadingLabel?: string; failedTitle?: string; children: (data: T) => ReactNode }) {
+export function QueryState<T>({
+  query,
+  loadingLabel,
+  failedTitle,
+  children,
+}: {
+  query: QueryLike<T>;
+  loadingLabel?: string;
+  failedTitle?: string;
+  children: (data: T) => ReactNode;
+}) {
   if (query.isPending) return <Loading label={loadingLabel} />;
   if (query.error || query.data === undefined) return <ErrorNotice error={query.error} title={failedTitle} onRetry={() => void query.refetch()} />;
   return <>{children(query.data)}</>;

@@ -9,7 +9,8 @@ type Origin = 'string' | 'number' | 'array' | 'other';
 const issueMessages = defineMessages({
   en: {
     required: 'Required.',
-    too_small: (origin: Origin, n: string) => (origin === 'string' ? `At least ${n} characters.` : origin === 'array' ? `At least ${n} items.` : `At least ${n}.`),
+    too_small: (origin: Origin, n: string) =>
+      origin === 'string' ? `At least ${n} characters.` : origin === 'array' ? `At least ${n} items.` : `At least ${n}.`,
     too_big: (origin: Origin, n: string) => (origin === 'string' ? `At most ${n} characters.` : origin === 'array' ? `At most ${n} items.` : `At most ${n}.`),
     invalid_type: (expected: string) => `Must be a ${expected}.`,
     invalid_format: (format: string) => (format === 'email' ? 'Not a valid email address.' : format === 'url' ? 'Not a valid URL.' : `Not a valid ${format}.`),
@@ -21,10 +22,17 @@ const issueMessages = defineMessages({
   },
   ja: {
     required: '入力してください。',
-    too_small: (origin: Origin, n: string) => (origin === 'string' ? `${n} 文字以上にしてください。` : origin === 'array' ? `${n} 個以上にしてください。` : `${n} 以上にしてください。`),
-    too_big: (origin: Origin, n: string) => (origin === 'string' ? `${n} 文字以内にしてください。` : origin === 'array' ? `${n} 個以内にしてください。` : `${n} 以下にしてください。`),
+    too_small: (origin: Origin, n: string) =>
+      origin === 'string' ? `${n} 文字以上にしてください。` : origin === 'array' ? `${n} 個以上にしてください。` : `${n} 以上にしてください。`,
+    too_big: (origin: Origin, n: string) =>
+      origin === 'string' ? `${n} 文字以内にしてください。` : origin === 'array' ? `${n} 個以内にしてください。` : `${n} 以下にしてください。`,
     invalid_type: (expected: string) => `形式が正しくありません（${expected}）。`,
-    invalid_format: (format: string) => (format === 'email' ? 'メールアドレスの形式が正しくありません。' : format === 'url' ? 'URL の形式が正しくありません。' : `形式が正しくありません（${format}）。`),
+    invalid_format: (format: string) =>
+      format === 'email'
+        ? 'メールアドレスの形式が正しくありません。'
+        : format === 'url'
+          ? 'URL の形式が正しくありません。'
+          : `形式が正しくありません（${format}）。`,
     invalid_pattern: () => '使えない文字が含まれているか、形式が正しくありません。',
     invalid_value: (values: string) => `次のいずれかにしてください：${values}。`,
     unknown_keys: (keys: string) => `不明な項目です：${keys}。`,

@@ -54,7 +54,15 @@ const PERIOD_UNITS = [
 export function createFormatter(locale: Locale, timeZone: string): Formatter {
   const tag = INTL_TAG[locale];
   const parts = { timeZone, hourCycle: 'h23' } as const;
-  const dateTimeFmt = new Intl.DateTimeFormat(tag, { ...parts, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const dateTimeFmt = new Intl.DateTimeFormat(tag, {
+    ...parts,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
   const timeFmt = new Intl.DateTimeFormat(tag, { ...parts, hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const zoneFmt = new Intl.DateTimeFormat(tag, { timeZone, timeZoneName: 'short' });
   const toDate = (v: number | string | Date) => (v instanceof Date ? v : new Date(v));

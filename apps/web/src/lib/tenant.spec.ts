@@ -1,7 +1,13 @@
 import { defaultTenant, tenantHref, type TenantSummary } from './tenant';
 import { safeNext } from './session';
 
-const tenant = (slug: string): TenantSummary => ({ id: `00000000-0000-4000-8000-${slug.padStart(12, '0').slice(-12)}`, slug, name: slug, region: 'ap-northeast-1', role: 'viewer' });
+const tenant = (slug: string): TenantSummary => ({
+  id: `00000000-0000-4000-8000-${slug.padStart(12, '0').slice(-12)}`,
+  slug,
+  name: slug,
+  region: 'ap-northeast-1',
+  role: 'viewer',
+});
 
 describe('tenant links', () => {
   it('puts the tenant first in the query and drops empty values', () => {

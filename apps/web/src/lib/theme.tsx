@@ -72,7 +72,11 @@ function subscribeSystem(onChange: () => void): () => void {
  */
 export function ThemeProvider({ children }: { children: ReactNode }) {
   const choice = useSyncExternalStore(subscribeChoice, storedChoice, () => 'system' as const);
-  const systemDark = useSyncExternalStore(subscribeSystem, () => window.matchMedia(DARK_QUERY).matches, () => false);
+  const systemDark = useSyncExternalStore(
+    subscribeSystem,
+    () => window.matchMedia(DARK_QUERY).matches,
+    () => false,
+  );
   const theme = resolveTheme(choice, systemDark);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

@@ -9,7 +9,10 @@ export const regionSchema = z.object({
 });
 export const regionsResponse = z.object({ regions: z.array(regionSchema), defaultRegion: z.string() });
 
-const email = z.email({ error: 'expected an email address' }).max(254).transform((s) => s.toLowerCase());
+const email = z
+  .email({ error: 'expected an email address' })
+  .max(254)
+  .transform((s) => s.toLowerCase());
 /** NIST 800-63B: length over composition rules; the upper bound keeps hashing cheap. */
 const password = z.string().min(10, 'at least 10 characters').max(200, 'at most 200 characters');
 
@@ -127,6 +130,10 @@ export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Id of the last entry of the previous page. */
   // An id is a bigint: more digits than 2^63 - 1 would overflow the column (a 500), so they are a 400.
-  before: z.string().regex(/^\d{1,19}$/, 'expected an audit entry id').refine((v) => BigInt(v) <= 9223372036854775807n, 'expected an audit entry id').optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/, 'expected an audit entry id')
+    .refine((v) => BigInt(v) <= 9223372036854775807n, 'expected an audit entry id')
+    .optional(),
 });
 export const auditResponse = z.object({ entries: z.array(auditEntrySchema), nextBefore: z.string().nullable() });

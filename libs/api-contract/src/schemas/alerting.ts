@@ -5,7 +5,18 @@ import { isoTime, tenantParams, uuidSchema } from './common';
  * Per-tenant alerting. Rules and channels are identified by a client-chosen `key`: creating one
  * with an existing key replaces it, so bulk imports are idempotent.
  */
-export const ALERT_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal', 'sql_p95', 'queries_per_txn', 'metric'] as const;
+export const ALERT_METRICS = [
+  'latency_p95',
+  'latency_p99',
+  'error_rate',
+  'throughput',
+  'apdex',
+  'hitmap_vertical',
+  'hitmap_horizontal',
+  'sql_p95',
+  'queries_per_txn',
+  'metric',
+] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 /**
  * Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical:
@@ -39,11 +50,21 @@ const ruleDefinitionShape = {
   warning: z.number().finite().min(0).optional(),
   critical: z.number().finite().min(0).optional(),
   /** Data looked at per evaluation: the last this many seconds. */
-  windowSeconds: z.number().int().min(10).max(6 * 3600).default(300),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(6 * 3600)
+    .default(300),
   /** The condition must hold this long before the alert fires (pending until then). */
   forSeconds: z.number().int().min(0).max(86_400).default(0),
   /** Repeat the firing message this often while still firing; 0 = never. */
-  renotifySeconds: z.number().int().min(0).max(7 * 86_400).default(0),
+  renotifySeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(0),
   /** Hysteresis: a firing alert resolves only once the value is this many percent back past the threshold. */
   hysteresisPercent: z.number().min(0).max(100).default(10),
   /** Hitmap patterns: the base time; hits slower than this count as slow. */
@@ -60,13 +81,17 @@ const ruleDefinitionShape = {
 };
 
 function checkRuleDefinition(r: z.output<z.ZodObject<typeof ruleDefinitionShape>>, ctx: z.RefinementCtx): void {
-  if (r.warning === undefined && r.critical === undefined) ctx.addIssue({ code: 'custom', path: ['critical'], message: 'give a warning or a critical threshold (or both)' });
+  if (r.warning === undefined && r.critical === undefined)
+    ctx.addIssue({ code: 'custom', path: ['critical'], message: 'give a warning or a critical threshold (or both)' });
   if (r.warning !== undefined && r.critical !== undefined) {
     const ordered = r.direction === 'above' ? r.critical >= r.warning : r.critical <= r.warning;
-    if (!ordered) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
+    if (!ordered)
+      ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be ${r.direction === 'above' ? '≥' : '≤'} warning for direction "${r.direction}"` });
   }
-  if (r.metric === 'metric' && r.metricName === undefined) ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
-  if (r.metric.startsWith('hitmap_') && r.slowMs === undefined) ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
+  if (r.metric === 'metric' && r.metricName === undefined)
+    ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
+  if (r.metric.startsWith('hitmap_') && r.slowMs === undefined)
+    ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
 }
 
 export const alertRuleBody = z.object({ key, name, enabled: z.boolean().default(true), ...ruleDefinitionShape }).superRefine(checkRuleDefinition);
@@ -159,7 +184,10 @@ export const alertChannelBody = z.discriminatedUnion('kind', [
     name,
     kind: z.literal('email'),
     /** smtp(s)://user@host:port, without the password. */
-    smtpUrl: z.string().regex(/^smtps?:\/\/[^\s:@/]*@?[^\s/]+$/, 'expected smtp://user@host:port or smtps://user@host:port (password separately)').max(500),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s:@/]*@?[^\s/]+$/, 'expected smtp://user@host:port or smtps://user@host:port (password separately)')
+      .max(500),
     password: z.string().max(500).default(''),
     from: email,
     to: z.array(email).min(1, 'at least one recipient').max(50),
@@ -188,12 +216,28 @@ export const channelTestResponse = z.object({ ok: z.boolean(), error: z.string()
 export const alertHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const alertHistoryResponse = z.object({
   events: z.array(
-    z.object({ at: isoTime, from: z.string(), to: z.string(), severity: z.enum(['warning', 'critical']).nullable(), value: z.number().nullable(), threshold: z.number().nullable() }),
+    z.object({
+      at: isoTime,
+      from: z.string(),
+      to: z.string(),
+      severity: z.enum(['warning', 'critical']).nullable(),
+      value: z.number().nullable(),
+      threshold: z.number().nullable(),
+    }),
   ),
 });
 
 export const firingAlertsResponse = z.object({
-  alerts: z.array(z.object({ ruleId: uuidSchema, key: z.string(), name: z.string(), severity: z.enum(['warning', 'critical']).nullable(), since: isoTime.nullable(), value: z.number().nullable() })),
+  alerts: z.array(
+    z.object({
+      ruleId: uuidSchema,
+      key: z.string(),
+      name: z.string(),
+      severity: z.enum(['warning', 'critical']).nullable(),
+      since: isoTime.nullable(),
+      value: z.number().nullable(),
+    }),
+  ),
 });
 
 export const deliveriesQuery = z.object({
@@ -226,7 +270,15 @@ export const silenceBody = z
     endsAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time' }),
   })
   .refine((s) => Date.parse(s.endsAt) > (s.startsAt ? Date.parse(s.startsAt) : Date.now()), { path: ['endsAt'], message: 'must be after startsAt (or now)' });
-export const silenceSchema = z.object({ id: uuidSchema, ruleId: uuidSchema.nullable(), reason: z.string(), startsAt: isoTime, endsAt: isoTime, createdBy: z.string(), createdAt: isoTime });
+export const silenceSchema = z.object({
+  id: uuidSchema,
+  ruleId: uuidSchema.nullable(),
+  reason: z.string(),
+  startsAt: isoTime,
+  endsAt: isoTime,
+  createdBy: z.string(),
+  createdAt: isoTime,
+});
 export const silencesResponse = z.object({ silences: z.array(silenceSchema) });
 export const silenceParams = tenantParams.extend({ silenceId: uuidSchema });
 

@@ -19,6 +19,15 @@ export const errorSchema = z.object({
    * Field-level problems, `field` as a dotted path (`body.email`, `query.limit`); `code` and
    * `params` say what is wrong for clients that word it in their own language.
    */
-  issues: z.array(z.object({ field: z.string(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })).optional(),
+  issues: z
+    .array(
+      z.object({
+        field: z.string(),
+        message: z.string(),
+        code: z.string().optional(),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      }),
+    )
+    .optional(),
 });
 export type ApiErrorBody = z.infer<typeof errorSchema>;

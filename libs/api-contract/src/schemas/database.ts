@@ -100,7 +100,16 @@ export const dbInstanceResponse = z.object({
   to: isoTime,
   health: dbInstanceHealthSchema,
   sessions: z.array(
-    z.object({ id: z.string(), user: z.string(), database: z.string(), state: z.string(), waitEvent: z.string(), seconds: z.number(), query: z.string(), blockedBy: z.array(z.string()) }),
+    z.object({
+      id: z.string(),
+      user: z.string(),
+      database: z.string(),
+      state: z.string(),
+      waitEvent: z.string(),
+      seconds: z.number(),
+      query: z.string(),
+      blockedBy: z.array(z.string()),
+    }),
   ),
   blocking: z.array(
     z.object({
@@ -119,7 +128,16 @@ export const dbInstanceResponse = z.object({
       rootId: z.string(),
       rootQuery: z.string(),
       waiters: z.array(
-        z.object({ id: z.string(), depth: z.number(), blockedBy: z.string(), query: z.string(), waitSeconds: z.number(), lockType: z.string(), lockMode: z.string(), relation: z.string() }),
+        z.object({
+          id: z.string(),
+          depth: z.number(),
+          blockedBy: z.string(),
+          query: z.string(),
+          waitSeconds: z.number(),
+          lockType: z.string(),
+          lockMode: z.string(),
+          relation: z.string(),
+        }),
       ),
     }),
   ),
@@ -154,7 +172,11 @@ export type DbHealthMetric = keyof typeof DB_HEALTH_METRICS;
 export type HealthLevel = 'ok' | 'warning' | 'critical' | 'down' | 'unknown';
 
 /** Level of one instance for one metric: down beats everything; a missing figure is unknown. */
-export function healthLevel(instance: DbInstanceHealthDto, metric: DbHealthMetric, thresholds: { warning: number; critical: number } = DB_HEALTH_METRICS[metric]): HealthLevel {
+export function healthLevel(
+  instance: DbInstanceHealthDto,
+  metric: DbHealthMetric,
+  thresholds: { warning: number; critical: number } = DB_HEALTH_METRICS[metric],
+): HealthLevel {
   if (instance.up === false) return 'down';
   const value = instance[metric];
   if (value === null || !Number.isFinite(value)) return 'unknown';

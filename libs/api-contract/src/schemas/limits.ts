@@ -41,7 +41,10 @@ const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const day = z
   .string()
   .regex(DAY_RE, 'expected a UTC day written YYYY-MM-DD, e.g. 2026-12-06')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'expected a real calendar day (YYYY-MM-DD)')
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'expected a real calendar day (YYYY-MM-DD)',
+  )
   // PostgreSQL has no year 0 (a 500), and nothing was metered before 1970.
   .refine((d) => d >= '1970-01-01', 'expected a day from 1970-01-01 on');
 

@@ -6,7 +6,10 @@ import { isoTime } from './common';
 export const windowQuery = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
-  last: z.string().regex(/^\d+[smhd]$/, 'expected a duration like 15m, 1h or 7d').optional(),
+  last: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'expected a duration like 15m, 1h or 7d')
+    .optional(),
 });
 const filters = { service: z.string().max(500).optional(), endpoint: z.string().max(2000).optional() };
 const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
@@ -129,50 +132,53 @@ export const serviceSeriesResponse = z.object({ from: isoTime, to: isoTime, step
 
 export const metricsQuery = windowQuery.extend({ name: z.string().max(500).optional(), service: filters.service, limit: limit(10_000) });
 export const metricPointSchema = z.object({
-    time: isoTime,
-    unixNanos: z.string(),
-    metricName: z.string(),
-    metricType: z.string(),
-    unit: z.string(),
-    temporality: z.string(),
-    isMonotonic: z.boolean(),
-    service: z.string(),
-    attributes: z.record(z.string(), z.string()),
-    resourceAttributes: z.record(z.string(), z.string()),
-    value: z.number(),
-    /** 64-bit, as a string. */
-    count: z.string(),
-    sum: z.number(),
-    min: z.number().nullable(),
-    max: z.number().nullable(),
-    bucketCounts: z.array(z.string()),
-    explicitBounds: z.array(z.number()),
-    quantiles: z.array(z.number()),
-    quantileValues: z.array(z.number()),
-  });
+  time: isoTime,
+  unixNanos: z.string(),
+  metricName: z.string(),
+  metricType: z.string(),
+  unit: z.string(),
+  temporality: z.string(),
+  isMonotonic: z.boolean(),
+  service: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  resourceAttributes: z.record(z.string(), z.string()),
+  value: z.number(),
+  /** 64-bit, as a string. */
+  count: z.string(),
+  sum: z.number(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  bucketCounts: z.array(z.string()),
+  explicitBounds: z.array(z.number()),
+  quantiles: z.array(z.number()),
+  quantileValues: z.array(z.number()),
+});
 export const metricsResponse = z.object({ points: z.array(metricPointSchema) });
 
 export const logsQuery = windowQuery.extend({
-  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits').optional(),
+  traceId: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits')
+    .optional(),
   service: filters.service,
   minSeverity: z.coerce.number().int().min(0).max(24).optional(),
   limit: limit(10_000),
 });
 export const logSchema = z.object({
-    time: isoTime,
-    unixNanos: z.string(),
-    traceId: z.string(),
-    spanId: z.string(),
-    severityNumber: z.number(),
-    severityText: z.string(),
-    service: z.string(),
-    hostName: z.string(),
-    body: z.string(),
-    attributes: z.record(z.string(), z.string()),
-    resourceAttributes: z.record(z.string(), z.string()),
-    scopeName: z.string(),
-    eventName: z.string(),
-  });
+  time: isoTime,
+  unixNanos: z.string(),
+  traceId: z.string(),
+  spanId: z.string(),
+  severityNumber: z.number(),
+  severityText: z.string(),
+  service: z.string(),
+  hostName: z.string(),
+  body: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  resourceAttributes: z.record(z.string(), z.string()),
+  scopeName: z.string(),
+  eventName: z.string(),
+});
 export const logsResponse = z.object({ logs: z.array(logSchema) });
 
 export const usageResponse = z.object({ region: z.string(), spans: z.number(), metricPoints: z.number(), logs: z.number() });

@@ -15,7 +15,10 @@ function msg(bytes = 100, tenantId = 't1'): RowBatchMessage {
 }
 
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'meridian-wal-')), 'r1');
-const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.wal')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.wal'))
+    .sort();
 
 describe('RegionWal', () => {
   it('reads back appended messages in order, byte for byte and with their body format, after a reopen', async () => {

@@ -237,7 +237,7 @@ export class RegionWal {
       }
       const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
       try {
-        for (let at = 0; at < data.length; ) at += (await this.fh!.write(data, at, data.length - at)).bytesWritten;
+        for (let at = 0; at < data.length;) at += (await this.fh!.write(data, at, data.length - at)).bytesWritten;
         if (this.settings.fsync === 'always') {
           const t0 = performance.now();
           await this.fh!.datasync();
@@ -255,7 +255,10 @@ export class RegionWal {
       this.updateBytes();
       for (const w of waiters) w.resolve();
     } catch (e) {
-      const err = e instanceof BusUnavailableError ? e : new BusUnavailableError(`write-ahead log of region ${this.region} cannot be written: ${(e as Error).message}`, 5);
+      const err =
+        e instanceof BusUnavailableError
+          ? e
+          : new BusUnavailableError(`write-ahead log of region ${this.region} cannot be written: ${(e as Error).message}`, 5);
       for (const w of waiters) w.reject(err);
     }
   }

@@ -53,7 +53,10 @@ function u64(n: number): Buffer {
 }
 
 export function encodeMessage(seq: number, m: RowBatchMessage): Buffer[] {
-  const header = Buffer.from(JSON.stringify({ id: m.id, tenantId: m.tenantId, region: m.region, table: m.table, rowCount: m.rowCount, key: m.key, format: m.format }), 'utf8');
+  const header = Buffer.from(
+    JSON.stringify({ id: m.id, tenantId: m.tenantId, region: m.region, table: m.table, rowCount: m.rowCount, key: m.key, format: m.format }),
+    'utf8',
+  );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   return frame(RecordType.Message, [u64(seq), len, header, m.body]);
@@ -85,7 +88,7 @@ export function decodeRecords(data: Buffer): { records: WalRecord[]; validBytes:
     const end = at + FRAME_HEADER_BYTES + length;
     if (end > data.length) break;
     const payload = data.subarray(at + FRAME_HEADER_BYTES, end);
-    if ((crc32(payload, crc32(Buffer.of(type))) >>> 0) !== crc) break;
+    if (crc32(payload, crc32(Buffer.of(type))) >>> 0 !== crc) break;
     const record = decodePayload(type, payload);
     if (!record) break;
     records.push(record);
@@ -99,10 +102,31 @@ function decodePayload(type: number, p: Buffer): WalRecord | undefined {
     if (type === RecordType.Message) {
       const seq = Number(p.readBigUInt64LE(0));
       const headerLength = p.readUInt32LE(8);
-      const h = JSON.parse(p.subarray(12, 12 + headerLength).toString('utf8')) as { id: string; tenantId: string; region: string; table: RowTable; rowCount: number; key?: string; format?: RowBodyFormat };
+      const h = JSON.parse(p.subarray(12, 12 + headerLength).toString('utf8')) as {
+        id: string;
+        tenantId: string;
+        region: string;
+        table: RowTable;
+        rowCount: number;
+        key?: string;
+        format?: RowBodyFormat;
+      };
       // Copy: the segment's buffer is dropped after replay, the body lives on in the queue.
       const body = Buffer.from(p.subarray(12 + headerLength));
-      return { type: RecordType.Message, seq, message: { id: h.id, tenantId: h.tenantId, region: h.region, table: h.table, rowCount: h.rowCount, key: h.key ?? undefined, format: h.format ?? undefined, body } };
+      return {
+        type: RecordType.Message,
+        seq,
+        message: {
+          id: h.id,
+          tenantId: h.tenantId,
+          region: h.region,
+          table: h.table,
+          rowCount: h.rowCount,
+          key: h.key ?? undefined,
+          format: h.format ?? undefined,
+          body,
+        },
+      };
     }
     if (type === RecordType.Plan) return { type: RecordType.Plan, plan: JSON.parse(p.toString('utf8')) as BatchPlan };
     if (type === RecordType.Checkpoint) return { type: RecordType.Checkpoint, next: Number(p.readBigUInt64LE(0)) };

@@ -93,7 +93,14 @@ const up: string[] = [
   `create index alert_silences_tenant_idx on alert_silences (tenant_id, ends_at)`,
 ];
 
-const down: string[] = ['drop table alert_silences', 'drop table alert_notifications', 'drop table alert_events', 'drop table alert_rule_states', 'drop table alert_rules', 'drop table alert_channels'];
+const down: string[] = [
+  'drop table alert_silences',
+  'drop table alert_notifications',
+  'drop table alert_events',
+  'drop table alert_rule_states',
+  'drop table alert_rules',
+  'drop table alert_channels',
+];
 
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);

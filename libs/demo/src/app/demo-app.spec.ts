@@ -35,7 +35,14 @@ describe('demo app (PGlite fallback, no MariaDB)', () => {
 
   beforeAll(async () => {
     sink = await otlpTraceSink();
-    app = await startDemoApp({ otlpUrl: sink.url, ingestKey: 'mrd_ik_demo', requestsPerSecond: 0, useLocalPostgres: false, useLocalMariadb: false, log: () => undefined });
+    app = await startDemoApp({
+      otlpUrl: sink.url,
+      ingestKey: 'mrd_ik_demo',
+      requestsPerSecond: 0,
+      useLocalPostgres: false,
+      useLocalMariadb: false,
+      log: () => undefined,
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -62,6 +69,11 @@ describe('demo app (PGlite fallback, no MariaDB)', () => {
       'SELECT id, customer FROM orders ORDER BY id DESC LIMIT ?': 1,
       'SELECT product_id, qty FROM order_items WHERE order_id = ?': RECENT_ORDERS,
     });
-    expect(queries[0]).toMatchObject({ service: 'catalog', db_system: 'postgresql', kind: 'CLIENT', db_instance: app.databases[0].url.replace(/^postgres:\/\/postgres@|\/postgres$/g, '') });
+    expect(queries[0]).toMatchObject({
+      service: 'catalog',
+      db_system: 'postgresql',
+      kind: 'CLIENT',
+      db_instance: app.databases[0].url.replace(/^postgres:\/\/postgres@|\/postgres$/g, ''),
+    });
   });
 });

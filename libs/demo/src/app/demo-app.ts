@@ -67,12 +67,16 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<DemoApp> {
     const mysqlUrl = opts.useLocalMariadb === false ? undefined : await prepareLocalMariadb();
     const base = { otlpUrl: opts.otlpUrl, ingestKey: opts.ingestKey, postgresUrl };
     const url = (port: number) => `http://127.0.0.1:${port}`;
-    const [catalogUrl, inventoryUrl] = (await Promise.all([catalog.ready({ ...base, service: 'catalog' }), inventory.ready({ ...base, service: 'inventory' })])).map(url);
+    const [catalogUrl, inventoryUrl] = (
+      await Promise.all([catalog.ready({ ...base, service: 'catalog' }), inventory.ready({ ...base, service: 'inventory' })])
+    ).map(url);
     const storefrontUrl = url(await storefront.ready({ ...base, service: 'storefront', mysqlUrl, catalogUrl, inventoryUrl }));
     const load = startLoad(storefrontUrl, opts.requestsPerSecond ?? 4);
     const databases: DemoDatabase[] = [{ url: postgresUrl, name: postgres === 'server' ? 'demo-postgresql' : 'demo-pglite', cluster: 'demo' }];
     if (mysqlUrl) databases.push({ url: mysqlUrl, name: 'demo-mariadb', cluster: 'demo' });
-    log(`demo app: storefront ${storefrontUrl} on ${postgres === 'server' ? 'PostgreSQL 127.0.0.1:5432' : 'PGlite'}${mysqlUrl ? ' and MariaDB 127.0.0.1:3306' : ''}`);
+    log(
+      `demo app: storefront ${storefrontUrl} on ${postgres === 'server' ? 'PostgreSQL 127.0.0.1:5432' : 'PGlite'}${mysqlUrl ? ' and MariaDB 127.0.0.1:3306' : ''}`,
+    );
     return {
       storefrontUrl,
       catalogUrl,

@@ -96,7 +96,12 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
   switch (cfg.service) {
     case 'catalog':
       return [
-        ['GET', '/products', /^\/products$/, async () => [200, (await pool.query('SELECT id, sku, name, price_cents FROM products ORDER BY id LIMIT 20')).rows]],
+        [
+          'GET',
+          '/products',
+          /^\/products$/,
+          async () => [200, (await pool.query('SELECT id, sku, name, price_cents FROM products ORDER BY id LIMIT 20')).rows],
+        ],
         [
           'GET',
           '/products/{sku}',
@@ -141,7 +146,12 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
             }
           },
         ],
-        ['GET', '/inventory/{sku}', /^\/inventory\/([\w-]+)$/, async (_req, _q, [, sku]) => [200, (await pool.query('SELECT sku, available, reserved FROM stock WHERE sku = $1', [sku])).rows[0] ?? null]],
+        [
+          'GET',
+          '/inventory/{sku}',
+          /^\/inventory\/([\w-]+)$/,
+          async (_req, _q, [, sku]) => [200, (await pool.query('SELECT sku, available, reserved FROM stock WHERE sku = $1', [sku])).rows[0] ?? null],
+        ],
       ];
     case 'storefront':
       return [
@@ -157,7 +167,9 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
             const reservation = await callJson('POST', `${cfg.inventoryUrl}/inventory/reserve?sku=${encodeURIComponent(sku)}`);
             if (mysql) {
               await mysql.execute('INSERT INTO carts (customer_id, sku, qty) VALUES (?, ?, ?)', [customer, sku, 1]);
-              await mysql.query('SELECT c.tier, COUNT(*) AS items FROM customers c JOIN carts k ON k.customer_id = c.id WHERE c.id = ? GROUP BY c.tier', [customer]);
+              await mysql.query('SELECT c.tier, COUNT(*) AS items FROM customers c JOIN carts k ON k.customer_id = c.id WHERE c.id = ? GROUP BY c.tier', [
+                customer,
+              ]);
             }
             return [200, { product, reservation }];
           },
@@ -211,4 +223,3 @@ function startRestockJob(pool: Pool, everyMs: number, holdMs: number): () => voi
   timer.unref();
   return () => clearInterval(timer);
 }
-

@@ -98,8 +98,7 @@ function anyValue(v: any): AttrValue {
   if (v.boolValue !== undefined) return v.boolValue;
   return undefined;
 }
-const attrs = (list: any[] | undefined): Record<string, AttrValue> =>
-  Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
+const attrs = (list: any[] | undefined): Record<string, AttrValue> => Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -277,7 +276,12 @@ describe('demo traffic over OTLP/HTTP protobuf', () => {
       const items = byShape.get('SELECT * FROM order_items WHERE order_id = ?');
       expect(items?.size).toBeGreaterThanOrEqual(15);
       expect(queries.filter((q) => shape(statementOf(q)) === 'SELECT * FROM order_items WHERE order_id = ?').length).toBeGreaterThanOrEqual(20);
-      expect(queries[0].attributes).toMatchObject({ 'db.system': 'postgresql', 'db.name': 'orders', 'net.peer.name': 'orders-db.internal', 'net.peer.port': 5432 });
+      expect(queries[0].attributes).toMatchObject({
+        'db.system': 'postgresql',
+        'db.name': 'orders',
+        'net.peer.name': 'orders-db.internal',
+        'net.peer.port': 5432,
+      });
     }
   });
 
@@ -303,10 +307,24 @@ describe('demo traffic over OTLP/HTTP protobuf', () => {
   it('mixes old and stable semantic-convention names, with http.route everywhere', () => {
     const keys = new Set(spans.flatMap((s) => Object.keys(s.attributes)));
     for (const k of ['http.method', 'http.status_code', 'http.target', 'db.statement', 'db.system', 'db.name', 'net.peer.name']) expect(keys).toContain(k);
-    for (const k of ['http.request.method', 'http.response.status_code', 'url.path', 'db.query.text', 'db.system.name', 'db.namespace', 'db.operation.name', 'server.address']) expect(keys).toContain(k);
+    for (const k of [
+      'http.request.method',
+      'http.response.status_code',
+      'url.path',
+      'db.query.text',
+      'db.system.name',
+      'db.namespace',
+      'db.operation.name',
+      'server.address',
+    ])
+      expect(keys).toContain(k);
     const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
     expect(servers.every((s) => typeof s.attributes['http.route'] === 'string')).toBe(true);
-    const dbHosts = new Set(spans.filter((s) => statementOf(s) !== undefined).map((s) => `${s.attributes['net.peer.name'] ?? s.attributes['server.address']}:${s.attributes['net.peer.port'] ?? s.attributes['server.port']}`));
+    const dbHosts = new Set(
+      spans
+        .filter((s) => statementOf(s) !== undefined)
+        .map((s) => `${s.attributes['net.peer.name'] ?? s.attributes['server.address']}:${s.attributes['net.peer.port'] ?? s.attributes['server.port']}`),
+    );
     expect(dbHosts).toEqual(new Set(['orders-db.internal:5432', 'inventory-db.internal:3306', 'payments-db.internal:5432', 'cache.internal:6379']));
     const consumers = spans.filter((s) => s.kind === SPAN_KIND.CONSUMER);
     expect(consumers.length).toBeGreaterThan(0);
@@ -317,7 +335,15 @@ describe('demo traffic over OTLP/HTTP protobuf', () => {
     const kinds = new Set(receiver.metrics.map((m) => m.kind));
     expect(kinds).toEqual(new Set(['gauge', 'sum', 'histogram']));
     const names = new Set(receiver.metrics.map((m) => `${m.kind}:${m.name}`));
-    for (const n of ['histogram:http.server.request.duration', 'histogram:db.client.operation.duration', 'histogram:messaging.process.duration', 'sum:app.transactions', 'sum:db.client.connection.count', 'sum:process.memory.usage', 'gauge:process.cpu.utilization']) {
+    for (const n of [
+      'histogram:http.server.request.duration',
+      'histogram:db.client.operation.duration',
+      'histogram:messaging.process.duration',
+      'sum:app.transactions',
+      'sum:db.client.connection.count',
+      'sum:process.memory.usage',
+      'gauge:process.cpu.utilization',
+    ]) {
       expect(names).toContain(n);
     }
     expect(new Set(receiver.metrics.map((m) => m.service)).size).toBe(5);
@@ -354,7 +380,14 @@ describe('determinism and failure handling', () => {
 
   it('repeats the same span names and durations for the same seed', async () => {
     const opts = { otlpHttpUrl: receiver.url, ingestKey: KEY, transactions: 40 };
-    const [a, b, c] = await runDemo({ mode: 'bursts', bursts: [{ ...opts, seed: 7 }, { ...opts, seed: 7 }, { ...opts, seed: 8 }] });
+    const [a, b, c] = await runDemo({
+      mode: 'bursts',
+      bursts: [
+        { ...opts, seed: 7 },
+        { ...opts, seed: 7 },
+        { ...opts, seed: 8 },
+      ],
+    });
     expect(a.spans).toBe(b.spans);
     const seqA = sequence(a.traceIds);
     expect(seqA).toHaveLength(a.spans);

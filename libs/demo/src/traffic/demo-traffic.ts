@@ -146,7 +146,10 @@ function resolveOptions(opts: DemoTrafficOptions): Settings {
   }
   const exportTimeoutMillis = opts.exportTimeoutMillis ?? 10_000;
   const metricExportIntervalMillis = opts.metricExportIntervalMillis ?? 5_000;
-  for (const [name, value] of [['exportTimeoutMillis', exportTimeoutMillis], ['metricExportIntervalMillis', metricExportIntervalMillis]] as const) {
+  for (const [name, value] of [
+    ['exportTimeoutMillis', exportTimeoutMillis],
+    ['metricExportIntervalMillis', metricExportIntervalMillis],
+  ] as const) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`demo-traffic: ${name} must be a positive number, got ${value}`);
   }
   return {
@@ -185,9 +188,7 @@ function openSession(settings: Settings): Session {
     metricExportIntervalMillis: settings.metricExportIntervalMillis,
     onExportError,
   });
-  const metrics = new Map<string, ServiceMetrics>(
-    SERVICES.map((s) => [s.name, createServiceMetrics(telemetry.forService(s.name).meter, s)]),
-  );
+  const metrics = new Map<string, ServiceMetrics>(SERVICES.map((s) => [s.name, createServiceMetrics(telemetry.forService(s.name).meter, s)]));
   return { telemetry, target: { telemetry, metrics }, exportErrors: () => exportErrors };
 }
 

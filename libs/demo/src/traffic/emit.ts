@@ -3,15 +3,7 @@
 // given instant. A call into another service goes through the W3C trace-context propagator, as
 // it would over HTTP: the callee's SERVER span has the caller's CLIENT span as remote parent.
 
-import {
-  ROOT_CONTEXT,
-  SpanStatusCode,
-  defaultTextMapGetter,
-  defaultTextMapSetter,
-  trace,
-  type Context,
-  type HrTime,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Context, type HrTime } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { LogSeverity, PlannedSpan, PlannedTransaction } from './plan';

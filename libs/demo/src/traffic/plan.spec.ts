@@ -53,7 +53,8 @@ describe('transaction planner', () => {
   });
 
   it('is a pure function of the seed', () => {
-    const shape = (txs: PlannedTransaction[]) => txs.map((tx) => JSON.stringify(tx.root, (k, v) => (k === 'service' || k === 'endpoint' || k === 'db' ? undefined : v)));
+    const shape = (txs: PlannedTransaction[]) =>
+      txs.map((tx) => JSON.stringify(tx.root, (k, v) => (k === 'service' || k === 'endpoint' || k === 'db' ? undefined : v)));
     expect(shape(plans(50, 99))).toEqual(shape(plans(50, 99)));
     expect(shape(plans(50, 99))).not.toEqual(shape(plans(50, 100)));
   });
@@ -84,7 +85,11 @@ describe('transaction planner', () => {
       expect(last.durationUs).toBeGreaterThan(2_900_000);
     }
     const checkouts = entries(sample).filter((s) => s.record.kind === 'entry' && s.record.endpoint.route === '/api/checkout');
-    const upstreamFailures = checkouts.filter((s) => s.children.some((c) => c.children[0]?.record.kind === 'entry' && c.children[0].record.status === 500 && c.children[0].record.endpoint.route === '/api/pay'));
+    const upstreamFailures = checkouts.filter((s) =>
+      s.children.some(
+        (c) => c.children[0]?.record.kind === 'entry' && c.children[0].record.status === 500 && c.children[0].record.endpoint.route === '/api/pay',
+      ),
+    );
     expect(upstreamFailures.length).toBe(failed.length);
     for (const span of upstreamFailures) {
       expect(span.record.kind === 'entry' && span.record.status).toBe(502);
@@ -94,7 +99,10 @@ describe('transaction planner', () => {
 
   it('gives the hitmap shape: fast pages, lock-wait tails of 2–9 s, reports of 10–40 s', () => {
     const roots = sample.map((tx) => ({ route: tx.entry.route, ms: tx.root.durationUs / 1000 }));
-    const home = roots.filter((r) => r.route === '/').map((r) => r.ms).sort((a, b) => a - b);
+    const home = roots
+      .filter((r) => r.route === '/')
+      .map((r) => r.ms)
+      .sort((a, b) => a - b);
     expect(home[Math.floor(home.length / 2)]).toBeLessThan(100);
     const reports = roots.filter((r) => r.route === 'report-requests');
     expect(reports.length).toBeGreaterThan(20);

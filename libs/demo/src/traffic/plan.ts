@@ -105,9 +105,7 @@ export function pickEntry(rng: Rng): EndpointDef {
 
 export function planTransaction(entry: EndpointDef, rng: Rng, options: PlanOptions = {}): PlannedTransaction {
   const ctx: PlanContext = { rng, scale: options.latencyScale ?? 1, sticky: new Map(), spanCount: 0 };
-  const inbound = entry.consumer
-    ? undefined
-    : { clientAddress: `203.0.113.${rng.int(1, 254)}`, userAgent: rng.pick(BROWSER_AGENTS) };
+  const inbound = entry.consumer ? undefined : { clientAddress: `203.0.113.${rng.int(1, 254)}`, userAgent: rng.pick(BROWSER_AGENTS) };
   const root = planEntry(entry, ctx, inbound);
   return { entry, root, spanCount: ctx.spanCount };
 }

@@ -120,12 +120,19 @@ export const DB_INSTANCES: Readonly<Record<string, DbInstanceDef>> = {
 };
 
 /** frames for the exception a caller records when a callee answers 5xx */
-export const UPSTREAM_FRAMES = ['HttpClient.request (/app/dist/http/client.js:88:13)', 'process.processTicksAndRejections (node:internal/process/task_queues:95:5)'];
+export const UPSTREAM_FRAMES = [
+  'HttpClient.request (/app/dist/http/client.js:88:13)',
+  'process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+];
 
 export const ENDPOINTS: readonly EndpointDef[] = [
   // ── web-frontend: what browsers hit ──
   {
-    service: 'web-frontend', method: 'GET', route: '/', path: '/', entryWeight: 5,
+    service: 'web-frontend',
+    method: 'GET',
+    route: '/',
+    path: '/',
+    entryWeight: 5,
     self: { medianMs: 24, sigma: 0.45, tail: { p: 0.01, minMs: 600, maxMs: 2500 } },
     steps: [
       { db: 'session-cache', operation: 'GET', table: 'session', query: 'GET session:{hex}', latency: { medianMs: 0.6, sigma: 0.5 } },
@@ -133,7 +140,11 @@ export const ENDPOINTS: readonly EndpointDef[] = [
     ],
   },
   {
-    service: 'web-frontend', method: 'GET', route: '/products/{id}', path: '/products/{productId}', entryWeight: 6,
+    service: 'web-frontend',
+    method: 'GET',
+    route: '/products/{id}',
+    path: '/products/{productId}',
+    entryWeight: 6,
     self: { medianMs: 18, sigma: 0.5 },
     steps: [
       { db: 'session-cache', operation: 'GET', table: 'product', query: 'GET product:{productId}', latency: { medianMs: 0.5, sigma: 0.5 } },
@@ -143,93 +154,231 @@ export const ENDPOINTS: readonly EndpointDef[] = [
     failures: [{ p: 0.03, status: 404, afterStep: 0 }],
   },
   {
-    service: 'web-frontend', method: 'POST', route: '/checkout', path: '/checkout', entryWeight: 3,
+    service: 'web-frontend',
+    method: 'POST',
+    route: '/checkout',
+    path: '/checkout',
+    entryWeight: 3,
     self: { medianMs: 30, sigma: 0.4 },
     steps: [{ call: 'checkout-api POST /api/checkout' }],
   },
   {
-    service: 'web-frontend', method: 'GET', route: '/account/orders', path: '/account/orders', entryWeight: 2,
+    service: 'web-frontend',
+    method: 'GET',
+    route: '/account/orders',
+    path: '/account/orders',
+    entryWeight: 2,
     self: { medianMs: 26, sigma: 0.4 },
-    steps: [
-      { call: 'checkout-api GET /api/orders' },
-      { internal: 'render orders', latency: { medianMs: 12, sigma: 0.5 } },
-    ],
+    steps: [{ call: 'checkout-api GET /api/orders' }, { internal: 'render orders', latency: { medianMs: 12, sigma: 0.5 } }],
   },
 
   // ── checkout-api: orders on PostgreSQL; GET /api/orders is the N+1 ──
   {
-    service: 'checkout-api', method: 'POST', route: '/api/checkout', path: '/api/checkout', entryWeight: 0,
+    service: 'checkout-api',
+    method: 'POST',
+    route: '/api/checkout',
+    path: '/api/checkout',
+    entryWeight: 0,
     self: { medianMs: 16, sigma: 0.4 },
     steps: [
-      { db: 'orders-db', operation: 'SELECT', table: 'customers', query: 'SELECT id, email, tier FROM customers WHERE id = {customerId}', latency: { medianMs: 1.2, sigma: 0.5 } },
+      {
+        db: 'orders-db',
+        operation: 'SELECT',
+        table: 'customers',
+        query: 'SELECT id, email, tier FROM customers WHERE id = {customerId}',
+        latency: { medianMs: 1.2, sigma: 0.5 },
+      },
       { call: 'inventory-api POST /api/stock/reserve', onUpstreamError: 503 },
-      { db: 'orders-db', operation: 'INSERT', table: 'orders', query: "INSERT INTO orders (customer_id, status, total_cents, created_at) VALUES ({customerId}, 'pending', {total}, now()) RETURNING id", latency: { medianMs: 2.5, sigma: 0.5 } },
-      { db: 'orders-db', operation: 'INSERT', table: 'order_items', query: "INSERT INTO order_items (order_id, sku, qty, price_cents) VALUES ({orderId}, '{itemSku}', {itemQty}, {cents})", latency: { medianMs: 1.1, sigma: 0.4 }, repeat: [1, 5] },
+      {
+        db: 'orders-db',
+        operation: 'INSERT',
+        table: 'orders',
+        query: "INSERT INTO orders (customer_id, status, total_cents, created_at) VALUES ({customerId}, 'pending', {total}, now()) RETURNING id",
+        latency: { medianMs: 2.5, sigma: 0.5 },
+      },
+      {
+        db: 'orders-db',
+        operation: 'INSERT',
+        table: 'order_items',
+        query: "INSERT INTO order_items (order_id, sku, qty, price_cents) VALUES ({orderId}, '{itemSku}', {itemQty}, {cents})",
+        latency: { medianMs: 1.1, sigma: 0.4 },
+        repeat: [1, 5],
+      },
       { call: 'payments-api POST /api/pay', onUpstreamError: 502 },
-      { db: 'orders-db', operation: 'UPDATE', table: 'orders', query: "UPDATE orders SET status = 'paid', paid_at = now() WHERE id = {orderId}", latency: { medianMs: 1.8, sigma: 0.5 } },
+      {
+        db: 'orders-db',
+        operation: 'UPDATE',
+        table: 'orders',
+        query: "UPDATE orders SET status = 'paid', paid_at = now() WHERE id = {orderId}",
+        latency: { medianMs: 1.8, sigma: 0.5 },
+      },
     ],
   },
   {
-    service: 'checkout-api', method: 'GET', route: '/api/orders', path: '/api/orders?customer={customerId}&limit=50', entryWeight: 0,
+    service: 'checkout-api',
+    method: 'GET',
+    route: '/api/orders',
+    path: '/api/orders?customer={customerId}&limit=50',
+    entryWeight: 0,
     self: { medianMs: 9, sigma: 0.4 },
     steps: [
-      { db: 'orders-db', operation: 'SELECT', table: 'orders', query: 'SELECT id, status, total_cents, created_at FROM orders WHERE customer_id = {customerId} ORDER BY created_at DESC LIMIT 50', latency: { medianMs: 3.5, sigma: 0.5 } },
+      {
+        db: 'orders-db',
+        operation: 'SELECT',
+        table: 'orders',
+        query: 'SELECT id, status, total_cents, created_at FROM orders WHERE customer_id = {customerId} ORDER BY created_at DESC LIMIT 50',
+        latency: { medianMs: 3.5, sigma: 0.5 },
+      },
       // The N+1: one query per order instead of one join.
-      { db: 'orders-db', operation: 'SELECT', table: 'order_items', query: 'SELECT * FROM order_items WHERE order_id = {id}', latency: { medianMs: 0.9, sigma: 0.35, tail: { p: 0.01, minMs: 20, maxMs: 80 } }, repeat: [20, 60] },
+      {
+        db: 'orders-db',
+        operation: 'SELECT',
+        table: 'order_items',
+        query: 'SELECT * FROM order_items WHERE order_id = {id}',
+        latency: { medianMs: 0.9, sigma: 0.35, tail: { p: 0.01, minMs: 20, maxMs: 80 } },
+        repeat: [20, 60],
+      },
     ],
   },
 
   // ── inventory-api: stock on MySQL; row locks make it slow now and then ──
   {
-    service: 'inventory-api', method: 'GET', route: '/api/stock/{sku}', path: '/api/stock/{sku}', entryWeight: 0,
+    service: 'inventory-api',
+    method: 'GET',
+    route: '/api/stock/{sku}',
+    path: '/api/stock/{sku}',
+    entryWeight: 0,
     self: { medianMs: 6, sigma: 0.4, tail: { p: 0.01, minMs: 200, maxMs: 600 } },
     steps: [
       // waits behind the reservation UPDATEs holding the row lock
-      { db: 'inventory-db', operation: 'SELECT', table: 'stock', query: "SELECT sku, qty_available, qty_reserved, warehouse_id FROM stock WHERE sku = '{sku}' LOCK IN SHARE MODE", latency: { medianMs: 1.5, sigma: 0.5, tail: { p: 0.05, minMs: 2000, maxMs: 9000 } } },
-      { db: 'inventory-db', operation: 'SELECT', table: 'stock', query: 'SELECT sku, qty_available FROM stock WHERE sku IN ({skuList})', latency: { medianMs: 2, sigma: 0.5 }, p: 0.6 },
+      {
+        db: 'inventory-db',
+        operation: 'SELECT',
+        table: 'stock',
+        query: "SELECT sku, qty_available, qty_reserved, warehouse_id FROM stock WHERE sku = '{sku}' LOCK IN SHARE MODE",
+        latency: { medianMs: 1.5, sigma: 0.5, tail: { p: 0.05, minMs: 2000, maxMs: 9000 } },
+      },
+      {
+        db: 'inventory-db',
+        operation: 'SELECT',
+        table: 'stock',
+        query: 'SELECT sku, qty_available FROM stock WHERE sku IN ({skuList})',
+        latency: { medianMs: 2, sigma: 0.5 },
+        p: 0.6,
+      },
     ],
   },
   {
-    service: 'inventory-api', method: 'POST', route: '/api/stock/reserve', path: '/api/stock/reserve', entryWeight: 0,
+    service: 'inventory-api',
+    method: 'POST',
+    route: '/api/stock/reserve',
+    path: '/api/stock/reserve',
+    entryWeight: 0,
     self: { medianMs: 5, sigma: 0.4 },
     steps: [
-      { db: 'inventory-db', operation: 'UPDATE', table: 'stock', query: "UPDATE stock SET qty_available = qty_available - {qty}, qty_reserved = qty_reserved + {qty} WHERE sku = '{sku}' AND qty_available >= {qty}", latency: { medianMs: 2.2, sigma: 0.5, tail: { p: 0.06, minMs: 2000, maxMs: 9000 } } },
-      { db: 'inventory-db', operation: 'INSERT', table: 'stock_reservations', query: "INSERT INTO stock_reservations (sku, order_ref, qty, expires_at) VALUES ('{sku}', '{hex}', {qty}, NOW() + INTERVAL 15 MINUTE)", latency: { medianMs: 1.6, sigma: 0.4 } },
+      {
+        db: 'inventory-db',
+        operation: 'UPDATE',
+        table: 'stock',
+        query: "UPDATE stock SET qty_available = qty_available - {qty}, qty_reserved = qty_reserved + {qty} WHERE sku = '{sku}' AND qty_available >= {qty}",
+        latency: { medianMs: 2.2, sigma: 0.5, tail: { p: 0.06, minMs: 2000, maxMs: 9000 } },
+      },
+      {
+        db: 'inventory-db',
+        operation: 'INSERT',
+        table: 'stock_reservations',
+        query: "INSERT INTO stock_reservations (sku, order_ref, qty, expires_at) VALUES ('{sku}', '{hex}', {qty}, NOW() + INTERVAL 15 MINUTE)",
+        latency: { medianMs: 1.6, sigma: 0.4 },
+      },
     ],
     failures: [
       {
-        p: 0.01, status: 503, afterStep: 0, stepFailure: { medianMs: 1200, sigma: 0.3 },
-        exception: { type: 'ER_LOCK_DEADLOCK', message: 'Deadlock found when trying to get lock; try restarting transaction', frames: ['Query.Sequence._packetToError (/app/node_modules/mysql2/lib/commands/command.js:47:14)', 'StockRepository.reserve (/app/dist/stock/stock.repository.js:61:9)'] },
+        p: 0.01,
+        status: 503,
+        afterStep: 0,
+        stepFailure: { medianMs: 1200, sigma: 0.3 },
+        exception: {
+          type: 'ER_LOCK_DEADLOCK',
+          message: 'Deadlock found when trying to get lock; try restarting transaction',
+          frames: [
+            'Query.Sequence._packetToError (/app/node_modules/mysql2/lib/commands/command.js:47:14)',
+            'StockRepository.reserve (/app/dist/stock/stock.repository.js:61:9)',
+          ],
+        },
       },
     ],
   },
 
   // ── payments-api: PostgreSQL plus an external payment provider that times out ~8 % ──
   {
-    service: 'payments-api', method: 'POST', route: '/api/pay', path: '/api/pay', entryWeight: 0,
+    service: 'payments-api',
+    method: 'POST',
+    route: '/api/pay',
+    path: '/api/pay',
+    entryWeight: 0,
     self: { medianMs: 22, sigma: 0.35 },
     steps: [
-      { db: 'payments-db', operation: 'INSERT', table: 'payments', query: "INSERT INTO payments (order_id, amount_cents, currency, status, idempotency_key) VALUES ({orderId}, {total}, 'JPY', 'pending', '{hex}') RETURNING id", latency: { medianMs: 2, sigma: 0.4 } },
-      { external: { host: 'psp.example.net', port: 443, method: 'POST', path: '/v1/charges' }, latency: { medianMs: 180, sigma: 0.45, tail: { p: 0.02, minMs: 1200, maxMs: 2800 } } },
-      { db: 'payments-db', operation: 'UPDATE', table: 'payments', query: "UPDATE payments SET status = 'captured', psp_ref = '{hex}' WHERE order_id = {orderId}", latency: { medianMs: 1.5, sigma: 0.4 } },
+      {
+        db: 'payments-db',
+        operation: 'INSERT',
+        table: 'payments',
+        query:
+          "INSERT INTO payments (order_id, amount_cents, currency, status, idempotency_key) VALUES ({orderId}, {total}, 'JPY', 'pending', '{hex}') RETURNING id",
+        latency: { medianMs: 2, sigma: 0.4 },
+      },
+      {
+        external: { host: 'psp.example.net', port: 443, method: 'POST', path: '/v1/charges' },
+        latency: { medianMs: 180, sigma: 0.45, tail: { p: 0.02, minMs: 1200, maxMs: 2800 } },
+      },
+      {
+        db: 'payments-db',
+        operation: 'UPDATE',
+        table: 'payments',
+        query: "UPDATE payments SET status = 'captured', psp_ref = '{hex}' WHERE order_id = {orderId}",
+        latency: { medianMs: 1.5, sigma: 0.4 },
+      },
     ],
     failures: [
       {
-        p: 0.08, status: 500, afterStep: 1, stepFailure: { medianMs: 3000, sigma: 0.01 },
-        exception: { type: 'PaymentProviderTimeoutError', message: 'psp.example.net did not answer within 3000 ms (POST /v1/charges)', frames: ['PspClient.charge (/app/dist/psp/psp.client.js:112:15)', 'PaymentsService.pay (/app/dist/payments/payments.service.js:48:22)'] },
+        p: 0.08,
+        status: 500,
+        afterStep: 1,
+        stepFailure: { medianMs: 3000, sigma: 0.01 },
+        exception: {
+          type: 'PaymentProviderTimeoutError',
+          message: 'psp.example.net did not answer within 3000 ms (POST /v1/charges)',
+          frames: ['PspClient.charge (/app/dist/psp/psp.client.js:112:15)', 'PaymentsService.pay (/app/dist/payments/payments.service.js:48:22)'],
+        },
       },
     ],
   },
 
   // ── report-worker: Kafka consumer with long aggregate queries ──
   {
-    service: 'report-worker', method: 'process', route: 'report-requests', consumer: { system: 'kafka', group: 'report-worker', partitions: 6 }, entryWeight: 0.4,
+    service: 'report-worker',
+    method: 'process',
+    route: 'report-requests',
+    consumer: { system: 'kafka', group: 'report-worker', partitions: 6 },
+    entryWeight: 0.4,
     self: { medianMs: 900, sigma: 0.4 },
     steps: [
-      { db: 'orders-db', operation: 'SELECT', table: 'orders', query: "SELECT date_trunc('day', created_at) AS day, count(*) AS orders, sum(total_cents) AS revenue FROM orders WHERE created_at >= '{day}' GROUP BY 1 ORDER BY 1", latency: { medianMs: 15000, sigma: 0.3, minMs: 7000, maxMs: 32000 } },
+      {
+        db: 'orders-db',
+        operation: 'SELECT',
+        table: 'orders',
+        query:
+          "SELECT date_trunc('day', created_at) AS day, count(*) AS orders, sum(total_cents) AS revenue FROM orders WHERE created_at >= '{day}' GROUP BY 1 ORDER BY 1",
+        latency: { medianMs: 15000, sigma: 0.3, minMs: 7000, maxMs: 32000 },
+      },
       { internal: 'render report pdf', latency: { medianMs: 2500, sigma: 0.4 } },
       { external: { host: 'storage.example.net', port: 443, method: 'PUT', path: '/reports/{reportKey}.pdf' }, latency: { medianMs: 400, sigma: 0.5 } },
-      { db: 'orders-db', operation: 'INSERT', table: 'reports', query: "INSERT INTO reports (customer_id, period_start, object_key) VALUES ({customerId}, '{day}', 'reports/{reportKey}.pdf')", latency: { medianMs: 3, sigma: 0.4 } },
+      {
+        db: 'orders-db',
+        operation: 'INSERT',
+        table: 'reports',
+        query: "INSERT INTO reports (customer_id, period_start, object_key) VALUES ({customerId}, '{day}', 'reports/{reportKey}.pdf')",
+        latency: { medianMs: 3, sigma: 0.4 },
+      },
     ],
   },
 ];

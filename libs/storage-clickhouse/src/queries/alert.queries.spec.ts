@@ -28,7 +28,12 @@ describe('AlertQueries', () => {
     const writer = new RowWriter(ch.clients);
     await writer.insert('test', 'spans', toRowBody('spans', [...rows, ...dbCalls]), 'alert-queries');
     const cpu = (value: number, state: string, tenant = 'a') => makeMetricPointRow({ tenant_id: tenant, metric_name: 'cpu', value, attributes: { state } });
-    await writer.insert('test', 'metric_points', toRowBody('metric_points', [cpu(0.2, 'user'), cpu(0.4, 'user'), cpu(0.6, 'user'), cpu(0.9, 'system'), cpu(5, 'user', 'b')]), 'alert-metrics');
+    await writer.insert(
+      'test',
+      'metric_points',
+      toRowBody('metric_points', [cpu(0.2, 'user'), cpu(0.4, 'user'), cpu(0.6, 'user'), cpu(0.9, 'system'), cpu(5, 'user', 'b')]),
+      'alert-metrics',
+    );
     now = new Date();
   }, 60_000);
 
@@ -60,7 +65,8 @@ describe('AlertQueries', () => {
     expect((await measure('queries_per_txn')).value).toBe(6);
     expect((await q.measure('test', 'a', { metric: 'queries_per_txn', dbInstance: 'other-db', windowSeconds: 60, now })).value).toBeNull();
     expect((await q.measure('test', 'a', { metric: 'sql_p95', dbInstance: 'pg-1:5432', windowSeconds: 60, now })).value).toBeCloseTo(40, 0);
-    const metric = (attributes?: Record<string, string>) => q.measure('test', 'a', { metric: 'metric', metricName: 'cpu', attributes, windowSeconds: 60, now: new Date() });
+    const metric = (attributes?: Record<string, string>) =>
+      q.measure('test', 'a', { metric: 'metric', metricName: 'cpu', attributes, windowSeconds: 60, now: new Date() });
     expect((await metric({ state: 'user' })).value).toBeCloseTo(0.4, 5);
     expect((await metric()).value).toBeCloseTo(0.525, 5);
     expect((await metric({ state: 'idle' })).value).toBeNull();

@@ -3,7 +3,18 @@ import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkName, checkTenant, nameFilters, optionalEquals, select, type Params } from './sql';
 
-export const ALERT_QUERY_METRICS = ['latency_p95', 'latency_p99', 'error_rate', 'throughput', 'apdex', 'hitmap_vertical', 'hitmap_horizontal', 'sql_p95', 'queries_per_txn', 'metric'] as const;
+export const ALERT_QUERY_METRICS = [
+  'latency_p95',
+  'latency_p99',
+  'error_rate',
+  'throughput',
+  'apdex',
+  'hitmap_vertical',
+  'hitmap_horizontal',
+  'sql_p95',
+  'queries_per_txn',
+  'metric',
+] as const;
 export type AlertQueryMetric = (typeof ALERT_QUERY_METRICS)[number];
 
 export interface AlertQuery {
@@ -78,7 +89,11 @@ export class AlertQueries {
     if (q.metric === 'metric') return this.metricPoints(store, tenant, q);
     const fromS = Math.floor((nowS - q.windowSeconds) / 60) * 60;
     if (q.metric === 'sql_p95' || q.metric === 'queries_per_txn') {
-      const sqlFilters = optionalEquals({ txn_service: ['txn_service', q.service], txn_endpoint: ['txn_endpoint', q.endpoint], db_instance: ['db_instance', q.dbInstance] });
+      const sqlFilters = optionalEquals({
+        txn_service: ['txn_service', q.service],
+        txn_endpoint: ['txn_endpoint', q.endpoint],
+        db_instance: ['db_instance', q.dbInstance],
+      });
       const [sqlRow] = await select<{ calls: string; traces: string; p95: number }>(
         store,
         `SELECT sum(calls) AS calls, uniqMerge(traces) AS traces, quantileTDigestMerge(0.95)(duration_q) AS p95

@@ -7,7 +7,18 @@
  */
 import { DB_METRICS, type DbSession } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
-import { checkName, checkTenant, isoFromClickHouse, MINUTES_IN_WINDOW, msInWindow, optionalEquals, rollupWindow, select, wholeMinutes, type TimeWindow } from './sql';
+import {
+  checkName,
+  checkTenant,
+  isoFromClickHouse,
+  MINUTES_IN_WINDOW,
+  msInWindow,
+  optionalEquals,
+  rollupWindow,
+  select,
+  wholeMinutes,
+  type TimeWindow,
+} from './sql';
 import { DB_QUERY_LIMITS, type SqlStatementStats, type SqlStatisticsQueries } from './sql-statistics.queries';
 
 /** Metric names the instance views read, from Meridian's collector and the Collector receivers. */
@@ -66,7 +77,6 @@ export interface DbInstanceHealth {
   queryP95Ms: number | null;
   callsPerMin: number;
 }
-
 
 export interface BlockingEdgeRow {
   blockedId: string;
@@ -160,11 +170,10 @@ export class DatabaseHealthQueries {
     const tenant = checkTenant(tenantId);
     const { fromMs, toMs } = rollupWindow(q, DB_QUERY_LIMITS.metricsMaxWindowMs);
     const store = this.clients.forRegion(regionId);
-    const [points, client] = await Promise.all([
-      this.latestPoints(store, tenant, fromMs, toMs, HEALTH_METRICS),
-      this.clientSide(store, tenant, fromMs, toMs),
-    ]);
-    return [...mergeHealth(points, client, toMs - fromMs).values()].sort((a, b) => a.system.localeCompare(b.system) || a.cluster.localeCompare(b.cluster) || a.name.localeCompare(b.name));
+    const [points, client] = await Promise.all([this.latestPoints(store, tenant, fromMs, toMs, HEALTH_METRICS), this.clientSide(store, tenant, fromMs, toMs)]);
+    return [...mergeHealth(points, client, toMs - fromMs).values()].sort(
+      (a, b) => a.system.localeCompare(b.system) || a.cluster.localeCompare(b.cluster) || a.name.localeCompare(b.name),
+    );
   }
 
   /** The instance page: health, sessions, blocking chains, top statements and per-minute series. */
@@ -212,7 +221,14 @@ export class DatabaseHealthQueries {
   }
 
   /** Newest point of each (instance, metric): points of one poll share its time. */
-  private latestPoints(store: RegionStore, tenant: string, fromMs: number, toMs: number, names: readonly string[], instance?: string): Promise<LatestPointRow[]> {
+  private latestPoints(
+    store: RegionStore,
+    tenant: string,
+    fromMs: number,
+    toMs: number,
+    names: readonly string[],
+    instance?: string,
+  ): Promise<LatestPointRow[]> {
     const only = optionalEquals({ instance: ['instance', instance] });
     return select<LatestPointRow>(
       store,
@@ -269,7 +285,13 @@ export class DatabaseHealthQueries {
       LIMIT 20`,
       { tenant, calls: M.statementCalls, time: M.statementTime, from_ms: fromMs, to_ms: toMs, instance },
     );
-    return rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, calls: Number(r.calls), totalMs: Number(r.total_ms), avgMs: Number(r.calls) ? Number(r.total_ms) / Number(r.calls) : 0 }));
+    return rows.map((r) => ({
+      id: r.id,
+      fingerprint: r.fingerprint,
+      calls: Number(r.calls),
+      totalMs: Number(r.total_ms),
+      avgMs: Number(r.calls) ? Number(r.total_ms) / Number(r.calls) : 0,
+    }));
   }
 
   /** Per minute: client calls/errors/latency, active sessions, server throughput, lock waits and blocked sessions. */
@@ -302,7 +324,11 @@ export class DatabaseHealthQueries {
     const points = new Map<number, DbInstancePoint>();
     const at = (t: number): DbInstancePoint => {
       let p = points.get(t);
-      if (!p) points.set(t, (p = { t, calls: 0, errors: 0, avgMs: null, p95Ms: null, activeSessions: null, serverOpsPerSec: null, lockWaits: null, blockedSessions: null }));
+      if (!p)
+        points.set(
+          t,
+          (p = { t, calls: 0, errors: 0, avgMs: null, p95Ms: null, activeSessions: null, serverOpsPerSec: null, lockWaits: null, blockedSessions: null }),
+        );
       return p;
     };
     for (const r of client) {
@@ -428,7 +454,16 @@ export function blockingChains(edges: readonly BlockingEdgeRow[]): BlockingChain
       for (const e of waitersOf.get(id) ?? []) {
         if (seen.has(e.blockedId)) continue; // deadlock cycles are the server's to break; list each session once
         seen.add(e.blockedId);
-        waiters.push({ id: e.blockedId, depth, blockedBy: id, query: e.blockedQuery, waitSeconds: e.waitSeconds, lockType: e.lockType, lockMode: e.lockMode, relation: e.relation });
+        waiters.push({
+          id: e.blockedId,
+          depth,
+          blockedBy: id,
+          query: e.blockedQuery,
+          waitSeconds: e.waitSeconds,
+          lockType: e.lockType,
+          lockMode: e.lockMode,
+          relation: e.relation,
+        });
         walk(e.blockedId, depth + 1);
       }
     };

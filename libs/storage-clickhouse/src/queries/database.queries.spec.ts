@@ -15,9 +15,23 @@ const PAY = 'INSERT INTO payments (order_id, amount) VALUES (?, ?)';
 const window = { from: new Date(BASE_MS - 60_000), to: new Date(BASE_MS + 10 * 60_000) };
 
 /** An entry span of `endpoint` starting at `offsetMs` with `queries` (fingerprint × repeats) inside. */
-function transaction(offsetMs: number, endpoint: string, queries: Array<[string, number]>, opts: { tenant?: string; linked?: boolean; service?: string; failing?: string } = {}): SpanRow[] {
+function transaction(
+  offsetMs: number,
+  endpoint: string,
+  queries: Array<[string, number]>,
+  opts: { tenant?: string; linked?: boolean; service?: string; failing?: string } = {},
+): SpanRow[] {
   const service = opts.service ?? 'shop';
-  const root = makeSpanRow({ tenant_id: opts.tenant ?? T, service, endpoint, span_name: endpoint, txn_service: service, txn_endpoint: endpoint, startNanos: at(offsetMs), durationMs: 400 });
+  const root = makeSpanRow({
+    tenant_id: opts.tenant ?? T,
+    service,
+    endpoint,
+    span_name: endpoint,
+    txn_service: service,
+    txn_endpoint: endpoint,
+    startNanos: at(offsetMs),
+    durationMs: 400,
+  });
   const rows = [root];
   let i = 0;
   for (const [fingerprint, repeats] of queries) {
@@ -40,10 +54,25 @@ function transaction(offsetMs: number, endpoint: string, queries: Array<[string,
 }
 
 function point(ts: number, name: string, value: number, attributes: Record<string, string>, resource: Record<string, string>, tenant = T): MetricPointRow {
-  return makeMetricPointRow({ tenant_id: tenant, ts: nanosToDateTime64(at(ts)), metric_name: name, value, attributes, resource_attributes: resource, service: 'meridian-db-collector' });
+  return makeMetricPointRow({
+    tenant_id: tenant,
+    ts: nanosToDateTime64(at(ts)),
+    metric_name: name,
+    value,
+    attributes,
+    resource_attributes: resource,
+    service: 'meridian-db-collector',
+  });
 }
 
-const PG1 = { 'service.name': 'meridian-db-collector', 'server.address': 'pg-1', 'server.port': '5432', 'db.system.name': 'postgresql', 'meridian.db.cluster': 'orders', 'meridian.db.name': 'orders-primary' };
+const PG1 = {
+  'service.name': 'meridian-db-collector',
+  'server.address': 'pg-1',
+  'server.port': '5432',
+  'db.system.name': 'postgresql',
+  'meridian.db.cluster': 'orders',
+  'meridian.db.name': 'orders-primary',
+};
 /** The OpenTelemetry Collector's mysql receiver: no server.address, only its endpoint attribute. */
 const MY1 = { 'mysql.instance.endpoint': 'my-1:3306' };
 
@@ -60,7 +89,10 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
     q = new SqlStatisticsQueries(ch.clients);
     health = new DatabaseHealthQueries(ch.clients, q);
     const writer = new RowWriter(ch.clients);
-    txn1 = transaction(0, 'GET /orders', [[ITEMS, 50], [ORDER, 1]]);
+    txn1 = transaction(0, 'GET /orders', [
+      [ITEMS, 50],
+      [ORDER, 1],
+    ]);
     const txn2 = transaction(10_000, 'GET /orders', [[ITEMS, 12]]);
     const txn3 = transaction(20_000, 'GET /orders', [[ITEMS, 2]]);
     txn4 = transaction(30_000, 'GET /orders', [[ITEMS, 15]], { linked: false });
@@ -83,14 +115,47 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
       point(poll2, 'meridian.db.connections', 9, {}, PG1),
       point(poll2, 'meridian.db.connections.max', 100, {}, PG1),
       point(poll2, 'meridian.db.lock_waits', 2, {}, PG1),
-      point(poll2, 'meridian.db.session', 12.5, { 'db.session.id': '102', state: 'waiting', 'db.query.fingerprint': 'UPDATE stock SET qty = ? WHERE id = ?', blocked_by: '101', 'user.name': 'app', 'db.namespace': 'shop' }, PG1),
-      point(poll2, 'meridian.db.session', 3, { 'db.session.id': '101', state: 'idle in transaction', 'db.query.fingerprint': 'UPDATE stock SET qty = qty - ? WHERE id = ?' }, PG1),
+      point(
+        poll2,
+        'meridian.db.session',
+        12.5,
+        {
+          'db.session.id': '102',
+          state: 'waiting',
+          'db.query.fingerprint': 'UPDATE stock SET qty = ? WHERE id = ?',
+          blocked_by: '101',
+          'user.name': 'app',
+          'db.namespace': 'shop',
+        },
+        PG1,
+      ),
+      point(
+        poll2,
+        'meridian.db.session',
+        3,
+        { 'db.session.id': '101', state: 'idle in transaction', 'db.query.fingerprint': 'UPDATE stock SET qty = qty - ? WHERE id = ?' },
+        PG1,
+      ),
       ...[
         ['102', '101', 12.5],
         ['103', '102', 4],
         ['202', '201', 1],
       ].map(([blocked, blocking, s]) =>
-        point(poll2, 'meridian.db.blocking', Number(s), { 'blocked.id': String(blocked), 'blocking.id': String(blocking), 'blocked.query': `q${blocked}`, 'blocking.query': `q${blocking}`, 'lock.type': 'transactionid', 'lock.mode': 'ShareLock', relation: 'stock' }, PG1),
+        point(
+          poll2,
+          'meridian.db.blocking',
+          Number(s),
+          {
+            'blocked.id': String(blocked),
+            'blocking.id': String(blocking),
+            'blocked.query': `q${blocked}`,
+            'blocking.query': `q${blocking}`,
+            'lock.type': 'transactionid',
+            'lock.mode': 'ShareLock',
+            relation: 'stock',
+          },
+          PG1,
+        ),
       ),
       point(poll1, 'meridian.db.statement.calls', 100, { 'db.query.id': '7', 'db.query.fingerprint': ITEMS }, PG1),
       point(poll2, 'meridian.db.statement.calls', 160, { 'db.query.id': '7', 'db.query.fingerprint': ITEMS }, PG1),
@@ -136,7 +201,15 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
   it('transactions sorted by query count, with the entry span and the most repeated statement', async () => {
     const txns = await q.sqlTransactions('eu', T, { ...window, sort: 'queries' });
     expect(txns.map((t) => t.queries)).toEqual([51, 15, 12, 2, 1, 1]);
-    expect(txns[0]).toMatchObject({ traceId: txn1[0].trace_id, service: 'shop', endpoint: 'GET /orders', maxRepeat: 50, topStatement: ITEMS, statements: 2, durationMs: 400 });
+    expect(txns[0]).toMatchObject({
+      traceId: txn1[0].trace_id,
+      service: 'shop',
+      endpoint: 'GET /orders',
+      maxRepeat: 50,
+      topStatement: ITEMS,
+      statements: 2,
+      durationMs: 400,
+    });
     expect(txns[0].dbTimeMs).toBeCloseTo(102);
     expect(txns[0].startTime).toBe(new Date(BASE_MS).toISOString());
     // Unlinked DB spans still get their endpoint from the trace's entry span.
@@ -148,7 +221,15 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
   it('N+1: statements repeated ≥ threshold times in one trace, grouped per endpoint, counts exact', async () => {
     const found = await q.nPlusOne('eu', T, { ...window, threshold: 10 });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ service: 'shop', endpoint: 'GET /orders', fingerprint: ITEMS, transactions: 3, maxRepeat: 50, exampleTraceId: txn1[0].trace_id, threshold: 10 });
+    expect(found[0]).toMatchObject({
+      service: 'shop',
+      endpoint: 'GET /orders',
+      fingerprint: ITEMS,
+      transactions: 3,
+      maxRepeat: 50,
+      exampleTraceId: txn1[0].trace_id,
+      threshold: 10,
+    });
     expect(found[0].avgRepeat).toBeCloseTo((50 + 12 + 15) / 3);
     expect(found[0].totalMs).toBeCloseTo(77 * 2);
     expect((await q.nPlusOne('eu', T, { ...window, threshold: 20 }))[0]).toMatchObject({ transactions: 1, maxRepeat: 50 });
@@ -166,11 +247,28 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
       ['postgresql', 'pg-1:5432'],
     ]);
     const pg1 = list.find((i) => i.instance === 'pg-1:5432')!;
-    expect(pg1).toMatchObject({ name: 'orders-primary', cluster: 'orders', up: true, activeSessions: 4, lockWaits: 2, connections: 9, maxConnections: 100, calls: 80, errorRate: 0 });
+    expect(pg1).toMatchObject({
+      name: 'orders-primary',
+      cluster: 'orders',
+      up: true,
+      activeSessions: 4,
+      lockWaits: 2,
+      connections: 9,
+      maxConnections: 100,
+      calls: 80,
+      errorRate: 0,
+    });
     expect(pg1.connectionUse).toBeCloseTo(0.09);
     expect(pg1.queryP95Ms).toBeCloseTo(2, 0);
     expect(pg1.lastSeen).toBe(new Date(BASE_MS + 65_000).toISOString().replace('.000Z', '.000000000Z'));
-    expect(list.find((i) => i.instance === 'my-1:3306')).toMatchObject({ up: null, activeSessions: 4, connections: 20, maxConnections: null, connectionUse: null, calls: 0 });
+    expect(list.find((i) => i.instance === 'my-1:3306')).toMatchObject({
+      up: null,
+      activeSessions: 4,
+      connections: 20,
+      maxConnections: null,
+      connectionUse: null,
+      calls: 0,
+    });
     expect(list.find((i) => i.instance === 'pg-2:5432')).toMatchObject({ up: null, lastSeen: null, activeSessions: null, calls: 2, errorRate: 0.5 });
     expect(await health.instances('eu', 'nobody', window)).toEqual([]);
   });
@@ -189,7 +287,13 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
           { id: '103', depth: 2, blockedBy: '102', query: 'q103', waitSeconds: 4, lockType: 'transactionid', lockMode: 'ShareLock', relation: 'stock' },
         ],
       },
-      { rootId: '201', rootQuery: 'q201', waiters: [{ id: '202', depth: 1, blockedBy: '201', query: 'q202', waitSeconds: 1, lockType: 'transactionid', lockMode: 'ShareLock', relation: 'stock' }] },
+      {
+        rootId: '201',
+        rootQuery: 'q201',
+        waiters: [
+          { id: '202', depth: 1, blockedBy: '201', query: 'q202', waitSeconds: 1, lockType: 'transactionid', lockMode: 'ShareLock', relation: 'stock' },
+        ],
+      },
     ]);
     expect(d.statements.map((s) => s.fingerprint)).toEqual([ITEMS, ORDER]);
     expect(d.serverStatements).toEqual([{ id: '7', fingerprint: ITEMS, calls: 60, totalMs: 300, avgMs: 5 }]);

@@ -12,7 +12,19 @@
  */
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
-import { checkLimit, checkName, checkTenant, checkWindow, MINUTES_IN_WINDOW, msInWindow, optionalEquals, rollupWindow, select, type Params, type TimeWindow } from './sql';
+import {
+  checkLimit,
+  checkName,
+  checkTenant,
+  checkWindow,
+  MINUTES_IN_WINDOW,
+  msInWindow,
+  optionalEquals,
+  rollupWindow,
+  select,
+  type Params,
+  type TimeWindow,
+} from './sql';
 
 export const DB_QUERY_LIMITS = {
   /** Rollup reads (sql_stats_1m, metric_rollup_1m). */
@@ -182,11 +194,18 @@ export class SqlStatisticsQueries {
           dbTimePerTxnMaxMs: m?.maxDbMs ?? 0,
         };
       })
-      .sort((a, b) => b.queriesPerTxnAvg - a.queriesPerTxnAvg || b.dbCalls - a.dbCalls || a.service.localeCompare(b.service) || a.endpoint.localeCompare(b.endpoint));
+      .sort(
+        (a, b) =>
+          b.queriesPerTxnAvg - a.queriesPerTxnAvg || b.dbCalls - a.dbCalls || a.service.localeCompare(b.service) || a.endpoint.localeCompare(b.endpoint),
+      );
   }
 
   /** Per-transaction maxima from the DB spans of the most recent DB_QUERY_LIMITS.spansMaxWindowMs of the window. */
-  private async perTransactionMax(store: RegionStore, tenant: string, q: SqlQuery): Promise<Array<{ service: string; endpoint: string; maxQueries: number; maxDbMs: number; traces: number }>> {
+  private async perTransactionMax(
+    store: RegionStore,
+    tenant: string,
+    q: SqlQuery,
+  ): Promise<Array<{ service: string; endpoint: string; maxQueries: number; maxDbMs: number; traces: number }>> {
     const from = new Date(Math.max(q.from.getTime(), q.to.getTime() - DB_QUERY_LIMITS.spansMaxWindowMs));
     const where = dbSpansWhere(tenant, { ...q, from });
     const rows = await select<{ service: string; endpoint: string; max_q: string; max_ns: string; traces: string }>(
@@ -201,7 +220,13 @@ export class SqlStatisticsQueries {
       GROUP BY service, endpoint`,
       where.params,
     );
-    return rows.map((r) => ({ service: r.service, endpoint: r.endpoint, maxQueries: Number(r.max_q), maxDbMs: Number(r.max_ns) / 1e6, traces: Number(r.traces) }));
+    return rows.map((r) => ({
+      service: r.service,
+      endpoint: r.endpoint,
+      maxQueries: Number(r.max_q),
+      maxDbMs: Number(r.max_ns) / 1e6,
+      traces: Number(r.traces),
+    }));
   }
 
   /** Statements (normalized) ranked by calls, total time, p95, errors or calls per transaction. */
@@ -212,7 +237,13 @@ export class SqlStatisticsQueries {
     if (!STATEMENT_SORTS.includes(sort)) throw new QueryValidationError('sort', `must be one of ${STATEMENT_SORTS.join(', ')}`);
     const filter = optionalEquals({ txn_service: ['service', q.service], txn_endpoint: ['endpoint', q.endpoint], db_instance: ['instance', q.instance] });
     const store = this.clients.forRegion(regionId);
-    const orderBy: Record<StatementSort, string> = { calls: 'calls', totalTime: 'sum_ns', p95: 'q[2]', errors: 'errors', perTxn: 'calls / greatest(traces, 1)' };
+    const orderBy: Record<StatementSort, string> = {
+      calls: 'calls',
+      totalTime: 'sum_ns',
+      p95: 'q[2]',
+      errors: 'errors',
+      perTxn: 'calls / greatest(traces, 1)',
+    };
     const rows = await select<{
       hash: string;
       fingerprint: string;
@@ -329,7 +360,16 @@ export class SqlStatisticsQueries {
     }
     const where = dbSpansWhere(tenant, { ...q, endpoint: undefined });
     const store = this.clients.forRegion(regionId);
-    const repeats = await select<{ trace_id: string; service: string; hash: string; fingerprint: string; db_system: string; ep: string; n: string; db_ns: string }>(
+    const repeats = await select<{
+      trace_id: string;
+      service: string;
+      hash: string;
+      fingerprint: string;
+      db_system: string;
+      ep: string;
+      n: string;
+      db_ns: string;
+    }>(
       store,
       `SELECT trace_id, service, toString(db_fingerprint_hash) AS hash, any(db_fingerprint) AS fingerprint, any(db_system) AS db_system,
         anyIf(txn_endpoint, txn_endpoint != '') AS ep, count() AS n, sum(duration_ns) AS db_ns
@@ -352,7 +392,19 @@ export class SqlStatisticsQueries {
       const n = Number(r.n);
       let g = groups.get(key);
       if (!g) {
-        g = { service: r.service, endpoint, fingerprint: r.fingerprint, dbSystem: r.db_system, transactions: 0, maxRepeat: 0, avgRepeat: 0, totalMs: 0, exampleTraceId: r.trace_id, threshold, sumRepeat: 0 };
+        g = {
+          service: r.service,
+          endpoint,
+          fingerprint: r.fingerprint,
+          dbSystem: r.db_system,
+          transactions: 0,
+          maxRepeat: 0,
+          avgRepeat: 0,
+          totalMs: 0,
+          exampleTraceId: r.trace_id,
+          threshold,
+          sumRepeat: 0,
+        };
         groups.set(key, g);
       }
       g.transactions++;
@@ -366,7 +418,9 @@ export class SqlStatisticsQueries {
     const limit = checkLimit(q.limit, DB_QUERY_LIMITS.defaultLimit);
     return [...groups.values()]
       .map(({ sumRepeat, ...g }) => ({ ...g, avgRepeat: sumRepeat / g.transactions }))
-      .sort((a, b) => b.maxRepeat - a.maxRepeat || b.transactions - a.transactions || a.service.localeCompare(b.service) || a.endpoint.localeCompare(b.endpoint))
+      .sort(
+        (a, b) => b.maxRepeat - a.maxRepeat || b.transactions - a.transactions || a.service.localeCompare(b.service) || a.endpoint.localeCompare(b.endpoint),
+      )
       .slice(0, limit);
   }
 
@@ -397,7 +451,12 @@ export class SqlStatisticsQueries {
       },
     );
     for (const r of rows) {
-      out.set(`${r.trace_id}\n${r.service}`, { endpoint: r.endpoint, startMs: Number(r.start_ms), durationMs: Number(r.duration_ns) / 1e6, isError: Number(r.is_error) === 1 });
+      out.set(`${r.trace_id}\n${r.service}`, {
+        endpoint: r.endpoint,
+        startMs: Number(r.start_ms),
+        durationMs: Number(r.duration_ns) / 1e6,
+        isError: Number(r.is_error) === 1,
+      });
     }
     return out;
   }

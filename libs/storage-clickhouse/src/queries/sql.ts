@@ -45,7 +45,11 @@ export function checkTenant(tenantId: unknown): string {
 }
 
 /** A window's bounds in ms; `holds` is what the queried time columns hold (raw DateTime64(9) or a DateTime rollup). */
-export function checkWindow(q: TimeWindow | undefined, maxMs: number, holds: { min: number; max: number } = RAW_TIME_RANGE_MS): { fromMs: number; toMs: number } {
+export function checkWindow(
+  q: TimeWindow | undefined,
+  maxMs: number,
+  holds: { min: number; max: number } = RAW_TIME_RANGE_MS,
+): { fromMs: number; toMs: number } {
   const fromMs = q?.from instanceof Date ? q.from.getTime() : NaN;
   const toMs = q?.to instanceof Date ? q.to.getTime() : NaN;
   if (!Number.isFinite(fromMs)) throw new QueryValidationError('from', 'must be a valid Date');

@@ -32,10 +32,23 @@ describe('TelemetryQueries', () => {
     it('returns every span of the trace, in start order, with exact times and all columns', async () => {
       const root = makeSpanRow({ tenant_id: 'tr', startNanos: at(0) + 7n, durationMs: 300 });
       const children = [1, 2, 3].map((i) =>
-        makeDbSpanRow(root, { startNanos: at(i * 10) + 123_456n, durationMs: 5, events_ts: [nanosToDateTime64(at(i * 10) + 1n)], events_name: ['e'], events_attributes: [{ k: String(i) }] }),
+        makeDbSpanRow(root, {
+          startNanos: at(i * 10) + 123_456n,
+          durationMs: 5,
+          events_ts: [nanosToDateTime64(at(i * 10) + 1n)],
+          events_name: ['e'],
+          events_attributes: [{ k: String(i) }],
+        }),
       );
       // Another trace and another tenant with the same trace id must not leak in.
-      await write('eu', [children[2], root, makeSpanRow({ tenant_id: 'tr' }), makeSpanRow({ tenant_id: 'other', trace_id: root.trace_id }), children[0], children[1]]);
+      await write('eu', [
+        children[2],
+        root,
+        makeSpanRow({ tenant_id: 'tr' }),
+        makeSpanRow({ tenant_id: 'other', trace_id: root.trace_id }),
+        children[0],
+        children[1],
+      ]);
 
       const trace = await q.traceById('eu', 'tr', root.trace_id.toUpperCase());
       expect(trace?.traceId).toBe(root.trace_id);
@@ -45,14 +58,30 @@ describe('TelemetryQueries', () => {
       expect(r.startUnixNanos).toBe((at(0) + 7n).toString());
       expect(r.endUnixNanos).toBe((at(0) + 7n + 300n * MS).toString());
       expect(r.startTime).toBe(new Date(BASE_MS).toISOString().replace('.000Z', '.000000007Z'));
-      expect(c1).toMatchObject({ parentSpanId: root.span_id, kind: 'CLIENT', dbSystem: 'postgresql', dbFingerprint: 'select * from orders where id = ?', dbInstance: 'pg-1:5432' });
-      expect(c1.events).toEqual([{ time: new Date(BASE_MS + 10).toISOString().replace('Z', '000001Z'), unixNanos: (at(10) + 1n).toString(), name: 'e', attributes: { k: '1' } }]);
+      expect(c1).toMatchObject({
+        parentSpanId: root.span_id,
+        kind: 'CLIENT',
+        dbSystem: 'postgresql',
+        dbFingerprint: 'select * from orders where id = ?',
+        dbInstance: 'pg-1:5432',
+      });
+      expect(c1.events).toEqual([
+        { time: new Date(BASE_MS + 10).toISOString().replace('Z', '000001Z'), unixNanos: (at(10) + 1n).toString(), name: 'e', attributes: { k: '1' } },
+      ]);
       expect(c1.resourceAttributes).toEqual(root.resource_attributes);
     });
 
     it('finds spans of every service of a trace, written in separate batches (services from trace_index)', async () => {
       const root = makeSpanRow({ tenant_id: 'tr3', startNanos: at(0), durationMs: 300 });
-      const downstream = makeSpanRow({ tenant_id: 'tr3', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing', endpoint: 'POST /charge', startNanos: at(50), durationMs: 100 });
+      const downstream = makeSpanRow({
+        tenant_id: 'tr3',
+        trace_id: root.trace_id,
+        parent_span_id: root.span_id,
+        service: 'billing',
+        endpoint: 'POST /charge',
+        startNanos: at(50),
+        durationMs: 100,
+      });
       const db = makeDbSpanRow(downstream, { startNanos: at(60), durationMs: 20 });
       await write('eu', [root]);
       await write('eu', [downstream, db]);
@@ -111,7 +140,9 @@ describe('TelemetryQueries', () => {
       expect(hitmapCells(narrow)).toEqual(want.filter((c) => c.t === BASE_MS + 65_000));
       // Filters by service / endpoint; another tenant sees nothing.
       expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), service: 'nope' }))).toEqual([]);
-      expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), endpoint: 'GET /api/orders/{id}' }))).toEqual(want);
+      expect(hitmapCells(await q.hitmap('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000), endpoint: 'GET /api/orders/{id}' }))).toEqual(
+        want,
+      );
       expect(hitmapCells(await q.hitmap('eu', 'hm-other', { from: new Date(BASE_MS), to: new Date(BASE_MS + 300_000) }))).toEqual([]);
 
       // since: only the columns from its 5 s column on (a live poll), and `from` says where the answer starts.
@@ -128,7 +159,9 @@ describe('TelemetryQueries', () => {
     it('gives exact counts, error rate, apdex and throughput, and quantiles within tolerance', async () => {
       const tenant = 'red';
       // Endpoint A: 200 transactions of 5, 10, … 1000 ms; every 10th is an error. Spread over 10 minutes.
-      const a = Array.from({ length: 200 }, (_, i) => txn(600_000 + i * 3_000, (i + 1) * 5, { tenant_id: tenant, is_error: i % 10 === 9 ? 1 : 0, status_code: i % 10 === 9 ? 'ERROR' : 'UNSET' }));
+      const a = Array.from({ length: 200 }, (_, i) =>
+        txn(600_000 + i * 3_000, (i + 1) * 5, { tenant_id: tenant, is_error: i % 10 === 9 ? 1 : 0, status_code: i % 10 === 9 ? 'ERROR' : 'UNSET' }),
+      );
       // Endpoint B on another service: 50 slow transactions of 1.5 s (tolerating: T < d ≤ 4T).
       const b = Array.from({ length: 50 }, (_, i) => txn(600_000 + i * 1_000, 1_500, { tenant_id: tenant, service: 'billing', endpoint: 'POST /pay' }));
       // Not entries: ignored. Other tenant, same names: ignored.
@@ -161,7 +194,9 @@ describe('TelemetryQueries', () => {
       // checkout: 100 fast (10 ms) and 100 slow (1 s) transactions on two endpoints, all in the
       // last 5 minutes of a 20-minute window.
       const fast = Array.from({ length: 100 }, (_, i) => txn(900_000 + i * 3_000, 10, { tenant_id: tenant, endpoint: 'GET /fast' }));
-      const slow = Array.from({ length: 100 }, (_, i) => txn(900_000 + i * 3_000, 1000, { tenant_id: tenant, endpoint: 'GET /slow', is_error: i < 10 ? 1 : 0 }));
+      const slow = Array.from({ length: 100 }, (_, i) =>
+        txn(900_000 + i * 3_000, 1000, { tenant_id: tenant, endpoint: 'GET /slow', is_error: i < 10 ? 1 : 0 }),
+      );
       await write('eu', [...fast, ...slow]);
       const { endpoints, services } = await q.services('eu', tenant, { from: new Date(BASE_MS), to: new Date(BASE_MS + 1_200_000) });
       expect(endpoints.map((e) => e.endpoint).sort()).toEqual(['GET /fast', 'GET /slow']);
@@ -193,7 +228,14 @@ describe('TelemetryQueries', () => {
       expect(tenMinutes.stepSeconds).toBe(60);
       expect(tenMinutes.series.map((s) => [s.service, s.endpoint, s.points.map((p) => [p.t, p.count, p.errors])])).toEqual([
         ['billing', 'POST /pay', [[minute, 1, 0]]],
-        ['checkout', 'GET /api/orders/{id}', [[minute, 2, 1], [minute + 180_000, 1, 0]]],
+        [
+          'checkout',
+          'GET /api/orders/{id}',
+          [
+            [minute, 2, 1],
+            [minute + 180_000, 1, 0],
+          ],
+        ],
       ]);
       expect(tenMinutes.series[1].points[1].p95Ms).toBe(200);
 
@@ -243,7 +285,9 @@ describe('TelemetryQueries', () => {
       expect((await q.transactions('eu', tenant, { ...window, minMs: 100, maxMs: 200, service: 'billing' })).map((s) => s.spanId)).toEqual([rows[6].span_id]);
       expect(await q.transactions('eu', tenant, { ...window, minMs: 100, maxMs: 200, limit: 1 })).toHaveLength(1);
       // Without a duration bound: everything that ended in the window.
-      expect((await q.transactions('eu', tenant, window)).map((s) => s.spanId).sort()).toEqual([rows[0], rows[1], rows[2], rows[3], rows[6]].map((r) => r.span_id).sort());
+      expect((await q.transactions('eu', tenant, window)).map((s) => s.spanId).sort()).toEqual(
+        [rows[0], rows[1], rows[2], rows[3], rows[6]].map((r) => r.span_id).sort(),
+      );
     });
 
     it('counts a selection per service/endpoint from the same rectangle, errors apart, most first', async () => {

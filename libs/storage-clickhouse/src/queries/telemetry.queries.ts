@@ -1,7 +1,22 @@
 import { HITMAP_COLUMN_SECONDS, HITMAP_ROWS, MAX_SPAN_DURATION_MS, ROLLUP_TIME_RANGE_MS, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients } from '../clients';
 import { QueryValidationError } from '../errors';
-import { checkLimit, checkTenant, checkWindow, isoFromClickHouse, MAX_LIMIT, MAX_NAME_LENGTH, MINUTES_IN_WINDOW, msInWindow, nameFilters, optionalEquals, rollupWindow, select, type Params, type TimeWindow } from './sql';
+import {
+  checkLimit,
+  checkTenant,
+  checkWindow,
+  isoFromClickHouse,
+  MAX_LIMIT,
+  MAX_NAME_LENGTH,
+  MINUTES_IN_WINDOW,
+  msInWindow,
+  nameFilters,
+  optionalEquals,
+  rollupWindow,
+  select,
+  type Params,
+  type TimeWindow,
+} from './sql';
 import { nanosToIso, STORED_SPAN_COLUMNS, toStoredSpan, type StoredSpan, type StoredSpanRecord } from './stored-span';
 
 /** Bounds on read queries; a query outside them is refused with a QueryValidationError. */
@@ -358,7 +373,16 @@ export class TelemetryQueries {
     const store = this.clients.forRegion(regionId);
     const where = rectangleWhere(tenantId, q);
     const limit = checkLimit(q.limit, QUERY_LIMITS.transactionsDefaultLimit);
-    const rows = await select<{ trace_id: string; span_id: string; service: string; endpoint: string; end_ns: string; duration_text: string; is_error: number; http_status: number }>(
+    const rows = await select<{
+      trace_id: string;
+      span_id: string;
+      service: string;
+      endpoint: string;
+      end_ns: string;
+      duration_text: string;
+      is_error: number;
+      http_status: number;
+    }>(
       store,
       `SELECT trace_id, span_id, service, endpoint, toString(toUnixTimestamp64Nano(end_ts)) AS end_ns, toString(duration_ns) AS duration_text, is_error, http_status
       FROM ${store.table('transactions_by_end')}
@@ -497,7 +521,8 @@ function rectangleWhere(tenantId: string, q: SelectionQuery): { sql: string; par
   const filters = nameFilters(q);
   const minMs = q.minMs ?? 0;
   // duration_ns is UInt64 and no span lasts longer than MAX_SPAN_DURATION_MS: a larger bound would overflow the parameter.
-  if (!Number.isFinite(minMs) || minMs < 0 || minMs > MAX_SPAN_DURATION_MS) throw new QueryValidationError('minMs', `must be a number of milliseconds 0–${MAX_SPAN_DURATION_MS}`);
+  if (!Number.isFinite(minMs) || minMs < 0 || minMs > MAX_SPAN_DURATION_MS)
+    throw new QueryValidationError('minMs', `must be a number of milliseconds 0–${MAX_SPAN_DURATION_MS}`);
   if (q.maxMs !== undefined && (!Number.isFinite(q.maxMs) || q.maxMs <= minMs || q.maxMs > MAX_SPAN_DURATION_MS)) {
     throw new QueryValidationError('maxMs', `must be a number of milliseconds greater than minMs (${minMs}) and at most ${MAX_SPAN_DURATION_MS}`);
   }

@@ -19,7 +19,7 @@ describe('hitmapRowSql', () => {
     const ns: number[] = [0, 1, 999_999, 1_000_000, 3_600_000_000_000];
     for (const ms of hitmapRowUpperBoundsMs()) ns.push(ms * 1e6 - 1, ms * 1e6, ms * 1e6 + 1);
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 5000; i++) ns.push(Math.floor(rand() * 100_000 * 1e6)); // 0..100 s
     for (let i = 0; i < 1000; i++) ns.push(Math.floor(rand() * 5_000 * 1e6)); // dense under 5 s
 

@@ -28,7 +28,10 @@ describe('migrateRegion', () => {
     expect(second).toEqual([]);
     expect(await appliedVersions(store)).toEqual(MIGRATIONS.map((m) => m.version));
 
-    const rs = await store.client.query({ query: `SELECT version, name, applied_at FROM ${store.table('schema_migrations')} ORDER BY version`, format: 'JSONEachRow' });
+    const rs = await store.client.query({
+      query: `SELECT version, name, applied_at FROM ${store.table('schema_migrations')} ORDER BY version`,
+      format: 'JSONEachRow',
+    });
     const rows = await rs.json<{ version: number; name: string; applied_at: string }>();
     expect(rows.map((r) => [Number(r.version), r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
     expect(rows.every((r) => r.applied_at.length > 0)).toBe(true);
@@ -68,15 +71,26 @@ describe('migrateRegion', () => {
 
   it('an upgrade backfills the tenant hitmap rollup from existing data, once', async () => {
     const store = ch.stores.upgrade;
-    await migrateRegion(store, MIGRATIONS.filter((m) => m.version < 4));
+    await migrateRegion(
+      store,
+      MIGRATIONS.filter((m) => m.version < 4),
+    );
     const rows = Array.from({ length: 30 }, (_, i) => makeSpanRow({ tenant_id: 'up', durationMs: 100 + i * 300 }));
     await new RowWriter(ch.clients).insert('upgrade', 'spans', toRowBody('spans', rows), 'before-upgrade');
     const total = async (table: string) => {
-      const rs = await store.client.query({ query: `SELECT toUInt32(sum(hits)) AS n FROM ${store.table(table)} WHERE tenant_id = 'up'`, format: 'JSONEachRow' });
+      const rs = await store.client.query({
+        query: `SELECT toUInt32(sum(hits)) AS n FROM ${store.table(table)} WHERE tenant_id = 'up'`,
+        format: 'JSONEachRow',
+      });
       return (await rs.json<{ n: number }>())[0].n;
     };
     expect(await total('hitmap_5s')).toBe(30);
-    expect(await migrateRegion(store, MIGRATIONS.filter((m) => m.version <= 4))).toEqual(['hitmap_tenant_rollup']);
+    expect(
+      await migrateRegion(
+        store,
+        MIGRATIONS.filter((m) => m.version <= 4),
+      ),
+    ).toEqual(['hitmap_tenant_rollup']);
     expect(await total('hitmap_tenant_5s')).toBe(30);
     // Rerunning the statements (as after a crash before the version was recorded) adds nothing.
     for (const sql of MIGRATIONS.find((m) => m.version === 4)!.statements(store.database)) await store.client.command({ query: sql });
@@ -85,27 +99,45 @@ describe('migrateRegion', () => {
 
   it('an upgrade backfills transactions_by_end from the entry spans already stored, once, and the view keeps it current', async () => {
     const store = ch.stores.upgrade5;
-    await migrateRegion(store, MIGRATIONS.filter((m) => m.version < 5));
+    await migrateRegion(
+      store,
+      MIGRATIONS.filter((m) => m.version < 5),
+    );
     const writer = new RowWriter(ch.clients);
     const old = Array.from({ length: 20 }, (_, i) => makeSpanRow({ tenant_id: 'up', durationMs: 100 + i * 100, is_error: i % 4 === 0 ? 1 : 0 }));
     await writer.insert('upgrade5', 'spans', toRowBody('spans', [...old, makeSpanRow({ tenant_id: 'up', is_entry: 0, kind: 'INTERNAL' })]), 'before-v5');
     const count = async () => {
-      const rs = await store.client.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(sum(is_error)) AS e FROM ${store.table('transactions_by_end')} WHERE tenant_id = 'up'`, format: 'JSONEachRow' });
+      const rs = await store.client.query({
+        query: `SELECT toUInt32(count()) AS n, toUInt32(sum(is_error)) AS e FROM ${store.table('transactions_by_end')} WHERE tenant_id = 'up'`,
+        format: 'JSONEachRow',
+      });
       return (await rs.json<{ n: number; e: number }>())[0];
     };
-    expect(await migrateRegion(store, MIGRATIONS.filter((m) => m.version <= 5))).toEqual(['transactions_by_end']);
+    expect(
+      await migrateRegion(
+        store,
+        MIGRATIONS.filter((m) => m.version <= 5),
+      ),
+    ).toEqual(['transactions_by_end']);
     expect(await count()).toEqual({ n: 20, e: 5 });
     for (const sql of MIGRATIONS.find((m) => m.version === 5)!.statements(store.database)) await store.client.command({ query: sql });
     expect(await count()).toEqual({ n: 20, e: 5 });
     await writer.insert('upgrade5', 'spans', toRowBody('spans', [makeSpanRow({ tenant_id: 'up', durationMs: 3000 })]), 'after-v5');
     expect(await count()).toEqual({ n: 21, e: 5 });
-    const rs = await store.client.query({ query: `SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'transactions_by_end'`, format: 'JSONEachRow', query_params: { db: store.database } });
+    const rs = await store.client.query({
+      query: `SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'transactions_by_end'`,
+      format: 'JSONEachRow',
+      query_params: { db: store.database },
+    });
     expect((await rs.json<{ sorting_key: string }>())[0].sorting_key).toBe('tenant_id, toStartOfMinute(end_ts), duration_ns');
   });
 
   it('traces indexed before trace_index kept services stay readable whole, also when they continue after the upgrade', async () => {
     const store = ch.stores.upgrade6;
-    await migrateRegion(store, MIGRATIONS.filter((m) => m.version < 6));
+    await migrateRegion(
+      store,
+      MIGRATIONS.filter((m) => m.version < 6),
+    );
     const writer = new RowWriter(ch.clients);
     const root = makeSpanRow({ tenant_id: 'up' });
     const before = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing' });
@@ -118,7 +150,11 @@ describe('migrateRegion', () => {
     const after = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'shipping' });
     await writer.insert('upgrade6', 'spans', toRowBody('spans', [after]), 'after-v6');
     expect(await spanIds()).toEqual([root.span_id, before.span_id, after.span_id].sort());
-    const rs = await store.client.query({ query: `SELECT groupUniqArrayArray(services) AS s FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`, format: 'JSONEachRow', query_params: { t: root.trace_id } });
+    const rs = await store.client.query({
+      query: `SELECT groupUniqArrayArray(services) AS s FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`,
+      format: 'JSONEachRow',
+      query_params: { t: root.trace_id },
+    });
     expect((await rs.json<{ s: string[] }>())[0].s).toEqual(['shipping']);
   });
 });

@@ -1,4 +1,13 @@
-import { encodeNativeRows, nanosToDateTime64, nativeWireTypes, ROW_COLUMNS, type RowBodyFormat, type RowsByTable, type RowTable, type SpanRow } from '@meridian/domain';
+import {
+  encodeNativeRows,
+  nanosToDateTime64,
+  nativeWireTypes,
+  ROW_COLUMNS,
+  type RowBodyFormat,
+  type RowsByTable,
+  type RowTable,
+  type SpanRow,
+} from '@meridian/domain';
 import { readdirSync } from 'node:fs';
 import { RowInsertError } from '../errors';
 import { RowWriter } from './row-writer';
@@ -87,7 +96,12 @@ describe('RowWriter', () => {
     const minute = (BigInt(Math.floor(Date.now() / 60_000)) - 2n) * 60_000_000_000n;
     const attrs = { state: 'idle', cpu: '0' };
     const gauges = [0.25, 0.75, 0.5].map((value, i) =>
-      makeMetricPointRow({ tenant_id: tenant, value, attributes: i === 1 ? { cpu: '0', state: 'idle' } : attrs, ts: nanosToDateTime64(minute + BigInt(i) * 10_000_000_000n) }),
+      makeMetricPointRow({
+        tenant_id: tenant,
+        value,
+        attributes: i === 1 ? { cpu: '0', state: 'idle' } : attrs,
+        ts: nanosToDateTime64(minute + BigInt(i) * 10_000_000_000n),
+      }),
     );
     const histogram = makeMetricPointRow({
       tenant_id: tenant,
@@ -117,7 +131,13 @@ describe('RowWriter', () => {
     // key order of the attributes map must not split the series
     expect(await rs.json()).toEqual([{ series: 1, n: 3, lo: 0.25, hi: 0.75, total: 1.5, last: 0.5 }]);
 
-    const log = makeLogRow({ tenant_id: `tenant-logs-${format}`, trace_id: 'abcdefabcdefabcdefabcdefabcdefab', span_id: 'abcdefabcdefabcd', body: 'ログ {"k": "v"} 로그', attributes: { a: 'b' } });
+    const log = makeLogRow({
+      tenant_id: `tenant-logs-${format}`,
+      trace_id: 'abcdefabcdefabcdefabcdefabcdefab',
+      span_id: 'abcdefabcdefabcd',
+      body: 'ログ {"k": "v"} 로그',
+      attributes: { a: 'b' },
+    });
     await writer.insert('eu', 'logs', bodyIn(format, 'logs', [log]), `logs-${format}`, format);
     expect(await readBack(ch.stores.eu, 'logs', `tenant_id = 'tenant-logs-${format}'`)).toEqual([log]);
   });
@@ -238,12 +258,17 @@ describe('RowWriter', () => {
     await expect(writer.check('eu', 'spans', overflow)).rejects.toMatchObject({ name: 'RowInsertError', errorClass: 'data', clickhouseCode: '407' });
     const log = toRowBody('logs', [makeLogRow({ tenant_id: 'tenant-check' })]);
     await expect(writer.check('eu', 'logs', log)).resolves.toBeUndefined();
-    await expect(writer.check('eu', 'logs', Buffer.from(log.toString().replace('"INFO"', '"\\ud800"')))).rejects.toMatchObject({ errorClass: 'data', clickhouseCode: '25' });
+    await expect(writer.check('eu', 'logs', Buffer.from(log.toString().replace('"INFO"', '"\\ud800"')))).rejects.toMatchObject({
+      errorClass: 'data',
+      clickhouseCode: '25',
+    });
   });
 
   it('stores a batch spanning more than 100 days in one insert (partitions are days)', async () => {
     const day = 86_400_000_000_000n;
-    const rows = Array.from({ length: 120 }, (_, i) => makeSpanRow({ tenant_id: 'tenant-days', startNanos: nowNanos() - BigInt(i) * day, retention_days: 400 }));
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      makeSpanRow({ tenant_id: 'tenant-days', startNanos: nowNanos() - BigInt(i) * day, retention_days: 400 }),
+    );
     await writer.insert('eu', 'spans', toRowBody('spans', rows), 'days-120');
     expect(await scalar(ch.stores.eu, `SELECT count() AS v FROM ${ch.stores.eu.table('spans')} WHERE tenant_id = 'tenant-days'`)).toBe(120);
   });

@@ -51,7 +51,15 @@ export function AlertsPage() {
             </Link>
           )}
         </div>
-        {rules.isPending ? <Loading /> : rules.error ? <ErrorNotice error={rules.error} onRetry={() => void rules.refetch()} /> : ruleList.length === 0 ? <Empty title={t.noRules}>{t.noRulesHelp}</Empty> : <RulesTable rules={ruleList} />}
+        {rules.isPending ? (
+          <Loading />
+        ) : rules.error ? (
+          <ErrorNotice error={rules.error} onRetry={() => void rules.refetch()} />
+        ) : ruleList.length === 0 ? (
+          <Empty title={t.noRules}>{t.noRulesHelp}</Empty>
+        ) : (
+          <RulesTable rules={ruleList} />
+        )}
       </section>
 
       {rules.data && <Silences rules={ruleList} />}
@@ -92,13 +100,24 @@ function FiringTable({ alerts, rules, now }: { alerts: readonly Firing[]; rules:
               <td>
                 <Link href={tenantHref('/alerts/rule', tenant.slug, { id: a.ruleId })}>{a.name}</Link>
               </td>
-              <td>{rule && a.severity && threshold !== undefined ? t.crossed(metricLabel(t, rule.metric), t[rule.direction], t[`inText_${a.severity}`], formatMetricValue(fmt, rule.metric, threshold)) : '–'}</td>
+              <td>
+                {rule && a.severity && threshold !== undefined
+                  ? t.crossed(metricLabel(t, rule.metric), t[rule.direction], t[`inText_${a.severity}`], formatMetricValue(fmt, rule.metric, threshold))
+                  : '–'}
+              </td>
               <td className="nowrap">{rule && a.value !== null ? formatMetricValue(fmt, rule.metric, a.value) : (a.value ?? '–')}</td>
               <td>{rule ? scopeText(t, rule) : '–'}</td>
               <td className="nowrap">{a.since ? fmt.dateTime(a.since) : '–'}</td>
               <td>
                 {win && (
-                  <Link href={tenantHref('/hitmap', tenant.slug, { from: new Date(win.from).toISOString(), to: new Date(win.to).toISOString(), service: rule?.service, endpoint: rule?.endpoint })}>
+                  <Link
+                    href={tenantHref('/hitmap', tenant.slug, {
+                      from: new Date(win.from).toISOString(),
+                      to: new Date(win.to).toISOString(),
+                      service: rule?.service,
+                      endpoint: rule?.endpoint,
+                    })}
+                  >
                     {t.openHitmap}
                   </Link>
                 )}

@@ -31,10 +31,11 @@ export function ChannelsPage() {
         <QueryState query={channels}>
           {(data) =>
             data.channels.length === 0 ? (
-          <Empty title={t.noChannelsList}>{t.noChannelsHelp}</Empty>
-        ) : (
-          <ChannelTable channels={data.channels} canWrite={canWrite} />
-          )}
+              <Empty title={t.noChannelsList}>{t.noChannelsHelp}</Empty>
+            ) : (
+              <ChannelTable channels={data.channels} canWrite={canWrite} />
+            )
+          }
         </QueryState>
       </section>
       {canWrite && <ChannelForm />}
@@ -86,7 +87,12 @@ function ChannelTable({ channels, canWrite }: { channels: readonly Channel[]; ca
                 </td>
                 {canWrite && (
                   <td>
-                    <button type="button" className="btn btn-small" disabled={testing} onClick={() => test.mutate({ params: { tenant: tenant.slug, channelId: c.id } })}>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      disabled={testing}
+                      onClick={() => test.mutate({ params: { tenant: tenant.slug, channelId: c.id } })}
+                    >
                       {testing ? t.sending : t.sendTest}
                     </button>
                     {result && !testing && (
@@ -241,33 +247,34 @@ function FailedDeliveries({ channels }: { channels: readonly Channel[] }) {
       <QueryState query={failed}>
         {(data) =>
           data.deliveries.length === 0 ? (
-        <Empty title={t.noFailed} />
-      ) : (
-        <table className="table" data-testid="failed-deliveries">
-          <thead>
-            <tr>
-              <th>{t.colCreated}</th>
-              <th>{t.colChannel}</th>
-              <th>{t.colRule}</th>
-              <th>{t.colDeliveryKind}</th>
-              <th>{t.colAttempts}</th>
-              <th>{t.colError}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.deliveries.map((d) => (
-              <tr key={d.id}>
-                <td className="nowrap">{fmt.dateTime(d.createdAt)}</td>
-                <td>{channelName(d.channelId)}</td>
-                <td>{ruleName(d.ruleId)}</td>
-                <td>{t[`delivery_${d.kind}`]}</td>
-                <td>{d.attempts}</td>
-                <td className={styles.error}>{d.lastError}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        )}
+            <Empty title={t.noFailed} />
+          ) : (
+            <table className="table" data-testid="failed-deliveries">
+              <thead>
+                <tr>
+                  <th>{t.colCreated}</th>
+                  <th>{t.colChannel}</th>
+                  <th>{t.colRule}</th>
+                  <th>{t.colDeliveryKind}</th>
+                  <th>{t.colAttempts}</th>
+                  <th>{t.colError}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.deliveries.map((d) => (
+                  <tr key={d.id}>
+                    <td className="nowrap">{fmt.dateTime(d.createdAt)}</td>
+                    <td>{channelName(d.channelId)}</td>
+                    <td>{ruleName(d.ruleId)}</td>
+                    <td>{t[`delivery_${d.kind}`]}</td>
+                    <td>{d.attempts}</td>
+                    <td className={styles.error}>{d.lastError}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </QueryState>
     </section>
   );

@@ -305,7 +305,8 @@ export const alertingMessages = defineMessages({
     host: 'ホスト',
     scopeHint: '空欄＝すべて。',
     unknownService: (name: string) => `直近 24 時間にサービス「${name}」のトランザクションはありません。名前を確認してください（このままでは発生しません）。`,
-    unknownEndpoint: (name: string) => `直近 24 時間にエンドポイント「${name}」のトランザクションはありません。名前を確認してください（このままでは発生しません）。`,
+    unknownEndpoint: (name: string) =>
+      `直近 24 時間にエンドポイント「${name}」のトランザクションはありません。名前を確認してください（このままでは発生しません）。`,
     metricName: 'メトリクス名',
     metricNameHint: 'OTLP のメトリクス名（例：process.cpu.utilization）。',
     attributes: '属性',

@@ -1,6 +1,17 @@
 import { alertRuleBody } from '@meridian/api-contract';
 import { createFormatter } from '../../lib/format';
-import { alertHitmapWindow, EMPTY_RULE, formatMetricValue, formToBody, parseAttributes, ruleToForm, scopeChoices, suggestKey, unknownScope, type AlertRule } from './rule-form';
+import {
+  alertHitmapWindow,
+  EMPTY_RULE,
+  formatMetricValue,
+  formToBody,
+  parseAttributes,
+  ruleToForm,
+  scopeChoices,
+  suggestKey,
+  unknownScope,
+  type AlertRule,
+} from './rule-form';
 
 const rule: AlertRule = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -30,14 +41,39 @@ describe('rule editor form', () => {
   it('round-trips a rule through the form into a body the contract accepts unchanged', () => {
     const body = formToBody(ruleToForm(rule));
     const parsed = alertRuleBody.parse(body);
-    expect(parsed).toMatchObject({ key: 'checkout/p95', metric: 'metric', direction: 'below', service: 'checkout', host: 'web-1', metricName: 'process.cpu.utilization', attributes: { 'cpu.state': 'idle', mode: 'x=y' }, warning: 0.8, critical: 0.5, windowSeconds: 120, forSeconds: 30, renotifySeconds: 600, hysteresisPercent: 25, channels: ['slack'] });
+    expect(parsed).toMatchObject({
+      key: 'checkout/p95',
+      metric: 'metric',
+      direction: 'below',
+      service: 'checkout',
+      host: 'web-1',
+      metricName: 'process.cpu.utilization',
+      attributes: { 'cpu.state': 'idle', mode: 'x=y' },
+      warning: 0.8,
+      critical: 0.5,
+      windowSeconds: 120,
+      forSeconds: 30,
+      renotifySeconds: 600,
+      hysteresisPercent: 25,
+      channels: ['slack'],
+    });
     // Inputs of other metrics are not sent.
     expect(parsed.endpoint).toBeUndefined();
     expect(parsed.slowMs).toBeUndefined();
   });
 
   it('sends empty inputs as absent and unreadable numbers so the server names the field', () => {
-    const body = formToBody({ ...EMPTY_RULE, key: 'k', name: 'n', metric: 'hitmap_vertical', endpoint: '  ', warning: '', critical: 'abc', slowMs: '500', host: 'ignored' });
+    const body = formToBody({
+      ...EMPTY_RULE,
+      key: 'k',
+      name: 'n',
+      metric: 'hitmap_vertical',
+      endpoint: '  ',
+      warning: '',
+      critical: 'abc',
+      slowMs: '500',
+      host: 'ignored',
+    });
     expect(body).toMatchObject({ endpoint: undefined, warning: undefined, slowMs: 500, host: undefined });
     expect(body.critical).toBeNaN();
     const issues = alertRuleBody.safeParse(JSON.parse(JSON.stringify(body))).error?.issues.map((i) => i.path.join('.'));

@@ -182,7 +182,14 @@ export interface KnownScope {
 export function scopeChoices(known: readonly KnownScope[], service: string): { services: string[]; endpoints: string[] } {
   const s = service.trim();
   const services = [...new Set(known.map((k) => k.service))].sort();
-  const endpoints = [...new Set(known.filter((k) => !s || k.service === s).map((k) => k.endpoint).filter(Boolean))].sort();
+  const endpoints = [
+    ...new Set(
+      known
+        .filter((k) => !s || k.service === s)
+        .map((k) => k.endpoint)
+        .filter(Boolean),
+    ),
+  ].sort();
   return { services, endpoints };
 }
 

@@ -14,7 +14,19 @@ import { tenantHref, useTenant } from '../../lib/tenant';
 import styles from './alerting.module.css';
 import { alertingMessages } from './messages';
 import { metricLabel, SeverityBadge, StateBadge } from './parts';
-import { EMPTY_RULE, formatMetricValue, formToBody, metricInputs, parseAttributes, ruleToForm, scopeChoices, suggestKey, unknownScope, type AlertRule, type RuleForm } from './rule-form';
+import {
+  EMPTY_RULE,
+  formatMetricValue,
+  formToBody,
+  metricInputs,
+  parseAttributes,
+  ruleToForm,
+  scopeChoices,
+  suggestKey,
+  unknownScope,
+  type AlertRule,
+  type RuleForm,
+} from './rule-form';
 import { Silences } from './silences';
 
 /** `/alerts/rule?id=…`: a rule's editor, state, history and silences; without `id`, a new rule. */
@@ -111,7 +123,10 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
       if (!rule) router.replace(tenantHref('/alerts/rule', tenant.slug, { id: r.id }));
     },
   });
-  const remove = useApiMutation('deleteAlertRule', { invalidates: ['listAlertRules', 'listFiringAlerts'], onSuccess: () => router.push(tenantHref('/alerts', tenant.slug)) });
+  const remove = useApiMutation('deleteAlertRule', {
+    invalidates: ['listAlertRules', 'listFiringAlerts'],
+    onSuccess: () => router.push(tenantHref('/alerts', tenant.slug)),
+  });
   const serverErrors = useFieldErrors(save.error);
   const attrs = parseAttributes(form.attributes);
   // Nested issues (`channels.0`, `attributes.x`) belong to their field.
@@ -138,7 +153,9 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
     const seconds = Number(form[k]);
     return form[k].trim() !== '' && Number.isFinite(seconds) && seconds > 0 ? `${hint} ${t.inWords(fmt.period(seconds))}` : hint;
   };
-  const num = (k: 'slowMs' | 'warning' | 'critical' | 'windowSeconds' | 'forSeconds' | 'renotifySeconds' | 'hysteresisPercent') => <TextInput type="number" min={0} step="any" value={form[k]} onChange={(e) => set(k, e.target.value)} />;
+  const num = (k: 'slowMs' | 'warning' | 'critical' | 'windowSeconds' | 'forSeconds' | 'renotifySeconds' | 'hysteresisPercent') => (
+    <TextInput type="number" min={0} step="any" value={form[k]} onChange={(e) => set(k, e.target.value)} />
+  );
 
   return (
     <form className="card form" onSubmit={submit} noValidate aria-label={rule ? t.editTitle(rule.name) : t.createTitle}>
@@ -185,11 +202,19 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
       <fieldset disabled={!canWrite}>
         <legend>{t.sectionScope}</legend>
         <div className={styles.grid}>
-          <Field label={t.service} hint={unknown === 'service' ? <span className={styles.unknown}>{t.unknownService(form.service.trim())}</span> : t.scopeHint} error={err('service')}>
+          <Field
+            label={t.service}
+            hint={unknown === 'service' ? <span className={styles.unknown}>{t.unknownService(form.service.trim())}</span> : t.scopeHint}
+            error={err('service')}
+          >
             <TextInput value={form.service} list={`${listId}-services`} autoComplete="off" onChange={(e) => set('service', e.target.value)} />
           </Field>
           {uses.endpoint && (
-            <Field label={t.endpoint} hint={unknown === 'endpoint' ? <span className={styles.unknown}>{t.unknownEndpoint(form.endpoint.trim())}</span> : t.scopeHint} error={err('endpoint')}>
+            <Field
+              label={t.endpoint}
+              hint={unknown === 'endpoint' ? <span className={styles.unknown}>{t.unknownEndpoint(form.endpoint.trim())}</span> : t.scopeHint}
+              error={err('endpoint')}
+            >
               <TextInput value={form.endpoint} list={`${listId}-endpoints`} autoComplete="off" onChange={(e) => set('endpoint', e.target.value)} />
             </Field>
           )}
@@ -271,12 +296,7 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
                     <input
                       type="checkbox"
                       checked={form.channels.includes(c.key)}
-                      onChange={(e) =>
-                        set(
-                          'channels',
-                          e.target.checked ? [...form.channels, c.key] : form.channels.filter((k) => k !== c.key),
-                        )
-                      }
+                      onChange={(e) => set('channels', e.target.checked ? [...form.channels, c.key] : form.channels.filter((k) => k !== c.key))}
                     />{' '}
                     {c.name} <span className="muted">({t[`kind_${c.kind}`]})</span>
                   </label>
@@ -306,7 +326,12 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
             </span>
           )}
           {rule && (
-            <button type="button" className="btn btn-danger" disabled={remove.isPending} onClick={() => window.confirm(t.confirmDelete(rule.name)) && remove.mutate({ params: { ...params, ruleId: rule.id } })}>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={remove.isPending}
+              onClick={() => window.confirm(t.confirmDelete(rule.name)) && remove.mutate({ params: { ...params, ruleId: rule.id } })}
+            >
               {t.delete}
             </button>
           )}
@@ -330,33 +355,34 @@ function History({ ruleId, metric }: { ruleId: string; metric: AlertMetric }) {
       <QueryState query={history}>
         {(data) =>
           data.events.length === 0 ? (
-        <Empty title={t.noHistory} />
-      ) : (
-        <table className="table" data-testid="history">
-          <thead>
-            <tr>
-              <th>{t.colAt}</th>
-              <th>{t.colTransition}</th>
-              <th>{t.colSeverity}</th>
-              <th>{t.colEventValue}</th>
-              <th>{t.colThreshold}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.events.map((e, i) => (
-              <tr key={`${e.at}-${i}`}>
-                <td className="nowrap">{fmt.dateTime(e.at)}</td>
-                <td>{t.transitionLabel(state(e.from), state(e.to))}</td>
-                <td>
-                  <SeverityBadge t={t} severity={e.severity} />
-                </td>
-                <td>{value(e.value)}</td>
-                <td>{value(e.threshold)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        )}
+            <Empty title={t.noHistory} />
+          ) : (
+            <table className="table" data-testid="history">
+              <thead>
+                <tr>
+                  <th>{t.colAt}</th>
+                  <th>{t.colTransition}</th>
+                  <th>{t.colSeverity}</th>
+                  <th>{t.colEventValue}</th>
+                  <th>{t.colThreshold}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.events.map((e, i) => (
+                  <tr key={`${e.at}-${i}`}>
+                    <td className="nowrap">{fmt.dateTime(e.at)}</td>
+                    <td>{t.transitionLabel(state(e.from), state(e.to))}</td>
+                    <td>
+                      <SeverityBadge t={t} severity={e.severity} />
+                    </td>
+                    <td>{value(e.value)}</td>
+                    <td>{value(e.threshold)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </QueryState>
     </section>
   );

@@ -47,39 +47,45 @@ export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleI
       <QueryState query={silences}>
         {() =>
           shown.length === 0 ? (
-        <Empty title={t.noSilences} />
-      ) : (
-        <table className="table" data-testid="silences">
-          <thead>
-            <tr>
-              <th>{t.colSilenceRule}</th>
-              <th>{t.colReason}</th>
-              <th>{t.colFrom}</th>
-              <th>{t.colUntil}</th>
-              <th>{t.colBy}</th>
-              {canWrite && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((s) => (
-              <tr key={s.id}>
-                <td>{ruleName(s.ruleId)}</td>
-                <td>{s.reason}</td>
-                <td>{fmt.dateTime(s.startsAt)}</td>
-                <td>{fmt.dateTime(s.endsAt)}</td>
-                <td>{s.createdBy}</td>
-                {canWrite && (
-                  <td>
-                    <button type="button" className="btn btn-small" disabled={end.isPending} onClick={() => window.confirm(t.confirmEndSilence) && end.mutate({ params: { ...params, silenceId: s.id } })}>
-                      {t.endSilence}
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        )}
+            <Empty title={t.noSilences} />
+          ) : (
+            <table className="table" data-testid="silences">
+              <thead>
+                <tr>
+                  <th>{t.colSilenceRule}</th>
+                  <th>{t.colReason}</th>
+                  <th>{t.colFrom}</th>
+                  <th>{t.colUntil}</th>
+                  <th>{t.colBy}</th>
+                  {canWrite && <th />}
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((s) => (
+                  <tr key={s.id}>
+                    <td>{ruleName(s.ruleId)}</td>
+                    <td>{s.reason}</td>
+                    <td>{fmt.dateTime(s.startsAt)}</td>
+                    <td>{fmt.dateTime(s.endsAt)}</td>
+                    <td>{s.createdBy}</td>
+                    {canWrite && (
+                      <td>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          disabled={end.isPending}
+                          onClick={() => window.confirm(t.confirmEndSilence) && end.mutate({ params: { ...params, silenceId: s.id } })}
+                        >
+                          {t.endSilence}
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </QueryState>
       {canWrite && (
         <form className="form" onSubmit={submit} noValidate aria-label={t.newSilence}>

@@ -22,6 +22,12 @@ export function databaseColumns(t: DatabaseMessages, fmt: Formatter) {
     total: { header: t.colTotal, numeric: true, sortKey: 'totalTime', cell: (s: { totalMs: number }) => fmt.duration(s.totalMs) },
     avg: { header: t.colAvg, numeric: true, cell: (s: { avgMs: number }) => fmt.duration(s.avgMs) },
     p95: { header: t.colP95, numeric: true, sortKey: 'p95', cell: (s: { p95Ms: number }) => fmt.duration(s.p95Ms) },
-    errors: { header: t.colErrors, numeric: true, sortKey: 'errors', className: (s: { errors: number }) => (s.errors ? styles.bad : undefined), cell: (s: { errors: number }) => fmt.number(s.errors) },
+    errors: {
+      header: t.colErrors,
+      numeric: true,
+      sortKey: 'errors',
+      className: (s: { errors: number }) => (s.errors ? styles.bad : undefined),
+      cell: (s: { errors: number }) => fmt.number(s.errors),
+    },
   } satisfies Record<string, Column<never>>;
 }

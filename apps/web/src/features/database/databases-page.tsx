@@ -35,7 +35,15 @@ export function DatabasesPage() {
   };
   const thresholds = { warning: number('warn', defaults.warning), critical: number('crit', defaults.critical) };
   const setView = (patch: Record<string, string | number | undefined>) =>
-    router.replace(tenantHref('/databases', tenant.slug, { metric, group: groupBy === 'system' ? undefined : groupBy, warn: search.get('warn') ?? undefined, crit: search.get('crit') ?? undefined, ...patch }));
+    router.replace(
+      tenantHref('/databases', tenant.slug, {
+        metric,
+        group: groupBy === 'system' ? undefined : groupBy,
+        warn: search.get('warn') ?? undefined,
+        crit: search.get('crit') ?? undefined,
+        ...patch,
+      }),
+    );
 
   const instances = useApiQuery('dbInstances', { params: { tenant: tenant.slug }, query: { last: '5m' } }, { refetchInterval: REFRESH_MS });
   const layout = useMemo(() => layoutHoneycomb(groupInstances(instances.data?.instances ?? [], groupBy), RADIUS, COLUMNS), [instances.data, groupBy]);
@@ -53,7 +61,12 @@ export function DatabasesPage() {
       <div className={styles.controls}>
         <label>
           {t.colourBy}{' '}
-          <select className="input" value={metric} onChange={(e) => setView({ metric: e.target.value, warn: undefined, crit: undefined })} data-testid="honeycomb-metric">
+          <select
+            className="input"
+            value={metric}
+            onChange={(e) => setView({ metric: e.target.value, warn: undefined, crit: undefined })}
+            data-testid="honeycomb-metric"
+          >
             {HEALTH_METRICS.map((k) => (
               <option key={k} value={k}>
                 {t[`metric_${k}`]}
@@ -63,11 +76,25 @@ export function DatabasesPage() {
         </label>
         <label>
           {t.warning}{' '}
-          <input className={`input ${styles.threshold}`} type="number" min={0} step="any" value={thresholds.warning} onChange={(e) => setView({ warn: e.target.value })} />
+          <input
+            className={`input ${styles.threshold}`}
+            type="number"
+            min={0}
+            step="any"
+            value={thresholds.warning}
+            onChange={(e) => setView({ warn: e.target.value })}
+          />
         </label>
         <label>
           {t.critical}{' '}
-          <input className={`input ${styles.threshold}`} type="number" min={0} step="any" value={thresholds.critical} onChange={(e) => setView({ crit: e.target.value })} />
+          <input
+            className={`input ${styles.threshold}`}
+            type="number"
+            min={0}
+            step="any"
+            value={thresholds.critical}
+            onChange={(e) => setView({ crit: e.target.value })}
+          />
         </label>
         <label>
           {t.groupBy}{' '}
@@ -90,55 +117,56 @@ export function DatabasesPage() {
       <QueryState query={instances} loadingLabel={t.loading} failedTitle={t.failed}>
         {(data) =>
           data.instances.length === 0 ? (
-        <Empty title={`${t.noDatabases}: 0`}>
-          <p>{t.noDatabasesHelp}</p>
-        </Empty>
-      ) : (
-        <div className={`card ${styles.honeycombBox}`}>
-          <svg className={styles.honeycomb} width={layout.width + 8} height={layout.height + 8} role="img" aria-label={t.honeycomb} data-testid="honeycomb">
-            {layout.groups.map((g) => (
-              <g key={g.key} transform="translate(4,4)">
-                <text x={0} y={g.y + 14} className={styles.groupLabel}>
-                  {g.label || t.noCluster}
-                </text>
-                {g.hexes.map(({ instance, cx, cy }) => {
-                  const level = levelOf(instance, metric, thresholds);
-                  const value = displayValue(instance, metric);
-                  return (
-                    <g
-                      key={instance.instance}
-                      className={`hex hex-${level} ${styles.hex}`}
-                      data-instance={instance.instance}
-                      data-level={level}
-                      role="link"
-                      tabIndex={0}
-                      aria-label={`${instance.name}: ${t[`level_${level}`]}`}
-                      onClick={() => open(instance)}
-                      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && open(instance)}
-                      onMouseEnter={() => setHover({ instance, x: cx, y: cy })}
-                      onMouseLeave={() => setHover(null)}
-                    >
-                      <polygon points={hexPoints(cx, cy, RADIUS - 2)} />
-                      <title>{instance.name}</title>
-                      <text x={cx} y={cy - 4} className={styles.hexName}>
-                        {hexLabel(instance.name, LABEL_CHARS).map((line, i, lines) => (
-                          <tspan key={i} x={cx} dy={i === 0 ? (lines.length - 1) * -11 : 11}>
-                            {line}
-                          </tspan>
-                        ))}
-                      </text>
-                      <text x={cx} y={cy + 13} className={styles.hexValue}>
-                        {value === null ? '–' : fmt.number(value, value < 10 ? 1 : 0)}
-                      </text>
-                    </g>
-                  );
-                })}
-              </g>
-            ))}
-          </svg>
-          {hover && <HoverCard instance={hover.instance} x={hover.x} y={hover.y} t={t} fmt={fmt} />}
-        </div>
-        )}
+            <Empty title={`${t.noDatabases}: 0`}>
+              <p>{t.noDatabasesHelp}</p>
+            </Empty>
+          ) : (
+            <div className={`card ${styles.honeycombBox}`}>
+              <svg className={styles.honeycomb} width={layout.width + 8} height={layout.height + 8} role="img" aria-label={t.honeycomb} data-testid="honeycomb">
+                {layout.groups.map((g) => (
+                  <g key={g.key} transform="translate(4,4)">
+                    <text x={0} y={g.y + 14} className={styles.groupLabel}>
+                      {g.label || t.noCluster}
+                    </text>
+                    {g.hexes.map(({ instance, cx, cy }) => {
+                      const level = levelOf(instance, metric, thresholds);
+                      const value = displayValue(instance, metric);
+                      return (
+                        <g
+                          key={instance.instance}
+                          className={`hex hex-${level} ${styles.hex}`}
+                          data-instance={instance.instance}
+                          data-level={level}
+                          role="link"
+                          tabIndex={0}
+                          aria-label={`${instance.name}: ${t[`level_${level}`]}`}
+                          onClick={() => open(instance)}
+                          onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && open(instance)}
+                          onMouseEnter={() => setHover({ instance, x: cx, y: cy })}
+                          onMouseLeave={() => setHover(null)}
+                        >
+                          <polygon points={hexPoints(cx, cy, RADIUS - 2)} />
+                          <title>{instance.name}</title>
+                          <text x={cx} y={cy - 4} className={styles.hexName}>
+                            {hexLabel(instance.name, LABEL_CHARS).map((line, i, lines) => (
+                              <tspan key={i} x={cx} dy={i === 0 ? (lines.length - 1) * -11 : 11}>
+                                {line}
+                              </tspan>
+                            ))}
+                          </text>
+                          <text x={cx} y={cy + 13} className={styles.hexValue}>
+                            {value === null ? '–' : fmt.number(value, value < 10 ? 1 : 0)}
+                          </text>
+                        </g>
+                      );
+                    })}
+                  </g>
+                ))}
+              </svg>
+              {hover && <HoverCard instance={hover.instance} x={hover.x} y={hover.y} t={t} fmt={fmt} />}
+            </div>
+          )
+        }
       </QueryState>
     </div>
   );
@@ -150,7 +178,10 @@ function HoverCard({ instance: i, x, y, t, fmt }: { instance: DbInstanceHealthDt
     [t.lockWaits, i.lockWaits === null ? '–' : fmt.number(i.lockWaits)],
     [t.queryP95, i.queryP95Ms === null ? '–' : fmt.duration(i.queryP95Ms)],
     [t.errorRate, i.errorRate === null ? '–' : fmt.percent(i.errorRate)],
-    [t.connections, i.connections === null ? '–' : i.maxConnections ? `${fmt.number(i.connections)} / ${fmt.number(i.maxConnections)}` : fmt.number(i.connections)],
+    [
+      t.connections,
+      i.connections === null ? '–' : i.maxConnections ? `${fmt.number(i.connections)} / ${fmt.number(i.maxConnections)}` : fmt.number(i.connections),
+    ],
     [t.callsPerMin, fmt.number(i.callsPerMin, 1)],
   ];
   return (

@@ -40,9 +40,16 @@ export function InstancePage() {
   const atParam = Number(search.get('at'));
   const at = Number.isFinite(atParam) && atParam > 0 ? atParam : undefined;
   const query = at === undefined ? { last: span } : { from: new Date(at - SPAN_MS[span]).toISOString(), to: new Date(at).toISOString() };
-  const detail = useApiQuery('dbInstance', { params: { tenant: tenant.slug, instance }, query }, { enabled: instance !== '', refetchInterval: at === undefined ? REFRESH_MS : false });
+  const detail = useApiQuery(
+    'dbInstance',
+    { params: { tenant: tenant.slug, instance }, query },
+    { enabled: instance !== '', refetchInterval: at === undefined ? REFRESH_MS : false },
+  );
   const go = (next: { last?: Span; at?: number }) =>
-    router.replace(tenantHref('/databases/instance', tenant.slug, { instance, last: (next.last ?? span) === DEFAULT_SPAN ? undefined : (next.last ?? span), at: next.at }), { scroll: false });
+    router.replace(
+      tenantHref('/databases/instance', tenant.slug, { instance, last: (next.last ?? span) === DEFAULT_SPAN ? undefined : (next.last ?? span), at: next.at }),
+      { scroll: false },
+    );
   // A click on a chart picks the end of that minute (not beyond now).
   const pick = (t: number) => go({ at: Math.min(Date.now(), Math.floor(t / 60_000) * 60_000 + 60_000) });
   const back = (
@@ -70,7 +77,11 @@ export function InstancePage() {
     return (
       <div className="stack">
         {back}
-        {detail.error instanceof ApiError && detail.error.status === 404 ? <Empty title={t.instanceMissing} /> : <ErrorNotice error={detail.error} title={t.failed} onRetry={() => void detail.refetch()} />}
+        {detail.error instanceof ApiError && detail.error.status === 404 ? (
+          <Empty title={t.instanceMissing} />
+        ) : (
+          <ErrorNotice error={detail.error} title={t.failed} onRetry={() => void detail.refetch()} />
+        )}
         {at !== undefined && (
           <button type="button" className="btn btn-small" onClick={() => go({})}>
             {t.backToLive}
@@ -145,12 +156,24 @@ export function InstancePage() {
 
       <section className="stack">
         <h2>{t.topStatementsTitle}</h2>
-        <DataTable rows={d.statements} rowKey={(s) => s.fingerprintHash} className={styles.table} empty={<p className="hint">{t.noSqlInWindow}</p>} columns={[col.statement, col.calls, col.total, col.p95, col.errors]} />
+        <DataTable
+          rows={d.statements}
+          rowKey={(s) => s.fingerprintHash}
+          className={styles.table}
+          empty={<p className="hint">{t.noSqlInWindow}</p>}
+          columns={[col.statement, col.calls, col.total, col.p95, col.errors]}
+        />
       </section>
 
       <section className="stack">
         <h2>{t.serverStatementsTitle}</h2>
-        <DataTable rows={d.serverStatements} rowKey={(s) => s.id} className={styles.table} empty={<p className="hint">{t.noServerStatements}</p>} columns={[col.statement, col.calls, col.total, col.avg]} />
+        <DataTable
+          rows={d.serverStatements}
+          rowKey={(s) => s.id}
+          className={styles.table}
+          empty={<p className="hint">{t.noServerStatements}</p>}
+          columns={[col.statement, col.calls, col.total, col.avg]}
+        />
       </section>
     </div>
   );
@@ -171,7 +194,8 @@ function Chains({ chains, t, fmt }: { chains: Detail['chains']; t: DatabaseMessa
               </li>
               {c.waiters.map((w) => (
                 <li key={w.id} style={{ paddingLeft: `${w.depth * 1.5}rem` }}>
-                  └ <strong>#{w.id}</strong> <span className={styles.bad}>{t.waits(fmt.duration(w.waitSeconds * 1000), w.lockMode, w.relation)}</span> <span className={styles.sql}>{w.query}</span>
+                  └ <strong>#{w.id}</strong> <span className={styles.bad}>{t.waits(fmt.duration(w.waitSeconds * 1000), w.lockMode, w.relation)}</span>{' '}
+                  <span className={styles.sql}>{w.query}</span>
                 </li>
               ))}
             </ul>
@@ -214,7 +238,21 @@ interface ChartLine {
 }
 
 /** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
-function SeriesChart({ title, lines, range, fmt, onPick, testId }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter; onPick(t: number): void; testId?: string }) {
+function SeriesChart({
+  title,
+  lines,
+  range,
+  fmt,
+  onPick,
+  testId,
+}: {
+  title: string;
+  lines: ChartLine[];
+  range: [number, number];
+  fmt: Formatter;
+  onPick(t: number): void;
+  testId?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const colors = useChartColors();
   const pickRef = useRef(onPick);
@@ -231,8 +269,20 @@ function SeriesChart({ title, lines, range, fmt, onPick, testId }: { title: stri
       textStyle: { color: colors.text },
       grid: { left: 48, right: 12, top: 28, bottom: 24 },
       legend: { top: 0, textStyle: { fontSize: 11, color: colors.text } },
-      tooltip: { trigger: 'axis', backgroundColor: colors.panel, borderColor: colors.line, textStyle: { color: colors.text }, valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–') },
-      xAxis: { type: 'time', min: range[0], max: range[1], ...axis, axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) } },
+      tooltip: {
+        trigger: 'axis',
+        backgroundColor: colors.panel,
+        borderColor: colors.line,
+        textStyle: { color: colors.text },
+        valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–'),
+      },
+      xAxis: {
+        type: 'time',
+        min: range[0],
+        max: range[1],
+        ...axis,
+        axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) },
+      },
       yAxis: { type: 'value', ...axis },
       // Single points (a fresh instance) need their symbol to be seen at all.
       series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: l.points.length < 3, connectNulls: false, data: l.points })),

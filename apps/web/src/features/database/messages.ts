@@ -78,7 +78,8 @@ export const databaseMessages = defineMessages({
     level_down: 'Down',
     level_unknown: 'No figure',
     noDatabases: 'database instances',
-    noDatabasesHelp: 'Database instances appear when traced applications call them, or when Meridian’s collector (MERIDIAN_COLLECTOR_TARGETS) or an OpenTelemetry Collector postgresql/mysql receiver reports them.',
+    noDatabasesHelp:
+      'Database instances appear when traced applications call them, or when Meridian’s collector (MERIDIAN_COLLECTOR_TARGETS) or an OpenTelemetry Collector postgresql/mysql receiver reports them.',
     noCluster: '(no cluster)',
     honeycomb: 'Honeycomb of database instances',
     up: 'Up',
@@ -201,7 +202,8 @@ export const databaseMessages = defineMessages({
     level_down: '停止',
     level_unknown: '値なし',
     noDatabases: 'データベースインスタンス',
-    noDatabasesHelp: 'トレースされたアプリケーションが呼び出すか、Meridian のコレクター（MERIDIAN_COLLECTOR_TARGETS）や OpenTelemetry Collector の postgresql/mysql レシーバーが報告すると、インスタンスが表示されます。',
+    noDatabasesHelp:
+      'トレースされたアプリケーションが呼び出すか、Meridian のコレクター（MERIDIAN_COLLECTOR_TARGETS）や OpenTelemetry Collector の postgresql/mysql レシーバーが報告すると、インスタンスが表示されます。',
     noCluster: '（クラスターなし）',
     honeycomb: 'データベースインスタンスのハニカム',
     up: '稼働',

@@ -45,7 +45,14 @@ export function SqlPage() {
   const tsort = pick<TransactionSort>(search.get('tsort'), TRANSACTION_SORT_KEYS, 'queries');
   const threshold = Math.max(2, Math.round(Number(search.get('threshold')) || DEFAULT_THRESHOLD));
   const setView = (patch: Record<string, string | number | undefined>) => {
-    const current = { last: last === DEFAULT_WINDOW ? undefined : last, service, endpoint, sort: sort === 'totalTime' ? undefined : sort, tsort: tsort === 'queries' ? undefined : tsort, threshold: threshold === DEFAULT_THRESHOLD ? undefined : threshold };
+    const current = {
+      last: last === DEFAULT_WINDOW ? undefined : last,
+      service,
+      endpoint,
+      sort: sort === 'totalTime' ? undefined : sort,
+      tsort: tsort === 'queries' ? undefined : tsort,
+      threshold: threshold === DEFAULT_THRESHOLD ? undefined : threshold,
+    };
     router.replace(tenantHref('/sql', tenant.slug, { ...current, ...patch }));
   };
 
@@ -71,7 +78,13 @@ export function SqlPage() {
         </div>
         <div className={styles.sorts} role="group" aria-label={t.window}>
           {WINDOWS.map((w) => (
-            <button key={w} type="button" className={`btn btn-small ${w === last ? styles.on : ''}`} aria-pressed={w === last} onClick={() => setView({ last: w === DEFAULT_WINDOW ? undefined : w })}>
+            <button
+              key={w}
+              type="button"
+              className={`btn btn-small ${w === last ? styles.on : ''}`}
+              aria-pressed={w === last}
+              onClick={() => setView({ last: w === DEFAULT_WINDOW ? undefined : w })}
+            >
               {t.spanLabel(w)}
             </button>
           ))}
@@ -80,7 +93,12 @@ export function SqlPage() {
       <div className={styles.controls}>
         <label>
           {t.service}{' '}
-          <select className="input" value={service ?? ''} onChange={(e) => setView({ service: e.target.value || undefined, endpoint: undefined })} data-testid="sql-service">
+          <select
+            className="input"
+            value={service ?? ''}
+            onChange={(e) => setView({ service: e.target.value || undefined, endpoint: undefined })}
+            data-testid="sql-service"
+          >
             <option value="">{t.allServices}</option>
             {services.map((s) => (
               <option key={s} value={s}>
@@ -138,7 +156,14 @@ export function SqlPage() {
           </div>
           <label>
             {t.threshold}{' '}
-            <input className={`input ${styles.threshold}`} type="number" min={2} value={threshold} onChange={(e) => setView({ threshold: Number(e.target.value) || undefined })} data-testid="nplusone-threshold" />
+            <input
+              className={`input ${styles.threshold}`}
+              type="number"
+              min={2}
+              value={threshold}
+              onChange={(e) => setView({ threshold: Number(e.target.value) || undefined })}
+              data-testid="nplusone-threshold"
+            />
           </label>
         </div>
         <QueryState query={nPlusOne} loadingLabel={t.loading} failedTitle={t.failed}>
@@ -152,7 +177,12 @@ export function SqlPage() {
               columns={[
                 col.endpoint,
                 col.statement,
-                { header: t.colRepeats, numeric: true, className: styles.flag, cell: (f) => `${t.times(fmt.number(f.maxRepeat))} / ${t.times(fmt.number(f.avgRepeat, 1))}` },
+                {
+                  header: t.colRepeats,
+                  numeric: true,
+                  className: styles.flag,
+                  cell: (f) => `${t.times(fmt.number(f.maxRepeat))} / ${t.times(fmt.number(f.avgRepeat, 1))}`,
+                },
                 { header: t.colAffected, numeric: true, cell: (f) => fmt.number(f.transactions) },
                 { header: t.colDbTime, numeric: true, cell: (f) => fmt.duration(f.totalMs) },
                 { cell: (f) => <Link href={traceHref(f.exampleTraceId)}>{t.example}</Link> },
@@ -167,7 +197,13 @@ export function SqlPage() {
           <h2>{t.statementsTitle}</h2>
           <div className={styles.sorts} role="group" aria-label={t.sortBy}>
             {STATEMENT_SORT_KEYS.map((k) => (
-              <button key={k} type="button" className={`btn btn-small ${k === sort ? styles.on : ''}`} aria-pressed={k === sort} onClick={() => setView({ sort: k === 'totalTime' ? undefined : k })}>
+              <button
+                key={k}
+                type="button"
+                className={`btn btn-small ${k === sort ? styles.on : ''}`}
+                aria-pressed={k === sort}
+                onClick={() => setView({ sort: k === 'totalTime' ? undefined : k })}
+              >
                 {t[STATEMENT_SORT_LABEL[k]]}
               </button>
             ))}
@@ -202,7 +238,13 @@ export function SqlPage() {
           <h2>{t.transactionsTitle}</h2>
           <div className={styles.sorts} role="group" aria-label={t.sortBy}>
             {TRANSACTION_SORT_KEYS.map((k) => (
-              <button key={k} type="button" className={`btn btn-small ${k === tsort ? styles.on : ''}`} aria-pressed={k === tsort} onClick={() => setView({ tsort: k === 'queries' ? undefined : k })}>
+              <button
+                key={k}
+                type="button"
+                className={`btn btn-small ${k === tsort ? styles.on : ''}`}
+                aria-pressed={k === tsort}
+                onClick={() => setView({ tsort: k === 'queries' ? undefined : k })}
+              >
                 {t[TRANSACTION_SORT_LABEL[k]]}
               </button>
             ))}
@@ -228,10 +270,20 @@ export function SqlPage() {
                   ),
                 },
                 col.endpoint,
-                { header: t.colDuration, numeric: true, className: (x) => (x.isError ? styles.bad : undefined), cell: (x) => (x.durationMs === null ? '–' : fmt.duration(x.durationMs)) },
+                {
+                  header: t.colDuration,
+                  numeric: true,
+                  className: (x) => (x.isError ? styles.bad : undefined),
+                  cell: (x) => (x.durationMs === null ? '–' : fmt.duration(x.durationMs)),
+                },
                 { header: t.colQueries, numeric: true, sortKey: 'queries', className: (x) => flagAt(x.maxRepeat), cell: (x) => fmt.number(x.queries) },
                 { header: t.colDbTime, numeric: true, sortKey: 'dbTime', cell: (x) => fmt.duration(x.dbTimeMs) },
-                { header: t.colTopStatement, sortKey: 'maxRepeat', className: styles.sql, cell: (x) => `${t.times(fmt.number(x.maxRepeat))} ${x.topStatement}` },
+                {
+                  header: t.colTopStatement,
+                  sortKey: 'maxRepeat',
+                  className: styles.sql,
+                  cell: (x) => `${t.times(fmt.number(x.maxRepeat))} ${x.topStatement}`,
+                },
               ]}
             />
           )}

@@ -8,7 +8,19 @@ import styles from './hitmap.module.css';
 import type { HitmapWindow } from './view';
 
 /** Service and endpoint filters, offered from the services seen in the window. */
-export function Filters({ tenant, window, service, endpoint, onChange }: { tenant: string; window: HitmapWindow; service?: string; endpoint?: string; onChange(service?: string, endpoint?: string): void }) {
+export function Filters({
+  tenant,
+  window,
+  service,
+  endpoint,
+  onChange,
+}: {
+  tenant: string;
+  window: HitmapWindow;
+  service?: string;
+  endpoint?: string;
+  onChange(service?: string, endpoint?: string): void;
+}) {
   const t = useMessages(hitmapMessages);
   const query = window.live ? { last: window.span } : { from: String(window.from), to: String(window.to) };
   // The list changes slowly; a live window need not refresh it on every poll.
@@ -38,7 +50,13 @@ export function Filters({ tenant, window, service, endpoint, onChange }: { tenan
       </label>
       <label>
         <span className="visually-hidden">{t.endpoint}</span>
-        <select className="input" aria-label={t.endpoint} value={endpoint ?? ''} disabled={!service} onChange={(e) => onChange(service, e.target.value || undefined)}>
+        <select
+          className="input"
+          aria-label={t.endpoint}
+          value={endpoint ?? ''}
+          disabled={!service}
+          onChange={(e) => onChange(service, e.target.value || undefined)}
+        >
           <option value="">{t.allEndpoints}</option>
           {endpoints.map((n) => (
             <option key={n} value={n}>

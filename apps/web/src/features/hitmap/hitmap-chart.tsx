@@ -86,7 +86,16 @@ export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, 
       grid: { ...GRID, containLabel: false },
       xAxis: { type: 'time', splitLine: { show: false }, axisLine: { lineStyle: { color: '#9aa7b8' } } },
       yAxis: { type: 'value', min: 0, splitLine: { show: true, lineStyle: { color: '#eef1f5' } } },
-      brush: { xAxisIndex: 0, yAxisIndex: 0, brushType: 'rect', brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, brushStyle: { borderWidth: 1, color: 'rgba(21,101,192,0.12)', borderColor: '#1565c0' } },
+      brush: {
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        brushType: 'rect',
+        brushMode: 'single',
+        transformable: false,
+        throttleType: 'debounce',
+        throttleDelay: 100,
+        brushStyle: { borderWidth: 1, color: 'rgba(21,101,192,0.12)', borderColor: '#1565c0' },
+      },
       tooltip: { trigger: 'item', confine: true },
       series: [
         { id: 'cells', type: 'custom', data: [], clip: true, encode: { x: 0, y: 1 } },
@@ -166,7 +175,11 @@ export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, 
             const y = api.value(1) as number;
             const rect = plotRect(params, api, t, t + COLUMN_MS, y, y + 1);
             if (!rect) return null;
-            return { type: 'circle', shape: { cx: rect.x + rect.width / 2, cy: rect.y + rect.height / 2, r: dotRadius(rect) }, style: { fill: cellColor(api.value(2) as number, api.value(3) as number, scale) } };
+            return {
+              type: 'circle',
+              shape: { cx: rect.x + rect.width / 2, cy: rect.y + rect.height / 2, r: dotRadius(rect) },
+              style: { fill: cellColor(api.value(2) as number, api.value(3) as number, scale) },
+            };
           },
         },
       ],
@@ -219,9 +232,12 @@ export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, 
     apply();
     if (!liveSpan) return;
     const width = Math.max(1, el.clientWidth - GRID.left - GRID.right);
-    const timer = setInterval(() => {
-      if (!dragging.current) apply();
-    }, slideStepMs(liveSpan, width));
+    const timer = setInterval(
+      () => {
+        if (!dragging.current) apply();
+      },
+      slideStepMs(liveSpan, width),
+    );
     return () => clearInterval(timer);
   }, [liveSpan, fixedFrom, fixedTo]);
 

@@ -57,7 +57,13 @@ export function HitmapPage() {
     <div className={styles.page}>
       <div className={styles.toolbar}>
         <h1>{t.title}</h1>
-        <Filters tenant={tenant.slug} window={w} service={view.service} endpoint={view.endpoint} onChange={(service, endpoint) => go({ ...view, service, endpoint, picked: undefined })} />
+        <Filters
+          tenant={tenant.slug}
+          window={w}
+          service={view.service}
+          endpoint={view.endpoint}
+          onChange={(service, endpoint) => go({ ...view, service, endpoint, picked: undefined })}
+        />
         <TimePicker value={w} onChange={(window) => go({ ...view, window })} />
       </div>
       <div className={styles.summaryRow}>
@@ -66,7 +72,13 @@ export function HitmapPage() {
         </p>
         <div className={styles.presets} role="group" aria-label={t.yZoom} data-testid="y-zoom">
           {Y_ZOOMS.map((z) => (
-            <button key={z} type="button" className={`btn btn-small ${yZoom === z ? styles.presetOn : ''}`} aria-pressed={yZoom === z} onClick={() => go({ ...view, yZoom: z === 'all' ? undefined : z })}>
+            <button
+              key={z}
+              type="button"
+              className={`btn btn-small ${yZoom === z ? styles.presetOn : ''}`}
+              aria-pressed={yZoom === z}
+              onClick={() => go({ ...view, yZoom: z === 'all' ? undefined : z })}
+            >
               {t.yZoomLabel(z)}
             </button>
           ))}

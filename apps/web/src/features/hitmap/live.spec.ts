@@ -1,4 +1,16 @@
-import { decodeCells, LIVE_LATE_EVERY_MS, LIVE_LATE_MS, LIVE_REFETCH_MS, liveAxisRange, liveFetchWindow, mergeLiveCells, slideStepMs, type Cell, type ColumnarCells, type LiveCells } from './live';
+import {
+  decodeCells,
+  LIVE_LATE_EVERY_MS,
+  LIVE_LATE_MS,
+  LIVE_REFETCH_MS,
+  liveAxisRange,
+  liveFetchWindow,
+  mergeLiveCells,
+  slideStepMs,
+  type Cell,
+  type ColumnarCells,
+  type LiveCells,
+} from './live';
 import { MAX_WINDOW_MS, SPAN_PRESETS, spanMs } from './view';
 
 const TEN_MIN = 600_000;
@@ -30,7 +42,10 @@ function serve(w: { from: number; to: number; since?: number }, version: number,
 }
 
 /** Polls every 5 s from T0 for `polls` polls; returns the live state, the windows asked for and the columns answered. */
-function poll(polls: number, spanMs = TEN_MIN): { live: LiveCells; asked: Array<{ from: number; to: number; since?: number }>; answered: number[]; now: number } {
+function poll(
+  polls: number,
+  spanMs = TEN_MIN,
+): { live: LiveCells; asked: Array<{ from: number; to: number; since?: number }>; answered: number[]; now: number } {
   let live: LiveCells | undefined;
   const asked: Array<{ from: number; to: number; since?: number }> = [];
   const answered: number[] = [];
@@ -105,7 +120,15 @@ describe('live hitmap window', () => {
   });
 
   it('drops cells that slid out of the window even when the answer is empty', () => {
-    const prev: LiveCells = { cells: [{ t: T0 - TEN_MIN - 10_000, y: 1, hits: 1, errors: 0 }, { t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0 - 5_000, lateTo: T0 - 5_000, spanMs: TEN_MIN };
+    const prev: LiveCells = {
+      cells: [
+        { t: T0 - TEN_MIN - 10_000, y: 1, hits: 1, errors: 0 },
+        { t: T0 - 100_000, y: 1, hits: 2, errors: 1 },
+      ],
+      fetchedTo: T0 - 5_000,
+      lateTo: T0 - 5_000,
+      spanMs: TEN_MIN,
+    };
     const w = { from: T0 - TEN_MIN, to: T0, since: T0 - 35_000 };
     const merged = mergeLiveCells(prev, columnar(column(T0 - 35_000), []), w, TEN_MIN);
     expect(merged).toEqual({ cells: [{ t: T0 - 100_000, y: 1, hits: 2, errors: 1 }], fetchedTo: T0, lateTo: T0 - 5_000, spanMs: TEN_MIN });

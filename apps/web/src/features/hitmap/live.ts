@@ -78,7 +78,12 @@ export function liveFetchWindow(prev: LiveCells | undefined, now: number, spanMs
  * columns are kept, and columns that slid out of the window are dropped. Sorted by (t, y)
  * like the API's answer.
  */
-export function mergeLiveCells(prev: LiveCells | undefined, answer: ColumnarCells, fetched: { from: number; to: number; since?: number }, spanMs: number): LiveCells {
+export function mergeLiveCells(
+  prev: LiveCells | undefined,
+  answer: ColumnarCells,
+  fetched: { from: number; to: number; since?: number },
+  spanMs: number,
+): LiveCells {
   const keepFrom = firstColumn(fetched.to - spanMs);
   const kept = (prev?.spanMs === spanMs ? prev.cells : []).filter((c) => c.t >= keepFrom && c.t < answer.from);
   const fresh = decodeCells(answer).filter((c) => c.t >= keepFrom);

@@ -58,7 +58,8 @@ export const hitmapMessages = defineMessages({
     yZoomLabel: (z: string) => (z === 'all' ? 'All' : `≤ ${z.replace('s', ' s')}`),
     shortcuts: 'Keyboard shortcuts',
     close: 'Close',
-    shortcut: (action: string) => ({ help: 'Show or hide this list', live: 'Live on / off', time: 'Go to the time picker', clear: 'Clear the selection' })[action] ?? action,
+    shortcut: (action: string) =>
+      ({ help: 'Show or hide this list', live: 'Live on / off', time: 'Go to the time picker', clear: 'Clear the selection' })[action] ?? action,
   },
   ja: {
     title: 'ヒットマップ',
@@ -116,6 +117,7 @@ export const hitmapMessages = defineMessages({
     yZoomLabel: (z: string) => (z === 'all' ? 'すべて' : `${z.replace('s', ' 秒')}以下`),
     shortcuts: 'キーボードショートカット',
     close: '閉じる',
-    shortcut: (action: string) => ({ help: 'この一覧を表示／非表示', live: 'ライブのオン／オフ', time: '期間の指定へ移動', clear: '選択を解除' })[action] ?? action,
+    shortcut: (action: string) =>
+      ({ help: 'この一覧を表示／非表示', live: 'ライブのオン／オフ', time: '期間の指定へ移動', clear: '選択を解除' })[action] ?? action,
   },
 });

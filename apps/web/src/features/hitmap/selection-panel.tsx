@@ -15,7 +15,21 @@ export interface Group {
 }
 
 /** What a drag-selection holds: transactions and errors per service/endpoint; pick one to list them. */
-export function SelectionPanel({ tenant, selection, filters, picked, onPick, onClear }: { tenant: string; selection: HitmapSelection; filters: Partial<Group>; picked?: Group; onPick(group: Group): void; onClear(): void }) {
+export function SelectionPanel({
+  tenant,
+  selection,
+  filters,
+  picked,
+  onPick,
+  onClear,
+}: {
+  tenant: string;
+  selection: HitmapSelection;
+  filters: Partial<Group>;
+  picked?: Group;
+  onPick(group: Group): void;
+  onClear(): void;
+}) {
   const t = useMessages(hitmapMessages);
   const fmt = useFormat();
   const groups = useApiQuery('hitmapSelection', { params: { tenant }, query: { ...selectionQuery(selection), ...filters } }, { staleTime: 30_000 });
@@ -33,7 +47,8 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
       onPickRef.current({ service, endpoint });
     }
   }, [onlyKey, hasPick]);
-  const duration = selection.maxMs === undefined ? t.atLeast(fmt.duration(selection.minMs)) : t.between(fmt.duration(selection.minMs), fmt.duration(selection.maxMs));
+  const duration =
+    selection.maxMs === undefined ? t.atLeast(fmt.duration(selection.minMs)) : t.between(fmt.duration(selection.minMs), fmt.duration(selection.maxMs));
 
   return (
     <aside className={styles.panel} aria-label={t.selection} data-testid="selection-panel">
@@ -49,37 +64,43 @@ export function SelectionPanel({ tenant, selection, filters, picked, onPick, onC
       <QueryState query={groups} loadingLabel={t.selectionLoading} failedTitle={t.selectionFailed}>
         {(data) =>
           data.groups.length === 0 ? (
-        <p className="state">{t.selectionEmpty}</p>
-      ) : (
-        <>
-          <table className={`table ${styles.groups}`}>
-            <thead>
-              <tr>
-                <th>{t.colServiceEndpoint}</th>
-                <th className={styles.num}>{t.colCount}</th>
-                <th className={styles.num}>{t.colErrors}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.groups.map((g) => {
-                const active = picked?.service === g.service && picked.endpoint === g.endpoint;
-                return (
-                  <tr key={`${g.service}\u0000${g.endpoint}`} className={active ? styles.picked : undefined}>
-                    <td>
-                      <button type="button" className={styles.linkButton} aria-pressed={active} onClick={() => onPick({ service: g.service, endpoint: g.endpoint })}>
-                        <span className={styles.service}>{g.service}</span> <EndpointText className={styles.endpoint} endpoint={g.endpoint} />
-                      </button>
-                    </td>
-                    <td className={styles.num}>{fmt.number(g.count)}</td>
-                    <td className={`${styles.num} ${g.errors ? styles.errorText : ''}`}>{fmt.number(g.errors)}</td>
+            <p className="state">{t.selectionEmpty}</p>
+          ) : (
+            <>
+              <table className={`table ${styles.groups}`}>
+                <thead>
+                  <tr>
+                    <th>{t.colServiceEndpoint}</th>
+                    <th className={styles.num}>{t.colCount}</th>
+                    <th className={styles.num}>{t.colErrors}</th>
                   </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {!picked && <p className="hint">{t.pickHint}</p>}
-        </>
-        )}
+                </thead>
+                <tbody>
+                  {data.groups.map((g) => {
+                    const active = picked?.service === g.service && picked.endpoint === g.endpoint;
+                    return (
+                      <tr key={`${g.service}\u0000${g.endpoint}`} className={active ? styles.picked : undefined}>
+                        <td>
+                          <button
+                            type="button"
+                            className={styles.linkButton}
+                            aria-pressed={active}
+                            onClick={() => onPick({ service: g.service, endpoint: g.endpoint })}
+                          >
+                            <span className={styles.service}>{g.service}</span> <EndpointText className={styles.endpoint} endpoint={g.endpoint} />
+                          </button>
+                        </td>
+                        <td className={styles.num}>{fmt.number(g.count)}</td>
+                        <td className={`${styles.num} ${g.errors ? styles.errorText : ''}`}>{fmt.number(g.errors)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              {!picked && <p className="hint">{t.pickHint}</p>}
+            </>
+          )
+        }
       </QueryState>
     </aside>
   );

@@ -34,7 +34,8 @@ describe('hitmap selection → query', () => {
 
   it('selects exactly the transactions of the brushed cells (end time and duration)', () => {
     const sel = selectionFromRange([T + 6_000, T + 14_000], [hitmapRow(3_200) + 0.5, hitmapRow(3_200) + 0.5]);
-    const inside = (endMs: number, durationMs: number) => endMs >= sel.from && endMs < sel.to && durationMs >= sel.minMs && (sel.maxMs === undefined || durationMs < sel.maxMs);
+    const inside = (endMs: number, durationMs: number) =>
+      endMs >= sel.from && endMs < sel.to && durationMs >= sel.minMs && (sel.maxMs === undefined || durationMs < sel.maxMs);
     expect(inside(T + 5_000, 3_200)).toBe(true); // same column as the brush start
     expect(inside(T + 14_999, 3_249)).toBe(true);
     expect(inside(T + 15_000, 3_200)).toBe(false);
@@ -60,7 +61,12 @@ describe('hitmap selection → query', () => {
   });
 
   it('sends epoch-ms bounds to the API', () => {
-    expect(selectionQuery({ from: T, to: T + 5_000, minMs: 3_000, maxMs: 3_500 })).toEqual({ from: String(T), to: String(T + 5_000), minMs: 3_000, maxMs: 3_500 });
+    expect(selectionQuery({ from: T, to: T + 5_000, minMs: 3_000, maxMs: 3_500 })).toEqual({
+      from: String(T),
+      to: String(T + 5_000),
+      minMs: 3_000,
+      maxMs: 3_500,
+    });
   });
 });
 

@@ -15,7 +15,13 @@ export const SHORTCUT_KEYS: ReadonlyArray<[string, keyof ShortcutActions]> = [
 ];
 
 /** The action a key press means, or undefined while typing in a field or with a modifier held. */
-export function shortcutFor(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; target: EventTarget | null }): keyof ShortcutActions | undefined {
+export function shortcutFor(e: {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  target: EventTarget | null;
+}): keyof ShortcutActions | undefined {
   if (e.ctrlKey || e.metaKey || e.altKey) return undefined;
   const el = e.target as HTMLElement | null;
   const typing = !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));

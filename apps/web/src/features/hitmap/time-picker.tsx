@@ -61,16 +61,37 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
     const timer = setInterval(follow, FOLLOW_MS);
     return () => clearInterval(timer);
   }, [liveSpan, edited, timeZone]);
-  const fieldProps = { className: 'input', type: 'text', inputMode: 'numeric', size: 19, placeholder: 'YYYY-MM-DD hh:mm:ss', spellCheck: false, 'aria-invalid': invalid } as const;
+  const fieldProps = {
+    className: 'input',
+    type: 'text',
+    inputMode: 'numeric',
+    size: 19,
+    placeholder: 'YYYY-MM-DD hh:mm:ss',
+    spellCheck: false,
+    'aria-invalid': invalid,
+  } as const;
 
   return (
     <div className={styles.timePicker}>
-      <button type="button" className={`btn btn-small ${value.live ? styles.liveOn : ''}`} aria-pressed={value.live} title={t.liveHelp} onClick={toggleLive} data-testid="live-toggle">
+      <button
+        type="button"
+        className={`btn btn-small ${value.live ? styles.liveOn : ''}`}
+        aria-pressed={value.live}
+        title={t.liveHelp}
+        onClick={toggleLive}
+        data-testid="live-toggle"
+      >
         <span className={styles.liveDot} aria-hidden /> {value.live ? t.live : t.paused}
       </button>
       <div className={styles.presets} role="group" aria-label={t.window}>
         {SPAN_PRESETS.map((p) => (
-          <button key={p} type="button" className={`btn btn-small ${activeSpan === p ? styles.presetOn : ''}`} aria-pressed={activeSpan === p} onClick={() => pickPreset(p)}>
+          <button
+            key={p}
+            type="button"
+            className={`btn btn-small ${activeSpan === p ? styles.presetOn : ''}`}
+            aria-pressed={activeSpan === p}
+            onClick={() => pickPreset(p)}
+          >
             {t.spanLabel(p)}
           </button>
         ))}
@@ -78,12 +99,29 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
       <form className={styles.absolute} onSubmit={apply}>
         <label>
           <span className="visually-hidden">{t.from}</span>
-          <input {...fieldProps} id={TIME_PICKER_FROM_ID} value={from} onChange={(e) => { setFrom(e.target.value); setEdited(true); }} aria-label={t.from} />
+          <input
+            {...fieldProps}
+            id={TIME_PICKER_FROM_ID}
+            value={from}
+            onChange={(e) => {
+              setFrom(e.target.value);
+              setEdited(true);
+            }}
+            aria-label={t.from}
+          />
         </label>
         <span aria-hidden>–</span>
         <label>
           <span className="visually-hidden">{t.to}</span>
-          <input {...fieldProps} value={to} onChange={(e) => { setTo(e.target.value); setEdited(true); }} aria-label={t.to} />
+          <input
+            {...fieldProps}
+            value={to}
+            onChange={(e) => {
+              setTo(e.target.value);
+              setEdited(true);
+            }}
+            aria-label={t.to}
+          />
         </label>
         <button type="submit" className="btn btn-small">
           {t.apply}

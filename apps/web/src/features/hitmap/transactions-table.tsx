@@ -29,45 +29,46 @@ export function TransactionsTable({ tenant, selection, group }: { tenant: string
       <QueryState query={txs} loadingLabel={t.txLoading} failedTitle={t.txFailed}>
         {(data) =>
           rows.length === 0 ? (
-        <p className="state">{t.txEmpty}</p>
-      ) : (
-        <>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>
-                  {t.colTime} <span className="hint">({fmt.zoneLabel()})</span>
-                </th>
-                <th className={styles.num}>{t.colDuration}</th>
-                <th>{t.colStatus}</th>
-                <th>{t.colEndpoint}</th>
-                <th>{t.colTrace}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((s) => (
-                <tr key={s.spanId}>
-                  <td className="nowrap">{fmt.dateTime(spanEndMs(s))}</td>
-                  <td className={styles.num}>{fmt.duration(s.durationMs)}</td>
-                  <td>
-                    <span className={`badge ${s.isError ? styles.badgeError : 'badge-ok'}`}>{s.isError ? t.error : t.ok}</span>
-                    {s.httpStatus > 0 && <span className={styles.httpStatus}> {s.httpStatus}</span>}
-                  </td>
-                  <td>
-                    <EndpointText className={styles.endpoint} endpoint={s.endpoint} />
-                  </td>
-                  <td>
-                    <Link className={styles.traceId} href={tenantHref('/trace', tenant, { id: s.traceId })}>
-                      {s.traceId}
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {data!.transactions.length === LIMIT && <p className="hint">{t.txLimited(LIMIT)}</p>}
-        </>
-        )}
+            <p className="state">{t.txEmpty}</p>
+          ) : (
+            <>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>
+                      {t.colTime} <span className="hint">({fmt.zoneLabel()})</span>
+                    </th>
+                    <th className={styles.num}>{t.colDuration}</th>
+                    <th>{t.colStatus}</th>
+                    <th>{t.colEndpoint}</th>
+                    <th>{t.colTrace}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((s) => (
+                    <tr key={s.spanId}>
+                      <td className="nowrap">{fmt.dateTime(spanEndMs(s))}</td>
+                      <td className={styles.num}>{fmt.duration(s.durationMs)}</td>
+                      <td>
+                        <span className={`badge ${s.isError ? styles.badgeError : 'badge-ok'}`}>{s.isError ? t.error : t.ok}</span>
+                        {s.httpStatus > 0 && <span className={styles.httpStatus}> {s.httpStatus}</span>}
+                      </td>
+                      <td>
+                        <EndpointText className={styles.endpoint} endpoint={s.endpoint} />
+                      </td>
+                      <td>
+                        <Link className={styles.traceId} href={tenantHref('/trace', tenant, { id: s.traceId })}>
+                          {s.traceId}
+                        </Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {data!.transactions.length === LIMIT && <p className="hint">{t.txLimited(LIMIT)}</p>}
+            </>
+          )
+        }
       </QueryState>
     </section>
   );

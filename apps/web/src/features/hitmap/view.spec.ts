@@ -12,7 +12,15 @@ const T = Date.UTC(2026, 4, 1, 9, 0, 0);
 describe('hitmap view in the URL', () => {
   it('opens live on the last 10 minutes without parameters', () => {
     expect(parseView(params({}))).toEqual(DEFAULT_VIEW);
-    expect(viewParams(DEFAULT_VIEW)).toEqual({ last: undefined, service: undefined, endpoint: undefined, y: undefined, sel: undefined, txService: undefined, txEndpoint: undefined });
+    expect(viewParams(DEFAULT_VIEW)).toEqual({
+      last: undefined,
+      service: undefined,
+      endpoint: undefined,
+      y: undefined,
+      sel: undefined,
+      txService: undefined,
+      txEndpoint: undefined,
+    });
   });
 
   it('round-trips live spans, fixed windows, filters, the selection and the picked group', () => {

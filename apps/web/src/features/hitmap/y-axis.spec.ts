@@ -24,7 +24,17 @@ describe('hitmap y axis', () => {
   });
 
   it('labels a zoomed axis often enough to read: every 125 ms row up to 1 s, the layout marks up to 5 s and 20 s', () => {
-    expect(yAxisMarks(yZoomTop('1s')).map((m) => formatAxisMs(m.ms))).toEqual(['0', '125 ms', '250 ms', '375 ms', '500 ms', '625 ms', '750 ms', '875 ms', '1 s']);
+    expect(yAxisMarks(yZoomTop('1s')).map((m) => formatAxisMs(m.ms))).toEqual([
+      '0',
+      '125 ms',
+      '250 ms',
+      '375 ms',
+      '500 ms',
+      '625 ms',
+      '750 ms',
+      '875 ms',
+      '1 s',
+    ]);
     expect(yAxisMarks(yZoomTop('5s')).map((m) => formatAxisMs(m.ms))).toEqual(['0', '1 s', '2 s', '3 s', '4 s', '5 s']);
     expect(yAxisMarks(yZoomTop('20s')).map((m) => formatAxisMs(m.ms))).toEqual(['0', '1 s', '2 s', '3 s', '4 s', '5 s', '10 s', '20 s']);
   });

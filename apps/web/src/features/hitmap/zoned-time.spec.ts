@@ -28,6 +28,7 @@ describe('wall-clock text in the user’s time zone', () => {
   });
 
   it('refuses text that is not a wall-clock time', () => {
-    for (const bad of ['', '2026-05-01', '2026-05-01 9:30', '2026-05-01 09:30 PM', 'yesterday', '2026-5-1T9:30']) expect(fromZonedInput(bad, 'UTC')).toBeUndefined();
+    for (const bad of ['', '2026-05-01', '2026-05-01 9:30', '2026-05-01 09:30 PM', 'yesterday', '2026-5-1T9:30'])
+      expect(fromZonedInput(bad, 'UTC')).toBeUndefined();
   });
 });

@@ -6,7 +6,11 @@ export const servicesMessages = defineMessages({
     title: 'Services',
     intro: 'Transactions per service and endpoint: throughput, errors, response-time percentiles and Apdex (T = 500 ms). Open a service to see its hitmap.',
     window: 'Window',
-    spanLabel: (span: string) => span.replace(/^(\d+)m$/, '$1 min').replace(/^(\d+)h$/, '$1 h').replace(/^(\d+)d$/, '$1 days'),
+    spanLabel: (span: string) =>
+      span
+        .replace(/^(\d+)m$/, '$1 min')
+        .replace(/^(\d+)h$/, '$1 h')
+        .replace(/^(\d+)d$/, '$1 days'),
     loading: 'Loading services…',
     failed: 'Could not load the services',
     noData: 'services',
@@ -38,9 +42,14 @@ export const servicesMessages = defineMessages({
   },
   ja: {
     title: 'サービス',
-    intro: 'サービス・エンドポイントごとのトランザクション：スループット、エラー、応答時間のパーセンタイル、Apdex（T = 500 ms）。サービスを開くとヒットマップを表示します。',
+    intro:
+      'サービス・エンドポイントごとのトランザクション：スループット、エラー、応答時間のパーセンタイル、Apdex（T = 500 ms）。サービスを開くとヒットマップを表示します。',
     window: '期間',
-    spanLabel: (span: string) => span.replace(/^(\d+)m$/, '$1分').replace(/^(\d+)h$/, '$1時間').replace(/^(\d+)d$/, '$1日'),
+    spanLabel: (span: string) =>
+      span
+        .replace(/^(\d+)m$/, '$1分')
+        .replace(/^(\d+)h$/, '$1時間')
+        .replace(/^(\d+)d$/, '$1日'),
     loading: 'サービスを読み込み中…',
     failed: 'サービスを読み込めませんでした',
     noData: 'サービス',

@@ -18,9 +18,18 @@ describe('services table', () => {
   });
 
   it('adds endpoint series bucket by bucket', () => {
-    const a = [{ t: 0, count: 1, errors: 0, p95Ms: 10 }, { t: 60, count: 2, errors: 1, p95Ms: 30 }];
-    const b = [{ t: 0, count: 3, errors: 1, p95Ms: 50 }, { t: 60, count: 0, errors: 0, p95Ms: 0 }];
-    expect(sumSeries([a, b])).toEqual([{ t: 0, count: 4, errors: 1, p95Ms: 50 }, { t: 60, count: 2, errors: 1, p95Ms: 30 }]);
+    const a = [
+      { t: 0, count: 1, errors: 0, p95Ms: 10 },
+      { t: 60, count: 2, errors: 1, p95Ms: 30 },
+    ];
+    const b = [
+      { t: 0, count: 3, errors: 1, p95Ms: 50 },
+      { t: 60, count: 0, errors: 0, p95Ms: 0 },
+    ];
+    expect(sumSeries([a, b])).toEqual([
+      { t: 0, count: 4, errors: 1, p95Ms: 50 },
+      { t: 60, count: 2, errors: 1, p95Ms: 30 },
+    ]);
     expect(sumSeries([])).toEqual([]);
   });
 

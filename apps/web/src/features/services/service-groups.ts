@@ -19,7 +19,12 @@ export function groupByService(totals: readonly ServiceRed[], rows: readonly End
 /** Bucket-wise sum of several endpoints' (dense, aligned) series: a service's throughput and errors. */
 export function sumSeries(series: ReadonlyArray<readonly SeriesPoint[]>): SeriesPoint[] {
   if (series.length === 0) return [];
-  return series[0].map((p, i) => ({ t: p.t, count: series.reduce((n, s) => n + s[i].count, 0), errors: series.reduce((n, s) => n + s[i].errors, 0), p95Ms: Math.max(...series.map((s) => s[i].p95Ms)) }));
+  return series[0].map((p, i) => ({
+    t: p.t,
+    count: series.reduce((n, s) => n + s[i].count, 0),
+    errors: series.reduce((n, s) => n + s[i].errors, 0),
+    p95Ms: Math.max(...series.map((s) => s[i].p95Ms)),
+  }));
 }
 
 export type ApdexRating = 'excellent' | 'good' | 'fair' | 'poor' | 'unacceptable';

@@ -44,12 +44,15 @@ export function ServicesPage() {
   const stepMinutes = (series.data?.stepSeconds ?? 60) / 60;
   // What every sparkline spans: its first and last whole bucket.
   const anyPoints = dense.values().next().value;
-  const span = anyPoints?.length ? t.trendSpan(fmt.time(anyPoints[0].t), fmt.time(anyPoints[anyPoints.length - 1].t + stepMinutes * 60_000), fmt.period(stepMinutes * 60)) : '';
+  const span = anyPoints?.length
+    ? t.trendSpan(fmt.time(anyPoints[0].t), fmt.time(anyPoints[anyPoints.length - 1].t + stepMinutes * 60_000), fmt.period(stepMinutes * 60))
+    : '';
   const empty = services.data?.services.length === 0;
   const usage = useApiQuery('usage', { params: { tenant: tenant.slug } }, { enabled: empty, staleTime: 30_000 });
   // The hitmap keeps its own (shorter) windows: the same length when it has it, else its default.
   const hitmapSpan = (SPAN_PRESETS as readonly string[]).includes(last) ? last : DEFAULT_SPAN;
-  const hitmapHref = (service: string, endpoint?: string) => tenantHref('/hitmap', tenant.slug, viewParams({ window: { live: true, span: hitmapSpan }, service, endpoint }));
+  const hitmapHref = (service: string, endpoint?: string) =>
+    tenantHref('/hitmap', tenant.slug, viewParams({ window: { live: true, span: hitmapSpan }, service, endpoint }));
 
   return (
     <div className="stack">
@@ -60,7 +63,13 @@ export function ServicesPage() {
         </div>
         <div className={styles.windows} role="group" aria-label={t.window}>
           {WINDOWS.map((w) => (
-            <button key={w} type="button" className={`btn btn-small ${w === last ? styles.on : ''}`} aria-pressed={w === last} onClick={() => router.replace(tenantHref('/services', tenant.slug, { last: w === DEFAULT_WINDOW ? undefined : w }))}>
+            <button
+              key={w}
+              type="button"
+              className={`btn btn-small ${w === last ? styles.on : ''}`}
+              aria-pressed={w === last}
+              onClick={() => router.replace(tenantHref('/services', tenant.slug, { last: w === DEFAULT_WINDOW ? undefined : w }))}
+            >
               {t.spanLabel(w)}
             </button>
           ))}
@@ -69,86 +78,112 @@ export function ServicesPage() {
       <QueryState query={services} loadingLabel={t.loading} failedTitle={t.failed}>
         {() =>
           empty ? (
-        usage.data?.spans === 0 ? (
-          <NoDataYet what={t.noData} />
-        ) : (
-          <div className="state state-empty">
-            <strong>{t.emptyWindow}</strong>
-            <span>{t.emptyWindowHelp}</span>
-          </div>
-        )
-      ) : (
-        <table className={`table ${styles.table}`} data-testid="services-table">
-          <thead>
-            <tr>
-              <th>{t.colName}</th>
-              <th className={styles.num}>{t.colThroughput}</th>
-              <th className={styles.num}>{t.colErrorRate}</th>
-              <th className={styles.num}>{t.colP50}</th>
-              <th className={styles.num}>{t.colP95}</th>
-              <th className={styles.num}>{t.colP99}</th>
-              <th className={styles.num}>{t.colApdex}</th>
-              <th>{t.colTrend}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {groups.map((g) => {
-              const endpointSeries = g.endpoints.map((e) => dense.get(`${e.service}\u0000${e.endpoint}`)).filter((s): s is SeriesPoint[] => s !== undefined);
-              return (
-                <Fragment key={g.service}>
-                  <tr className={styles.serviceRow}>
-                    <td>
-                      <Link href={hitmapHref(g.service)} title={t.openHitmap(g.service)} className={styles.service}>
-                        {g.service}
-                      </Link>{' '}
-                      <span className="hint">{t.endpoints(g.endpoints.length)}</span>
-                    </td>
-                    <td className={styles.num} title={t.transactions(fmt.number(g.count))}>
-                      {t.perMin(rate(fmt, g.throughputPerMin))}
-                    </td>
-                    <td className={`${styles.num} ${g.errors ? styles.bad : ''}`}>{fmt.percent(g.errorRate)}</td>
-                    <td className={styles.num}>{fmt.duration(g.p50Ms)}</td>
-                    <td className={styles.num}>{fmt.duration(g.p95Ms)}</td>
-                    <td className={styles.num}>{fmt.duration(g.p99Ms)}</td>
-                    <td className={styles.num}>
-                      <Apdex value={g.apdex} fmt={fmt} t={t} />
-                    </td>
-                    <td>
-                      <Sparkline values={sumSeries(endpointSeries).map((p) => p.count / stepMinutes)} label={t.trendThroughput} span={span} peak={(v) => t.perMin(rate(fmt, v))} t={t} />
-                    </td>
-                  </tr>
-                  {g.endpoints.map((e) => {
-                    const points = dense.get(`${e.service}\u0000${e.endpoint}`) ?? [];
-                    return (
-                      <tr key={e.endpoint}>
-                        <td className={styles.endpointCell}>
-                          <Link href={hitmapHref(e.service, e.endpoint || undefined)} title={t.openHitmap(`${e.service} ${e.endpoint}`)} className={styles.endpoint}>
-                            {e.endpoint ? <BreakablePath text={e.endpoint} /> : '—'}
-                          </Link>
+            usage.data?.spans === 0 ? (
+              <NoDataYet what={t.noData} />
+            ) : (
+              <div className="state state-empty">
+                <strong>{t.emptyWindow}</strong>
+                <span>{t.emptyWindowHelp}</span>
+              </div>
+            )
+          ) : (
+            <table className={`table ${styles.table}`} data-testid="services-table">
+              <thead>
+                <tr>
+                  <th>{t.colName}</th>
+                  <th className={styles.num}>{t.colThroughput}</th>
+                  <th className={styles.num}>{t.colErrorRate}</th>
+                  <th className={styles.num}>{t.colP50}</th>
+                  <th className={styles.num}>{t.colP95}</th>
+                  <th className={styles.num}>{t.colP99}</th>
+                  <th className={styles.num}>{t.colApdex}</th>
+                  <th>{t.colTrend}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {groups.map((g) => {
+                  const endpointSeries = g.endpoints
+                    .map((e) => dense.get(`${e.service}\u0000${e.endpoint}`))
+                    .filter((s): s is SeriesPoint[] => s !== undefined);
+                  return (
+                    <Fragment key={g.service}>
+                      <tr className={styles.serviceRow}>
+                        <td>
+                          <Link href={hitmapHref(g.service)} title={t.openHitmap(g.service)} className={styles.service}>
+                            {g.service}
+                          </Link>{' '}
+                          <span className="hint">{t.endpoints(g.endpoints.length)}</span>
                         </td>
-                        <td className={styles.num} title={t.transactions(fmt.number(e.count))}>
-                          {t.perMin(rate(fmt, e.throughputPerMin))}
+                        <td className={styles.num} title={t.transactions(fmt.number(g.count))}>
+                          {t.perMin(rate(fmt, g.throughputPerMin))}
                         </td>
-                        <td className={`${styles.num} ${e.errors ? styles.bad : ''}`}>{fmt.percent(e.errorRate)}</td>
-                        <td className={styles.num}>{fmt.duration(e.p50Ms)}</td>
-                        <td className={styles.num}>{fmt.duration(e.p95Ms)}</td>
-                        <td className={styles.num}>{fmt.duration(e.p99Ms)}</td>
+                        <td className={`${styles.num} ${g.errors ? styles.bad : ''}`}>{fmt.percent(g.errorRate)}</td>
+                        <td className={styles.num}>{fmt.duration(g.p50Ms)}</td>
+                        <td className={styles.num}>{fmt.duration(g.p95Ms)}</td>
+                        <td className={styles.num}>{fmt.duration(g.p99Ms)}</td>
                         <td className={styles.num}>
-                          <Apdex value={e.apdex} fmt={fmt} t={t} />
+                          <Apdex value={g.apdex} fmt={fmt} t={t} />
                         </td>
-                        <td className={styles.trends}>
-                          <Sparkline values={points.map((p) => p.count / stepMinutes)} label={t.trendThroughput} span={span} peak={(v) => t.perMin(rate(fmt, v))} t={t} />
-                          <Sparkline values={points.map((p) => p.p95Ms)} label={t.trendP95} tone="latency" span={span} peak={(v) => fmt.duration(v)} t={t} />
+                        <td>
+                          <Sparkline
+                            values={sumSeries(endpointSeries).map((p) => p.count / stepMinutes)}
+                            label={t.trendThroughput}
+                            span={span}
+                            peak={(v) => t.perMin(rate(fmt, v))}
+                            t={t}
+                          />
                         </td>
                       </tr>
-                    );
-                  })}
-                </Fragment>
-              );
-            })}
-          </tbody>
-        </table>
-        )}
+                      {g.endpoints.map((e) => {
+                        const points = dense.get(`${e.service}\u0000${e.endpoint}`) ?? [];
+                        return (
+                          <tr key={e.endpoint}>
+                            <td className={styles.endpointCell}>
+                              <Link
+                                href={hitmapHref(e.service, e.endpoint || undefined)}
+                                title={t.openHitmap(`${e.service} ${e.endpoint}`)}
+                                className={styles.endpoint}
+                              >
+                                {e.endpoint ? <BreakablePath text={e.endpoint} /> : '—'}
+                              </Link>
+                            </td>
+                            <td className={styles.num} title={t.transactions(fmt.number(e.count))}>
+                              {t.perMin(rate(fmt, e.throughputPerMin))}
+                            </td>
+                            <td className={`${styles.num} ${e.errors ? styles.bad : ''}`}>{fmt.percent(e.errorRate)}</td>
+                            <td className={styles.num}>{fmt.duration(e.p50Ms)}</td>
+                            <td className={styles.num}>{fmt.duration(e.p95Ms)}</td>
+                            <td className={styles.num}>{fmt.duration(e.p99Ms)}</td>
+                            <td className={styles.num}>
+                              <Apdex value={e.apdex} fmt={fmt} t={t} />
+                            </td>
+                            <td className={styles.trends}>
+                              <Sparkline
+                                values={points.map((p) => p.count / stepMinutes)}
+                                label={t.trendThroughput}
+                                span={span}
+                                peak={(v) => t.perMin(rate(fmt, v))}
+                                t={t}
+                              />
+                              <Sparkline
+                                values={points.map((p) => p.p95Ms)}
+                                label={t.trendP95}
+                                tone="latency"
+                                span={span}
+                                peak={(v) => fmt.duration(v)}
+                                t={t}
+                              />
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </Fragment>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
       </QueryState>
     </div>
   );
@@ -172,12 +207,33 @@ const SPARK_W = 96;
 const SPARK_H = 22;
 
 /** A sparkline labelled with what it draws, its peak (its top edge) and the time it spans. */
-function Sparkline({ values, label, span, peak, t, tone = 'throughput' }: { values: number[]; label: string; span: string; peak: (v: number) => string; t: Messages; tone?: 'throughput' | 'latency' }) {
+function Sparkline({
+  values,
+  label,
+  span,
+  peak,
+  t,
+  tone = 'throughput',
+}: {
+  values: number[];
+  label: string;
+  span: string;
+  peak: (v: number) => string;
+  t: Messages;
+  tone?: 'throughput' | 'latency';
+}) {
   const top = values.length ? peak(Math.max(...values)) : '–';
   const described = `${label}, ${span}: ${t.peak(top)}`;
   return (
     <figure className={styles.sparkFigure} title={described}>
-      <svg className={`${styles.spark} ${styles[`spark_${tone}`]}`} width={SPARK_W} height={SPARK_H} viewBox={`-1 -1 ${SPARK_W + 2} ${SPARK_H + 2}`} role="img" aria-label={described}>
+      <svg
+        className={`${styles.spark} ${styles[`spark_${tone}`]}`}
+        width={SPARK_W}
+        height={SPARK_H}
+        viewBox={`-1 -1 ${SPARK_W + 2} ${SPARK_H + 2}`}
+        role="img"
+        aria-label={described}
+      >
         <path d={sparklinePath(values, SPARK_W, SPARK_H)} />
       </svg>
       <figcaption className={styles.sparkCaption}>

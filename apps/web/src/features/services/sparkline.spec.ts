@@ -12,7 +12,11 @@ describe('sparklines', () => {
       { t: T + 2 * MIN, count: 0, errors: 0, p95Ms: 0 },
     ]);
     // The window ends 20 s into a minute: that minute's 3 transactions so far are not a drop to 3.
-    const live = [{ t: T, count: 60, errors: 0, p95Ms: 90 }, { t: T + MIN, count: 60, errors: 0, p95Ms: 90 }, { t: T + 2 * MIN, count: 3, errors: 0, p95Ms: 80 }];
+    const live = [
+      { t: T, count: 60, errors: 0, p95Ms: 90 },
+      { t: T + MIN, count: 60, errors: 0, p95Ms: 90 },
+      { t: T + 2 * MIN, count: 3, errors: 0, p95Ms: 80 },
+    ];
     expect(densePoints(live, T + 10_000, T + 2 * MIN + 20_000, MIN).map((p) => p.t)).toEqual([T + MIN]);
   });
 

@@ -8,7 +8,8 @@ export const traceMessages = defineMessages({
     loading: 'Loading the trace…',
     failed: 'Could not load the trace',
     notFound: 'Trace not found',
-    notFoundHelp: 'Spans reach Meridian a few seconds after they end, and old traces are removed after the retention period. Try again in a moment, or pick another transaction on the hitmap.',
+    notFoundHelp:
+      'Spans reach Meridian a few seconds after they end, and old traces are removed after the retention period. Try again in a moment, or pick another transaction on the hitmap.',
     backToHitmap: 'Back to the hitmap',
     showOnHitmap: 'Show on the hitmap',
     started: 'Started',
@@ -55,7 +56,8 @@ export const traceMessages = defineMessages({
     loading: 'トレースを読み込み中…',
     failed: 'トレースを読み込めませんでした',
     notFound: 'トレースが見つかりません',
-    notFoundHelp: 'スパンは終了から数秒後に Meridian に届きます。また保持期間を過ぎたトレースは削除されます。少し待って再試行するか、ヒットマップで別のトランザクションを選んでください。',
+    notFoundHelp:
+      'スパンは終了から数秒後に Meridian に届きます。また保持期間を過ぎたトレースは削除されます。少し待って再試行するか、ヒットマップで別のトランザクションを選んでください。',
     backToHitmap: 'ヒットマップに戻る',
     showOnHitmap: 'ヒットマップで表示',
     started: '開始',

@@ -20,7 +20,13 @@ export interface SqlFacts {
  */
 export function sqlFacts(s: TraceSpan): SqlFacts | undefined {
   if (!s.dbStatement.trim() && !s.dbFingerprint.trim()) return undefined;
-  const facts: SqlFacts = { system: s.dbSystem, instance: s.dbInstance, dbName: s.dbName, operation: s.dbOperation, fingerprint: s.dbFingerprint || s.dbStatement };
+  const facts: SqlFacts = {
+    system: s.dbSystem,
+    instance: s.dbInstance,
+    dbName: s.dbName,
+    operation: s.dbOperation,
+    fingerprint: s.dbFingerprint || s.dbStatement,
+  };
   if (s.dbStatement && s.dbStatement !== facts.fingerprint) facts.raw = s.dbStatement;
   return facts;
 }
@@ -60,7 +66,11 @@ export interface ErrorFacts {
 export function errorFacts(s: TraceSpan): ErrorFacts | undefined {
   const exceptions = s.events
     .filter((e) => e.name === 'exception')
-    .map((e) => ({ type: e.attributes['exception.type'] ?? '', message: e.attributes['exception.message'] ?? '', stacktrace: e.attributes['exception.stacktrace'] ?? '' }));
+    .map((e) => ({
+      type: e.attributes['exception.type'] ?? '',
+      message: e.attributes['exception.message'] ?? '',
+      stacktrace: e.attributes['exception.stacktrace'] ?? '',
+    }));
   if (!s.isError && exceptions.length === 0) return undefined;
   return { statusMessage: s.statusMessage, exceptions };
 }

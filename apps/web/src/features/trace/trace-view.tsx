@@ -73,14 +73,21 @@ function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: Tra
     return f ? [{ s, f }] : [];
   });
   const offsetOf = (s: TraceSpan) => Number(BigInt(s.startUnixNanos) - waterfall.startNanos) / 1e6;
-  const hitmapLink = tenantHref('/hitmap', tenant.slug, viewParams(transactionView({ endMs: spanEndMs(entry), durationMs: entry.durationMs, service: entry.service, endpoint: entry.endpoint })));
+  const hitmapLink = tenantHref(
+    '/hitmap',
+    tenant.slug,
+    viewParams(transactionView({ endMs: spanEndMs(entry), durationMs: entry.durationMs, service: entry.service, endpoint: entry.endpoint })),
+  );
 
   return (
     <div className={styles.page}>
       <div className="page-head">
         <div>
           <h1>
-            {t.title} <span className={styles.endpoint}>{entry.service} · {entry.endpoint || entry.spanName}</span>
+            {t.title}{' '}
+            <span className={styles.endpoint}>
+              {entry.service} · {entry.endpoint || entry.spanName}
+            </span>
           </h1>
           <p className={`hint ${styles.traceId}`}>{traceId}</p>
         </div>
@@ -172,7 +179,8 @@ function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: Tra
                     <tr key={s.spanId} className={s.spanId === selected.spanId ? styles.selectedRow : undefined} onClick={() => select(s.spanId)}>
                       <td className={styles.num}>+{fmt.duration(offsetOf(s))}</td>
                       <td>
-                        <span className="badge">{f.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{f.method}</strong> <span className={styles.endpoint}>{f.target}</span>
+                        <span className="badge">{f.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{f.method}</strong>{' '}
+                        <span className={styles.endpoint}>{f.target}</span>
                         {f.path && <div className="hint">{f.path}</div>}
                       </td>
                       <td className={`${styles.num} ${f.status >= 500 ? styles.errorText : ''}`}>{f.status || '–'}</td>
@@ -211,7 +219,21 @@ function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: Tra
   );
 }
 
-function Waterfall({ rows, totalMs, selectedId, onSelect, fmt, t }: { rows: WaterfallRow<TraceSpan>[]; totalMs: number; selectedId: string; onSelect(id: string): void; fmt: Formatter; t: Messages }) {
+function Waterfall({
+  rows,
+  totalMs,
+  selectedId,
+  onSelect,
+  fmt,
+  t,
+}: {
+  rows: WaterfallRow<TraceSpan>[];
+  totalMs: number;
+  selectedId: string;
+  onSelect(id: string): void;
+  fmt: Formatter;
+  t: Messages;
+}) {
   const ticks = rulerTicks(totalMs);
   return (
     <div className={styles.waterfall} role="table" aria-label={t.waterfall}>
@@ -219,7 +241,9 @@ function Waterfall({ rows, totalMs, selectedId, onSelect, fmt, t }: { rows: Wate
         <div role="columnheader">{t.colSpan}</div>
         <div className={styles.ruler} role="columnheader">
           {ticks.map((tick) => (
-            <span key={tick} style={{ left: `${totalMs > 0 ? (tick / totalMs) * 100 : 0}%` }}>{fmt.duration(tick)}</span>
+            <span key={tick} style={{ left: `${totalMs > 0 ? (tick / totalMs) * 100 : 0}%` }}>
+              {fmt.duration(tick)}
+            </span>
           ))}
         </div>
       </div>
@@ -227,9 +251,21 @@ function Waterfall({ rows, totalMs, selectedId, onSelect, fmt, t }: { rows: Wate
         const s = r.span;
         const active = s.spanId === selectedId;
         return (
-          <div key={s.spanId} role="row" className={`${styles.wfRow} ${active ? styles.selectedRow : ''}`} onClick={() => onSelect(s.spanId)} data-span-id={s.spanId}>
+          <div
+            key={s.spanId}
+            role="row"
+            className={`${styles.wfRow} ${active ? styles.selectedRow : ''}`}
+            onClick={() => onSelect(s.spanId)}
+            data-span-id={s.spanId}
+          >
             <div role="cell" className={styles.wfName} style={{ paddingLeft: `${r.depth * 14 + 4}px` }}>
-              <button type="button" className={styles.linkButton} aria-pressed={active} onClick={(e) => (e.stopPropagation(), onSelect(s.spanId))} title={s.spanName}>
+              <button
+                type="button"
+                className={styles.linkButton}
+                aria-pressed={active}
+                onClick={(e) => (e.stopPropagation(), onSelect(s.spanId))}
+                title={s.spanName}
+              >
                 {s.spanName}
               </button>{' '}
               <span className="hint">{s.service}</span>
@@ -304,8 +340,10 @@ function SpanDetails({ span: s, offsetMs, fmt, t }: { span: TraceSpan; offsetMs:
         <div>
           <h3>{t.http}</h3>
           <p>
-            <span className="badge">{http.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{http.method}</strong> <span className={styles.endpoint}>{http.target}</span>
-            {http.path && <span className="hint"> ({http.path})</span>} {http.status > 0 && <strong className={http.status >= 500 ? styles.errorText : undefined}>→ {http.status}</strong>}
+            <span className="badge">{http.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{http.method}</strong>{' '}
+            <span className={styles.endpoint}>{http.target}</span>
+            {http.path && <span className="hint"> ({http.path})</span>}{' '}
+            {http.status > 0 && <strong className={http.status >= 500 ? styles.errorText : undefined}>→ {http.status}</strong>}
           </p>
         </div>
       )}

@@ -2,18 +2,18 @@ import { layoutWaterfall, rulerTicks, type WaterfallSpan } from './waterfall';
 
 const BASE = 1_777_000_000_000_000_000n; // beyond 2^53: must stay exact
 function span(id: string, parent: string, startMs: number, durMs: number): WaterfallSpan {
-  return { spanId: id, parentSpanId: parent, startUnixNanos: (BASE + BigInt(Math.round(startMs * 1e6))).toString(), durationNs: String(Math.round(durMs * 1e6)) };
+  return {
+    spanId: id,
+    parentSpanId: parent,
+    startUnixNanos: (BASE + BigInt(Math.round(startMs * 1e6))).toString(),
+    durationNs: String(Math.round(durMs * 1e6)),
+  };
 }
 
 describe('trace waterfall layout', () => {
   it('nests children under parents, siblings by start time, with offsets and bars relative to the trace', () => {
     // A 3.2 s transaction: a SQL call, an HTTP call with its own child, given out of order.
-    const spans = [
-      span('http', 'root', 1_000, 2_000),
-      span('sql', 'root', 10.5, 3_000),
-      span('root', '', 0, 3_200),
-      span('inner', 'http', 1_500, 100),
-    ];
+    const spans = [span('http', 'root', 1_000, 2_000), span('sql', 'root', 10.5, 3_000), span('root', '', 0, 3_200), span('inner', 'http', 1_500, 100)];
     const w = layoutWaterfall(spans);
     expect(w.totalMs).toBe(3_200);
     expect(w.startNanos).toBe(BASE);

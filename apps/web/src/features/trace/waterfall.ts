@@ -67,7 +67,10 @@ export function layoutWaterfall<S extends WaterfallSpan>(spans: readonly S[]): W
   const rows: WaterfallRow<S>[] = [];
   const placed = new Set<S>();
   const visit = (tops: S[]) => {
-    const stack: Array<{ span: S; depth: number }> = [...tops].sort(byStart).reverse().map((span) => ({ span, depth: 0 }));
+    const stack: Array<{ span: S; depth: number }> = [...tops]
+      .sort(byStart)
+      .reverse()
+      .map((span) => ({ span, depth: 0 }));
     while (stack.length) {
       const { span, depth } = stack.pop()!;
       if (placed.has(span)) continue;

@@ -4,7 +4,8 @@ import { defineMessages } from '../../lib/i18n';
 export const usageMessages = defineMessages({
   en: {
     limitsTitle: 'Ingest limits',
-    limitsIntro: 'What intake accepts from this tenant per second, across all its keys. Above a limit, senders get 429 with Retry-After (gRPC: RESOURCE_EXHAUSTED) and retry later.',
+    limitsIntro:
+      'What intake accepts from this tenant per second, across all its keys. Above a limit, senders get 429 with Retry-After (gRPC: RESOURCE_EXHAUSTED) and retry later.',
     limitsWho: 'Limits are set by the service operator; ask them to change yours.',
     burst: (seconds: string) => `Short bursts pass: each limit allows up to ${seconds} s of its rate at once.`,
     colLimit: 'Limit',
@@ -38,7 +39,8 @@ export const usageMessages = defineMessages({
   },
   ja: {
     limitsTitle: '取り込み制限',
-    limitsIntro: 'このテナントから取り込みが 1 秒あたりに受け付ける量（全キーの合計）。制限を超えると送信側には 429 と Retry-After（gRPC では RESOURCE_EXHAUSTED）が返り、後で再送されます。',
+    limitsIntro:
+      'このテナントから取り込みが 1 秒あたりに受け付ける量（全キーの合計）。制限を超えると送信側には 429 と Retry-After（gRPC では RESOURCE_EXHAUSTED）が返り、後で再送されます。',
     limitsWho: '制限はサービス運営者が設定します。変更は運営者に依頼してください。',
     burst: (seconds: string) => `短いバーストは通ります：各制限はその ${seconds} 秒分までを一度に受け付けます。`,
     colLimit: '制限',

@@ -55,7 +55,9 @@ function LimitsTable({ limits }: { limits: Output<'getIngestLimits'> }) {
                 <td>
                   <strong>{value(field, l.effective)}</strong>
                 </td>
-                <td>{l.override === null ? <span className="muted">{t.byDefault}</span> : <span className="badge">{t.overrideOf(value(field, l.default))}</span>}</td>
+                <td>
+                  {l.override === null ? <span className="muted">{t.byDefault}</span> : <span className="badge">{t.overrideOf(value(field, l.default))}</span>}
+                </td>
               </tr>
             );
           })}

@@ -1,7 +1,15 @@
 import { createFormatter } from '../../lib/format';
 import { formatBytes, signalTable, todayBySignal } from './usage-view';
 
-const row = (day: string, signal: 'traces' | 'metrics' | 'logs', n: number) => ({ day, signal, acceptedItems: n, acceptedBytes: n * 100, rejectedItems: 1, throttledItems: 0, throttledBytes: 0 });
+const row = (day: string, signal: 'traces' | 'metrics' | 'logs', n: number) => ({
+  day,
+  signal,
+  acceptedItems: n,
+  acceptedBytes: n * 100,
+  rejectedItems: 1,
+  throttledItems: 0,
+  throttledBytes: 0,
+});
 const usage = {
   from: '2026-11-07',
   to: '2026-12-06',

@@ -37,5 +37,11 @@ export function formatBytes(fmt: Pick<Formatter, 'number'>, bytes: number): stri
 }
 
 function counters(r: UsageCounters): UsageCounters {
-  return { acceptedItems: r.acceptedItems, acceptedBytes: r.acceptedBytes, rejectedItems: r.rejectedItems, throttledItems: r.throttledItems, throttledBytes: r.throttledBytes };
+  return {
+    acceptedItems: r.acceptedItems,
+    acceptedBytes: r.acceptedBytes,
+    rejectedItems: r.rejectedItems,
+    throttledItems: r.throttledItems,
+    throttledBytes: r.throttledBytes,
+  };
 }

@@ -20,7 +20,8 @@ const m = defineMessages({
     password: 'Password',
     passwordHint: 'At least 10 characters. A long phrase of a few words is best; common passwords and your email are refused.',
     checkTitle: 'Check your email',
-    checkBody: (email: string) => `We sent an email to ${email}. Open the link in it to finish creating your account; it works once, for a day. Nothing arrived? Check spam, or sign up again.`,
+    checkBody: (email: string) =>
+      `We sent an email to ${email}. Open the link in it to finish creating your account; it works once, for a day. Nothing arrived? Check spam, or sign up again.`,
     submit: 'Create account',
     submitting: 'Creating…',
     failed: 'Could not create the account',
@@ -35,7 +36,8 @@ const m = defineMessages({
     password: 'パスワード',
     passwordHint: '10 文字以上。いくつかの単語を並べた長いフレーズがおすすめです。よく使われるパスワードやメールアドレスを含むものは使えません。',
     checkTitle: 'メールを確認してください',
-    checkBody: (email: string) => `${email} にメールを送りました。メール内のリンクを開くとアカウントの作成が完了します（1 回限り、24 時間有効）。届かない場合は迷惑メールを確認するか、もう一度登録してください。`,
+    checkBody: (email: string) =>
+      `${email} にメールを送りました。メール内のリンクを開くとアカウントの作成が完了します（1 回限り、24 時間有効）。届かない場合は迷惑メールを確認するか、もう一度登録してください。`,
     submit: 'アカウントを作成',
     submitting: '作成中…',
     failed: 'アカウントを作成できませんでした',
@@ -86,7 +88,15 @@ export default function SignUpPage() {
         <TextInput type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
       </Field>
       <Field label={t.password} hint={t.passwordHint} error={errors.password}>
-        <TextInput type="password" name="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} />
+        <TextInput
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </Field>
       {errors.inviteToken && <ErrorNotice title={t.failed} error={new Error(errors.inviteToken)} />}
       <button type="submit" className="btn btn-primary" disabled={signUp.isPending}>

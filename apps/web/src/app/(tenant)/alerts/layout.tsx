@@ -23,7 +23,12 @@ export default function AlertsLayout({ children }: { children: ReactNode }) {
       </h1>
       <nav className="tabs" aria-label={t.tabs}>
         {tabs.map((tab) => (
-          <Link key={tab.path} href={tenantHref(tab.path, tenant.slug)} className={tab.active ? 'active' : undefined} aria-current={tab.active ? 'page' : undefined}>
+          <Link
+            key={tab.path}
+            href={tenantHref(tab.path, tenant.slug)}
+            className={tab.active ? 'active' : undefined}
+            aria-current={tab.active ? 'page' : undefined}
+          >
             {tab.label}
           </Link>
         ))}

@@ -31,7 +31,12 @@ export default function SettingsLayout({ children }: { children: ReactNode }) {
       </h1>
       <nav className="tabs" aria-label={t.tabs}>
         {tabs.map((tab) => (
-          <Link key={tab.path} href={tenantHref(tab.path, tenant.slug)} className={pathname === tab.path ? 'active' : undefined} aria-current={pathname === tab.path ? 'page' : undefined}>
+          <Link
+            key={tab.path}
+            href={tenantHref(tab.path, tenant.slug)}
+            className={pathname === tab.path ? 'active' : undefined}
+            aria-current={pathname === tab.path ? 'page' : undefined}
+          >
             {tab.label}
           </Link>
         ))}

@@ -17,7 +17,8 @@ const m = defineMessages({
     saved: 'Saved',
     slug: 'Short name',
     region: 'Data region',
-    regionFixed: (since: string) => `Fixed since ${since}: this tenant’s telemetry is stored and processed only in this region, and the region cannot be changed.`,
+    regionFixed: (since: string) =>
+      `Fixed since ${since}: this tenant’s telemetry is stored and processed only in this region, and the region cannot be changed.`,
     regionFixedNoDate: 'This tenant’s telemetry is stored and processed only in this region, and the region cannot be changed.',
     retention: 'Retention',
     days: (n: number) => `${n} days`,

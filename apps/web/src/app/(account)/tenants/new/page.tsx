@@ -98,7 +98,13 @@ export default function NewTenantPage() {
       ) : regions.error ? (
         <ErrorNotice title={t.regionsFailed} error={regions.error} onRetry={() => void regions.refetch()} />
       ) : (
-        <RegionPicker regions={regions.data.regions} defaultRegion={regions.data.defaultRegion} value={chosenRegion} onChange={setRegion} error={errors.region} />
+        <RegionPicker
+          regions={regions.data.regions}
+          defaultRegion={regions.data.defaultRegion}
+          value={chosenRegion}
+          onChange={setRegion}
+          error={errors.region}
+        />
       )}
       <button type="submit" className="btn btn-primary" disabled={create.isPending || !regions.data}>
         {create.isPending ? t.submitting : t.submit}

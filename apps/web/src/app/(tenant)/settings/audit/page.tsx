@@ -46,7 +46,11 @@ export default function AuditPage() {
   // Cursors of the pages before this one; the last is this page's `before` (undefined = newest).
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const before = cursors[cursors.length - 1];
-  const audit = useApiQuery('listAudit', { params: { tenant: tenant.slug }, query: { limit: PAGE, before } }, { enabled: isAdmin, placeholderData: (prev) => prev });
+  const audit = useApiQuery(
+    'listAudit',
+    { params: { tenant: tenant.slug }, query: { limit: PAGE, before } },
+    { enabled: isAdmin, placeholderData: (prev) => prev },
+  );
   // Actors and targets are recorded as `user:<id>`; show current members by email.
   const members = useApiQuery('listMembers', { params: { tenant: tenant.slug } }, { enabled: isAdmin });
   const emails = new Map(members.data?.members.map((mb) => [`user:${mb.userId}`, mb.email]));
@@ -76,7 +80,14 @@ export default function AuditPage() {
               <tr key={e.id}>
                 <td className="nowrap">{fmt.dateTime(e.at)}</td>
                 <td>{who(e.actor)}</td>
-                <td title={e.action}>{auditSentence(e, said, (r) => (r in roles ? roles[r as Role] : r), (iso) => fmt.dateTime(iso))}</td>
+                <td title={e.action}>
+                  {auditSentence(
+                    e,
+                    said,
+                    (r) => (r in roles ? roles[r as Role] : r),
+                    (iso) => fmt.dateTime(iso),
+                  )}
+                </td>
                 <td>{who(e.target)}</td>
               </tr>
             ))}
@@ -87,7 +98,12 @@ export default function AuditPage() {
         <button type="button" className="btn btn-small" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
           {t.newer}
         </button>
-        <button type="button" className="btn btn-small" disabled={!nextBefore || audit.isPlaceholderData} onClick={() => setCursors((c) => [...c, nextBefore ?? undefined])}>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!nextBefore || audit.isPlaceholderData}
+          onClick={() => setCursors((c) => [...c, nextBefore ?? undefined])}
+        >
           {t.older}
         </button>
       </div>

@@ -53,7 +53,8 @@ const m = defineMessages({
     revokeFailed: 'Could not revoke the key',
   },
   ja: {
-    welcome: (name: string, region: string) => `テナント「${name}」の準備ができました（データの保存先：${region}）。テレメトリを送るには取り込みキーを作成してください。`,
+    welcome: (name: string, region: string) =>
+      `テナント「${name}」の準備ができました（データの保存先：${region}）。テレメトリを送るには取り込みキーを作成してください。`,
     createTitle: 'キーを作成',
     name: '名前',
     nameHint: '使う場所（例：「checkout-service 本番」）。',
@@ -148,7 +149,8 @@ export default function KeysPage() {
             <legend>{t.kind}</legend>
             {(['ingest', 'api'] as const).map((k) => (
               <label key={k}>
-                <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} /> <strong>{t[k]}</strong> <span className="hint">{k === 'ingest' ? t.ingestHelp : t.apiHelp}</span>
+                <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} /> <strong>{t[k]}</strong>{' '}
+                <span className="hint">{k === 'ingest' ? t.ingestHelp : t.apiHelp}</span>
               </label>
             ))}
           </fieldset>
@@ -176,7 +178,10 @@ export default function KeysPage() {
                 { header: t.colPrefix, cell: (k) => <code>{k.prefix}…</code> },
                 { header: t.colCreated, cell: (k) => fmt.dateTime(k.createdAt) },
                 { header: t.colLastUsed, cell: (k) => (k.lastUsedAt ? fmt.dateTime(k.lastUsedAt) : t.never) },
-                { header: t.colStatus, cell: (k) => (k.revokedAt ? t.revokedAt(fmt.dateTime(k.revokedAt)) : <span className="badge badge-ok">{t.active}</span>) },
+                {
+                  header: t.colStatus,
+                  cell: (k) => (k.revokedAt ? t.revokedAt(fmt.dateTime(k.revokedAt)) : <span className="badge badge-ok">{t.active}</span>),
+                },
                 isAdmin && {
                   cell: (k) =>
                     !k.revokedAt && (

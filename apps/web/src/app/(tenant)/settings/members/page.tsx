@@ -229,7 +229,12 @@ export default function MembersPage() {
                     {
                       cell: (inv) =>
                         inv.status === 'pending' && (
-                          <button type="button" className="btn btn-small" disabled={revokeInvite.isPending} onClick={() => revokeInvite.mutate({ params: { tenant: tenant.slug, invitationId: inv.id } })}>
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            disabled={revokeInvite.isPending}
+                            onClick={() => revokeInvite.mutate({ params: { tenant: tenant.slug, invitationId: inv.id } })}
+                          >
                             {t.revoke}
                           </button>
                         ),
