@@ -8,7 +8,7 @@ import { AuthModule } from '@meridian/auth';
 import { CollectorModule } from '@meridian/collector';
 import { IngesterModule } from '@meridian/ingester';
 import { IntakeModule } from '@meridian/intake';
-import { QueryApiModule } from '@meridian/read-api';
+import { ReadApiModule } from '@meridian/read-api';
 import { accountsOptions, authOptions } from './api-options';
 import { alerterOptions, alertingApiOptions } from './alerting-options';
 import type { Prepared } from './bootstrap';
@@ -42,7 +42,7 @@ export const ROLE_MODULES: Record<ConcreteRole, (cfg: MeridianConfig, prepared: 
       AlertingApiModule.forRoot(alertingApiOptions(cfg, prepared.secretsKey)),
       AuthModule.forRoot(authOptions(cfg)),
       AccountsModule.forRoot(accountsOptions(cfg)),
-      QueryApiModule,
+      ReadApiModule,
     ],
     controllers: [OpenApiController],
   }),

@@ -1,2 +1,2 @@
-export { QueryApiModule } from './query-api.module';
+export { ReadApiModule } from './read-api.module';
 export { parseWindow } from './query-params';

@@ -15,4 +15,4 @@ import { TelemetryController } from './telemetry.controller';
     },
   ],
 })
-export class QueryApiModule {}
+export class ReadApiModule {}
