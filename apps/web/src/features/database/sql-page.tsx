@@ -4,6 +4,7 @@ import { STATEMENT_SORT_KEYS, TRANSACTION_SORT_KEYS } from '@meridian/api-contra
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
+import { ChoiceButtons } from '../../components/choice-buttons';
 import { DataTable } from '../../components/data-table';
 import { Empty, QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
@@ -76,19 +77,13 @@ export function SqlPage() {
           <h1>{t.sqlTitle}</h1>
           <p className="hint">{t.sqlIntro}</p>
         </div>
-        <div className={styles.sorts} role="group" aria-label={t.window}>
-          {WINDOWS.map((w) => (
-            <button
-              key={w}
-              type="button"
-              className={`btn btn-small ${w === last ? styles.on : ''}`}
-              aria-pressed={w === last}
-              onClick={() => setView({ last: w === DEFAULT_WINDOW ? undefined : w })}
-            >
-              {t.spanLabel(w)}
-            </button>
-          ))}
-        </div>
+        <ChoiceButtons
+          label={t.window}
+          choices={WINDOWS}
+          value={last}
+          onPick={(w) => setView({ last: w === DEFAULT_WINDOW ? undefined : w })}
+          text={t.spanLabel}
+        />
       </div>
       <div className={styles.controls}>
         <label>
@@ -195,19 +190,13 @@ export function SqlPage() {
       <section className="stack">
         <div className={styles.sectionHead}>
           <h2>{t.statementsTitle}</h2>
-          <div className={styles.sorts} role="group" aria-label={t.sortBy}>
-            {STATEMENT_SORT_KEYS.map((k) => (
-              <button
-                key={k}
-                type="button"
-                className={`btn btn-small ${k === sort ? styles.on : ''}`}
-                aria-pressed={k === sort}
-                onClick={() => setView({ sort: k === 'totalTime' ? undefined : k })}
-              >
-                {t[STATEMENT_SORT_LABEL[k]]}
-              </button>
-            ))}
-          </div>
+          <ChoiceButtons
+            label={t.sortBy}
+            choices={STATEMENT_SORT_KEYS}
+            value={sort}
+            onPick={(k) => setView({ sort: k === 'totalTime' ? undefined : k })}
+            text={(k) => t[STATEMENT_SORT_LABEL[k]]}
+          />
         </div>
         <QueryState query={statements} loadingLabel={t.loading} failedTitle={t.failed}>
           {(data) => (
@@ -236,19 +225,13 @@ export function SqlPage() {
       <section className="stack">
         <div className={styles.sectionHead}>
           <h2>{t.transactionsTitle}</h2>
-          <div className={styles.sorts} role="group" aria-label={t.sortBy}>
-            {TRANSACTION_SORT_KEYS.map((k) => (
-              <button
-                key={k}
-                type="button"
-                className={`btn btn-small ${k === tsort ? styles.on : ''}`}
-                aria-pressed={k === tsort}
-                onClick={() => setView({ tsort: k === 'queries' ? undefined : k })}
-              >
-                {t[TRANSACTION_SORT_LABEL[k]]}
-              </button>
-            ))}
-          </div>
+          <ChoiceButtons
+            label={t.sortBy}
+            choices={TRANSACTION_SORT_KEYS}
+            value={tsort}
+            onPick={(k) => setView({ tsort: k === 'queries' ? undefined : k })}
+            text={(k) => t[TRANSACTION_SORT_LABEL[k]]}
+          />
         </div>
         <QueryState query={transactions} loadingLabel={t.loading} failedTitle={t.failed}>
           {(data) => (

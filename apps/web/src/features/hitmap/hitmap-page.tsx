@@ -2,6 +2,7 @@
 
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useMemo, useState } from 'react';
+import { ChoiceButtons } from '../../components/choice-buttons';
 import { NoDataYet } from '../../components/no-data-yet';
 import { ErrorNotice, Loading } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
@@ -70,19 +71,15 @@ export function HitmapPage() {
         <p className={styles.summary} data-testid="hitmap-summary" aria-live="polite">
           {data ? t.summary(fmt.number(totals.hits), fmt.number(totals.errors)) : ''}
         </p>
-        <div className={styles.presets} role="group" aria-label={t.yZoom} data-testid="y-zoom">
-          {Y_ZOOMS.map((z) => (
-            <button
-              key={z}
-              type="button"
-              className={`btn btn-small ${yZoom === z ? styles.presetOn : ''}`}
-              aria-pressed={yZoom === z}
-              onClick={() => go({ ...view, yZoom: z === 'all' ? undefined : z })}
-            >
-              {t.yZoomLabel(z)}
-            </button>
-          ))}
-        </div>
+        <ChoiceButtons
+          joined
+          label={t.yZoom}
+          testId="y-zoom"
+          choices={Y_ZOOMS}
+          value={yZoom}
+          onPick={(z) => go({ ...view, yZoom: z === 'all' ? undefined : z })}
+          text={t.yZoomLabel}
+        />
         <p className={styles.legend} aria-hidden>
           <span>{t.legendFew}</span>
           <span className={styles.ramp} style={{ background: rampGradient(BLUE_RAMP) }} />

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState, type FormEvent } from 'react';
+import { ChoiceButtons } from '../../components/choice-buttons';
 import { useMessages, usePrefs } from '../../lib/i18n';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
@@ -83,19 +84,7 @@ export function TimePicker({ value, onChange }: { value: HitmapWindow; onChange(
       >
         <span className={styles.liveDot} aria-hidden /> {value.live ? t.live : t.paused}
       </button>
-      <div className={styles.presets} role="group" aria-label={t.window}>
-        {SPAN_PRESETS.map((p) => (
-          <button
-            key={p}
-            type="button"
-            className={`btn btn-small ${activeSpan === p ? styles.presetOn : ''}`}
-            aria-pressed={activeSpan === p}
-            onClick={() => pickPreset(p)}
-          >
-            {t.spanLabel(p)}
-          </button>
-        ))}
-      </div>
+      <ChoiceButtons joined label={t.window} choices={SPAN_PRESETS} value={activeSpan} onPick={pickPreset} text={t.spanLabel} />
       <form className={styles.absolute} onSubmit={apply}>
         <label>
           <span className="visually-hidden">{t.from}</span>

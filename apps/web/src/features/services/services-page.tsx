@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Fragment, useMemo } from 'react';
+import { ChoiceButtons } from '../../components/choice-buttons';
 import { NoDataYet } from '../../components/no-data-yet';
 import { QueryState } from '../../components/states';
 import { useApiQuery } from '../../lib/api';
@@ -61,19 +62,14 @@ export function ServicesPage() {
           <h1>{t.title}</h1>
           <p className="hint">{t.intro}</p>
         </div>
-        <div className={styles.windows} role="group" aria-label={t.window}>
-          {WINDOWS.map((w) => (
-            <button
-              key={w}
-              type="button"
-              className={`btn btn-small ${w === last ? styles.on : ''}`}
-              aria-pressed={w === last}
-              onClick={() => router.replace(tenantHref('/services', tenant.slug, { last: w === DEFAULT_WINDOW ? undefined : w }))}
-            >
-              {t.spanLabel(w)}
-            </button>
-          ))}
-        </div>
+        <ChoiceButtons
+          joined
+          label={t.window}
+          choices={WINDOWS}
+          value={last}
+          onPick={(w) => router.replace(tenantHref('/services', tenant.slug, { last: w === DEFAULT_WINDOW ? undefined : w }))}
+          text={t.spanLabel}
+        />
       </div>
       <QueryState query={services} loadingLabel={t.loading} failedTitle={t.failed}>
         {() =>
