@@ -6,3 +6,4 @@ export * from './row-format';
 export * from './db-metrics';
 export * from './ingest-limits';
 export * from './native-rows';
+export * from './alert-metrics';

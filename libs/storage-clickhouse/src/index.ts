@@ -55,8 +55,7 @@ export {
   type DbInstanceHealth,
   type DbInstanceDetail,
   type DbInstancePoint,
-  type BlockingEdgeRow,
   type BlockingChain,
   type ServerStatement,
 } from './queries/database-health.queries';
-export { AlertQueries, ALERT_QUERY_METRICS, type AlertQuery, type AlertQueryMetric, type AlertMeasurement } from './queries/alert.queries';
+export { AlertQueries, type AlertQuery, type AlertMeasurement } from './queries/alert.queries';

@@ -1,23 +1,12 @@
 import { z } from 'zod';
+import { ALERT_METRICS, type AlertMetric } from '@meridian/domain';
 import { isoTime, tenantParams, uuidSchema } from './common';
 
 /**
  * Per-tenant alerting. Rules and channels are identified by a client-chosen `key`: creating one
  * with an existing key replaces it, so bulk imports are idempotent.
  */
-export const ALERT_METRICS = [
-  'latency_p95',
-  'latency_p99',
-  'error_rate',
-  'throughput',
-  'apdex',
-  'hitmap_vertical',
-  'hitmap_horizontal',
-  'sql_p95',
-  'queries_per_txn',
-  'metric',
-] as const;
-export type AlertMetric = (typeof ALERT_METRICS)[number];
+export { ALERT_METRICS, type AlertMetric };
 /**
  * Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical:
  * slow cells in one 5 s column, horizontal: seconds with slow hits, SQL p95 ms, queries per

@@ -1,24 +1,10 @@
-import { HITMAP_COLUMN_SECONDS, hitmapRow } from '@meridian/domain';
+import { type AlertMetric, HITMAP_COLUMN_SECONDS, hitmapRow } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkName, checkTenant, nameFilters, optionalEquals, select, type Params } from './sql';
 
-export const ALERT_QUERY_METRICS = [
-  'latency_p95',
-  'latency_p99',
-  'error_rate',
-  'throughput',
-  'apdex',
-  'hitmap_vertical',
-  'hitmap_horizontal',
-  'sql_p95',
-  'queries_per_txn',
-  'metric',
-] as const;
-export type AlertQueryMetric = (typeof ALERT_QUERY_METRICS)[number];
-
 export interface AlertQuery {
-  metric: AlertQueryMetric;
+  metric: AlertMetric;
   service?: string;
   endpoint?: string;
   /** Look at the last this many seconds before `now`. */
