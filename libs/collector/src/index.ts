@@ -1,5 +1,5 @@
 export { DbCollector, type DbCollectorOptions } from './db-collector';
 export { instanceResource, snapshotToResourceMetrics } from './metrics';
-export type { BlockingEdge, DbSnapshot, Reading, TopStatement } from './snapshot';
+export type { DbSnapshot, Reading, TopStatement } from './snapshot';
 export { parseTarget, redactUrl, type DbSystemKind, type DbTarget, type DbTargetConfig } from './targets';
 export { CollectorModule, DbCollectorService, type CollectorRoleConfig } from './collector.module';

@@ -1,7 +1,7 @@
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { fingerprintSql } from '@meridian/sql-fingerprint';
-import { type BlockingEdge, counter, type DbSnapshot, MAX_SESSIONS, MAX_STATEMENTS, type Reading, sum, type TopStatement } from './snapshot';
-import type { DbSession } from '@meridian/domain';
+import { counter, type DbSnapshot, MAX_SESSIONS, MAX_STATEMENTS, type Reading, sum, type TopStatement } from './snapshot';
+import type { BlockingEdge, DbSession } from '@meridian/domain';
 import type { DbTarget } from './targets';
 
 const QUERY_TIMEOUT_MS = 5_000;

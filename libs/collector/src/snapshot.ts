@@ -1,5 +1,5 @@
 import type { DbTarget } from './targets';
-import type { DbSession } from '@meridian/domain';
+import type { BlockingEdge, DbSession } from '@meridian/domain';
 
 /** One instrument reading: the receivers' metric model, kept small. */
 export interface Reading {
@@ -9,18 +9,6 @@ export interface Reading {
   unit: string;
   description: string;
   points: Array<{ attributes: Record<string, string>; value: number }>;
-}
-
-/** One edge of a blocking chain: `blocked` waits for a lock that `blocking` holds. */
-export interface BlockingEdge {
-  blockedId: string;
-  blockingId: string;
-  blockedQuery: string;
-  blockingQuery: string;
-  waitSeconds: number;
-  lockType: string;
-  lockMode: string;
-  relation: string;
 }
 
 /** Server-side statement statistics (pg_stat_statements / performance_schema digests), cumulative. */

@@ -17,6 +17,18 @@ export const DB_METRICS = {
   statementErrors: 'meridian.db.statement.errors',
 } as const;
 
+/** One edge of a blocking chain, as the collector reads it and the instance page draws it: `blocked` waits for a lock that `blocking` holds. */
+export interface BlockingEdge {
+  blockedId: string;
+  blockingId: string;
+  blockedQuery: string;
+  blockingQuery: string;
+  waitSeconds: number;
+  lockType: string;
+  lockMode: string;
+  relation: string;
+}
+
 /** A client session that is not idle (or is waiting), as the collector reports it (one `meridian.db.session` point) and the instance page lists it. */
 export interface DbSession {
   id: string;

@@ -5,7 +5,7 @@
  *
  * Every query is scoped to one tenant, parameterized, and runs in the tenant's region only.
  */
-import { DB_METRICS, type DbSession } from '@meridian/domain';
+import { type BlockingEdge, DB_METRICS, type DbSession } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import {
   checkName,
@@ -78,17 +78,6 @@ export interface DbInstanceHealth {
   callsPerMin: number;
 }
 
-export interface BlockingEdgeRow {
-  blockedId: string;
-  blockingId: string;
-  blockedQuery: string;
-  blockingQuery: string;
-  waitSeconds: number;
-  lockType: string;
-  lockMode: string;
-  relation: string;
-}
-
 /** One blocking chain: a root session that blocks others and is not blocked itself. */
 export interface BlockingChain {
   rootId: string;
@@ -126,7 +115,7 @@ export interface DbInstanceDetail {
   health: DbInstanceHealth;
   /** Sessions of the newest poll (non-idle), longest-running first. */
   sessions: DbSession[];
-  blocking: BlockingEdgeRow[];
+  blocking: BlockingEdge[];
   chains: BlockingChain[];
   /** Statements seen by client spans against this instance. */
   statements: SqlStatementStats[];
@@ -438,7 +427,7 @@ function emptyHealth(instance: string, system: string): DbInstanceHealth {
 }
 
 /** Edges → chains: each root blocks others and waits for nobody; waiters listed depth-first. */
-export function blockingChains(edges: readonly BlockingEdgeRow[]): BlockingChain[] {
+export function blockingChains(edges: readonly BlockingEdge[]): BlockingChain[] {
   const waitersOf = groupBy(edges, (e) => e.blockingId);
   const blocked = new Set(edges.map((e) => e.blockedId));
   const queryOf = new Map<string, string>();
