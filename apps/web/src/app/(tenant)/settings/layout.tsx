@@ -1,11 +1,11 @@
 'use client';
 
-import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
+import { TabbedSection } from '../../../components/tabbed-section';
 import { defineMessages, useMessages } from '../../../lib/i18n';
 import { roleAtLeast } from '../../../lib/roles';
-import { tenantHref, useTenant } from '../../../lib/tenant';
+import { useTenant } from '../../../lib/tenant';
 
 const m = defineMessages({
   en: { title: 'Settings', general: 'General', keys: 'Keys', members: 'Members', usage: 'Limits & usage', audit: 'Audit log', tabs: 'Settings sections' },
@@ -17,7 +17,7 @@ export default function SettingsLayout({ children }: { children: ReactNode }) {
   const t = useMessages(m);
   const tenant = useTenant();
   const pathname = usePathname();
-  const tabs = [
+  const paths = [
     { path: '/settings', label: t.general },
     { path: '/settings/keys', label: t.keys },
     { path: '/settings/members', label: t.members },
@@ -25,23 +25,8 @@ export default function SettingsLayout({ children }: { children: ReactNode }) {
     ...(roleAtLeast(tenant.role, 'admin') ? [{ path: '/settings/audit', label: t.audit }] : []),
   ];
   return (
-    <section className="stack">
-      <h1>
-        {t.title} <span className="muted">· {tenant.name}</span>
-      </h1>
-      <nav className="tabs" aria-label={t.tabs}>
-        {tabs.map((tab) => (
-          <Link
-            key={tab.path}
-            href={tenantHref(tab.path, tenant.slug)}
-            className={pathname === tab.path ? 'active' : undefined}
-            aria-current={pathname === tab.path ? 'page' : undefined}
-          >
-            {tab.label}
-          </Link>
-        ))}
-      </nav>
+    <TabbedSection title={t.title} tabsLabel={t.tabs} tabs={paths.map((tab) => ({ ...tab, active: pathname === tab.path }))}>
       {children}
-    </section>
+    </TabbedSection>
   );
 }
