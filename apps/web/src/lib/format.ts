@@ -2,6 +2,8 @@
  * Locale- and time-zone-aware formatting of what the UI shows (pure: testable without a
  * browser). Dates are shown in the user's time zone: the browser's unless they picked another.
  */
+import { toZonedInput } from './zoned-time';
+
 export const LOCALES = ['en', 'ja'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -54,28 +56,15 @@ const PERIOD_UNITS = [
 export function createFormatter(locale: Locale, timeZone: string): Formatter {
   const tag = INTL_TAG[locale];
   const parts = { timeZone, hourCycle: 'h23' } as const;
-  const dateTimeFmt = new Intl.DateTimeFormat(tag, {
-    ...parts,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
   const timeFmt = new Intl.DateTimeFormat(tag, { ...parts, hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const zoneFmt = new Intl.DateTimeFormat(tag, { timeZone, timeZoneName: 'short' });
   const toDate = (v: number | string | Date) => (v instanceof Date ? v : new Date(v));
   const num = (n: number, digits: number) => new Intl.NumberFormat(tag, { maximumFractionDigits: digits }).format(n);
-  // ISO-like order (year first) reads the same in both languages and sorts visually.
-  const isoLike = (d: Date) => {
-    const p = Object.fromEntries(dateTimeFmt.formatToParts(d).map((x) => [x.type, x.value]));
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
-  };
   return {
     locale,
     timeZone,
-    dateTime: (v) => isoLike(toDate(v)),
+    // ISO-like order (year first) reads the same in both languages and sorts visually.
+    dateTime: (v) => toZonedInput(toDate(v).getTime(), timeZone),
     time: (v) => timeFmt.format(toDate(v)),
     duration(ms) {
       if (!Number.isFinite(ms)) return '–';

@@ -6,7 +6,7 @@ import { useMessages, usePrefs } from '../../lib/i18n';
 import { hitmapMessages } from './messages';
 import styles from './hitmap.module.css';
 import { freezeWindow, liveWindow, MAX_WINDOW_MS, SPAN_PRESETS, spanMs, windowRange, type HitmapWindow } from './view';
-import { fromZonedInput, toZonedInput } from './zoned-time';
+import { fromZonedInput, toZonedInput } from '../../lib/zoned-time';
 
 /** Id of the From field (the `t` shortcut focuses it). */
 export const TIME_PICKER_FROM_ID = 'hitmap-from';

@@ -32,7 +32,7 @@ function offsetAt(ms: number, timeZone: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s) - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-/** `2026-05-01 09:30:00` (wall clock in `timeZone`, 24 h) for an instant; seconds included. */
+/** `2026-05-01 09:30:00` (wall clock in `timeZone`, 24 h) for an instant; seconds included. Also `fmt.dateTime`. */
 export function toZonedInput(ms: number, timeZone: string): string {
   const [y, mo, d, h, mi, s] = wallParts(ms, timeZone);
   const two = (n: number) => String(n).padStart(2, '0');
