@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
-import { ApiClient, startMeridian, type MeridianProcess } from '@meridian/testing';
+import { ApiClient, grpcTraceExport, startMeridian, type MeridianProcess } from '@meridian/testing';
 import { rawPost } from './support/raw-post';
 
 /** google.rpc.Status, to read error bodies the way an OTLP client does. */
@@ -136,26 +136,12 @@ describe('OTLP/HTTP intake rejects bad input clearly and keeps the good part', (
   });
 
   it('gRPC: UNAUTHENTICATED without a valid key, INVALID_ARGUMENT for truncated protobuf', async () => {
-    const client = new grpc.Client(`127.0.0.1:${m.ports.grpc}`, grpc.credentials.createInsecure());
-    const call = (body: Buffer, key?: string) =>
-      new Promise<grpc.ServiceError | null>((resolve) => {
-        const md = new grpc.Metadata();
-        if (key) md.set('authorization', `Bearer ${key}`);
-        client.makeUnaryRequest(
-          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          body,
-          md,
-          (err) => resolve(err),
-        );
-      });
+    const call = (body: Buffer, key?: string) => grpcTraceExport(m.ports.grpc, body, key);
     expect((await call(Buffer.alloc(0)))?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect((await call(Buffer.alloc(0), 'mrd_ik_wrong'))?.code).toBe(grpc.status.UNAUTHENTICATED);
     const truncated = await call(Buffer.from([0x0a, 0xc8, 0x01, 0x0a, 0x02, 0x08]), m.ingestKey);
     expect(truncated?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(await call(Buffer.alloc(0), m.ingestKey)).toBeNull(); // an empty request is valid OTLP
-    client.close();
   });
 
   it('404 for unknown paths and 405 for other methods', async () => {

@@ -8,6 +8,7 @@ import { InlineBus } from '@meridian/bus';
 import { DEFAULT_REQUEST_LIMITS } from '@meridian/otlp';
 import { ExportTraceServiceRequest } from '@meridian/otlp/testing';
 import { createSelfMetrics } from '@meridian/self-metrics';
+import { grpcTraceExport } from '@meridian/testing';
 import { IntakeService } from './intake.service';
 import type { IngestIdentity, IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
@@ -156,39 +157,21 @@ describe('OTLP receivers with per-tenant ingest limits', () => {
   });
 
   it('gRPC: RESOURCE_EXHAUSTED with a google.rpc.RetryInfo in grpc-status-details-bin, which OTLP exporters wait for', async () => {
-    const client = new grpc.Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure());
-    const call = (key: string, body: Buffer) =>
-      new Promise<grpc.ServiceError | null>((resolve) => {
-        const md = new grpc.Metadata();
-        md.set('authorization', `Bearer ${key}`);
-        client.makeUnaryRequest(
-          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          body,
-          md,
-          (err) => resolve(err),
-        );
-      });
-    try {
-      const err = await call('key-a', protobufTraces(5)); // tenant a used its 100 spans above
-      expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-      expect(err?.details).toContain('100 spans/s exceeded');
-      const [details] = err!.metadata.get('grpc-status-details-bin') as Buffer[];
-      const status = rpc.lookupType('google.rpc.Status').toObject(rpc.lookupType('google.rpc.Status').decode(details), { longs: Number }) as {
-        code: number;
-        details: Array<{ type_url: string; value: Uint8Array }>;
-      };
-      expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-      expect(status.details[0].type_url).toBe('type.googleapis.com/google.rpc.RetryInfo');
-      const retry = rpc.lookupType('google.rpc.RetryInfo').toObject(rpc.lookupType('google.rpc.RetryInfo').decode(status.details[0].value), { longs: Number });
-      expect(retry.retry_delay.seconds).toBeGreaterThanOrEqual(1);
+    const err = await grpcTraceExport(ports.grpc, protobufTraces(5), 'key-a'); // tenant a used its 100 spans above
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(err?.details).toContain('100 spans/s exceeded');
+    const [details] = err!.metadata.get('grpc-status-details-bin') as Buffer[];
+    const status = rpc.lookupType('google.rpc.Status').toObject(rpc.lookupType('google.rpc.Status').decode(details), { longs: Number }) as {
+      code: number;
+      details: Array<{ type_url: string; value: Uint8Array }>;
+    };
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(status.details[0].type_url).toBe('type.googleapis.com/google.rpc.RetryInfo');
+    const retry = rpc.lookupType('google.rpc.RetryInfo').toObject(rpc.lookupType('google.rpc.RetryInfo').decode(status.details[0].value), { longs: Number });
+    expect(retry.retry_delay.seconds).toBeGreaterThanOrEqual(1);
 
-      expect(await call('key-b2', protobufTraces(1))).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
-      expect(meter.take()).toEqual([expect.objectContaining({ tenantId: 'a', signal: 'traces', throttledItems: 5, acceptedItems: 0 })]);
-    } finally {
-      client.close();
-    }
+    expect(await grpcTraceExport(ports.grpc, protobufTraces(1), 'key-b2')).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    expect(meter.take()).toEqual([expect.objectContaining({ tenantId: 'a', signal: 'traces', throttledItems: 5, acceptedItems: 0 })]);
   });
 
   it('counts refusals in /metrics by signal and limit, with no tenant label', async () => {

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { InlineBus } from '@meridian/bus';
 import { DEFAULT_REQUEST_LIMITS } from '@meridian/otlp';
 import { createSelfMetrics, exposition } from '@meridian/self-metrics';
+import { grpcTraceExport } from '@meridian/testing';
 import { IntakeService } from './intake.service';
 import type { IngestIdentity, IngestKeyVerifier } from './key-verifier';
 import { OtlpGrpcServer } from './otlp-grpc.server';
@@ -122,26 +123,10 @@ describe('OTLP receivers with the request guard', () => {
     expect((await post(ports.http, 'key-a', spansJson(10))).status).toBe(200);
   });
 
-  const grpcExport = (key: string, body: Buffer) => {
-    const client = new grpc.Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure());
-    return new Promise<grpc.ServiceError | null>((resolve) => {
-      const md = new grpc.Metadata();
-      md.set('authorization', `Bearer ${key}`);
-      client.makeUnaryRequest(
-        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        (b: Buffer) => b,
-        (b: Buffer) => b,
-        body,
-        md,
-        (e) => (client.close(), resolve(e)),
-      );
-    });
-  };
-
   it('gRPC: the same limit → RESOURCE_EXHAUSTED', async () => {
     // 11 empty spans: field 2 (spans) of one ScopeSpans in one ResourceSpans.
     const spans = Buffer.from(Array.from({ length: 11 }, () => [0x12, 0x00]).flat());
-    const err = await grpcExport('key-a', Buffer.concat([Buffer.from([0x0a, spans.length + 2, 0x12, spans.length]), spans]));
+    const err = await grpcTraceExport(ports.grpc, Buffer.concat([Buffer.from([0x0a, spans.length + 2, 0x12, spans.length]), spans]), 'key-a');
     expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(err?.details).toMatch(/more than 10 spans/);
   });
@@ -160,7 +145,7 @@ describe('OTLP receivers with the request guard', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ code: 14, message: expect.stringMatching(/share of intake\.inflightBytes/) });
     expect((await post(ports.http, 'key-b', spansJson(1).padEnd(300 * 1024, ' '))).status).toBe(200);
     // gRPC shares the budget: UNAVAILABLE, the code OTLP exporters retry.
-    const grpcErr = await grpcExport('key-a', Buffer.alloc(300 * 1024));
+    const grpcErr = await grpcTraceExport(ports.grpc, Buffer.alloc(300 * 1024), 'key-a');
     expect(grpcErr?.code).toBe(grpc.status.UNAVAILABLE);
     expect(grpcErr?.details).toMatch(/share of intake\.inflightBytes/);
 

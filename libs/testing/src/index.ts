@@ -19,3 +19,4 @@ export { sdkTelemetry, type SdkProtocol, type SdkTelemetry } from './sdk-telemet
 export { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions, type KafkaKind } from './kafka-broker';
 export { startClickHouseHttpHarness, type ClickHouseHttpHarnessProcess } from './clickhouse-http-harness-process';
 export { ARTIFACTS_DIR, buildWebUi, launchBrowser } from './browser';
+export { grpcTraceExport } from './otlp-grpc';
