@@ -1,41 +1,28 @@
-import {
-  JsonLogsSerializer,
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-  ProtobufLogsSerializer,
-  ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
-} from '@opentelemetry/otlp-transformer';
 import * as protobuf from 'protobufjs';
 import { encodeExportResponse, encodeRpcStatus, type OtlpSignal } from './index';
 import { ExportLogsServiceResponse, ExportMetricsServiceResponse, ExportTraceServiceResponse } from './proto';
+import { SDK_SERIALIZERS } from './sdk-payloads.fixture';
 
 const CASES = [
-  { signal: 'traces', field: 'rejectedSpans', codec: ExportTraceServiceResponse, sdkProtobuf: ProtobufTraceSerializer, sdkJson: JsonTraceSerializer },
-  {
-    signal: 'metrics',
-    field: 'rejectedDataPoints',
-    codec: ExportMetricsServiceResponse,
-    sdkProtobuf: ProtobufMetricsSerializer,
-    sdkJson: JsonMetricsSerializer,
-  },
-  { signal: 'logs', field: 'rejectedLogRecords', codec: ExportLogsServiceResponse, sdkProtobuf: ProtobufLogsSerializer, sdkJson: JsonLogsSerializer },
+  { signal: 'traces', field: 'rejectedSpans', codec: ExportTraceServiceResponse, sdk: SDK_SERIALIZERS.traces },
+  { signal: 'metrics', field: 'rejectedDataPoints', codec: ExportMetricsServiceResponse, sdk: SDK_SERIALIZERS.metrics },
+  { signal: 'logs', field: 'rejectedLogRecords', codec: ExportLogsServiceResponse, sdk: SDK_SERIALIZERS.logs },
 ] as const;
 
-describe.each(CASES)('encodeExportResponse($signal)', ({ signal, field, codec, sdkProtobuf, sdkJson }) => {
+describe.each(CASES)('encodeExportResponse($signal)', ({ signal, field, codec, sdk }) => {
   const partial = { rejected: 3, errorMessage: 'rejected 3: resourceSpans[0].scopeSpans[0].spans[1].traceId: expected 32 hex characters' };
 
   it('protobuf partial success round-trips through the generated decoder and the SDK client', () => {
     const bytes = encodeExportResponse(signal as OtlpSignal, 'protobuf', partial);
     const decoded = codec.toObject(codec.decode(bytes), { longs: Number });
     expect(decoded).toEqual({ partialSuccess: { [field]: 3, errorMessage: partial.errorMessage } });
-    expect(sdkProtobuf.deserializeResponse(bytes)).toEqual({ partialSuccess: { [field]: 3, errorMessage: partial.errorMessage } });
+    expect(sdk.protobuf.deserializeResponse(bytes)).toEqual({ partialSuccess: { [field]: 3, errorMessage: partial.errorMessage } });
   });
 
   it('JSON partial success uses lowerCamelCase and the int64 as a string', () => {
     const bytes = encodeExportResponse(signal as OtlpSignal, 'json', partial);
     expect(JSON.parse(bytes.toString('utf8'))).toEqual({ partialSuccess: { [field]: '3', errorMessage: partial.errorMessage } });
-    expect(sdkJson.deserializeResponse(bytes)).toEqual({ partialSuccess: { [field]: '3', errorMessage: partial.errorMessage } });
+    expect(sdk.json.deserializeResponse(bytes)).toEqual({ partialSuccess: { [field]: '3', errorMessage: partial.errorMessage } });
     const viaGenerated = codec.toObject(codec.fromObject(JSON.parse(bytes.toString('utf8'))), { longs: Number });
     expect(viaGenerated).toEqual({ partialSuccess: { [field]: 3, errorMessage: partial.errorMessage } });
   });

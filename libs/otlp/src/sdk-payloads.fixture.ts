@@ -18,6 +18,13 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
+/** The SDK exporters' own serializers, per signal. */
+export const SDK_SERIALIZERS = {
+  traces: { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer },
+  metrics: { protobuf: ProtobufMetricsSerializer, json: JsonMetricsSerializer },
+  logs: { protobuf: ProtobufLogsSerializer, json: JsonLogsSerializer },
+} as const;
+
 export interface Payloads<T> {
   source: T;
   protobuf: Uint8Array;
@@ -102,7 +109,7 @@ export function tracePayloads(): Payloads<ReadableSpan[]> {
     server.end(hr(900_000));
   });
   const spans = [...checkout, ...payments];
-  return { source: spans, protobuf: ProtobufTraceSerializer.serializeRequest(spans)!, json: JsonTraceSerializer.serializeRequest(spans)! };
+  return { source: spans, protobuf: SDK_SERIALIZERS.traces.protobuf.serializeRequest(spans)!, json: SDK_SERIALIZERS.traces.json.serializeRequest(spans)! };
 }
 
 /** A reader the test collects from by hand. */
@@ -146,8 +153,8 @@ export async function metricPayloads() {
   await provider.shutdown();
   return {
     source: resourceMetrics,
-    protobuf: ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!,
-    json: JsonMetricsSerializer.serializeRequest(resourceMetrics)!,
+    protobuf: SDK_SERIALIZERS.metrics.protobuf.serializeRequest(resourceMetrics)!,
+    json: SDK_SERIALIZERS.metrics.json.serializeRequest(resourceMetrics)!,
   };
 }
 
@@ -177,5 +184,5 @@ export function logPayloads() {
     body: { user: 'kim', ids: [1, 2.5, 'x'], raw: new Uint8Array([0, 1, 254, 255]), nested: { ok: true } },
   });
   const records = exporter.getFinishedLogRecords();
-  return { source: records, protobuf: ProtobufLogsSerializer.serializeRequest(records)!, json: JsonLogsSerializer.serializeRequest(records)! };
+  return { source: records, protobuf: SDK_SERIALIZERS.logs.protobuf.serializeRequest(records)!, json: SDK_SERIALIZERS.logs.json.serializeRequest(records)! };
 }
