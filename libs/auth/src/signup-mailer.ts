@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createTransport, type Transporter } from 'nodemailer';
+import { MailOutbox } from '@meridian/alert-channels';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
 
 export type SignupMail = { kind: 'verify'; to: string; verifyUrl: string; ttlHours: number } | { kind: 'exists'; to: string; signInUrl: string };
@@ -14,16 +12,14 @@ export type SignupMail = { kind: 'verify'; to: string; verifyUrl: string; ttlHou
  */
 @Injectable()
 export class SignupMailer {
-  readonly #smtp: Transporter | undefined;
-  readonly #log = new Logger('SignupMailer');
+  readonly #mail: MailOutbox;
 
-  constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthOptions) {
-    this.#smtp = options.mail.smtpUrl ? createTransport(options.mail.smtpUrl) : undefined;
+  constructor(@Inject(AUTH_OPTIONS) options: AuthOptions) {
+    this.#mail = new MailOutbox(options.mail, new Logger('SignupMailer'));
   }
 
   async send(mail: SignupMail): Promise<void> {
     const message = {
-      from: this.options.mail.from,
       to: mail.to,
       ...(mail.kind === 'verify'
         ? {
@@ -35,14 +31,6 @@ export class SignupMailer {
             text: `Someone (perhaps you) tried to create a Meridian account for ${mail.to}, which already has one. Nothing was changed.\n\nSign in: ${mail.signInUrl}\n\nIf this was not you, you can ignore this email.`,
           }),
     };
-    if (this.#smtp) {
-      await this.#smtp.sendMail(message);
-      return;
-    }
-    const eml = await createTransport({ streamTransport: true, buffer: true, newline: 'unix' }).sendMail(message);
-    await mkdir(this.options.mail.outboxDir, { recursive: true });
-    const file = join(this.options.mail.outboxDir, `${Date.now()}-${randomBytes(3).toString('hex')}-signup.eml`);
-    await writeFile(file, eml.message as Buffer, { mode: 0o600 });
-    this.#log.log(`no SMTP configured (MERIDIAN_SMTP_URL): sign-up email for ${mail.to} written to ${file}`);
+    await this.#mail.send(message, `${randomBytes(3).toString('hex')}-signup`, 'sign-up email');
   }
 }
