@@ -83,7 +83,7 @@ export function SelectionPanel({
                         <td>
                           <button
                             type="button"
-                            className={styles.linkButton}
+                            className="link-button"
                             aria-pressed={active}
                             onClick={() => onPick({ service: g.service, endpoint: g.endpoint })}
                           >

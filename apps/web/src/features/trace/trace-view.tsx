@@ -198,7 +198,7 @@ function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: Tra
               <ul className={styles.errorList}>
                 {errors.map(({ s, f }) => (
                   <li key={s.spanId}>
-                    <button type="button" className={styles.linkButton} onClick={() => select(s.spanId)}>
+                    <button type="button" className="link-button" onClick={() => select(s.spanId)}>
                       {s.service} · {s.spanName}
                     </button>
                     {f.statusMessage && <div className={styles.errorText}>{f.statusMessage}</div>}
@@ -259,13 +259,7 @@ function Waterfall({
             data-span-id={s.spanId}
           >
             <div role="cell" className={styles.wfName} style={{ paddingLeft: `${r.depth * 14 + 4}px` }}>
-              <button
-                type="button"
-                className={styles.linkButton}
-                aria-pressed={active}
-                onClick={(e) => (e.stopPropagation(), onSelect(s.spanId))}
-                title={s.spanName}
-              >
+              <button type="button" className="link-button" aria-pressed={active} onClick={(e) => (e.stopPropagation(), onSelect(s.spanId))} title={s.spanName}>
                 {s.spanName}
               </button>{' '}
               <span className="hint">{s.service}</span>
