@@ -185,7 +185,7 @@ function HoverCard({ instance: i, x, y, t, fmt }: { instance: DbInstanceHealthDt
     [t.callsPerMin, fmt.number(i.callsPerMin, 1)],
   ];
   return (
-    <div className={styles.hoverCard} style={{ left: x + RADIUS + 12, top: y - RADIUS }} role="tooltip" data-testid="honeycomb-hover">
+    <div className={`popover ${styles.hoverCard}`} style={{ left: x + RADIUS + 12, top: y - RADIUS }} role="tooltip" data-testid="honeycomb-hover">
       <strong>{i.name}</strong>
       <div className="hint">
         {i.system} · {i.instance}

@@ -28,7 +28,7 @@ export function useShortcuts(actions: ShortcutActions): void {
 export function Shortcuts({ onClose }: { onClose(): void }) {
   const t = useMessages(hitmapMessages);
   return (
-    <div className={styles.shortcuts} role="dialog" aria-label={t.shortcuts} data-testid="shortcuts">
+    <div className={`popover ${styles.shortcuts}`} role="dialog" aria-label={t.shortcuts} data-testid="shortcuts">
       <div className={styles.panelHead}>
         <h2>{t.shortcuts}</h2>
         <button type="button" className="btn btn-small" onClick={onClose}>
