@@ -99,20 +99,14 @@ function pointRow(type: Metric['type'], p: Point, c: MetricColumns): MetricPoint
     }
     case 'histogram': {
       const h = p as HistogramDataPoint;
-      row.count = h.count.toString();
-      row.sum = h.sum ?? 0;
-      row.min = h.min;
-      row.max = h.max;
+      Object.assign(row, histogramStats(h));
       row.bucket_counts = bigintsToStrings(h.bucketCounts);
       row.explicit_bounds = h.explicitBounds;
       break;
     }
     case 'exponentialHistogram': {
       const e = p as ExponentialHistogramDataPoint;
-      row.count = e.count.toString();
-      row.sum = e.sum ?? 0;
-      row.min = e.min;
-      row.max = e.max;
+      Object.assign(row, histogramStats(e));
       row.exp_scale = e.scale;
       row.exp_zero_count = e.zeroCount.toString();
       row.exp_positive_offset = e.positive.offset;
@@ -131,4 +125,9 @@ function pointRow(type: Metric['type'], p: Point, c: MetricColumns): MetricPoint
     }
   }
   return row;
+}
+
+/** Both histogram kinds store count, sum, min and max the same way. */
+function histogramStats(h: HistogramDataPoint | ExponentialHistogramDataPoint): Pick<MetricPointRow, 'count' | 'sum' | 'min' | 'max'> {
+  return { count: h.count.toString(), sum: h.sum ?? 0, min: h.min, max: h.max };
 }
