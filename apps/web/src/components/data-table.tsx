@@ -9,6 +9,8 @@ export interface Column<Row> {
   numeric?: boolean;
   /** Class of the column's cells; a function of the row marks single cells (a flagged figure). */
   className?: string | ((row: Row) => string | undefined);
+  /** Tooltip of the column's cells (e.g. a figure's unit). */
+  title?: (row: Row) => string | undefined;
   /** The order this column stands for; marked `aria-sort` while the table is in that order. */
   sortKey?: string;
 }
@@ -62,7 +64,7 @@ export function DataTable<Row>({ rows, columns, rowKey, empty, className, testId
           return (
             <tr key={rowKey(row)} {...own} {...click}>
               {shown.map((c, i) => (
-                <td key={i} className={join(c.numeric && 'num', typeof c.className === 'function' ? c.className(row) : c.className)}>
+                <td key={i} className={join(c.numeric && 'num', typeof c.className === 'function' ? c.className(row) : c.className)} title={c.title?.(row)}>
                   {c.cell(row)}
                 </td>
               ))}

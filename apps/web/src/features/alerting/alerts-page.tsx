@@ -2,6 +2,7 @@
 
 import { ALERT_METRIC_UNITS } from '@meridian/api-contract';
 import Link from 'next/link';
+import { DataTable } from '../../components/data-table';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
 import { useApiQuery, type Output } from '../../lib/api';
 import { useFormat, useMessages } from '../../lib/i18n';
@@ -72,61 +73,57 @@ function FiringTable({ alerts, rules, now }: { alerts: readonly Firing[]; rules:
   const t = useMessages(alertingMessages);
   const fmt = useFormat();
   const tenant = useTenant();
+  // The firing list names the rule; its metric, thresholds and scope come from the rule.
+  const rows = alerts.map((a) => {
+    const rule = rules.find((r) => r.id === a.ruleId);
+    const since = a.since ? Date.parse(a.since) : undefined;
+    return {
+      a,
+      rule,
+      threshold: rule && a.severity ? rule[a.severity] : undefined,
+      win: rule && since !== undefined ? alertHitmapWindow(since, rule.windowSeconds, now) : undefined,
+    };
+  });
   return (
-    <table className="table" data-testid="firing">
-      <thead>
-        <tr>
-          <th>{t.colSeverity}</th>
-          <th>{t.colRule}</th>
-          <th>{t.colCondition}</th>
-          <th>{t.colValue}</th>
-          <th>{t.colScope}</th>
-          <th>{t.colSince}</th>
-          <th>{t.colLink}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {alerts.map((a) => {
-          // The firing list names the rule; its metric, thresholds and scope come from the rule.
-          const rule = rules.find((r) => r.id === a.ruleId);
-          const threshold = rule && a.severity ? rule[a.severity] : undefined;
-          const since = a.since ? Date.parse(a.since) : undefined;
-          const win = rule && since !== undefined ? alertHitmapWindow(since, rule.windowSeconds, now) : undefined;
-          return (
-            <tr key={a.ruleId}>
-              <td>
-                <SeverityBadge t={t} severity={a.severity} />
-              </td>
-              <td>
-                <Link href={tenantHref('/alerts/rule', tenant.slug, { id: a.ruleId })}>{a.name}</Link>
-              </td>
-              <td>
-                {rule && a.severity && threshold !== undefined
-                  ? t.crossed(metricLabel(t, rule.metric), t[rule.direction], t[`inText_${a.severity}`], formatMetricValue(fmt, rule.metric, threshold))
-                  : '–'}
-              </td>
-              <td className="nowrap">{rule && a.value !== null ? formatMetricValue(fmt, rule.metric, a.value) : (a.value ?? '–')}</td>
-              <td>{rule ? scopeText(t, rule) : '–'}</td>
-              <td className="nowrap">{a.since ? fmt.dateTime(a.since) : '–'}</td>
-              <td>
-                {win && (
-                  <Link
-                    href={tenantHref('/hitmap', tenant.slug, {
-                      from: new Date(win.from).toISOString(),
-                      to: new Date(win.to).toISOString(),
-                      service: rule?.service,
-                      endpoint: rule?.endpoint,
-                    })}
-                  >
-                    {t.openHitmap}
-                  </Link>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      rows={rows}
+      rowKey={({ a }) => a.ruleId}
+      testId="firing"
+      columns={[
+        { header: t.colSeverity, cell: ({ a }) => <SeverityBadge t={t} severity={a.severity} /> },
+        { header: t.colRule, cell: ({ a }) => <Link href={tenantHref('/alerts/rule', tenant.slug, { id: a.ruleId })}>{a.name}</Link> },
+        {
+          header: t.colCondition,
+          cell: ({ a, rule, threshold }) =>
+            rule && a.severity && threshold !== undefined
+              ? t.crossed(metricLabel(t, rule.metric), t[rule.direction], t[`inText_${a.severity}`], formatMetricValue(fmt, rule.metric, threshold))
+              : '–',
+        },
+        {
+          header: t.colValue,
+          className: 'nowrap',
+          cell: ({ a, rule }) => (rule && a.value !== null ? formatMetricValue(fmt, rule.metric, a.value) : (a.value ?? '–')),
+        },
+        { header: t.colScope, cell: ({ rule }) => (rule ? scopeText(t, rule) : '–') },
+        { header: t.colSince, className: 'nowrap', cell: ({ a }) => (a.since ? fmt.dateTime(a.since) : '–') },
+        {
+          header: t.colLink,
+          cell: ({ rule, win }) =>
+            win && (
+              <Link
+                href={tenantHref('/hitmap', tenant.slug, {
+                  from: new Date(win.from).toISOString(),
+                  to: new Date(win.to).toISOString(),
+                  service: rule?.service,
+                  endpoint: rule?.endpoint,
+                })}
+              >
+                {t.openHitmap}
+              </Link>
+            ),
+        },
+      ]}
+    />
   );
 }
 
@@ -135,41 +132,34 @@ function RulesTable({ rules }: { rules: readonly AlertRule[] }) {
   const fmt = useFormat();
   const tenant = useTenant();
   return (
-    <table className="table" data-testid="rules">
-      <thead>
-        <tr>
-          <th>{t.colRule}</th>
-          <th>{t.metric}</th>
-          <th>{t.colScope}</th>
-          <th>{t.colThresholds}</th>
-          <th>{t.colEnabled}</th>
-          <th>{t.colState}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rules.map((r) => {
-          const unit = ALERT_METRIC_UNITS[r.metric];
-          return (
-            <tr key={r.id} className={r.enabled ? undefined : 'row-dim'}>
-              <td>
-                <Link href={tenantHref('/alerts/rule', tenant.slug, { id: r.id })}>{r.name}</Link>
-                <div className="hint">{r.key}</div>
-              </td>
-              <td>
-                {metricLabel(t, r.metric)} <span className="muted">{t[r.direction]}</span>
-              </td>
-              <td>{scopeText(t, r)}</td>
-              <td className="nowrap" title={unit}>
-                {thresholdsText(fmt, r)}
-              </td>
-              <td>{r.enabled ? t.yes : t.no}</td>
-              <td>
-                <StateBadge t={t} rule={r} />
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      rows={rules}
+      rowKey={(r) => r.id}
+      testId="rules"
+      rowProps={(r) => ({ className: r.enabled ? undefined : 'row-dim' })}
+      columns={[
+        {
+          header: t.colRule,
+          cell: (r) => (
+            <>
+              <Link href={tenantHref('/alerts/rule', tenant.slug, { id: r.id })}>{r.name}</Link>
+              <div className="hint">{r.key}</div>
+            </>
+          ),
+        },
+        {
+          header: t.metric,
+          cell: (r) => (
+            <>
+              {metricLabel(t, r.metric)} <span className="muted">{t[r.direction]}</span>
+            </>
+          ),
+        },
+        { header: t.colScope, cell: (r) => scopeText(t, r) },
+        { header: t.colThresholds, className: 'nowrap', title: (r) => ALERT_METRIC_UNITS[r.metric], cell: (r) => thresholdsText(fmt, r) },
+        { header: t.colEnabled, cell: (r) => (r.enabled ? t.yes : t.no) },
+        { header: t.colState, cell: (r) => <StateBadge t={t} rule={r} /> },
+      ]}
+    />
   );
 }
