@@ -5,15 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import {
-  ExportLogsServiceRequest,
-  ExportLogsServiceResponse,
-  ExportMetricsServiceRequest,
-  ExportMetricsServiceResponse,
-  ExportTraceServiceRequest,
-  ExportTraceServiceResponse,
-  type MessageCodec,
-} from '@meridian/otlp/testing';
+import { encodeExportResponse } from '@meridian/otlp';
+import { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, type MessageCodec } from '@meridian/otlp/testing';
 import { startDemoTraffic } from './demo-traffic';
 import type { LiveResult, RunnerCommand } from './testing/demo-runner';
 
@@ -143,7 +136,7 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, ExportTraceServiceResponse.encode({}).finish());
+        return reply(200, encodeExportResponse('traces', 'protobuf'));
       }
       if (path === '/v1/metrics') {
         const msg = readRequest(ExportMetricsServiceRequest, body);
@@ -156,7 +149,7 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, ExportMetricsServiceResponse.encode({}).finish());
+        return reply(200, encodeExportResponse('metrics', 'protobuf'));
       }
       if (path === '/v1/logs') {
         const msg = readRequest(ExportLogsServiceRequest, body);
@@ -168,7 +161,7 @@ async function startReceiver(): Promise<Receiver> {
             }
           }
         }
-        return reply(200, ExportLogsServiceResponse.encode({}).finish());
+        return reply(200, encodeExportResponse('logs', 'protobuf'));
       }
       reply(404, new Uint8Array());
     })().catch((error) => {
