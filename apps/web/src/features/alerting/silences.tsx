@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { DataTable } from '../../components/data-table';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery } from '../../lib/api';
@@ -45,47 +46,33 @@ export function Silences({ rules, ruleId }: { rules: readonly AlertRule[]; ruleI
       <h2 id="silences-title">{t.silencesTitle}</h2>
       {end.error && <ErrorNotice title={t.endFailed} error={end.error} />}
       <QueryState query={silences}>
-        {() =>
-          shown.length === 0 ? (
-            <Empty title={t.noSilences} />
-          ) : (
-            <table className="table" data-testid="silences">
-              <thead>
-                <tr>
-                  <th>{t.colSilenceRule}</th>
-                  <th>{t.colReason}</th>
-                  <th>{t.colFrom}</th>
-                  <th>{t.colUntil}</th>
-                  <th>{t.colBy}</th>
-                  {canWrite && <th />}
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((s) => (
-                  <tr key={s.id}>
-                    <td>{ruleName(s.ruleId)}</td>
-                    <td>{s.reason}</td>
-                    <td>{fmt.dateTime(s.startsAt)}</td>
-                    <td>{fmt.dateTime(s.endsAt)}</td>
-                    <td>{s.createdBy}</td>
-                    {canWrite && (
-                      <td>
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          disabled={end.isPending}
-                          onClick={() => window.confirm(t.confirmEndSilence) && end.mutate({ params: { ...params, silenceId: s.id } })}
-                        >
-                          {t.endSilence}
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+        {() => (
+          <DataTable
+            rows={shown}
+            rowKey={(s) => s.id}
+            testId="silences"
+            empty={<Empty title={t.noSilences} />}
+            columns={[
+              { header: t.colSilenceRule, cell: (s) => ruleName(s.ruleId) },
+              { header: t.colReason, cell: (s) => s.reason },
+              { header: t.colFrom, cell: (s) => fmt.dateTime(s.startsAt) },
+              { header: t.colUntil, cell: (s) => fmt.dateTime(s.endsAt) },
+              { header: t.colBy, cell: (s) => s.createdBy },
+              canWrite && {
+                cell: (s) => (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={end.isPending}
+                    onClick={() => window.confirm(t.confirmEndSilence) && end.mutate({ params: { ...params, silenceId: s.id } })}
+                  >
+                    {t.endSilence}
+                  </button>
+                ),
+              },
+            ]}
+          />
+        )}
       </QueryState>
       {canWrite && (
         <form className="form" onSubmit={submit} noValidate aria-label={t.newSilence}>
