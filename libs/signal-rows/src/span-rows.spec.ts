@@ -61,6 +61,14 @@ function decode(services: Record<string, TestSpan[]>, resourceAttrs: Record<stri
   expect(decoded.rejected).toBe(0);
   return decoded;
 }
+
+/** The row of one span written as raw OTLP/JSON, for attribute values `kv` cannot express. */
+function rowOfRawSpan(span: Record<string, unknown>): SpanRow {
+  const body = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: 'aaaaaaaaaaaaaaaa', ...span }] }] }] };
+  const [row] = buildSpanRows(decodeTraces(Buffer.from(JSON.stringify(body)), 'json'), CTX);
+  return row;
+}
+
 const rowsOf = (services: Record<string, TestSpan[]>, resourceAttrs?: Record<string, Attr>) => buildSpanRows(decode(services, resourceAttrs), CTX);
 const one = (attrs: Record<string, Attr>, kind = 3): SpanRow => rowsOf({ svc: [{ id: 'aaaaaaaaaaaaaaaa', kind, attrs }] })[0];
 
@@ -156,35 +164,20 @@ describe('buildSpanRows semantic conventions', () => {
   });
 
   it('flattens attributes to strings: non-strings as JSON, int64 as exact decimals', () => {
-    const body = {
-      resourceSpans: [
-        {
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: TRACE,
-                  spanId: 'aaaaaaaaaaaaaaaa',
-                  startTimeUnixNano: '1',
-                  endTimeUnixNano: '2',
-                  attributes: [
-                    { key: 's', value: { stringValue: 'x"y' } },
-                    { key: 'i', value: { intValue: '9223372036854775807' } },
-                    { key: 'd', value: { doubleValue: 1.5 } },
-                    { key: 'b', value: { boolValue: true } },
-                    { key: 'a', value: { arrayValue: { values: [{ intValue: '9007199254740993' }, { stringValue: 'q' }, {}] } } },
-                    { key: 'm', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } } },
-                    { key: 'y', value: { bytesValue: 'AAH+/w==' } },
-                    { key: 'e', value: {} },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
+    const row = rowOfRawSpan({
+      startTimeUnixNano: '1',
+      endTimeUnixNano: '2',
+      attributes: [
+        { key: 's', value: { stringValue: 'x"y' } },
+        { key: 'i', value: { intValue: '9223372036854775807' } },
+        { key: 'd', value: { doubleValue: 1.5 } },
+        { key: 'b', value: { boolValue: true } },
+        { key: 'a', value: { arrayValue: { values: [{ intValue: '9007199254740993' }, { stringValue: 'q' }, {}] } } },
+        { key: 'm', value: { kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } } },
+        { key: 'y', value: { bytesValue: 'AAH+/w==' } },
+        { key: 'e', value: {} },
       ],
-    };
-    const [row] = buildSpanRows(decodeTraces(Buffer.from(JSON.stringify(body)), 'json'), CTX);
+    });
     expect(row.attributes).toEqual({
       s: 'x"y',
       i: '9223372036854775807',
@@ -271,27 +264,12 @@ describe('buildSpanRows derived columns', () => {
 
   it('writes http_status only when it fits UInt16 as an integer (-1, 1e300, "1e300", 70000, 200.5 → 0), without marking an error', () => {
     const statusOf = (value: Record<string, unknown>) => {
-      const body = {
-        resourceSpans: [
-          {
-            scopeSpans: [
-              {
-                spans: [
-                  {
-                    traceId: TRACE,
-                    spanId: 'aaaaaaaaaaaaaaaa',
-                    kind: 2,
-                    startTimeUnixNano: '1700000000000000000',
-                    endTimeUnixNano: '1700000000000000001',
-                    attributes: [{ key: 'http.response.status_code', value }],
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      };
-      const [row] = buildSpanRows(decodeTraces(Buffer.from(JSON.stringify(body)), 'json'), CTX);
+      const row = rowOfRawSpan({
+        kind: 2,
+        startTimeUnixNano: '1700000000000000000',
+        endTimeUnixNano: '1700000000000000001',
+        attributes: [{ key: 'http.response.status_code', value }],
+      });
       return [row.http_status, row.is_error];
     };
     expect(statusOf({ intValue: '-1' })).toEqual([0, 0]);
