@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { DataTable } from '../../components/data-table';
 import { Field, TextInput } from '../../components/field';
 import { Empty, ErrorNotice, QueryState } from '../../components/states';
 import { useApiMutation, useApiQuery, type Input, type Output } from '../../lib/api';
@@ -245,36 +246,22 @@ function FailedDeliveries({ channels }: { channels: readonly Channel[] }) {
     <section className="card" aria-labelledby="failed-title">
       <h2 id="failed-title">{t.failedTitle}</h2>
       <QueryState query={failed}>
-        {(data) =>
-          data.deliveries.length === 0 ? (
-            <Empty title={t.noFailed} />
-          ) : (
-            <table className="table" data-testid="failed-deliveries">
-              <thead>
-                <tr>
-                  <th>{t.colCreated}</th>
-                  <th>{t.colChannel}</th>
-                  <th>{t.colRule}</th>
-                  <th>{t.colDeliveryKind}</th>
-                  <th>{t.colAttempts}</th>
-                  <th>{t.colError}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.deliveries.map((d) => (
-                  <tr key={d.id}>
-                    <td className="nowrap">{fmt.dateTime(d.createdAt)}</td>
-                    <td>{channelName(d.channelId)}</td>
-                    <td>{ruleName(d.ruleId)}</td>
-                    <td>{t[`delivery_${d.kind}`]}</td>
-                    <td>{d.attempts}</td>
-                    <td className={styles.error}>{d.lastError}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+        {(data) => (
+          <DataTable
+            rows={data.deliveries}
+            rowKey={(d) => d.id}
+            testId="failed-deliveries"
+            empty={<Empty title={t.noFailed} />}
+            columns={[
+              { header: t.colCreated, className: 'nowrap', cell: (d) => fmt.dateTime(d.createdAt) },
+              { header: t.colChannel, cell: (d) => channelName(d.channelId) },
+              { header: t.colRule, cell: (d) => ruleName(d.ruleId) },
+              { header: t.colDeliveryKind, cell: (d) => t[`delivery_${d.kind}`] },
+              { header: t.colAttempts, cell: (d) => d.attempts },
+              { header: t.colError, className: styles.error, cell: (d) => d.lastError },
+            ]}
+          />
+        )}
       </QueryState>
     </section>
   );
