@@ -27,7 +27,7 @@ import {
   type ServiceDef,
   type Step,
 } from './scenarios';
-import { dbClientSpan, httpClientSpan, httpServerSpan, messagingConsumerSpan } from './semconv';
+import { dbClientSpan, httpClientSpan, httpServerSpan, messagingConsumerSpan, type NamedAttributes } from './semconv';
 
 export type LogSeverity = 'INFO' | 'WARN' | 'ERROR';
 
@@ -233,19 +233,10 @@ function planCall(step: CallStep, caller: ServiceDef, ctx: PlanContext): Planned
     path: pathOf(server),
     status,
   });
-  return {
-    service: caller,
-    name: named.name,
-    kind: SpanKind.CLIENT,
-    offsetUs: 0,
-    durationUs: outbound + server.durationUs + rng.int(300, 1500),
-    attributes: named.attributes,
+  return clientSpan(caller, named, outbound + server.durationUs + rng.int(300, 1500), {
     error: status >= 400 ? { message: `HTTP ${status} from ${callee.name}` } : undefined,
-    logs: [],
-    remoteParent: false,
-    record: { kind: 'other' },
     children: [server],
-  };
+  });
 }
 
 function planDb(step: DbStep, caller: ServiceDef, ctx: PlanContext, failing: FailureDef | undefined): PlannedSpan {
@@ -255,18 +246,9 @@ function planDb(step: DbStep, caller: ServiceDef, ctx: PlanContext, failing: Fai
   const query = render(step.query, ctx);
   const durationUs = sampleUs(failing?.stepFailure ?? step.latency, ctx);
   const named = dbClientSpan(caller.semconv, db, step.operation, step.table, query);
-  const span: PlannedSpan = {
-    service: caller,
-    name: named.name,
-    kind: SpanKind.CLIENT,
-    offsetUs: 0,
-    durationUs,
-    attributes: named.attributes,
-    logs: [],
-    remoteParent: false,
+  const span = clientSpan(caller, named, durationUs, {
     record: { kind: 'db', db, dbId: step.db, operation: step.operation, table: step.table, error: failing !== undefined },
-    children: [],
-  };
+  });
   if (failing) {
     const type = failing.exception?.type ?? 'DatabaseError';
     span.error = { message: failing.exception?.message ?? 'query failed' };
@@ -294,6 +276,11 @@ function planExternal(step: ExternalStep, caller: ServiceDef, ctx: PlanContext, 
     status: failing ? undefined : 200,
     errorType: failing ? (failing.exception?.type ?? 'Error') : undefined,
   });
+  return clientSpan(caller, named, durationUs, { error: failing ? { message: failing.exception?.message ?? 'request failed' } : undefined });
+}
+
+/** The caller's side of a call, db query or request: starts with its parent; `rest` sets what differs. */
+function clientSpan(caller: ServiceDef, named: NamedAttributes, durationUs: number, rest: Partial<PlannedSpan> = {}): PlannedSpan {
   return {
     service: caller,
     name: named.name,
@@ -301,11 +288,11 @@ function planExternal(step: ExternalStep, caller: ServiceDef, ctx: PlanContext, 
     offsetUs: 0,
     durationUs,
     attributes: named.attributes,
-    error: failing ? { message: failing.exception?.message ?? 'request failed' } : undefined,
     logs: [],
     remoteParent: false,
     record: { kind: 'other' },
     children: [],
+    ...rest,
   };
 }
 
