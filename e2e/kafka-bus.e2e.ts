@@ -12,45 +12,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_KAFKA_BUS_SETTINGS, KafkaBus, type KafkaBusSettings, regionTopics } from '@meridian/bus-kafka';
+import { KafkaBus, regionTopics } from '@meridian/bus-kafka';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
 import { dedupToken, IngesterService, type RowSink } from '@meridian/ingester';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { type KafkaBroker, startKafkaBroker } from '@meridian/testing';
+import { kafkaTestBusSettings, metricValue } from './support/kafka-env';
+import { sleep, until } from './support/until';
 
 const REGION = 'kt';
-
-const SETTINGS: KafkaBusSettings = {
-  ...DEFAULT_KAFKA_BUS_SETTINGS,
-  producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, idempotent: true, retries: 2, publishTimeoutMs: 5_000 },
-  consumer: {
-    ...DEFAULT_KAFKA_BUS_SETTINGS.consumer,
-    sessionTimeoutMs: 3_000,
-    heartbeatIntervalMs: 300,
-    rebalanceTimeoutMs: 3_000,
-    redeliveryDelayMs: 50,
-    restartDelayMs: 200,
-  },
-};
+const SETTINGS = kafkaTestBusSettings({ producer: { idempotent: true } });
 
 let seq = 0;
 function spanMessage(tenantId: string, rows: number): RowBatchMessage {
   const r = Array.from({ length: rows }, () => makeSpanRow({ tenant_id: tenantId }));
   return { id: `m-${randomUUID()}`, tenantId, region: REGION, table: 'spans', rowCount: rows, body: toRowBody('spans', r), key: r[0].trace_id };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** A real writer behind a switch: fails like an unreachable ClickHouse until `downUntil`. */
@@ -65,15 +43,6 @@ class FlakyWriter implements RowSink {
     }
     await this.inner.insert(regionId, table, body, token);
   }
-}
-
-async function metricValue(metrics: SelfMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = metrics.getSingleMetric(name);
-  if (!m) return 0;
-  const { values } = await m.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x))
-    .reduce((n, v) => n + v.value, 0);
 }
 
 describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', () => {

@@ -7,46 +7,19 @@
  * Apache Kafka (1 broker), the real ingester, the real embedded ClickHouse.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_KAFKA_BUS_SETTINGS, KafkaBus, type KafkaBusSettings, regionTopics } from '@meridian/bus-kafka';
+import { KafkaBus, regionTopics } from '@meridian/bus-kafka';
 import type { RowBatchMessage } from '@meridian/domain';
 import { IngesterService } from '@meridian/ingester';
-import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
+import { createSelfMetrics } from '@meridian/self-metrics';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { type KafkaBroker, startKafkaBroker } from '@meridian/testing';
+import { kafkaTestBusSettings, metricValue } from './support/kafka-env';
+import { sleep, until } from './support/until';
 
 const REGION = 'kc';
 const WINDOW = 40;
-const SETTINGS: KafkaBusSettings = {
-  ...DEFAULT_KAFKA_BUS_SETTINGS,
-  producer: { ...DEFAULT_KAFKA_BUS_SETTINGS.producer, retries: 2, publishTimeoutMs: 5_000 },
-  consumer: {
-    ...DEFAULT_KAFKA_BUS_SETTINGS.consumer,
-    sessionTimeoutMs: 3_000,
-    heartbeatIntervalMs: 300,
-    rebalanceTimeoutMs: 3_000,
-    redeliveryDelayMs: 50,
-    restartDelayMs: 200,
-    dedupWindowMessages: WINDOW,
-  },
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function copiesDropped(metrics: SelfMetrics): Promise<number> {
-  const m = metrics.getSingleMetric('meridian_bus_copies_dropped_total');
-  return m ? (await m.get()).values.reduce((n, v) => n + v.value, 0) : 0;
-}
+const SETTINGS = kafkaTestBusSettings({ consumer: { dedupWindowMessages: WINDOW } });
 
 describe('copies of a bus message on its partition are stored once', () => {
   let broker: KafkaBroker;
@@ -115,7 +88,7 @@ describe('copies of a bus message on its partition are stored once', () => {
     await until('30 messages stored by the first ingester', async () => (await rows()) >= 150 || undefined);
     await sleep(1_000); // a copy stored after all would show now
     expect(await rows()).toBe(150);
-    expect(await copiesDropped(a.metrics)).toBe(2);
+    expect(await metricValue(a.metrics, 'meridian_bus_copies_dropped_total')).toBe(2);
     expect(a.logs.join('\n')).toMatch(/dropped 2 copies of messages already in the partition \(offsets 20, 21\)/);
     await a.stop(); // committed offset 32
 
@@ -129,7 +102,7 @@ describe('copies of a bus message on its partition are stored once', () => {
     await until('the new message stored by the second ingester', async () => (await rows()) >= 155 || undefined);
     await sleep(1_000);
     expect(await rows()).toBe(155);
-    expect(await copiesDropped(b.metrics)).toBe(1);
+    expect(await metricValue(b.metrics, 'meridian_bus_copies_dropped_total')).toBe(1);
 
     // Past the window the same id is a new message (WINDOW offsets are all that is compared).
     const filler = Array.from({ length: WINDOW }, message);
@@ -138,7 +111,7 @@ describe('copies of a bus message on its partition are stored once', () => {
     await until('the filler and the far copy stored', async () => (await rows()) >= 155 + 5 * WINDOW + 5 || undefined);
     await sleep(1_000);
     expect(await rows()).toBe(155 + 5 * WINDOW + 5);
-    expect(await copiesDropped(b.metrics)).toBe(1);
+    expect(await metricValue(b.metrics, 'meridian_bus_copies_dropped_total')).toBe(1);
     await b.stop();
   }, 120_000);
 });
