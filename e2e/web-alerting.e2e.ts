@@ -176,6 +176,9 @@ describe('web UI: alerting', () => {
     // History and a silence on the rule's page, then ended.
     await page.goto(ruleUrl);
     await expectText(page.getByTestId('history'), 'OK → Firing');
+    // The editor's preview: the rule evaluated over the last hours as the alerter would, the slow checkouts crossing its thresholds.
+    await expectText(page.getByTestId('rule-preview'), /[1-9]\d* of 60 evaluations crossed a threshold/, 30_000);
+    await page.getByTestId('rule-preview').locator('canvas').first().waitFor();
     await page.getByLabel('Reason').fill('deploy 2.14');
     await page.getByRole('button', { name: 'Silence this rule' }).click();
     const silence = page.getByTestId('silences').getByRole('row', { name: /deploy 2\.14/ });

@@ -1,4 +1,4 @@
-import type { AlertRuleDefinition as RuleDefinition } from '@meridian/api-contract';
+import { breachOf, type AlertRuleDefinition as RuleDefinition } from '@meridian/api-contract';
 import type { AlertSeverity, AlertState } from '@meridian/control-plane';
 
 export interface RuleStateSnapshot {
@@ -20,15 +20,6 @@ export interface StepResult extends RuleStateSnapshot {
   notify?: 'firing' | 'resolved';
   /** The threshold the severity refers to (for messages and history). */
   threshold: number | null;
-}
-
-/** Severity the value reaches by itself, or null. */
-export function breachOf(def: RuleDefinition, value: number | null): AlertSeverity | null {
-  if (value === null) return null;
-  const crosses = (t: number | undefined) => t !== undefined && (def.direction === 'above' ? value >= t : value <= t);
-  if (crosses(def.critical)) return 'critical';
-  if (crosses(def.warning)) return 'warning';
-  return null;
 }
 
 export function thresholdOf(def: RuleDefinition, severity: AlertSeverity | null): number | null {

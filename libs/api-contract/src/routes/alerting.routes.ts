@@ -25,6 +25,17 @@ export const ALERTING_ROUTES = {
     body: a.alertRuleBody,
     response: a.alertRuleSchema,
   }),
+  previewAlertRule: defineRoute({
+    method: 'POST',
+    path: '/api/v1/tenants/{tenant}/alerting/rules/preview',
+    tag: 'alerting',
+    auth: 'tenant',
+    minRole: 'viewer',
+    summary: "An unsaved rule's metric over the last hours, evaluated as the alerter would, with the thresholds it breaches",
+    params: tenantParams,
+    body: a.alertRulePreviewBody,
+    response: a.alertRulePreviewResponse,
+  }),
   getAlertRule: defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/{tenant}/alerting/rules/{ruleId}',

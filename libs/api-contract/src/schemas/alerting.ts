@@ -90,6 +90,31 @@ export type AlertRuleBody = z.output<typeof alertRuleBody>;
 export const alertRuleDefinition = z.object(ruleDefinitionShape).superRefine(checkRuleDefinition);
 export type AlertRuleDefinition = z.output<typeof alertRuleDefinition>;
 
+/** The severity a value reaches by itself under a rule's thresholds, or null: the alerter's test, and the preview's. */
+export function breachOf(def: Pick<AlertRuleDefinition, 'direction' | 'warning' | 'critical'>, value: number | null): 'warning' | 'critical' | null {
+  if (value === null) return null;
+  const crosses = (t: number | undefined) => t !== undefined && (def.direction === 'above' ? value >= t : value <= t);
+  if (crosses(def.critical)) return 'critical';
+  if (crosses(def.warning)) return 'warning';
+  return null;
+}
+
+/** Longest span a preview looks back over, and most evaluations it runs: a tenant cannot make it scan more. */
+export const PREVIEW_MAX_HOURS = 24;
+export const PREVIEW_MAX_POINTS = 60;
+
+/** An unsaved rule definition to evaluate over the last `hours`, the way the alerter would have. */
+export const alertRulePreviewBody = z.object({
+  rule: alertRuleDefinition,
+  hours: z.number().int().min(1).max(PREVIEW_MAX_HOURS).default(6),
+});
+export const alertRulePreviewResponse = z.object({
+  /** Seconds between two evaluations. */
+  stepSeconds: z.number(),
+  /** Oldest first; `value` null when there was nothing to judge by; `breach` the severity it reaches. */
+  points: z.array(z.object({ at: isoTime, value: z.number().nullable(), breach: z.enum(['warning', 'critical']).nullable() })),
+});
+
 /**
  * What a notification says: stored with it in the outbox (a retry sends the same) and sent as
  * the webhook body (with `version` and `text`). Delivery reads it back through this, not a cast.

@@ -27,6 +27,7 @@ import {
   type AlertRule,
   type RuleForm,
 } from './rule-form';
+import { RulePreview } from './rule-preview';
 import { Silences } from './silences';
 
 /** `/alerts/rule?id=…`: a rule's editor, state, history and silences; without `id`, a new rule. */
@@ -142,6 +143,8 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
     setSaved(false);
     setForm((f) => ({ ...f, [k]: v, ...(k === 'name' && !keyTouched ? { key: suggestKey(String(v)) } : {}) }));
   };
+
+  const { key: _key, name: _name, enabled: _enabled, ...definition } = formToBody(form);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -279,6 +282,8 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
           </Field>
         </div>
       </fieldset>
+
+      <RulePreview rule={definition} />
 
       <fieldset disabled={!canWrite}>
         <legend>{t.sectionNotify}</legend>
