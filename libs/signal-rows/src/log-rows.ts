@@ -1,7 +1,7 @@
 import { type LogRow, nanosToDateTime64 } from '@meridian/domain';
 import type { DecodedLogs } from '@meridian/otlp';
 import { type RowContext, storableContext } from './row-context';
-import { anyValueText, attrText, flattenAttributes, uint, UINT32_MAX, UINT8_MAX } from './values';
+import { anyValueText, flattenAttributes, resourceColumns, uint, UINT32_MAX, UINT8_MAX } from './values';
 
 /**
  * One row per log record. `ts` is the event time, or the observed time when the source did
@@ -12,10 +12,7 @@ export function buildLogRows(decoded: DecodedLogs, context: RowContext): LogRow[
   const ctx = storableContext(context);
   const rows: LogRow[] = [];
   for (const rl of decoded.resourceLogs) {
-    const res = rl.resource.attributes;
-    const service = attrText(res, 'service.name') || 'unknown_service';
-    const hostName = attrText(res, 'host.name');
-    const resourceAttributes = flattenAttributes(res);
+    const { service, hostName, resourceAttributes } = resourceColumns(rl.resource.attributes);
     for (const sl of rl.scopeLogs) {
       const scopeName = sl.scope.name;
       for (const r of sl.logRecords) {

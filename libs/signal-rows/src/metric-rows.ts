@@ -1,7 +1,7 @@
 import { emptyMetricValues, type MetricPointRow, type MetricTypeName, nanosToDateTime64, type TemporalityName } from '@meridian/domain';
 import type { DecodedMetrics, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint } from '@meridian/otlp';
 import { type RowContext, storableContext } from './row-context';
-import { attrText, flattenAttributes, uint, UINT32_MAX } from './values';
+import { flattenAttributes, resourceColumns, uint, UINT32_MAX } from './values';
 
 const TEMPORALITY_NAMES: readonly TemporalityName[] = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'];
 const TYPE_NAMES: Record<Metric['type'], MetricTypeName> = {
@@ -42,10 +42,7 @@ export function buildMetricRows(decoded: DecodedMetrics, context: RowContext): M
   const ctx = storableContext(context);
   const rows: MetricPointRow[] = [];
   for (const rm of decoded.resourceMetrics) {
-    const res = rm.resource.attributes;
-    const service = attrText(res, 'service.name') || 'unknown_service';
-    const hostName = attrText(res, 'host.name');
-    const resourceAttributes = flattenAttributes(res);
+    const { service, hostName, resourceAttributes } = resourceColumns(rm.resource.attributes);
     for (const sm of rm.scopeMetrics) {
       for (const metric of sm.metrics) {
         const columns: MetricColumns = {

@@ -2,7 +2,7 @@ import { nanosToDateTime64, type SpanKindName, type SpanRow, type StatusCodeName
 import { type Attributes, type DecodedTraces, type Span, SpanKind, StatusCode } from '@meridian/otlp';
 import { dialectForDbSystem, fingerprintSql } from '@meridian/sql-fingerprint';
 import { type RowContext, storableContext } from './row-context';
-import { attrText, attrUint, flattenAttributes, UINT16_MAX } from './values';
+import { attrText, attrUint, flattenAttributes, resourceColumns, UINT16_MAX } from './values';
 
 const KIND_NAMES: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS_NAMES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
@@ -24,10 +24,7 @@ export function buildSpanRows(decoded: DecodedTraces, context: RowContext): Span
   const ctx = storableContext(context);
   const rows: SpanRow[] = [];
   for (const rs of decoded.resourceSpans) {
-    const res = rs.resource.attributes;
-    const service = attrText(res, 'service.name') || 'unknown_service';
-    const hostName = attrText(res, 'host.name');
-    const resourceAttributes = flattenAttributes(res);
+    const { service, hostName, resourceAttributes } = resourceColumns(rs.resource.attributes);
     for (const ss of rs.scopeSpans) {
       const { name: scopeName, version: scopeVersion } = ss.scope;
       for (const span of ss.spans) rows.push(spanRow(span, ctx, service, hostName, resourceAttributes, scopeName, scopeVersion));

@@ -52,6 +52,11 @@ export function flattenAttributes(attributes: Attributes): Record<string, string
   return out;
 }
 
+/** What every row takes from its resource: the service (`unknown_service` when unnamed), the host and all resource attributes. */
+export function resourceColumns(res: Attributes): { service: string; hostName: string; resourceAttributes: Record<string, string> } {
+  return { service: attrText(res, 'service.name') || 'unknown_service', hostName: attrText(res, 'host.name'), resourceAttributes: flattenAttributes(res) };
+}
+
 /** The first of `keys` present (semantic conventions: stable name first, then the old one) as text; '' when none. */
 export function attrText(attributes: Attributes, key: string, oldKey?: string): string {
   let v = attributes[key];
