@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, migrateRegion, RowWriter } from '../src';
-import { randomHexId } from '../src/testing';
+import { makeSpanRow, randomHexId } from '../src/testing';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const batchSize = Number(process.argv[3] ?? 10_000);
@@ -68,37 +68,28 @@ function traceRows(startNs: bigint): SpanRow[] {
     links_span_id: [] as string[],
     retention_days: 7,
   };
+  // The root: makeSpanRow's defaults are an HTTP server entry span, no database columns.
   const rows: SpanRow[] = [
-    {
+    makeSpanRow({
       ...base,
-      ts: nanosToDateTime64(startNs),
-      duration_ns: String(Math.round(rootMs * 1e6)),
+      startNanos: startNs,
+      durationMs: rootMs,
       span_id: rootId,
-      parent_span_id: '',
       span_name: endpoint,
       endpoint,
-      kind: 'SERVER',
-      is_entry: 1,
       status_code: isError ? 'ERROR' : 'UNSET',
       is_error: isError,
       http_method: method,
       http_status: isError ? 500 : 200,
       http_route: route,
       url_path: route.replace('{id}', String(Math.floor(rand() * 100000))),
-      db_system: '',
-      db_name: '',
-      db_instance: '',
-      db_operation: '',
-      db_statement: '',
-      db_fingerprint: '',
-      scope_name: '@opentelemetry/instrumentation-http',
       attributes: {
         'http.request.method': method,
         'http.route': route,
         'user_agent.original': 'Mozilla/5.0',
         'client.address': `10.0.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`,
       },
-    },
+    }),
   ];
   const children = 2 + Math.floor(rand() * 7);
   for (let i = 0; i < children; i++) {
