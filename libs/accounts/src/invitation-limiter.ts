@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { RetryAfterError } from '@meridian/api-http';
 
 /** Invitation budgets (config `auth.invitationsPer…`). */
 export interface InvitationLimits {
@@ -17,7 +18,7 @@ export interface InvitationLimits {
 export type InvitationBudget = 'tenant' | 'admin' | 'recipient';
 
 /** 429 with the seconds to wait (sent as `Retry-After`) and which budget is spent. */
-export class InvitationRateLimitError extends HttpException {
+export class InvitationRateLimitError extends RetryAfterError {
   constructor(
     readonly budget: InvitationBudget,
     readonly retryAfterSeconds: number,

@@ -1,7 +1,6 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { API_ROUTES as R, type ParsedInput } from '@meridian/api-contract';
-import { Endpoint, Input, TenantOf, type TenantAccess } from '@meridian/api-http';
-import { InvitationRateLimitFilter } from './invitation-rate-limit.filter';
+import { Endpoint, Input, RetryAfterFilter, TenantOf, type TenantAccess } from '@meridian/api-http';
 import { InvitationsService } from './invitations.service';
 import { MembersService } from './members.service';
 import type { Answer } from './route-types';
@@ -35,7 +34,7 @@ export class MembersController {
   }
 
   @Endpoint(R.createInvitation)
-  @UseFilters(InvitationRateLimitFilter)
+  @UseFilters(RetryAfterFilter)
   invite(@TenantOf() t: TenantAccess, @Input() { body }: ParsedInput<typeof R.createInvitation>): Answer<'createInvitation'> {
     return this.invitations.invite(t, body);
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import type { ApiRequest } from '@meridian/api-http';
+import { type ApiRequest, RetryAfterFilter } from '@meridian/api-http';
 import { ServerSecretRepository } from '@meridian/control-plane';
 import cookieParser from 'cookie-parser';
 import { AccessGuard } from './access.guard';
@@ -12,7 +12,6 @@ import { CsrfProtection } from './csrf';
 import { OperatorToken } from './operator-token';
 import { SignupMailer } from './signup-mailer';
 import { ApiKeyStrategy, PasswordStrategy, SessionStrategy } from './strategies';
-import { TooManyAttemptsFilter } from './too-many-attempts.filter';
 
 /**
  * Authentication and access control for every API route. Needs ControlPlaneModule from the app.
@@ -43,7 +42,7 @@ export class AuthModule implements NestModule {
           inject: [ServerSecretRepository],
         },
         { provide: APP_GUARD, useClass: AccessGuard },
-        { provide: APP_FILTER, useClass: TooManyAttemptsFilter },
+        { provide: APP_FILTER, useClass: RetryAfterFilter },
       ],
       exports: [AuthService],
     };

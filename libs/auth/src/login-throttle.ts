@@ -1,7 +1,8 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { RetryAfterError } from '@meridian/api-http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
-export class TooManyAttemptsError extends HttpException {
+export class TooManyAttemptsError extends RetryAfterError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
