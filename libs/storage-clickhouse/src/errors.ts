@@ -1,8 +1,7 @@
 import type { InsertErrorClass } from './write/insert-error-class';
 
-/** A read query's input is invalid; `field` names the offending input so the API can say which one. */
-export class QueryValidationError extends Error {
-  override readonly name = 'QueryValidationError';
+/** An error about one input or setting: `field` names it, so the API and the log can say which one. */
+abstract class FieldError extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -11,15 +10,14 @@ export class QueryValidationError extends Error {
   }
 }
 
+/** A read query's input is invalid; `field` names the offending input so the API can say which one. */
+export class QueryValidationError extends FieldError {
+  override readonly name = 'QueryValidationError';
+}
+
 /** The storage configuration is invalid; thrown at construction, naming the field and the fix. */
-export class StorageConfigError extends Error {
+export class StorageConfigError extends FieldError {
   override readonly name = 'StorageConfigError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
 }
 
 /** A region id that is not in the region registry. */
