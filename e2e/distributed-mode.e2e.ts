@@ -31,6 +31,7 @@ import {
   startKafkaBroker,
   startMeridian,
 } from '@meridian/testing';
+import { kafkaTestEnv } from './support/kafka-env';
 import { type OtlpLoad, startOtlpLoad } from './support/otlp-load';
 
 const POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -71,16 +72,9 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
     const db = await freshPostgresDatabase(POSTGRES, 'meridian_distributed');
     drop = db.drop;
     const env = {
-      MERIDIAN_BUS: 'kafka',
-      MERIDIAN_KAFKA_BROKERS: broker.bootstrap,
-      DATABASE_URL: db.url,
+      ...kafkaTestEnv(broker.bootstrap, db.url),
       MERIDIAN_SECRETS_KEY: randomBytes(32).toString('base64'), // api and alerter must share it
-      MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300',
-      MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS: '3000',
       MERIDIAN_KAFKA_PRODUCER_RETRIES: '1',
-      MERIDIAN_KAFKA_RETRY_AFTER_SECONDS: '1',
-      MERIDIAN_INGEST_FLUSH_MS: '200',
       MERIDIAN_INGEST_BATCH_ROWS: '500',
       MERIDIAN_ALERT_INTERVAL_MS: '500',
     };

@@ -11,6 +11,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { ApiClient, type KafkaBroker, type MeridianProcess, runMeridianCli, sdkTelemetry, startKafkaBroker, startMeridian } from '@meridian/testing';
+import { kafkaTestEnv } from './support/kafka-env';
 
 const PG_ADMIN_URL = process.env.MERIDIAN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -42,15 +43,8 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     await admin.query(`CREATE DATABASE ${dbName}`);
     await admin.end();
     env = {
-      MERIDIAN_BUS: 'kafka',
-      MERIDIAN_KAFKA_BROKERS: broker.bootstrap,
-      DATABASE_URL: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`),
-      MERIDIAN_KAFKA_SESSION_TIMEOUT_MS: '3000',
-      MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS: '300',
-      MERIDIAN_KAFKA_REBALANCE_TIMEOUT_MS: '3000',
+      ...kafkaTestEnv(broker.bootstrap, PG_ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`)),
       MERIDIAN_KAFKA_PRODUCER_RETRIES: '1',
-      MERIDIAN_KAFKA_RETRY_AFTER_SECONDS: '1',
-      MERIDIAN_INGEST_FLUSH_MS: '200',
       MERIDIAN_INGEST_BATCH_ROWS: '1000', // several batches per partition
     };
     intake = await startMeridian({ roles: 'intake', env }); // runs the migrations and creates the demo tenant first
@@ -170,28 +164,23 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     await producer.send({ topic: 'meridian.ap-northeast-1.spans', messages: [{ value: 'written by something else' }] });
     await producer.disconnect();
     const cli = (...args: string[]) => runMeridianCli(['dead-letters', ...args, '--region', 'ap-northeast-1'], env);
-    const listed = await api.eventually(
-      async () => {
-        const r = await cli('list');
-        return /1 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
-      },
-      60_000,
-      'the dead letter listed',
-    );
+    const listedOnce = (summary: RegExp, what: string) =>
+      api.eventually(
+        async () => {
+          const r = await cli('list');
+          return summary.test(r.output) ? r : undefined;
+        },
+        60_000,
+        what,
+      );
+    const listed = await listedOnce(/1 dead letters, 1 not replayed/, 'the dead letter listed');
     expect(listed.code).toBe(0);
     expect(listed.output).toMatch(/undecodable bus message .*header meridian-id missing/);
     const replay = await cli('replay');
     expect(replay.output).toMatch(/replayed 1 of 1 dead letters \(published to the ingest topics\)/);
     expect(replay.code).toBe(0);
     // Still undecodable after the replay: parked again, and the first entry shows its replay.
-    const after = await api.eventually(
-      async () => {
-        const r = await cli('list');
-        return /2 dead letters, 1 not replayed/.test(r.output) ? r : undefined;
-      },
-      60_000,
-      'the replayed record parked again',
-    );
+    const after = await listedOnce(/2 dead letters, 1 not replayed/, 'the replayed record parked again');
     expect(after.output.match(/header meridian-id missing/g)).toHaveLength(1); // the replayed copy carries its id now (still no tenant)
     expect(await storedSpans()).toBe(expected);
   }, 120_000);
