@@ -1,12 +1,12 @@
 /**
- * Measures RowWriter insert throughput of pre-serialized JSONEachRow spans into embedded chdb
+ * Measures RowWriter insert throughput of pre-encoded Native spans (the bus's body) into embedded chdb
  * (batches of 10k, as the ingester sends them) and stored bytes per span after merges.
  *   node scripts/run-ts.js libs/storage-clickhouse/bench/insert-bench.ts [spans=1000000] [batch=10000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nanosToDateTime64, type SpanRow } from '@meridian/domain';
+import { encodeNativeRows, nanosToDateTime64, type SpanRow } from '@meridian/domain';
 import { ClickHouseClients, migrateRegion, RowWriter } from '../src';
 import { makeSpanRow, randomHexId } from '../src/testing';
 
@@ -134,27 +134,27 @@ async function main() {
 
     // Pre-serialize every batch first: only the insert is timed. Traces over the last ~2 hours.
     const batches: Buffer[] = [];
-    let lines: string[] = [];
+    let rows: SpanRow[] = [];
     let made = 0;
     let t = BigInt(Date.now() - 2 * 3600_000) * 1_000_000n;
     const stepNs = (2n * 3600n * 1_000_000_000n) / BigInt(Math.ceil(total / 5));
     while (made < total) {
       for (const r of traceRows(t)) {
         if (made >= total) break;
-        lines.push(JSON.stringify(r));
+        rows.push(r);
         made++;
-        if (lines.length === batchSize) {
-          batches.push(Buffer.from(lines.join('\n') + '\n'));
-          lines = [];
+        if (rows.length === batchSize) {
+          batches.push(encodeNativeRows('spans', rows));
+          rows = [];
         }
       }
       t += stepNs;
     }
-    if (lines.length) batches.push(Buffer.from(lines.join('\n') + '\n'));
-    const jsonBytes = batches.reduce((n, b) => n + b.length, 0);
+    if (rows.length) batches.push(encodeNativeRows('spans', rows));
+    const bodyBytes = batches.reduce((n, b) => n + b.length, 0);
 
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batches.length; i++) await writer.insert('bench', 'spans', batches[i], `bench-${i}`);
+    for (let i = 0; i < batches.length; i++) await writer.insert('bench', 'spans', batches[i], `bench-${i}`, 'Native');
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 
     const t1 = process.hrtime.bigint();
@@ -177,7 +177,7 @@ async function main() {
           batchSize,
           insertSeconds: +secs.toFixed(2),
           rowsPerSecond: Math.round(total / secs),
-          jsonBytesPerSpan: Math.round(jsonBytes / total),
+          nativeBodyBytesPerSpan: Math.round(bodyBytes / total),
           optimizeFinalSeconds: +mergeSecs.toFixed(2),
           storedBytesPerSpan: +(spans.compressed / spans.rows).toFixed(1),
           uncompressedBytesPerSpan: +(spans.uncompressed / spans.rows).toFixed(1),
