@@ -191,8 +191,16 @@ async function main(): Promise<void> {
       }),
     );
 
-    const kafka = await phase(`Kafka (${process.env.BENCH_KAFKA ?? 'apache'}): intake process → broker → ingester process`, () =>
-      runKafkaPhase({
+    const kafka = await phase(`Kafka (${process.env.BENCH_KAFKA ?? 'apache'}): intake process → broker → ingester process`, () => {
+      // The paced step sends other spans than the throughput step (same mix, another seed).
+      const paced = generatePayloads({
+        payloads: params.payloads,
+        spansPerPayload: params.spansPerPayload,
+        seed: params.seed + 1,
+        endTimeMs: Date.now(),
+        spreadMs: 10 * 60_000,
+      });
+      return runKafkaPhase({
         dataDir,
         postgresUrl: POSTGRES_URL,
         regionIds: cfg.regions.map((r) => r.id),
@@ -201,12 +209,13 @@ async function main(): Promise<void> {
         bodies: payloads.bodies,
         spanCounts: payloads.spanCounts,
         spans: payloads.spans,
+        paced: { bodies: paced.bodies, spanCounts: paced.spanCounts },
         concurrency: params.concurrency,
         env: serverEnv,
         lagSeconds: params.kafkaLagSeconds,
         log,
-      }),
-    );
+      });
+    });
 
     const ch = new ClickHouseClients({
       embeddedDataDir: join(dataDir, 'clickhouse'),

@@ -32,6 +32,11 @@ export interface KafkaPhaseOptions {
   bodies: readonly Buffer[];
   spanCounts: readonly number[];
   spans: number;
+  /**
+   * Other spans for the paced step: bus message ids come from the request bytes, so bodies the
+   * throughput step already sent would be dropped by the consumer as copies.
+   */
+  paced: { bodies: readonly Buffer[]; spanCounts: readonly number[] };
   concurrency: number;
   /** Server env for both processes (batching settings). */
   env: Record<string, string>;
@@ -197,7 +202,8 @@ interface SustainOptions extends KafkaPhaseOptions {
 }
 
 async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
-  const spansOf = new Map(o.bodies.map((b, i) => [b, o.spanCounts[i]]));
+  const bodies = o.paced.bodies;
+  const spansOf = new Map(bodies.map((b, i) => [b, o.paced.spanCounts[i]]));
   const metrics = async () => (await fetch(`http://127.0.0.1:${o.ingester.ports.api}/metrics`)).text();
   const published = async () =>
     sumSeries(await (await fetch(`http://127.0.0.1:${o.intake.ports.api}/metrics`)).text(), 'meridian_bus_published_messages_total', { topic: o.spansTopic })
@@ -211,7 +217,9 @@ async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
   const t0 = performance.now();
   // Paced by spans: a body goes out once the spans before it fit in rate × elapsed.
   const next = async (): Promise<Buffer | undefined> => {
-    const body = o.bodies[i % o.bodies.length];
+    // Each body once: a body sent again would be a copy (same message ids), dropped, never stored.
+    if (i >= bodies.length) return undefined;
+    const body = bodies[i];
     const dueMs = (scheduled / o.rate) * 1000;
     if (dueMs >= endMs) return undefined;
     i++;
@@ -260,7 +268,7 @@ async function sustainHalfRate(o: SustainOptions): Promise<KafkaLagResult> {
   return {
     targetSpansPerSec: o.rate,
     sentSpansPerSec: acked / (sendMs / 1000),
-    seconds: o.lagSeconds,
+    seconds: Math.round(sendMs / 1000),
     retries503: sent.retries503,
     lagMessages: {
       p50: percentile(lags, 50),
@@ -282,13 +290,16 @@ if (process.argv[1] === __filename) {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-    const set = generatePayloads({
-      payloads: num('BENCH_PAYLOADS', 60),
-      spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800),
-      seed: 20261121,
-      endTimeMs: Date.now(),
-      spreadMs: 10 * 60_000,
-    });
+    const generate = (seed: number) =>
+      generatePayloads({
+        payloads: num('BENCH_PAYLOADS', 60),
+        spansPerPayload: num('BENCH_SPANS_PER_PAYLOAD', 800),
+        seed,
+        endTimeMs: Date.now(),
+        spreadMs: 10 * 60_000,
+      });
+    const set = generate(20261121);
+    const paced = generate(20261122);
     const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-kafka-'));
     try {
       const result = await runKafkaPhase({
@@ -300,6 +311,7 @@ if (process.argv[1] === __filename) {
         bodies: set.bodies,
         spanCounts: set.spanCounts,
         spans: set.spans,
+        paced: { bodies: paced.bodies, spanCounts: paced.spanCounts },
         concurrency: num('BENCH_CONCURRENCY', 8),
         env: { MERIDIAN_DEMO: '0' },
         lagSeconds: num('BENCH_KAFKA_LAG_SECONDS', 15),
