@@ -20,3 +20,7 @@ export * from './schemas/telemetry';
 export * from './schemas/database';
 export * from './schemas/alerting';
 export * from './schemas/limits';
+export * from './schemas/traces';
+export * from './schemas/service-map';
+export * from './schemas/logs';
+export * from './schemas/metrics';

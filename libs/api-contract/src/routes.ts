@@ -2,6 +2,10 @@ import { ACCOUNT_ROUTES } from './routes/account.routes';
 import { ALERTING_ROUTES } from './routes/alerting.routes';
 import { DATABASE_ROUTES } from './routes/database.routes';
 import { LIMITS_ROUTES } from './routes/limits.routes';
+import { LOG_ROUTES } from './routes/logs.routes';
+import { METRIC_ROUTES } from './routes/metrics.routes';
+import { SERVICE_MAP_ROUTES } from './routes/service-map.routes';
+import { TRACE_SEARCH_ROUTES } from './routes/traces.routes';
 import { TELEMETRY_ROUTES } from './routes/telemetry.routes';
 
 /**
@@ -16,6 +20,10 @@ export const API_ROUTES = {
   ...DATABASE_ROUTES,
   ...ALERTING_ROUTES,
   ...LIMITS_ROUTES,
+  ...TRACE_SEARCH_ROUTES,
+  ...SERVICE_MAP_ROUTES,
+  ...LOG_ROUTES,
+  ...METRIC_ROUTES,
 } as const;
 
 export type ApiRoutes = typeof API_ROUTES;

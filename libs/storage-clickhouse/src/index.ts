@@ -59,3 +59,7 @@ export {
   type ServerStatement,
 } from './queries/database-health.queries';
 export { AlertQueries, type AlertQuery, type AlertMeasurement } from './queries/alert.queries';
+export { TraceSearchQueries } from './queries/trace-search.queries';
+export { ServiceMapQueries } from './queries/service-map.queries';
+export { LogSearchQueries } from './queries/log-search.queries';
+export { MetricExplorerQueries } from './queries/metric-explorer.queries';

@@ -13,7 +13,11 @@ import { canonicalZone, zoneChoices } from '../lib/time-zones';
 const m = defineMessages({
   en: {
     hitmap: 'Hitmap',
+    traces: 'Traces',
     services: 'Services',
+    map: 'Map',
+    logs: 'Logs',
+    metrics: 'Metrics',
     sql: 'SQL',
     databases: 'Databases',
     alerts: 'Alerts',
@@ -29,7 +33,11 @@ const m = defineMessages({
   },
   ja: {
     hitmap: 'ヒットマップ',
+    traces: 'トレース',
     services: 'サービス',
+    map: 'マップ',
+    logs: 'ログ',
+    metrics: 'メトリクス',
     sql: 'SQL',
     databases: 'データベース',
     alerts: 'アラート',
@@ -50,7 +58,11 @@ const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', ja: '日本語' 
 /** Tenant pages in the main navigation; `match` also marks the page active on its sub-pages. */
 const NAV = [
   { path: '/hitmap', label: 'hitmap', match: ['/hitmap', '/transactions', '/trace'] },
+  { path: '/traces', label: 'traces', match: ['/traces'] },
   { path: '/services', label: 'services', match: ['/services'] },
+  { path: '/map', label: 'map', match: ['/map'] },
+  { path: '/logs', label: 'logs', match: ['/logs'] },
+  { path: '/metrics', label: 'metrics', match: ['/metrics'] },
   { path: '/sql', label: 'sql', match: ['/sql'] },
   { path: '/databases', label: 'databases', match: ['/databases'] },
   { path: '/alerts', label: 'alerts', match: ['/alerts'] },

@@ -1,0 +1,7 @@
+'use client';
+
+import { ServiceMapPage } from '../../../features/service-map/service-map-page';
+
+export default function Page() {
+  return <ServiceMapPage />;
+}

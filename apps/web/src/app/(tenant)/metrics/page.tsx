@@ -1,0 +1,7 @@
+'use client';
+
+import { MetricsPage } from '../../../features/metrics/metrics-page';
+
+export default function Page() {
+  return <MetricsPage />;
+}

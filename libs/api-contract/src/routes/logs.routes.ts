@@ -1,0 +1,2 @@
+/** Routes of the logs explorer. */
+export const LOG_ROUTES = {} as const;

@@ -1,0 +1,2 @@
+/** Routes of the metrics explorer. */
+export const METRIC_ROUTES = {} as const;

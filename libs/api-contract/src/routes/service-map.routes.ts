@@ -1,0 +1,2 @@
+/** Routes of the service map (calls between services). */
+export const SERVICE_MAP_ROUTES = {} as const;

@@ -1,0 +1,2 @@
+/** Schemas of the logs explorer routes. */
+export {};

@@ -1,0 +1,2 @@
+/** Schemas of the metrics explorer routes. */
+export {};

@@ -1,0 +1,2 @@
+/** Schemas of the service map (calls between services) routes. */
+export {};

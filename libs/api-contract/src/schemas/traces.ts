@@ -1,0 +1,2 @@
+/** Schemas of the trace explorer (search spans and traces) routes. */
+export {};
