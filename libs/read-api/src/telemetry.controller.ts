@@ -63,14 +63,6 @@ export class TelemetryController {
     return { points };
   }
 
-  @Endpoint(R.logs)
-  async logs(@TenantOf() t: TenantAccess, @Input() { query }: In<'logs'>): Out<'logs'> {
-    const logs = await validated(() =>
-      this.queries.logs(t.region, t.tenantId, { ...query, ...parseWindow(query, 15 * 60_000), traceId: query.traceId?.toLowerCase() }),
-    );
-    return { logs };
-  }
-
   /** Stored rows of the tenant per signal (what it is using). */
   @Endpoint(R.usage)
   async usage(@TenantOf() t: TenantAccess): Out<'usage'> {

@@ -29,8 +29,6 @@ export {
   type TraceResult,
   type MetricPointsQuery,
   type StoredMetricPoint,
-  type LogsQuery,
-  type StoredLog,
 } from './queries/telemetry.queries';
 export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './queries/stored-span';
 export {
@@ -61,5 +59,5 @@ export {
 export { AlertQueries, type AlertQuery, type AlertMeasurement } from './queries/alert.queries';
 export { TraceSearchQueries } from './queries/trace-search.queries';
 export { ServiceMapQueries } from './queries/service-map.queries';
-export { LogSearchQueries } from './queries/log-search.queries';
+export { LogSearchQueries, LOG_QUERY_LIMITS, LOG_LEVELS, type LogLevel, type LogsQuery, type StoredLog, type LogHistogram } from './queries/log-search.queries';
 export { MetricExplorerQueries } from './queries/metric-explorer.queries';

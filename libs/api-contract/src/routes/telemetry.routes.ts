@@ -81,17 +81,6 @@ export const TELEMETRY_ROUTES = {
     query: t.metricsQuery,
     response: t.metricsResponse,
   }),
-  logs: defineRoute({
-    method: 'GET',
-    path: '/api/v1/tenants/{tenant}/logs',
-    tag: 'telemetry',
-    auth: 'tenant',
-    minRole: 'viewer',
-    summary: 'Stored log records',
-    params: tenantParams,
-    query: t.logsQuery,
-    response: t.logsResponse,
-  }),
   usage: defineRoute({
     method: 'GET',
     path: '/api/v1/tenants/{tenant}/usage',

@@ -155,30 +155,4 @@ export const metricPointSchema = z.object({
 });
 export const metricsResponse = z.object({ points: z.array(metricPointSchema) });
 
-export const logsQuery = windowQuery.extend({
-  traceId: z
-    .string()
-    .regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits')
-    .optional(),
-  service: filters.service,
-  minSeverity: z.coerce.number().int().min(0).max(24).optional(),
-  limit: limit(10_000),
-});
-export const logSchema = z.object({
-  time: isoTime,
-  unixNanos: z.string(),
-  traceId: z.string(),
-  spanId: z.string(),
-  severityNumber: z.number(),
-  severityText: z.string(),
-  service: z.string(),
-  hostName: z.string(),
-  body: z.string(),
-  attributes: z.record(z.string(), z.string()),
-  resourceAttributes: z.record(z.string(), z.string()),
-  scopeName: z.string(),
-  eventName: z.string(),
-});
-export const logsResponse = z.object({ logs: z.array(logSchema) });
-
 export const usageResponse = z.object({ region: z.string(), spans: z.number(), metricPoints: z.number(), logs: z.number() });

@@ -60,29 +60,6 @@ export interface StoredMetricPoint {
   quantileValues: number[];
 }
 
-export interface LogsQuery extends TimeWindow {
-  traceId?: string;
-  service?: string;
-  minSeverity?: number;
-  limit?: number;
-}
-
-export interface StoredLog {
-  time: string;
-  unixNanos: string;
-  traceId: string;
-  spanId: string;
-  severityNumber: number;
-  severityText: string;
-  service: string;
-  hostName: string;
-  body: string;
-  attributes: Record<string, string>;
-  resourceAttributes: Record<string, string>;
-  scopeName: string;
-  eventName: string;
-}
-
 export interface HitmapQuery extends TimeWindow {
   service?: string;
   endpoint?: string;
@@ -463,44 +440,6 @@ export class TelemetryQueries {
       explicitBounds: (r.explicit_bounds as unknown[]).map(Number),
       quantiles: (r.quantiles as unknown[]).map(Number),
       quantileValues: (r.quantile_values as unknown[]).map(Number),
-    }));
-  }
-
-  /** Log records, newest first, optionally of one trace, service or minimum severity. */
-  async logs(regionId: string, tenantId: string, q: LogsQuery): Promise<StoredLog[]> {
-    const tenant = checkTenant(tenantId);
-    const { fromMs, toMs } = checkWindow(q, QUERY_LIMITS.signalsMaxWindowMs);
-    if (q.traceId !== undefined && !TRACE_ID_RE.test(q.traceId)) throw new QueryValidationError('traceId', 'must be 32 lowercase hexadecimal characters');
-    if (q.minSeverity !== undefined && !(Number.isInteger(q.minSeverity) && q.minSeverity >= 0 && q.minSeverity <= 24)) {
-      throw new QueryValidationError('minSeverity', 'must be an integer 0–24 (OTLP severity number)');
-    }
-    const store = this.clients.forRegion(regionId);
-    const { sql, params } = optionalEquals({ trace_id: ['traceId', q.traceId], service: ['service', q.service] });
-    const rows = await select<Record<string, unknown>>(
-      store,
-      `SELECT toString(ts) AS time, toString(toUnixTimestamp64Nano(ts)) AS unix_nanos, trace_id, span_id, severity_number, severity_text,
-        service, host_name, body, attributes, resource_attributes, scope_name, event_name
-      FROM ${store.table('logs')}
-      WHERE tenant_id = {tenant:String}${sql} AND severity_number >= {min_severity:UInt8}
-        AND ${msInWindow('ts')}
-      ORDER BY ts DESC
-      LIMIT {limit:UInt32}`,
-      { tenant, ...params, min_severity: q.minSeverity ?? 0, from_ms: fromMs, to_ms: toMs, limit: checkLimit(q.limit, QUERY_LIMITS.signalsDefaultLimit) },
-    );
-    return rows.map((r) => ({
-      time: isoFromClickHouse(r.time as string),
-      unixNanos: String(r.unix_nanos),
-      traceId: String(r.trace_id),
-      spanId: String(r.span_id),
-      severityNumber: Number(r.severity_number),
-      severityText: String(r.severity_text),
-      service: String(r.service),
-      hostName: String(r.host_name),
-      body: String(r.body),
-      attributes: r.attributes as Record<string, string>,
-      resourceAttributes: r.resource_attributes as Record<string, string>,
-      scopeName: String(r.scope_name),
-      eventName: String(r.event_name),
     }));
   }
 

@@ -393,6 +393,91 @@ function traceServices(db: string): string[] {
   ];
 }
 
+/**
+ * Substring search in log bodies: an ngram bloom filter over the lower-cased body, so
+ * `lowerUTF8(body) LIKE '%term%'` skips the granules that lack the term's trigrams (the tokenbf
+ * index of version 3 only helps whole-token, case-sensitive matches). Parts written before this
+ * migration get it when they are merged; until then they are read as before.
+ */
+function logBodyNgrams(db: string): string[] {
+  return [`ALTER TABLE ${db}.logs ADD INDEX IF NOT EXISTS idx_body_ngram lowerUTF8(body) TYPE ngrambf_v1(3, 32768, 3, 0) GRANULARITY 1`];
+}
+
+/**
+ * The service map's rollups. An edge A → B needs A's CLIENT span and B's SERVER span, which
+ * arrive in different export batches (B's ends first, in another process), and a materialized
+ * view sees one insert block at a time, so a join at insert is not reliable. Instead:
+ * - `service_calls_1m` aggregates CLIENT/PRODUCER spans alone by (caller, target): the target
+ *   is what the client span names — a database (db system + instance), `peer.service`, or the
+ *   host[:port] it called. Throughput, errors and p95 of every edge come from here, so a map
+ *   read costs minutes × edges, whatever the traffic.
+ * - `service_call_links` pairs the two sides by id: one narrow row per inter-service client span
+ *   (trace, span id, caller, target) and one per SERVER/CONSUMER span with a parent (trace,
+ *   parent span id, callee). Each side is written whenever its own batch comes; the read groups
+ *   them by (trace, span id) to learn which service answers each (caller, target), reading at
+ *   most a bounded number of rows (see ServiceMapQueries), and relabels the call rollup with it.
+ */
+function serviceMap(db: string): string[] {
+  const a = (k: string) => `attributes['${k}']`;
+  const url = `if(${a('url.full')} != '', ${a('url.full')}, ${a('http.url')})`;
+  const host = `lower(multiIf(${a('server.address')} != '', ${a('server.address')}, ${a('net.peer.name')} != '', ${a('net.peer.name')}, domain(${url})))`;
+  const port = `multiIf(${a('server.address')} != '', ${a('server.port')}, ${a('net.peer.name')} != '', ${a('net.peer.port')}, port(${url}) != 0, toString(port(${url})), '')`;
+  const isDb = `(db_system != '' OR db_instance != '')`;
+  const kind = `multiIf(${isDb}, 'database', peer_service != '', 'peer', http_method != '', 'http', ${a('rpc.system')} != '', 'rpc', ${a('messaging.system')} != '', 'messaging', 'other')`;
+  const system = `multiIf(${isDb}, toString(db_system), ${a('rpc.system')} != '', ${a('rpc.system')}, ${a('messaging.system')})`;
+  const hostPort = `if(${port} NOT IN ('', '0'), concat(${host}, ':', ${port}), ${host})`;
+  const target = `multiIf(${isDb}, multiIf(db_instance != '', toString(db_instance), db_name != '', toString(db_name), toString(db_system)), peer_service != '', toString(peer_service), ${a('messaging.destination.name')} != '' AND ${host} = '', ${a('messaging.destination.name')}, ${hostPort})`;
+  const targetHost = `if(peer_service != '', toString(peer_service), ${host})`;
+  const clientSpans = `kind IN ('CLIENT', 'PRODUCER')`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.service_calls_1m (
+      tenant_id ${LC},
+      caller ${LC},
+      target_kind ${LC},
+      target_system ${LC},
+      target ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      target_host SimpleAggregateFunction(any, String),
+      count ${SUM_U64},
+      errors ${SUM_U64},
+      duration_sum_ns ${SUM_U64},
+      duration_q AggregateFunction(quantileTDigest, UInt64),
+      ${MAX_RETENTION}
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, caller, target_kind, target_system, target, minute')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_calls_1m_mv TO ${db}.service_calls_1m AS
+    SELECT tenant_id, service AS caller, ${kind} AS target_kind, ${system} AS target_system, ${target} AS target,
+      toStartOfMinute(toDateTime(end_ts)) AS minute,
+      any(${targetHost}) AS target_host,
+      count() AS count, sum(is_error) AS errors, sum(duration_ns) AS duration_sum_ns,
+      quantileTDigestState(duration_ns) AS duration_q,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    WHERE ${clientSpans} AND ${target} != ''
+    GROUP BY tenant_id, caller, target_kind, target_system, target, minute`,
+    `CREATE TABLE IF NOT EXISTS ${db}.service_call_links (
+      tenant_id ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      trace_id ${ID},
+      span_id ${ID},
+      caller ${LC},
+      target_kind ${LC},
+      target ${LC},
+      callee ${LC},
+      retention_days UInt16
+    ) ${storage('MergeTree', 'minute', 'tenant_id, minute, trace_id, span_id')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_links_client_mv TO ${db}.service_call_links AS
+    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, trace_id, span_id,
+      service AS caller, ${kind} AS target_kind, ${target} AS target, '' AS callee, retention_days
+    FROM ${db}.spans
+    WHERE ${clientSpans} AND NOT ${isDb} AND ${target} != ''`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_links_server_mv TO ${db}.service_call_links AS
+    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, trace_id, parent_span_id AS span_id,
+      '' AS caller, '' AS target_kind, '' AS target, service AS callee, retention_days
+    FROM ${db}.spans
+    WHERE kind IN ('SERVER', 'CONSUMER') AND parent_span_id != ''`,
+  ];
+}
+
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
@@ -401,6 +486,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'hitmap_tenant_rollup', statements: tenantHitmap },
   { version: 5, name: 'transactions_by_end', statements: transactionsByEnd },
   { version: 6, name: 'trace_index_services', statements: traceServices },
+  { version: 7, name: 'service_map', statements: serviceMap },
+  { version: 8, name: 'log_body_ngrams', statements: logBodyNgrams },
 ];
 
 /** Tables (not views) the migrations create, for checks and test cleanup. */
@@ -412,6 +499,8 @@ export const STORED_TABLES = [
   'service_red_1m',
   'sql_stats_1m',
   'transactions_by_end',
+  'service_calls_1m',
+  'service_call_links',
   'metric_points',
   'metric_rollup_1m',
   'logs',
