@@ -1,6 +1,512 @@
-import type { ClickHouseClients } from '../clients';
+/**
+ * Metrics explorer reads: the tenant's metric names, the attributes of one metric, and one
+ * metric as lines over time (aggregated per step, optionally grouped by one attribute).
+ *
+ * Every series is computed per stored series first (one `attributes_hash`: resource + point
+ * attributes) and only then aggregated across the series of a group, so a counter's rate or a
+ * gauge's sum does not depend on how many points each series exported in a step.
+ */
+import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
+import type { ClickHouseClients, RegionStore } from '../clients';
+import { QueryValidationError } from '../errors';
+import { checkLimit, checkName, checkTenant, checkWindow, isoFromClickHouse, msInWindow, select, type Params, type TimeWindow } from './sql';
 
-/** Metrics explorer reads: metric names and series over time. */
+export const METRIC_AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'rate', 'p50', 'p95', 'p99'] as const;
+export type MetricAggregation = (typeof METRIC_AGGREGATIONS)[number];
+export type MetricTypeName = 'GAUGE' | 'SUM' | 'HISTOGRAM' | 'EXP_HISTOGRAM' | 'SUMMARY';
+
+/** Bounds of the explorer's reads; a query outside them is refused with a QueryValidationError naming the field. */
+export const METRIC_EXPLORER_LIMITS = {
+  maxWindowMs: 7 * 86400_000,
+  /** Points per line at most: the step grows with the window. */
+  maxSteps: 300,
+  minStepSeconds: 10,
+  maxStepSeconds: 86400,
+  /** Lines at most; the remaining groups are merged into one "other" line. */
+  maxGroups: 50,
+  maxFilters: 10,
+  maxKeyLength: 256,
+  maxValueLength: 1024,
+  /** Group values (line names) and listed attribute values are cut to this many characters. */
+  shownValueLength: 256,
+  namesDefaultLimit: 500,
+  namesMaxLimit: 2000,
+  maxSearchLength: 256,
+  /** Series read to list a metric's attribute keys and values. */
+  attributeSeriesScanned: 10_000,
+  attributeKeys: 100,
+  attributeValues: 50,
+  /** How far before the window a counter's previous point is looked for (its first increase in the window). */
+  counterLookbackMs: 10 * 60_000,
+} as const;
+
+/** Steps the explorer picks from (seconds): round numbers on a time axis. */
+const NICE_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+/** Automatic steps are at least a minute: SDKs export every 60 s by default, so finer steps show gaps. */
+const MIN_AUTO_STEP_SECONDS = 60;
+
+export interface MetricFilter {
+  key: string;
+  op: '=' | '!=';
+  value: string;
+}
+
+export interface MetricNamesQuery extends TimeWindow {
+  search?: string;
+  limit?: number;
+}
+
+export interface MetricName {
+  name: string;
+  type: MetricTypeName;
+  unit: string;
+  description: string;
+  temporality: string;
+  isMonotonic: boolean;
+  /** Distinct series (resource + attributes) in the window. */
+  series: number;
+  lastSeen: string;
+}
+
+export interface MetricAttributesQuery extends TimeWindow {
+  name: string;
+}
+
+export interface MetricAttributeKey {
+  key: string;
+  /** `attribute` when some point carries it, `resource` when only resources do. */
+  source: 'attribute' | 'resource';
+  /** Distinct values over the scanned series. */
+  distinctValues: number;
+  /** The most frequent values, at most METRIC_EXPLORER_LIMITS.attributeValues. */
+  values: string[];
+}
+
+export interface MetricSeriesQuery extends TimeWindow {
+  name: string;
+  aggregation?: MetricAggregation;
+  groupBy?: string;
+  filters?: MetricFilter[];
+  stepSeconds?: number;
+}
+
+export interface MetricDescriptor {
+  name: string;
+  type: MetricTypeName;
+  unit: string;
+  description: string;
+  temporality: string;
+  isMonotonic: boolean;
+}
+
+export interface MetricLine {
+  /** The group-by attribute's value; null without group-by and for the "other" line. */
+  group: string | null;
+  other: boolean;
+  /** One value per entry of `times`; null where the line has no data in that step. */
+  values: Array<number | null>;
+}
+
+export interface MetricSeriesResult {
+  /** Null when the metric has no points in the window. */
+  metric: MetricDescriptor | null;
+  aggregation: MetricAggregation;
+  /** What this metric can be aggregated by. */
+  aggregations: MetricAggregation[];
+  /** Unit of the values: the metric's, or per second for a rate. */
+  unit: string;
+  stepSeconds: number;
+  /** Which table answered: the per-minute rollup or the raw points. */
+  source: 'rollup' | 'raw';
+  /** Step starts, ms since the epoch, ascending. */
+  times: number[];
+  lines: MetricLine[];
+}
+
+/** Aggregations that make sense for a metric, the default first. */
+export function aggregationsFor(m: Pick<MetricDescriptor, 'type' | 'isMonotonic'>): MetricAggregation[] {
+  switch (m.type) {
+    case 'GAUGE':
+      return ['avg', 'sum', 'min', 'max'];
+    case 'SUM':
+      return m.isMonotonic ? ['rate', 'sum', 'avg', 'min', 'max'] : ['sum', 'avg', 'min', 'max'];
+    case 'HISTOGRAM':
+      return ['p95', 'p50', 'p99', 'avg', 'rate'];
+    // Exponential histograms and summaries: mean and rate from count/sum (no bucket merge across scales here).
+    default:
+      return ['avg', 'rate'];
+  }
+}
+
+/** The step for a window: `requested` (checked) or the smallest round step giving at most maxSteps points. */
+export function chooseStep(windowMs: number, requested?: number): number {
+  const L = METRIC_EXPLORER_LIMITS;
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < L.minStepSeconds || requested > L.maxStepSeconds) {
+      throw new QueryValidationError('step', `must be a whole number of seconds, ${L.minStepSeconds}–${L.maxStepSeconds}`);
+    }
+    if (Math.ceil(windowMs / (requested * 1000)) > L.maxSteps) {
+      throw new QueryValidationError(
+        'step',
+        `gives more than ${L.maxSteps} points over this window; use a step of at least ${Math.ceil(windowMs / L.maxSteps / 1000)} s`,
+      );
+    }
+    return requested;
+  }
+  const least = Math.max(MIN_AUTO_STEP_SECONDS, windowMs / L.maxSteps / 1000);
+  return NICE_STEPS.find((s) => s >= least) ?? L.maxStepSeconds;
+}
+
+/**
+ * The value below which `q` of the observations lie, from histogram buckets merged across
+ * series: `bounds[i]` is bucket i's upper bound (ascending, the last +Infinity), `counts[i]` its
+ * observations. Linear interpolation inside the bucket (as Prometheus' histogram_quantile):
+ * the first bucket starts at 0 when its bound is positive; a rank in the +Infinity bucket
+ * answers the highest finite bound. Null without observations.
+ */
+export function bucketQuantile(q: number, bounds: number[], counts: number[]): number | null {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total <= 0 || bounds.length === 0) return null;
+  const rank = q * total;
+  let below = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    const n = counts[i];
+    if (below + n >= rank && n > 0) {
+      const upper = bounds[i];
+      if (upper === Infinity) return i > 0 ? bounds[i - 1] : null;
+      const lower = i > 0 ? bounds[i - 1] : Math.min(0, upper);
+      return lower + (upper - lower) * ((rank - below) / n);
+    }
+    below += n;
+  }
+  return bounds.length > 1 ? bounds[bounds.length - 2] : null;
+}
+
+const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+
+/** A series of one attribute: point attributes first, then the resource's (service.name, server.address…). */
+const attr = (param: string) => `if(mapContains(attributes, {${param}:String}), attributes[{${param}:String}], resource_attributes[{${param}:String}])`;
+
+type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram';
+
 export class MetricExplorerQueries {
   constructor(readonly clients: ClickHouseClients) {}
+
+  /** Metric names with type and unit, seen in the window; `search` matches part of the name, any case. */
+  async metricNames(regionId: string, tenantId: string, q: MetricNamesQuery): Promise<MetricName[]> {
+    const tenant = checkTenant(tenantId);
+    const { fromMs, toMs } = checkWindow(q, METRIC_EXPLORER_LIMITS.maxWindowMs);
+    const search = q.search ?? '';
+    if (typeof search !== 'string' || search.length > METRIC_EXPLORER_LIMITS.maxSearchLength) {
+      throw new QueryValidationError('search', `must be at most ${METRIC_EXPLORER_LIMITS.maxSearchLength} characters`);
+    }
+    const limit = checkLimit(q.limit, METRIC_EXPLORER_LIMITS.namesDefaultLimit);
+    if (limit > METRIC_EXPLORER_LIMITS.namesMaxLimit) throw new QueryValidationError('limit', `must be an integer 1–${METRIC_EXPLORER_LIMITS.namesMaxLimit}`);
+    const store = this.clients.forRegion(regionId);
+    const rows = await select<{
+      name: string;
+      type: MetricTypeName;
+      unit: string;
+      description: string;
+      usual_temporality: string;
+      mono: number;
+      series: string;
+      last: string;
+    }>(
+      store,
+      `SELECT toString(metric_name) AS name, toString(metric_type) AS type, any(toString(unit)) AS unit, any(toString(description)) AS description,
+        topK(1)(toString(temporality))[1] AS usual_temporality, max(is_monotonic) AS mono, uniq(attributes_hash) AS series, toString(max(ts)) AS last
+      FROM ${store.table('metric_points')}
+      WHERE tenant_id = {tenant:String} AND ${msInWindow('ts')}
+        AND ({search:String} = '' OR positionCaseInsensitiveUTF8(metric_name, {search:String}) > 0)
+      GROUP BY name, type
+      ORDER BY name, type
+      LIMIT {limit:UInt32}`,
+      { tenant, from_ms: fromMs, to_ms: toMs, search, limit },
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      type: r.type,
+      unit: r.unit,
+      description: r.description,
+      temporality: r.usual_temporality,
+      isMonotonic: Number(r.mono) === 1,
+      series: Number(r.series),
+      lastSeen: isoFromClickHouse(r.last),
+    }));
+  }
+
+  /** Attribute keys of one metric (point and resource attributes) with their most frequent values. */
+  async metricAttributes(regionId: string, tenantId: string, q: MetricAttributesQuery): Promise<MetricAttributeKey[]> {
+    const tenant = checkTenant(tenantId);
+    const { fromMs, toMs } = checkWindow(q, METRIC_EXPLORER_LIMITS.maxWindowMs);
+    const L = METRIC_EXPLORER_LIMITS;
+    const store = this.clients.forRegion(regionId);
+    const pairs = (m: string, point: 0 | 1) =>
+      `arrayMap((k, v) -> (toString(k), leftUTF8(v, ${L.shownValueLength}), ${point}), mapKeys(${m}), mapValues(${m}))`;
+    // One row per series (not per point) so the cost follows the series count, capped.
+    const rows = await select<{ key: string; point: number; n: string; top: string[] }>(
+      store,
+      `SELECT kv.1 AS key, max(kv.3) AS point, uniqExact(kv.2) AS n, topK(${L.attributeValues})(kv.2) AS top
+      FROM (
+        SELECT any(attributes) AS a, any(resource_attributes) AS r
+        FROM ${store.table('metric_points')}
+        WHERE tenant_id = {tenant:String} AND metric_name = {name:String} AND ${msInWindow('ts')}
+        GROUP BY attributes_hash
+        LIMIT ${L.attributeSeriesScanned}
+      )
+      ARRAY JOIN arrayConcat(${pairs('a', 1)}, ${pairs('r', 0)}) AS kv
+      WHERE length(key) <= ${L.maxKeyLength}
+      GROUP BY key
+      ORDER BY point DESC, key
+      LIMIT ${L.attributeKeys}`,
+      { tenant, name: checkName('name', q.name), from_ms: fromMs, to_ms: toMs },
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      source: Number(r.point) === 1 ? 'attribute' : 'resource',
+      distinctValues: Number(r.n),
+      values: [...r.top].sort(),
+    }));
+  }
+
+  /** One metric as lines over time: `aggregation` per step, one line per value of `groupBy` (top 50 + "other"). */
+  async metricSeries(regionId: string, tenantId: string, q: MetricSeriesQuery): Promise<MetricSeriesResult> {
+    const tenant = checkTenant(tenantId);
+    const L = METRIC_EXPLORER_LIMITS;
+    const { fromMs, toMs } = checkWindow(q, L.maxWindowMs);
+    const name = checkName('name', q.name);
+    const stepSeconds = chooseStep(toMs - fromMs, q.stepSeconds);
+    const stepMs = stepSeconds * 1000;
+    if (q.aggregation !== undefined && !METRIC_AGGREGATIONS.includes(q.aggregation)) {
+      throw new QueryValidationError('agg', `must be one of ${METRIC_AGGREGATIONS.join(', ')}`);
+    }
+    const groupBy = q.groupBy === undefined || q.groupBy === '' ? undefined : checkKey('groupBy', q.groupBy);
+    const filters = checkFilters(q.filters ?? []);
+    const alignedFromMs = Math.floor(fromMs / stepMs) * stepMs;
+    const times: number[] = [];
+    for (let t = alignedFromMs; t < toMs; t += stepMs) times.push(t);
+
+    const store = this.clients.forRegion(regionId);
+    const metric = await this.describe(store, tenant, name, fromMs, toMs);
+    if (!metric) {
+      return { metric: null, aggregation: q.aggregation ?? 'avg', aggregations: [], unit: '', stepSeconds, source: 'raw', times, lines: [] };
+    }
+    const aggregations = aggregationsFor(metric);
+    const aggregation = q.aggregation ?? aggregations[0];
+    if (!aggregations.includes(aggregation)) {
+      throw new QueryValidationError('agg', `${metric.type.toLowerCase()} metric "${name}" can be aggregated by ${aggregations.join(', ')}`);
+    }
+    const plan: Plan =
+      metric.type === 'GAUGE' || (metric.type === 'SUM' && aggregation !== 'rate')
+        ? 'gauge'
+        : aggregation === 'rate' && metric.type === 'SUM'
+          ? metric.allDelta
+            ? 'deltaRate'
+            : 'counterRate'
+          : 'histogram';
+    // The per-minute rollup answers gauge-like reads and rates of DELTA sums when the step is whole
+    // minutes and the window fits its DateTime column; counters (resets need each point's start
+    // time) and histograms (buckets) are not in it, so they read the raw points.
+    const rollup =
+      (plan === 'gauge' || plan === 'deltaRate') && stepSeconds % 60 === 0 && alignedFromMs >= ROLLUP_TIME_RANGE_MS.min && toMs <= ROLLUP_TIME_RANGE_MS.max;
+
+    const params: Params = {
+      tenant,
+      name,
+      type: metric.type,
+      from_ms: alignedFromMs,
+      to_ms: toMs,
+      read_from_ms: plan === 'counterRate' || plan === 'histogram' ? alignedFromMs - Math.max(L.counterLookbackMs, stepMs) : alignedFromMs,
+      step_ms: stepMs,
+      from_s: alignedFromMs / 1000,
+      to_s: Math.ceil(toMs / 60_000) * 60,
+      step_s: stepSeconds,
+    };
+    let where = `tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type = {type:String}`;
+    filters.forEach((f, i) => {
+      where += ` AND ${attr(`fk${i}`)} ${f.op} {fv${i}:String}`;
+      params[`fk${i}`] = f.key;
+      params[`fv${i}`] = f.value;
+    });
+    const group = groupBy === undefined ? `''` : `leftUTF8(${attr('gk')}, ${L.shownValueLength})`;
+    if (groupBy !== undefined) params.gk = groupBy;
+
+    const table = store.table(rollup ? 'metric_rollup_1m' : 'metric_points');
+    const inWindow = rollup
+      ? 'minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({to_s:UInt32})'
+      : 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})';
+    const step = rollup
+      ? 'toInt64(intDiv(toUnixTimestamp(minute), {step_s:UInt32}) * {step_s:UInt32}) * 1000'
+      : 'intDiv(toUnixTimestamp64Milli(ts), {step_ms:Int64}) * {step_ms:Int64}';
+    // The groups with the most series get their own line; the rest share one "other" line.
+    const top = `SELECT ${group} AS g0 FROM ${table} WHERE ${where} AND ${inWindow} GROUP BY g0 ORDER BY uniqExact(attributes_hash) DESC, g0 LIMIT ${L.maxGroups}`;
+    const grouped = `g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t`;
+    const rows = await select<AggregateRow>(store, this.sql(plan, { rollup, table, where, inWindow, group, step, grouped }), params);
+
+    const covered = (t: number) => (Math.min(t + stepMs, toMs) - Math.max(t, fromMs)) / 1000;
+    const lines = new Map<string, MetricLine>();
+    const index = new Map(times.map((t, i) => [t, i]));
+    for (const r of rows) {
+      const other = Number(r.is_other) === 1;
+      const key = other ? '\u0000other' : r.g;
+      let line = lines.get(key);
+      if (!line) lines.set(key, (line = { group: other || groupBy === undefined ? null : r.g, other, values: times.map(() => null) }));
+      const i = index.get(Number(r.t));
+      if (i !== undefined) line.values[i] = finite(valueOf(aggregation, r, covered(Number(r.t))));
+    }
+    return {
+      metric: {
+        name: metric.name,
+        type: metric.type,
+        unit: metric.unit,
+        description: metric.description,
+        temporality: metric.temporality,
+        isMonotonic: metric.isMonotonic,
+      },
+      aggregation,
+      aggregations,
+      unit: aggregation === 'rate' ? (metric.type === 'SUM' ? `${metric.unit}/s` : '{observations}/s') : metric.unit,
+      stepSeconds,
+      source: rollup ? 'rollup' : 'raw',
+      times,
+      lines: [...lines.values()].sort((a, b) => Number(a.other) - Number(b.other) || (a.group ?? '').localeCompare(b.group ?? '')),
+    };
+  }
+
+  /** The metric's most common type in the window (a name reused with another type is read as that type only). */
+  private async describe(store: RegionStore, tenant: string, name: string, fromMs: number, toMs: number) {
+    const [row] = await select<{ type: MetricTypeName; usual_temporality: string; all_delta: number; mono: number; unit: string; description: string }>(
+      store,
+      `SELECT toString(metric_type) AS type, topK(1)(toString(temporality))[1] AS usual_temporality, min(temporality = 'DELTA') AS all_delta,
+        max(is_monotonic) AS mono, any(toString(unit)) AS unit, any(toString(description)) AS description
+      FROM ${store.table('metric_points')}
+      WHERE tenant_id = {tenant:String} AND metric_name = {name:String} AND ${msInWindow('ts')}
+      GROUP BY type
+      ORDER BY count() DESC, type
+      LIMIT 1`,
+      { tenant, name, from_ms: fromMs, to_ms: toMs },
+    );
+    if (!row) return undefined;
+    return {
+      name,
+      type: row.type,
+      unit: row.unit,
+      description: row.description,
+      temporality: row.usual_temporality,
+      isMonotonic: Number(row.mono) === 1,
+      allDelta: Number(row.all_delta) === 1,
+    };
+  }
+
+  private sql(plan: Plan, s: { rollup: boolean; table: string; where: string; inWindow: string; group: string; step: string; grouped: string }): string {
+    const tail = 'GROUP BY is_other, g, t ORDER BY is_other, g, t';
+    if (plan === 'gauge' || plan === 'deltaRate') {
+      // Per series and step: its mean, extremes and total; then across the group's series.
+      const perSeries = s.rollup
+        ? 'sum(sum) / sum(count) AS v, max(max) AS mx, min(min) AS mn, sum(sum) AS total'
+        : 'avg(value) AS v, max(value) AS mx, min(value) AS mn, sum(value) AS total';
+      return `SELECT ${s.grouped}, avg(v) AS avg, sum(v) AS sum, max(mx) AS max, min(mn) AS min, sum(total) AS increase
+      FROM (
+        SELECT ${s.group} AS g0, attributes_hash AS series, ${s.step} AS t, ${perSeries}
+        FROM ${s.table}
+        WHERE ${s.where} AND ${s.inWindow}
+        GROUP BY g0, series, t
+      )
+      ${tail}`;
+    }
+    // Raw points of each series in time order, from a look-back before the window so the first
+    // point in it has a predecessor. A cumulative point's increase is its difference from the
+    // previous point of its series, or its whole value after a reset (value went down, or a new
+    // start time); a series' first point counts whole only if the series started in the range read.
+    const ordered = (columns: string, lags: string) => `
+        SELECT ${s.group} AS g0, attributes_hash AS series, ts, ${s.step} AS t, temporality, start_ts, ${columns},
+          lagInFrame(start_ts) OVER w AS prev_start, row_number() OVER w AS rn, ${lags}
+        FROM ${s.table}
+        WHERE ${s.where} AND ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+        WINDOW w AS (PARTITION BY series ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+    const counts = `temporality != 'CUMULATIVE' OR rn > 1 OR start_ts >= fromUnixTimestamp64Milli({read_from_ms:Int64})`;
+    if (plan === 'counterRate') {
+      return `SELECT ${s.grouped}, sum(inc) AS increase
+      FROM (
+        SELECT g0, series, t, if(temporality != 'CUMULATIVE' OR rn = 1 OR value < prev OR start_ts > prev_start, value, value - prev) AS inc
+        FROM (${ordered('value', 'lagInFrame(value) OVER w AS prev')})
+        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND (${counts})
+      )
+      ${tail}`;
+    }
+    // Histograms: bucket counts (and count/sum) per point; cumulative points differenced per series.
+    return `SELECT ${s.grouped},
+        sumMap(if(valid, arrayPushBack(explicit_bounds, inf), []), if(valid, dc, [])) AS buckets,
+        sum(dn) AS n, sum(ds) AS total
+      FROM (
+        SELECT g0, series, t, ts, explicit_bounds,
+          temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
+            OR length(bucket_counts) != length(prev_counts) OR arrayExists((x, y) -> x < y, bucket_counts, arrayResize(prev_counts, length(bucket_counts)))) AS diff,
+          if(diff, arrayMap((x, y) -> toUInt64(x - y), bucket_counts, arrayResize(prev_counts, length(bucket_counts))), bucket_counts) AS dc,
+          if(diff, toUInt64(count - prev_n), count) AS dn,
+          if(diff, sum - prev_sum, sum) AS ds,
+          length(bucket_counts) = length(explicit_bounds) + 1 AS valid
+        FROM (${ordered(
+          'bucket_counts, explicit_bounds, count, sum',
+          'lagInFrame(bucket_counts) OVER w AS prev_counts, lagInFrame(explicit_bounds) OVER w AS prev_bounds, lagInFrame(count) OVER w AS prev_n, lagInFrame(sum) OVER w AS prev_sum',
+        )})
+        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND (${counts})
+      )
+      ${tail}`;
+  }
+}
+
+interface AggregateRow {
+  is_other: number;
+  g: string;
+  t: string;
+  avg?: number;
+  sum?: number;
+  max?: number;
+  min?: number;
+  increase?: number;
+  n?: string;
+  total?: number;
+  buckets?: [Array<number | null>, string[]];
+}
+
+function valueOf(aggregation: MetricAggregation, r: AggregateRow, coveredSeconds: number): number | null {
+  const q = QUANTILE[aggregation];
+  if (q !== undefined) {
+    const [bounds, counts] = r.buckets ?? [[], []];
+    // +Infinity comes back as null in JSON.
+    return bucketQuantile(
+      q,
+      bounds.map((b) => (b === null ? Infinity : Number(b))),
+      counts.map(Number),
+    );
+  }
+  if (r.buckets !== undefined) {
+    const n = Number(r.n);
+    if (aggregation === 'rate') return n / coveredSeconds;
+    return n > 0 ? Number(r.total) / n : null;
+  }
+  if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
+  return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
+}
+
+const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
+
+function checkKey(field: string, key: unknown): string {
+  const max = METRIC_EXPLORER_LIMITS.maxKeyLength;
+  if (typeof key !== 'string' || key.length === 0 || key.length > max) throw new QueryValidationError(field, `must be an attribute key of 1–${max} characters`);
+  return key;
+}
+
+function checkFilters(filters: MetricFilter[]): MetricFilter[] {
+  const L = METRIC_EXPLORER_LIMITS;
+  if (filters.length > L.maxFilters) throw new QueryValidationError('filter', `at most ${L.maxFilters} conditions`);
+  for (const f of filters) {
+    checkKey('filter', f.key);
+    if (f.op !== '=' && f.op !== '!=') throw new QueryValidationError('filter', 'operator must be = or !=');
+    if (typeof f.value !== 'string' || f.value.length > L.maxValueLength)
+      throw new QueryValidationError('filter', `values must be at most ${L.maxValueLength} characters`);
+  }
+  return filters;
 }

@@ -1,0 +1,251 @@
+import { nanosToDateTime64, type MetricPointRow } from '@meridian/domain';
+import { QueryValidationError } from '../errors';
+import { makeMetricPointRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
+import { RowWriter } from '../write/row-writer';
+import { bucketQuantile, chooseStep, MetricExplorerQueries, type MetricSeriesQuery } from './metric-explorer.queries';
+
+const MS = 1_000_000n;
+/** A minute-aligned base time 30 minutes ago. */
+const BASE_MS = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
+const ts = (offsetMs: number) => nanosToDateTime64(BigInt(BASE_MS + offsetMs) * MS);
+const T = 'mx';
+const LONG_AGO = -3_600_000;
+
+function point(name: string, offsetMs: number, overrides: Partial<MetricPointRow>): MetricPointRow {
+  return makeMetricPointRow({
+    tenant_id: T,
+    metric_name: name,
+    ts: ts(offsetMs),
+    resource_attributes: { 'service.name': 'shop', 'host.name': 'web-1' },
+    ...overrides,
+  });
+}
+const gauge = (offsetMs: number, value: number, attributes: Record<string, string>, tenant = T) =>
+  point('g.temp', offsetMs, { value, attributes, tenant_id: tenant, unit: 'Cel' });
+const sum = (name: string, temporality: 'DELTA' | 'CUMULATIVE', offsetMs: number, value: number, attributes: Record<string, string>, startMs = LONG_AGO) =>
+  point(name, offsetMs, { metric_type: 'SUM', temporality, is_monotonic: 1, value, attributes, unit: '{requests}', start_ts: ts(startMs) });
+const histogram = (temporality: 'DELTA' | 'CUMULATIVE', offsetMs: number, counts: number[], total: number, attributes: Record<string, string>) =>
+  point('h.latency', offsetMs, {
+    metric_type: 'HISTOGRAM',
+    temporality,
+    unit: 'ms',
+    attributes,
+    start_ts: ts(LONG_AGO),
+    bucket_counts: counts.map(String),
+    explicit_bounds: [10, 50, 100, 500],
+    count: String(counts.reduce((a, b) => a + b, 0)),
+    sum: total,
+  });
+
+describe('MetricExplorerQueries', () => {
+  let ch: TestClickHouse;
+  let q: MetricExplorerQueries;
+  const minutes = (n: number) => ({ from: new Date(BASE_MS), to: new Date(BASE_MS + n * 60_000) });
+  const series = (query: Partial<MetricSeriesQuery> & { name: string }) => q.metricSeries('eu', T, { ...minutes(3), stepSeconds: 60, ...query });
+
+  beforeAll(async () => {
+    ch = await openTestClickHouse(['eu']);
+    q = new MetricExplorerQueries(ch.clients);
+    const A = { host: 'a', zone: 'x' };
+    const B = { host: 'b', zone: 'x' };
+    const C = { host: 'c', zone: 'y' };
+    const rows: MetricPointRow[] = [
+      // Gauge: per series and minute A 15 | 40, B 30 | 60, C 100 | –.
+      gauge(5_000, 10, A),
+      gauge(10_000, 20, A),
+      gauge(20_000, 30, B),
+      gauge(40_000, 100, C),
+      gauge(65_000, 40, A),
+      gauge(70_000, 50, B),
+      gauge(110_000, 70, B),
+      // Another tenant's points under the same name never count.
+      gauge(10_000, 1e6, A, 'other'),
+      point('secret.metric', 10_000, { tenant_id: 'other' }),
+      // DELTA counter: minute 0 gets 30 + 30 (A) + 60 (B), minute 1 gets 60.
+      sum('d.requests', 'DELTA', 10_000, 30, { route: '/a' }),
+      sum('d.requests', 'DELTA', 40_000, 30, { route: '/a' }),
+      sum('d.requests', 'DELTA', 70_000, 60, { route: '/a' }),
+      sum('d.requests', 'DELTA', 20_000, 60, { route: '/b' }),
+      // Cumulative counter /a: a point before the window, a reset with a new start time at +65 s.
+      sum('c.requests', 'CUMULATIVE', -30_000, 100, { route: '/a' }),
+      sum('c.requests', 'CUMULATIVE', 10_000, 160, { route: '/a' }),
+      sum('c.requests', 'CUMULATIVE', 40_000, 220, { route: '/a' }),
+      sum('c.requests', 'CUMULATIVE', 70_000, 10, { route: '/a' }, 65_000),
+      sum('c.requests', 'CUMULATIVE', 100_000, 70, { route: '/a' }, 65_000),
+      sum('c.requests', 'CUMULATIVE', 130_000, 100, { route: '/a' }, 65_000),
+      // /b starts inside the window (its first value counts whole), then resets without a new start time.
+      sum('c.requests', 'CUMULATIVE', 55_000, 30, { route: '/b' }, 50_000),
+      sum('c.requests', 'CUMULATIVE', 115_000, 90, { route: '/b' }, 50_000),
+      sum('c.requests', 'CUMULATIVE', 150_000, 20, { route: '/b' }, 50_000),
+      // Histogram: A cumulative (a point before the window, then a reset at +90 s), B delta.
+      histogram('CUMULATIVE', -20_000, [5, 5, 0, 0, 0], 100, { host: 'a' }),
+      histogram('CUMULATIVE', 30_000, [5, 15, 10, 0, 0], 1100, { host: 'a' }),
+      histogram('CUMULATIVE', 90_000, [1, 0, 0, 0, 0], 4, { host: 'a' }),
+      histogram('DELTA', 40_000, [0, 0, 10, 20, 0], 6000, { host: 'b' }),
+      // 55 groups of one series each, value i.
+      ...Array.from({ length: 55 }, (_, i) => point('g.many', 30_000, { value: i, attributes: { k: `k${String(i).padStart(2, '0')}` } })),
+    ];
+    await new RowWriter(ch.clients).insert('eu', 'metric_points', toRowBody('metric_points', rows), 'metric-explorer');
+  });
+  afterAll(() => ch.close());
+
+  it('gauge: avg of each series’ mean, sum, min and max per minute, from the rollup', async () => {
+    const r = await series({ name: 'g.temp', ...minutes(2) });
+    expect(r).toMatchObject({ source: 'rollup', stepSeconds: 60, aggregation: 'avg', aggregations: ['avg', 'sum', 'min', 'max'], unit: 'Cel' });
+    expect(r.metric).toMatchObject({ type: 'GAUGE', unit: 'Cel' });
+    expect(r.times).toEqual([BASE_MS, BASE_MS + 60_000]);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0].group).toBeNull();
+    expect(r.lines[0].values[0]).toBeCloseTo(145 / 3, 9);
+    expect(r.lines[0].values[1]).toBeCloseTo(50, 9);
+    expect((await series({ name: 'g.temp', ...minutes(2), aggregation: 'max' })).lines[0].values).toEqual([100, 70]);
+    expect((await series({ name: 'g.temp', ...minutes(2), aggregation: 'min' })).lines[0].values).toEqual([10, 40]);
+    expect((await series({ name: 'g.temp', ...minutes(2), aggregation: 'sum' })).lines[0].values).toEqual([145, 100]);
+  });
+
+  it('gauge at a sub-minute step reads the raw points', async () => {
+    const r = await series({ name: 'g.temp', ...minutes(1), stepSeconds: 30 });
+    expect(r.source).toBe('raw');
+    expect(r.times).toEqual([BASE_MS, BASE_MS + 30_000]);
+    expect(r.lines[0].values).toEqual([22.5, 100]);
+  });
+
+  it('groups by an attribute (point or resource) and filters by attributes', async () => {
+    const byZone = await series({ name: 'g.temp', ...minutes(2), groupBy: 'zone' });
+    expect(byZone.lines.map((l) => [l.group, l.other, l.values])).toEqual([
+      ['x', false, [22.5, 50]],
+      ['y', false, [100, null]],
+    ]);
+    const byService = await series({ name: 'g.temp', ...minutes(2), groupBy: 'service.name', aggregation: 'max' });
+    expect(byService.lines.map((l) => [l.group, l.values])).toEqual([['shop', [100, 70]]]);
+    const notY = await series({ name: 'g.temp', ...minutes(2), filters: [{ key: 'zone', op: '!=', value: 'y' }] });
+    expect(notY.lines[0].values).toEqual([22.5, 50]);
+    const onlyA = await series({
+      name: 'g.temp',
+      ...minutes(2),
+      filters: [
+        { key: 'host', op: '=', value: 'a' },
+        { key: 'host.name', op: '=', value: 'web-1' },
+      ],
+    });
+    expect(onlyA.lines[0].values).toEqual([15, 40]);
+    const none = await series({ name: 'g.temp', ...minutes(2), filters: [{ key: 'host', op: '=', value: 'zzz' }] });
+    expect(none.lines).toEqual([]);
+  });
+
+  it('rate of a DELTA sum: the step’s sum over the step, from the rollup', async () => {
+    const r = await series({ name: 'd.requests' });
+    expect(r).toMatchObject({ source: 'rollup', aggregation: 'rate', unit: '{requests}/s' });
+    expect(r.lines[0].values).toEqual([2, 1, null]);
+    const byRoute = await series({ name: 'd.requests', groupBy: 'route' });
+    expect(byRoute.lines.map((l) => [l.group, l.values])).toEqual([
+      ['/a', [1, 1, null]],
+      ['/b', [1, null, null]],
+    ]);
+  });
+
+  it('rate of a cumulative counter: differences per series, resets by a new start time or a lower value', async () => {
+    const r = await series({ name: 'c.requests' });
+    expect(r).toMatchObject({ source: 'raw', aggregation: 'rate' });
+    const [m0, m1, m2] = r.lines[0].values as number[];
+    expect(m0).toBeCloseTo(150 / 60, 9);
+    expect(m1).toBeCloseTo(130 / 60, 9);
+    expect(m2).toBeCloseTo(50 / 60, 9);
+    const byRoute = await series({ name: 'c.requests', groupBy: 'route' });
+    expect(byRoute.lines.map((l) => l.group)).toEqual(['/a', '/b']);
+    expect(byRoute.lines[0].values.map((v) => v! * 60)).toEqual([120, 70, 30].map((v) => expect.closeTo(v, 9)));
+    expect(byRoute.lines[1].values.map((v) => v! * 60)).toEqual([30, 60, 20].map((v) => expect.closeTo(v, 9)));
+    // The counter's own value is still readable (max of the cumulative value per minute).
+    expect((await series({ name: 'c.requests', aggregation: 'max' })).lines[0].values).toEqual([220, 90, 100]);
+  });
+
+  it('histogram p50/p95: buckets merged across series (cumulative ones differenced), interpolated in the bucket', async () => {
+    const p95 = await series({ name: 'h.latency' });
+    expect(p95).toMatchObject({ source: 'raw', aggregation: 'p95', unit: 'ms' });
+    // Minute 0: [0, 10, 20, 20, 0] → rank 47.5 in (100, 500]; minute 1: A reset to [1, 0…] → 0.95 of (0, 10].
+    expect(p95.lines[0].values).toEqual([450, 9.5, null]);
+    expect((await series({ name: 'h.latency', aggregation: 'p50' })).lines[0].values).toEqual([87.5, 5, null]);
+    const avg = await series({ name: 'h.latency', aggregation: 'avg' });
+    expect(avg.lines[0].values).toEqual([7000 / 50, 4, null]);
+    const rate = await series({ name: 'h.latency', aggregation: 'rate' });
+    expect(rate.lines[0].values[0]).toBeCloseTo(50 / 60, 9);
+    expect(rate.unit).toBe('{observations}/s');
+    const byHost = await series({ name: 'h.latency', groupBy: 'host', aggregation: 'p50' });
+    // A: [0, 10, 10, 0, 0] → rank 10 at the top of (10, 50]; B: [0, 0, 10, 20, 0] → rank 15 in (100, 500].
+    expect(byHost.lines.map((l) => [l.group, l.values[0]])).toEqual([
+      ['a', 50],
+      ['b', 200],
+    ]);
+  });
+
+  it('keeps the 50 groups with most series and merges the rest into one "other" line', async () => {
+    const r = await series({ name: 'g.many', groupBy: 'k', aggregation: 'sum', ...minutes(1) });
+    expect(r.lines).toHaveLength(51);
+    expect(r.lines[0]).toEqual({ group: 'k00', other: false, values: [0] });
+    expect(r.lines[49].group).toBe('k49');
+    expect(r.lines[50]).toEqual({ group: null, other: true, values: [50 + 51 + 52 + 53 + 54] });
+  });
+
+  it('never reads another tenant’s points', async () => {
+    expect((await series({ name: 'g.temp', ...minutes(2), aggregation: 'max' })).lines[0].values).toEqual([100, 70]);
+    const theirs = await q.metricSeries('eu', 'other', { ...minutes(2), name: 'g.temp', aggregation: 'max', stepSeconds: 60 });
+    expect(theirs.lines[0].values).toEqual([1e6, null]);
+    expect(await q.metricSeries('eu', T, { ...minutes(2), name: 'secret.metric' })).toMatchObject({ metric: null, lines: [] });
+    expect((await q.metricNames('eu', T, minutes(3))).map((m) => m.name)).not.toContain('secret.metric');
+  });
+
+  it('lists metric names with type, unit and series count; search matches part of the name', async () => {
+    const all = await q.metricNames('eu', T, minutes(3));
+    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency']);
+    expect(all.find((m) => m.name === 'c.requests')).toMatchObject({
+      type: 'SUM',
+      unit: '{requests}',
+      temporality: 'CUMULATIVE',
+      isMonotonic: true,
+      series: 2,
+    });
+    expect(all.find((m) => m.name === 'g.temp')).toMatchObject({ type: 'GAUGE', series: 3 });
+    expect((await q.metricNames('eu', T, { ...minutes(3), search: 'REQ' })).map((m) => m.name)).toEqual(['c.requests', 'd.requests']);
+  });
+
+  it('lists a metric’s attribute keys (point ones first) with their values', async () => {
+    const keys = await q.metricAttributes('eu', T, { ...minutes(3), name: 'g.temp' });
+    expect(keys.map((k) => [k.key, k.source, k.distinctValues, k.values])).toEqual([
+      ['host', 'attribute', 3, ['a', 'b', 'c']],
+      ['zone', 'attribute', 2, ['x', 'y']],
+      ['host.name', 'resource', 1, ['web-1']],
+      ['service.name', 'resource', 1, ['shop']],
+    ]);
+  });
+
+  it('refuses what it cannot answer, naming the field', async () => {
+    const field = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof QueryValidationError ? e.field : String(e)),
+      );
+    expect(await field(series({ name: 'g.temp', aggregation: 'p95' }))).toBe('agg');
+    expect(await field(series({ name: 'g.temp', aggregation: 'rate' }))).toBe('agg');
+    expect(await field(series({ name: 'g.temp', stepSeconds: 5 }))).toBe('step');
+    expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 86400_000), stepSeconds: 60 }))).toBe('step');
+    expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 8 * 86400_000) }))).toBe('to');
+    expect(await field(series({ name: '' }))).toBe('name');
+    expect(await field(series({ name: 'g.temp', groupBy: 'x'.repeat(257) }))).toBe('groupBy');
+    expect(await field(series({ name: 'g.temp', filters: Array.from({ length: 11 }, () => ({ key: 'a', op: '=' as const, value: 'b' })) }))).toBe('filter');
+    expect(await field(series({ name: 'g.temp', filters: [{ key: 'a', op: '=', value: 'v'.repeat(1025) }] }))).toBe('filter');
+    expect(await field(q.metricNames('eu', T, { ...minutes(3), search: 's'.repeat(257) }))).toBe('search');
+  });
+
+  it('chooses round steps of at least a minute, at most 300 per window', () => {
+    expect(chooseStep(15 * 60_000)).toBe(60);
+    expect(chooseStep(6 * 3600_000)).toBe(120);
+    expect(chooseStep(7 * 86400_000)).toBe(3600);
+    expect(chooseStep(3600_000, 15)).toBe(15);
+  });
+
+  it('bucketQuantile interpolates inside the bucket and stops at the highest finite bound', () => {
+    expect(bucketQuantile(0.5, [1, 2, Infinity], [0, 10, 0])).toBe(1.5);
+    expect(bucketQuantile(0.95, [1, 2, Infinity], [0, 0, 4])).toBe(2);
+    expect(bucketQuantile(0.5, [1, Infinity], [0, 0])).toBeNull();
+  });
+});
