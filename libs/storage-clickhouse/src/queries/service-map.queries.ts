@@ -1,6 +1,237 @@
-import type { ClickHouseClients } from '../clients';
+import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
+import type { ClickHouseClients, RegionStore } from '../clients';
+import { checkTenant, MINUTES_IN_WINDOW, rollupWindow, select, type Params, type TimeWindow } from './sql';
 
-/** Service map reads: calls between services and to their databases and hosts. */
+export const SERVICE_MAP_LIMITS = {
+  maxWindowMs: 7 * 86400_000,
+  /** Most edges one map answers (the busiest first). */
+  maxEdges: 2_000,
+  /**
+   * Most rows of service_call_links one map read looks at to learn which service answers a
+   * (caller, target): the pairs are per call, so this keeps the read's cost flat on busy
+   * tenants; a target seen in no read pair falls back to matching a service by name.
+   */
+  maxLinkRows: 2_000_000,
+} as const;
+
+export type ServiceMapNodeKind = 'service' | 'database' | 'external';
+export type ServiceMapHealth = 'ok' | 'warning' | 'critical' | 'idle';
+
+/** Throughput, errors and latency of a node's own work (services: their transactions) or of the calls into it (leaves). */
+export interface ServiceMapFigures {
+  count: number;
+  errors: number;
+  errorRate: number;
+  perMin: number;
+  avgMs: number;
+  p95Ms: number;
+}
+
+export interface ServiceMapNode {
+  /** `service:<name>`, `database:<system>:<target>` or `external:<target>`. */
+  id: string;
+  kind: ServiceMapNodeKind;
+  name: string;
+  /** Database or RPC/messaging system of a leaf (postgresql, mysql, grpc, kafka …), else ''. */
+  system: string;
+  /** A service: its transactions (entry spans). A leaf: the calls into it. Null: none in the window. */
+  figures: ServiceMapFigures | null;
+  /** Apdex of a service's transactions (T = APDEX_T_MS); null for leaves and idle services. */
+  apdex: number | null;
+  health: ServiceMapHealth;
+}
+
+export interface ServiceMapEdge {
+  source: string;
+  target: string;
+  /** Calls seen from the caller (its CLIENT/PRODUCER spans): count, errors, p95 include the network. */
+  figures: ServiceMapFigures;
+  /**
+   * How the callee was found: `trace` (a SERVER span whose parent is the call), `name` (the
+   * called host or peer.service is a known service's name), `target` (a leaf: the call's target).
+   */
+  resolvedBy: 'trace' | 'name' | 'target';
+}
+
+export interface ServiceMap {
+  nodes: ServiceMapNode[];
+  edges: ServiceMapEdge[];
+}
+
+/** Error rate and Apdex bounds of the health colours. */
+const HEALTH = { criticalErrorRate: 0.05, warningErrorRate: 0.01, criticalApdex: 0.7, warningApdex: 0.85 } as const;
+
+export function healthOf(figures: ServiceMapFigures | null, apdex: number | null): ServiceMapHealth {
+  if (!figures || figures.count === 0) return 'idle';
+  if (figures.errorRate >= HEALTH.criticalErrorRate || (apdex !== null && apdex < HEALTH.criticalApdex)) return 'critical';
+  if (figures.errorRate >= HEALTH.warningErrorRate || (apdex !== null && apdex < HEALTH.warningApdex)) return 'warning';
+  return 'ok';
+}
+
+type Window = { tenant: string; from_s: number; to_s: number };
+type FigureRow = { count: string; errors: string; sum_ns: string; p95: number };
+const keyOf = (caller: string, kind: string, target: string) => `${caller}\t${kind}\t${target}`;
+
+/**
+ * Service map reads: calls between services and to their databases and hosts, from the rollups
+ * of schema version 7 (see serviceMap in schema.ts for why edges are not joined at insert).
+ * Tenant-scoped (tenant_id leads every key), windowed on whole minutes, bounded in rows read
+ * and edges answered.
+ */
 export class ServiceMapQueries {
-  constructor(readonly clients: ClickHouseClients) {}
+  constructor(private readonly clients: ClickHouseClients) {}
+
+  async serviceMap(regionId: string, tenantId: string, q: TimeWindow): Promise<ServiceMap> {
+    const tenant = checkTenant(tenantId);
+    const { fromS, toS } = rollupWindow(q, SERVICE_MAP_LIMITS.maxWindowMs);
+    const store = this.clients.forRegion(regionId);
+    const minutes = (toS - fromS) / 60;
+    const figures = (r: FigureRow): ServiceMapFigures => {
+      const count = Number(r.count);
+      const errors = Number(r.errors);
+      return {
+        count,
+        errors,
+        errorRate: count ? errors / count : 0,
+        perMin: count / minutes,
+        avgMs: count ? Number(r.sum_ns) / count / 1e6 : 0,
+        p95Ms: Number(r.p95) / 1e6,
+      };
+    };
+    const window: Window = { tenant, from_s: fromS, to_s: toS };
+
+    const [services, pairs] = await Promise.all([this.serviceTotals(store, window), this.calleesByTrace(store, window)]);
+    const known = new Set([...services.map((s) => s.service), ...pairs.values()]);
+    const resolve = {
+      keys: [...pairs.keys()],
+      callees: [...pairs.values()],
+      services: [...known],
+    };
+    const [edgeRows, leafRows] = await Promise.all([
+      this.calls<{ caller: string; by_trace: number }>(store, 'caller, node_kind, node_name, node_system', { ...window, ...resolve }),
+      this.calls(store, 'node_kind, node_name, node_system', { ...window, ...resolve }),
+    ]);
+
+    const nodes = new Map<string, ServiceMapNode>();
+    const serviceNode = (name: string) => {
+      const id = `service:${name}`;
+      if (!nodes.has(id)) nodes.set(id, { id, kind: 'service', name, system: '', figures: null, apdex: null, health: 'idle' });
+      return id;
+    };
+    for (const s of services) {
+      const f = figures(s);
+      const apdex = f.count ? (Number(s.satisfied) + Number(s.tolerating) / 2) / f.count : null;
+      nodes.set(`service:${s.service}`, {
+        id: `service:${s.service}`,
+        kind: 'service',
+        name: s.service,
+        system: '',
+        figures: f,
+        apdex,
+        health: healthOf(f, apdex),
+      });
+    }
+    const leafId = (kind: string, system: string, name: string) => (kind === 'database' ? `database:${system}:${name}` : `external:${name}`);
+    for (const r of leafRows) {
+      if (r.node_kind === 'service') continue;
+      const f = figures(r);
+      const id = leafId(r.node_kind, r.node_system, r.node_name);
+      nodes.set(id, {
+        id,
+        kind: r.node_kind as ServiceMapNodeKind,
+        name: r.node_name,
+        system: r.node_system,
+        figures: f,
+        apdex: null,
+        health: healthOf(f, null),
+      });
+    }
+    const edges = edgeRows.map((r): ServiceMapEdge => {
+      const target = r.node_kind === 'service' ? serviceNode(r.node_name) : leafId(r.node_kind, r.node_system, r.node_name);
+      return {
+        source: serviceNode(r.caller),
+        target,
+        figures: figures(r),
+        resolvedBy: r.node_kind !== 'service' ? 'target' : Number(r.by_trace) === 1 ? 'trace' : 'name',
+      };
+    });
+    return { nodes: [...nodes.values()], edges };
+  }
+
+  /** Transactions per service in the window (the service nodes' own figures), from service_red_1m. */
+  private serviceTotals(store: RegionStore, window: Window) {
+    return select<FigureRow & { service: string; satisfied: string; tolerating: string }>(
+      store,
+      `SELECT service, sum(count) AS count, sum(errors) AS errors, sum(duration_sum_ns) AS sum_ns,
+        quantileTDigestMerge(0.95)(duration_q) AS p95, sum(apdex_satisfied) AS satisfied, sum(apdex_tolerating) AS tolerating
+      FROM ${store.table('service_red_1m')}
+      WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
+      GROUP BY service
+      ORDER BY count DESC, service
+      LIMIT {max_edges:UInt32}`,
+      { ...window, max_edges: SERVICE_MAP_LIMITS.maxEdges },
+    );
+  }
+
+  /**
+   * (caller, target kind, target) → the service whose SERVER/CONSUMER spans are children of
+   * those calls: both sides of each call are grouped by (trace, span id) whichever batch brought
+   * them; the callee seen most often wins. A minute either side of the window catches pairs
+   * whose two spans started in different minutes. At most maxLinkRows rows are read.
+   */
+  private async calleesByTrace(store: RegionStore, window: Window): Promise<Map<string, string>> {
+    const rs = await store.client.query({
+      query: `SELECT caller, target_kind, target, callee, count() AS n
+      FROM (
+        SELECT max(caller) AS caller, max(target_kind) AS target_kind, max(target) AS target, max(callee) AS callee
+        FROM ${store.table('service_call_links')}
+        WHERE tenant_id = {tenant:String}
+          AND minute >= toDateTime({links_from_s:UInt32}) AND minute < toDateTime({links_to_s:UInt32})
+        GROUP BY trace_id, span_id
+      )
+      WHERE caller != '' AND callee != ''
+      GROUP BY caller, target_kind, target, callee
+      ORDER BY n DESC, callee
+      LIMIT 1 BY caller, target_kind, target
+      LIMIT {max_edges:UInt32}
+      SETTINGS max_rows_to_read = {max_rows:UInt64}, read_overflow_mode = 'break'`,
+      format: 'JSONCompactEachRow',
+      query_params: {
+        ...window,
+        links_from_s: Math.max(0, window.from_s - 60),
+        links_to_s: Math.min(ROLLUP_TIME_RANGE_MS.max / 1000, window.to_s + 60),
+        max_edges: SERVICE_MAP_LIMITS.maxEdges,
+        max_rows: SERVICE_MAP_LIMITS.maxLinkRows,
+      },
+    });
+    const rows = await rs.json<[string, string, string, string, string]>();
+    return new Map(rows.map(([caller, kind, target, callee]) => [keyOf(caller, kind, target), callee]));
+  }
+
+  /**
+   * The call rollup with every (caller, target) relabelled as a node: the service found by trace
+   * (`keys` → `callees`), else a known service of the target's host or peer.service name, else
+   * the target itself as a database or external leaf; grouped by `groupBy`, digests merged.
+   */
+  private calls<Extra extends object = object>(store: RegionStore, groupBy: string, params: Params) {
+    return select<FigureRow & Extra & { node_kind: string; node_name: string; node_system: string }>(
+      store,
+      `SELECT ${groupBy}, sum(count) AS count, sum(errors) AS errors, sum(duration_sum_ns) AS sum_ns,
+        quantileTDigestMerge(0.95)(duration_q) AS p95, max(paired != '') AS by_trace
+      FROM (
+        SELECT caller, count, errors, duration_sum_ns, duration_q,
+          transform(concat(caller, '\t', target_kind, '\t', target), {keys:Array(String)}, {callees:Array(String)}, '') AS paired,
+          multiIf(paired != '', paired, target_kind != 'database' AND has({services:Array(String)}, target_host), target_host, '') AS callee,
+          multiIf(callee != '', 'service', target_kind = 'database', 'database', 'external') AS node_kind,
+          if(callee != '', callee, toString(target)) AS node_name,
+          if(callee != '', '', toString(target_system)) AS node_system
+        FROM ${store.table('service_calls_1m')}
+        WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
+      )
+      GROUP BY ${groupBy}
+      ORDER BY count DESC, ${groupBy}
+      LIMIT {max_edges:UInt32}`,
+      { ...params, max_edges: SERVICE_MAP_LIMITS.maxEdges },
+    );
+  }
 }
