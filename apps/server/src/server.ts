@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { HostCollectorService } from '@meridian/collector';
 import type { MeridianConfig } from '@meridian/config';
 import { startDemoTraffic, type DemoTraffic } from '@meridian/demo';
 import { IntakeServers } from '@meridian/intake';
@@ -66,6 +67,8 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
         });
         demoApp = started;
         lines.push(...started.lines);
+        if (modules.has(Role.Collector) && app.get(HostCollectorService).report({ otlpUrl: `http://127.0.0.1:${http}`, ingestKey: keys.ingestKey }))
+          lines.push(`  host metrics: this machine every ${cfg.collector.host.intervalMs} ms into the demo tenant (MERIDIAN_COLLECTOR_HOST=0 turns it off)`);
       }
     }
   }

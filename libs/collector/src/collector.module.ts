@@ -1,5 +1,7 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DbCollector } from './db-collector';
+import type { HostSourceConfig } from './host/host-collector';
+import { HOST_SOURCE_CONFIG, HOST_SOURCE_TARGET, HostCollectorService } from './host/host-collector.service';
 import type { DbTarget, DbTargetConfig } from './targets';
 
 /** The `collector` section of the configuration. */
@@ -8,6 +10,8 @@ export interface CollectorRoleConfig {
   ingestKey?: string;
   intervalMs: number;
   targets: DbTargetConfig[];
+  /** The built-in `host` source: this machine's /proc and /sys as hostmetrics-receiver metrics. */
+  host: HostSourceConfig;
 }
 
 const COLLECTOR_CONFIG = Symbol('CollectorRoleConfig');
@@ -64,8 +68,14 @@ export class CollectorModule {
   static forRoot(cfg: CollectorRoleConfig): DynamicModule {
     return {
       module: CollectorModule,
-      providers: [{ provide: COLLECTOR_CONFIG, useValue: cfg }, DbCollectorService],
-      exports: [DbCollectorService],
+      providers: [
+        { provide: COLLECTOR_CONFIG, useValue: cfg },
+        { provide: HOST_SOURCE_CONFIG, useValue: cfg.host },
+        { provide: HOST_SOURCE_TARGET, useValue: { otlpUrl: cfg.otlpUrl, ingestKey: cfg.ingestKey } },
+        DbCollectorService,
+        HostCollectorService,
+      ],
+      exports: [DbCollectorService, HostCollectorService],
     };
   }
 }

@@ -335,6 +335,13 @@ export const configSchema = z
           cluster: z.string().max(200).optional(),
         }),
       ),
+      /** The built-in `host` source: this machine's /proc and /sys, named as the Collector's hostmetrics receiver names them. */
+      host: z.object({
+        enabled: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
+        intervalMs: z.coerce.number().int().min(1_000, 'expected at least 1000 ms').max(300_000, 'expected at most 300000 ms'),
+        /** Processes with process.* metrics per reading (the busiest by CPU, then by memory). */
+        topProcesses: z.coerce.number().int().min(0).max(500, 'expected at most 500 processes'),
+      }),
     }),
   })
   .superRefine((cfg, ctx) => {

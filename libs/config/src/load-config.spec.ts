@@ -94,7 +94,7 @@ describe('loadConfig', () => {
   });
 
   it('collector: targets from MERIDIAN_COLLECTOR_TARGETS or the file; a bad URL names the variable, never the password', () => {
-    expect(loadConfig({}).collector).toEqual({ intervalMs: 5000, targets: [] });
+    expect(loadConfig({}).collector).toEqual({ intervalMs: 5000, targets: [], host: { enabled: true, intervalMs: 10000, topProcesses: 50 } });
     const cfg = loadConfig({
       MERIDIAN_COLLECTOR_TARGETS: 'postgres://mon:pw@db1:5432/app, mysql://mon:pw@db2:3306/shop',
       MERIDIAN_COLLECTOR_INGEST_KEY: 'mrd_ik_x',
@@ -106,6 +106,7 @@ describe('loadConfig', () => {
       ingestKey: 'mrd_ik_x',
       intervalMs: 10000,
       targets: [{ url: 'postgres://mon:pw@db1:5432/app' }, { url: 'mysql://mon:pw@db2:3306/shop' }],
+      host: { enabled: true, intervalMs: 10000, topProcesses: 50 },
     });
     const dir = mkdtempSync(join(tmpdir(), 'meridian-cfg-'));
     const file = join(dir, 'collector.json');
@@ -116,6 +117,22 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/MERIDIAN_COLLECTOR_TARGETS \(collector\.targets\.0\.url\): expected postgres:\/\//);
     expect(problems.join('\n')).toMatch(/MERIDIAN_COLLECTOR_INTERVAL_MS \(collector\.intervalMs\): expected at least 1000 ms/);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('collector.host: on by default; MERIDIAN_COLLECTOR_HOST* turn it off and bound it; bad values name the variable', () => {
+    expect(
+      loadConfig({ MERIDIAN_COLLECTOR_HOST: 'off', MERIDIAN_COLLECTOR_HOST_INTERVAL_MS: '30000', MERIDIAN_COLLECTOR_HOST_PROCESSES: '10' }).collector.host,
+    ).toEqual({
+      enabled: false,
+      intervalMs: 30000,
+      topProcesses: 10,
+    });
+    const problems = problemsOf(() =>
+      loadConfig({ MERIDIAN_COLLECTOR_HOST: 'maybe', MERIDIAN_COLLECTOR_HOST_INTERVAL_MS: '500', MERIDIAN_COLLECTOR_HOST_PROCESSES: '5000' }),
+    ).join('\n');
+    expect(problems).toMatch(/MERIDIAN_COLLECTOR_HOST \(collector\.host\.enabled\): expected 1\/0/);
+    expect(problems).toMatch(/MERIDIAN_COLLECTOR_HOST_INTERVAL_MS \(collector\.host\.intervalMs\): expected at least 1000 ms/);
+    expect(problems).toMatch(/MERIDIAN_COLLECTOR_HOST_PROCESSES \(collector\.host\.topProcesses\): expected at most 500 processes/);
   });
 
   it('kafka: MERIDIAN_KAFKA_BROKERS gives every region a Kafka with its own topic prefix; client settings from the environment', () => {

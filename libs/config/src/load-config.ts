@@ -104,6 +104,9 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_COLLECTOR_INGEST_KEY', 'collector.ingestKey', String],
   ['MERIDIAN_COLLECTOR_INTERVAL_MS', 'collector.intervalMs', String],
   ['MERIDIAN_COLLECTOR_TARGETS', 'collector.targets', parseTargetList],
+  ['MERIDIAN_COLLECTOR_HOST', 'collector.host.enabled', parseBool],
+  ['MERIDIAN_COLLECTOR_HOST_INTERVAL_MS', 'collector.host.intervalMs', String],
+  ['MERIDIAN_COLLECTOR_HOST_PROCESSES', 'collector.host.topProcesses', String],
 ];
 
 function parseBool(v: string): unknown {
@@ -225,7 +228,7 @@ export function defaultConfig(): MeridianConfig {
     defaultRegion: 'ap-northeast-1',
     retentionDays: 30,
     demo: { enabled: true, tenantSlug: 'demo', transactionsPerSecond: 20 },
-    collector: { intervalMs: 5_000, targets: [] },
+    collector: { intervalMs: 5_000, targets: [], host: { enabled: true, intervalMs: 10_000, topProcesses: 50 } },
   };
 }
 
