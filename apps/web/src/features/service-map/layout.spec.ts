@@ -1,0 +1,50 @@
+import { COLUMN_GAP, layoutMap, ROW_GAP, type MapNodeRef } from './layout';
+
+const svc = (name: string): MapNodeRef => ({ id: `service:${name}`, kind: 'service', name });
+const db = (name: string): MapNodeRef => ({ id: `database:postgresql:${name}`, kind: 'database', name });
+const edge = (a: MapNodeRef, b: MapNodeRef) => ({ source: a.id, target: b.id });
+
+describe('layoutMap', () => {
+  const storefront = svc('storefront');
+  const catalog = svc('catalog');
+  const inventory = svc('inventory');
+  const pg = db('127.0.0.1:5432');
+  const maria = { id: 'database:mysql:127.0.0.1:3306', kind: 'database' as const, name: '127.0.0.1:3306' };
+  const nodes = [pg, inventory, maria, storefront, catalog];
+  const edges = [
+    edge(storefront, catalog),
+    edge(storefront, inventory),
+    edge(catalog, pg),
+    edge(inventory, pg),
+    edge(storefront, maria),
+    edge(catalog, inventory),
+  ];
+
+  it('puts callers left of what they call and every database in the last column', () => {
+    const at = layoutMap(nodes, edges);
+    expect(at.get(storefront.id)!.column).toBe(0);
+    expect(at.get(catalog.id)!.column).toBe(1);
+    // inventory is called by storefront (depth 1) and by catalog (depth 2): the longest path wins.
+    expect(at.get(inventory.id)!.column).toBe(2);
+    // MariaDB is called only from storefront, yet lines up with PostgreSQL after the services.
+    expect(at.get(pg.id)!.column).toBe(3);
+    expect(at.get(maria.id)!.column).toBe(3);
+    expect(at.get(pg.id)!.x).toBe(3 * COLUMN_GAP);
+    // Same column: sorted by name (127.0.0.1:3306 before …:5432), one row apart.
+    expect(at.get(pg.id)!.y - at.get(maria.id)!.y).toBe(ROW_GAP);
+  });
+
+  it('gives the same positions whatever order the nodes and edges come in', () => {
+    const a = layoutMap(nodes, edges);
+    const b = layoutMap([...nodes].reverse(), [...edges].reverse());
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+  });
+
+  it('survives cycles, self calls and edges to unknown nodes', () => {
+    const a = svc('a');
+    const b = svc('b');
+    const at = layoutMap([a, b], [edge(a, b), edge(b, a), edge(a, a), { source: a.id, target: 'service:gone' }]);
+    expect(new Set([at.get(a.id)!.column, at.get(b.id)!.column]).size).toBe(2);
+    expect(layoutMap([], [])).toEqual(new Map());
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Where each node of the service map goes: callers left of what they call, in columns by call
+ * depth, databases and external hosts in the column after their deepest caller. The positions
+ * depend only on the nodes and edges (sorted by kind and name), never on the order the API
+ * answered or on a simulation, so a refresh with the same topology draws the same picture.
+ */
+export interface MapNodeRef {
+  id: string;
+  kind: 'service' | 'database' | 'external';
+  name: string;
+}
+export interface MapEdgeRef {
+  source: string;
+  target: string;
+}
+export interface Placed {
+  x: number;
+  y: number;
+  column: number;
+}
+
+export const COLUMN_GAP = 240;
+export const ROW_GAP = 110;
+
+const KIND_ORDER = { service: 0, database: 1, external: 2 } as const;
+
+export function layoutMap(nodes: readonly MapNodeRef[], edges: readonly MapEdgeRef[]): Map<string, Placed> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const callers = new Map<string, string[]>();
+  for (const e of edges) {
+    if (e.source === e.target || !ids.has(e.source) || !ids.has(e.target)) continue;
+    callers.set(e.target, [...(callers.get(e.target) ?? []), e.source]);
+  }
+  // Longest call path from a node nobody calls; a cycle is cut where the walk meets itself.
+  const depth = new Map<string, number>();
+  const walking = new Set<string>();
+  const depthOf = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (walking.has(id)) return 0;
+    walking.add(id);
+    const d = Math.max(-1, ...(callers.get(id) ?? []).map(depthOf)) + 1;
+    walking.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  const sorted = [...nodes].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const serviceColumns = Math.max(0, ...sorted.filter((n) => n.kind === 'service').map((n) => depthOf(n.id) + 1));
+  const columns = new Map<number, string[]>();
+  for (const n of sorted) {
+    // Leaves share the column after the last service column, so databases line up on the right.
+    const column = n.kind === 'service' ? depthOf(n.id) : Math.max(serviceColumns, depthOf(n.id));
+    columns.set(column, [...(columns.get(column) ?? []), n.id]);
+  }
+  const tallest = Math.max(0, ...[...columns.values()].map((c) => c.length));
+  const placed = new Map<string, Placed>();
+  for (const [column, members] of columns) {
+    // Each column centred on the tallest one.
+    const offset = ((tallest - members.length) * ROW_GAP) / 2;
+    members.forEach((id, row) => placed.set(id, { x: column * COLUMN_GAP, y: offset + row * ROW_GAP, column }));
+  }
+  return placed;
+}
