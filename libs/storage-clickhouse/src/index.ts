@@ -60,10 +60,4 @@ export { AlertQueries, type AlertQuery, type AlertMeasurement } from './queries/
 export { TraceSearchQueries } from './queries/trace-search.queries';
 export { ServiceMapQueries } from './queries/service-map.queries';
 export { LogSearchQueries, LOG_QUERY_LIMITS, LOG_LEVELS, type LogLevel, type LogsQuery, type StoredLog, type LogHistogram } from './queries/log-search.queries';
-export {
-  MetricExplorerQueries,
-  METRIC_EXPLORER_LIMITS,
-  type MetricSeriesResult,
-  type MetricName,
-  type MetricAttributeKey,
-} from './queries/metric-explorer.queries';
+export { MetricExplorerQueries } from './queries/metric-explorer.queries';
