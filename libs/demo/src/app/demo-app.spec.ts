@@ -5,36 +5,39 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SpanRow } from '@meridian/domain';
-import { decodeTraces } from '@meridian/otlp';
-import { buildSpanRows } from '@meridian/signal-rows';
+import type { LogRow, SpanRow } from '@meridian/domain';
+import { decodeLogs, decodeTraces } from '@meridian/otlp';
+import { buildLogRows, buildSpanRows } from '@meridian/signal-rows';
 import { type DemoApp, startDemoApp } from './demo-app';
 import { RECENT_ORDERS } from './databases';
 
 jest.setTimeout(90_000);
 
-async function otlpTraceSink(): Promise<{ url: string; spans: SpanRow[]; auth: Set<string>; close(): Promise<void> }> {
+async function otlpSink(): Promise<{ url: string; spans: SpanRow[]; logs: LogRow[]; auth: Set<string>; close(): Promise<void> }> {
   const spans: SpanRow[] = [];
+  const logs: LogRow[] = [];
   const auth = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       auth.add(String(req.headers.authorization));
-      spans.push(...buildSpanRows(decodeTraces(Buffer.concat(chunks), 'protobuf'), { tenantId: 't', retentionDays: 1 }));
+      const rows = { tenantId: 't', retentionDays: 1 };
+      if (req.url === '/v1/logs') logs.push(...buildLogRows(decodeLogs(Buffer.concat(chunks), 'protobuf'), rows));
+      else spans.push(...buildSpanRows(decodeTraces(Buffer.concat(chunks), 'protobuf'), rows));
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, auth, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, logs, auth, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 describe('demo app (PGlite fallback, no MariaDB)', () => {
-  let sink: Awaited<ReturnType<typeof otlpTraceSink>>;
+  let sink: Awaited<ReturnType<typeof otlpSink>>;
   let app: DemoApp;
 
   beforeAll(async () => {
-    sink = await otlpTraceSink();
+    sink = await otlpSink();
     app = await startDemoApp({
       otlpUrl: sink.url,
       ingestKey: 'mrd_ik_demo',
@@ -55,7 +58,7 @@ describe('demo app (PGlite fallback, no MariaDB)', () => {
     const res = await fetch(`${app.storefrontUrl}/orders/recent`);
     expect(res.status).toBe(200);
     expect(await res.json()).toHaveLength(RECENT_ORDERS);
-    await app.stop(); // flushes the services' span processors
+    await app.stop(); // flushes the services' span and log processors
 
     expect(sink.auth).toEqual(new Set(['Bearer mrd_ik_demo']));
     const entry = sink.spans.find((s) => s.service === 'catalog' && s.is_entry === 1)!;
@@ -74,6 +77,14 @@ describe('demo app (PGlite fallback, no MariaDB)', () => {
       db_system: 'postgresql',
       kind: 'CLIENT',
       db_instance: app.databases[0].url.replace(/^postgres:\/\/postgres@|\/postgres$/g, ''),
+    });
+    // The service logged what it did through the OpenTelemetry logs SDK, inside the request's span.
+    expect(sink.logs.find((l) => l.body === `listed ${RECENT_ORDERS} recent orders with ${RECENT_ORDERS + 1} queries`)).toMatchObject({
+      service: 'catalog',
+      severity_text: 'INFO',
+      severity_number: 9,
+      trace_id: entry.trace_id,
+      span_id: entry.span_id,
     });
   });
 });

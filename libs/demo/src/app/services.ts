@@ -9,10 +9,15 @@
  * - inventory (PostgreSQL): POST /inventory/reserve updates a stock row that a background restock
  *   job keeps locked for a few hundred ms at a time, so reservations wait on a row lock (and some
  *   give up after lock_timeout).
+ *
+ * Each service also logs through the OpenTelemetry logs API, inside the request's span (so every
+ * record carries its trace id): what it did (INFO), slow requests and lock give-ups (WARN), and
+ * failures with their exception (ERROR).
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { logs, SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
 import { Pool } from 'pg';
 import { createPool, type Pool as MysqlPool } from 'mysql2/promise';
 import { HOT_SKU, RECENT_ORDERS } from './databases';
@@ -41,6 +46,13 @@ export interface RunningService {
 }
 
 const tracer = () => trace.getTracer('meridian-demo-app');
+/** A request slower than this logs a warning. */
+const SLOW_REQUEST_MS = 500;
+
+/** A log record in the active span's trace. */
+function log(severity: 'INFO' | 'WARN' | 'ERROR', body: string, attributes: LogAttributes = {}): void {
+  logs.getLogger('meridian-demo-app').emit({ severityNumber: SeverityNumber[severity], severityText: severity, body, attributes, context: context.active() });
+}
 
 export async function runService(cfg: ServiceConfig): Promise<RunningService> {
   const pool = new Pool({ connectionString: cfg.postgresUrl, max: 8 });
@@ -75,13 +87,27 @@ async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse
     // endpoint is "GET /products/{sku}" and not one entry per URL.
     span?.setAttribute('http.route', route);
     span?.updateName(`${method} ${route}`);
+    const name = `${method} ${route}`;
+    const started = performance.now();
     try {
       const [status, body] = await handler(req, url.searchParams, match);
       send(res, status, body);
+      const ms = Math.round(performance.now() - started);
+      const attributes = { 'http.route': route, 'http.response.status_code': status, 'duration.ms': ms };
+      if (status >= 500) log('ERROR', `${name} answered ${status}: ${(body as { error?: string }).error ?? ''}`, attributes);
+      else if (ms >= SLOW_REQUEST_MS) log('WARN', `slow request: ${name} took ${ms} ms`, attributes);
     } catch (e) {
-      span?.recordException(e as Error);
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-      send(res, 500, { error: (e as Error).message });
+      const error = e as Error;
+      span?.recordException(error);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      send(res, 500, { error: error.message });
+      log('ERROR', `${name} failed: ${error.message}`, {
+        'http.route': route,
+        'http.response.status_code': 500,
+        'exception.type': error.name,
+        'exception.message': error.message,
+        'exception.stacktrace': error.stack ?? '',
+      });
     }
     return;
   }
@@ -125,6 +151,7 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
               const items = await pool.query('SELECT product_id, qty FROM order_items WHERE order_id = $1', [o.id]);
               out.push({ ...o, items: items.rows });
             }
+            log('INFO', `listed ${out.length} recent orders with ${out.length + 1} queries`, { 'orders.count': out.length });
             return [200, out];
           },
         ],
@@ -141,7 +168,10 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
               const r = await pool.query('UPDATE stock SET reserved = reserved + 1 WHERE sku = $1 RETURNING available - reserved AS left', [sku]);
               return r.rowCount === 0 ? [404, { error: `no stock for ${sku}` }] : [200, r.rows[0]];
             } catch (e) {
-              if ((e as { code?: string }).code === '55P03') return [503, { error: 'stock row locked by the restock job; try again' }];
+              if ((e as { code?: string }).code === '55P03') {
+                log('WARN', `reservation of ${sku} gave up: stock row locked by the restock job (lock_timeout 700 ms)`, { 'product.sku': sku });
+                return [503, { error: 'stock row locked by the restock job; try again' }];
+              }
               throw e;
             }
           },
@@ -171,6 +201,7 @@ function routesOf(cfg: ServiceConfig, pool: Pool, mysql: MysqlPool | undefined):
                 customer,
               ]);
             }
+            log('INFO', `order placed: ${sku} for customer ${customer}`, { 'product.sku': sku, 'customer.id': customer });
             return [200, { product, reservation }];
           },
         ],
@@ -210,9 +241,11 @@ function startRestockJob(pool: Pool, everyMs: number, holdMs: number): () => voi
           await new Promise((r) => setTimeout(r, holdMs / 3 + Math.random() * ((2 * holdMs) / 3)));
           await client.query('UPDATE stock SET available = available + 10, reserved = 0 WHERE sku = $1', [HOT_SKU]);
           await client.query('COMMIT');
+          log('INFO', `restocked ${HOT_SKU}: +10`, { 'product.sku': HOT_SKU });
         } catch (e) {
           await client.query('ROLLBACK').catch(() => undefined);
           span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+          log('ERROR', `restock of ${HOT_SKU} failed: ${(e as Error).message}`, { 'product.sku': HOT_SKU });
         } finally {
           client.release();
           span.end();
