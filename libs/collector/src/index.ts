@@ -5,5 +5,4 @@ export { parseTarget, redactUrl, type DbSystemKind, type DbTarget, type DbTarget
 export { CollectorModule, DbCollectorService, type CollectorRoleConfig } from './collector.module';
 export { HostCollector, type HostCollectorOptions, type HostSourceConfig } from './host/host-collector';
 export { HostCollectorService } from './host/host-collector.service';
-export { HOST_METRIC_SPECS, hostResourceMetrics, type HostMetricName } from './host/host-metrics';
-export { HostReader, type HostSnapshot } from './host/host-reader';
+export { HOST_METRIC_SPECS, type HostMetricName } from './host/host-metrics';
