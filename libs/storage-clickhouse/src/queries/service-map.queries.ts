@@ -6,6 +6,8 @@ export const SERVICE_MAP_LIMITS = {
   maxWindowMs: 7 * 86400_000,
   /** Most edges one map answers (the busiest first). */
   maxEdges: 2_000,
+  /** Most (caller, target) pairs whose callee is looked up by trace: targets can be many addresses of one service. */
+  maxTargets: 20_000,
   /**
    * Most rows of service_call_links one map read looks at to learn which service answers a
    * (caller, target): the pairs are per call, so this keeps the read's cost flat on busy
@@ -175,7 +177,7 @@ export class ServiceMapQueries {
 
   /**
    * (caller, target kind, target) → the service whose SERVER/CONSUMER spans are children of
-   * those calls: both sides of each call are grouped by (trace, span id) whichever batch brought
+   * those calls: both sides of each call are grouped by their link (trace, span id) whichever batch brought
    * them; the callee seen most often wins. A minute either side of the window catches pairs
    * whose two spans started in different minutes. At most maxLinkRows rows are read.
    */
@@ -187,20 +189,20 @@ export class ServiceMapQueries {
         FROM ${store.table('service_call_links')}
         WHERE tenant_id = {tenant:String}
           AND minute >= toDateTime({links_from_s:UInt32}) AND minute < toDateTime({links_to_s:UInt32})
-        GROUP BY trace_id, span_id
+        GROUP BY link
       )
       WHERE caller != '' AND callee != ''
       GROUP BY caller, target_kind, target, callee
       ORDER BY n DESC, callee
       LIMIT 1 BY caller, target_kind, target
-      LIMIT {max_edges:UInt32}
+      LIMIT {max_targets:UInt32}
       SETTINGS max_rows_to_read = {max_rows:UInt64}, read_overflow_mode = 'break'`,
       format: 'JSONCompactEachRow',
       query_params: {
         ...window,
         links_from_s: Math.max(0, window.from_s - 60),
         links_to_s: Math.min(ROLLUP_TIME_RANGE_MS.max / 1000, window.to_s + 60),
-        max_edges: SERVICE_MAP_LIMITS.maxEdges,
+        max_targets: SERVICE_MAP_LIMITS.maxTargets,
         max_rows: SERVICE_MAP_LIMITS.maxLinkRows,
       },
     });

@@ -412,10 +412,12 @@ function logBodyNgrams(db: string): string[] {
  *   host[:port] it called. Throughput, errors and p95 of every edge come from here, so a map
  *   read costs minutes × edges, whatever the traffic.
  * - `service_call_links` pairs the two sides by id: one narrow row per inter-service client span
- *   (trace, span id, caller, target) and one per SERVER/CONSUMER span with a parent (trace,
- *   parent span id, callee). Each side is written whenever its own batch comes; the read groups
- *   them by (trace, span id) to learn which service answers each (caller, target), reading at
- *   most a bounded number of rows (see ServiceMapQueries), and relabels the call rollup with it.
+ *   (link = hash of trace and span id, caller, target) and one per SERVER/CONSUMER span with a
+ *   parent (link = hash of trace and parent span id, callee). Each side is written whenever its
+ *   own batch comes; the read groups them by link to learn which service answers each (caller,
+ *   target), reading at most a bounded number of rows (see ServiceMapQueries), and relabels the
+ *   call rollup with it. A 64-bit hash instead of the two ids: grouping by it is several times
+ *   faster and the rows are a third of the size; a collision needs ~2^32 calls in one window.
  */
 function serviceMap(db: string): string[] {
   const a = (k: string) => `attributes['${k}']`;
@@ -457,21 +459,20 @@ function serviceMap(db: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${db}.service_call_links (
       tenant_id ${LC},
       minute DateTime CODEC(Delta, ZSTD(1)),
-      trace_id ${ID},
-      span_id ${ID},
+      link UInt64,
       caller ${LC},
       target_kind ${LC},
       target ${LC},
       callee ${LC},
       retention_days UInt16
-    ) ${storage('MergeTree', 'minute', 'tenant_id, minute, trace_id, span_id')}`,
+    ) ${storage('MergeTree', 'minute', 'tenant_id, minute, link')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_links_client_mv TO ${db}.service_call_links AS
-    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, trace_id, span_id,
+    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, cityHash64(trace_id, span_id) AS link,
       service AS caller, ${kind} AS target_kind, ${target} AS target, '' AS callee, retention_days
     FROM ${db}.spans
     WHERE ${clientSpans} AND NOT ${isDb} AND ${target} != ''`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_links_server_mv TO ${db}.service_call_links AS
-    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, trace_id, parent_span_id AS span_id,
+    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, cityHash64(trace_id, parent_span_id) AS link,
       '' AS caller, '' AS target_kind, '' AS target, service AS callee, retention_days
     FROM ${db}.spans
     WHERE kind IN ('SERVER', 'CONSUMER') AND parent_span_id != ''`,

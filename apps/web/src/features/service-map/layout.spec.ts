@@ -20,18 +20,17 @@ describe('layoutMap', () => {
     edge(catalog, inventory),
   ];
 
-  it('puts callers left of what they call and every database in the last column', () => {
+  it('puts callers left of what they call, each node right after its deepest caller, services above leaves', () => {
     const at = layoutMap(nodes, edges);
     expect(at.get(storefront.id)!.column).toBe(0);
     expect(at.get(catalog.id)!.column).toBe(1);
     // inventory is called by storefront (depth 1) and by catalog (depth 2): the longest path wins.
     expect(at.get(inventory.id)!.column).toBe(2);
-    // MariaDB is called only from storefront, yet lines up with PostgreSQL after the services.
     expect(at.get(pg.id)!.column).toBe(3);
-    expect(at.get(maria.id)!.column).toBe(3);
     expect(at.get(pg.id)!.x).toBe(3 * COLUMN_GAP);
-    // Same column: sorted by name (127.0.0.1:3306 before …:5432), one row apart.
-    expect(at.get(pg.id)!.y - at.get(maria.id)!.y).toBe(ROW_GAP);
+    // MariaDB, called only from storefront, sits next to it, under catalog.
+    expect(at.get(maria.id)!.column).toBe(1);
+    expect(at.get(maria.id)!.y - at.get(catalog.id)!.y).toBe(ROW_GAP);
   });
 
   it('gives the same positions whatever order the nodes and edges come in', () => {

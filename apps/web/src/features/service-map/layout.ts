@@ -1,6 +1,6 @@
 /**
  * Where each node of the service map goes: callers left of what they call, in columns by call
- * depth, databases and external hosts in the column after their deepest caller. The positions
+ * depth (a node's deepest caller + 1), services above databases and external hosts in a column. The positions
  * depend only on the nodes and edges (sorted by kind and name), never on the order the API
  * answered or on a simulation, so a refresh with the same topology draws the same picture.
  */
@@ -45,11 +45,11 @@ export function layoutMap(nodes: readonly MapNodeRef[], edges: readonly MapEdgeR
     return d;
   };
   const sorted = [...nodes].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  const serviceColumns = Math.max(0, ...sorted.filter((n) => n.kind === 'service').map((n) => depthOf(n.id) + 1));
   const columns = new Map<number, string[]>();
   for (const n of sorted) {
-    // Leaves share the column after the last service column, so databases line up on the right.
-    const column = n.kind === 'service' ? depthOf(n.id) : Math.max(serviceColumns, depthOf(n.id));
+    // A leaf sits right after its deepest caller (not all in a last column: an arrow from the
+    // first column to the last would run straight through the nodes between).
+    const column = depthOf(n.id);
     columns.set(column, [...(columns.get(column) ?? []), n.id]);
   }
   const tallest = Math.max(0, ...[...columns.values()].map((c) => c.length));

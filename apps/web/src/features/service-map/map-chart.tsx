@@ -83,8 +83,9 @@ export function MapChart({ data, selection, onSelect, fmt, t }: Props) {
   useEffect(() => {
     const selectedNode = selection && 'node' in selection ? selection.node : undefined;
     const selectedEdge = selection && 'caller' in selection ? selection : undefined;
-    // Both directions between two nodes: bend the arrows apart.
+    // Both directions between two nodes: bend the arrows apart; so is an arrow over more than one column (it would cross nodes).
     const pairs = new Set(data.edges.map((e) => `${e.source}\u0000${e.target}`));
+    const span = (e: MapEdge) => Math.abs((positions.get(e.target)?.column ?? 0) - (positions.get(e.source)?.column ?? 0));
     const esc = echarts.format.encodeHTML;
     chart.current?.setOption(
       {
@@ -130,7 +131,7 @@ export function MapChart({ data, selection, onSelect, fmt, t }: Props) {
                   width: edgeWidth(e.figures.perMin) + (selected ? 2 : 0),
                   color: failing ? health.critical : selected ? colors.series[0] : colors.muted,
                   opacity: selected ? 1 : 0.75,
-                  curveness: e.source === e.target ? 0.6 : pairs.has(`${e.target}\u0000${e.source}`) ? 0.2 : 0,
+                  curveness: e.source === e.target ? 0.6 : pairs.has(`${e.target}\u0000${e.source}`) || span(e) > 1 ? 0.2 : 0,
                 },
                 tooltip: {
                   formatter: () =>
