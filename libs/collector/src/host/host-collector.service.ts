@@ -39,10 +39,6 @@ export class HostCollectorService implements OnApplicationBootstrap, OnApplicati
     return true;
   }
 
-  get sending(): boolean {
-    return this.collector !== undefined;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.collector?.stop();
     this.collector = undefined;
