@@ -26,10 +26,10 @@ export interface ServiceMapCase extends LatencyStats {
 }
 
 /**
- * Calls [start, start + count) as spans: part 0 the caller's SERVER span, 1 its HTTP CLIENT
+ * Calls [start, start + count) as spans (the parts in {parts}): part 0 the caller's SERVER span, 1 its HTTP CLIENT
  * span, 2 the callee's SERVER span (child of 1), 3 the callee's database CLIENT span.
  */
-function callsInsertSql(table: string, start: number, count: number, parts: number[]): string {
+function callsInsertSql(table: string, start: number, count: number): string {
   const sid = (k: number) => `leftPad(lower(hex(cityHash64({salt:UInt64}, n, ${k}))), 16, '0')`;
   const arr = `[${SERVICES.map((s) => `'${s}'`).join(', ')}]`;
   return `INSERT INTO ${table} (tenant_id, ts, duration_ns, trace_id, span_id, parent_span_id, service, span_name, endpoint, kind, is_entry,
@@ -67,7 +67,7 @@ export async function loadCalls(store: RegionStore, tenant: string, calls: numbe
       [0, 1],
     ]) {
       await store.client.command({
-        query: callsInsertSql(store.table('spans'), start, count, parts),
+        query: callsInsertSql(store.table('spans'), start, count),
         query_params: { tenant, salt: 20261207, now_ns: BigInt(nowMs) * 1_000_000n, parts },
         clickhouse_settings: { max_insert_threads: 2 },
       });
