@@ -44,6 +44,10 @@ export function LogHistogram({ histogram, onPick }: { histogram: Output<'logHist
     const axis = { axisLine: { lineStyle: { color: colors.line } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } };
     // Only levels that occur get a series (and a legend entry).
     const levels = histogram.levels.map((level, i) => ({ level, i })).filter(({ i }) => histogram.buckets.some((b) => b.counts[i] > 0));
+    // Every bucket of the window, empty ones too, so each bar is one bucket wide.
+    const byStart = new Map(histogram.buckets.map((b) => [b.t, b.counts]));
+    const starts: number[] = [];
+    for (let t = Math.floor(Date.parse(histogram.from) / stepMs) * stepMs; t < Date.parse(histogram.to); t += stepMs) starts.push(t);
     chart.setOption({
       animation: false,
       textStyle: { color: colors.text },
@@ -58,31 +62,42 @@ export function LogHistogram({ histogram, onPick }: { histogram: Output<'logHist
         valueFormatter: (v: unknown) => fmt.number(Number(v)),
       },
       xAxis: {
-        type: 'time',
-        min: Date.parse(histogram.from),
-        max: Date.parse(histogram.to),
+        type: 'category',
+        data: starts.map((t) => fmt.time(t)),
         ...axis,
-        axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) },
+        axisTick: { alignWithLabel: true },
+        axisLabel: { ...axis.axisLabel, hideOverlap: true },
       },
       yAxis: { type: 'value', minInterval: 1, ...axis, axisLabel: { ...axis.axisLabel, formatter: (v: number) => fmt.number(v) } },
       series: levels.map(({ level, i }) => ({
         name: t[`level_${level}`],
         type: 'bar',
         stack: 'count',
-        barWidth: '80%',
+        barCategoryGap: '15%',
         color: LEVEL_COLORS[level],
-        // Bars stand at the middle of their bucket.
-        data: histogram.buckets.map((b) => [b.t + stepMs / 2, b.counts[i]]),
+        data: starts.map((t) => byStart.get(t)?.[i] ?? 0),
       })),
     });
-    chart.on('click', (e) => {
-      const [mid] = e.value as [number, number];
-      pick.current(mid - stepMs / 2, mid + stepMs / 2);
-    });
+    chart.on('click', (e) => pick.current(starts[e.dataIndex], starts[e.dataIndex] + stepMs));
     return () => {
       resize.disconnect();
       chart.dispose();
     };
   }, [histogram, stepMs, colors, fmt, t]);
-  return <div ref={box} className={styles.chart} role="img" aria-label={`${t.histogram}. ${t.histogramHint}`} data-testid="log-histogram" />;
+  // What the bars show, as text: screen readers (and tests) read the totals per level.
+  const totals = histogram.levels
+    .map((level, i) => [level, histogram.buckets.reduce((n, b) => n + b.counts[i], 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([level, n]) => `${t[`level_${level}`]} ${fmt.number(n)}`)
+    .join(', ');
+  return (
+    <div
+      ref={box}
+      className={styles.chart}
+      role="img"
+      aria-label={`${t.histogram}: ${totals || '0'}. ${t.histogramHint}`}
+      data-testid="log-histogram"
+      data-totals={totals}
+    />
+  );
 }

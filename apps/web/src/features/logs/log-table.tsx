@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { Fragment, useState } from 'react';
 import type { Output } from '../../lib/api';
+import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
 import { levelOf } from './log-view';
@@ -38,7 +39,7 @@ export function LogTable({ logs, showTrace = true }: { logs: LogRecord[]; showTr
             <Fragment key={key}>
               <tr className={styles.row} onClick={() => setOpen(expanded ? undefined : key)} aria-expanded={expanded} data-testid="log-row">
                 <td className={styles.time} title={l.time}>
-                  {fmt.dateTime(Date.parse(l.time))}
+                  {timeWithMs(fmt, l.time)}
                 </td>
                 <td>
                   <span className={`${styles.level} ${styles[`level_${level}`] ?? ''}`} title={l.severityText || t[`level_${level}`]}>
@@ -85,6 +86,12 @@ export function LogTable({ logs, showTrace = true }: { logs: LogRecord[]; showTr
       </tbody>
     </table>
   );
+}
+
+/** The record's time in the user's zone, to the millisecond (log lines of one request are ms apart). */
+function timeWithMs(fmt: Formatter, iso: string): string {
+  const ms = Date.parse(iso);
+  return `${fmt.dateTime(ms)}.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}`;
 }
 
 /** Non-empty entries as a sorted key/value table (values are text; React escapes them). */

@@ -168,7 +168,7 @@ export function LogsPage() {
       ) : (
         <section className="stack">
           <p className="hint" data-testid="log-count">
-            {logs.data.logs.length >= PAGE ? t.capped(fmt.number(PAGE)) : t.shown(fmt.number(logs.data.logs.length))}
+            {logs.data.logs.length >= PAGE ? t.capped(fmt.number(PAGE)) : t.shown(logs.data.logs.length, fmt.number(logs.data.logs.length))}
           </p>
           <LogTable logs={logs.data.logs} />
         </section>
