@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '@meridian/config';
-import { ClickHouseClients, type RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { ClickHouseClients, LogSearchQueries, type RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
 import { measureApiHitmap } from './api-latency';
 import { machineUsage, snapshotMachine } from './cpu';
@@ -33,6 +33,7 @@ import { runKafkaPhase } from './kafka-phase';
 import { runNoisyNeighbourPhase } from './noisy-neighbour-phase';
 import { runWalPhase } from './wal-phase';
 import { type LatencyResult, measureLatencies } from './latency';
+import { logSearchTable, measureLogSearch } from './log-search-latency';
 import { generatePayloads } from './payloads';
 import { runRawBaseline } from './raw-baseline';
 import { type BenchReport, fmt, renderTable, type TableRow, targetsOf, writeReport } from './report';
@@ -296,6 +297,21 @@ async function main(): Promise<void> {
       logLatency(l);
       return l;
     });
+
+    // Log search (bench/src/log-search-latency.ts): BENCH_LOG_ROWS records of another tenant over the day before nowMs.
+    const logSearch = await phase('log search (LogSearchQueries, in-process)', () =>
+      measureLogSearch({
+        store,
+        queries: new LogSearchQueries(ch),
+        regionId: region.id,
+        tenantId: 'bench-logs',
+        rows: intEnv('BENCH_LOG_ROWS', 5_000_000),
+        nowMs,
+        runs: params.latencyRuns,
+        log,
+      }),
+    );
+    log(`\n${logSearchTable(logSearch)}`);
 
     // The same windows through the HTTP route: the engine is handed over to a server process.
     await ch.close();
