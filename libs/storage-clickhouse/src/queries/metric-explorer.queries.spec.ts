@@ -82,6 +82,15 @@ describe('MetricExplorerQueries', () => {
       histogram('CUMULATIVE', 30_000, [5, 15, 10, 0, 0], 1100, { host: 'a' }),
       histogram('CUMULATIVE', 90_000, [1, 0, 0, 0, 0], 4, { host: 'a' }),
       histogram('DELTA', 40_000, [0, 0, 10, 20, 0], 6000, { host: 'b' }),
+      // Empty buckets between full ones (as SDK histograms have): (10, 50] and (500, 1000] hold one each.
+      point('h.sparse', 10_000, {
+        metric_type: 'HISTOGRAM',
+        temporality: 'DELTA',
+        bucket_counts: ['0', '1', '0', '0', '1', '0'],
+        explicit_bounds: [10, 50, 100, 500, 1000],
+        count: '2',
+        sum: 940,
+      }),
       // 55 groups of one series each, value i.
       ...Array.from({ length: 55 }, (_, i) => point('g.many', 30_000, { value: i, attributes: { k: `k${String(i).padStart(2, '0')}` } })),
     ];
@@ -178,6 +187,11 @@ describe('MetricExplorerQueries', () => {
     ]);
   });
 
+  it('histogram quantiles interpolate between the bucket’s own bounds, whatever buckets are empty', async () => {
+    expect((await series({ name: 'h.sparse', ...minutes(1) })).lines[0].values).toEqual([950]);
+    expect((await series({ name: 'h.sparse', ...minutes(1), aggregation: 'p50' })).lines[0].values).toEqual([50]);
+  });
+
   it('keeps the 50 groups with most series and merges the rest into one "other" line', async () => {
     const r = await series({ name: 'g.many', groupBy: 'k', aggregation: 'sum', ...minutes(1) });
     expect(r.lines).toHaveLength(51);
@@ -196,7 +210,7 @@ describe('MetricExplorerQueries', () => {
 
   it('lists metric names with type, unit and series count; search matches part of the name', async () => {
     const all = await q.metricNames('eu', T, minutes(3));
-    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency']);
+    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency', 'h.sparse']);
     expect(all.find((m) => m.name === 'c.requests')).toMatchObject({
       type: 'SUM',
       unit: '{requests}',

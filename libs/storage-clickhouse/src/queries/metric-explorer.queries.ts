@@ -182,6 +182,9 @@ export function bucketQuantile(q: number, bounds: number[], counts: number[]): n
   return bounds.length > 1 ? bounds[bounds.length - 2] : null;
 }
 
+/** Distinct bucket bounds kept per step and line (histograms merged across series with different bounds). */
+const MAX_BOUNDS = 1000;
+
 const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
 /** A series of one attribute: point attributes first, then the resource's (service.name, server.address…). */
@@ -344,7 +347,8 @@ export class MetricExplorerQueries {
     const grouped = `g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t`;
     const rows = await select<AggregateRow>(store, this.sql(plan, { rollup, table, where, inWindow, group, step, grouped }), params);
 
-    const covered = (t: number) => (Math.min(t + stepMs, toMs) - Math.max(t, fromMs)) / 1000;
+    // Points are read from the first step's start, so only the last step can be partial (it ends at `to`).
+    const covered = (t: number) => (Math.min(t + stepMs, toMs) - t) / 1000;
     const lines = new Map<string, MetricLine>();
     const index = new Map(times.map((t, i) => [t, i]));
     for (const r of rows) {
@@ -438,6 +442,8 @@ export class MetricExplorerQueries {
     // Histograms: bucket counts (and count/sum) per point; cumulative points differenced per series.
     return `SELECT ${s.grouped},
         sumMap(if(valid, arrayPushBack(explicit_bounds, inf), []), if(valid, dc, [])) AS buckets,
+        -- sumMap drops buckets whose total is 0; every bound seen gives each bucket its lower edge back.
+        arraySort(groupUniqArrayArray(${MAX_BOUNDS})(if(valid, explicit_bounds, []))) AS bounds,
         sum(dn) AS n, sum(ds) AS total
       FROM (
         SELECT g0, series, t, ts, explicit_bounds,
@@ -469,17 +475,20 @@ interface AggregateRow {
   n?: string;
   total?: number;
   buckets?: [Array<number | null>, string[]];
+  bounds?: number[];
 }
 
 function valueOf(aggregation: MetricAggregation, r: AggregateRow, coveredSeconds: number): number | null {
   const q = QUANTILE[aggregation];
   if (q !== undefined) {
-    const [bounds, counts] = r.buckets ?? [[], []];
+    const [keys, sums] = r.buckets ?? [[], []];
     // +Infinity comes back as null in JSON.
+    const merged = new Map(keys.map((k, i) => [k === null ? Infinity : Number(k), Number(sums[i])]));
+    const bounds = [...(r.bounds ?? []).map(Number), Infinity];
     return bucketQuantile(
       q,
-      bounds.map((b) => (b === null ? Infinity : Number(b))),
-      counts.map(Number),
+      bounds,
+      bounds.map((b) => merged.get(b) ?? 0),
     );
   }
   if (r.buckets !== undefined) {

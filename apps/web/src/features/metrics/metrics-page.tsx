@@ -213,10 +213,12 @@ function Filters({
   const [key, setKey] = useState('');
   const [op, setOp] = useState<'=' | '!='>('=');
   const [value, setValue] = useState('');
-  const chosen = key || keys[0]?.key || '';
+  // The picked key, or the first of this metric's (the list changes with the metric).
+  const chosen = keys.some((k) => k.key === key) ? key : (keys[0]?.key ?? '');
   const values = keys.find((k) => k.key === chosen)?.values ?? [];
   return (
     <div className={styles.filters} role="group" aria-label={t.filters}>
+      <span className="field-label">{t.filters}</span>
       {filters.map((f, i) => {
         const text = `${f.key}${f.op}${f.value}`;
         return (
