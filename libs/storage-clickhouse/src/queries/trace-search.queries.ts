@@ -121,15 +121,34 @@ export class TraceSearchQueries {
 
     const store = this.clients.forRegion(regionId);
     const scan = (limit + 1) * TRACE_SEARCH_LIMITS.spansPerTrace;
-    const rows = await select<{ trace_id: string; span_id: string; k: string }>(
-      store,
-      `SELECT trace_id, span_id, toString(${keyColumn}) AS k
-      FROM ${store.table('spans')}
-      WHERE ${where}${cursor ? ` AND ${keyTuple} ${after} ${cursorTuple}` : ''}
-      ORDER BY ${keyColumn} ${dir}, trace_id ${dir}, span_id ${dir}
-      LIMIT {scan:UInt32}`,
-      { ...params, scan },
-    );
+    type Row = { trace_id: string; span_id: string; k: string };
+    const read = (slice: string, sliceParams: Params, n: number) =>
+      select<Row>(
+        store,
+        `SELECT trace_id, span_id, toString(${keyColumn}) AS k
+        FROM ${store.table('spans')}
+        WHERE ${where}${slice}${cursor ? ` AND ${keyTuple} ${after} ${cursorTuple}` : ''}
+        ORDER BY ${keyColumn} ${dir}, trace_id ${dir}, span_id ${dir}
+        LIMIT {scan:UInt32}`,
+        { ...params, ...sliceParams, scan: n },
+      );
+    let rows: Row[] = [];
+    if (sort === 'duration') rows = await read('', {}, scan);
+    else {
+      // Newest (or oldest) first reads the window in growing time slices from its edge (or the
+      // cursor): ts is in the sort key after service/endpoint, so a slice reads only its granules,
+      // and most searches fill a page from the first minute.
+      const cursorMs = cursor ? Number(BigInt(cursor.key) / 1_000_000n) : undefined;
+      let lo = order === 'desc' ? fromMs : Math.max(fromMs, cursorMs ?? fromMs);
+      let hi = order === 'desc' ? Math.min(toMs, cursorMs === undefined ? toMs : cursorMs + 1) : toMs;
+      for (let width = FIRST_SLICE_MS; lo < hi && rows.length < scan; width *= 4) {
+        const [a, b] = order === 'desc' ? [Math.max(lo, hi - width), hi] : [lo, Math.min(hi, lo + width)];
+        const slice = ' AND ts >= fromUnixTimestamp64Milli({slice_from:Int64}) AND ts < fromUnixTimestamp64Milli({slice_to:Int64})';
+        rows = rows.concat(await read(slice, { slice_from: a, slice_to: b }, scan - rows.length));
+        if (order === 'desc') hi = a;
+        else lo = b;
+      }
+    }
 
     // Distinct traces in the order of their first matching span; the page ends at the span that
     // brought its last trace, so the next page starts right after it.
@@ -177,6 +196,9 @@ function parseAttributeFilters(field: string, text: string | undefined): Attribu
     return { key: m[1], op: m[2] as AttributeOp, value: m[3] };
   });
 }
+
+/** The first time slice a newest/oldest-first search reads; each next one is 4 times longer. */
+const FIRST_SLICE_MS = 60_000;
 
 /** Root spans only: the filter when no span filter but a duration range is given. */
 const ROOT_ONLY = ` AND is_entry = 1 AND parent_span_id = ''`;

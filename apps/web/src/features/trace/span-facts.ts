@@ -1,4 +1,5 @@
 import type { ApiRoutes, ResponseOf } from '@meridian/api-contract';
+import { isPoolSpan } from './folding';
 
 /** A span as the trace and transactions routes return it. */
 export type TraceSpan = ResponseOf<ApiRoutes['trace']>['spans'][number];
@@ -15,11 +16,12 @@ export interface SqlFacts {
 }
 
 /**
- * The statement a span ran, or undefined when it ran none: not a database call, or a database
- * span without a statement (a connection pool's `pg-pool.connect`, a connect or handshake).
+ * The statement a span ran, or undefined when it ran none: not a database call, a database
+ * span without a statement (a connect or handshake), or a connection pool's span
+ * (`pg-pool.connect`), which is no statement even when it carries one (a validation query).
  */
 export function sqlFacts(s: TraceSpan): SqlFacts | undefined {
-  if (!s.dbStatement.trim() && !s.dbFingerprint.trim()) return undefined;
+  if ((!s.dbStatement.trim() && !s.dbFingerprint.trim()) || isPoolSpan(s)) return undefined;
   const facts: SqlFacts = {
     system: s.dbSystem,
     instance: s.dbInstance,

@@ -2,22 +2,24 @@
 
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
 import { ApiError, useApiQuery } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
 import { transactionView, viewParams } from '../hitmap/view';
+import { TraceLogs } from '../logs/trace-logs';
+import { findNPlusOne, foldRows, isPoolSpan, nPlusOneKey, statementOf, type DisplayRow } from './folding';
 import { traceMessages } from './messages';
 import { errorFacts, httpFacts, nanosToMs, spanCategory, spanEndMs, spanStartMs, sqlFacts, type TraceSpan } from './span-facts';
 import styles from './trace.module.css';
-import { layoutWaterfall, rulerTicks, type WaterfallRow } from './waterfall';
+import { layoutWaterfall, rulerTicks } from './waterfall';
 
 type Messages = (typeof traceMessages)['en'];
 const TRACE_ID_RE = /^[0-9a-fA-F]{32}$/;
 
-/** `/trace?tenant=…&id=<trace id>[&span=<span id>]`: one trace, its waterfall and what each span did. */
+/** `/trace?tenant=…&id=<trace id>[&span=<span id>][&tab=logs]`: one trace, its waterfall and what each span did, or its logs. */
 export function TraceView() {
   const t = useMessages(traceMessages);
   const tenant = useTenant();
@@ -47,15 +49,26 @@ export function TraceView() {
     );
   }
   if (trace.error) return <ErrorNotice error={trace.error} title={t.failed} onRetry={() => void trace.refetch()} />;
-  return <TraceBody traceId={trace.data.traceId} spans={trace.data.spans} selectedId={search.get('span')} />;
+  return <TraceBody traceId={trace.data.traceId} spans={trace.data.spans} selectedId={search.get('span')} logsTab={search.get('tab') === 'logs'} />;
 }
 
-function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: TraceSpan[]; selectedId: string | null }) {
+function TraceBody({ traceId, spans, selectedId, logsTab }: { traceId: string; spans: TraceSpan[]; selectedId: string | null; logsTab: boolean }) {
   const t = useMessages(traceMessages);
   const fmt = useFormat();
   const tenant = useTenant();
   const router = useRouter();
   const waterfall = useMemo(() => layoutWaterfall(spans), [spans]);
+  const nPlusOne = useMemo(() => findNPlusOne(spans), [spans]);
+  // Runs of repeated siblings start folded; these (first span ids) were opened.
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const display = useMemo(() => foldRows(waterfall.rows, expanded, new Set(nPlusOne.map((n) => n.key))), [waterfall, expanded, nPlusOne]);
+  const toggle = (key: string) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+  const n1Keys = new Set(nPlusOne.map((n) => n.key));
   const root = waterfall.rows[0].span;
   const entry = spans.find((s) => s.isEntry && s.spanId === root.spanId) ?? spans.find((s) => s.isEntry) ?? root;
   const selected = spans.find((s) => s.spanId === selectedId) ?? root;
@@ -118,103 +131,148 @@ function TraceBody({ traceId, spans, selectedId }: { traceId: string; spans: Tra
         </div>
       </dl>
 
-      <section className="card" aria-label={t.waterfall} data-testid="waterfall">
-        <h2>
-          {t.waterfall} <span className="hint">{t.waterfallHelp}</span>
-        </h2>
-        <Waterfall rows={waterfall.rows} totalMs={waterfall.totalMs} selectedId={selected.spanId} onSelect={select} fmt={fmt} t={t} />
-      </section>
+      <nav className="tabs" aria-label={t.tabsLabel}>
+        {[false, true].map((logs) => (
+          <Link
+            key={String(logs)}
+            href={tenantHref('/trace', tenant.slug, { id: traceId, span: selectedId ?? undefined, tab: logs ? 'logs' : undefined })}
+            className={logs === logsTab ? 'active' : undefined}
+            aria-current={logs === logsTab ? 'page' : undefined}
+            replace
+            scroll={false}
+          >
+            {logs ? t.tabLogs : t.tabTimeline}
+          </Link>
+        ))}
+      </nav>
 
-      <div className={styles.columns}>
-        <section className="card" aria-label={t.details} data-testid="span-details">
-          <h2>
-            {t.details}: <span className={styles.endpoint}>{selected.spanName}</span>
-          </h2>
-          <SpanDetails span={selected} offsetMs={offsetOf(selected)} fmt={fmt} t={t} />
+      {logsTab ? (
+        <section className="card" aria-label={t.tabLogs} data-testid="trace-logs">
+          <TraceLogs traceId={traceId} />
         </section>
-        <div className={styles.side}>
-          <section className="card" aria-label={t.sqlStatements(sql.length)} data-testid="sql-steps">
-            <h2>{t.sqlStatements(sql.length)}</h2>
-            {sql.length === 0 ? (
-              <p className="state">{t.none}</p>
-            ) : (
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th className={styles.num}>{t.colAt}</th>
-                    <th className={styles.num}>{t.colDuration}</th>
-                    <th>{t.colStatement}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {sql.map(({ s, f }) => (
-                    <tr key={s.spanId} className={s.spanId === selected.spanId ? styles.selectedRow : undefined} onClick={() => select(s.spanId)}>
-                      <td className={styles.num}>+{fmt.duration(offsetOf(s))}</td>
-                      <td className={styles.num}>{fmt.duration(s.durationMs)}</td>
-                      <td>
-                        <code className={styles.sql}>{f.fingerprint}</code>
-                        <div className="hint">{[f.system, f.instance, f.dbName].filter(Boolean).join(' · ')}</div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="card" aria-label={t.httpCalls(http.length)}>
-            <h2>{t.httpCalls(http.length)}</h2>
-            {http.length === 0 ? (
-              <p className="state">{t.none}</p>
-            ) : (
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th className={styles.num}>{t.colAt}</th>
-                    <th>{t.colRequest}</th>
-                    <th className={styles.num}>{t.colStatus}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {http.map(({ s, f }) => (
-                    <tr key={s.spanId} className={s.spanId === selected.spanId ? styles.selectedRow : undefined} onClick={() => select(s.spanId)}>
-                      <td className={styles.num}>+{fmt.duration(offsetOf(s))}</td>
-                      <td>
-                        <span className="badge">{f.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{f.method}</strong>{' '}
-                        <span className={styles.endpoint}>{f.target}</span>
-                        {f.path && <div className="hint">{f.path}</div>}
-                      </td>
-                      <td className={`${styles.num} ${f.status >= 500 ? styles.errorText : ''}`}>{f.status || '–'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="card" aria-label={t.errorList(errors.length)}>
-            <h2>{t.errorList(errors.length)}</h2>
-            {errors.length === 0 ? (
-              <p className="state">{t.none}</p>
-            ) : (
-              <ul className={styles.errorList}>
-                {errors.map(({ s, f }) => (
-                  <li key={s.spanId}>
-                    <button type="button" className="link-button" onClick={() => select(s.spanId)}>
-                      {s.service} · {s.spanName}
-                    </button>
-                    {f.statusMessage && <div className={styles.errorText}>{f.statusMessage}</div>}
-                    {f.exceptions.map((x, i) => (
-                      <div key={i}>
-                        {x.type && <strong>{x.type}: </strong>}
-                        {x.message}
-                      </div>
-                    ))}
+      ) : (
+        <>
+          {nPlusOne.length > 0 && (
+            <section className="notice notice-warn" aria-label={t.nPlusOne} data-testid="n-plus-one">
+              <strong>{t.nPlusOne}</strong> <span className="hint">{t.nPlusOneHelp}</span>
+              <ul className={styles.nPlusOne}>
+                {nPlusOne.map((n) => (
+                  <li key={n.key}>
+                    <code className={styles.sql}>{n.statement}</code> {t.nPlusOneItem(n.count, n.parent ? `${n.parent.service} · ${n.parent.spanName}` : '—')}
                   </li>
                 ))}
               </ul>
-            )}
+            </section>
+          )}
+          <section className="card" aria-label={t.waterfall} data-testid="waterfall">
+            <h2>
+              {t.waterfall} <span className="hint">{t.waterfallHelp}</span>
+            </h2>
+            <Waterfall
+              rows={display}
+              totalMs={waterfall.totalMs}
+              selectedId={selected.spanId}
+              onSelect={select}
+              expanded={expanded}
+              onToggle={toggle}
+              fmt={fmt}
+              t={t}
+            />
           </section>
-        </div>
-      </div>
+
+          <div className={styles.columns}>
+            <section className="card" aria-label={t.details} data-testid="span-details">
+              <h2>
+                {t.details}: <span className={styles.endpoint}>{selected.spanName}</span>
+              </h2>
+              <SpanDetails span={selected} offsetMs={offsetOf(selected)} fmt={fmt} t={t} />
+            </section>
+            <div className={styles.side}>
+              <section className="card" aria-label={t.sqlStatements(sql.length)} data-testid="sql-steps">
+                <h2>{t.sqlStatements(sql.length)}</h2>
+                {sql.length === 0 ? (
+                  <p className="state">{t.none}</p>
+                ) : (
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th className={styles.num}>{t.colAt}</th>
+                        <th className={styles.num}>{t.colDuration}</th>
+                        <th>{t.colStatement}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {sql.map(({ s, f }) => (
+                        <tr key={s.spanId} className={s.spanId === selected.spanId ? styles.selectedRow : undefined} onClick={() => select(s.spanId)}>
+                          <td className={styles.num}>+{fmt.duration(offsetOf(s))}</td>
+                          <td className={styles.num}>{fmt.duration(s.durationMs)}</td>
+                          <td>
+                            {n1Keys.has(nPlusOneKey(s)) && <span className={`badge ${styles.nPlusOneBadge}`}>{t.nPlusOneBadge}</span>}{' '}
+                            <code className={styles.sql}>{f.fingerprint}</code>
+                            <div className="hint">{[f.system, f.instance, f.dbName].filter(Boolean).join(' · ')}</div>
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </section>
+              <section className="card" aria-label={t.httpCalls(http.length)}>
+                <h2>{t.httpCalls(http.length)}</h2>
+                {http.length === 0 ? (
+                  <p className="state">{t.none}</p>
+                ) : (
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th className={styles.num}>{t.colAt}</th>
+                        <th>{t.colRequest}</th>
+                        <th className={styles.num}>{t.colStatus}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {http.map(({ s, f }) => (
+                        <tr key={s.spanId} className={s.spanId === selected.spanId ? styles.selectedRow : undefined} onClick={() => select(s.spanId)}>
+                          <td className={styles.num}>+{fmt.duration(offsetOf(s))}</td>
+                          <td>
+                            <span className="badge">{f.direction === 'in' ? t.incoming : t.outgoing}</span> <strong>{f.method}</strong>{' '}
+                            <span className={styles.endpoint}>{f.target}</span>
+                            {f.path && <div className="hint">{f.path}</div>}
+                          </td>
+                          <td className={`${styles.num} ${f.status >= 500 ? styles.errorText : ''}`}>{f.status || '–'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </section>
+              <section className="card" aria-label={t.errorList(errors.length)}>
+                <h2>{t.errorList(errors.length)}</h2>
+                {errors.length === 0 ? (
+                  <p className="state">{t.none}</p>
+                ) : (
+                  <ul className={styles.errorList}>
+                    {errors.map(({ s, f }) => (
+                      <li key={s.spanId}>
+                        <button type="button" className="link-button" onClick={() => select(s.spanId)}>
+                          {s.service} · {s.spanName}
+                        </button>
+                        {f.statusMessage && <div className={styles.errorText}>{f.statusMessage}</div>}
+                        {f.exceptions.map((x, i) => (
+                          <div key={i}>
+                            {x.type && <strong>{x.type}: </strong>}
+                            {x.message}
+                          </div>
+                        ))}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            </div>
+          </div>
+        </>
+      )}
     </div>
   );
 }
@@ -224,17 +282,23 @@ function Waterfall({
   totalMs,
   selectedId,
   onSelect,
+  expanded,
+  onToggle,
   fmt,
   t,
 }: {
-  rows: WaterfallRow<TraceSpan>[];
+  rows: DisplayRow<TraceSpan>[];
   totalMs: number;
   selectedId: string;
   onSelect(id: string): void;
+  expanded: ReadonlySet<string>;
+  onToggle(key: string): void;
   fmt: Formatter;
   t: Messages;
 }) {
   const ticks = rulerTicks(totalMs);
+  const grid = ticks.map((tick) => <i key={tick} className={styles.gridLine} style={{ left: `${totalMs > 0 ? (tick / totalMs) * 100 : 0}%` }} />);
+  const n1Badge = <span className={`badge ${styles.nPlusOneBadge}`}>{t.nPlusOneBadge}</span>;
   return (
     <div className={styles.waterfall} role="table" aria-label={t.waterfall}>
       <div className={styles.wfHead} role="row">
@@ -247,7 +311,44 @@ function Waterfall({
           ))}
         </div>
       </div>
-      {rows.map((r) => {
+      {rows.map((d) => {
+        if (d.kind === 'fold') {
+          const s = d.rows[0].span;
+          const label = statementOf(s) || s.spanName;
+          return (
+            <div
+              key={`fold-${d.key}`}
+              role="row"
+              className={`${styles.wfRow} ${styles.foldRow}`}
+              data-fold-count={d.rows.length}
+              onClick={() => onToggle(d.key)}
+            >
+              <div role="cell" className={styles.wfName} style={{ paddingLeft: `${d.depth * 14 + 4}px` }}>
+                <button
+                  type="button"
+                  className="link-button"
+                  aria-expanded={false}
+                  title={t.expandFold(d.rows.length)}
+                  onClick={(e) => (e.stopPropagation(), onToggle(d.key))}
+                >
+                  ▸ {label}
+                </button>{' '}
+                <strong>{t.foldedCount(d.rows.length)}</strong> {d.nPlusOne && n1Badge} <span className="hint">{s.service}</span>
+              </div>
+              <div role="cell" className={styles.wfTrack}>
+                {grid}
+                <span
+                  className={`${styles.bar} ${styles.foldBar} ${styles[`bar_${spanCategory(s)}`]}`}
+                  style={{ left: `${d.left * 100}%`, width: `${d.width * 100}%` }}
+                />
+                <span className={styles.barLabel} style={{ left: `${Math.min(d.left * 100, 85)}%` }}>
+                  Σ {fmt.duration(d.totalMs)}
+                </span>
+              </div>
+            </div>
+          );
+        }
+        const r = d.row;
         const s = r.span;
         const active = s.spanId === selectedId;
         return (
@@ -259,16 +360,27 @@ function Waterfall({
             data-span-id={s.spanId}
           >
             <div role="cell" className={styles.wfName} style={{ paddingLeft: `${r.depth * 14 + 4}px` }}>
+              {expanded.has(s.spanId) && (
+                <button
+                  type="button"
+                  className="link-button"
+                  aria-expanded
+                  title={t.collapseFold}
+                  aria-label={t.collapseFold}
+                  onClick={(e) => (e.stopPropagation(), onToggle(s.spanId))}
+                >
+                  ▾
+                </button>
+              )}{' '}
               <button type="button" className="link-button" aria-pressed={active} onClick={(e) => (e.stopPropagation(), onSelect(s.spanId))} title={s.spanName}>
                 {s.spanName}
               </button>{' '}
-              <span className="hint">{s.service}</span>
+              {d.nPlusOne && n1Badge} <span className="hint">{s.service}</span>
+              {isPoolSpan(s) && <span className="hint"> ({t.pool})</span>}
               {r.orphan && <span className={`hint ${styles.orphan}`}> ({t.orphan})</span>}
             </div>
             <div role="cell" className={styles.wfTrack}>
-              {ticks.map((tick) => (
-                <i key={tick} className={styles.gridLine} style={{ left: `${totalMs > 0 ? (tick / totalMs) * 100 : 0}%` }} />
-              ))}
+              {grid}
               <span className={`${styles.bar} ${styles[`bar_${spanCategory(s)}`]}`} style={{ left: `${r.left * 100}%`, width: `${r.width * 100}%` }} />
               <span className={styles.barLabel} style={{ left: `${Math.min(r.left * 100, 85)}%` }}>
                 {fmt.duration(r.durationMs)}
