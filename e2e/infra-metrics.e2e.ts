@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HOST_METRIC_SPECS, HostCollector, type HostMetricName } from '@meridian/collector';
+import { K8S_DEMO_METRICS, startDemoKubernetes } from '@meridian/demo';
 import { startTenantFixture, type TenantFixture } from '@meridian/testing';
 import { until } from './support/until';
 
@@ -169,5 +170,45 @@ describe('built-in host source', () => {
     expect(rss.every((p) => /^\d+$/.test(p.resourceAttributes['process.pid']) && p.resourceAttributes['process.executable.name'])).toBe(true);
     // Kernel threads (busy by CPU) have no resident memory; the largest processes do.
     expect(rss.some((p) => p.value > 1024 * 1024)).toBe(true);
+  });
+});
+
+describe('demo Kubernetes metrics', () => {
+  it('name their metrics as kubeletstats and k8s_cluster do (same unit, type and value type)', () => {
+    const receiverMetrics = new Map(
+      [...fixture('kubeletstats').resourceMetrics, ...fixture('k8s_cluster').resourceMetrics].flatMap((rm) =>
+        rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => [m.name, m])),
+      ),
+    );
+    // Node allocatable figures come from k8s_cluster's allocatable_types_to_report option, not its metadata.yaml.
+    const demo = K8S_DEMO_METRICS.filter((m) => !m.name.startsWith('k8s.node.allocatable_'));
+    for (const spec of demo) {
+      const m = receiverMetrics.get(spec.name);
+      expect({ name: spec.name, unit: m?.unit, kind: m?.gauge ? 'gauge' : 'counter' }).toEqual({ name: spec.name, unit: spec.unit, kind: spec.kind });
+      expect({ name: spec.name, int: (m!.gauge ?? m!.sum)!.dataPoints[0].asInt !== undefined }).toEqual({ name: spec.name, int: spec.int });
+    }
+  });
+
+  it('arrive through intake as demo data: pods and containers with k8s.* resource attributes and meridian.demo=true', async () => {
+    const k8s = startDemoKubernetes({ otlpHttpUrl: `http://127.0.0.1:${fx.meridian.ports.http}`, ingestKey: fx.ingestKey, intervalMs: 60_000 });
+    try {
+      const restarts = await until('k8s.container.restarts of the demo cluster', async () => {
+        const points = (await readPoints('k8s.container.restarts')).filter((p) => p.resourceAttributes['meridian.demo'] === 'true');
+        return points.length > 0 && points;
+      });
+      expect(restarts.every((p) => p.resourceAttributes['k8s.cluster.name'] === 'meridian-demo' && p.resourceAttributes['k8s.pod.name'])).toBe(true);
+      expect(restarts.some((p) => p.value > 0)).toBe(true);
+      const usage = await until('container.memory.usage', async () => {
+        const points = (await readPoints('container.memory.usage')).filter((p) => p.resourceAttributes['meridian.demo'] === 'true');
+        return points.length > 0 && points;
+      });
+      expect(Object.keys(usage[0].resourceAttributes)).toEqual(
+        expect.arrayContaining(['k8s.namespace.name', 'k8s.node.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.container.name', 'container.image.name']),
+      );
+      // The traffic's services run in pods of the same name (their host.name).
+      expect(usage.map((p) => p.resourceAttributes['k8s.pod.name'])).toContain('checkout-api-5b6c9d7f8-q8ztr');
+    } finally {
+      await k8s.stop();
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { HostCollectorService } from '@meridian/collector';
 import type { MeridianConfig } from '@meridian/config';
-import { startDemoTraffic, type DemoTraffic } from '@meridian/demo';
+import { startDemoKubernetes, startDemoTraffic, type DemoKubernetes, type DemoTraffic } from '@meridian/demo';
 import { IntakeServers } from '@meridian/intake';
 import { SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
 import { AppModule } from './app.module';
@@ -37,6 +37,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
 
   let demo: DemoTraffic | undefined;
   let demoApp: { stop(): Promise<void> } | undefined;
+  let demoK8s: DemoKubernetes | undefined;
   const lines = [
     `Meridian is running: roles ${roles.join(',')}, data in ${resolve(cfg.dataDir)}`,
     `  API        http://localhost:${apiPort}/api/v1  (health: /healthz, /readyz)`,
@@ -69,6 +70,8 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
         lines.push(...started.lines);
         if (modules.has(Role.Collector) && app.get(HostCollectorService).report({ otlpUrl: `http://127.0.0.1:${http}`, ingestKey: keys.ingestKey }))
           lines.push(`  host metrics: this machine every ${cfg.collector.host.intervalMs} ms into the demo tenant (MERIDIAN_COLLECTOR_HOST=0 turns it off)`);
+        demoK8s = startDemoKubernetes({ otlpHttpUrl: `http://127.0.0.1:${http}`, ingestKey: keys.ingestKey, log: (m) => logger.warn(`demo kubernetes: ${m}`) });
+        lines.push(`  demo kubernetes: ${demoK8s.summary} — generated demo data (meridian.demo=true), not a real cluster`);
       }
     }
   }
@@ -90,6 +93,7 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
     logger.log(`${signal}: draining and shutting down`);
     await demo?.stop().catch(() => undefined);
     await demoApp?.stop().catch(() => undefined);
+    await demoK8s?.stop().catch(() => undefined);
     await app.close();
     process.exit(0);
   };
