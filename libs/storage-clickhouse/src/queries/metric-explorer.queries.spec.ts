@@ -250,6 +250,14 @@ describe('MetricExplorerQueries', () => {
     expect(await field(q.metricNames('eu', T, { ...minutes(3), search: 's'.repeat(257) }))).toBe('search');
   });
 
+  it('never answers more than 300 points per line, whatever the window', async () => {
+    for (const hours of [0.25, 1, 6, 24, 167.9]) {
+      const r = await q.metricSeries('eu', T, { name: 'g.temp', from: new Date(BASE_MS + 7_000 - hours * 3600_000), to: new Date(BASE_MS + 7_000) });
+      expect(r.times.length).toBeLessThanOrEqual(300);
+      expect(r.lines.every((l) => l.values.length === r.times.length)).toBe(true);
+    }
+  });
+
   it('chooses round steps of at least a minute, at most 300 per window', () => {
     expect(chooseStep(15 * 60_000)).toBe(60);
     expect(chooseStep(6 * 3600_000)).toBe(120);

@@ -6,7 +6,7 @@
  * attributes) and only then aggregated across the series of a group, so a counter's rate or a
  * gauge's sum does not depend on how many points each series exported in a step.
  */
-import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
+import { RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkLimit, checkName, checkTenant, checkWindow, isoFromClickHouse, msInWindow, select, type Params, type TimeWindow } from './sql';
@@ -145,17 +145,20 @@ export function chooseStep(windowMs: number, requested?: number): number {
     if (!Number.isInteger(requested) || requested < L.minStepSeconds || requested > L.maxStepSeconds) {
       throw new QueryValidationError('step', `must be a whole number of seconds, ${L.minStepSeconds}–${L.maxStepSeconds}`);
     }
-    if (Math.ceil(windowMs / (requested * 1000)) > L.maxSteps) {
+    if (stepsOver(windowMs, requested) > L.maxSteps) {
       throw new QueryValidationError(
         'step',
-        `gives more than ${L.maxSteps} points over this window; use a step of at least ${Math.ceil(windowMs / L.maxSteps / 1000)} s`,
+        `gives more than ${L.maxSteps} points over this window; use a step of at least ${Math.ceil(windowMs / (L.maxSteps - 1) / 1000)} s`,
       );
     }
     return requested;
   }
-  const least = Math.max(MIN_AUTO_STEP_SECONDS, windowMs / L.maxSteps / 1000);
+  const least = Math.max(MIN_AUTO_STEP_SECONDS, windowMs / (L.maxSteps - 1) / 1000);
   return NICE_STEPS.find((s) => s >= least) ?? L.maxStepSeconds;
 }
+
+/** Steps covering a window whose start is rounded down to a whole step: one more when it is not aligned. */
+const stepsOver = (windowMs: number, stepSeconds: number) => Math.ceil(windowMs / (stepSeconds * 1000)) + 1;
 
 /**
  * The value below which `q` of the observations lie, from histogram buckets merged across
@@ -320,11 +323,11 @@ export class MetricExplorerQueries {
       type: metric.type,
       from_ms: alignedFromMs,
       to_ms: toMs,
-      read_from_ms: plan === 'counterRate' || plan === 'histogram' ? alignedFromMs - Math.max(L.counterLookbackMs, stepMs) : alignedFromMs,
+      // The look-back stays inside what DateTime64(9) holds.
+      read_from_ms:
+        plan === 'counterRate' || plan === 'histogram' ? Math.max(RAW_TIME_RANGE_MS.min, alignedFromMs - Math.max(L.counterLookbackMs, stepMs)) : alignedFromMs,
       step_ms: stepMs,
-      from_s: alignedFromMs / 1000,
-      to_s: Math.ceil(toMs / 60_000) * 60,
-      step_s: stepSeconds,
+      ...(rollup ? { from_s: alignedFromMs / 1000, to_s: Math.ceil(toMs / 60_000) * 60, step_s: stepSeconds } : {}),
     };
     let where = `tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type = {type:String}`;
     filters.forEach((f, i) => {
