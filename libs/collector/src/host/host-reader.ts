@@ -79,9 +79,10 @@ export interface HostReaderOptions {
   root?: string;
   /** At most this many processes get per-process metrics. */
   topProcesses: number;
-  /** Filesystems read at most (a host with thousands of mounts stays bounded). */
-  maxFilesystems?: number;
 }
+
+/** Filesystems read at most, so a host with thousands of mounts (containers) stays bounded. */
+const MAX_FILESYSTEMS = 100;
 
 /** semconv host.arch values for Node's process.arch names. */
 const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' };
@@ -156,7 +157,7 @@ export class HostReader {
 
   private async readFilesystems(mounts: Mount[]): Promise<FilesystemUsage[]> {
     const out = await Promise.all(
-      mounts.slice(0, this.opts.maxFilesystems ?? 100).map(async (m) => {
+      mounts.slice(0, MAX_FILESYSTEMS).map(async (m) => {
         try {
           const s = await statfs(join(this.root, m.mountpoint));
           if (s.blocks === 0) return undefined; // nothing stored there (an empty virtual fs)
