@@ -9,13 +9,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
 import { decodeMetrics, type ResourceMetrics } from '@meridian/otlp';
+import { describeOrSkip } from '@meridian/testing';
 import { HostCollector } from './host-collector';
 import { HOST_METRIC_SPECS, type HostMetricName } from './host-metrics';
 import { HostReader } from './host-reader';
 
 jest.setTimeout(60_000);
 
-const onLinux = process.platform === 'linux' && existsSync('/proc/stat') ? describe : describe.skip;
+const onLinux = describeOrSkip(process.platform === 'linux' && existsSync('/proc/stat') ? undefined : 'no Linux /proc on this machine');
 
 /** An OTLP/HTTP metrics endpoint keeping each decoded request's resources. */
 async function otlpSink(): Promise<{ url: string; received: ResourceMetrics[]; auth: string[]; close(): Promise<void> }> {
