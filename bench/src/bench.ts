@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '@meridian/config';
-import { ClickHouseClients, LogSearchQueries, type RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
+import { ClickHouseClients, LogSearchQueries, type RegionStore, TelemetryQueries, TraceSearchQueries } from '@meridian/storage-clickhouse';
 import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
 import { measureApiHitmap } from './api-latency';
 import { machineUsage, snapshotMachine } from './cpu';
@@ -38,6 +38,7 @@ import { generatePayloads } from './payloads';
 import { runRawBaseline } from './raw-baseline';
 import { type BenchReport, fmt, renderTable, type TableRow, targetsOf, writeReport } from './report';
 import { measureStorage } from './storage';
+import { measureTraceSearch, traceSearchTable } from './trace-search-latency';
 import { loadVolume, VOLUME_SERVICES } from './volume';
 
 // Trial runs can write elsewhere (BENCH_RESULT_FILE) and leave the committed record alone.
@@ -313,6 +314,10 @@ async function main(): Promise<void> {
     );
     log(`\n${logSearchTable(logSearch)}`);
 
+    const traceSearch = await phase('trace search latency (TraceSearchQueries, in-process)', () =>
+      measureTraceSearch({ queries: new TraceSearchQueries(ch), store, regionId: region.id, tenantId, nowMs, runs: params.latencyRuns, log }),
+    );
+
     // The same windows through the HTTP route: the engine is handed over to a server process.
     await ch.close();
     const api = await phase('hitmap through the HTTP API (server process, same data)', async () => {
@@ -422,6 +427,7 @@ async function main(): Promise<void> {
         volume,
         latency,
         latency_right_after_load: latencyLoaded,
+        trace_search: traceSearch,
         storage_sdk_rows: storageSdk,
         storage_all_rows: storage,
         phases,
@@ -513,7 +519,7 @@ async function main(): Promise<void> {
       { figure: '  flooder: 429 share / accepted (spans/s)', value: `${fmt(noisy.flooder429Share * 100, 1)} % / ${fmt(noisy.acceptedSpansPerSec)}` },
       { figure: 'cores / runtime', value: `${report.cores} / ${fmt(report.runtime_s)} s` },
     ];
-    log(`\n${renderTable(rows)}`);
+    log(`\n${renderTable(rows)}\n${traceSearchTable(traceSearch)}`);
     const perSpan = (cpuSeconds: number) => `${fmt((cpuSeconds * 1e6) / payloads.spans, 1)} µs/span`;
     log(
       `\nCPU per span: server end to end ${perSpan(serverCpu.processCpuSeconds)}; intake decode+rows+encode ${fmt(1e6 / raw.intakePipelineSpansPerSec, 1)} µs/span (one core); ClickHouse insert (RowWriter) ${perSpan(raw.insertCpu.processCpuSeconds)}`,
