@@ -11,6 +11,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { decodeMetrics, type ResourceMetrics } from '@meridian/otlp';
 import { describeOrSkip } from '@meridian/testing';
 import { HostCollector } from './host-collector';
+import { HostCollectorService } from './host-collector.service';
 import { HOST_METRIC_SPECS, type HostMetricName } from './host-metrics';
 import { HostReader } from './host-reader';
 
@@ -154,5 +155,32 @@ onLinux('host source on this machine', () => {
     expect(Number(points('system.memory.usage').find((p) => p.attributes.state === 'used')!.value)).toBeGreaterThan(0);
     const fs = points('system.filesystem.usage').find((p) => p.attributes.mountpoint === '/')!;
     expect(Object.keys(fs.attributes).sort()).toEqual(['device', 'mode', 'mountpoint', 'state', 'type']);
+  });
+
+  it('as the collector role runs it: off when disabled, the configured intake at bootstrap, otherwise the first destination asked for', async () => {
+    const sink = await otlpSink();
+    const cfg = { enabled: true, intervalMs: 60_000, topProcesses: 2 };
+    const off = new HostCollectorService({ ...cfg, enabled: false }, { otlpUrl: sink.url, ingestKey: 'mrd_ik_off' });
+    off.onApplicationBootstrap();
+    expect(off.report({ otlpUrl: sink.url, ingestKey: 'mrd_ik_off' })).toBe(false);
+
+    const configured = new HostCollectorService(cfg, { otlpUrl: sink.url, ingestKey: 'mrd_ik_configured' });
+    configured.onApplicationBootstrap();
+    // Already sending where the configuration says: the demo tenant does not take it over.
+    expect(configured.report({ otlpUrl: sink.url, ingestKey: 'mrd_ik_demo' })).toBe(false);
+
+    const unconfigured = new HostCollectorService(cfg, {});
+    unconfigured.onApplicationBootstrap();
+    expect(unconfigured.report({ otlpUrl: sink.url, ingestKey: 'mrd_ik_demo' })).toBe(true);
+    try {
+      for (const key of ['mrd_ik_configured', 'mrd_ik_demo']) {
+        const deadline = Date.now() + 20_000;
+        while (!sink.auth.includes(`Bearer ${key}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await Promise.all([off, configured, unconfigured].map((s) => s.onApplicationShutdown()));
+      await sink.close();
+    }
+    expect(new Set(sink.auth)).toEqual(new Set(['Bearer mrd_ik_configured', 'Bearer mrd_ik_demo']));
   });
 });
