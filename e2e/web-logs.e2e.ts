@@ -143,6 +143,13 @@ describe('web UI: logs search, histogram, live tail and the way to the trace', (
     const url = new URL(page.url());
     expect([url.searchParams.get('id'), url.searchParams.get('span')]).toEqual([traceId, span.spanContext().spanId]);
     await page.getByText('POST /checkout').first().waitFor({ timeout: 20_000 });
+
+    // From the trace to its logs: the trace view's logs tab, oldest first.
+    await page.goto(`${base}/trace?tenant=${slug}&id=${traceId}&tab=logs`);
+    const traceLogs = page.getByTestId('trace-log-list');
+    await until('the trace’s 3 records', async () => (await traceLogs.getByTestId('log-row').count()) === 3);
+    expect(await traceLogs.getByTestId('log-row').first().textContent()).toContain('order 1001 accepted');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'trace-logs.png'), fullPage: true });
   });
 
   it('pastes a trace id with dashes, follows new records live, and reads in Japanese', async () => {

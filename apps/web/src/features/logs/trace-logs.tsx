@@ -32,7 +32,7 @@ export function TraceLogs({ traceId }: { traceId: string }) {
   if (!logs.data) return <Loading label={t.loading} />;
   const searchHref = tenantHref('/logs', tenant.slug, { traceId: traceId.toLowerCase(), from, to });
   return (
-    <section className="stack" aria-label={t.traceLogsTitle} data-testid="trace-logs">
+    <section className="stack" aria-label={t.traceLogsTitle} data-testid="trace-log-list">
       {logs.data.logs.length === 0 ? (
         <Empty title={t.traceLogsNone} />
       ) : (
