@@ -192,21 +192,21 @@ describe('demo Kubernetes metrics', () => {
   it('arrive through intake as demo data: pods and containers with k8s.* resource attributes and meridian.demo=true', async () => {
     const k8s = startDemoKubernetes({ otlpHttpUrl: `http://127.0.0.1:${fx.meridian.ports.http}`, ingestKey: fx.ingestKey, intervalMs: 60_000 });
     try {
-      const restarts = await until('k8s.container.restarts of the demo cluster', async () => {
-        const points = (await readPoints('k8s.container.restarts')).filter((p) => p.resourceAttributes['meridian.demo'] === 'true');
-        return points.length > 0 && points;
-      });
+      // A reading is a burst of requests (one per resource): wait for the resource each check needs.
+      const demoPoints = (name: string, key: string, value: string) =>
+        until(`${name} of ${value}`, async () => {
+          const points = (await readPoints(name)).filter((p) => p.resourceAttributes['meridian.demo'] === 'true');
+          return points.some((p) => p.resourceAttributes[key] === value) && points;
+        });
+      const restarts = await demoPoints('k8s.container.restarts', 'k8s.container.name', 'email-worker');
       expect(restarts.every((p) => p.resourceAttributes['k8s.cluster.name'] === 'meridian-demo' && p.resourceAttributes['k8s.pod.name'])).toBe(true);
-      expect(restarts.some((p) => p.value > 0)).toBe(true);
-      const usage = await until('container.memory.usage', async () => {
-        const points = (await readPoints('container.memory.usage')).filter((p) => p.resourceAttributes['meridian.demo'] === 'true');
-        return points.length > 0 && points;
-      });
+      // The crash-looping worker has restarted.
+      expect(restarts.find((p) => p.resourceAttributes['k8s.container.name'] === 'email-worker')!.value).toBeGreaterThan(0);
+      // The traffic's services run in pods of the same name (their host.name).
+      const usage = await demoPoints('container.memory.usage', 'k8s.pod.name', 'checkout-api-5b6c9d7f8-q8ztr');
       expect(Object.keys(usage[0].resourceAttributes)).toEqual(
         expect.arrayContaining(['k8s.namespace.name', 'k8s.node.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.container.name', 'container.image.name']),
       );
-      // The traffic's services run in pods of the same name (their host.name).
-      expect(usage.map((p) => p.resourceAttributes['k8s.pod.name'])).toContain('checkout-api-5b6c9d7f8-q8ztr');
     } finally {
       await k8s.stop();
     }
