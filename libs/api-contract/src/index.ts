@@ -24,3 +24,5 @@ export * from './schemas/traces';
 export * from './schemas/service-map';
 export * from './schemas/logs';
 export * from './schemas/metrics';
+export * from './schemas/hosts';
+export * from './schemas/kubernetes';

@@ -1,6 +1,8 @@
 import { ACCOUNT_ROUTES } from './routes/account.routes';
 import { ALERTING_ROUTES } from './routes/alerting.routes';
 import { DATABASE_ROUTES } from './routes/database.routes';
+import { HOST_ROUTES } from './routes/hosts.routes';
+import { KUBERNETES_ROUTES } from './routes/kubernetes.routes';
 import { LIMITS_ROUTES } from './routes/limits.routes';
 import { LOG_ROUTES } from './routes/logs.routes';
 import { METRIC_ROUTES } from './routes/metrics.routes';
@@ -24,6 +26,8 @@ export const API_ROUTES = {
   ...SERVICE_MAP_ROUTES,
   ...LOG_ROUTES,
   ...METRIC_ROUTES,
+  ...HOST_ROUTES,
+  ...KUBERNETES_ROUTES,
 } as const;
 
 export type ApiRoutes = typeof API_ROUTES;

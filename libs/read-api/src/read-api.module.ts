@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import {
   ClickHouseClients,
   DatabaseHealthQueries,
+  HostQueries,
+  KubernetesQueries,
   LogSearchQueries,
   MetricExplorerQueries,
   ServiceMapQueries,
@@ -9,6 +11,8 @@ import {
   TraceSearchQueries,
 } from '@meridian/storage-clickhouse';
 import { DatabaseController } from './database.controller';
+import { HostController } from './host.controller';
+import { KubernetesController } from './kubernetes.controller';
 import { LogSearchController } from './log-search.controller';
 import { MetricExplorerController } from './metric-explorer.controller';
 import { ServiceMapController } from './service-map.controller';
@@ -23,13 +27,24 @@ const onClickHouse = <T>(Queries: new (c: ClickHouseClients) => T) => ({
 
 /** The api role's telemetry reads. Needs TelemetryQueries from the app; access is checked by the auth module's guard. */
 @Module({
-  controllers: [TelemetryController, DatabaseController, TraceSearchController, ServiceMapController, LogSearchController, MetricExplorerController],
+  controllers: [
+    TelemetryController,
+    DatabaseController,
+    TraceSearchController,
+    ServiceMapController,
+    LogSearchController,
+    MetricExplorerController,
+    HostController,
+    KubernetesController,
+  ],
   providers: [
     onClickHouse(SqlStatisticsQueries),
     onClickHouse(TraceSearchQueries),
     onClickHouse(ServiceMapQueries),
     onClickHouse(LogSearchQueries),
     onClickHouse(MetricExplorerQueries),
+    onClickHouse(HostQueries),
+    onClickHouse(KubernetesQueries),
     {
       provide: DatabaseHealthQueries,
       useFactory: (c: ClickHouseClients, sql: SqlStatisticsQueries) => new DatabaseHealthQueries(c, sql),

@@ -61,3 +61,5 @@ export { TraceSearchQueries } from './queries/trace-search.queries';
 export { ServiceMapQueries } from './queries/service-map.queries';
 export { LogSearchQueries, LOG_QUERY_LIMITS, LOG_LEVELS, type LogLevel, type LogsQuery, type StoredLog, type LogHistogram } from './queries/log-search.queries';
 export { MetricExplorerQueries } from './queries/metric-explorer.queries';
+export { HostQueries } from './queries/host.queries';
+export { KubernetesQueries } from './queries/kubernetes.queries';

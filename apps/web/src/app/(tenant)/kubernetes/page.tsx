@@ -1,0 +1,7 @@
+'use client';
+
+import { KubernetesPage } from '../../../features/kubernetes/kubernetes-page';
+
+export default function Page() {
+  return <KubernetesPage />;
+}

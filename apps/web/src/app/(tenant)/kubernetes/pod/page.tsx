@@ -1,0 +1,7 @@
+'use client';
+
+import { PodPage } from '../../../../features/kubernetes/pod-page';
+
+export default function Page() {
+  return <PodPage />;
+}

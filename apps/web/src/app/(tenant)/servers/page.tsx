@@ -1,0 +1,7 @@
+'use client';
+
+import { ServersPage } from '../../../features/servers/servers-page';
+
+export default function Page() {
+  return <ServersPage />;
+}

@@ -1,0 +1,6 @@
+'use client';
+
+/** Kubernetes page (being built). */
+export function KubernetesPage() {
+  return <h1>Kubernetes</h1>;
+}

@@ -1,0 +1,2 @@
+/** Schemas of the servers and server detail (infrastructure) routes. */
+export {};

@@ -1,0 +1,2 @@
+/** Schemas of the Kubernetes map and pod detail (infrastructure) routes. */
+export {};
