@@ -127,6 +127,18 @@ describe('ServiceMapQueries', () => {
     expect(node(map, 'service:checkout')!.health).toBe('critical');
   });
 
+  it('pairs a call that starts in one minute with its server span in the next, and learns the callee from the last minute of calls', async () => {
+    // An earlier call to the same address (minute 0) without a traced answer, then one across the minute 1 → 2 boundary with one.
+    const early = server('m4', 'api', 0, 50);
+    const root = server('m4', 'api', 2 * 60_000 - 50, 200);
+    const client = httpClient(root, '10.1.2.3:9000', 2 * 60_000 - 10, 100);
+    await write([early, httpClient(early, '10.1.2.3:9000', 5, 20)]);
+    await write([server('m4', 'ledger', 2 * 60_000 + 5, 80, client)]);
+    await write([root, client]);
+    const map = await q.serviceMap('eu', 'm4', WINDOW);
+    expect(map.edges.map((e) => `${e.source} → ${e.target} (${e.resolvedBy}) ×${e.figures.count}`)).toEqual(['service:api → service:ledger (trace) ×2']);
+  });
+
   it('keeps tenants apart and bounds the window', async () => {
     const root = server('m3', 'solo', 0, 10);
     await write([root, httpClient(root, 'storefront:80', 1, 5)]);

@@ -1,4 +1,3 @@
-import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { checkTenant, MINUTES_IN_WINDOW, rollupWindow, select, type Params, type TimeWindow } from './sql';
 
@@ -9,9 +8,9 @@ export const SERVICE_MAP_LIMITS = {
   /** Most (caller, target) pairs whose callee is looked up by trace: targets can be many addresses of one service. */
   maxTargets: 20_000,
   /**
-   * Most rows of service_call_links one map read looks at to learn which service answers a
-   * (caller, target): the pairs are per call, so this caps the read's cost on busy tenants; a
-   * target seen in no read pair falls back to matching a service by name.
+   * Most rows one map read looks at to learn which service answers a (caller, target) (link
+   * rows are per call): a cap on the read's cost when a tenant is very busy; a target seen in no
+   * read pair falls back to matching a service by name.
    */
   maxLinkRows: 4_000_000,
 } as const;
@@ -179,27 +178,32 @@ export class ServiceMapQueries {
 
   /**
    * (caller, target kind, target) → the service whose SERVER/CONSUMER spans are children of
-   * those calls, whichever batch brought each side. Not every call is needed to learn that:
-   * up to LINKS_PER_TARGET calls of each (caller, target) are taken from the client rows and
-   * joined (a small hash table) with the server rows of the window; the callee seen most often
-   * wins. Grouping every call by its link instead cost 4–5 times as much. A minute either side
-   * of the window catches pairs whose two spans started in different minutes. At most
-   * maxLinkRows rows are read (both sides).
+   * those calls, whichever batch brought each side. Not every call is needed to learn that,
+   * and which service answers an address does not change from minute to minute, so only the
+   * link rows of each (caller, target)'s LAST minute with calls in the window (and the minute
+   * before: a link row is filed under its span's start, the call rollup under its end) are
+   * read, through the sort key (tenant, minute, …): the read costs a couple of minutes of
+   * calls whatever the window. Up to LINKS_PER_TARGET calls of each (caller, target) are
+   * joined (a small hash table) with the server rows; the callee seen most often wins.
+   * Grouping every call of the window by its link instead cost 4–5× as much per row, and
+   * grew with the window. At most maxLinkRows rows are read.
    */
   private async calleesByTrace(store: RegionStore, window: Window): Promise<Map<string, string>> {
     const links = store.table('service_call_links');
-    const inWindow = (t: string) =>
-      `${t}.tenant_id = {tenant:String} AND ${t}.minute >= toDateTime({links_from_s:UInt32}) AND ${t}.minute < toDateTime({links_to_s:UInt32})`;
+    const lastMinutes = `(SELECT arrayJoin([m - 60, m]) FROM (
+          SELECT max(minute) AS m FROM ${store.table('service_calls_1m')}
+          WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW} AND target_kind != 'database'
+          GROUP BY caller, target_kind, target))`;
     const rs = await store.client.query({
       query: `SELECT c.caller AS caller, c.target_kind AS target_kind, c.target AS target, s.callee AS callee, count() AS n
       FROM ${links} AS s
       INNER JOIN (
         SELECT link, caller, target_kind, target
         FROM ${links} AS l
-        WHERE ${inWindow('l')} AND l.caller != ''
+        WHERE l.tenant_id = {tenant:String} AND l.minute IN ${lastMinutes} AND l.caller != ''
         LIMIT {per_target:UInt32} BY caller, target_kind, target
       ) AS c ON s.link = c.link
-      WHERE ${inWindow('s')} AND s.callee != ''
+      WHERE s.tenant_id = {tenant:String} AND s.minute IN ${lastMinutes} AND s.callee != ''
       GROUP BY caller, target_kind, target, callee
       ORDER BY n DESC, callee
       LIMIT 1 BY caller, target_kind, target
@@ -208,8 +212,6 @@ export class ServiceMapQueries {
       format: 'JSONCompactEachRow',
       query_params: {
         ...window,
-        links_from_s: Math.max(0, window.from_s - 60),
-        links_to_s: Math.min(ROLLUP_TIME_RANGE_MS.max / 1000, window.to_s + 60),
         per_target: LINKS_PER_TARGET,
         max_targets: SERVICE_MAP_LIMITS.maxTargets,
         max_rows: SERVICE_MAP_LIMITS.maxLinkRows,
