@@ -190,8 +190,8 @@ const MAX_BOUNDS = 1000;
 
 const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
-/** A series of one attribute: point attributes first, then the resource's (service.name, server.address…). */
-const attr = (param: string) => `if(mapContains(attributes, {${param}:String}), attributes[{${param}:String}], resource_attributes[{${param}:String}])`;
+/** One attribute of a series (maps `a`: point attributes, `r`: resource's): the point's first, then the resource's (service.name, server.address…). */
+const attr = (param: string) => `if(mapContains(a, {${param}:String}), a[{${param}:String}], r[{${param}:String}])`;
 
 type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram';
 
@@ -329,9 +329,10 @@ export class MetricExplorerQueries {
       step_ms: stepMs,
       ...(rollup ? { from_s: alignedFromMs / 1000, to_s: Math.ceil(toMs / 60_000) * 60, step_s: stepSeconds } : {}),
     };
-    let where = `tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type = {type:String}`;
+    const where = `tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type = {type:String}`;
+    let seriesFilter = '1';
     filters.forEach((f, i) => {
-      where += ` AND ${attr(`fk${i}`)} ${f.op} {fv${i}:String}`;
+      seriesFilter += ` AND ${attr(`fk${i}`)} ${f.op} {fv${i}:String}`;
       params[`fk${i}`] = f.key;
       params[`fv${i}`] = f.value;
     });
@@ -345,10 +346,26 @@ export class MetricExplorerQueries {
     const step = rollup
       ? 'toInt64(intDiv(toUnixTimestamp(minute), {step_s:UInt32}) * {step_s:UInt32}) * 1000'
       : 'intDiv(toUnixTimestamp64Milli(ts), {step_ms:Int64}) * {step_ms:Int64}';
+    // Attributes are fixed per series (attributes_hash): filters and the group are evaluated once per
+    // series, not per point (Map lookups are most of the cost), and joined to the per-series figures.
+    const seriesGroups = `SELECT series, ${group} AS g0
+      FROM (
+        SELECT attributes_hash AS series, any(attributes) AS a, any(resource_attributes) AS r
+        FROM ${table} WHERE ${where} AND ${inWindow} GROUP BY series
+      )
+      WHERE ${seriesFilter}`;
     // The groups with the most series get their own line; the rest share one "other" line.
-    const top = `SELECT ${group} AS g0 FROM ${table} WHERE ${where} AND ${inWindow} GROUP BY g0 ORDER BY uniqExact(attributes_hash) DESC, g0 LIMIT ${L.maxGroups}`;
-    const grouped = `g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t`;
-    const rows = await select<AggregateRow>(store, this.sql(plan, { rollup, table, where, inWindow, group, step, grouped }), params);
+    const top = `SELECT g0 FROM (${seriesGroups}) GROUP BY g0 ORDER BY count() DESC, g0 LIMIT ${L.maxGroups}`;
+    const { perSeries, acrossSeries } = this.sql(plan, { rollup, table, where, inWindow, step });
+    const rows = await select<AggregateRow>(
+      store,
+      `SELECT g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t, ${acrossSeries}
+      FROM (${perSeries}) AS d
+      INNER JOIN (${seriesGroups}) AS sg USING (series)
+      GROUP BY is_other, g, t
+      ORDER BY is_other, g, t`,
+      params,
+    );
 
     // Points are read from the first step's start, so only the last step can be partial (it ends at `to`).
     const covered = (t: number) => (Math.min(t + stepMs, toMs) - t) / 1000;
@@ -406,63 +423,64 @@ export class MetricExplorerQueries {
     };
   }
 
-  private sql(plan: Plan, s: { rollup: boolean; table: string; where: string; inWindow: string; group: string; step: string; grouped: string }): string {
-    const tail = 'GROUP BY is_other, g, t ORDER BY is_other, g, t';
+  /** Per series and step: `perSeries` (keyed by series, t); `acrossSeries`: how a line's series combine. */
+  private sql(plan: Plan, s: { rollup: boolean; table: string; where: string; inWindow: string; step: string }): { perSeries: string; acrossSeries: string } {
     if (plan === 'gauge' || plan === 'deltaRate') {
-      // Per series and step: its mean, extremes and total; then across the group's series.
-      const perSeries = s.rollup
+      // Per series and step: its mean, extremes and total; then across the line's series.
+      const figures = s.rollup
         ? 'sum(sum) / sum(count) AS v, max(max) AS mx, min(min) AS mn, sum(sum) AS total'
         : 'avg(value) AS v, max(value) AS mx, min(value) AS mn, sum(value) AS total';
-      return `SELECT ${s.grouped}, avg(v) AS avg, sum(v) AS sum, max(mx) AS max, min(mn) AS min, sum(total) AS increase
-      FROM (
-        SELECT ${s.group} AS g0, attributes_hash AS series, ${s.step} AS t, ${perSeries}
-        FROM ${s.table}
-        WHERE ${s.where} AND ${s.inWindow}
-        GROUP BY g0, series, t
-      )
-      ${tail}`;
+      return {
+        perSeries: `SELECT attributes_hash AS series, ${s.step} AS t, ${figures}
+          FROM ${s.table} WHERE ${s.where} AND ${s.inWindow} GROUP BY series, t`,
+        acrossSeries: 'avg(v) AS avg, sum(v) AS sum, max(mx) AS max, min(mn) AS min, sum(total) AS increase',
+      };
     }
     // Raw points of each series in time order, from a look-back before the window so the first
     // point in it has a predecessor. A cumulative point's increase is its difference from the
     // previous point of its series, or its whole value after a reset (value went down, or a new
     // start time); a series' first point counts whole only if the series started in the range read.
     const ordered = (columns: string, lags: string) => `
-        SELECT ${s.group} AS g0, attributes_hash AS series, ts, ${s.step} AS t, temporality, start_ts, ${columns},
+        SELECT attributes_hash AS series, ts, ${s.step} AS t, temporality, start_ts, ${columns},
           lagInFrame(start_ts) OVER w AS prev_start, row_number() OVER w AS rn, ${lags}
         FROM ${s.table}
         WHERE ${s.where} AND ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
         WINDOW w AS (PARTITION BY series ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
-    const counts = `temporality != 'CUMULATIVE' OR rn > 1 OR start_ts >= fromUnixTimestamp64Milli({read_from_ms:Int64})`;
+    const inWindowCounted = `ts >= fromUnixTimestamp64Milli({from_ms:Int64})
+          AND (temporality != 'CUMULATIVE' OR rn > 1 OR start_ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}))`;
     if (plan === 'counterRate') {
-      return `SELECT ${s.grouped}, sum(inc) AS increase
-      FROM (
-        SELECT g0, series, t, if(temporality != 'CUMULATIVE' OR rn = 1 OR value < prev OR start_ts > prev_start, value, value - prev) AS inc
-        FROM (${ordered('value', 'lagInFrame(value) OVER w AS prev')})
-        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND (${counts})
-      )
-      ${tail}`;
+      return {
+        perSeries: `SELECT series, t, sum(if(temporality != 'CUMULATIVE' OR rn = 1 OR value < prev OR start_ts > prev_start, value, value - prev)) AS part
+          FROM (${ordered('value', 'lagInFrame(value) OVER w AS prev')})
+          WHERE ${inWindowCounted}
+          GROUP BY series, t`,
+        acrossSeries: 'sum(part) AS increase',
+      };
     }
     // Histograms: bucket counts (and count/sum) per point; cumulative points differenced per series.
-    return `SELECT ${s.grouped},
-        sumMap(if(valid, arrayPushBack(explicit_bounds, inf), []), if(valid, dc, [])) AS buckets,
-        -- sumMap drops buckets whose total is 0; every bound seen gives each bucket its lower edge back.
-        arraySort(groupUniqArrayArray(${MAX_BOUNDS})(if(valid, explicit_bounds, []))) AS bounds,
-        sum(dn) AS n, sum(ds) AS total
-      FROM (
-        SELECT g0, series, t, ts, explicit_bounds,
-          temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
-            OR length(bucket_counts) != length(prev_counts) OR arrayExists((x, y) -> x < y, bucket_counts, arrayResize(prev_counts, length(bucket_counts)))) AS diff,
-          if(diff, arrayMap((x, y) -> toUInt64(x - y), bucket_counts, arrayResize(prev_counts, length(bucket_counts))), bucket_counts) AS dc,
-          if(diff, toUInt64(count - prev_n), count) AS dn,
-          if(diff, sum - prev_sum, sum) AS ds,
-          length(bucket_counts) = length(explicit_bounds) + 1 AS valid
-        FROM (${ordered(
-          'bucket_counts, explicit_bounds, count, sum',
-          'lagInFrame(bucket_counts) OVER w AS prev_counts, lagInFrame(explicit_bounds) OVER w AS prev_bounds, lagInFrame(count) OVER w AS prev_n, lagInFrame(sum) OVER w AS prev_sum',
-        )})
-        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND (${counts})
-      )
-      ${tail}`;
+    return {
+      perSeries: `SELECT series, t,
+          sumMap(if(valid, arrayPushBack(explicit_bounds, inf), []), if(valid, dc, [])) AS buckets_part,
+          groupUniqArrayArray(${MAX_BOUNDS})(if(valid, explicit_bounds, [])) AS bounds_part,
+          sum(dn) AS n_part, sum(ds) AS total_part
+        FROM (
+          SELECT series, t, explicit_bounds,
+            temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
+              OR length(bucket_counts) != length(prev_counts) OR arrayExists((x, y) -> x < y, bucket_counts, arrayResize(prev_counts, length(bucket_counts)))) AS diff,
+            if(diff, arrayMap((x, y) -> toUInt64(x - y), bucket_counts, arrayResize(prev_counts, length(bucket_counts))), bucket_counts) AS dc,
+            if(diff, toUInt64(count - prev_n), count) AS dn,
+            if(diff, sum - prev_sum, sum) AS ds,
+            length(bucket_counts) = length(explicit_bounds) + 1 AS valid
+          FROM (${ordered(
+            'bucket_counts, explicit_bounds, count, sum',
+            'lagInFrame(bucket_counts) OVER w AS prev_counts, lagInFrame(explicit_bounds) OVER w AS prev_bounds, lagInFrame(count) OVER w AS prev_n, lagInFrame(sum) OVER w AS prev_sum',
+          )})
+          WHERE ${inWindowCounted}
+        )
+        GROUP BY series, t`,
+      // sumMap drops buckets whose total is 0; every bound seen gives each bucket its lower edge back.
+      acrossSeries: `sumMap(buckets_part) AS buckets, arraySort(groupUniqArrayArray(${MAX_BOUNDS})(bounds_part)) AS bounds, sum(n_part) AS n, sum(total_part) AS total`,
+    };
   }
 }
 
