@@ -82,11 +82,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 /** Line name → the row's figures, from the lines table under the chart. */
 async function lineRows(page: Page): Promise<Record<string, string>> {
   await page.getByTestId('metric-lines').waitFor({ timeout: 15_000 });
-  const rows = await page
-    .getByTestId('metric-lines')
-    .locator('tbody tr')
-    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
-  return Object.fromEntries(rows.map(([name, ...figures]) => [name, figures.join(' | ')]));
+  const rows = page.getByTestId('metric-lines').locator('tbody tr');
+  const out: Record<string, string> = {};
+  for (let i = 0; i < (await rows.count()); i++) {
+    const [name, ...figures] = (await rows.nth(i).locator('td').allTextContents()).map((c) => c.trim());
+    out[name] = figures.join(' | ');
+  }
+  return out;
 }
 
 describe('web UI: metrics explorer', () => {
