@@ -558,6 +558,190 @@ function kubernetes(db: string): string[] {
   ];
 }
 
+/**
+ * Servers (version 10): per-host and per-process rollups of the hostmetrics receiver's metrics
+ * (and of the collector role's built-in host source, which sends the same names), filled at
+ * insert so the servers pages never read raw points.
+ *
+ * What the receiver sends, and why the views look like this:
+ * - `system.cpu.time`, `system.network.io`, `system.disk.io` and `process.cpu.time` are
+ *   CUMULATIVE monotonic sums (seconds or bytes since boot / process start), one point per
+ *   cpu × state (device × direction) per scrape. A rate needs two scrapes, and the default
+ *   collection interval (1 min) puts one scrape in a minute, so the views keep the first and last
+ *   (value, time) of each minute and readers take deltas across minutes (a negative delta is a
+ *   counter reset and reads as no value).
+ * - Points of one scrape share one timestamp, so the views first add them up per timestamp
+ *   (over cpus, devices, states) and then roll the per-scrape totals into the minute. A scrape
+ *   that an exporter splits over two requests is counted as two partial scrapes.
+ * - `system.memory.usage` and `system.filesystem.usage` are non-monotonic sums (bytes by state):
+ *   use = used / sum of the states (slab_* excluded: Linux reports them inside the others).
+ *   The `*.utilization` gauges are off by default in the receiver; when sent they are used for
+ *   CPU and memory if the usage metrics are absent.
+ * - Scrapers report at slightly different times (cpu, memory… are separate resources), so a
+ *   summary row keeps each figure with its own "seen" flag: the argMin/argMax of a figure use a
+ *   far-future/epoch sentinel time for scrapes that did not carry it.
+ * - Hosts are `host_name` (the resource's host.name); loopback is left out of network traffic.
+ */
+function hosts(db: string): string[] {
+  const s = (k: string) => `attributes['${k}']`;
+  const never = `toDateTime64('2200-01-01 00:00:00', 9, 'UTC')`;
+  const epoch = `toDateTime64(0, 9, 'UTC')`;
+  const firstLast = (name: string, tuple: string, seen: string) =>
+    `argMinState(${tuple}, if(${seen}, ts, ${never})) AS ${name}_first, argMaxState(${tuple}, if(${seen}, ts, ${epoch})) AS ${name}_last`;
+  const CPU_PAIR = 'AggregateFunction(argMin, Tuple(Float64, Float64, DateTime64(9)), DateTime64(9))';
+  const VALUE_AT = (fn: string) => `AggregateFunction(${fn}, Tuple(Float64, DateTime64(9)), DateTime64(9))`;
+  const SUM_F = 'SimpleAggregateFunction(sum, Float64)';
+  const seriesMetrics = [
+    'system.cpu.time',
+    'system.cpu.utilization',
+    'system.memory.usage',
+    'system.memory.utilization',
+    'system.cpu.load_average.1m',
+    'system.cpu.load_average.5m',
+    'system.cpu.load_average.15m',
+    'system.filesystem.usage',
+    'system.filesystem.utilization',
+    'system.disk.io',
+    'system.network.io',
+  ];
+  return [
+    // One row per host and minute, ordered by minute: the servers overview reads the last minutes of every host.
+    `CREATE TABLE IF NOT EXISTS ${db}.host_summary_1m (
+      tenant_id ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      host_name ${LC},
+      resource_attributes SimpleAggregateFunction(anyLast, Map(String, String)) CODEC(ZSTD(1)),
+      last_seen SimpleAggregateFunction(max, DateTime64(9)),
+      cpu_first ${CPU_PAIR},
+      cpu_last ${CPU_PAIR.replace('argMin', 'argMax')},
+      cpu_util_sum ${SUM_F},
+      cpu_util_count ${SUM_U64},
+      mem_used ${SUM_F},
+      mem_total ${SUM_F},
+      mem_util_sum ${SUM_F},
+      mem_util_count ${SUM_U64},
+      fs_used ${SUM_F},
+      fs_total ${SUM_F},
+      fs_util_max SimpleAggregateFunction(max, Float64),
+      net_first ${VALUE_AT('argMin')},
+      net_last ${VALUE_AT('argMax')},
+      load_sum ${SUM_F},
+      load_count ${SUM_U64},
+      ${MAX_RETENTION}
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, minute, host_name')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.host_summary_1m_mv TO ${db}.host_summary_1m AS
+    SELECT tenant_id, toStartOfMinute(toDateTime(ts)) AS minute, host_name,
+      anyLast(res) AS resource_attributes,
+      max(ts) AS last_seen,
+      ${firstLast('cpu', '(cpu_total, cpu_idle, ts)', 'cpu_n > 0')},
+      sumIf(1 - cpu_util_idle, cpu_util_n > 0) AS cpu_util_sum, countIf(cpu_util_n > 0) AS cpu_util_count,
+      sum(mem_used) AS mem_used, sum(mem_total) AS mem_total,
+      sumIf(mem_util, mem_util_n > 0) AS mem_util_sum, countIf(mem_util_n > 0) AS mem_util_count,
+      sum(fs_used) AS fs_used, sum(fs_total) AS fs_total, max(fs_util) AS fs_util_max,
+      ${firstLast('net', '(net, ts)', 'net_n > 0')},
+      sumIf(load, load_n > 0) AS load_sum, countIf(load_n > 0) AS load_count,
+      max(retention) AS retention_days
+    FROM (
+      SELECT tenant_id, host_name, ts,
+        anyLast(CAST(resource_attributes, 'Map(String, String)')) AS res,
+        sumIf(value, metric_name = 'system.cpu.time') AS cpu_total,
+        sumIf(value, metric_name = 'system.cpu.time' AND ${s('state')} = 'idle') AS cpu_idle,
+        countIf(metric_name = 'system.cpu.time') AS cpu_n,
+        avgIf(value, metric_name = 'system.cpu.utilization' AND ${s('state')} = 'idle') AS cpu_util_idle,
+        countIf(metric_name = 'system.cpu.utilization' AND ${s('state')} = 'idle') AS cpu_util_n,
+        sumIf(value, metric_name = 'system.memory.usage' AND ${s('state')} = 'used') AS mem_used,
+        sumIf(value, metric_name = 'system.memory.usage' AND NOT startsWith(${s('state')}, 'slab_')) AS mem_total,
+        sumIf(value, metric_name = 'system.memory.utilization' AND ${s('state')} = 'used') AS mem_util,
+        countIf(metric_name = 'system.memory.utilization' AND ${s('state')} = 'used') AS mem_util_n,
+        sumIf(value, metric_name = 'system.filesystem.usage' AND ${s('state')} = 'used') AS fs_used,
+        sumIf(value, metric_name = 'system.filesystem.usage') AS fs_total,
+        maxIf(value, metric_name = 'system.filesystem.utilization') AS fs_util,
+        sumIf(value, metric_name = 'system.network.io' AND ${s('device')} != 'lo') AS net,
+        countIf(metric_name = 'system.network.io') AS net_n,
+        sumIf(value, metric_name = 'system.cpu.load_average.1m') AS load,
+        countIf(metric_name = 'system.cpu.load_average.1m') AS load_n,
+        max(retention_days) AS retention
+      FROM ${db}.metric_points
+      WHERE host_name != '' AND startsWith(metric_name, 'system.')
+      GROUP BY tenant_id, host_name, ts
+    )
+    GROUP BY tenant_id, host_name, minute`,
+    // One row per host, metric, series (state / direction / mountpoint) and minute: the server page's charts and filesystems.
+    `CREATE TABLE IF NOT EXISTS ${db}.host_series_1m (
+      tenant_id ${LC},
+      host_name ${LC},
+      metric_name ${LC},
+      device ${LC},
+      state ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      first ${VALUE_AT('argMin')},
+      last ${VALUE_AT('argMax')},
+      sum ${SUM_F},
+      count ${SUM_U64},
+      ${MAX_RETENTION}
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, host_name, metric_name, device, state, minute')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.host_series_1m_mv TO ${db}.host_series_1m AS
+    SELECT tenant_id, host_name, metric_name, device, state, toStartOfMinute(toDateTime(ts)) AS minute,
+      argMinState((v, ts), ts) AS first, argMaxState((v, ts), ts) AS last,
+      sum(v) AS sum, count() AS count, max(retention) AS retention_days
+    FROM (
+      SELECT tenant_id, host_name, metric_name, ts,
+        if(startsWith(metric_name, 'system.filesystem.'), ${s('mountpoint')}, '') AS device,
+        if(${s('state')} != '', ${s('state')}, ${s('direction')}) AS state,
+        -- cpu utilization is per cpu: the host's is the mean; everything else adds up over cpus/devices.
+        if(endsWith(metric_name, '.utilization'), avg(value), sum(value)) AS v,
+        max(retention_days) AS retention
+      FROM ${db}.metric_points
+      WHERE host_name != '' AND metric_name IN (${seriesMetrics.map((m) => `'${m}'`).join(', ')})
+        AND NOT (metric_name = 'system.network.io' AND ${s('device')} = 'lo')
+      GROUP BY tenant_id, host_name, metric_name, device, state, ts
+    )
+    GROUP BY tenant_id, host_name, metric_name, device, state, minute`,
+    // One row per host, process (pid) and minute: the top processes at a chosen moment.
+    `CREATE TABLE IF NOT EXISTS ${db}.host_processes_1m (
+      tenant_id ${LC},
+      host_name ${LC},
+      minute DateTime CODEC(Delta, ZSTD(1)),
+      pid ${LC},
+      executable SimpleAggregateFunction(anyLast, String),
+      command_line SimpleAggregateFunction(anyLast, String) CODEC(ZSTD(1)),
+      owner SimpleAggregateFunction(anyLast, String),
+      cpu_first ${VALUE_AT('argMin')},
+      cpu_last ${VALUE_AT('argMax')},
+      cpu_util_sum ${SUM_F},
+      cpu_util_count ${SUM_U64},
+      mem_sum ${SUM_F},
+      mem_count ${SUM_U64},
+      mem_util_sum ${SUM_F},
+      mem_util_count ${SUM_U64},
+      ${MAX_RETENTION}
+    ) ${storage('AggregatingMergeTree', 'minute', 'tenant_id, host_name, minute, pid')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.host_processes_1m_mv TO ${db}.host_processes_1m AS
+    SELECT tenant_id, host_name, toStartOfMinute(toDateTime(ts)) AS minute, pid,
+      anyLast(executable) AS executable, anyLast(command_line) AS command_line, anyLast(owner) AS owner,
+      ${firstLast('cpu', '(cpu, ts)', 'cpu_n > 0')},
+      sumIf(cpu_util, cpu_util_n > 0) AS cpu_util_sum, countIf(cpu_util_n > 0) AS cpu_util_count,
+      sumIf(mem, mem_n > 0) AS mem_sum, countIf(mem_n > 0) AS mem_count,
+      sumIf(mem_util, mem_util_n > 0) AS mem_util_sum, countIf(mem_util_n > 0) AS mem_util_count,
+      max(retention) AS retention_days
+    FROM (
+      SELECT tenant_id, host_name, resource_attributes['process.pid'] AS pid, ts,
+        any(resource_attributes['process.executable.name']) AS executable,
+        any(resource_attributes['process.command_line']) AS command_line,
+        any(resource_attributes['process.owner']) AS owner,
+        sumIf(value, metric_name = 'process.cpu.time') AS cpu, countIf(metric_name = 'process.cpu.time') AS cpu_n,
+        sumIf(value, metric_name = 'process.cpu.utilization') AS cpu_util, countIf(metric_name = 'process.cpu.utilization') AS cpu_util_n,
+        sumIf(value, metric_name = 'process.memory.usage') AS mem, countIf(metric_name = 'process.memory.usage') AS mem_n,
+        sumIf(value, metric_name = 'process.memory.utilization') AS mem_util, countIf(metric_name = 'process.memory.utilization') AS mem_util_n,
+        max(retention_days) AS retention
+      FROM ${db}.metric_points
+      WHERE host_name != '' AND startsWith(metric_name, 'process.') AND resource_attributes['process.pid'] != ''
+      GROUP BY tenant_id, host_name, pid, ts
+    )
+    GROUP BY tenant_id, host_name, pid, minute`,
+  ];
+}
+
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
@@ -568,6 +752,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'trace_index_services', statements: traceServices },
   { version: 7, name: 'service_map', statements: serviceMap },
   { version: 8, name: 'log_body_ngrams', statements: logBodyNgrams },
+  { version: 10, name: 'hosts', statements: hosts },
   { version: 11, name: 'kubernetes_rollups', statements: kubernetes },
 ];
 
