@@ -73,9 +73,12 @@ describe('web UI: logs search, histogram, live tail and the way to the trace', (
     traceId = span.spanContext().traceId;
     const ctx = trace.setSpan(otelContext.active(), span);
     const S = checkout.severity;
-    checkout.logger.emit({ severityNumber: S.INFO, severityText: 'INFO', body: 'order 1001 accepted', context: ctx });
-    checkout.logger.emit({ severityNumber: S.WARN, severityText: 'WARN', body: 'call to payments took 1800 ms', context: ctx });
+    // A millisecond apart, so their order is the order they were logged in.
+    const at = Date.now() - 10;
+    checkout.logger.emit({ timestamp: at, severityNumber: S.INFO, severityText: 'INFO', body: 'order 1001 accepted', context: ctx });
+    checkout.logger.emit({ timestamp: at + 1, severityNumber: S.WARN, severityText: 'WARN', body: 'call to payments took 1800 ms', context: ctx });
     checkout.logger.emit({
+      timestamp: at + 2,
       severityNumber: S.ERROR,
       severityText: 'ERROR',
       body: 'Payment gateway TIMEOUT for order 1001 <script>alert(1)</script>',
@@ -164,8 +167,10 @@ describe('web UI: logs search, histogram, live tail and the way to the trace', (
     // Live tail: a record sent now appears on top without a reload.
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expectRows(page, 23);
-    await page.getByTestId('log-live').check();
-    expect(new URL(page.url()).searchParams.get('live')).toBe('1');
+    // The box follows the URL, which changes after the click.
+    await page.getByTestId('log-live').click();
+    await until('live in the URL', async () => new URL(page.url()).searchParams.get('live') === '1');
+    expect(await page.getByTestId('log-live').isChecked()).toBe(true);
     const late = sdk('checkout');
     late.logger.emit({ severityNumber: late.severity.FATAL, severityText: 'FATAL', body: 'checkout worker crashed' });
     await late.flush();
