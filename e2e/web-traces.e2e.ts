@@ -137,8 +137,9 @@ describe('web UI: trace explorer', () => {
     await page.getByRole('heading', { name: 'Traces', exact: true }).waitFor();
     const first = await resultIds(page);
     expect(first).toHaveLength(50);
-    expect(first.slice(0, 2)).toEqual([failedTraceId, loopTraceId]);
-    await expect(page.getByTestId('trace-results').locator('tbody tr').nth(1).textContent()).resolves.toContain('shop-api · GET /orders/{id}');
+    // Newest transaction end first: the order page ended after the payment.
+    expect(first.slice(0, 2)).toEqual([loopTraceId, failedTraceId]);
+    await expect(page.getByTestId('trace-results').locator('tbody tr').first().textContent()).resolves.toContain('shop-api · GET /orders/{id}');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'traces.png'), fullPage: true });
 
     const form = page.getByTestId('trace-search');

@@ -63,14 +63,17 @@ describe('TraceSearchQueries', () => {
   afterAll(() => ch.close());
 
   it('lists traces newest first with their root, duration, span and error counts; another tenant and the outside of the window stay out', async () => {
+    // With no span filter, by the end of their transactions: 3 (1.5 s long) ends after 4.
     const r = await search();
-    expect(ids(r)).toEqual([5, 4, 3, 2, 1, 0].map((i) => rootOf(i).trace_id));
+    expect(ids(r)).toEqual([5, 3, 4, 2, 1, 0].map((i) => rootOf(i).trace_id));
     expect(r.nextCursor).toBeNull();
-    expect(r.traces[2]).toMatchObject({ rootService: 'checkout', rootEndpoint: 'GET /orders/{id}', spanCount: 13, errorCount: 0, durationMs: 1500 });
+    expect(r.traces[1]).toMatchObject({ rootService: 'checkout', rootEndpoint: 'GET /orders/{id}', spanCount: 13, errorCount: 0, durationMs: 1500 });
     expect(r.traces[3]).toMatchObject({ spanCount: 2, errorCount: 1 });
-    expect(r.traces[1]).toMatchObject({ rootService: 'catalog', services: ['catalog'] });
+    expect(r.traces[2]).toMatchObject({ rootService: 'catalog', services: ['catalog'] });
     expect(r.traces[5].startTime).toBe(new Date(BASE_MS).toISOString().replace('.000Z', '.000000000Z'));
-    expect(ids(await search({ order: 'asc' }))).toEqual([0, 1, 2, 3, 4, 5].map((i) => rootOf(i).trace_id));
+    expect(ids(await search({ order: 'asc' }))).toEqual([0, 1, 2, 4, 3, 5].map((i) => rootOf(i).trace_id));
+    // A span filter reads spans, by their start.
+    expect(ids(await search({ service: 'checkout', order: 'asc' }))).toEqual([0, 1, 2, 3, 5].map((i) => rootOf(i).trace_id));
   });
 
   it('sorts by duration, filters by service, endpoint, duration, status and HTTP status', async () => {
@@ -78,7 +81,7 @@ describe('TraceSearchQueries', () => {
     expect(ids(await search({ service: 'catalog' }))).toEqual([rootOf(4).trace_id]);
     expect(ids(await search({ endpoint: 'SELECT orders' }))).toEqual([3, 2, 1, 0].map((i) => rootOf(i).trace_id));
     expect(ids(await search({ minMs: 1000 }))).toEqual([rootOf(3).trace_id]);
-    // With no other filter the range is the root's (the trace's): the N+1's 0.5 ms calls do not make trace 3 "fast".
+    // With no other filter the range is the transaction's: the N+1's 0.5 ms calls do not make trace 3 "fast".
     expect(ids(await search({ maxMs: 25 }))).toEqual([rootOf(0).trace_id]);
     expect(ids(await search({ status: 'error' }))).toEqual([rootOf(2).trace_id]);
     expect(ids(await search({ httpStatus: 500 }))).toEqual([rootOf(2).trace_id]);

@@ -75,12 +75,13 @@ const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
 /**
  * Trace explorer reads. A trace matches when one of its spans that started in the window matches
- * every span filter; with none but a duration range, only root spans count (so the duration is
- * the trace's). Matching spans come from `spans` (tenant first in its key; service/endpoint narrow
- * the key range, the other filters are checked on the rows of the window), newest or longest
- * first with a LIMIT; the figures of the traces they belong to come from `trace_index`, read by
- * its key (tenant, trace id). Pages follow the matching span's sort key, so the cursor is the
- * last span read (key, trace id, span id).
+ * every span filter; with none but a duration range, its transactions (entry spans: the root, a
+ * request a service served) that ended in the window are what counts, so the duration and the
+ * order are the transaction's. Matching spans come from `spans` (tenant first in its key;
+ * service/endpoint narrow the key range, the other filters are checked on the rows of the
+ * window) or `transactions_by_end`, newest or longest first with a LIMIT; the figures of the
+ * traces they belong to come from `trace_index`, read by its key (tenant, trace id). Pages
+ * follow the matching span's sort key, so the cursor is the last span read (key, trace id, span id).
  */
 export class TraceSearchQueries {
   constructor(private readonly clients: ClickHouseClients) {}
@@ -109,12 +110,17 @@ export class TraceSearchQueries {
     const filter = spanFilter(q);
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, sort, order);
 
-    const keyColumn = sort === 'start' ? 'toUnixTimestamp64Nano(ts)' : 'duration_ns';
+    // With no span filter but a duration, the traces' transactions are what is read: entry spans,
+    // from transactions_by_end, whose key leads with the end minute (a time slice reads just its
+    // minutes, where spans, keyed by service and endpoint first, would be read in every key range).
+    const table = filter.transactions ? 'transactions_by_end' : 'spans';
+    const time = filter.transactions ? 'end_ts' : 'ts';
+    const keyColumn = sort === 'start' ? `toUnixTimestamp64Nano(${time})` : 'duration_ns';
     const keyType = sort === 'start' ? 'Int64' : 'UInt64';
     const dir = order === 'desc' ? 'DESC' : 'ASC';
     const after = order === 'desc' ? '<' : '>';
     const params: Params = { tenant, ...filter.params, from_ms: fromMs, to_ms: toMs };
-    let where = `tenant_id = {tenant:String}${filter.sql} AND ${msInWindow('ts')}`;
+    let where = `tenant_id = {tenant:String}${filter.sql} AND ${msInWindow(time)}`;
     const keyTuple = `(${keyColumn}, trace_id, span_id)`;
     const cursorTuple = `({c_key:${keyType}}, {c_trace:String}, {c_span:String})`;
     if (cursor) Object.assign(params, { c_key: cursor.key, c_trace: cursor.traceId, c_span: cursor.spanId });
@@ -126,7 +132,7 @@ export class TraceSearchQueries {
       select<Row>(
         store,
         `SELECT trace_id, span_id, toString(${keyColumn}) AS k
-        FROM ${store.table('spans')}
+        FROM ${store.table(table)}
         WHERE ${where}${slice}${cursor ? ` AND ${keyTuple} ${after} ${cursorTuple}` : ''}
         ORDER BY ${keyColumn} ${dir}, trace_id ${dir}, span_id ${dir}
         LIMIT {scan:UInt32}`,
@@ -136,14 +142,14 @@ export class TraceSearchQueries {
     if (sort === 'duration') rows = await read('', {}, scan);
     else {
       // Newest (or oldest) first reads the window in growing time slices from its edge (or the
-      // cursor): ts is in the sort key after service/endpoint, so a slice reads only its granules,
-      // and most searches fill a page from the first minute.
+      // cursor), so a slice reads only its granules (in spans: where service/endpoint leave ts
+      // to prune), and most searches fill a page from the first minute.
       const cursorMs = cursor ? Number(BigInt(cursor.key) / 1_000_000n) : undefined;
       let lo = order === 'desc' ? fromMs : Math.max(fromMs, cursorMs ?? fromMs);
       let hi = order === 'desc' ? Math.min(toMs, cursorMs === undefined ? toMs : cursorMs + 1) : toMs;
       for (let width = FIRST_SLICE_MS; lo < hi && rows.length < scan; width *= 4) {
         const [a, b] = order === 'desc' ? [Math.max(lo, hi - width), hi] : [lo, Math.min(hi, lo + width)];
-        const slice = ' AND ts >= fromUnixTimestamp64Milli({slice_from:Int64}) AND ts < fromUnixTimestamp64Milli({slice_to:Int64})';
+        const slice = ` AND ${time} >= fromUnixTimestamp64Milli({slice_from:Int64}) AND ${time} < fromUnixTimestamp64Milli({slice_to:Int64})`;
         rows = rows.concat(await read(slice, { slice_from: a, slice_to: b }, scan - rows.length));
         if (order === 'desc') hi = a;
         else lo = b;
@@ -162,11 +168,11 @@ export class TraceSearchQueries {
     const more = rows.length === scan || rows.slice(lastIndex + 1).some((r) => !listed.has(r.trace_id));
     const last = rows[lastIndex];
     let ids = [...listed];
-    if (cursor && ids.length > 0 && !filter.rootOnly) {
+    if (cursor && ids.length > 0) {
       // A trace with several matching spans may have been listed on an earlier page by one of
       // them (a key before the cursor): leave it there.
       where += ` AND trace_id IN {ids:Array(String)} AND ${keyTuple} ${order === 'desc' ? '>=' : '<='} ${cursorTuple}`;
-      const seen = await select<{ trace_id: string }>(store, `SELECT DISTINCT trace_id FROM ${store.table('spans')} WHERE ${where}`, { ...params, ids });
+      const seen = await select<{ trace_id: string }>(store, `SELECT DISTINCT trace_id FROM ${store.table(table)} WHERE ${where}`, { ...params, ids });
       const shown = new Set(seen.map((r) => r.trace_id));
       ids = ids.filter((id) => !shown.has(id));
     }
@@ -200,11 +206,11 @@ function parseAttributeFilters(field: string, text: string | undefined): Attribu
 /** The first time slice a newest/oldest-first search reads; each next one is 4 times longer. */
 const FIRST_SLICE_MS = 60_000;
 
-/** Root spans only: the filter when no span filter but a duration range is given. */
-const ROOT_ONLY = ` AND is_entry = 1 AND parent_span_id = ''`;
-
-/** The WHERE conditions (after the tenant's) of the span filters, validated. */
-function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; rootOnly: boolean } {
+/**
+ * The WHERE conditions (after the tenant's) of the span filters, validated; `transactions` when
+ * only a duration range (or nothing) is given, which transactions_by_end can answer.
+ */
+function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; transactions: boolean } {
   const { sql: names, params } = nameFilters(q);
   let sql = names;
   const minMs = q.minMs ?? 0;
@@ -237,7 +243,7 @@ function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; rootOnl
   sql += attributeConditions('attributes', 'attrs', q.attributes ?? [], params);
   sql += attributeConditions('resource_attributes', 'resourceAttrs', q.resourceAttributes ?? [], params);
   const anySpanFilter = names !== '' || q.status !== undefined || q.httpStatus !== undefined || !!q.attributes?.length || !!q.resourceAttributes?.length;
-  return { sql: anySpanFilter ? sql : ROOT_ONLY + sql, params, rootOnly: !anySpanFilter };
+  return { sql, params, transactions: !anySpanFilter };
 }
 
 function attributeConditions(column: string, field: string, filters: AttributeFilter[], params: Params): string {
