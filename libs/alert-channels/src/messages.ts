@@ -12,6 +12,8 @@ const LABELS: Record<string, string> = {
   error_rate: 'error rate',
   throughput: 'throughput',
   apdex: 'Apdex',
+  host_down: 'Time since a host last reported',
+  pod_restarts: 'Container restarts of one pod',
 };
 
 /** What the value measures, in words (hitmap patterns name their base time, SQL rules the instance). */
@@ -59,8 +61,9 @@ function what(m: AlertMessage): string {
   if (m.kind === 'test') return 'This channel works: alerts will arrive here.';
   const cmp = m.direction === 'above' ? 'above' : 'below';
   const t = formatValue(m.threshold, m.unit);
+  const who = m.subjects?.length ? `: ${m.subjects.map((x) => `${x.name} (${formatValue(x.value, m.unit)})`).join(', ')}` : '';
   if (m.kind === 'resolved') return `${m.metricLabel} is back: now ${formatValue(m.value, m.unit)} (threshold ${t}).`;
-  return `${m.metricLabel} is ${formatValue(m.value, m.unit)}, ${cmp} the ${m.severity ? `${m.severity} ` : ''}threshold of ${t}.`;
+  return `${m.metricLabel} is ${formatValue(m.value, m.unit)}, ${cmp} the ${m.severity ? `${m.severity} ` : ''}threshold of ${t}${who}.`;
 }
 
 function where(m: AlertMessage): string {

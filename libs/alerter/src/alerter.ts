@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ALERT_METRIC_UNITS, alertMessage, alertRuleDefinition, type AlertMessage, type AlertRuleDefinition } from '@meridian/api-contract';
+import { ALERT_METRIC_UNITS, alertMessage, alertRuleDefinition, breachOf, type AlertMessage, type AlertRuleDefinition } from '@meridian/api-contract';
 import { hitmapLink, metricLabel, openChannel, type ChannelSender, type SecretBox } from '@meridian/alert-channels';
 import type {
   AlertChannelRepository,
@@ -211,7 +211,9 @@ export class Alerter {
         dbInstance: def.dbInstance,
         metricName: def.metricName,
         attributes: def.attributes,
+        resourceAttributes: def.resourceAttributes,
         host: def.host,
+        podPrefix: def.podPrefix,
         now,
       });
     } catch (e) {
@@ -262,6 +264,8 @@ export class Alerter {
       value: m.value,
       service: def.service,
       endpoint: def.endpoint,
+      // The hosts or pods past a threshold (none once resolved): who is down, which pods restart.
+      subjects: m.subjects?.filter((x) => breachOf(def, x.value) !== null),
       since: startedAt.toISOString(),
       at: now.toISOString(),
       link: hitmapLink(this.d.publicUrl, c.tenantSlug, new Date(startedAt.getTime() - def.windowSeconds * 1000), now, def.service),

@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import { ALERT_METRICS, type AlertMetric } from '@meridian/domain';
+import { ALERT_METRICS, HOST_HEARTBEAT_METRIC, POD_RESTARTS_METRIC, type AlertMetric } from '@meridian/domain';
 import { isoTime, tenantParams, uuidSchema } from './common';
 
 /**
  * Per-tenant alerting. Rules and channels are identified by a client-chosen `key`: creating one
  * with an existing key replaces it, so bulk imports are idempotent.
  */
-export { ALERT_METRICS, type AlertMetric };
+export { ALERT_METRICS, HOST_HEARTBEAT_METRIC, POD_RESTARTS_METRIC, type AlertMetric };
 /**
  * Units of each metric: latency ms, error rate %, throughput per minute, Apdex 0–1, vertical:
  * slow cells in one 5 s column, horizontal: seconds with slow hits, SQL p95 ms, queries per
- * transaction (N+1), metric: the stored metric's own unit (mean of its points in the window).
+ * transaction (N+1), metric: the stored metric's own unit (mean of its points in the window),
+ * host down: seconds since the quietest host last reported, pod restarts: container restarts of
+ * the pod that restarted most in the window.
  */
 export const ALERT_METRIC_UNITS: Record<AlertMetric, string> = {
   latency_p95: 'ms',
@@ -23,7 +25,12 @@ export const ALERT_METRIC_UNITS: Record<AlertMetric, string> = {
   sql_p95: 'ms',
   queries_per_txn: '',
   metric: '',
+  host_down: 's',
+  pod_restarts: 'restarts',
 };
+
+/** Most resource attributes a rule may filter by. */
+const MAX_RESOURCE_FILTERS = 20;
 
 const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'expected 1–200 letters, digits, ".", "_", ":", "/" or "-"');
 const name = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
@@ -60,10 +67,15 @@ const ruleDefinitionShape = {
   slowMs: z.number().positive().max(80_000).optional(),
   /** SQL metrics: only this database instance. */
   dbInstance: nameFilter,
-  /** `metric`: the stored metric (OTLP name), attributes its points must carry, and host. */
+  /** `metric`: the stored metric (OTLP name), attributes its points must carry, and host; `host_down`: the metric hosts send every interval (default HOST_HEARTBEAT_METRIC). */
   metricName: z.string().min(1).max(1024).optional(),
   attributes: z.record(z.string().min(1).max(256), z.string().max(1024)).optional(),
+  /** `metric`, `host_down`, `pod_restarts`: resource attributes the points must carry, e.g. `deployment.environment` or `k8s.namespace.name`. */
+  resourceAttributes: z.record(z.string().min(1).max(256), z.string().max(1024)).optional(),
+  /** `host.name`: one host (`metric`, `host_down`). */
   host: nameFilter,
+  /** `pod_restarts`: only pods whose `k8s.pod.name` starts with this (a deployment's pods share its name as prefix). */
+  podPrefix: nameFilter,
   /** Channel keys to notify. */
   channels: z.array(key).max(20).default([]),
   runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
@@ -79,6 +91,22 @@ function checkRuleDefinition(r: z.output<z.ZodObject<typeof ruleDefinitionShape>
   }
   if (r.metric === 'metric' && r.metricName === undefined)
     ctx.addIssue({ code: 'custom', path: ['metricName'], message: 'metric rules need metricName, the stored metric to watch' });
+  if (Object.keys(r.resourceAttributes ?? {}).length > MAX_RESOURCE_FILTERS)
+    ctx.addIssue({ code: 'custom', path: ['resourceAttributes'], message: `at most ${MAX_RESOURCE_FILTERS} resource attributes` });
+  if (r.metric === 'host_down' || r.metric === 'pod_restarts') {
+    if (r.direction !== 'above') ctx.addIssue({ code: 'custom', path: ['direction'], message: `${r.metric} rules fire above their thresholds` });
+    for (const f of ['service', 'endpoint'] as const)
+      if (r[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${r.metric} rules do not filter by ${f}; use resourceAttributes` });
+  }
+  // A host is known from its points in the window, so its silence never exceeds the window: a threshold at or past it could never fire.
+  if (r.metric === 'host_down')
+    for (const f of ['warning', 'critical'] as const)
+      if (r[f] !== undefined && r[f] >= r.windowSeconds)
+        ctx.addIssue({
+          code: 'custom',
+          path: [f],
+          message: `must be less than windowSeconds (${r.windowSeconds}), the look-back in which a host must have reported`,
+        });
   if (r.metric.startsWith('hitmap_') && r.slowMs === undefined)
     ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'hitmap rules need slowMs, the base time above which hits count as slow' });
 }
@@ -134,6 +162,8 @@ export const alertMessage = z.object({
   value: z.number().nullable(),
   service: z.string().optional(),
   endpoint: z.string().optional(),
+  /** Host down / pod restarts: the hosts or pods past the threshold, worst first (at most 10), each with its value. */
+  subjects: z.array(z.object({ name: z.string(), value: z.number() })).optional(),
   /** ISO time the condition started (firing) or ended (resolved). */
   since: z.string(),
   at: z.string(),
@@ -170,7 +200,9 @@ export const alertRuleSchema = z.object({
   dbInstance: z.string().optional(),
   metricName: z.string().optional(),
   attributes: z.record(z.string(), z.string()).optional(),
+  resourceAttributes: z.record(z.string(), z.string()).optional(),
   host: z.string().optional(),
+  podPrefix: z.string().optional(),
   channels: z.array(z.string()),
   runbookUrl: z.string().optional(),
   state: alertStateSchema,

@@ -1,4 +1,4 @@
-import { type AlertMetric, HITMAP_COLUMN_SECONDS, hitmapRow } from '@meridian/domain';
+import { type AlertMetric, HITMAP_COLUMN_SECONDS, hitmapRow, HOST_HEARTBEAT_METRIC, POD_RESTARTS_METRIC } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkName, checkTenant, nameFilters, optionalEquals, select, type Params } from './sql';
@@ -13,10 +13,14 @@ export interface AlertQuery {
   slowMs?: number;
   /** SQL metrics: only this database instance. */
   dbInstance?: string;
-  /** `metric`: the stored metric's name, attributes it must have, and host. */
+  /** `metric`: the stored metric's name, attributes it must have, and host; `host_down`: the metric hosts send every interval. */
   metricName?: string;
   attributes?: Record<string, string>;
+  /** `metric`, `host_down`, `pod_restarts`: resource attributes the points must carry. */
+  resourceAttributes?: Record<string, string>;
   host?: string;
+  /** `pod_restarts`: pods whose name starts with this. */
+  podPrefix?: string;
   now: Date;
 }
 
@@ -24,23 +28,31 @@ export interface AlertMeasurement {
   /**
    * latency ms, error rate %, throughput per minute, Apdex 0–1, vertical: most slow cells in one
    * 5 s column, horizontal: seconds with slow hits, SQL p95 ms, queries per transaction, metric:
-   * mean of the points (histograms: sum / count). Null when there was nothing to judge by
-   * (latency, error rate, Apdex, SQL and metrics are undefined then; throughput and hitmap are 0).
+   * mean of the points (histograms: sum / count), host down: seconds since the quietest host last
+   * reported, pod restarts: restarts of the pod that restarted most. Null when there was nothing
+   * to judge by (latency, error rate, Apdex, SQL and metrics are undefined then, host down and pod
+   * restarts when no host or container reported in the window; throughput and hitmap are 0).
    */
   value: number | null;
-  /** Transactions the value is based on. */
+  /** Transactions (metric: points, host down: hosts, pod restarts: pods) the value is based on. */
   count: number;
+  /** Host down / pod restarts: the worst hosts or pods (at most SUBJECTS), worst first, each with its own value. */
+  subjects?: Array<{ name: string; value: number }>;
   /** The window actually read (whole minutes or 5 s columns). */
   from: Date;
   to: Date;
 }
 
 const MAX_WINDOW_SECONDS = 6 * 3600;
+/** Hosts or pods a measurement names: enough for a message, bounded whatever the fleet. */
+const SUBJECTS = 10;
 
 /**
  * The figures alert rules are evaluated on, read from the tenant's region only: RED and Apdex
  * from `service_red_1m` (whole minutes, the current one included), hitmap patterns from
- * `hitmap_5s`. Every query is filtered by tenant and parameterized.
+ * `hitmap_5s`, stored metrics, host down and pod restarts from `metric_points` (one metric
+ * name each, so the read stays on the sort key's prefix). Every query is filtered by tenant and
+ * parameterized.
  */
 export class AlertQueries {
   constructor(private readonly clients: ClickHouseClients) {}
@@ -73,6 +85,8 @@ export class AlertQueries {
       return { value, count: Number(row?.hits ?? 0), from: new Date(fromS * 1000), to: new Date(nowS * 1000) };
     }
     if (q.metric === 'metric') return this.metricPoints(store, tenant, q);
+    if (q.metric === 'host_down') return this.hostDown(store, tenant, q);
+    if (q.metric === 'pod_restarts') return this.podRestarts(store, tenant, q);
     const fromS = Math.floor((nowS - q.windowSeconds) / 60) * 60;
     if (q.metric === 'sql_p95' || q.metric === 'queries_per_txn') {
       const sqlFilters = optionalEquals({
@@ -127,10 +141,7 @@ export class AlertQueries {
       where += ' AND service = {service:String}';
       params.service = q.service;
     }
-    if (q.host !== undefined) {
-      where += ' AND host_name = {host:String}';
-      params.host = q.host;
-    }
+    where += hostAndResource(q, params);
     Object.entries(q.attributes ?? {}).forEach(([k, v], i) => {
       where += ` AND attributes[{ak${i}:String}] = {av${i}:String}`;
       params[`ak${i}`] = k;
@@ -147,4 +158,80 @@ export class AlertQueries {
     const v = row?.v === null || row?.v === undefined ? NaN : Number(row.v);
     return { value: n === 0 || !Number.isFinite(v) ? null : v, count: n, from: new Date(toMs - q.windowSeconds * 1000), to: q.now };
   }
+
+  /**
+   * Seconds since each host (`host.name`) last sent the heartbeat metric, among the hosts that sent
+   * it in the window: a host that never reported in it is not down, it is unknown. The value is the
+   * quietest host's silence; the subjects are the quietest hosts.
+   */
+  private async hostDown(store: RegionStore, tenant: string, q: AlertQuery): Promise<AlertMeasurement> {
+    const toMs = q.now.getTime();
+    const fromMs = toMs - q.windowSeconds * 1000;
+    const params: Params = { tenant, name: checkName('metricName', q.metricName ?? HOST_HEARTBEAT_METRIC), from_ms: fromMs, to_ms: toMs, limit: SUBJECTS };
+    const where = hostAndResource(q, params);
+    const rows = await select<{ host: string; last_ms: string; hosts: string }>(
+      store,
+      `SELECT host, last_ms, count() OVER () AS hosts FROM (
+        SELECT host_name AS host, toUnixTimestamp64Milli(max(ts)) AS last_ms
+        FROM ${store.table('metric_points')}
+        WHERE tenant_id = {tenant:String} AND metric_name = {name:String} AND host_name != ''${where}
+          AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({to_ms:Int64})
+        GROUP BY host_name)
+      ORDER BY last_ms, host LIMIT {limit:UInt32}`,
+      params,
+    );
+    const subjects = rows.map((r) => ({ name: r.host, value: (toMs - Number(r.last_ms)) / 1000 }));
+    return { value: subjects[0]?.value ?? null, count: Number(rows[0]?.hosts ?? 0), subjects, from: new Date(fromMs), to: q.now };
+  }
+
+  /**
+   * Container restarts per pod (`namespace/pod`) in the window: per container, the sum of the
+   * rises between consecutive readings of the restart count whose later reading falls in the
+   * window (the reading before the window, up to one window earlier, is the baseline; a drop —
+   * the kubelet pruning dead containers — counts as 0 and the count climbs from there). The value
+   * is the pod that restarted most; null when no container reported in the window.
+   */
+  private async podRestarts(store: RegionStore, tenant: string, q: AlertQuery): Promise<AlertMeasurement> {
+    const toMs = q.now.getTime();
+    const fromMs = toMs - q.windowSeconds * 1000;
+    const params: Params = { tenant, name: POD_RESTARTS_METRIC, base_ms: fromMs - q.windowSeconds * 1000, from_ms: fromMs, to_ms: toMs, limit: SUBJECTS };
+    let where = hostAndResource(q, params);
+    if (q.podPrefix !== undefined) {
+      where += ` AND startsWith(resource_attributes['k8s.pod.name'], {pod_prefix:String})`;
+      params.pod_prefix = checkName('podPrefix', q.podPrefix);
+    }
+    const rows = await select<{ pod: string; restarts: number; pods: string }>(
+      store,
+      `SELECT pod, restarts, count() OVER () AS pods FROM (
+        SELECT concat(ns, '/', pod_name) AS pod, sum(rises) AS restarts FROM (
+          SELECT any(resource_attributes['k8s.namespace.name']) AS ns, any(resource_attributes['k8s.pod.name']) AS pod_name,
+            arraySort(p -> p.1, groupArray((toUnixTimestamp64Milli(ts), value))) AS readings,
+            arraySum(arrayMap((cur, prev) -> if(cur.1 >= {from_ms:Int64}, greatest(cur.2 - prev.2, 0), 0), arrayPopFront(readings), arrayPopBack(readings))) AS rises
+          FROM ${store.table('metric_points')}
+          WHERE tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type IN ('GAUGE', 'SUM')${where}
+            AND ts >= fromUnixTimestamp64Milli({base_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({to_ms:Int64})
+          GROUP BY attributes_hash
+          HAVING max(ts) >= fromUnixTimestamp64Milli({from_ms:Int64}))
+        GROUP BY ns, pod_name)
+      ORDER BY restarts DESC, pod LIMIT {limit:UInt32}`,
+      params,
+    );
+    const subjects = rows.filter((r) => Number(r.restarts) > 0).map((r) => ({ name: r.pod, value: Number(r.restarts) }));
+    return { value: rows.length ? Number(rows[0].restarts) : null, count: Number(rows[0]?.pods ?? 0), subjects, from: new Date(fromMs), to: q.now };
+  }
+}
+
+/** The `host.name` and resource-attribute filters of a rule, as SQL after a WHERE (parameters added to `params`). */
+function hostAndResource(q: Pick<AlertQuery, 'host' | 'resourceAttributes'>, params: Params): string {
+  let where = '';
+  if (q.host !== undefined) {
+    where += ' AND host_name = {host:String}';
+    params.host = checkName('host', q.host);
+  }
+  Object.entries(q.resourceAttributes ?? {}).forEach(([k, v], i) => {
+    where += ` AND resource_attributes[{rk${i}:String}] = {rv${i}:String}`;
+    params[`rk${i}`] = k;
+    params[`rv${i}`] = v;
+  });
+  return where;
 }

@@ -27,12 +27,17 @@ export function StateBadge({ t, rule }: { t: AlertingMessages; rule: AlertRule }
 }
 
 /** Where a rule looks: `service checkout · endpoint POST /pay`, or "all". */
-export function scopeText(t: AlertingMessages, r: Pick<AlertRule, 'service' | 'endpoint' | 'dbInstance' | 'host'>): string {
+export function scopeText(
+  t: AlertingMessages,
+  r: Pick<AlertRule, 'service' | 'endpoint' | 'dbInstance' | 'host' | 'podPrefix' | 'resourceAttributes'>,
+): string {
   const parts = [
     r.service && `${t.scopeService} ${r.service}`,
     r.endpoint && `${t.scopeEndpoint} ${r.endpoint}`,
     r.dbInstance && `${t.scopeDb} ${r.dbInstance}`,
     r.host && `${t.scopeHost} ${r.host}`,
+    r.podPrefix && `${t.scopePod} ${r.podPrefix}*`,
+    ...Object.entries(r.resourceAttributes ?? {}).map(([k, v]) => `${k}=${v}`),
   ].filter(Boolean);
   return parts.length ? parts.join(' · ') : t.anyScope;
 }

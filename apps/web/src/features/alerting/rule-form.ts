@@ -18,6 +18,9 @@ export interface RuleForm {
   metricName: string;
   /** `name=value`, one per line. */
   attributes: string;
+  /** `name=value`, one per line. */
+  resourceAttributes: string;
+  podPrefix: string;
   slowMs: string;
   warning: string;
   critical: string;
@@ -41,6 +44,8 @@ export const EMPTY_RULE: RuleForm = {
   host: '',
   metricName: '',
   attributes: '',
+  resourceAttributes: '',
+  podPrefix: '',
   slowMs: '',
   warning: '',
   critical: '',
@@ -53,15 +58,38 @@ export const EMPTY_RULE: RuleForm = {
 };
 
 /** Which scope and pattern inputs make sense for a metric (the others are hidden and not sent). */
-export function metricInputs(metric: AlertMetric): { endpoint: boolean; dbInstance: boolean; host: boolean; metricName: boolean; slowMs: boolean } {
+export function metricInputs(metric: AlertMetric): {
+  direction: boolean;
+  service: boolean;
+  endpoint: boolean;
+  dbInstance: boolean;
+  host: boolean;
+  metricName: boolean;
+  attributes: boolean;
+  resourceAttributes: boolean;
+  podPrefix: boolean;
+  slowMs: boolean;
+} {
+  // Host down and pod restarts watch infrastructure, not services, and only fire above their thresholds.
+  const infra = metric === 'host_down' || metric === 'pod_restarts';
   return {
-    endpoint: metric !== 'metric',
+    direction: !infra,
+    service: !infra,
+    endpoint: metric !== 'metric' && !infra,
     dbInstance: metric === 'sql_p95' || metric === 'queries_per_txn',
-    host: metric === 'metric',
-    metricName: metric === 'metric',
+    host: metric === 'metric' || metric === 'host_down',
+    metricName: metric === 'metric' || metric === 'host_down',
+    attributes: metric === 'metric',
+    resourceAttributes: metric === 'metric' || infra,
+    podPrefix: metric === 'pod_restarts',
     slowMs: metric === 'hitmap_vertical' || metric === 'hitmap_horizontal',
   };
 }
+
+const attributeLines = (a: Record<string, string> | undefined) =>
+  Object.entries(a ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
 
 const text = (v: string | undefined) => v ?? '';
 const num = (v: number | undefined) => (v === undefined ? '' : String(v));
@@ -78,9 +106,9 @@ export function ruleToForm(r: AlertRule): RuleForm {
     dbInstance: text(r.dbInstance),
     host: text(r.host),
     metricName: text(r.metricName),
-    attributes: Object.entries(r.attributes ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
+    attributes: attributeLines(r.attributes),
+    resourceAttributes: attributeLines(r.resourceAttributes),
+    podPrefix: text(r.podPrefix),
     slowMs: num(r.slowMs),
     warning: num(r.warning),
     critical: num(r.critical),
@@ -118,13 +146,15 @@ export function formToBody(f: RuleForm): RuleBody {
     name: f.name,
     enabled: f.enabled,
     metric: f.metric,
-    direction: f.direction,
-    service: opt(f.service),
+    direction: uses.direction ? f.direction : 'above',
+    service: uses.service ? opt(f.service) : undefined,
     endpoint: uses.endpoint ? opt(f.endpoint) : undefined,
     dbInstance: uses.dbInstance ? opt(f.dbInstance) : undefined,
     host: uses.host ? opt(f.host) : undefined,
     metricName: uses.metricName ? opt(f.metricName) : undefined,
-    attributes: uses.metricName ? parseAttributes(f.attributes).attributes : undefined,
+    attributes: uses.attributes ? parseAttributes(f.attributes).attributes : undefined,
+    resourceAttributes: uses.resourceAttributes ? parseAttributes(f.resourceAttributes).attributes : undefined,
+    podPrefix: uses.podPrefix ? opt(f.podPrefix) : undefined,
     slowMs: uses.slowMs ? optNum(f.slowMs) : undefined,
     warning: optNum(f.warning),
     critical: optNum(f.critical),
@@ -154,7 +184,7 @@ export function formatMetricValue(fmt: Formatter, metric: AlertMetric, value: nu
   if (unit === 's') return fmt.duration(value * 1000);
   if (unit === '%') return `${fmt.number(value, 2)}%`;
   if (unit === '/min') return `${fmt.number(value, 1)}/min`;
-  if (unit === 'cells') return fmt.number(value, 0);
+  if (unit === 'cells' || unit === 'restarts') return fmt.number(value, 0);
   return fmt.number(value, metric === 'apdex' ? 2 : 3);
 }
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { ALERT_METRICS, ALERT_METRIC_UNITS, type AlertMetric } from '@meridian/api-contract';
+import { ALERT_METRICS, ALERT_METRIC_UNITS, HOST_HEARTBEAT_METRIC, type AlertMetric } from '@meridian/api-contract';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useId, useState, type FormEvent } from 'react';
@@ -129,15 +129,16 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
     onSuccess: () => router.push(tenantHref('/alerts', tenant.slug)),
   });
   const serverErrors = useFieldErrors(save.error);
-  const attrs = parseAttributes(form.attributes);
+  const uses = metricInputs(form.metric);
+  const attrs = parseAttributes(uses.attributes ? form.attributes : '');
+  const resourceAttrs = parseAttributes(uses.resourceAttributes ? form.resourceAttributes : '');
   // Nested issues (`channels.0`, `attributes.x`) belong to their field.
   const err = (field: string) => serverErrors[field] ?? Object.entries(serverErrors).find(([k]) => k.startsWith(`${field}.`))?.[1];
-  const uses = metricInputs(form.metric);
   const listId = useId();
   const knownScopes = known.data?.services ?? [];
   const choices = scopeChoices(knownScopes, form.service);
   // Only once the tenant's names are in: an empty list would call every name unknown.
-  const unknown = knownScopes.length ? unknownScope(knownScopes, form.service, uses.endpoint ? form.endpoint : '') : undefined;
+  const unknown = knownScopes.length && uses.service ? unknownScope(knownScopes, form.service, uses.endpoint ? form.endpoint : '') : undefined;
   const unit = ALERT_METRIC_UNITS[form.metric];
   const set = <K extends keyof RuleForm>(k: K, v: RuleForm[K]) => {
     setSaved(false);
@@ -148,7 +149,7 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (attrs.badLine !== undefined) return;
+    if (attrs.badLine !== undefined || resourceAttrs.badLine !== undefined) return;
     save.mutate({ params, body: formToBody(form) });
   };
   // Seconds read back in words ("900" → "= 15 minutes"), so a window is not mistaken by 60×.
@@ -190,12 +191,14 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
               ))}
             </select>
           </Field>
-          <Field label={t.direction} error={err('direction')}>
-            <select className="input" value={form.direction} onChange={(e) => set('direction', e.target.value as RuleForm['direction'])}>
-              <option value="above">{t.directionAbove}</option>
-              <option value="below">{t.directionBelow}</option>
-            </select>
-          </Field>
+          {uses.direction && (
+            <Field label={t.direction} error={err('direction')}>
+              <select className="input" value={form.direction} onChange={(e) => set('direction', e.target.value as RuleForm['direction'])}>
+                <option value="above">{t.directionAbove}</option>
+                <option value="below">{t.directionBelow}</option>
+              </select>
+            </Field>
+          )}
         </div>
         <label>
           <input type="checkbox" checked={form.enabled} onChange={(e) => set('enabled', e.target.checked)} /> {t.enabled}
@@ -205,13 +208,15 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
       <fieldset disabled={!canWrite}>
         <legend>{t.sectionScope}</legend>
         <div className={styles.grid}>
-          <Field
-            label={t.service}
-            hint={unknown === 'service' ? <span className={styles.unknown}>{t.unknownService(form.service.trim())}</span> : t.scopeHint}
-            error={err('service')}
-          >
-            <TextInput value={form.service} list={`${listId}-services`} autoComplete="off" onChange={(e) => set('service', e.target.value)} />
-          </Field>
+          {uses.service && (
+            <Field
+              label={t.service}
+              hint={unknown === 'service' ? <span className={styles.unknown}>{t.unknownService(form.service.trim())}</span> : t.scopeHint}
+              error={err('service')}
+            >
+              <TextInput value={form.service} list={`${listId}-services`} autoComplete="off" onChange={(e) => set('service', e.target.value)} />
+            </Field>
+          )}
           {uses.endpoint && (
             <Field
               label={t.endpoint}
@@ -237,16 +242,34 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
             </Field>
           )}
           {uses.host && (
-            <Field label={t.host} hint={t.scopeHint} error={err('host')}>
+            <Field label={t.host} hint={t.hostNameHint} error={err('host')}>
               <TextInput value={form.host} onChange={(e) => set('host', e.target.value)} />
             </Field>
           )}
           {uses.metricName && (
-            <Field label={t.metricName} hint={t.metricNameHint} error={err('metricName')}>
+            <Field
+              label={form.metric === 'host_down' ? t.heartbeatMetric : t.metricName}
+              hint={form.metric === 'host_down' ? t.heartbeatMetricHint(HOST_HEARTBEAT_METRIC) : t.metricNameHint}
+              error={err('metricName')}
+            >
               <TextInput value={form.metricName} onChange={(e) => set('metricName', e.target.value)} />
             </Field>
           )}
-          {uses.metricName && (
+          {uses.podPrefix && (
+            <Field label={t.podPrefix} hint={t.podPrefixHint} error={err('podPrefix')}>
+              <TextInput value={form.podPrefix} onChange={(e) => set('podPrefix', e.target.value)} />
+            </Field>
+          )}
+          {uses.resourceAttributes && (
+            <Field
+              label={t.resourceAttributes}
+              hint={t.resourceAttributesHint}
+              error={resourceAttrs.badLine !== undefined ? t.attributesBad(resourceAttrs.badLine) : err('resourceAttributes')}
+            >
+              <textarea className={`input ${styles.textarea}`} value={form.resourceAttributes} onChange={(e) => set('resourceAttributes', e.target.value)} />
+            </Field>
+          )}
+          {uses.attributes && (
             <Field label={t.attributes} hint={t.attributesHint} error={attrs.badLine !== undefined ? t.attributesBad(attrs.badLine) : err('attributes')}>
               <textarea className={`input ${styles.textarea}`} value={form.attributes} onChange={(e) => set('attributes', e.target.value)} />
             </Field>
@@ -268,7 +291,11 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
           <Field label={t.criticalThreshold} hint={t.unitHint(unit)} error={err('critical')}>
             {num('critical')}
           </Field>
-          <Field label={t.window} hint={period('windowSeconds', t.windowHint)} error={err('windowSeconds')}>
+          <Field
+            label={t.window}
+            hint={period('windowSeconds', form.metric === 'host_down' ? t.hostDownWindowHint : t.windowHint)}
+            error={err('windowSeconds')}
+          >
             {num('windowSeconds')}
           </Field>
           <Field label={t.forSeconds} hint={period('forSeconds', t.forHint)} error={err('forSeconds')}>
