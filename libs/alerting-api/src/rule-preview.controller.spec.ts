@@ -1,8 +1,9 @@
 import { Module, type INestApplication } from '@nestjs/common';
+import { nanosToDateTime64 } from '@meridian/domain';
 import { NestFactory } from '@nestjs/core';
 import type { TenantAccess } from '@meridian/api-http';
 import { AlertQueries, RowWriter } from '@meridian/storage-clickhouse';
-import { makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
+import { makeMetricPointRow, makeSpanRow, nowNanos, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { RulePreviewController } from './rule-preview.controller';
 import { RulePreviewService } from './rule-preview.service';
 
@@ -21,6 +22,17 @@ describe('POST /api/v1/tenants/{tenant}/alerting/rules/preview', () => {
       ...Array.from({ length: 20 }, () => makeSpanRow({ tenant_id: 'b', startNanos: end(100), durationMs: 100, is_error: 1 })),
     ];
     await new RowWriter(ch.clients).insert('test', 'spans', toRowBody('spans', rows), 'rule-preview');
+    // Tenant a's host web-1 sent its heartbeat last 2 minutes ago (and 50 minutes ago).
+    const heartbeat = (minutesAgo: number) =>
+      makeMetricPointRow({
+        tenant_id: 'a',
+        ts: nanosToDateTime64(end(minutesAgo * 60_000)),
+        metric_name: 'system.cpu.time',
+        metric_type: 'SUM',
+        service: '',
+        host_name: 'web-1',
+      });
+    await new RowWriter(ch.clients).insert('test', 'metric_points', toRowBody('metric_points', [heartbeat(2), heartbeat(50)]), 'rule-preview-hosts');
 
     // The route as served, with the access guard's verdict stood in by a header naming the tenant.
     @Module({
@@ -77,6 +89,28 @@ describe('POST /api/v1/tenants/{tenant}/alerting/rules/preview', () => {
     expect(b.points[59]).toMatchObject({ value: 100, breach: 'critical' });
     const c = (await (await preview('c', { rule: errorRate, hours: 1 })).json()) as { points: Array<{ value: number | null }> };
     expect(c.points.every((p) => p.value === null)).toBe(true);
+  });
+
+  it('previews host down: silence of the host seen in the look-back, nothing before its first report', async () => {
+    const res = await preview('a', { rule: { metric: 'host_down', windowSeconds: 3600, warning: 300 }, hours: 1 });
+    expect(res.status).toBe(200);
+    const { points } = (await res.json()) as { points: Array<{ value: number | null; breach: string | null }> };
+    // The last evaluation: 2 minutes (+1 s) of silence, under the threshold; the first (an hour ago) saw no host yet.
+    expect(points[59].value).toBeGreaterThanOrEqual(120);
+    expect(points[59].value).toBeLessThan(125);
+    expect(points[59].breach).toBeNull();
+    expect(points[0]).toMatchObject({ value: null, breach: null });
+    // Between the two reports web-1 was silent for up to 48 minutes: those evaluations breach.
+    expect(points.filter((p) => p.breach === 'warning').length).toBeGreaterThan(30);
+  });
+
+  it('answers 400 naming the field of a host down or pod restarts rule that could never fire or filters by a service', async () => {
+    const fields = async (rule: unknown) =>
+      ((await (await preview('a', { rule, hours: 1 })).json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field);
+    expect(await fields({ metric: 'host_down', windowSeconds: 600, warning: 300, critical: 600 })).toEqual(['body.rule.critical']);
+    expect(await fields({ metric: 'pod_restarts', service: 'checkout', warning: 1 })).toEqual(['body.rule.service']);
+    expect(await fields({ metric: 'pod_restarts', direction: 'below', warning: 1 })).toEqual(['body.rule.direction']);
+    expect(await fields({ metric: 'pod_restarts', podPrefix: '', warning: 1 })).toEqual(['body.rule.podPrefix']);
   });
 
   it('answers 400 naming the field of a bad definition, and refuses a longer span than 24 h', async () => {
