@@ -4,6 +4,7 @@ import {
   alertHitmapWindow,
   EMPTY_RULE,
   formatMetricValue,
+  formFromParams,
   formToBody,
   parseAttributes,
   ruleToForm,
@@ -116,5 +117,11 @@ describe('alert values and windows', () => {
     expect(unknownScope(known, 'checkout', 'GET /products')).toBe('endpoint');
     expect(unknownScope(known, '', 'GET /products')).toBeUndefined();
     expect(unknownScope(known, ' checkout ', '')).toBeUndefined();
+  });
+
+  it('prefills a new rule from the URL: text fields only, an unknown metric ignored', () => {
+    const form = formFromParams(new URLSearchParams({ metric: 'pod_restarts', resourceAttributes: 'k8s.pod.name=a', critical: '1', channels: 'x' }));
+    expect(form).toEqual({ ...EMPTY_RULE, metric: 'pod_restarts', resourceAttributes: 'k8s.pod.name=a', critical: '1' });
+    expect(formFromParams(new URLSearchParams({ metric: 'nope', direction: 'sideways' }))).toEqual(EMPTY_RULE);
   });
 });

@@ -1,4 +1,4 @@
-import { ALERT_METRIC_UNITS, type AlertMetric, type ApiRoutes, type RequestInput, type ResponseOf } from '@meridian/api-contract';
+import { ALERT_METRIC_UNITS, ALERT_METRICS, type AlertMetric, type ApiRoutes, type RequestInput, type ResponseOf } from '@meridian/api-contract';
 import type { Formatter } from '../../lib/format';
 
 export type AlertRule = ResponseOf<ApiRoutes['getAlertRule']>;
@@ -56,6 +56,20 @@ export const EMPTY_RULE: RuleForm = {
   channels: [],
   runbookUrl: '',
 };
+
+/**
+ * A new rule prefilled from the editor's URL (`/alerts/rule?metric=pod_restarts&resourceAttributes=…`),
+ * as other pages' "alert on this" links open it: text fields of the form only; an unknown metric
+ * or direction is ignored. The user still reviews and saves it.
+ */
+export function formFromParams(p: URLSearchParams): RuleForm {
+  const form: RuleForm = { ...EMPTY_RULE };
+  const text = form as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(EMPTY_RULE)) if (typeof v === 'string' && p.has(k)) text[k] = p.get(k)!.slice(0, 12_000);
+  if (!(ALERT_METRICS as readonly string[]).includes(form.metric)) form.metric = EMPTY_RULE.metric;
+  if (form.direction !== 'below') form.direction = 'above';
+  return form;
+}
 
 /** Which scope and pattern inputs make sense for a metric (the others are hidden and not sent). */
 export function metricInputs(metric: AlertMetric): {

@@ -15,8 +15,8 @@ import styles from './alerting.module.css';
 import { alertingMessages } from './messages';
 import { metricLabel, SeverityBadge, StateBadge } from './parts';
 import {
-  EMPTY_RULE,
   formatMetricValue,
+  formFromParams,
   formToBody,
   metricInputs,
   parseAttributes,
@@ -114,8 +114,9 @@ function RuleEditor({ rule }: { rule?: AlertRule }) {
   const channels = useApiQuery('listAlertChannels', { params });
   // What the tenant has sent lately: typeahead for the scope, and a warning on names it never sent.
   const known = useApiQuery('services', { params, query: { last: '24h' } }, { staleTime: 60_000 });
-  const [form, setForm] = useState<RuleForm>(rule ? ruleToForm(rule) : EMPTY_RULE);
-  const [keyTouched, setKeyTouched] = useState(rule !== undefined);
+  const search = useSearchParams();
+  const [form, setForm] = useState<RuleForm>(() => (rule ? ruleToForm(rule) : formFromParams(search)));
+  const [keyTouched, setKeyTouched] = useState(rule !== undefined || search.has('key'));
   const [saved, setSaved] = useState(false);
   const save = useApiMutation('putAlertRule', {
     invalidates: ['listAlertRules', 'getAlertRule', 'listFiringAlerts'],

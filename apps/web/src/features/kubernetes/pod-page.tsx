@@ -71,7 +71,6 @@ export function PodPage() {
   }
   const d = detail.data;
   const p = d.pod;
-  const lastRestarts = d.containers.reduce((sum, c) => sum + lastValue(c.restarts), 0);
   return (
     <div className="stack" data-testid="k8s-pod">
       {back}
@@ -91,7 +90,7 @@ export function PodPage() {
               </option>
             ))}
           </select>
-          <Link className="btn btn-small" href={podRestartsRuleHref(tenant.slug, p, lastRestarts)} data-testid="k8s-alert">
+          <Link className="btn btn-small" href={podRestartsRuleHref(tenant.slug, p)} data-testid="k8s-alert">
             {t.alertOnThis}
           </Link>
         </div>
@@ -229,9 +228,4 @@ function SeriesChart({ title, lines, range, fmt, testId }: { title: string; line
       <div ref={box} className={styles.chart} data-testid={testId} data-lines={lines.map((l) => l.name).join('|')} />
     </div>
   );
-}
-
-function lastValue(values: Array<number | null>): number {
-  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i]!;
-  return 0;
 }
