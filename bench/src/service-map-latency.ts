@@ -69,7 +69,7 @@ export async function loadCalls(store: RegionStore, tenant: string, calls: numbe
       await store.client.command({
         query: callsInsertSql(store.table('spans'), start, count),
         query_params: { tenant, salt: 20261207, now_ns: BigInt(nowMs) * 1_000_000n, parts },
-        clickhouse_settings: { max_insert_threads: 2 },
+        clickhouse_settings: { max_insert_threads: '2' },
       });
     }
     log(`  loaded ${fmt(start + count)} calls (${fmt((start + count) * 4)} spans)`);
