@@ -91,6 +91,25 @@ describe('MetricExplorerQueries', () => {
         count: '2',
         sum: 940,
       }),
+      // Two series with different bounds: merged by upper bound.
+      point('h.mixed', 10_000, {
+        metric_type: 'HISTOGRAM',
+        temporality: 'DELTA',
+        attributes: { s: 'a' },
+        bucket_counts: ['0', '2', '0'],
+        explicit_bounds: [10, 100],
+        count: '2',
+        sum: 100,
+      }),
+      point('h.mixed', 20_000, {
+        metric_type: 'HISTOGRAM',
+        temporality: 'DELTA',
+        attributes: { s: 'b' },
+        bucket_counts: ['2', '0'],
+        explicit_bounds: [50],
+        count: '2',
+        sum: 60,
+      }),
       // 55 groups of one series each, value i.
       ...Array.from({ length: 55 }, (_, i) => point('g.many', 30_000, { value: i, attributes: { k: `k${String(i).padStart(2, '0')}` } })),
     ];
@@ -190,6 +209,10 @@ describe('MetricExplorerQueries', () => {
   it('histogram quantiles interpolate between the bucket’s own bounds, whatever buckets are empty', async () => {
     expect((await series({ name: 'h.sparse', ...minutes(1) })).lines[0].values).toEqual([950]);
     expect((await series({ name: 'h.sparse', ...minutes(1), aggregation: 'p50' })).lines[0].values).toEqual([50]);
+    // Merged: (…, 10] 0, (10, 50] 2, (50, 100] 2, (100, …) 0: p50 (rank 2) tops (10, 50], p95 (rank 3.8) is 90 % into (50, 100].
+    expect((await series({ name: 'h.mixed', ...minutes(1), aggregation: 'p50' })).lines[0].values).toEqual([50]);
+    expect((await series({ name: 'h.mixed', ...minutes(1), aggregation: 'p95' })).lines[0].values).toEqual([95]);
+    expect((await series({ name: 'h.mixed', ...minutes(1), aggregation: 'avg' })).lines[0].values).toEqual([40]);
   });
 
   it('keeps the 50 groups with most series and merges the rest into one "other" line', async () => {
@@ -210,7 +233,7 @@ describe('MetricExplorerQueries', () => {
 
   it('lists metric names with type, unit and series count; search matches part of the name', async () => {
     const all = await q.metricNames('eu', T, minutes(3));
-    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency', 'h.sparse']);
+    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency', 'h.mixed', 'h.sparse']);
     expect(all.find((m) => m.name === 'c.requests')).toMatchObject({
       type: 'SUM',
       unit: '{requests}',

@@ -185,9 +185,6 @@ export function bucketQuantile(q: number, bounds: number[], counts: number[]): n
   return bounds.length > 1 ? bounds[bounds.length - 2] : null;
 }
 
-/** Distinct bucket bounds kept per step and line (histograms merged across series with different bounds). */
-const MAX_BOUNDS = 1000;
-
 const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
 /** One attribute of a series (maps `a`: point attributes, `r`: resource's): the point's first, then the resource's (service.name, server.address…). */
@@ -356,13 +353,13 @@ export class MetricExplorerQueries {
       WHERE ${seriesFilter}`;
     // The groups with the most series get their own line; the rest share one "other" line.
     const top = `SELECT g0 FROM (${seriesGroups}) GROUP BY g0 ORDER BY count() DESC, g0 LIMIT ${L.maxGroups}`;
-    const { perSeries, acrossSeries } = this.sql(plan, { rollup, table, where, inWindow, step });
+    const { perSeries, acrossSeries, key } = this.sql(plan, { rollup, table, where, inWindow, step });
     const rows = await select<AggregateRow>(
       store,
-      `SELECT g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t, ${acrossSeries}
+      `SELECT g0 NOT IN (${top}) AS is_other, if(is_other, '', g0) AS g, t${key}, ${acrossSeries}
       FROM (${perSeries}) AS d
       INNER JOIN (${seriesGroups}) AS sg USING (series)
-      GROUP BY is_other, g, t
+      GROUP BY is_other, g, t${key}
       ORDER BY is_other, g, t`,
       params,
     );
@@ -371,14 +368,21 @@ export class MetricExplorerQueries {
     const covered = (t: number) => (Math.min(t + stepMs, toMs) - t) / 1000;
     const lines = new Map<string, MetricLine>();
     const index = new Map(times.map((t, i) => [t, i]));
+    // A histogram's line and step has one row per distinct set of bucket bounds among its series.
+    const cells = new Map<string, { line: MetricLine; i: number; t: number; rows: AggregateRow[] }>();
     for (const r of rows) {
       const other = Number(r.is_other) === 1;
-      const key = other ? '\u0000other' : r.g;
-      let line = lines.get(key);
-      if (!line) lines.set(key, (line = { group: other || groupBy === undefined ? null : r.g, other, values: times.map(() => null) }));
-      const i = index.get(Number(r.t));
-      if (i !== undefined) line.values[i] = finite(valueOf(aggregation, r, covered(Number(r.t))));
+      const lineKey = other ? '\u0000other' : r.g;
+      let line = lines.get(lineKey);
+      if (!line) lines.set(lineKey, (line = { group: other || groupBy === undefined ? null : r.g, other, values: times.map(() => null) }));
+      const t = Number(r.t);
+      const i = index.get(t);
+      if (i === undefined) continue;
+      const cell = cells.get(`${lineKey}\u0000${t}`) ?? { line, i, t, rows: [] };
+      cell.rows.push(r);
+      cells.set(`${lineKey}\u0000${t}`, cell);
     }
+    for (const c of cells.values()) c.line.values[c.i] = finite(valueOf(aggregation, c.rows, covered(c.t)));
     return {
       metric: {
         name: metric.name,
@@ -424,7 +428,10 @@ export class MetricExplorerQueries {
   }
 
   /** Per series and step: `perSeries` (keyed by series, t); `acrossSeries`: how a line's series combine. */
-  private sql(plan: Plan, s: { rollup: boolean; table: string; where: string; inWindow: string; step: string }): { perSeries: string; acrossSeries: string } {
+  private sql(
+    plan: Plan,
+    s: { rollup: boolean; table: string; where: string; inWindow: string; step: string },
+  ): { perSeries: string; acrossSeries: string; key: string } {
     if (plan === 'gauge' || plan === 'deltaRate') {
       // Per series and step: its mean, extremes and total; then across the line's series.
       const figures = s.rollup
@@ -434,6 +441,7 @@ export class MetricExplorerQueries {
         perSeries: `SELECT attributes_hash AS series, ${s.step} AS t, ${figures}
           FROM ${s.table} WHERE ${s.where} AND ${s.inWindow} GROUP BY series, t`,
         acrossSeries: 'avg(v) AS avg, sum(v) AS sum, max(mx) AS max, min(mn) AS min, sum(total) AS increase',
+        key: '',
       };
     }
     // Raw points of each series in time order, from a look-back before the window so the first
@@ -455,31 +463,33 @@ export class MetricExplorerQueries {
           WHERE ${inWindowCounted}
           GROUP BY series, t`,
         acrossSeries: 'sum(part) AS increase',
+        key: '',
       };
     }
-    // Histograms: bucket counts (and count/sum) per point; cumulative points differenced per series.
+    // Histograms: bucket counts (and count/sum) per point, cumulative points differenced per series,
+    // summed element-wise per set of bounds (sumForEach; a sumMap over Float64 keys was the slow
+    // part); a line whose series have different bounds is merged by upper bound in valueOf.
     return {
-      perSeries: `SELECT series, t,
-          sumMap(if(valid, arrayPushBack(explicit_bounds, inf), []), if(valid, dc, [])) AS buckets_part,
-          groupUniqArrayArray(${MAX_BOUNDS})(if(valid, explicit_bounds, [])) AS bounds_part,
-          sum(dn) AS n_part, sum(ds) AS total_part
+      perSeries: `SELECT series, t, bounds, sumForEach(dc) AS counts_part, sum(dn) AS n_part, sum(ds) AS total_part
         FROM (
-          SELECT series, t, explicit_bounds,
+          SELECT series, t,
             temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
               OR length(bucket_counts) != length(prev_counts) OR arrayExists((x, y) -> x < y, bucket_counts, arrayResize(prev_counts, length(bucket_counts)))) AS diff,
-            if(diff, arrayMap((x, y) -> toUInt64(x - y), bucket_counts, arrayResize(prev_counts, length(bucket_counts))), bucket_counts) AS dc,
+            length(bucket_counts) = length(explicit_bounds) + 1 AS valid,
+            if(valid, explicit_bounds, []) AS bounds,
+            -- A point without (well-formed) buckets still counts for avg and rate, as one +Inf bucket.
+            if(valid, if(diff, arrayMap((x, y) -> toUInt64(x - y), bucket_counts, arrayResize(prev_counts, length(bucket_counts))), bucket_counts), [toUInt64(0)]) AS dc,
             if(diff, toUInt64(count - prev_n), count) AS dn,
-            if(diff, sum - prev_sum, sum) AS ds,
-            length(bucket_counts) = length(explicit_bounds) + 1 AS valid
+            if(diff, sum - prev_sum, sum) AS ds
           FROM (${ordered(
             'bucket_counts, explicit_bounds, count, sum',
             'lagInFrame(bucket_counts) OVER w AS prev_counts, lagInFrame(explicit_bounds) OVER w AS prev_bounds, lagInFrame(count) OVER w AS prev_n, lagInFrame(sum) OVER w AS prev_sum',
           )})
           WHERE ${inWindowCounted}
         )
-        GROUP BY series, t`,
-      // sumMap drops buckets whose total is 0; every bound seen gives each bucket its lower edge back.
-      acrossSeries: `sumMap(buckets_part) AS buckets, arraySort(groupUniqArrayArray(${MAX_BOUNDS})(bounds_part)) AS bounds, sum(n_part) AS n, sum(total_part) AS total`,
+        GROUP BY series, t, bounds`,
+      acrossSeries: 'sumForEach(counts_part) AS counts, sum(n_part) AS n, sum(total_part) AS total',
+      key: ', bounds',
     };
   }
 }
@@ -495,30 +505,40 @@ interface AggregateRow {
   increase?: number;
   n?: string;
   total?: number;
-  buckets?: [Array<number | null>, string[]];
   bounds?: number[];
+  counts?: string[];
 }
 
-function valueOf(aggregation: MetricAggregation, r: AggregateRow, coveredSeconds: number): number | null {
+/** A line's value in one step from its row (several for a histogram whose series have different bounds). */
+function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSeconds: number): number | null {
+  const [r] = rows;
+  if (r.bounds === undefined) {
+    if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
+    return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
+  }
   const q = QUANTILE[aggregation];
-  if (q !== undefined) {
-    const [keys, sums] = r.buckets ?? [[], []];
-    // +Infinity comes back as null in JSON.
-    const merged = new Map(keys.map((k, i) => [k === null ? Infinity : Number(k), Number(sums[i])]));
-    const bounds = [...(r.bounds ?? []).map(Number), Infinity];
-    return bucketQuantile(
-      q,
-      bounds,
-      bounds.map((b) => merged.get(b) ?? 0),
-    );
-  }
-  if (r.buckets !== undefined) {
-    const n = Number(r.n);
+  if (q === undefined) {
+    const n = rows.reduce((a, x) => a + Number(x.n), 0);
     if (aggregation === 'rate') return n / coveredSeconds;
-    return n > 0 ? Number(r.total) / n : null;
+    return n > 0 ? rows.reduce((a, x) => a + Number(x.total), 0) / n : null;
   }
-  if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
-  return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
+  // Buckets merged by upper bound; each bucket's lower edge is the next bound below among all seen.
+  const byBound = new Map<number, number>([[Infinity, 0]]);
+  for (const x of rows) {
+    const counts = x.counts ?? [];
+    const bounds = x.bounds ?? [];
+    if (counts.length !== bounds.length + 1) continue;
+    counts.forEach((c, i) => {
+      const bound = i < bounds.length ? Number(bounds[i]) : Infinity;
+      byBound.set(bound, (byBound.get(bound) ?? 0) + Number(c));
+    });
+  }
+  const bounds = [...byBound.keys()].sort((a, b) => a - b);
+  return bucketQuantile(
+    q,
+    bounds,
+    bounds.map((b) => byBound.get(b)!),
+  );
 }
 
 const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
