@@ -2,7 +2,7 @@
  * Metrics explorer reads: the tenant's metric names, the attributes of one metric, and one
  * metric as lines over time (aggregated per step, optionally grouped by one attribute).
  *
- * Every series is computed per stored series first (one `attributes_hash`: resource + point
+ * Every line is computed per stored series first (one `attributes_hash`: resource + point
  * attributes) and only then aggregated across the series of a group, so a counter's rate or a
  * gauge's sum does not depend on how many points each series exported in a step.
  */
