@@ -67,3 +67,5 @@ export const hostServicesResponse = z.object({
   to: isoTime,
   services: z.array(z.object({ service: z.string(), spans: z.number().int() })),
 });
+
+export type HostSummaryDto = z.infer<typeof hostSummarySchema>;
