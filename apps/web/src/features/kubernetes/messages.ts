@@ -50,6 +50,7 @@ export const kubernetesMessages = defineMessages({
     readyChart: 'Ready (1 = ready)',
     limit: (container: string) => `${container} limit`,
     services: 'Services on this pod',
+    service: 'Service',
     servicesHelp:
       "Services whose spans (the window's last hour) came from this pod: their resource names it (k8s.pod.name) or their host.name is the pod's name.",
     noServices: 'No traced service ran on this pod in the last hour of the window.',
@@ -109,6 +110,7 @@ export const kubernetesMessages = defineMessages({
     readyChart: 'Ready (1 = Ready)',
     limit: (container: string) => `${container} リミット`,
     services: 'この Pod 上のサービス',
+    service: 'サービス',
     servicesHelp:
       'この期間の最後の 1 時間に、この Pod から送られたスパンを持つサービス: リソースが Pod を指す (k8s.pod.name) か host.name が Pod 名と同じものです。',
     noServices: 'この期間の最後の 1 時間に、この Pod 上でトレースされたサービスはありません。',

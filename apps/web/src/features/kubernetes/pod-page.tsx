@@ -117,7 +117,7 @@ export function PodPage() {
           <table className="table">
             <thead>
               <tr>
-                <th>{t.services}</th>
+                <th>{t.service}</th>
                 <th>{t.spans}</th>
                 <th>{t.via}</th>
                 <th />
