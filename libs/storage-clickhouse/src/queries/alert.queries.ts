@@ -180,7 +180,8 @@ export class AlertQueries {
       ORDER BY last_ms, host LIMIT {limit:UInt32}`,
       params,
     );
-    const subjects = rows.map((r) => ({ name: r.host, value: (toMs - Number(r.last_ms)) / 1000 }));
+    // Whole seconds: the thresholds are seconds, and a message reads better without the milliseconds.
+    const subjects = rows.map((r) => ({ name: r.host, value: Math.floor((toMs - Number(r.last_ms)) / 1000) }));
     return { value: subjects[0]?.value ?? null, count: Number(rows[0]?.hosts ?? 0), subjects, from: new Date(fromMs), to: q.now };
   }
 
