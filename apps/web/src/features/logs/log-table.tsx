@@ -37,7 +37,18 @@ export function LogTable({ logs, showTrace = true }: { logs: LogRecord[]; showTr
           const level = levelOf(l.severityNumber);
           return (
             <Fragment key={key}>
-              <tr className={styles.row} onClick={() => setOpen(expanded ? undefined : key)} aria-expanded={expanded} data-testid="log-row">
+              <tr
+                className={styles.row}
+                onClick={() => setOpen(expanded ? undefined : key)}
+                onKeyDown={(e) => {
+                  if (e.key !== 'Enter' && e.key !== ' ') return;
+                  e.preventDefault();
+                  setOpen(expanded ? undefined : key);
+                }}
+                tabIndex={0}
+                aria-expanded={expanded}
+                data-testid="log-row"
+              >
                 <td className={styles.time} title={l.time}>
                   {timeWithMs(fmt, l.time)}
                 </td>

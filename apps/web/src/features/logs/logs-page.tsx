@@ -100,13 +100,9 @@ export function LogsPage() {
             </span>
           </label>
           <label className="field">
+            {/* Applied at once, with whatever else the form holds. */}
             <span className="field-label">{t.severity}</span>
-            <select
-              className="input"
-              name="severity"
-              defaultValue={view.severity}
-              onChange={(e) => show({ ...view, severity: e.target.value as SeverityChoice })}
-            >
+            <select className="input" name="severity" defaultValue={view.severity} onChange={(e) => e.currentTarget.form?.requestSubmit()}>
               {SEVERITY_CHOICES.map((s) => (
                 <option key={s} value={s}>
                   {t[`severity_${s}`]}
