@@ -27,12 +27,19 @@ let base: string;
 let owner: SessionClient;
 let slug: string;
 let ingestKey: string;
+let viewer: SessionClient;
 
 beforeAll(async () => {
   buildWebUi();
   ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('map'));
+  const email = `viewer-${Date.now()}@example.com`;
+  const { acceptUrl } = await owner.call('createInvitation', { params: { tenant: slug }, body: { email, role: 'viewer' } });
+  viewer = await SessionClient.signUp(base, email, undefined, new URL(acceptUrl).searchParams.get('token')!);
   browser = await launchBrowser();
 }, 240_000);
+
+/** A host name that would run script if it reached the page as HTML. */
+const HOSTILE_HOST = '<img src=x onerror="document.title=\'pwned\'">';
 
 afterAll(async () => {
   await browser?.close();
@@ -86,6 +93,8 @@ async function sendCallChain(): Promise<void> {
       'net.peer.name': '127.0.0.1',
       'net.peer.port': 3306,
     }).end();
+    // A host name that is markup: it must stay text in the table, the panel and the tooltips.
+    child(inventory, reserve, 'GET', SpanKind.CLIENT, httpCall(HOSTILE_HOST, 81)).end();
     reserve.end();
     toInventory.end();
     // An external payment API that fails every other call.
@@ -99,9 +108,9 @@ async function sendCallChain(): Promise<void> {
   await Promise.all([storefront, catalog, inventory].map((s) => s.shutdown()));
 }
 
-async function openPage(locale: string, query: string): Promise<Page> {
+async function openPage(locale: string, query: string, as: SessionClient = owner): Promise<Page> {
   const page = await (await browser.newContext({ locale, viewport: { width: 1400, height: 1000 } })).newPage();
-  await page.context().addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: base })));
+  await page.context().addCookies([...as.cookies].map(([name, value]) => ({ name, value, url: base })));
   await page.goto(`${base}/map?tenant=${slug}${query}`);
   await page.getByTestId('service-map-chart').locator('canvas').waitFor({ timeout: 30_000 });
   return page;
@@ -119,12 +128,15 @@ describe('web UI: service map', () => {
       'service:storefront → external:api.payments.example:443 (target)',
       'service:storefront → service:catalog (trace)',
       'service:storefront → service:inventory (trace)',
-    ];
+      `service:inventory → external:${HOSTILE_HOST}:81 (target)`,
+    ].sort();
     const map = await until(
       'the service map to show every call',
       async () => {
         const m = await owner.call('serviceMap', { params: { tenant: slug }, query: { last: '15m' } });
-        return edgeNames(m).join('\n') === expected.join('\n') && m;
+        // Each view of an insert is written on its own: wait for the transactions too, not only the calls.
+        const services = m.nodes.filter((n) => n.kind === 'service');
+        return edgeNames(m).join('\n') === expected.join('\n') && services.length === 3 && services.every((n) => n.figures?.count === REQUESTS) && m;
       },
       60_000,
     );
@@ -135,7 +147,9 @@ describe('web UI: service map', () => {
     expect(map.nodes.find((n) => n.id === 'service:catalog')).toMatchObject({ kind: 'service', figures: { count: REQUESTS, errors: 0 }, health: 'ok' });
     // Both services' database calls land on the one PostgreSQL node.
     expect(map.nodes.find((n) => n.id === 'database:postgresql:127.0.0.1:5432')).toMatchObject({ kind: 'database', figures: { count: 2 * REQUESTS } });
-    expect(map.nodes).toHaveLength(6);
+    expect(map.nodes).toHaveLength(7);
+    // A viewer reads the same map.
+    expect(edgeNames(await viewer.call('serviceMap', { params: { tenant: slug }, query: { last: '15m' } }))).toEqual(expected);
 
     // The page: the graph and every call as a row.
     const page = await openPage('en-US', '');
@@ -143,6 +157,9 @@ describe('web UI: service map', () => {
     await rows.nth(expected.length - 1).waitFor();
     expect(await rows.count()).toBe(expected.length);
     expect(await page.getByTestId('service-map-edges').textContent()).toMatch(/storefront\s*api\.payments\.example:443.*50%/);
+    // Markup in a host name is text: shown literally, never run.
+    expect(await page.getByTestId('service-map-edges').textContent()).toContain(`${HOSTILE_HOST}:81`);
+    expect(await page.title()).not.toBe('pwned');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'service-map.png'), fullPage: true });
 
     // An arrow (its row): the calls' figures and the callee's hitmap; the URL holds the selection.
@@ -155,8 +172,8 @@ describe('web UI: service map', () => {
     expect(await edgePanel.getByRole('link', { name: 'Hitmap of catalog' }).getAttribute('href')).toMatch(/^\/hitmap\?tenant=[^&]+&.*service=catalog/);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'service-map-edge.png'), fullPage: true });
 
-    // A node from a shared link: its RED figures and links to its hitmap and traces.
-    const nodePage = await openPage('en-US', '&node=service%3Acatalog');
+    // A node from a shared link, opened by a viewer: its RED figures and links to its hitmap and traces.
+    const nodePage = await openPage('en-US', '&node=service%3Acatalog', viewer);
     const nodePanel = nodePage.getByTestId('service-map-node');
     await nodePanel.waitFor();
     expect(await nodePanel.textContent()).toMatch(/catalog[\s\S]*Service · healthy[\s\S]*Transactions[\s\S]*Error rate0%[\s\S]*Apdex1/);

@@ -119,10 +119,18 @@ if (process.argv[1] === __filename) {
       const rows = async (t: string) =>
         Number((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table(t)}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
       const [links, calls] = [await rows('service_call_links'), await rows('service_calls_1m')];
+      const [bytes] = await (
+        await store.client.query({
+          query: `SELECT sum(data_compressed_bytes) AS b FROM system.parts WHERE database = {db:String} AND table = 'service_call_links' AND active`,
+          query_params: { db: store.database },
+          format: 'JSONEachRow',
+        })
+      ).json<{ b: string }>();
       const cases = await measureServiceMap({ queries: new ServiceMapQueries(ch), regionId, tenantId: 'bench', nowMs, runs, log });
       console.log(
         `\n${renderTable([
           { figure: `service map over ${fmt(spans / 1e6, 1)}M spans (${fmt(links)} link rows, ${fmt(calls)} call rollup rows): p50 / p95`, value: '' },
+          { figure: '  link rows on disk', value: `${fmt(Number(bytes.b) / links, 1)} B/row` },
           ...cases.map((c) => ({ figure: `  ${c.window}`, value: `${c.p50Ms.toFixed(1)} ms / ${c.p95Ms.toFixed(1)} ms (${c.nodes} nodes, ${c.edges} edges)` })),
         ])}`,
       );
