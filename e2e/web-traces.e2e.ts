@@ -115,7 +115,7 @@ const exactly = (want: string[]) => (ids: string[]) => JSON.stringify(ids) === J
 
 beforeAll(async () => {
   buildWebUi();
-  ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('traces'));
+  ({ meridian, base, owner, slug, ingestKey } = await startTenantFixture('traces', { timeoutMs: 180_000 }));
   browser = await launchBrowser();
   await sendTraffic();
   // Stored and readable: the API lists every trace.
@@ -123,7 +123,7 @@ beforeAll(async () => {
     const r = await owner.call('traceSearch', { params: { tenant: slug }, query: { last: '15m', limit: 200 } });
     return r.traces.length === FAST_TRACES + 2;
   }, 'all traces stored');
-}, 200_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();
