@@ -58,7 +58,7 @@ describe('alerter: host down and pod restarts', () => {
       region: 'test',
       retentionDays: 7,
     });
-    const heartbeat = (host: string, offset: number) =>
+    const heartbeat = (host: string, offset: number, env = 'prod') =>
       makeMetricPointRow({
         tenant_id: tenant.id,
         ts: at(offset),
@@ -66,7 +66,7 @@ describe('alerter: host down and pod restarts', () => {
         metric_type: 'SUM',
         service: '',
         host_name: host,
-        resource_attributes: { 'host.name': host },
+        resource_attributes: { 'host.name': host, 'deployment.environment': env },
         attributes: { cpu: 'cpu0', state: 'user' },
         value: 100 + offset,
       });
@@ -87,6 +87,8 @@ describe('alerter: host down and pod restarts', () => {
       heartbeat('web-1', -10),
       heartbeat('web-2', -300),
       heartbeat('web-2', -200),
+      // web-3 stopped at T − 300 s and never reports again.
+      heartbeat('web-3', -300, 'lab'),
       heartbeat('web-1', 390),
       heartbeat('web-2', 390),
       // 3 restarts in the 5 minutes before T, none in the 5 minutes before T + 400 s.
@@ -107,7 +109,13 @@ describe('alerter: host down and pod restarts', () => {
       key: 'host-down',
       name: 'A host is down',
       enabled: true,
-      definition: { ...common, metric: 'host_down', windowSeconds: 3600, warning: 60, critical: 600 },
+      definition: { ...common, metric: 'host_down', resourceAttributes: { 'deployment.environment': 'prod' }, windowSeconds: 3600, warning: 60, critical: 600 },
+    });
+    const web3Down = await rules.upsert(tenant.id, {
+      key: 'web-3-down',
+      name: 'web-3 is down',
+      enabled: true,
+      definition: { ...common, metric: 'host_down', host: 'web-3', windowSeconds: 600, warning: 60, critical: 120 },
     });
     const podRestarts = await rules.upsert(tenant.id, {
       key: 'pod-restarts',
@@ -133,17 +141,23 @@ describe('alerter: host down and pod restarts', () => {
       maxAttempts: 2,
       now: () => clock,
     });
-    const states = async () => [(await rules.getState(tenant.id, hostDown.rule.id))!, (await rules.getState(tenant.id, podRestarts.rule.id))!];
+    const states = async () => [
+      (await rules.getState(tenant.id, hostDown.rule.id))!,
+      (await rules.getState(tenant.id, podRestarts.rule.id))!,
+      (await rules.getState(tenant.id, web3Down.rule.id))!,
+    ];
 
     await alerter.tick();
-    const [host, pod] = await states();
+    const [host, pod, web3] = await states();
     expect(host).toMatchObject({ state: 'firing', severity: 'warning', lastValue: 200 });
+    expect(web3).toMatchObject({ state: 'firing', severity: 'critical', lastValue: 300 });
     expect(pod).toMatchObject({ state: 'firing', severity: 'warning', lastValue: 3 });
     const firing = received.filter((m) => m.kind === 'firing').sort((a, b) => a.ruleName.localeCompare(b.ruleName));
     expect(firing.map((m) => [m.ruleName, m.value, m.subjects])).toEqual([
       // Only the host past the threshold is named: web-1 (10 s) is fine.
       ['A host is down', 200, [{ name: 'web-2', value: 200 }]],
       ['Pods restart', 3, [{ name: 'shop/api-7d9f-abc', value: 3 }]],
+      ['web-3 is down', 300, [{ name: 'web-3', value: 300 }]],
     ]);
     expect(firing[0].text).toContain('Time since a host last reported is 200 s, above the warning threshold of 60 s: web-2 (200 s).');
     expect(firing[1].text).toContain('Container restarts of one pod is 3 restarts, above the warning threshold of 1 restarts: shop/api-7d9f-abc (3 restarts).');
@@ -152,9 +166,11 @@ describe('alerter: host down and pod restarts', () => {
     clock = new Date(T + 400_000);
     await sql`update alert_rule_states set next_eval_at = now() where tenant_id = ${tenant.id}`.execute(cp.db);
     await alerter.tick();
-    const [hostAfter, podAfter] = await states();
+    const [hostAfter, podAfter, web3After] = await states();
     expect(hostAfter).toMatchObject({ state: 'ok', lastValue: 10 });
     expect(podAfter).toMatchObject({ state: 'ok', lastValue: 0 });
+    // web-3 has been silent past its 600 s look-back: not measurable any more, and not recovered either.
+    expect(web3After).toMatchObject({ state: 'firing', severity: 'critical', lastValue: 600 });
     expect(
       received
         .filter((m) => m.kind === 'resolved')

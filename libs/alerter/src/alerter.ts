@@ -223,6 +223,9 @@ export class Alerter {
       this.evaluations?.inc({ outcome: 'measure-failed' });
       return;
     }
+    // Host down: once every watched host has been silent past the look-back, none is left to
+    // measure. That is no recovery: a pending or firing alert goes on with the silence it has at least.
+    if (def.metric === 'host_down' && m.value === null && c.state.state !== 'ok') m = { ...m, value: def.windowSeconds };
     const silenced = await this.d.silences.isSilenced(c.rule.tenantId, c.rule.id, now);
     const r = step(def, c.state, m.value, now, silenced);
     const notifications = r.notify ? await this.notificationsFor(c, def, r, m, now) : [];
