@@ -103,6 +103,7 @@ it('edits a host down rule (inputs, validation, preview), sees it fire, offers t
   await firingRow.waitFor({ timeout: 30_000 });
   await expectText(firingRow, /Host down \(time since a host last reported\) above warning threshold/);
   await expectText(firingRow, 'os.type=linux');
+  expect(await firingRow.getByRole('link', { name: 'Open servers' }).getAttribute('href')).toBe(`/servers?tenant=${fx.slug}`);
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'web-alerting-host-down-firing.png'), fullPage: true });
 
   // Pod restarts: the pod name prefix and resource attributes, no host or heartbeat metric.

@@ -109,17 +109,26 @@ function FiringTable({ alerts, rules, now }: { alerts: readonly Firing[]; rules:
         {
           header: t.colLink,
           cell: ({ rule, win }) =>
-            win && (
-              <Link
-                href={tenantHref('/hitmap', tenant.slug, {
-                  from: new Date(win.from).toISOString(),
-                  to: new Date(win.to).toISOString(),
-                  service: rule?.service,
-                  endpoint: rule?.endpoint,
-                })}
-              >
-                {t.openHitmap}
+            // Infrastructure rules open the page that shows the hosts or pods; the others the hitmap at the alert's window.
+            rule?.metric === 'host_down' ? (
+              <Link href={rule.host ? tenantHref('/servers/host', tenant.slug, { host: rule.host }) : tenantHref('/servers', tenant.slug)}>
+                {t.openServers}
               </Link>
+            ) : rule?.metric === 'pod_restarts' ? (
+              <Link href={tenantHref('/kubernetes', tenant.slug, { namespace: rule.resourceAttributes?.['k8s.namespace.name'] })}>{t.openKubernetes}</Link>
+            ) : (
+              win && (
+                <Link
+                  href={tenantHref('/hitmap', tenant.slug, {
+                    from: new Date(win.from).toISOString(),
+                    to: new Date(win.to).toISOString(),
+                    service: rule?.service,
+                    endpoint: rule?.endpoint,
+                  })}
+                >
+                  {t.openHitmap}
+                </Link>
+              )
             ),
         },
       ]}
