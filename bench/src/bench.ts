@@ -24,9 +24,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '@meridian/config';
-import { ClickHouseClients, LogSearchQueries, type RegionStore, TelemetryQueries, TraceSearchQueries } from '@meridian/storage-clickhouse';
+import { ClickHouseClients, HostQueries, LogSearchQueries, type RegionStore, TelemetryQueries, TraceSearchQueries } from '@meridian/storage-clickhouse';
 import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testing';
 import { measureApiHitmap } from './api-latency';
+import { hostsTable, measureHosts } from './hosts-latency';
 import { machineUsage, snapshotMachine } from './cpu';
 import { runIngestPhase } from './ingest-phase';
 import { runKafkaPhase } from './kafka-phase';
@@ -318,6 +319,21 @@ async function main(): Promise<void> {
       measureTraceSearch({ queries: new TraceSearchQueries(ch), store, regionId: region.id, tenantId, nowMs, runs: params.latencyRuns, log }),
     );
 
+    // Servers (bench/src/hosts-latency.ts): BENCH_HOSTS hosts × BENCH_HOST_MINUTES minutes of hostmetrics in another tenant.
+    const hosts = await phase('servers latency and host rollup cost (HostQueries, in-process)', () =>
+      measureHosts({
+        store,
+        queries: new HostQueries(ch),
+        regionId: region.id,
+        hosts: intEnv('BENCH_HOSTS', 10_000),
+        minutes: intEnv('BENCH_HOST_MINUTES', 60),
+        runs: params.latencyRuns,
+        nowMs,
+        log,
+      }),
+    );
+    log(`\n${renderTable(hostsTable(hosts))}`);
+
     // The same windows through the HTTP route: the engine is handed over to a server process.
     await ch.close();
     const api = await phase('hitmap through the HTTP API (server process, same data)', async () => {
@@ -428,6 +444,7 @@ async function main(): Promise<void> {
         latency,
         latency_right_after_load: latencyLoaded,
         trace_search: traceSearch,
+        hosts,
         storage_sdk_rows: storageSdk,
         storage_all_rows: storage,
         phases,

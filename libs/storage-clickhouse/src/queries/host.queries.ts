@@ -130,7 +130,7 @@ export class HostQueries {
   constructor(readonly clients: ClickHouseClients) {}
 
   /**
-   * Every host seen in the window, with its figures over its last `currentMinutes` up to the end of
+   * Every host seen in the window, with its figures over the last `currentMinutes` up to the end of
    * the window. Down when its last report is older than `downAfterMinutes` (the default collection
    * interval is a minute). Sorted by host name; the page sorts and groups.
    */
@@ -154,57 +154,68 @@ export class HostQueries {
       group: groupBy,
       limit: limit + 1,
     };
-    // Two reads: who was seen (cheap columns over the whole window) and the figures of the last minutes only.
-    const [seen, current] = await Promise.all([
-      select<{ host_name: string; last_seen: string; grp: string; keys: string[] }>(
+    // One pass over the window: who was seen (and when), with the figures of the last minutes only (the -If merges).
+    const recent = 'minute >= toDateTime({current_s:UInt32})';
+    const [rows, keyRows] = await Promise.all([
+      select<{
+        host_name: string;
+        last_seen: string;
+        grp: string;
+        cpu: number | null;
+        memory: number | null;
+        disk: number | null;
+        network: number | null;
+        load1: number | null;
+      }>(
         store,
-        `SELECT host_name, max(last_seen) AS last_seen,
-           argMax(resource_attributes[{group:String}], minute) AS grp,
-           arraySort(groupUniqArrayArray(mapKeys(resource_attributes))) AS keys
-         FROM ${store.database}.host_summary_1m
-         WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
-         GROUP BY host_name ORDER BY host_name LIMIT {limit:UInt32}`,
+        `SELECT host_name, last_seen, grp,
+           if(cl.3 > cf.3 AND cl.1 > cf.1 AND cl.2 >= cf.2, 1 - (cl.2 - cf.2) / (cl.1 - cf.1), if(cuc > 0, cus / cuc, NULL)) AS cpu,
+           if(mt > 0, mu / mt, if(muc > 0, mus / muc, NULL)) AS memory,
+           if(ft > 0, fu / ft, if(fx > 0, fx, NULL)) AS disk,
+           if(nl.2 > nf.2 AND nl.1 >= nf.1, (nl.1 - nf.1) / (toUnixTimestamp64Nano(nl.2) - toUnixTimestamp64Nano(nf.2)) * 1e9, NULL) AS network,
+           if(lc > 0, ls / lc, NULL) AS load1
+         FROM (
+           SELECT host_name, max(last_seen) AS last_seen, argMax(resource_attributes[{group:String}], minute) AS grp,
+             argMinMergeIf(cpu_first, ${recent}) AS cf, argMaxMergeIf(cpu_last, ${recent}) AS cl,
+             sumIf(cpu_util_sum, ${recent}) AS cus, sumIf(cpu_util_count, ${recent}) AS cuc,
+             sumIf(mem_used, ${recent}) AS mu, sumIf(mem_total, ${recent}) AS mt,
+             sumIf(mem_util_sum, ${recent}) AS mus, sumIf(mem_util_count, ${recent}) AS muc,
+             sumIf(fs_used, ${recent}) AS fu, sumIf(fs_total, ${recent}) AS ft, maxIf(fs_util_max, ${recent}) AS fx,
+             argMinMergeIf(net_first, ${recent}) AS nf, argMaxMergeIf(net_last, ${recent}) AS nl,
+             sumIf(load_sum, ${recent}) AS ls, sumIf(load_count, ${recent}) AS lc
+           FROM ${store.database}.host_summary_1m
+           WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
+           GROUP BY host_name ORDER BY host_name LIMIT {limit:UInt32}
+         )`,
         params,
       ),
-      select<Record<string, number | null> & { host_name: string }>(
+      // Keys from the last minutes only: one row, and the hosts that report now are the ones to group.
+      select<{ keys: string[] }>(
         store,
-        `SELECT host_name,
-           argMinMerge(cpu_first) AS cf, argMaxMerge(cpu_last) AS cl,
-           if(cl.3 > cf.3 AND cl.1 > cf.1 AND cl.2 >= cf.2, 1 - (cl.2 - cf.2) / (cl.1 - cf.1),
-              if(sum(cpu_util_count) > 0, sum(cpu_util_sum) / sum(cpu_util_count), NULL)) AS cpu,
-           if(sum(mem_total) > 0, sum(mem_used) / sum(mem_total),
-              if(sum(mem_util_count) > 0, sum(mem_util_sum) / sum(mem_util_count), NULL)) AS memory,
-           if(sum(fs_total) > 0, sum(fs_used) / sum(fs_total), if(max(fs_util_max) > 0, max(fs_util_max), NULL)) AS disk,
-           argMinMerge(net_first) AS nf, argMaxMerge(net_last) AS nl,
-           if(nl.2 > nf.2 AND nl.1 >= nf.1, (nl.1 - nf.1) / (toUnixTimestamp64Nano(nl.2) - toUnixTimestamp64Nano(nf.2)) * 1e9, NULL) AS network,
-           if(sum(load_count) > 0, sum(load_sum) / sum(load_count), NULL) AS load1
+        `SELECT arraySort(groupUniqArrayArray(mapKeys(resource_attributes))) AS keys
          FROM ${store.database}.host_summary_1m
-         WHERE tenant_id = {tenant:String} AND minute >= toDateTime({current_s:UInt32}) AND minute < toDateTime({to_s:UInt32})
-         GROUP BY host_name`,
+         WHERE tenant_id = {tenant:String} AND ${recent} AND minute < toDateTime({to_s:UInt32})`,
         params,
       ),
     ]);
-    const figures = new Map(current.map((r) => [r.host_name, r]));
     const downBeforeMs = w.toMs - downAfter * MINUTE;
-    const keys = new Set<string>();
-    const hosts = seen.slice(0, limit).map((r): HostSummary => {
-      for (const k of r.keys) keys.add(k);
+    const hosts = rows.slice(0, limit).map((r): HostSummary => {
       const lastSeen = isoFromClickHouse(r.last_seen);
       const down = Date.parse(lastSeen) < downBeforeMs;
-      const f = down ? undefined : figures.get(r.host_name);
+      const figure = (v: number | null) => (down ? null : num(v));
       return {
         host: r.host_name,
         lastSeen,
         down,
-        cpu: num(f?.cpu),
-        memory: num(f?.memory),
-        disk: num(f?.disk),
-        networkBytesPerSec: num(f?.network),
-        load1: num(f?.load1),
+        cpu: figure(r.cpu),
+        memory: figure(r.memory),
+        disk: figure(r.disk),
+        networkBytesPerSec: figure(r.network),
+        load1: figure(r.load1),
         group: r.grp,
       };
     });
-    return { hosts, attributeKeys: [...keys].sort(), truncated: seen.length > limit };
+    return { hosts, attributeKeys: keyRows[0]?.keys ?? [], truncated: rows.length > limit };
   }
 
   /** One host's charts over the window (CPU by state, memory, load, disk, network) and its filesystems at the end. */
