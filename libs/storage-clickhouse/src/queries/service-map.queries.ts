@@ -110,10 +110,9 @@ export class ServiceMapQueries {
       callees: [...pairs.values()],
       services: [...known],
     };
-    const [edgeRows, leafRows] = await Promise.all([
-      this.calls<{ caller: string; by_trace: number }>(store, 'caller, node_kind, node_name, node_system', { ...window, ...resolve }),
-      this.calls(store, 'node_kind, node_name, node_system', { ...window, ...resolve }),
-    ]);
+    const rows = await this.calls(store, { ...window, ...resolve });
+    const edgeRows = rows.filter((r) => Number(r.leaf_total) === 0);
+    const leafRows = rows.filter((r) => Number(r.leaf_total) === 1);
 
     const nodes = new Map<string, ServiceMapNode>();
     const serviceNode = (name: string) => {
@@ -224,12 +223,15 @@ export class ServiceMapQueries {
   /**
    * The call rollup with every (caller, target) relabelled as a node: the service found by trace
    * (`keys` → `callees`), else a known service of the target's host or peer.service name, else
-   * the target itself as a database or external leaf; grouped by `groupBy`, digests merged.
+   * the target itself as a database or external leaf; digests merged per edge (caller → node)
+   * and per node (all callers: `leaf_total` = 1, grouping() as in standard SQL, ClickHouse's
+   * default), both from one read of the rollup.
    */
-  private calls<Extra extends object = object>(store: RegionStore, groupBy: string, params: Params) {
-    return select<FigureRow & Extra & { node_kind: string; node_name: string; node_system: string }>(
+  private calls(store: RegionStore, params: Params) {
+    return select<FigureRow & { caller: string; node_kind: string; node_name: string; node_system: string; by_trace: number; leaf_total: number }>(
       store,
-      `SELECT ${groupBy}, sum(count) AS count, sum(errors) AS errors, sum(duration_sum_ns) AS sum_ns,
+      `SELECT caller, node_kind, node_name, node_system, grouping(caller) AS leaf_total,
+        sum(count) AS count, sum(errors) AS errors, sum(duration_sum_ns) AS sum_ns,
         quantileTDigestMerge(0.95)(duration_q) AS p95, max(paired != '') AS by_trace
       FROM (
         SELECT caller, count, errors, duration_sum_ns, duration_q,
@@ -241,10 +243,10 @@ export class ServiceMapQueries {
         FROM ${store.table('service_calls_1m')}
         WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
       )
-      GROUP BY ${groupBy}
-      ORDER BY count DESC, ${groupBy}
-      LIMIT {max_edges:UInt32}`,
-      { ...params, max_edges: SERVICE_MAP_LIMITS.maxEdges },
+      GROUP BY GROUPING SETS ((caller, node_kind, node_name, node_system), (node_kind, node_name, node_system))
+      ORDER BY count DESC, caller, node_kind, node_name, node_system
+      LIMIT {max_rows:UInt32}`,
+      { ...params, max_rows: 2 * SERVICE_MAP_LIMITS.maxEdges },
     );
   }
 }
