@@ -50,6 +50,8 @@ function scrape(s: Scrape): MetricPointRow[] {
   rows.push(point('system.memory.usage', 1e9, { state: 'slab_reclaimable' }));
   const fs = { device: '/dev/sda1', mountpoint: '/', type: 'ext4', mode: 'rw' };
   rows.push(point('system.filesystem.usage', s.fsUsed, { ...fs, state: 'used' }), point('system.filesystem.usage', s.fsFree, { ...fs, state: 'free' }));
+  // Blocks reserved for root: part of the size, not of the use (as df and the receiver's utilization count it).
+  rows.push(point('system.filesystem.usage', 5e9, { ...fs, state: 'reserved' }));
   for (const direction of ['receive', 'transmit']) {
     rows.push(point('system.network.io', s.net / 2, { device: 'eth0', direction }), point('system.network.io', 1e12, { device: 'lo', direction }));
   }
@@ -198,7 +200,7 @@ describe('HostQueries', () => {
     expect(d.load.find((s) => s.name === '1m')!.values[last - 2]).toBe(2.5);
     const rx = d.network.find((s) => s.name === 'receive')!;
     expect(rx.values[last - 2]).toBeCloseTo(5_000, 3);
-    expect(d.filesystems).toEqual([{ mountpoint: '/', usedBytes: 30e9, totalBytes: 100e9, use: 0.3 }]);
+    expect(d.filesystems).toEqual([{ mountpoint: '/', usedBytes: 30e9, totalBytes: 105e9, use: 0.3 }]);
     // Same host name in another tenant: nothing.
     const other = await q.host('eu', 'nobody', 'web-1', window);
     expect(other.lastSeen).toBeNull();

@@ -368,25 +368,21 @@ function cpuShares(perState: HostSeries[], utilization: HostSeries[], n: number)
 
 type Points = Map<string, Map<number, { v: number; avg: number }>>;
 
-/** Each mountpoint's latest used and total bytes (the states add up to the size), or only its utilization. */
+/** Each mountpoint's latest used and total bytes (the states add up to the size; use = used / (used + free), as df counts it), or only its utilization. */
 function filesystems(usage: Points | undefined, utilization: Points | undefined): HostFilesystem[] {
   const latest = (points: Map<number, { v: number }>) => points.get(Math.max(...points.keys()))!.v;
-  const byMount = new Map<string, { used: number; total: number; use: number | null }>();
+  const byMount = new Map<string, { used: number; free: number; total: number; use: number | null }>();
+  const mount = (name: string) => byMount.get(name) ?? byMount.set(name, { used: 0, free: 0, total: 0, use: null }).get(name)!;
   for (const [key, points] of usage ?? []) {
-    const [mount, state] = key.split('\u0000');
-    const fs = byMount.get(mount) ?? { used: 0, total: 0, use: null };
+    const [name, state] = key.split('\u0000');
+    const fs = mount(name);
     const v = latest(points);
     fs.total += v;
     if (state === 'used') fs.used += v;
-    byMount.set(mount, fs);
+    if (state === 'free') fs.free += v;
   }
-  for (const [key, points] of utilization ?? []) {
-    const [mount] = key.split('\u0000');
-    const fs = byMount.get(mount) ?? { used: 0, total: 0, use: null };
-    fs.use = latest(points);
-    byMount.set(mount, fs);
-  }
+  for (const [key, points] of utilization ?? []) mount(key.split('\u0000')[0]).use = latest(points);
   return [...byMount]
-    .map(([mountpoint, fs]) => ({ mountpoint, usedBytes: fs.used, totalBytes: fs.total, use: ratio(fs.used, fs.total) ?? fs.use }))
+    .map(([mountpoint, fs]) => ({ mountpoint, usedBytes: fs.used, totalBytes: fs.total, use: ratio(fs.used, fs.used + fs.free) ?? fs.use }))
     .sort((a, b) => a.mountpoint.localeCompare(b.mountpoint));
 }

@@ -574,7 +574,9 @@ function kubernetes(db: string): string[] {
  *   (over cpus, devices, states) and then roll the per-scrape totals into the minute. A scrape
  *   that an exporter splits over two requests is counted as two partial scrapes.
  * - `system.memory.usage` and `system.filesystem.usage` are non-monotonic sums (bytes by state):
- *   use = used / sum of the states (slab_* excluded: Linux reports them inside the others).
+ *   memory use = used / sum of the states (slab_* excluded: Linux reports them inside the
+ *   others); filesystem use = used / (used + free), as the receiver's utilization and df count it
+ *   (blocks reserved for root are neither).
  *   The `*.utilization` gauges are off by default in the receiver; when sent they are used for
  *   CPU and memory if the usage metrics are absent.
  * - Scrapers report at slightly different times (cpu, memory… are separate resources), so a
@@ -654,7 +656,7 @@ function hosts(db: string): string[] {
         sumIf(value, metric_name = 'system.memory.utilization' AND ${s('state')} = 'used') AS mem_util,
         countIf(metric_name = 'system.memory.utilization' AND ${s('state')} = 'used') AS mem_util_n,
         sumIf(value, metric_name = 'system.filesystem.usage' AND ${s('state')} = 'used') AS fs_used,
-        sumIf(value, metric_name = 'system.filesystem.usage') AS fs_total,
+        sumIf(value, metric_name = 'system.filesystem.usage' AND ${s('state')} IN ('used', 'free')) AS fs_total,
         maxIf(value, metric_name = 'system.filesystem.utilization') AS fs_util,
         sumIf(value, metric_name = 'system.network.io' AND ${s('device')} != 'lo') AS net,
         countIf(metric_name = 'system.network.io') AS net_n,
