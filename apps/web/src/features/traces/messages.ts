@@ -26,7 +26,7 @@ export const tracesMessages = defineMessages({
     search: 'Search',
     reset: 'Clear',
     matchNote:
-      'A trace is listed when one of its spans started in the window and matches every filter; with no filter but a duration, its root span (the whole trace) is what counts.',
+      'A trace is listed when one of its spans started in the window and matches every filter; with no filter but a duration, its transactions (the root, each request a service served) that ended in the window are what counts.',
     results: 'Traces found',
     loading: 'Searching…',
     failed: 'Could not search the traces',
@@ -72,7 +72,7 @@ export const tracesMessages = defineMessages({
     search: '検索',
     reset: 'クリア',
     matchNote:
-      '期間内に開始したスパンのいずれかがすべての条件に一致するトレースを表示します。所要時間以外の条件がない場合は、ルートスパン（トレース全体）で判定します。',
+      '期間内に開始したスパンのいずれかがすべての条件に一致するトレースを表示します。所要時間以外の条件がない場合は、期間内に終了したトランザクション（ルートと各サービスが受けたリクエスト）で判定します。',
     results: '見つかったトレース',
     loading: '検索中…',
     failed: 'トレースを検索できませんでした',
