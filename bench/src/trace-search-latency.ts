@@ -100,10 +100,10 @@ export async function measureTraceSearch(o: TraceSearchLatencyOptions): Promise<
 export function traceSearchTable(r: TraceSearchLatencyResult): string {
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   return renderTable([
-    { figure: `trace search over ${fmt(r.spans / 1e6, 1)}M spans: p50 / p95`, value: `worst common p95 ${ms(r.commonP95Ms)}` },
+    { figure: `trace search over ${fmt(r.spans / 1e6, 1)}M spans: p50 / p95 (CPU p50)`, value: `worst common p95 ${ms(r.commonP95Ms)}` },
     ...r.cases.map((c) => ({
       figure: `  ${c.name}${c.common ? '' : ' (not a common filter)'}`,
-      value: `${ms(c.p50Ms)} / ${ms(c.p95Ms)} (${c.traces} traces)`,
+      value: `${ms(c.p50Ms)} / ${ms(c.p95Ms)} (${ms(c.cpuP50Ms)}; ${c.traces} traces)`,
     })),
   ]);
 }
