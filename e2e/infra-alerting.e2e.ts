@@ -112,6 +112,7 @@ it('fires a host down alert naming the silent host, and resolves when it reports
     const firing = await until('the host down message', () => slackTexts().find((s) => s.startsWith('WARNING: Host down')), 60_000);
     expect(firing).toMatch(/Time since a host last reported is \d+ s, above the warning threshold of 4 s: web-b \(\d+ s\)\./);
     expect(firing).not.toContain('web-a');
+    expect(firing).toMatch(new RegExp(`Servers: http://\\S+/servers\\?tenant=${fx.slug}$`, 'm'));
     await send(heartbeat('web-b'));
     const resolved = await until('the resolved message', () => slackTexts().find((s) => s.startsWith('Resolved: Host down')), 60_000);
     expect(resolved).toMatch(/Time since a host last reported is back/);
@@ -142,6 +143,7 @@ it('fires a pod restarts alert naming the pod, and resolves once its containers 
   expect(firing).toMatch(
     /Container restarts of one pod is 3 restarts, above the warning threshold of 2 restarts: shop\/storefront-[a-z0-9-]+ \(3 restarts\)\./,
   );
+  expect(firing).toMatch(new RegExp(`Kubernetes: http://\\S+/kubernetes\\?tenant=${fx.slug}&amp;namespace=shop$`, 'm'));
   // Ten seconds later the window holds no rise any more.
   const resolved = await until('the resolved message', () => slackTexts().find((s) => s.startsWith('Resolved: Pods restart')), 60_000);
   expect(resolved).toMatch(/Container restarts of one pod is back/);

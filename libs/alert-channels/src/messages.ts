@@ -66,6 +66,11 @@ function what(m: AlertMessage): string {
   return `${m.metricLabel} is ${formatValue(m.value, m.unit)}, ${cmp} the ${m.severity ? `${m.severity} ` : ''}threshold of ${t}${who}.`;
 }
 
+/** The page the message's link opens, in words. */
+function linkPage(m: AlertMessage): string {
+  return m.linkTo === 'servers' ? 'Servers' : m.linkTo === 'kubernetes' ? 'Kubernetes' : 'Hitmap';
+}
+
 function where(m: AlertMessage): string {
   return [m.service ?? 'all services', m.endpoint].filter(Boolean).join(' · ');
 }
@@ -82,7 +87,7 @@ export function plainText(m: AlertMessage): string {
     lines.push(
       `Where: ${where(m)} (region ${m.region})`,
       `${m.kind === 'resolved' ? 'Resolved at' : 'Since'}: ${m.kind === 'resolved' ? m.at : m.since}`,
-      `Hitmap: ${m.link}`,
+      `${linkPage(m)}: ${m.link}`,
     );
     if (m.runbookUrl) lines.push(`Runbook: ${m.runbookUrl}`);
   }
@@ -116,7 +121,7 @@ export function slackMessage(m: AlertMessage): SlackMessage {
       elements: [
         {
           type: 'button',
-          text: { type: 'plain_text', text: 'Open hitmap' },
+          text: { type: 'plain_text', text: `Open ${m.linkTo === 'kubernetes' ? 'Kubernetes' : linkPage(m).toLowerCase()}` },
           url: m.link,
           action_id: 'open_hitmap',
           ...(m.kind === 'firing' ? { style: 'primary' as const } : {}),

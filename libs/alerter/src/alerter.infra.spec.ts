@@ -26,7 +26,7 @@ describe('alerter: host down and pod restarts', () => {
   let ch: TestClickHouse;
   let cp: ControlPlaneDb;
   let receiver: Server;
-  const received: Array<{ kind: string; ruleName: string; value: number; text: string; subjects?: Array<{ name: string; value: number }> }> = [];
+  const received: Array<{ kind: string; ruleName: string; value: number; text: string; link: string; subjects?: Array<{ name: string; value: number }> }> = [];
   // T: the first evaluation; T + 400 s: the second. Points after T are "the future" for the first one.
   const T = Math.floor(Date.now() / 1000) * 1000;
   const at = (offsetSeconds: number) => nanosToDateTime64(BigInt(T + offsetSeconds * 1000) * 1_000_000n);
@@ -161,6 +161,13 @@ describe('alerter: host down and pod restarts', () => {
     ]);
     expect(firing[0].text).toContain('Time since a host last reported is 200 s, above the warning threshold of 60 s: web-2 (200 s).');
     expect(firing[1].text).toContain('Container restarts of one pod is 3 restarts, above the warning threshold of 1 restarts: shop/api-7d9f-abc (3 restarts).');
+    // Links to the pages that show them: the servers, one host's page, the namespace's Kubernetes map.
+    expect(firing.map((m) => m.link)).toEqual([
+      `https://meridian.example.com/servers?tenant=${tenant.slug}`,
+      `https://meridian.example.com/kubernetes?tenant=${tenant.slug}&namespace=shop`,
+      `https://meridian.example.com/servers/host?tenant=${tenant.slug}&host=web-3`,
+    ]);
+    expect(firing[0].text).toContain(`Servers: https://meridian.example.com/servers?tenant=${tenant.slug}`);
 
     // 400 s later both hosts reported 10 s ago and the pod has not restarted in its window.
     clock = new Date(T + 400_000);

@@ -271,10 +271,26 @@ export class Alerter {
       subjects: m.subjects?.filter((x) => breachOf(def, x.value) !== null),
       since: startedAt.toISOString(),
       at: now.toISOString(),
-      link: hitmapLink(this.d.publicUrl, c.tenantSlug, new Date(startedAt.getTime() - def.windowSeconds * 1000), now, def.service),
+      ...this.linkOf(c.tenantSlug, def, new Date(startedAt.getTime() - def.windowSeconds * 1000), now),
       runbookUrl: def.runbookUrl,
     };
     return channels.map((ch) => ({ channelId: ch.id, kind: message.kind, payload: message }));
+  }
+
+  /** Where a message points: the hitmap at the alert's window; for host down and pod restarts the page that shows the hosts or pods. */
+  private linkOf(tenantSlug: string, def: AlertRuleDefinition, from: Date, to: Date): Pick<AlertMessage, 'link' | 'linkTo'> {
+    const base = this.d.publicUrl.replace(/\/+$/, '');
+    const q = new URLSearchParams({ tenant: tenantSlug });
+    if (def.metric === 'host_down') {
+      if (def.host !== undefined) q.set('host', def.host);
+      return { link: `${base}/servers${def.host !== undefined ? '/host' : ''}?${q}`, linkTo: 'servers' };
+    }
+    if (def.metric === 'pod_restarts') {
+      const namespace = def.resourceAttributes?.['k8s.namespace.name'];
+      if (namespace !== undefined) q.set('namespace', namespace);
+      return { link: `${base}/kubernetes?${q}`, linkTo: 'kubernetes' };
+    }
+    return { link: hitmapLink(this.d.publicUrl, tenantSlug, from, to, def.service) };
   }
 
   /** Sends due notifications; failures are retried with exponential backoff, then marked failed. */

@@ -167,8 +167,10 @@ export const alertMessage = z.object({
   /** ISO time the condition started (firing) or ended (resolved). */
   since: z.string(),
   at: z.string(),
-  /** The hitmap at the alert's window, filtered to the service. */
+  /** The hitmap at the alert's window, filtered to the service; host down: the servers (or the host's) page; pod restarts: the Kubernetes map of its namespace. */
   link: z.string(),
+  /** The page `link` opens (absent: the hitmap). */
+  linkTo: z.enum(['hitmap', 'servers', 'kubernetes']).optional(),
   runbookUrl: z.string().optional(),
 });
 export type AlertMessage = z.output<typeof alertMessage>;
