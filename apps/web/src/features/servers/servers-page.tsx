@@ -32,6 +32,8 @@ import styles from './servers.module.css';
 const REFRESH_MS = 15_000;
 const SPANS = ['15m', '1h', '6h', '24h'] as const;
 const DEFAULT_GROUP = 'deployment.environment';
+/** `group=-` in the URL: no grouping (an empty value would read as the default). */
+const NO_GROUP = '-';
 const DOWN_CHOICES = [1, 3, 5, 10, 30] as const;
 const ROW_HEIGHT = 30;
 const LIST_HEIGHT = 560;
@@ -50,7 +52,8 @@ export function ServersPage() {
   const colour = pick(search.get('colour'), COLOUR_METRICS, 'cpu');
   const sort = pick(search.get('sort'), SORT_KEYS, 'cpu');
   const dir: SortDir = search.get('dir') === 'asc' ? 'asc' : 'desc';
-  const group = search.get('group') ?? DEFAULT_GROUP;
+  const groupParam = search.get('group');
+  const group = groupParam === NO_GROUP ? '' : (groupParam ?? DEFAULT_GROUP);
   const downParam = Number(search.get('down'));
   const downAfter = (DOWN_CHOICES as readonly number[]).includes(downParam) ? downParam : 3;
   const setView = (patch: Record<string, string | number | undefined>) =>
@@ -58,7 +61,7 @@ export function ServersPage() {
       tenantHref('/servers', tenant.slug, {
         last: span === '1h' ? undefined : span,
         colour: colour === 'cpu' ? undefined : colour,
-        group: group === DEFAULT_GROUP ? undefined : group,
+        group: group === DEFAULT_GROUP ? undefined : group || NO_GROUP,
         sort: sort === 'cpu' ? undefined : sort,
         dir: dir === 'desc' ? undefined : dir,
         down: downAfter === 3 ? undefined : downAfter,
@@ -102,7 +105,7 @@ export function ServersPage() {
           <select
             className="input"
             value={group}
-            onChange={(e) => setView({ group: e.target.value === DEFAULT_GROUP ? undefined : e.target.value })}
+            onChange={(e) => setView({ group: e.target.value === DEFAULT_GROUP ? undefined : e.target.value || NO_GROUP })}
             data-testid="servers-group"
           >
             <option value="">{t.noGroup}</option>
