@@ -23,6 +23,19 @@ export const KUBERNETES_LIMITS = {
   services: 20,
 } as const;
 
+/** What the map reads of each pod and container. */
+const MAP_METRICS = [
+  'container.cpu.usage',
+  'container.memory.working_set',
+  'k8s.container.cpu_limit',
+  'k8s.container.memory_limit',
+  'k8s.container.cpu_limit_utilization',
+  'k8s.container.memory_limit_utilization',
+  'k8s.container.restarts',
+  'k8s.container.ready',
+  'k8s.pod.phase',
+] as const;
+type MapMetric = (typeof MAP_METRICS)[number];
 /** The map's buckets are 5 minutes long (`k8s_latest_5m`). */
 const BUCKET_S = 300;
 
@@ -151,7 +164,7 @@ export class KubernetesQueries {
 
     const clusterRows = await select<{ name: string; pods: string; demo: number }>(
       store,
-      `SELECT toString(cluster) AS name, uniq(namespace, pod) AS pods, max(demo) AS demo
+      `SELECT toString(cluster) AS name, uniqExact(namespace, pod) AS pods, max(demo) AS demo
       FROM ${table} WHERE ${inWindow}
       GROUP BY name ORDER BY name LIMIT ${KUBERNETES_LIMITS.clusters}`,
       window,
@@ -159,6 +172,7 @@ export class KubernetesQueries {
     const clusters = clusterRows.map((c) => ({ name: c.name, pods: Number(c.pods), demo: Number(c.demo) === 1 }));
     const cluster = q.cluster ?? clusters[0]?.name;
     if (cluster === undefined) return { clusters, cluster: null, namespaces: [], demo: false, pods: [], truncated: false };
+    const podsInCluster = clusters.find((c) => c.name === cluster)?.pods ?? 0;
 
     const params = { ...window, cluster, namespace: namespace ?? '' };
     const namespaces = await select<{ ns: string }>(
@@ -167,107 +181,89 @@ export class KubernetesQueries {
       ORDER BY ns LIMIT ${KUBERNETES_LIMITS.namespaces}`,
       params,
     );
-    // One row per pod (container '') and container, its metrics as parallel arrays; pods are cut at maxPods.
-    const rows = await select<{
-      namespace: string;
-      pod: string;
-      container: string;
-      node: string;
-      wk: string;
-      wl: string;
-      dm: number;
-      names: string[];
-      values: number[];
-      lows: number[];
-      highs: number[];
-    }>(
-      store,
-      `SELECT namespace, pod, container, max(n) AS node, max(k) AS wk, max(w) AS wl, max(d) AS dm,
-        groupArray(metric_name) AS names, groupArray(v) AS values, groupArray(lo) AS lows, groupArray(hi) AS highs
+    const inScope = `${inWindow} AND cluster = {cluster:String} AND ({namespace:String} = '' OR namespace = {namespace:String})`;
+    // Only a cluster with more pods than the map draws needs the pods cut (a second pass over its rows).
+    const cut =
+      podsInCluster > KUBERNETES_LIMITS.maxPods
+        ? `AND (namespace, pod) IN (SELECT DISTINCT namespace, pod FROM ${table} WHERE ${inScope} ORDER BY namespace, pod LIMIT ${KUBERNETES_LIMITS.maxPods})`
+        : '';
+    // One row per pod, its containers (and '' for the pod itself) as tuples: [container, metrics seen (bit i: MAP_METRICS[i]), last value of each, restarts' low and high].
+    // Compact rows with rounded numbers: at thousands of pods, reading and parsing the answer cost more than the aggregation.
+    const last = MAP_METRICS.map((m, i) => `round(argMaxMergeIf(last, metric_name = '${m}'), 6) AS m${i}`).join(', ');
+    const rs = await store.client.query({
+      query: `SELECT toString(namespace), toString(pod), max(n), max(k), max(w), max(d), groupArray((toString(container), seen, ${MAP_METRICS.map((_, i) => `m${i}`).join(', ')}, lo, hi))
       FROM (
-        SELECT toString(namespace) AS namespace, toString(pod) AS pod, toString(container) AS container, toString(metric_name) AS metric_name,
-          max(node) AS n, max(workload_kind) AS k, max(workload) AS w, max(demo) AS d,
-          argMaxMerge(last) AS v, min(min) AS lo, max(max) AS hi
+        SELECT namespace, pod, container, max(node) AS n, max(workload_kind) AS k, max(workload) AS w, max(demo) AS d,
+          groupBitOr(bitShiftLeft(toUInt32(1), indexOf([${MAP_METRICS.map((m) => `'${m}'`).join(', ')}], metric_name) - 1)) AS seen,
+          ${last},
+          minIf(min, metric_name = 'k8s.container.restarts') AS lo, maxIf(max, metric_name = 'k8s.container.restarts') AS hi
         FROM ${table}
-        WHERE ${inWindow} AND cluster = {cluster:String} AND ({namespace:String} = '' OR namespace = {namespace:String})
-          AND (namespace, pod) IN (
-            SELECT DISTINCT namespace, pod FROM ${table}
-            WHERE ${inWindow} AND cluster = {cluster:String} AND ({namespace:String} = '' OR namespace = {namespace:String})
-            ORDER BY namespace, pod LIMIT ${KUBERNETES_LIMITS.maxPods + 1}
-          )
-        GROUP BY namespace, pod, container, metric_name
+        WHERE ${inScope} AND metric_name IN (${MAP_METRICS.map((m) => `'${m}'`).join(', ')}) ${cut}
+        GROUP BY namespace, pod, container
       )
-      GROUP BY namespace, pod, container
-      ORDER BY namespace, pod, container`,
-      params,
-    );
-    const pods = new Map<string, PodFigures>();
-    for (const r of rows) {
-      const key = `${r.namespace}\u0000${r.pod}`;
-      let pod = pods.get(key);
-      if (!pod) {
-        if (pods.size === KUBERNETES_LIMITS.maxPods) continue;
-        pod = {
-          namespace: r.namespace,
-          name: r.pod,
-          workloadKind: '',
-          workload: '',
-          node: '',
-          phase: null,
-          ready: false,
-          restarts: 0,
-          restartsInWindow: 0,
-          demo: false,
-          containers: [],
+      GROUP BY namespace, pod
+      ORDER BY namespace, pod`,
+      format: 'JSONCompactEachRow',
+      query_params: params,
+    });
+    type ContainerTuple = [string, number, ...number[]];
+    const rows = await rs.json<[string, string, string, string, string, number, ContainerTuple[]]>();
+    const pods: PodFigures[] = [];
+    for (const [ns, name, node, wk, wl, dm, tuples] of rows) {
+      const pod: PodFigures = {
+        namespace: ns,
+        name,
+        workloadKind: wl ? wk : '',
+        workload: wl || workloadFromPodName(name),
+        node,
+        phase: null,
+        ready: false,
+        restarts: 0,
+        restartsInWindow: 0,
+        demo: Number(dm) === 1,
+        containers: [],
+      };
+      for (const [container, seen, ...figures] of tuples.sort((a, b) => a[0].localeCompare(b[0]))) {
+        const lastOf = (m: MapMetric) => {
+          const i = MAP_METRICS.indexOf(m);
+          return (Number(seen) >> i) & 1 ? num(figures[i]) : null;
         };
-        pods.set(key, pod);
+        if (container === '') {
+          const phase = lastOf('k8s.pod.phase');
+          pod.phase = phase === null ? null : (POD_PHASES[phase as keyof typeof POD_PHASES] ?? 'Unknown');
+          continue;
+        }
+        const [lo, hi] = figures.slice(MAP_METRICS.length).map((v) => num(v) ?? 0);
+        const cpu = lastOf('container.cpu.usage');
+        const cpuLimit = lastOf('k8s.container.cpu_limit');
+        const memory = lastOf('container.memory.working_set');
+        const memoryLimit = lastOf('k8s.container.memory_limit');
+        const ready = lastOf('k8s.container.ready');
+        pod.containers.push({
+          name: container,
+          cpu,
+          cpuLimit,
+          cpuOfLimit: lastOf('k8s.container.cpu_limit_utilization') ?? ratio(cpu, cpuLimit),
+          memory,
+          memoryLimit,
+          memoryOfLimit: lastOf('k8s.container.memory_limit_utilization') ?? ratio(memory, memoryLimit),
+          restarts: lastOf('k8s.container.restarts') ?? 0,
+          restartsInWindow: Math.max(0, hi - lo),
+          ready: ready === null ? null : ready >= 1,
+        });
       }
-      if (r.wl) {
-        pod.workload = r.wl;
-        pod.workloadKind = r.wk;
-      }
-      if (r.node) pod.node = r.node;
-      if (Number(r.dm) === 1) pod.demo = true;
-      const m = new Map(r.names.map((name, i) => [name, { v: num(r.values[i]), lo: num(r.lows[i]), hi: num(r.highs[i]) }]));
-      const last = (name: string) => m.get(name)?.v ?? null;
-      if (r.container === '') {
-        const phase = last('k8s.pod.phase');
-        pod.phase = phase === null ? null : (POD_PHASES[phase as keyof typeof POD_PHASES] ?? 'Unknown');
-        continue;
-      }
-      const cpu = last('container.cpu.usage');
-      const cpuLimit = last('k8s.container.cpu_limit');
-      const memory = last('container.memory.working_set');
-      const memoryLimit = last('k8s.container.memory_limit');
-      const restarts = m.get('k8s.container.restarts');
-      const ready = last('k8s.container.ready');
-      pod.containers.push({
-        name: r.container,
-        cpu,
-        cpuLimit,
-        cpuOfLimit: last('k8s.container.cpu_limit_utilization') ?? ratio(cpu, cpuLimit),
-        memory,
-        memoryLimit,
-        memoryOfLimit: last('k8s.container.memory_limit_utilization') ?? ratio(memory, memoryLimit),
-        restarts: restarts?.v ?? 0,
-        restartsInWindow: Math.max(0, (restarts?.hi ?? 0) - (restarts?.lo ?? 0)),
-        ready: ready === null ? null : ready >= 1,
-      });
-    }
-    for (const pod of pods.values()) {
-      if (!pod.workload) pod.workload = workloadFromPodName(pod.name);
       pod.restarts = pod.containers.reduce((a, c) => a + c.restarts, 0);
       pod.restartsInWindow = pod.containers.reduce((a, c) => a + c.restartsInWindow, 0);
       pod.ready = pod.phase === 'Succeeded' || ((pod.phase === 'Running' || pod.phase === null) && pod.containers.every((c) => c.ready !== false));
+      pods.push(pod);
     }
-    const distinctPods = new Set(rows.map((r) => `${r.namespace}\u0000${r.pod}`)).size;
     return {
       clusters,
       cluster,
       namespaces: namespaces.map((n) => n.ns),
       demo: clusters.find((c) => c.name === cluster)?.demo ?? false,
-      pods: [...pods.values()],
-      truncated: distinctPods > KUBERNETES_LIMITS.maxPods,
+      pods,
+      truncated: podsInCluster > KUBERNETES_LIMITS.maxPods && (namespace === undefined || pods.length === KUBERNETES_LIMITS.maxPods),
     };
   }
 
