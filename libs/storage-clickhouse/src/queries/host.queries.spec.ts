@@ -197,6 +197,7 @@ describe('HostQueries', () => {
     // The first point of the data has no previous reading: no rate.
     expect(d.cpu[0].values[5]).toBeNull();
     expect(d.memory.find((s) => s.name === 'used')!.values[last - 2]).toBe(6e9);
+    expect(d.memory.map((s) => s.name).sort()).toEqual(['free', 'used']); // slab_* are inside the others
     expect(d.load.find((s) => s.name === '1m')!.values[last - 2]).toBe(2.5);
     const rx = d.network.find((s) => s.name === 'receive')!;
     expect(rx.values[last - 2]).toBeCloseTo(5_000, 3);

@@ -272,7 +272,10 @@ export class HostQueries {
       stepSeconds: stepS,
       times: buckets.map((b) => new Date(b * 1000).toISOString()),
       cpu: cpuShares(rates('system.cpu.time'), averages('system.cpu.utilization'), buckets.length),
-      memory: averages('system.memory.usage').length > 0 ? averages('system.memory.usage') : averages('system.memory.utilization'),
+      // Linux counts slab_* inside the other states: left out, the states add up to the memory.
+      memory: (averages('system.memory.usage').length > 0 ? averages('system.memory.usage') : averages('system.memory.utilization')).filter(
+        (x) => !x.name.startsWith('slab_'),
+      ),
       load: ['1m', '5m', '15m'].map((n) => ({ name: n, values: averages(`system.cpu.load_average.${n}`)[0]?.values ?? buckets.map(() => null) })),
       disk: rates('system.disk.io'),
       network: rates('system.network.io'),

@@ -291,7 +291,7 @@ function SeriesChart({
       color: colors.series,
       textStyle: { color: colors.text },
       grid: { left: 64, right: 12, top: 28, bottom: 24 },
-      legend: { top: 0, textStyle: { fontSize: 11, color: colors.text } },
+      legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11, color: colors.text } },
       tooltip: {
         trigger: 'axis',
         backgroundColor: colors.panel,
