@@ -105,15 +105,15 @@ async function sendTelemetry(): Promise<void> {
 /** The map as the page draws it: namespace → workload → pod → [container, level], and each pod's marks. */
 async function mapStructure(page: Page) {
   return page.getByTestId('k8s-map').evaluate((map) =>
-    [...map.querySelectorAll<HTMLElement>('[data-namespace]')].map((ns) => ({
-      namespace: ns.dataset.namespace,
-      workloads: [...ns.querySelectorAll<HTMLElement>('[data-workload]')].map((w) => ({
-        workload: w.dataset.workload,
-        pods: [...w.querySelectorAll<HTMLElement>('[data-pod]')].map((p) => ({
-          pod: p.dataset.pod,
-          restarting: p.dataset.restarting === 'true',
-          ready: p.dataset.ready === 'true',
-          containers: [...p.querySelectorAll<HTMLElement>('[data-container]')].map((c) => `${c.dataset.container}:${c.dataset.level}`),
+    [...map.querySelectorAll('[data-namespace]')].map((ns) => ({
+      namespace: ns.getAttribute('data-namespace'),
+      workloads: [...ns.querySelectorAll('[data-workload]')].map((w) => ({
+        workload: w.getAttribute('data-workload'),
+        pods: [...w.querySelectorAll('[data-pod]')].map((p) => ({
+          pod: p.getAttribute('data-pod'),
+          restarting: p.getAttribute('data-restarting') === 'true',
+          ready: p.getAttribute('data-ready') === 'true',
+          containers: [...p.querySelectorAll('[data-container]')].map((c) => `${c.getAttribute('data-container')}:${c.getAttribute('data-level')}`),
         })),
       })),
     })),
@@ -208,9 +208,9 @@ describe('web UI: Kubernetes', () => {
     await page.getByTestId('k8s-alert').click();
     await page.waitForURL(/\/alerts\/rule\?.*metric=pod_restarts/);
     await until('the prefilled editor', async () => (await page.locator('textarea').count()) > 0);
-    const texts = await page.locator('textarea').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+    const texts = await Promise.all((await page.locator('textarea').all()).map((l) => l.inputValue()));
     expect(texts).toContain(`k8s.namespace.name=shop\nk8s.pod.name=${STOREFRONT}`);
-    const inputs = await page.locator('input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const inputs = await Promise.all((await page.locator('input').all()).map((l) => l.inputValue()));
     expect(inputs).toContain(`Restarts of shop/${STOREFRONT}`);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'kubernetes-alert-preset.png'), fullPage: true });
 
