@@ -237,6 +237,7 @@ describe('HostQueries', () => {
     await bad(q.hosts('eu', T, { from: new Date(0), to: new Date() }), 'to');
     await bad(q.host('eu', T, '', window), 'host');
     await bad(q.processes('eu', T, 'web-1', { at: new Date(NaN) }), 'at');
+    await bad(q.processes('eu', T, 'web-1', { at: new Date('2200-01-01T00:00:00Z') }), 'at');
     await bad(q.processes('eu', T, 'web-1', { at: new Date(), limit: 101 }), 'limit');
     await bad(q.hosts('eu', '', window), 'tenantId');
   });

@@ -10,6 +10,7 @@
  * Every query is scoped to one tenant, parameterized, bounded by a window and a row limit, and
  * runs in the tenant's region only.
  */
+import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { ClickHouseClients } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkName, checkTenant, isoFromClickHouse, MAX_LIMIT, MINUTES_IN_WINDOW, msInWindow, rollupWindow, select, type TimeWindow } from './sql';
@@ -289,7 +290,13 @@ export class HostQueries {
     const tenant = checkTenant(tenantId);
     const host = checkName('host', hostName);
     const atMs = q.at instanceof Date ? q.at.getTime() : NaN;
-    if (!Number.isFinite(atMs)) throw new QueryValidationError('at', 'must be a valid Date');
+    const holds = ROLLUP_TIME_RANGE_MS;
+    if (!Number.isFinite(atMs) || atMs - HOST_QUERY_LIMITS.processMinutes * MINUTE < holds.min || atMs > holds.max) {
+      throw new QueryValidationError(
+        'at',
+        `must be a time in ${new Date(holds.min + HOST_QUERY_LIMITS.processMinutes * MINUTE).toISOString()} … ${new Date(holds.max).toISOString()}`,
+      );
+    }
     const w = rollupWindow({ from: new Date(atMs - HOST_QUERY_LIMITS.processMinutes * MINUTE), to: new Date(atMs) }, HOST_QUERY_LIMITS.processMinutes * MINUTE);
     const limit = q.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > HOST_QUERY_LIMITS.maxProcesses)
