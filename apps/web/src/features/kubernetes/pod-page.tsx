@@ -56,6 +56,14 @@ export function PodPage() {
     </Link>
   );
 
+  if (namespace === '' || pod === '') {
+    return (
+      <div className="stack">
+        {back}
+        <Empty title={t.podMissing} />
+      </div>
+    );
+  }
   if (detail.isPending) return <Loading label={t.loading} />;
   if (detail.error) {
     return (
