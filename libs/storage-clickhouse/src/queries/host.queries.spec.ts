@@ -202,6 +202,8 @@ describe('HostQueries', () => {
     const rx = d.network.find((s) => s.name === 'receive')!;
     expect(rx.values[last - 2]).toBeCloseTo(5_000, 3);
     expect(d.filesystems).toEqual([{ mountpoint: '/', usedBytes: 30e9, totalBytes: 105e9, use: 0.3 }]);
+    // A window at the start of time: the point before it would be before 1970.
+    expect((await q.host('eu', T, 'web-1', { from: new Date(0), to: new Date(300_000) })).lastSeen).toBeNull();
     // Same host name in another tenant: nothing.
     const other = await q.host('eu', 'nobody', 'web-1', window);
     expect(other.lastSeen).toBeNull();

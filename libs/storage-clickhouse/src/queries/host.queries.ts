@@ -227,7 +227,7 @@ export class HostQueries {
     const w = rollupWindow(q, HOST_QUERY_LIMITS.maxSeriesMs);
     const stepS = Math.max(60, Math.ceil((w.toS - w.fromS) / HOST_QUERY_LIMITS.maxPoints / 60) * 60);
     // One point before the window, so the first bucket's rate has a previous reading.
-    const params = { tenant, host, from_s: w.fromS - stepS, to_s: w.toS, step: stepS };
+    const params = { tenant, host, from_s: Math.max(0, w.fromS - stepS), to_s: w.toS, step: stepS };
     const [rows, meta] = await Promise.all([
       select<{ metric_name: string; device: string; state: string; bucket: string; lv: number; lt: string; avg: number }>(
         store,
