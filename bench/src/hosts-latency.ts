@@ -136,7 +136,7 @@ export async function measureHosts(o: {
   log: (l: string) => void;
 }): Promise<HostsBenchResult> {
   const tenant = 'bench-hosts';
-  const costMinutes = Math.min(10, o.minutes);
+  const costMinutes = Math.min(5, o.minutes);
   o.log(`  insert cost: ${costMinutes} minutes without the host views`);
   // Same engine, another database with every migration but the host views' (10), dropped after.
   const bareStore = new RegionStore('hosts-bare', `${o.store.database}_hosts_bare`, o.store.client);

@@ -155,68 +155,68 @@ export class HostQueries {
       group: groupBy,
       limit: limit + 1,
     };
-    // One pass over the window: who was seen (and when), with the figures of the last minutes only (the -If merges).
-    const recent = 'minute >= toDateTime({current_s:UInt32})';
-    const [rows, keyRows] = await Promise.all([
-      select<{
-        host_name: string;
-        last_seen: string;
-        grp: string;
-        cpu: number | null;
-        memory: number | null;
-        disk: number | null;
-        network: number | null;
-        load1: number | null;
-      }>(
+    // Three reads, each of few rows: who was seen (the Map is read only at each host's newest minute,
+    // found from the key columns), the figures of the last minutes, the attribute keys of the last minutes.
+    const recent = 'minute >= toDateTime({current_s:UInt32}) AND minute < toDateTime({to_s:UInt32})';
+    const [seen, current, keyRows] = await Promise.all([
+      select<{ host_name: string; last_seen: string; grp: string }>(
         store,
-        `SELECT host_name, last_seen, grp,
+        `SELECT host_name, max(last_seen) AS last_seen, argMax(resource_attributes[{group:String}], minute) AS grp
+         FROM ${store.database}.host_summary_1m
+         PREWHERE tenant_id = {tenant:String} AND (host_name, minute) IN (
+           SELECT host_name, max(minute) FROM ${store.database}.host_summary_1m
+           WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW} GROUP BY host_name)
+         GROUP BY host_name ORDER BY host_name LIMIT {limit:UInt32}`,
+        params,
+      ),
+      select<{ host_name: string; cpu: number | null; memory: number | null; disk: number | null; network: number | null; load1: number | null }>(
+        store,
+        `SELECT host_name,
            if(cl.3 > cf.3 AND cl.1 > cf.1 AND cl.2 >= cf.2, 1 - (cl.2 - cf.2) / (cl.1 - cf.1), if(cuc > 0, cus / cuc, NULL)) AS cpu,
            if(mt > 0, mu / mt, if(muc > 0, mus / muc, NULL)) AS memory,
            if(ft > 0, fu / ft, if(fx > 0, fx, NULL)) AS disk,
            if(nl.2 > nf.2 AND nl.1 >= nf.1, (nl.1 - nf.1) / (toUnixTimestamp64Nano(nl.2) - toUnixTimestamp64Nano(nf.2)) * 1e9, NULL) AS network,
            if(lc > 0, ls / lc, NULL) AS load1
          FROM (
-           SELECT host_name, max(last_seen) AS last_seen, argMax(resource_attributes[{group:String}], minute) AS grp,
-             argMinMergeIf(cpu_first, ${recent}) AS cf, argMaxMergeIf(cpu_last, ${recent}) AS cl,
-             sumIf(cpu_util_sum, ${recent}) AS cus, sumIf(cpu_util_count, ${recent}) AS cuc,
-             sumIf(mem_used, ${recent}) AS mu, sumIf(mem_total, ${recent}) AS mt,
-             sumIf(mem_util_sum, ${recent}) AS mus, sumIf(mem_util_count, ${recent}) AS muc,
-             sumIf(fs_used, ${recent}) AS fu, sumIf(fs_total, ${recent}) AS ft, maxIf(fs_util_max, ${recent}) AS fx,
-             argMinMergeIf(net_first, ${recent}) AS nf, argMaxMergeIf(net_last, ${recent}) AS nl,
-             sumIf(load_sum, ${recent}) AS ls, sumIf(load_count, ${recent}) AS lc
+           SELECT host_name,
+             argMinMerge(cpu_first) AS cf, argMaxMerge(cpu_last) AS cl, sum(cpu_util_sum) AS cus, sum(cpu_util_count) AS cuc,
+             sum(mem_used) AS mu, sum(mem_total) AS mt, sum(mem_util_sum) AS mus, sum(mem_util_count) AS muc,
+             sum(fs_used) AS fu, sum(fs_total) AS ft, max(fs_util_max) AS fx,
+             argMinMerge(net_first) AS nf, argMaxMerge(net_last) AS nl, sum(load_sum) AS ls, sum(load_count) AS lc
            FROM ${store.database}.host_summary_1m
-           WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
-           GROUP BY host_name ORDER BY host_name LIMIT {limit:UInt32}
+           WHERE tenant_id = {tenant:String} AND ${recent}
+           GROUP BY host_name
          )`,
         params,
       ),
-      // Keys from the last minutes only: one row, and the hosts that report now are the ones to group.
       select<{ keys: string[] }>(
         store,
         `SELECT arraySort(groupUniqArrayArray(mapKeys(resource_attributes))) AS keys
          FROM ${store.database}.host_summary_1m
-         WHERE tenant_id = {tenant:String} AND ${recent} AND minute < toDateTime({to_s:UInt32})`,
+         WHERE tenant_id = {tenant:String} AND ${recent}`,
         params,
       ),
     ]);
+    const figures = new Map(current.map((r) => [r.host_name, r]));
     const downBeforeMs = w.toMs - downAfter * MINUTE;
-    const hosts = rows.slice(0, limit).map((r): HostSummary => {
+    const hosts = seen.slice(0, limit).map((r): HostSummary => {
       const lastSeen = isoFromClickHouse(r.last_seen);
       const down = Date.parse(lastSeen) < downBeforeMs;
-      const figure = (v: number | null) => (down ? null : num(v));
+      const f = figures.get(r.host_name);
+      const figure = (v: number | null | undefined) => (down ? null : num(v));
       return {
         host: r.host_name,
         lastSeen,
         down,
-        cpu: figure(r.cpu),
-        memory: figure(r.memory),
-        disk: figure(r.disk),
-        networkBytesPerSec: figure(r.network),
-        load1: figure(r.load1),
+        cpu: figure(f?.cpu),
+        memory: figure(f?.memory),
+        disk: figure(f?.disk),
+        networkBytesPerSec: figure(f?.network),
+        load1: figure(f?.load1),
         group: r.grp,
       };
     });
-    return { hosts, attributeKeys: keyRows[0]?.keys ?? [], truncated: rows.length > limit };
+    return { hosts, attributeKeys: keyRows[0]?.keys ?? [], truncated: seen.length > limit };
   }
 
   /** One host's charts over the window (CPU by state, memory, load, disk, network) and its filesystems at the end. */
@@ -242,9 +242,11 @@ export class HostQueries {
       ),
       select<{ last_seen: string; attributes: Record<string, string> }>(
         store,
+        // host_summary_1m is sorted by minute: PREWHERE reads the Map only for this host's rows.
         `SELECT max(last_seen) AS last_seen, argMax(resource_attributes, minute) AS attributes
          FROM ${store.database}.host_summary_1m
-         WHERE tenant_id = {tenant:String} AND host_name = {host:String} AND ${MINUTES_IN_WINDOW}
+         PREWHERE host_name = {host:String}
+         WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW}
          HAVING count() > 0`,
         params,
       ),
