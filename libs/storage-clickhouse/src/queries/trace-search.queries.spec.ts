@@ -151,3 +151,32 @@ describe('TraceSearchQueries', () => {
     expect(() => TraceSearchQueries.parseAttributeFilters('attrs', 'no operator')).toThrow(/attrs/);
   });
 });
+
+describe('TraceSearchQueries, longest first over many transactions', () => {
+  const L = 'longest-t';
+  let ch: TestClickHouse;
+  let q: TraceSearchQueries;
+  // 400 transactions 1.5 s apart, durations 7 ms … 2.8 s in a shuffled order: enough that a page
+  // reads only the slowest hitmap rows (the duration floor), and the pages must still be exact.
+  const durations = Array.from({ length: 400 }, (_, i) => ((i * 151) % 400) * 7 + 7);
+  const rows = durations.map((d, i) => makeSpanRow({ tenant_id: L, startNanos: at(i * 1500), durationMs: d, service: 'checkout', endpoint: 'GET /x' }));
+  const byDuration = [...rows].sort((a, b) => Number(BigInt(b.duration_ns) - BigInt(a.duration_ns))).map((r) => r.trace_id);
+
+  beforeAll(async () => {
+    ch = await openTestClickHouse(['eu']);
+    q = new TraceSearchQueries(ch.clients);
+    await new RowWriter(ch.clients).insert('eu', 'spans', toRowBody('spans', rows), 'longest-1');
+  });
+  afterAll(() => ch.close());
+
+  it('pages through the slowest transactions exactly, cursor after cursor', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 3; page++) {
+      const r = await q.search('eu', L, { ...window, sort: 'duration', limit: 10, cursor });
+      seen.push(...r.traces.map((t) => t.traceId));
+      cursor = r.nextCursor ?? undefined;
+    }
+    expect(seen).toEqual(byDuration.slice(0, 30));
+  });
+});

@@ -1,4 +1,4 @@
-import { MAX_SPAN_DURATION_MS } from '@meridian/domain';
+import { HITMAP_ROWS, hitmapRow, hitmapRowBounds, MAX_SPAN_DURATION_MS } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { checkLimit, checkTenant, checkWindow, msInWindow, nameFilters, select, type Params, type TimeWindow } from './sql';
@@ -139,8 +139,11 @@ export class TraceSearchQueries {
         { ...params, ...sliceParams, scan: n },
       );
     let rows: Row[] = [];
-    if (sort === 'duration') rows = await read('', {}, scan);
-    else {
+    if (sort === 'duration') {
+      const floorNs = order === 'desc' && filter.transactions ? await longestFloorNs(store, tenant, fromMs, toMs, cursor?.key, scan) : 0n;
+      if (floorNs > 0n) rows = await read(' AND duration_ns >= {floor_ns:UInt64}', { floor_ns: floorNs }, scan);
+      if (rows.length < scan) rows = await read('', {}, scan);
+    } else {
       // Newest (or oldest) first reads the window in growing time slices from its edge (or the
       // cursor), so a slice reads only its granules (in spans: where service/endpoint leave ts
       // to prune), and most searches fill a page from the first minute.
@@ -201,6 +204,36 @@ function parseAttributeFilters(field: string, text: string | undefined): Attribu
     if (!m) throw new QueryValidationError(field, `"${line.slice(0, 80)}": expected key=value, key!=value or key~regex`);
     return { key: m[1], op: m[2] as AttributeOp, value: m[3] };
   });
+}
+
+/**
+ * Longest first over transactions_by_end reads every transaction of the window unless bounded:
+ * its key is (minute, duration), so a floor on the duration skips all but the slowest granules of
+ * each minute. The hitmap rollup counts the same transactions (entry spans by end time) per
+ * duration row, so the floor is the lower bound of the highest row from which the rows above it
+ * (below the cursor's row, on a later page) hold `scan` hits. Only 5 s buckets wholly inside the
+ * window are counted, so the floor is not too high; should fewer rows come back anyway (counts of
+ * a part not yet merged), the caller reads again without it. 0: no floor.
+ */
+async function longestFloorNs(store: RegionStore, tenant: string, fromMs: number, toMs: number, cursorKey: string | undefined, scan: number): Promise<bigint> {
+  const fromS = Math.ceil(fromMs / 1000);
+  const lastBucketS = Math.floor(toMs / 1000) - 5;
+  if (fromS < 0 || lastBucketS > 0xffffffff || lastBucketS < fromS) return 0n; // outside what the rollup's DateTime holds
+  const counts = await select<{ y: number; hits: string }>(
+    store,
+    `SELECT y, sum(hits) AS hits FROM ${store.table('hitmap_tenant_5s')}
+    WHERE tenant_id = {tenant:String} AND bucket >= toDateTime({from_s:UInt32}) AND bucket <= toDateTime({last_s:UInt32})
+    GROUP BY y`,
+    { tenant, from_s: fromS, last_s: lastBucketS },
+  );
+  const hits = new Map(counts.map((c) => [Number(c.y), Number(c.hits)]));
+  const top = cursorKey === undefined ? HITMAP_ROWS : hitmapRow(Number(BigInt(cursorKey) / 1_000_000n));
+  let sum = 0;
+  for (let y = top - 1; y > 0; y--) {
+    sum += hits.get(y) ?? 0;
+    if (sum >= scan) return BigInt(hitmapRowBounds(y).fromMs) * 1_000_000n;
+  }
+  return 0n;
 }
 
 /** The first time slice a newest/oldest-first search reads; each next one is 4 times longer. */
