@@ -175,6 +175,7 @@ describe('web UI: servers', () => {
 
     // Colour by disk: web-1's root is half full (amber), db-1's 85 % (orange); no grouping: one canvas.
     await page.getByTestId('servers-colour').getByRole('button', { name: 'Disk' }).click();
+    await page.waitForURL(/colour=disk/);
     await page.getByTestId('servers-group').selectOption('');
     await until('one group', async () => (await canvases.count()) === 1);
     expect(page.url()).toMatch(/colour=disk.*group=-/);
