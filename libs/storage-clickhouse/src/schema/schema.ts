@@ -772,6 +772,9 @@ export const STORED_TABLES = [
   'metric_points',
   'metric_rollup_1m',
   'logs',
+  'host_summary_1m',
+  'host_series_1m',
+  'host_processes_1m',
   'k8s_latest_5m',
   'k8s_container_1m',
 ] as const;
