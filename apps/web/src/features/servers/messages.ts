@@ -22,7 +22,7 @@ export const serversMessages = defineMessages({
     colour_disk: 'Disk',
     tiles: 'Servers as tiles',
     list: 'Servers',
-    hostCount: (n: number, down: number) => `${n} servers${down > 0 ? `, ${down} down` : ''}`,
+    hostCount: (n: number, down: number) => `${n} ${n === 1 ? 'server' : 'servers'}${down > 0 ? `, ${down} down` : ''}`,
     truncated: (n: number) => `Showing the first ${n} servers.`,
     notGrouped: '(not set)',
     colHost: 'Server',
