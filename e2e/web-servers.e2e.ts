@@ -195,10 +195,10 @@ describe('web UI: servers', () => {
     await page.getByTestId('server-page').waitFor({ timeout: 30_000 });
     expect(page.url()).toContain('host=web-1');
     expect(await page.locator('h1').textContent()).toBe('web-1');
-    expect(await page.getByTestId('server-cpu').getAttribute('data-series')).toMatch(/idle.*user|user.*idle/);
-    expect((await page.getByTestId('server-memory').getAttribute('data-series'))!.split(',')).toContain('used');
-    expect(await page.getByTestId('server-load').getAttribute('data-series')).toBe('1m,5m,15m');
-    expect(await page.getByTestId('server-network').getAttribute('data-series')).toMatch(/receive/);
+    expect(await page.getByTestId('server-cpu').getAttribute('data-lines')).toMatch(/idle.*user|user.*idle/);
+    expect((await page.getByTestId('server-memory').getAttribute('data-lines'))!.split('|')).toContain('used');
+    expect(await page.getByTestId('server-load').getAttribute('data-lines')).toBe('1m|5m|15m');
+    expect(await page.getByTestId('server-network').getAttribute('data-lines')).toMatch(/receive/);
     expect(await page.getByTestId('server-filesystems').locator('tbody tr').first().textContent()).toMatch(/^\/.*50\.5%$/);
 
     const processes = page.getByTestId('server-processes-cpu').locator('tbody tr');

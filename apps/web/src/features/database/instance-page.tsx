@@ -1,24 +1,18 @@
 'use client';
 
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { DataTable } from '../../components/data-table';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { TimeSeriesChart, type SeriesLine } from '../../components/time-series-chart';
 import { ApiError, useApiQuery, type Output } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
-import { useChartColors } from '../../lib/theme';
 import { databaseColumns } from './columns';
 import styles from './database.module.css';
 import { databaseMessages, type DatabaseMessages } from './messages';
-
-echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const REFRESH_MS = 10_000;
 const SPANS = ['15m', '1h', '6h'] as const;
@@ -62,7 +56,7 @@ export function InstancePage() {
   const from = detail.data?.from;
   const to = detail.data?.to;
   const charts = useMemo(() => {
-    const line = (name: string, value: (p: Point) => number | null): ChartLine => ({ name, points: (series ?? []).map((p) => [p.t, value(p)]) });
+    const line = (name: string, value: (p: Point) => number | null): SeriesLine => ({ name, points: (series ?? []).map((p) => [p.t, value(p)]) });
     return {
       throughput: [line(t.seriesCalls, (p) => p.calls / 60), line(t.seriesServerOps, (p) => p.serverOpsPerSec)],
       latency: [line(t.seriesAvg, (p) => p.avgMs), line(t.seriesP95, (p) => p.p95Ms)],
@@ -145,10 +139,43 @@ export function InstancePage() {
       </div>
 
       <div className={styles.charts}>
-        <SeriesChart title={t.throughputTitle} lines={charts.throughput} range={charts.range} fmt={fmt} onPick={pick} />
-        <SeriesChart title={t.latencyTitle} lines={charts.latency} range={charts.range} fmt={fmt} onPick={pick} />
-        <SeriesChart title={t.sessionsChart} lines={charts.sessions} range={charts.range} fmt={fmt} onPick={pick} />
-        <SeriesChart title={t.locksTitle} lines={charts.locks} range={charts.range} fmt={fmt} onPick={pick} testId="db-locks-chart" />
+        <TimeSeriesChart
+          title={t.throughputTitle}
+          lines={charts.throughput}
+          range={charts.range}
+          fmt={fmt}
+          format={(v) => fmt.number(v, 2)}
+          onPick={pick}
+          className={styles.chart}
+        />
+        <TimeSeriesChart
+          title={t.latencyTitle}
+          lines={charts.latency}
+          range={charts.range}
+          fmt={fmt}
+          format={(v) => fmt.number(v, 2)}
+          onPick={pick}
+          className={styles.chart}
+        />
+        <TimeSeriesChart
+          title={t.sessionsChart}
+          lines={charts.sessions}
+          range={charts.range}
+          fmt={fmt}
+          format={(v) => fmt.number(v, 2)}
+          onPick={pick}
+          className={styles.chart}
+        />
+        <TimeSeriesChart
+          title={t.locksTitle}
+          lines={charts.locks}
+          range={charts.range}
+          fmt={fmt}
+          format={(v) => fmt.number(v, 2)}
+          onPick={pick}
+          testId="db-locks-chart"
+          className={styles.chart}
+        />
       </div>
 
       <Chains chains={d.chains} t={t} fmt={fmt} />
@@ -232,76 +259,3 @@ function Sessions({ sessions, t, fmt }: { sessions: Detail['sessions']; t: Datab
 }
 
 type Point = Detail['series'][number];
-interface ChartLine {
-  name: string;
-  points: Array<[number, number | null]>;
-}
-
-/** A small time-series chart (echarts) of one or more lines over the instance's per-minute points. */
-function SeriesChart({
-  title,
-  lines,
-  range,
-  fmt,
-  onPick,
-  testId,
-}: {
-  title: string;
-  lines: ChartLine[];
-  range: [number, number];
-  fmt: Formatter;
-  onPick(t: number): void;
-  testId?: string;
-}) {
-  const box = useRef<HTMLDivElement>(null);
-  const colors = useChartColors();
-  const pickRef = useRef(onPick);
-  pickRef.current = onPick;
-  useEffect(() => {
-    if (!box.current) return;
-    const chart = echarts.init(box.current);
-    const resize = new ResizeObserver(() => chart.resize());
-    resize.observe(box.current);
-    const axis = { axisLine: { lineStyle: { color: colors.line } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } };
-    chart.setOption({
-      animation: false,
-      color: colors.series,
-      textStyle: { color: colors.text },
-      grid: { left: 48, right: 12, top: 28, bottom: 24 },
-      legend: { top: 0, textStyle: { fontSize: 11, color: colors.text } },
-      tooltip: {
-        trigger: 'axis',
-        backgroundColor: colors.panel,
-        borderColor: colors.line,
-        textStyle: { color: colors.text },
-        valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 2) : '–'),
-      },
-      xAxis: {
-        type: 'time',
-        min: range[0],
-        max: range[1],
-        ...axis,
-        axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) },
-      },
-      yAxis: { type: 'value', ...axis },
-      // Single points (a fresh instance) need their symbol to be seen at all.
-      series: lines.map((l) => ({ name: l.name, type: 'line', showSymbol: l.points.length < 3, connectNulls: false, data: l.points })),
-    });
-    // A click anywhere in the plot picks that moment.
-    chart.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
-      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
-      const [t] = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as number[];
-      if (Number.isFinite(t)) pickRef.current(t);
-    });
-    return () => {
-      resize.disconnect();
-      chart.dispose();
-    };
-  }, [lines, range, fmt, colors]);
-  return (
-    <div className="card">
-      <h3 className="hint">{title}</h3>
-      <div ref={box} className={styles.chart} data-testid={testId} />
-    </div>
-  );
-}

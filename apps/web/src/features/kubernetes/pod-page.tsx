@@ -1,23 +1,16 @@
 'use client';
 
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { TimeSeriesChart, type SeriesLine } from '../../components/time-series-chart';
 import { ApiError, useApiQuery, type Output } from '../../lib/api';
-import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
-import { useChartColors } from '../../lib/theme';
 import styles from './kubernetes.module.css';
 import { kubernetesMessages } from './messages';
 import { podRestartsRuleHref } from './pod-alert';
-
-echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const REFRESH_MS = 15_000;
 const SPANS = ['15m', '1h', '6h', '24h'] as const;
@@ -25,11 +18,6 @@ type Span = (typeof SPANS)[number];
 const DEFAULT_SPAN: Span = '1h';
 const MIB = 1024 * 1024;
 type Detail = Output<'kubernetesPod'>;
-interface ChartLine {
-  name: string;
-  points: Array<[number, number | null]>;
-  dashed?: boolean;
-}
 
 /** `/kubernetes/pod?cluster=…&namespace=…&pod=…`: a pod's containers over time and the services that ran on it. */
 export function PodPage() {
@@ -110,10 +98,42 @@ export function PodPage() {
       )}
       {charts && (
         <div className={styles.charts}>
-          <SeriesChart title={t.cpuChart} lines={charts.cpu} range={charts.range} fmt={fmt} testId="k8s-chart-cpu" />
-          <SeriesChart title={t.memoryChart} lines={charts.memory} range={charts.range} fmt={fmt} testId="k8s-chart-memory" />
-          <SeriesChart title={t.restartsChart} lines={charts.restarts} range={charts.range} fmt={fmt} testId="k8s-chart-restarts" />
-          <SeriesChart title={t.readyChart} lines={charts.ready} range={charts.range} fmt={fmt} testId="k8s-chart-ready" />
+          <TimeSeriesChart
+            title={t.cpuChart}
+            lines={charts.cpu}
+            range={charts.range}
+            fmt={fmt}
+            format={(v) => fmt.number(v, 3)}
+            testId="k8s-chart-cpu"
+            className={styles.chart}
+          />
+          <TimeSeriesChart
+            title={t.memoryChart}
+            lines={charts.memory}
+            range={charts.range}
+            fmt={fmt}
+            format={(v) => fmt.number(v, 3)}
+            testId="k8s-chart-memory"
+            className={styles.chart}
+          />
+          <TimeSeriesChart
+            title={t.restartsChart}
+            lines={charts.restarts}
+            range={charts.range}
+            fmt={fmt}
+            format={(v) => fmt.number(v, 3)}
+            testId="k8s-chart-restarts"
+            className={styles.chart}
+          />
+          <TimeSeriesChart
+            title={t.readyChart}
+            lines={charts.ready}
+            range={charts.range}
+            fmt={fmt}
+            format={(v) => fmt.number(v, 3)}
+            testId="k8s-chart-ready"
+            className={styles.chart}
+          />
         </div>
       )}
       <section className="card" data-testid="k8s-services">
@@ -167,7 +187,7 @@ export function PodPage() {
 
 /** Lines per container (and its limit, dashed) for each chart; memory in MiB. */
 function chartLines(d: Detail, t: typeof kubernetesMessages.en) {
-  const line = (name: string, values: Array<number | null>, scale = 1, dashed = false): ChartLine => ({
+  const line = (name: string, values: Array<number | null>, scale = 1, dashed = false): SeriesLine => ({
     name,
     dashed,
     points: d.times.map((time, i) => [time, values[i] === null ? null : values[i]! / scale]),
@@ -183,57 +203,4 @@ function chartLines(d: Detail, t: typeof kubernetesMessages.en) {
     ready: d.containers.map((c) => line(c.name, c.ready)),
     range: [Date.parse(d.from), Date.parse(d.to)] as [number, number],
   };
-}
-
-/** A small time-series chart (echarts) of the pod's per-step points. */
-function SeriesChart({ title, lines, range, fmt, testId }: { title: string; lines: ChartLine[]; range: [number, number]; fmt: Formatter; testId: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  const colors = useChartColors();
-  useEffect(() => {
-    if (!box.current) return;
-    const chart = echarts.init(box.current);
-    const resize = new ResizeObserver(() => chart.resize());
-    resize.observe(box.current);
-    const axis = { axisLine: { lineStyle: { color: colors.line } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } };
-    chart.setOption({
-      animation: false,
-      color: colors.series,
-      textStyle: { color: colors.text },
-      grid: { left: 48, right: 12, top: 28, bottom: 24 },
-      legend: { top: 0, type: 'scroll', textStyle: { fontSize: 11, color: colors.text } },
-      tooltip: {
-        trigger: 'axis',
-        backgroundColor: colors.panel,
-        borderColor: colors.line,
-        textStyle: { color: colors.text },
-        valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt.number(v, 3) : '–'),
-      },
-      xAxis: {
-        type: 'time',
-        min: range[0],
-        max: range[1],
-        ...axis,
-        axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) },
-      },
-      yAxis: { type: 'value', ...axis },
-      series: lines.map((l) => ({
-        name: l.name,
-        type: 'line',
-        showSymbol: l.points.filter((p) => p[1] !== null).length < 3,
-        connectNulls: false,
-        lineStyle: l.dashed ? { type: 'dashed', width: 1 } : undefined,
-        data: l.points,
-      })),
-    });
-    return () => {
-      resize.disconnect();
-      chart.dispose();
-    };
-  }, [lines, range, fmt, colors]);
-  return (
-    <div className="card">
-      <h3 className="hint">{title}</h3>
-      <div ref={box} className={styles.chart} data-testid={testId} data-lines={lines.map((l) => l.name).join('|')} />
-    </div>
-  );
 }

@@ -1,25 +1,19 @@
 'use client';
 
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { ChoiceButtons } from '../../components/choice-buttons';
 import { DataTable } from '../../components/data-table';
 import { Empty, ErrorNotice, Loading } from '../../components/states';
+import { TimeSeriesChart, type SeriesLine } from '../../components/time-series-chart';
 import { ApiError, useApiQuery, type Output } from '../../lib/api';
 import type { Formatter } from '../../lib/format';
 import { useFormat, useMessages } from '../../lib/i18n';
 import { tenantHref, useTenant } from '../../lib/tenant';
-import { useChartColors } from '../../lib/theme';
 import { formatBytes } from './bytes';
 import { serversMessages, type ServersMessages } from './messages';
 import styles from './servers.module.css';
-
-echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 const REFRESH_MS = 15_000;
 const SPANS = ['15m', '1h', '6h', '24h'] as const;
@@ -145,20 +139,11 @@ export function ServerPage() {
       </div>
 
       <div className={styles.charts}>
-        <SeriesChart title={t.cpuTitle} lines={charts.cpu} range={charts.range} unit="share" stacked fmt={fmt} onPick={pickMoment} testId="server-cpu" />
-        <SeriesChart
-          title={t.memoryTitle}
-          lines={charts.memory}
-          range={charts.range}
-          unit="bytes"
-          stacked
-          fmt={fmt}
-          onPick={pickMoment}
-          testId="server-memory"
-        />
-        <SeriesChart title={t.loadTitle} lines={charts.load} range={charts.range} unit="number" fmt={fmt} onPick={pickMoment} testId="server-load" />
-        <SeriesChart title={t.diskTitle} lines={charts.disk} range={charts.range} unit="bytesPerSec" fmt={fmt} onPick={pickMoment} testId="server-disk" />
-        <SeriesChart
+        <HostChart title={t.cpuTitle} lines={charts.cpu} range={charts.range} unit="share" stacked fmt={fmt} onPick={pickMoment} testId="server-cpu" />
+        <HostChart title={t.memoryTitle} lines={charts.memory} range={charts.range} unit="bytes" stacked fmt={fmt} onPick={pickMoment} testId="server-memory" />
+        <HostChart title={t.loadTitle} lines={charts.load} range={charts.range} unit="number" fmt={fmt} onPick={pickMoment} testId="server-load" />
+        <HostChart title={t.diskTitle} lines={charts.disk} range={charts.range} unit="bytesPerSec" fmt={fmt} onPick={pickMoment} testId="server-disk" />
+        <HostChart
           title={t.networkTitle}
           lines={charts.network}
           range={charts.range}
@@ -242,11 +227,6 @@ function ProcessTable({ title, rows, t, fmt, testId }: { title: string; rows: Pr
   );
 }
 
-interface ChartLine {
-  name: string;
-  points: Array<[number, number | null]>;
-}
-
 function formatValue(fmt: Formatter, unit: Unit, v: number): string {
   if (unit === 'share') return fmt.percent(v);
   if (unit === 'bytes') return formatBytes(fmt, v);
@@ -254,19 +234,14 @@ function formatValue(fmt: Formatter, unit: Unit, v: number): string {
   return fmt.number(v, 2);
 }
 
-/** A time-series chart (echarts, canvas) of a host's per-minute points; a click picks that moment. */
-function SeriesChart({
-  title,
-  lines,
-  range,
+/** A chart of a host's per-minute points, values in its unit; a click picks that moment. */
+function HostChart({
   unit,
   stacked,
-  fmt,
-  onPick,
-  testId,
+  ...chart
 }: {
   title: string;
-  lines: ChartLine[];
+  lines: SeriesLine[];
   range: [number, number];
   unit: Unit;
   stacked?: boolean;
@@ -274,68 +249,14 @@ function SeriesChart({
   onPick(t: number): void;
   testId: string;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  const colors = useChartColors();
-  const pickRef = useRef(onPick);
-  useEffect(() => {
-    pickRef.current = onPick;
-  }, [onPick]);
-  useEffect(() => {
-    if (!box.current) return;
-    const chart = echarts.init(box.current);
-    const resize = new ResizeObserver(() => chart.resize());
-    resize.observe(box.current);
-    const axis = { axisLine: { lineStyle: { color: colors.line } }, axisLabel: { color: colors.muted }, splitLine: { lineStyle: { color: colors.grid } } };
-    chart.setOption({
-      animation: false,
-      color: colors.series,
-      textStyle: { color: colors.text },
-      grid: { left: 64, right: 12, top: 28, bottom: 24 },
-      legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11, color: colors.text } },
-      tooltip: {
-        trigger: 'axis',
-        backgroundColor: colors.panel,
-        borderColor: colors.line,
-        textStyle: { color: colors.text },
-        valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(fmt, unit, v) : '–'),
-      },
-      xAxis: {
-        type: 'time',
-        min: range[0],
-        max: range[1],
-        ...axis,
-        axisLabel: { ...axis.axisLabel, hideOverlap: true, formatter: (v: number) => fmt.time(v).slice(0, 5) },
-      },
-      yAxis: {
-        type: 'value',
-        ...axis,
-        max: unit === 'share' && stacked ? 1 : undefined,
-        axisLabel: { ...axis.axisLabel, formatter: (v: number) => formatValue(fmt, unit, v) },
-      },
-      series: lines.map((l) => ({
-        name: l.name,
-        type: 'line',
-        stack: stacked ? 'total' : undefined,
-        areaStyle: stacked ? { opacity: 0.5 } : undefined,
-        showSymbol: false,
-        connectNulls: false,
-        data: l.points,
-      })),
-    });
-    chart.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
-      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
-      const [t] = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as number[];
-      if (Number.isFinite(t)) pickRef.current(t);
-    });
-    return () => {
-      resize.disconnect();
-      chart.dispose();
-    };
-  }, [lines, range, unit, stacked, fmt, colors]);
   return (
-    <div className="card">
-      <h3 className="hint">{title}</h3>
-      <div ref={box} className={styles.chart} data-testid={testId} data-series={lines.map((l) => l.name).join(',')} />
-    </div>
+    <TimeSeriesChart
+      {...chart}
+      format={(v) => formatValue(chart.fmt, unit, v)}
+      formatAxis
+      stacked={stacked}
+      yMax={unit === 'share' && stacked ? 1 : undefined}
+      className={styles.chart}
+    />
   );
 }
