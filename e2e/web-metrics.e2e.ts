@@ -102,7 +102,7 @@ describe('web UI: metrics explorer', () => {
 
     const page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } })).newPage();
     await page.context().addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: base })));
-    await page.goto(`${base}/metrics?tenant=${slug}&last=15m`);
+    await page.goto(`${base}/metrics-explorer?tenant=${slug}&last=15m`);
 
     // The list shows type and unit; the search narrows it.
     const list = page.getByTestId('metric-list');
@@ -168,7 +168,7 @@ describe('web UI: metrics explorer', () => {
     // The histogram's p95 per route, in Japanese.
     const ja = await (await browser.newContext({ locale: 'ja-JP', viewport: { width: 1400, height: 1000 } })).newPage();
     await ja.context().addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: base })));
-    await ja.goto(`${base}/metrics?tenant=${slug}&last=15m&metric=shop.checkout.duration&by=route`);
+    await ja.goto(`${base}/metrics-explorer?tenant=${slug}&last=15m&metric=shop.checkout.duration&by=route`);
     await ja.getByRole('heading', { name: 'メトリクス' }).waitFor();
     const latency = await lineRows(ja);
     expect(Object.keys(latency)).toEqual(['/a']);

@@ -25,6 +25,7 @@ function exportDir(): string {
   );
   writeFileSync(join(dir, 'settings.html'), '<p>settings</p>');
   writeFileSync(join(dir, 'settings/keys.html'), '<p>keys</p>');
+  writeFileSync(join(dir, 'metrics.html'), '<p>a page named like the scrape endpoint</p>');
   writeFileSync(join(dir, '_next/static/chunks/app.js'), 'console.log(1)');
   return dir;
 }
@@ -50,6 +51,10 @@ describe('web UI serving', () => {
     expect(webUiFile(dir, '/settings/keys/')).toBe(join(dir, 'settings/keys.html'));
     expect(webUiFile(dir, '/_next/static/chunks/app.js')).toBe(join(dir, '_next/static/chunks/app.js'));
     expect(webUiFile(dir, '/nope')).toBeUndefined();
+    // The server's own endpoints stay the server's, whatever the export holds.
+    expect(webUiFile(dir, '/metrics')).toBeUndefined();
+    expect(webUiFile(dir, '/metrics/')).toBeUndefined();
+    expect(webUiFile(dir, '/healthz')).toBeUndefined();
     expect(webUiFile(dir, '/../secret.txt')).toBeUndefined();
     expect(webUiFile(dir, '/%2e%2e/secret.txt')).toBeUndefined();
     expect(webUiFile(dir, '/%2e%2e%2fsecret.txt')).toBeUndefined();

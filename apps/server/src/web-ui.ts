@@ -22,7 +22,11 @@ function isFile(path: string): boolean {
  * The exported file for a URL path: `/` → index.html, `/settings/keys` → settings/keys.html,
  * assets as they are. Never leaves `dir` (`..` and encoded tricks resolve outside and are refused).
  */
+/** The server's own endpoints: a UI page of the same name must never shadow them (Prometheus scrapes /metrics). */
+const SERVER_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
 export function webUiFile(dir: string, urlPath: string): string | undefined {
+  if (SERVER_PATHS.has(urlPath.replace(/\/+$/, ''))) return undefined;
   let path: string;
   try {
     path = decodeURIComponent(urlPath);

@@ -66,7 +66,7 @@ const NAV = [
   { path: '/services', label: 'services', match: ['/services'] },
   { path: '/map', label: 'map', match: ['/map'] },
   { path: '/logs', label: 'logs', match: ['/logs'] },
-  { path: '/metrics', label: 'metrics', match: ['/metrics'] },
+  { path: '/metrics-explorer', label: 'metrics', match: ['/metrics-explorer'] },
   { path: '/servers', label: 'servers', match: ['/servers'] },
   { path: '/kubernetes', label: 'kubernetes', match: ['/kubernetes'] },
   { path: '/sql', label: 'sql', match: ['/sql'] },

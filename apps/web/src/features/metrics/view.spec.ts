@@ -14,7 +14,7 @@ describe('metrics explorer view in the URL', () => {
       range: undefined,
       step: undefined,
     });
-    expect(viewHref('acme', readView(new URLSearchParams()))).toBe('/metrics?tenant=acme');
+    expect(viewHref('acme', readView(new URLSearchParams()))).toBe('/metrics-explorer?tenant=acme');
   });
 
   it('round-trips metric, aggregation, group-by, filters (with = and != in values), window and step', () => {
@@ -31,7 +31,9 @@ describe('metrics explorer view in the URL', () => {
       },
     ];
     for (const v of views) expect(roundTrip(v)).toEqual({ agg: undefined, by: undefined, range: undefined, step: undefined, ...v });
-    expect(viewHref('acme', views[0])).toBe('/metrics?tenant=acme&metric=http.server.duration&agg=p95&by=http.route&filter=env%3Dprod&last=6h&step=300');
+    expect(viewHref('acme', views[0])).toBe(
+      '/metrics-explorer?tenant=acme&metric=http.server.duration&agg=p95&by=http.route&filter=env%3Dprod&last=6h&step=300',
+    );
   });
 
   it('ignores what it cannot use: unknown aggregations, windows and steps, bad filters, a reversed range', () => {

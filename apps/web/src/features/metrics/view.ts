@@ -2,7 +2,7 @@ import { formatMetricFilters, METRIC_AGGREGATIONS, parseMetricFilters, type Metr
 
 /**
  * The explorer's state, all of it in the URL so a link reproduces the view:
- * `/metrics?tenant=…&metric=…&agg=p95&by=route&filter=route%3D/a&filter=…&last=1h&step=60`
+ * `/metrics-explorer?tenant=…&metric=…&agg=p95&by=route&filter=route%3D/a&filter=…&last=1h&step=60`
  * (`from`/`to` pin a window instead of `last`).
  */
 export interface MetricsView {
@@ -68,7 +68,7 @@ export function viewHref(tenant: string, v: MetricsView): string {
     p.set('to', new Date(v.range.to).toISOString());
   } else if (v.last !== DEFAULT_WINDOW) p.set('last', v.last);
   if (v.step) p.set('step', String(v.step));
-  return `/metrics?${p.toString()}`;
+  return `/metrics-explorer?${p.toString()}`;
 }
 
 /** The window of the API calls. */
