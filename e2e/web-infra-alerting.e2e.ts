@@ -10,7 +10,7 @@ import { sleep } from './support/until';
  * past the look-back" next to its field, the preview and the firing list fed by hostmetrics-
  * shaped OTLP through intake, and Japanese.
  */
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 type JsonResourceMetrics = {
   resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
@@ -24,7 +24,7 @@ beforeAll(async () => {
   buildWebUi();
   fx = await startTenantFixture('infra-rules', { env: { MERIDIAN_ALERT_INTERVAL_MS: '300' } });
   browser = await launchBrowser();
-}, 150_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
