@@ -228,7 +228,8 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
     expect(flaky.failures).toBeGreaterThan(0);
     expect(maxPaused).toBeGreaterThan(0);
     expect(await metricValue(metrics, 'meridian_ingester_insert_retries_total')).toBe(flaky.failures);
-    expect(await metricValue(metrics, 'meridian_bus_paused_partitions')).toBe(0);
+    // The last insert can land just before its partition is resumed: resumed soon after, not at that instant.
+    await until('partitions resumed', async () => ((await metricValue(metrics, 'meridian_bus_paused_partitions')) === 0 ? true : undefined), 10_000);
     await ing.stop();
     expect(await queries.countRows(REGION, tenant, 'spans')).toBe(300);
   }, 90_000);
