@@ -28,8 +28,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await fx?.meridian.stop();
-});
+  // KNOWN DEFECT (open): on a loaded CI machine this server (alerter every 300 ms) has not exited
+  // on SIGTERM; it is killed after 30 s so the suite ends. Graceful shutdown is tested elsewhere.
+  const stopped = fx?.meridian.stop();
+  if ((await Promise.race([stopped, sleep(30_000).then(() => 'timeout' as const)])) === 'timeout') await fx.meridian.kill();
+}, 60_000);
 
 /** The hostmetrics receiver's system.cpu.time of `host`, now (from e2e/fixtures/otlp-infra). */
 async function heartbeat(host: string): Promise<void> {
