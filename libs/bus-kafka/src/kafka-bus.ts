@@ -8,6 +8,7 @@ import {
   logLevel,
   type LogEntry,
   type Message,
+  type ISocketFactory,
   type PartitionerArgs,
   Partitioners,
   type Producer,
@@ -44,6 +45,8 @@ export interface KafkaBusOptions {
    * topic's total is bounded by its `retention.bytes` (README).
    */
   deadLetterTenantBytesPerHour?: number;
+  /** kafkajs' socket factory (tests use one that loses a broker's answer); default: plain TCP. */
+  socketFactory?: ISocketFactory;
 }
 
 interface RegionClient {
@@ -52,7 +55,27 @@ interface RegionClient {
   producer?: Promise<Producer>;
   admin?: Promise<Admin>;
   published: number;
+  /** Sends waiting for the one being sent (KafkaBus.send). */
+  queue: QueuedSend[];
+  sending?: Promise<void>;
 }
+
+type TopicMessages = { topic: string; messages: Message[] };
+
+interface QueuedSend {
+  topicMessages: TopicMessages[];
+  bytes: number;
+  /** Taken into the batch being sent. */
+  sending: boolean;
+  /** Resolves (no error) or rejects the send. */
+  settle(error?: unknown): void;
+}
+
+/**
+ * Value bytes of the sends batched into one kafkajs sendBatch (more when one send alone is
+ * larger): well under the brokers' default 1 MiB record batch even when all go to one partition.
+ */
+const SEND_BATCH_BYTES = 1024 * 1024;
 
 const LOG_LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO } as const;
 
@@ -95,13 +118,14 @@ export class KafkaBus implements Bus {
         // answered 503 could still land, and the client's retry would then store it twice.
         retry: { retries: Math.max(1, this.settings.producer.retries), initialRetryTime: 100, maxRetryTime: 1_000 },
         logLevel: kafkaLevel,
+        ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
         logCreator: () => (entry: LogEntry) => {
           const level = entry.level <= logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'info';
           const { message, error } = entry.log as { message?: string; error?: string };
           this.log(level, `kafkajs [${r.id}] ${entry.namespace}: ${message ?? ''}${error ? ` (${error})` : ''}`);
         },
       });
-      this.regions.set(r.id, { settings: r, kafka, published: 0 });
+      this.regions.set(r.id, { settings: r, kafka, published: 0, queue: [] });
     }
   }
 
@@ -184,38 +208,14 @@ export class KafkaBus implements Bus {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), m]);
     }
     const t0 = Date.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const send = (async () => {
-        const producer = await this.producer(r);
-        let pending = [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map(toKafkaMessage) }));
-        for (let round = 0; pending.length > 0; round++) {
-          if (round > p.retries) throw new Error(`partitions left unacknowledged after ${round} sends`);
-          const acked = await producer.sendBatch({
-            acks: -1,
-            timeout: p.requestTimeoutMs,
-            compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-            topicMessages: pending,
-          });
-          pending = unacknowledged(pending, acked);
-          if (pending.length > 0)
-            this.metrics.publishResends.inc(
-              { region: r.settings.id },
-              pending.reduce((n, t) => n + t.messages.length, 0),
-            );
-        }
-      })();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`not acknowledged within ${p.publishTimeoutMs} ms`)), p.publishTimeoutMs);
-      });
-      send.catch(() => undefined); // a late failure after the timeout is already answered
-      await Promise.race([send, timeout]);
+      await this.send(
+        r,
+        [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map(toKafkaMessage) })),
+      );
     } catch (e) {
-      this.resetProducer(r);
       this.metrics.publishFailures.inc({ region: r.settings.id, reason: 'kafka' });
       throw new BusUnavailableError(`kafka of region ${r.settings.id} is unavailable: ${errorText(e)}`, p.retryAfterSeconds);
-    } finally {
-      clearTimeout(timer);
     }
     this.metrics.publishSeconds.observe({ region: r.settings.id }, (Date.now() - t0) / 1000);
     for (const [topic, ms] of byTopic) {
@@ -226,6 +226,102 @@ export class KafkaBus implements Bus {
       );
     }
     r.published += messages.length;
+  }
+
+  /**
+   * Sends messages with acks = all; resolves once every one is acknowledged, rejects after
+   * `publishTimeoutMs` or when the send failed. The region's sends go out one batch at a time (the
+   * queue, sendQueued): kafkajs 2.2.4 gives a failed produce request's sequence numbers back for
+   * its retry (src/producer/sendMessages.js), although the broker may have written that request
+   * (only its answer timed out); a concurrent send that reached the broker first with those
+   * numbers, and as many messages, was taken for a retry of the written batch: acknowledged, never
+   * written (e2e/kafka-produce-retry.e2e.ts). With one send at a time the retry comes first.
+   */
+  private send(r: RegionClient, topicMessages: TopicMessages[]): Promise<void> {
+    const timeoutMs = this.settings.producer.publishTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      const entry: QueuedSend = {
+        topicMessages,
+        bytes: topicMessages.reduce((n, t) => n + t.messages.reduce((x, m) => x + ((m.value as Buffer | null)?.length ?? 0), 0), 0),
+        sending: false,
+        settle: (e) => {
+          clearTimeout(timer);
+          if (e === undefined) resolve();
+          else reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        // Not sent yet: it never will be. Being sent: the batch times out itself (sendQueued).
+        const queued = r.queue.indexOf(entry);
+        if (queued >= 0) r.queue.splice(queued, 1);
+        reject(new Error(`not acknowledged within ${timeoutMs} ms`));
+      }, timeoutMs);
+      r.queue.push(entry);
+      r.sending ??= this.sendQueued(r).finally(() => (r.sending = undefined));
+    });
+  }
+
+  /** Sends what is queued, a batch of up to SEND_BATCH_BYTES (at least one send) at a time. */
+  private async sendQueued(r: RegionClient): Promise<void> {
+    const p = this.settings.producer;
+    while (r.queue.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (n < r.queue.length && (n === 0 || bytes + r.queue[n].bytes <= SEND_BATCH_BYTES)) bytes += r.queue[n++].bytes;
+      const batch = r.queue.splice(0, n);
+      for (const e of batch) e.sending = true;
+      const byTopic = new Map<string, Message[]>();
+      for (const e of batch)
+        for (const t of e.topicMessages) {
+          const list = byTopic.get(t.topic) ?? [];
+          list.push(...t.messages);
+          byTopic.set(t.topic, list);
+        }
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const sent = this.sendBatch(
+          r,
+          [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        );
+        sent.catch(() => undefined); // a late failure after the timeout is already answered
+        await Promise.race([
+          sent,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`not acknowledged within ${p.publishTimeoutMs} ms`)), p.publishTimeoutMs);
+          }),
+        ]);
+        for (const e of batch) e.settle();
+      } catch (e) {
+        // The producer may hold a stale connection or sequence state, and a send that timed out may
+        // still be retried by kafkajs: what follows goes out on a new producer (new producer id).
+        this.resetProducer(r);
+        for (const x of batch) x.settle(e);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** One sendBatch, then again with what no broker acknowledged (see unacknowledged), up to `retries` times. */
+  private async sendBatch(r: RegionClient, topicMessages: TopicMessages[]): Promise<void> {
+    const p = this.settings.producer;
+    const producer = await this.producer(r);
+    let pending = topicMessages;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > p.retries) throw new Error(`partitions left unacknowledged after ${round} sends`);
+      const acked = await producer.sendBatch({
+        acks: -1,
+        timeout: p.requestTimeoutMs,
+        compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        topicMessages: pending,
+      });
+      pending = unacknowledged(pending, acked);
+      if (pending.length > 0)
+        this.metrics.publishResends.inc(
+          { region: r.settings.id },
+          pending.reduce((n, t) => n + t.messages.length, 0),
+        );
+    }
   }
 
   consume(regionId: string, options: ConsumeOptions, handler: BatchHandler): BusConsumer {
@@ -264,8 +360,7 @@ export class KafkaBus implements Bus {
       ...(source ? { [HEADER.source]: source } : {}),
     };
     if (message.key) km.headers['meridian-key'] = message.key;
-    const producer = await this.producer(r);
-    await producer.send({ topic: r.settings.topics.deadLetter, acks: -1, messages: [km] });
+    await this.send(r, [{ topic: r.settings.topics.deadLetter, messages: [km] }]);
     this.metrics.deadLetters.inc({ region: r.settings.id });
   }
 
@@ -373,12 +468,7 @@ export class KafkaBus implements Bus {
     if (ids.length === 0) return;
     const r = this.region(regionId);
     const at = new Date().toISOString();
-    const producer = await this.producer(r);
-    await producer.send({
-      topic: r.settings.topics.deadLetter,
-      acks: -1,
-      messages: ids.map((id) => ({ key: id, value: null, headers: { [HEADER.replayedAt]: at } })),
-    });
+    await this.send(r, [{ topic: r.settings.topics.deadLetter, messages: ids.map((id) => ({ key: id, value: null, headers: { [HEADER.replayedAt]: at } })) }]);
   }
 
   /** True once nothing is being published and the local consumers hold and lag nothing. */
