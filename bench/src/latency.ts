@@ -26,7 +26,7 @@ export interface LatencyResult {
   transactions?: LatencyStats & { rows: number; window: string };
   /** hitmap_5s rows of the tenant in the hour window: the hitmap's read cost. */
   hitmapRowsInWindow: number;
-  activeParts: { spans: number; hitmap_5s: number; trace_index: number };
+  activeParts: { spans: number; hitmap_5s: number; trace_summaries: number };
 }
 
 export interface LatencyOptions {
@@ -87,7 +87,7 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
 
   // Trace ids to look up, picked before any timing: random existing traces of the tenant.
   const idsRs = await store.client.query({
-    query: `SELECT trace_id FROM ${store.table('trace_index')} WHERE tenant_id = {tenant:String}
+    query: `SELECT trace_id FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String}
       ORDER BY cityHash64(trace_id, {seed:UInt64}) LIMIT {n:UInt32}`,
     query_params: { tenant: tenantId, seed: opts.seed, n: runs + 6 },
     format: 'JSONEachRow',
@@ -107,7 +107,7 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
   let spans = 0;
   for (const id of ids.slice(6)) {
     const [ms, trace] = await timed(() => queries.traceById(regionId, tenantId, id));
-    if (!trace || trace.spans.length === 0) throw new Error(`trace ${id} from trace_index not found in spans`);
+    if (!trace || trace.spans.length === 0) throw new Error(`trace ${id} from trace_summaries not found in spans`);
     samples.push(ms);
     spans += trace.spans.length;
   }
@@ -132,6 +132,6 @@ export async function measureLatencies(opts: LatencyOptions): Promise<LatencyRes
     traceById: { ...stats(firstMs, samples), avgSpans: spans / samples.length },
     transactions: tx ? { ...tx.stats, rows: tx.last.length, window: 'last 10 min, ≥ 1000 ms, limit 500' } : undefined,
     hitmapRowsInWindow,
-    activeParts: { spans: await parts('spans'), hitmap_5s: await parts('hitmap_5s'), trace_index: await parts('trace_index') },
+    activeParts: { spans: await parts('spans'), hitmap_5s: await parts('hitmap_5s'), trace_summaries: await parts('trace_summaries') },
   };
 }

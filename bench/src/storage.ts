@@ -2,7 +2,14 @@
 import { STORED_TABLES, type RegionStore } from '@meridian/storage-clickhouse';
 
 /** The tables that spans feed: the base table and the materialized-view targets. */
-export const SPAN_TABLES = ['spans', 'trace_index', 'hitmap_5s', 'service_red_1m', 'sql_stats_1m'] as const satisfies readonly (typeof STORED_TABLES)[number][];
+export const SPAN_TABLES = [
+  'spans',
+  'trace_summaries',
+  'error_spans',
+  'hitmap_5s',
+  'service_red_1m',
+  'sql_stats_1m',
+] as const satisfies readonly (typeof STORED_TABLES)[number][];
 
 export interface TableSize {
   table: string;

@@ -134,7 +134,7 @@ if (process.argv[1] === __filename) {
         salt: 20261206,
         log,
       });
-      for (const t of ['spans', 'trace_index']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
+      for (const t of ['spans', 'trace_summaries']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
       const result = await measureTraceSearch({ queries: new TraceSearchQueries(ch), store, regionId, tenantId: 'bench', nowMs, runs, log });
       console.log(`\n${traceSearchTable(result)}`);
     } finally {

@@ -1,6 +1,6 @@
 /**
  * Query-latency volume: spans generated inside ClickHouse (`INSERT INTO spans SELECT … FROM
- * numbers(…)`) in bounded chunks, so the materialized views fill hitmap_5s, trace_index, … as
+ * numbers(…)`) in bounded chunks, so the materialized views fill hitmap_5s, trace_summaries, … as
  * they do for ingested rows. Shape: 10 services × 10 endpoints, traces of 3–4 spans (a SERVER
  * entry span and CLIENT database spans; 30 % of rows are entry spans), log-normal durations
  * around a per-endpoint median with slow tails (1 % 1–30 s, 0.2 % 30–90 s), ~3 % failing

@@ -158,7 +158,7 @@ async function main() {
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 
     const t1 = process.hrtime.bigint();
-    for (const table of ['spans', 'trace_index', 'hitmap_5s', 'service_red_1m', 'sql_stats_1m'])
+    for (const table of ['spans', 'trace_summaries', 'hitmap_5s', 'service_red_1m', 'sql_stats_1m'])
       await store.client.command({ query: `OPTIMIZE TABLE ${store.table(table)} FINAL` });
     const mergeSecs = Number(process.hrtime.bigint() - t1) / 1e9;
 

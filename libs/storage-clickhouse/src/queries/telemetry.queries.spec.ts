@@ -71,7 +71,7 @@ describe('TelemetryQueries', () => {
       expect(c1.resourceAttributes).toEqual(root.resource_attributes);
     });
 
-    it('finds spans of every service of a trace, written in separate batches (services from trace_index)', async () => {
+    it('finds spans of every service of a trace, written in separate batches (services from trace_summaries)', async () => {
       const root = makeSpanRow({ tenant_id: 'tr3', startNanos: at(0), durationMs: 300 });
       const downstream = makeSpanRow({
         tenant_id: 'tr3',

@@ -185,9 +185,9 @@ export class TelemetryQueries {
   constructor(private readonly clients: ClickHouseClients) {}
 
   /**
-   * All spans of a trace: trace_index gives its exact time range, its services and its span
+   * All spans of a trace: trace_summaries gives its exact time range, its services and its span
    * count; spans is then read in those (service, …, ts) key ranges, where the bloom index on
-   * trace_id finds the granules. When fewer spans come back than trace_index counted (spans
+   * trace_id finds the granules. When fewer spans come back than trace_summaries counted (spans
    * indexed before it kept services), the trace is read again without the service bound.
    */
   async traceById(regionId: string, tenantId: string, traceId: string): Promise<TraceResult | undefined> {
@@ -203,7 +203,7 @@ export class TelemetryQueries {
         toString(toUnixTimestamp64Nano(min(start_ts))) AS start_ns,
         toString(toUnixTimestamp64Nano(max(end_ts))) AS end_ns,
         groupUniqArrayArray(services) AS services
-      FROM ${store.table('trace_index')}
+      FROM ${store.table('trace_summaries')}
       WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}`,
       { tenant, trace },
     );

@@ -88,6 +88,53 @@ describe('TraceSearchQueries', () => {
     expect(ids(await search({ service: 'checkout', status: 'ok', minMs: 35, maxMs: 100 }))).toEqual([rootOf(5).trace_id]);
   });
 
+  it('status = error (read from error_spans) finds what the same filters find over spans: failing children, other filters, pages, one tenant', async () => {
+    const E = 'errors-t';
+    const rows: SpanRow[] = [];
+    const failing = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const [root, ...calls] = trace(i * 1000, 20 + i * 10, { error: i % 4 === 0, dbCalls: 2, service: i % 2 ? 'checkout' : 'catalog' });
+      // Every third trace has a failing DB call under a root that did not fail.
+      if (i % 3 === 0) calls[1] = { ...calls[1], is_error: 1, status_code: 'ERROR' };
+      if (i % 3 === 0 || i % 4 === 0) failing.add(root.trace_id);
+      rows.push(...[root, ...calls].map((r) => ({ ...r, tenant_id: E })));
+    }
+    const elsewhere = trace(500, 10, { error: true });
+    await new RowWriter(ch.clients).insert(
+      'eu',
+      'spans',
+      toRowBody('spans', [...rows, ...elsewhere.map((r) => ({ ...r, tenant_id: 'errors-other' }))]),
+      'search-errors',
+    );
+    const find = (o: Partial<TraceSearchQuery>) => q.search('eu', E, { ...window, status: 'error', limit: 100, ...o });
+    // An attribute filter every span matches (no such key) makes the same search read spans.
+    const overSpans: Partial<TraceSearchQuery> = { attributes: [{ key: 'no.such.key', op: '!=', value: 'x' }] };
+    expect(new Set(ids(await find({})))).toEqual(failing);
+    for (const o of [
+      {},
+      { service: 'checkout' },
+      { httpStatus: 500 },
+      { minMs: 50 },
+      { endpoint: 'SELECT orders' },
+      { sort: 'duration' as const },
+      { order: 'asc' as const },
+    ]) {
+      const direct = ids(await find(o));
+      expect({ o, traces: direct }).toEqual({ o, traces: ids(await find({ ...o, ...overSpans })) });
+      expect(direct.length).toBeGreaterThan(0);
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 20 && paged.length <= direct.length; page++) {
+        const r = await find({ ...o, limit: 2, cursor });
+        paged.push(...ids(r));
+        if (!r.nextCursor) break;
+        cursor = r.nextCursor;
+      }
+      expect({ o, traces: paged }).toEqual({ o, traces: direct });
+    }
+    expect(ids(await find({ httpStatus: 500 })).every((id) => failing.has(id))).toBe(true);
+  });
+
   it('filters by span and resource attributes: =, != and re2 regex', async () => {
     expect(ids(await search({ attributes: [{ key: 'enduser.id', op: '=', value: 'u-42' }] }))).toEqual([rootOf(5).trace_id]);
     expect(ids(await search({ attributes: [{ key: 'enduser.id', op: '~', value: '^u-\\d+$' }] }))).toEqual([rootOf(5).trace_id]);

@@ -49,7 +49,7 @@ export interface TraceSearchQuery extends TimeWindow {
   cursor?: string;
 }
 
-/** One trace as the explorer lists it (trace_index figures; its spans: traceById). */
+/** One trace as the explorer lists it (trace_summaries figures; its spans: traceById). */
 export interface TraceSummary {
   traceId: string;
   /** Empty when the root span was not received. */
@@ -79,8 +79,9 @@ const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
  * request a service served) that ended in the window are what counts, so the duration and the
  * order are the transaction's. Matching spans come from `spans` (tenant first in its key;
  * service/endpoint narrow the key range, the other filters are checked on the rows of the
- * window) or `transactions_by_end`, newest or longest first with a LIMIT; the figures of the
- * traces they belong to come from `trace_index`, read by its key (tenant, trace id). Pages
+ * window), `error_spans` (status = error without attribute filters) or `transactions_by_end`,
+ * newest or longest first with a LIMIT; the figures of the traces they belong to come from
+ * `trace_summaries`, read by its key (tenant, trace id). Pages
  * follow the matching span's sort key, so the cursor is the last span read (key, trace id, span id).
  */
 export class TraceSearchQueries {
@@ -113,8 +114,9 @@ export class TraceSearchQueries {
     // With no span filter but a duration, the traces' transactions are what is read: entry spans,
     // from transactions_by_end, whose key leads with the end minute (a time slice reads just its
     // minutes, where spans, keyed by service and endpoint first, would be read in every key range).
-    const table = filter.transactions ? 'transactions_by_end' : 'spans';
-    const time = filter.transactions ? 'end_ts' : 'ts';
+    // Errors alone come from error_spans, keyed the same way by start minute.
+    const table = SOURCE_TABLES[filter.source];
+    const time = filter.source === 'transactions' ? 'end_ts' : 'ts';
     const keyColumn = sort === 'start' ? `toUnixTimestamp64Nano(${time})` : 'duration_ns';
     const keyType = sort === 'start' ? 'Int64' : 'UInt64';
     const dir = order === 'desc' ? 'DESC' : 'ASC';
@@ -140,7 +142,7 @@ export class TraceSearchQueries {
       );
     let rows: Row[] = [];
     if (sort === 'duration') {
-      const floorNs = order === 'desc' && filter.transactions ? await longestFloorNs(store, tenant, fromMs, toMs, cursor?.key, scan) : 0n;
+      const floorNs = order === 'desc' && filter.source === 'transactions' ? await longestFloorNs(store, tenant, fromMs, toMs, cursor?.key, scan) : 0n;
       if (floorNs > 0n) rows = await read(' AND duration_ns >= {floor_ns:UInt64}', { floor_ns: floorNs }, scan);
       if (rows.length < scan) rows = await read('', {}, scan);
     } else {
@@ -239,11 +241,16 @@ async function longestFloorNs(store: RegionStore, tenant: string, fromMs: number
 /** The first time slice a newest/oldest-first search reads; each next one is 4 times longer. */
 const FIRST_SLICE_MS = 60_000;
 
+/** Where matching spans are read: see TraceSearchQueries. */
+type SpanSource = 'transactions' | 'errors' | 'spans';
+const SOURCE_TABLES = { transactions: 'transactions_by_end', errors: 'error_spans', spans: 'spans' } as const;
+
 /**
- * The WHERE conditions (after the tenant's) of the span filters, validated; `transactions` when
- * only a duration range (or nothing) is given, which transactions_by_end can answer.
+ * The WHERE conditions (after the tenant's) of the span filters, validated, and the table that
+ * can answer them: `transactions` when only a duration range (or nothing) is given, `errors` for
+ * status = error with no attribute filter (error_spans has every column the other filters use).
  */
-function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; transactions: boolean } {
+function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; source: SpanSource } {
   const { sql: names, params } = nameFilters(q);
   let sql = names;
   const minMs = q.minMs ?? 0;
@@ -262,10 +269,9 @@ function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; transac
     sql += ' AND duration_ns < {max_ns:UInt64}';
     params.max_ns = BigInt(Math.round(q.maxMs * 1e6));
   }
-  if (q.status !== undefined) {
-    if (q.status !== 'error' && q.status !== 'ok') throw new QueryValidationError('status', 'must be error or ok');
-    sql += ` AND is_error = ${q.status === 'error' ? 1 : 0}`;
-  }
+  if (q.status !== undefined && q.status !== 'error' && q.status !== 'ok') throw new QueryValidationError('status', 'must be error or ok');
+  const errors = q.status === 'error' && !q.attributes?.length && !q.resourceAttributes?.length;
+  if (q.status !== undefined && !errors) sql += ` AND is_error = ${q.status === 'error' ? 1 : 0}`;
   if (q.httpStatus !== undefined) {
     if (!Number.isInteger(q.httpStatus) || q.httpStatus < 100 || q.httpStatus > 599) {
       throw new QueryValidationError('httpStatus', 'must be an HTTP status code 100–599');
@@ -276,7 +282,7 @@ function spanFilter(q: TraceSearchQuery): { sql: string; params: Params; transac
   sql += attributeConditions('attributes', 'attrs', q.attributes ?? [], params);
   sql += attributeConditions('resource_attributes', 'resourceAttrs', q.resourceAttributes ?? [], params);
   const anySpanFilter = names !== '' || q.status !== undefined || q.httpStatus !== undefined || !!q.attributes?.length || !!q.resourceAttributes?.length;
-  return { sql, params, transactions: !anySpanFilter };
+  return { sql, params, source: !anySpanFilter ? 'transactions' : errors ? 'errors' : 'spans' };
 }
 
 function attributeConditions(column: string, field: string, filters: AttributeFilter[], params: Params): string {
@@ -317,7 +323,7 @@ function checkRegex(field: string, re: string): void {
   if (NOT_RE2.test(re)) throw new QueryValidationError(field, `"${re.slice(0, 80)}": lookaround and backreferences are not supported (re2)`);
 }
 
-/** trace_index figures of the given traces (merged over its partial rows). */
+/** trace_summaries figures of the given traces (merged over its partial rows). */
 async function summaries(store: RegionStore, tenant: string, ids: string[]): Promise<TraceSummary[]> {
   if (ids.length === 0) return [];
   const rows = await select<{
@@ -335,7 +341,7 @@ async function summaries(store: RegionStore, tenant: string, ids: string[]): Pro
       sum(span_count) AS spans, sum(error_count) AS errors,
       argMinIfMerge(root_service) AS root_service, argMinIfMerge(root_endpoint) AS root_endpoint,
       arraySort(groupUniqArrayArray(services)) AS services
-    FROM ${store.table('trace_index')}
+    FROM ${store.table('trace_summaries')}
     WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}
     GROUP BY trace_id`,
     { tenant, ids },

@@ -7,7 +7,7 @@ import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from 
 describe('migrateRegion', () => {
   let ch: TestClickHouse;
   beforeAll(async () => {
-    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5', 'upgrade6'], { migrate: false });
+    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5', 'upgrade6', 'upgrade13'], { migrate: false });
   });
   afterAll(() => ch.close());
 
@@ -50,7 +50,7 @@ describe('migrateRegion', () => {
     }
     expect(byName.get('spans')!.sorting_key).toBe('tenant_id, service, endpoint, ts');
     expect(byName.get('spans')!.engine_full).toContain('PARTITION BY toYYYYMMDD(ts)');
-    for (const mv of ['trace_index_mv', 'hitmap_5s_mv', 'service_red_1m_mv', 'sql_stats_1m_mv', 'metric_rollup_1m_mv']) {
+    for (const mv of ['trace_summaries_mv', 'error_spans_mv', 'hitmap_5s_mv', 'service_red_1m_mv', 'sql_stats_1m_mv', 'metric_rollup_1m_mv']) {
       expect(byName.get(mv)?.engine).toBe('MaterializedView');
     }
     const spans = byName.get('spans')!.create_table_query;
@@ -148,18 +148,57 @@ describe('migrateRegion', () => {
         MIGRATIONS.filter((m) => m.version <= 6),
       ),
     ).toEqual(['trace_index_services']);
-    const queries = new TelemetryQueries(ch.clients);
-    const spanIds = async () => (await queries.traceById('upgrade6', 'up', root.trace_id))!.spans.map((s) => s.spanId).sort();
-    expect(await spanIds()).toEqual([root.span_id, before.span_id].sort());
     // A span of a third service after the upgrade: trace_index now knows only that service.
     const after = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'shipping' });
     await writer.insert('upgrade6', 'spans', toRowBody('spans', [after]), 'after-v6');
-    expect(await spanIds()).toEqual([root.span_id, before.span_id, after.span_id].sort());
     const rs = await store.client.query({
       query: `SELECT groupUniqArrayArray(services) AS s FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`,
       format: 'JSONEachRow',
       query_params: { t: root.trace_id },
     });
     expect((await rs.json<{ s: string[] }>())[0].s).toEqual(['shipping']);
+    // The later migrations copy those partial services into trace_summaries, and the trace reads whole.
+    await migrateRegion(store);
+    const trace = await new TelemetryQueries(ch.clients).traceById('upgrade6', 'up', root.trace_id);
+    expect(trace!.spans.map((s) => s.spanId).sort()).toEqual([root.span_id, before.span_id, after.span_id].sort());
+  });
+
+  it('an upgrade to 12–13 copies stored errors into error_spans and trace_index into trace_summaries, once; the views keep both current', async () => {
+    const store = ch.stores.upgrade13;
+    await migrateRegion(
+      store,
+      MIGRATIONS.filter((m) => m.version < 12),
+    );
+    const writer = new RowWriter(ch.clients);
+    const root = makeSpanRow({ tenant_id: 'up', is_error: 1, http_status: 503 });
+    const child = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing' });
+    const other = makeSpanRow({ tenant_id: 'up' });
+    await writer.insert('upgrade13', 'spans', toRowBody('spans', [root, child, other]), 'before-v12');
+    const read = async (sql: string) => {
+      const rs = await store.client.query({ query: sql, format: 'JSONEachRow', query_params: { t: root.trace_id } });
+      return rs.json<Record<string, unknown>>();
+    };
+    const errors = () => read(`SELECT span_id, http_status FROM ${store.table('error_spans')} WHERE tenant_id = 'up' ORDER BY span_id`);
+    const summary = () =>
+      read(
+        `SELECT toUInt32(sum(span_count)) AS spans, toUInt32(sum(error_count)) AS errors, argMinIfMerge(root_service) AS root, arraySort(groupUniqArrayArray(services)) AS services
+        FROM ${store.table('trace_summaries')} WHERE tenant_id = 'up' AND trace_id = {t:String}`,
+      );
+    expect(await migrateRegion(store)).toEqual(['error_spans', 'trace_summaries']);
+    expect(await errors()).toEqual([{ span_id: root.span_id, http_status: 503 }]);
+    const copied = { spans: 2, errors: 1, root: root.service, services: [root.service, 'billing'].sort() };
+    expect(await summary()).toEqual([copied]);
+    // Rerun (a crash before the versions were recorded): nothing is copied twice.
+    for (const m of MIGRATIONS.filter((x) => x.version >= 12)) for (const sql of m.statements(store.database)) await store.client.command({ query: sql });
+    expect(await errors()).toEqual([{ span_id: root.span_id, http_status: 503 }]);
+    expect(await summary()).toEqual([copied]);
+    // After the upgrade only the new views write: a late error span of the trace is counted once.
+    const late = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'shipping', is_error: 1 });
+    await writer.insert('upgrade13', 'spans', toRowBody('spans', [late]), 'after-v13');
+    expect((await errors()).map((r) => r.span_id)).toEqual([root.span_id, late.span_id].sort());
+    expect(await summary()).toEqual([{ ...copied, spans: 3, errors: 2, services: [...copied.services, 'shipping'].sort() }]);
+    expect(await read(`SELECT toUInt32(sum(span_count)) AS n FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`)).toEqual([{ n: 2 }]);
+    const trace = await new TelemetryQueries(ch.clients).traceById('upgrade13', 'up', root.trace_id);
+    expect(trace!.spans).toHaveLength(3);
   });
 });

@@ -147,8 +147,8 @@ describe('RowWriter', () => {
     /** Totals of the base table and every materialized-view target for the tenant. */
     const snapshot = async (store: RegionStore) => ({
       spans: await scalar(store, `SELECT count() AS v FROM ${store.table('spans')} WHERE tenant_id = '${tenant}'`),
-      traceSpans: await scalar(store, `SELECT sum(span_count) AS v FROM ${store.table('trace_index')} WHERE tenant_id = '${tenant}'`),
-      traces: await scalar(store, `SELECT uniqExact(trace_id) AS v FROM ${store.table('trace_index')} WHERE tenant_id = '${tenant}'`),
+      traceSpans: await scalar(store, `SELECT sum(span_count) AS v FROM ${store.table('trace_summaries')} WHERE tenant_id = '${tenant}'`),
+      traces: await scalar(store, `SELECT uniqExact(trace_id) AS v FROM ${store.table('trace_summaries')} WHERE tenant_id = '${tenant}'`),
       hits: await scalar(store, `SELECT sum(hits) AS v FROM ${store.table('hitmap_5s')} WHERE tenant_id = '${tenant}'`),
       red: await scalar(store, `SELECT sum(count) AS v FROM ${store.table('service_red_1m')} WHERE tenant_id = '${tenant}'`),
       sqlCalls: await scalar(store, `SELECT sum(calls) AS v FROM ${store.table('sql_stats_1m')} WHERE tenant_id = '${tenant}'`),
