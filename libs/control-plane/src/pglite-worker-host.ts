@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -46,6 +48,9 @@ export class PGliteError extends Error {
 
 const JSON_TYPE_IDS = new Set([114, 3802]); // json, jsonb
 
+/** PostgreSQL shared_buffers of the embedded control plane. */
+const SHARED_BUFFERS = '16MB';
+
 /**
  * The worker's program (plain JavaScript: it runs in a fresh thread without the TypeScript
  * loaders of jest or @swc-node). Every non-primitive value is sent as `{ t, v }` so that no
@@ -89,8 +94,11 @@ async function start() {
     [types.JSON]: (x) => x,
     [types.JSONB]: (x) => x,
   };
-  db = new PGlite(workerData.dataDir);
+  // PostgreSQL's 128 MB of shared buffers cost ~120 MiB of resident memory; the control plane's
+  // tables are small (README "Memory").
+  db = new PGlite(workerData.dataDir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=' + workerData.sharedBuffers] });
   await db.waitReady;
+  if (workerData.initOnly) await db.close();
 }
 
 const ready = start();
@@ -152,9 +160,16 @@ export class PGliteWorkerHost {
 
   /** Starts PGlite (initdb on first use of `dataDir`) in a worker; undefined dataDir = in memory. */
   static async start(dataDir: string | undefined): Promise<PGliteWorkerHost> {
+    // initdb leaves ~500 MiB of WebAssembly memory referenced for the life of that PGlite
+    // instance: a new data directory is initialised by a thread of its own, which then ends.
+    if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await (await PGliteWorkerHost.spawn(dataDir, true)).close();
+    return PGliteWorkerHost.spawn(dataDir, false);
+  }
+
+  private static async spawn(dataDir: string | undefined, initOnly: boolean): Promise<PGliteWorkerHost> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { modulePath: require.resolve('@electric-sql/pglite'), dataDir },
+      workerData: { modulePath: require.resolve('@electric-sql/pglite'), dataDir, initOnly, sharedBuffers: SHARED_BUFFERS },
     });
     const host = new PGliteWorkerHost(worker);
     await new Promise<void>((resolve, reject) => {
