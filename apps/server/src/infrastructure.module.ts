@@ -64,6 +64,7 @@ export class InfrastructureModule {
           useFactory: async () => {
             const clients = new ClickHouseClients({
               embeddedDataDir: join(dataDir, 'clickhouse'),
+              embeddedEngine: cfg.embeddedClickHouse,
               regions: cfg.regions.map((r) => ({ id: r.id, database: r.clickhouse.database, clickhouse: r.clickhouse })),
             });
             closers.push(() => clients.close());

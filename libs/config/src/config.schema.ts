@@ -245,6 +245,24 @@ export const configSchema = z
         maxBytesPerPartition: positiveInt,
       }),
     }),
+    /**
+     * The embedded ClickHouse engine (chdb) of this process, used by regions with clickhouse.mode
+     * embedded; given to the engine when it starts (server settings, not per query).
+     */
+    embeddedClickHouse: z
+      .object({
+        /** max_server_memory_usage: tracked engine memory (queries, merges, caches) beyond which queries fail; merges get half. Capped by ClickHouse at 90 % of RAM. */
+        maxMemoryBytes: positiveInt.min(256 * 1024 * 1024, 'expected at least 268435456 (256 MiB)'),
+        /** mark_cache_size (ClickHouse's default 5 GiB). */
+        markCacheBytes: positiveInt,
+        /** primary_index_cache_size and index_mark_cache_size, each (ClickHouse's default 5 GiB). */
+        indexCacheBytes: positiveInt,
+      })
+      .refine((e) => e.markCacheBytes + 2 * e.indexCacheBytes <= e.maxMemoryBytes / 2, {
+        message:
+          'expected the caches (markCacheBytes + 2 × indexCacheBytes) at most half of embeddedClickHouse.maxMemoryBytes, so queries and inserts keep room',
+        path: ['markCacheBytes'],
+      }),
     controlPlane: z.object({
       databaseUrl: z
         .string()

@@ -363,3 +363,27 @@ describe('server.operatorToken', () => {
     expect(problems.join('\n')).not.toContain('hunter2-secret');
   });
 });
+
+describe('embedded ClickHouse memory bounds', () => {
+  const MiB = 1024 * 1024;
+
+  it('defaults to 1 GiB for the engine, a 256 MiB mark cache and 64 MiB index caches, read from MERIDIAN_CLICKHOUSE_*', () => {
+    expect(loadConfig({}).embeddedClickHouse).toEqual({ maxMemoryBytes: 1024 * MiB, markCacheBytes: 256 * MiB, indexCacheBytes: 64 * MiB });
+    const cfg = loadConfig({
+      MERIDIAN_CLICKHOUSE_MAX_MEMORY_BYTES: String(2048 * MiB),
+      MERIDIAN_CLICKHOUSE_MARK_CACHE_BYTES: String(512 * MiB),
+      MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES: String(128 * MiB),
+    });
+    expect(cfg.embeddedClickHouse).toEqual({ maxMemoryBytes: 2048 * MiB, markCacheBytes: 512 * MiB, indexCacheBytes: 128 * MiB });
+  });
+
+  it('refuses an engine limit below 256 MiB, and caches that would leave queries less than half of it, naming the variable', () => {
+    expect(problemsOf(() => loadConfig({ MERIDIAN_CLICKHOUSE_MAX_MEMORY_BYTES: String(100 * MiB) })).join('\n')).toMatch(
+      /MERIDIAN_CLICKHOUSE_MAX_MEMORY_BYTES \(embeddedClickHouse\.maxMemoryBytes\): expected at least 268435456/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_CLICKHOUSE_MARK_CACHE_BYTES: String(600 * MiB) })).join('\n')).toMatch(
+      /MERIDIAN_CLICKHOUSE_MARK_CACHE_BYTES \(embeddedClickHouse\.markCacheBytes\): expected the caches .* at most half of embeddedClickHouse\.maxMemoryBytes/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES: '1GiB' })).join('\n')).toMatch(/MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES/);
+  });
+});

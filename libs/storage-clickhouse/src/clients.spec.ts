@@ -1,6 +1,9 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ClickHouseClients, validateStorageConfig, type ClickHouseClientsOptions } from './clients';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ClickHouseClients, embeddedEngineArgs, validateStorageConfig, type ClickHouseClientsOptions, type EmbeddedEngineOptions } from './clients';
 import { StorageConfigError, UnknownRegionError } from './errors';
 import { openTestClickHouse, testClickHouseMode } from './testing';
 
@@ -107,5 +110,43 @@ describe(`ClickHouseClients (${testClickHouseMode()})`, () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('embedded engine memory bounds', () => {
+  const MiB = 1024 * 1024;
+  const REPO = resolve(__dirname, '../../..');
+  /** The server settings a freshly started engine reports (a child process: one engine per process). */
+  async function engineSettings(engine: EmbeddedEngineOptions | undefined): Promise<Record<string, number>> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meridian-engine-'));
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(REPO, 'scripts/run-ts.js'), join(__dirname, 'engine-settings.script.ts'), JSON.stringify({ dataDir, engine })],
+        { cwd: REPO, timeout: 120_000 },
+      );
+      return JSON.parse(stdout) as Record<string, number>;
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('starts the engine with the configured memory limit, merge share and cache sizes; without them chdb keeps ClickHouse defaults', async () => {
+    const engine = { maxMemoryBytes: 768 * MiB, markCacheBytes: 96 * MiB, indexCacheBytes: 40 * MiB };
+    const [bounded, unbounded] = await Promise.all([engineSettings(engine), engineSettings(undefined)]);
+    expect(bounded).toEqual({
+      max_server_memory_usage: 768 * MiB,
+      merges_mutations_memory_usage_soft_limit: 384 * MiB,
+      mark_cache_size: 96 * MiB,
+      primary_index_cache_size: 40 * MiB,
+      index_mark_cache_size: 40 * MiB,
+    });
+    expect(unbounded.mark_cache_size).toBe(5 * 1024 * MiB);
+    expect(unbounded.max_server_memory_usage).not.toBe(768 * MiB);
+  }, 180_000);
+
+  it('refuses a bound that is not a positive whole number of bytes', () => {
+    expect(() => embeddedEngineArgs({ maxMemoryBytes: 0, markCacheBytes: MiB, indexCacheBytes: MiB })).toThrow(StorageConfigError);
+    expect(() => embeddedEngineArgs({ maxMemoryBytes: MiB, markCacheBytes: 1.5, indexCacheBytes: MiB })).toThrow(/embeddedEngine\.markCacheBytes/);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
 import { processAlive } from './process-alive';
@@ -15,10 +16,57 @@ export interface RegionStorageConfig {
   clickhouse: ClickHouseTarget;
 }
 
+/**
+ * Memory bounds of the embedded engine (chdb), given to it when it starts: they are server
+ * settings, which no query can change. Unset, chdb keeps ClickHouse's defaults (90 % of RAM, a
+ * 5 GiB mark cache, 5 GiB index caches).
+ */
+export interface EmbeddedEngineOptions {
+  /** max_server_memory_usage: the engine's tracked memory (queries, merges, caches) beyond which queries fail. */
+  maxMemoryBytes: number;
+  /** mark_cache_size: marks of MergeTree parts kept in memory for reads. */
+  markCacheBytes: number;
+  /** primary_index_cache_size, index_mark_cache_size: primary keys and skip-index marks kept in memory. */
+  indexCacheBytes: number;
+}
+
 export interface ClickHouseClientsOptions {
   /** chdb data path; required if any region is embedded. */
   embeddedDataDir?: string;
+  /** Only the first engine a process opens takes these (chdb runs one engine per process). */
+  embeddedEngine?: EmbeddedEngineOptions;
   regions: readonly RegionStorageConfig[];
+}
+
+/**
+ * The engine's command-line arguments for these bounds. Merges and mutations may use half of
+ * the engine's memory (ClickHouse's default is half of the machine's RAM).
+ */
+export function embeddedEngineArgs(o: EmbeddedEngineOptions): string[] {
+  for (const [k, v] of Object.entries(o)) {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new StorageConfigError(`embeddedEngine.${k}`, `expected a positive whole number of bytes, got ${v}`);
+  }
+  return [
+    `--max_server_memory_usage=${o.maxMemoryBytes}`,
+    `--merges_mutations_memory_usage_soft_limit=${Math.floor(o.maxMemoryBytes / 2)}`,
+    `--mark_cache_size=${o.markCacheBytes}`,
+    `--primary_index_cache_size=${o.indexCacheBytes}`,
+    `--index_mark_cache_size=${o.indexCacheBytes}`,
+  ];
+}
+
+/**
+ * Opens the chdb connection. chdb starts one engine per process, with the arguments of the
+ * first connection to it; `createChdbConnection` cannot pass any, so a Session with them opens
+ * the engine first and is closed once the connection shares it.
+ */
+function openEmbedded(dataDir: string, engine: EmbeddedEngineOptions | undefined): ClientConnection {
+  const starter = engine ? new Session(dataDir, { connectionArgs: embeddedEngineArgs(engine) }) : undefined;
+  try {
+    return createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
+  } finally {
+    starter?.close();
+  }
 }
 
 // chdb types its connection against @clickhouse/client-common, while @clickhouse/client 1.23
@@ -127,7 +175,7 @@ export class ClickHouseClients {
         if (!embedded) {
           spool = openInsertSpool(join(opts.embeddedDataDir!, 'insert-spool'));
           try {
-            embedded = createClient({ connection: createChdbConnection({ path: opts.embeddedDataDir }) as unknown as ClientConnection });
+            embedded = createClient({ connection: openEmbedded(opts.embeddedDataDir!, opts.embeddedEngine) });
           } catch (e) {
             throw new Error(`failed to open embedded ClickHouse (chdb) at ${opts.embeddedDataDir}: ${(e as Error).message}`, { cause: e });
           }

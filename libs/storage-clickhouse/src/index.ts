@@ -5,6 +5,8 @@ export {
   type ClickHouseTarget,
   type RegionStorageConfig,
   type ClickHouseClientsOptions,
+  type EmbeddedEngineOptions,
+  embeddedEngineArgs,
 } from './clients';
 export { QueryValidationError, StorageConfigError, UnknownRegionError, RowInsertError } from './errors';
 export { migrateRegion, appliedVersions } from './schema/migrate';
