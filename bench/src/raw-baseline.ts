@@ -49,6 +49,12 @@ export interface RawBaselineResult {
   insertCpuMicrosPerSpan: number;
   /** The first batches again, into a copy of `spans` without views, against the same batches with views. */
   withoutViews?: { batches: number; spans: number; withViewsSpansPerSec: number; withoutViewsSpansPerSec: number };
+  /**
+   * What each materialized view on `spans` adds: the same first batches into a copy of `spans`
+   * with only a copy of that view (into a copy of its target), CPU µs/span over the copy without
+   * views. CPU rather than wall time, so other load on the machine changes it less.
+   */
+  viewCosts?: { noViewsCpuMicrosPerSpan: number; views: { view: string; target: string; cpuMicrosPerSpan: number }[] };
 }
 
 interface Message {
@@ -184,6 +190,62 @@ export async function runRawBaseline(opts: RawBaselineOptions): Promise<RawBasel
     } finally {
       await store.client.command({ query: `DROP TABLE IF EXISTS ${copy} SYNC` });
     }
+    result.viewCosts = await measureViewCosts(store, batches.slice(0, n), subsetRows(batches.slice(0, n)), opts.log);
   }
   return result;
+}
+
+const subsetRows = (batches: readonly Message[]) => batches.reduce((r, b) => r + b.rowCount, 0);
+
+/** See RawBaselineResult.viewCosts. */
+async function measureViewCosts(
+  store: RegionStore,
+  batches: readonly Message[],
+  spans: number,
+  log: (line: string) => void,
+): Promise<RawBaselineResult['viewCosts']> {
+  const db = store.database;
+  const rs = await store.client.query({
+    query: `SELECT name, as_select, create_table_query FROM system.tables WHERE database = {db:String} AND engine = 'MaterializedView' ORDER BY name`,
+    query_params: { db },
+    format: 'JSONEachRow',
+  });
+  // The copy is read under the name `spans`, which some views use to qualify columns.
+  const spansRef = (flags?: string) => new RegExp(`\\b${db}\\.spans\\b`, flags);
+  const views = (await rs.json<{ name: string; as_select: string; create_table_query: string }>())
+    .filter((v) => spansRef().test(v.as_select))
+    .map((v) => ({ view: v.name, select: v.as_select, target: /\bTO\s+([\w.`]+)/.exec(v.create_table_query)?.[1] ?? '' }))
+    .filter((v) => v.target !== '');
+  const copy = store.table('bench_spans_one_view');
+  const targetCopy = store.table('bench_view_target');
+  const viewCopy = store.table('bench_view_copy');
+  const drop = async () => {
+    for (const t of [viewCopy, copy, targetCopy]) await store.client.command({ query: `DROP TABLE IF EXISTS ${t} SYNC` });
+  };
+  const cpuPerSpan = async (view?: { select: string; target: string }) => {
+    await drop();
+    await store.client.command({ query: `CREATE TABLE ${copy} AS ${store.table('spans')}` });
+    if (view) {
+      await store.client.command({ query: `CREATE TABLE ${targetCopy} AS ${view.target}` });
+      await store.client.command({
+        query: `CREATE MATERIALIZED VIEW ${viewCopy} TO ${targetCopy} AS ${view.select.replace(spansRef('g'), `${copy} AS spans`)}`,
+      });
+    }
+    const c0 = snapshotProcess(process.pid);
+    for (const b of batches) await insertNoViews(store, copy, b.body);
+    return (diffProcess(c0, snapshotProcess(process.pid)).processCpuSeconds * 1e6) / spans;
+  };
+  // The least of two runs: a run only gets slower from what else the machine does.
+  const least = async (view?: { select: string; target: string }) => Math.min(await cpuPerSpan(view), await cpuPerSpan(view));
+  try {
+    await cpuPerSpan(); // warm-up: the first inserts into a new table cost more
+    const base = await least();
+    const out: { view: string; target: string; cpuMicrosPerSpan: number }[] = [];
+    for (const v of views) out.push({ view: v.view, target: v.target, cpuMicrosPerSpan: (await least(v)) - base });
+    out.sort((a, b) => b.cpuMicrosPerSpan - a.cpuMicrosPerSpan);
+    log(`  views on spans, CPU µs/span each over ${base.toFixed(1)} without views: ${out.map((v) => `${v.view} ${v.cpuMicrosPerSpan.toFixed(1)}`).join(', ')}`);
+    return { noViewsCpuMicrosPerSpan: base, views: out };
+  } finally {
+    await drop();
+  }
 }
