@@ -14,13 +14,12 @@
  * Alone: `node scripts/run-ts.js bench/src/hosts-latency.ts`; BENCH_HOSTS (default 10,000) hosts,
  * BENCH_HOST_MINUTES (default 60) minutes, BENCH_LATENCY_RUNS (default 20) timed runs per query.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { ClickHouseClients, HostQueries, MIGRATIONS, migrateRegion, RegionStore } from '@meridian/storage-clickhouse';
+import { dirname, resolve } from 'node:path';
+import { HostQueries, MIGRATIONS, migrateRegion, RegionStore } from '@meridian/storage-clickhouse';
 import { type LatencyStats, repeat } from './latency';
 import { fmt, renderTable, type TableRow } from './report';
+import { runStandalone } from './standalone';
 
 const CPU_STATES: Array<[string, string]> = [
   ['idle', '(1 - busy)'],
@@ -211,42 +210,24 @@ export function hostsTable(r: HostsBenchResult): TableRow[] {
 
 // Alone: a fresh embedded store.
 if (process.argv[1] === __filename) {
-  void (async () => {
-    const hosts = Number(process.env.BENCH_HOSTS ?? 10_000);
-    const minutes = Number(process.env.BENCH_HOST_MINUTES ?? 60);
-    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
-    const dir = mkdtempSync(join(tmpdir(), 'meridian-hosts-'));
-    const ch = new ClickHouseClients({
-      embeddedDataDir: join(dir, 'clickhouse'),
-      regions: [{ id: 'bench', database: 'meridian', clickhouse: { mode: 'embedded' } }],
+  const hosts = Number(process.env.BENCH_HOSTS ?? 10_000);
+  const minutes = Number(process.env.BENCH_HOST_MINUTES ?? 60);
+  const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
+  runStandalone('hosts', async ({ ch, store, regionId, log }) => {
+    const r = await measureHosts({
+      store,
+      queries: new HostQueries(ch),
+      regionId,
+      hosts,
+      minutes,
+      runs,
+      nowMs: Date.now(),
+      log,
     });
-    try {
-      const store = ch.forRegion('bench');
-      await migrateRegion(store);
-      const r = await measureHosts({
-        store,
-        queries: new HostQueries(ch),
-        regionId: 'bench',
-        hosts,
-        minutes,
-        runs,
-        nowMs: Date.now(),
-        log: (l) => console.log(l),
-      });
-      console.log(`\n${renderTable(hostsTable(r))}`);
-      writeReportFile(RESULTS, r);
-      console.log(`figures written to ${RESULTS}`);
-    } finally {
-      await ch.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`hosts bench failed: ${e.stack ?? e.message}`);
-      process.exit(1);
-    },
-  );
+    console.log(`\n${renderTable(hostsTable(r))}`);
+    writeReportFile(RESULTS, r);
+    console.log(`figures written to ${RESULTS}`);
+  });
 }
 
 function writeReportFile(path: string, r: HostsBenchResult): void {

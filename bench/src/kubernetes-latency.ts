@@ -14,12 +14,10 @@
  * Alone: `node scripts/run-ts.js bench/src/kubernetes-latency.ts` (BENCH_K8S_PODS, default 2,000;
  * BENCH_K8S_INTERVAL_S, default 60: an OTLP exporter's default interval; BENCH_LATENCY_RUNS, default 30).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClickHouseClients, KubernetesQueries, migrateRegion, type RegionStore } from '@meridian/storage-clickhouse';
+import { KubernetesQueries, type RegionStore } from '@meridian/storage-clickhouse';
 import { type LatencyStats, repeat } from './latency';
 import { fmt, renderTable } from './report';
+import { runStandalone } from './standalone';
 
 const HOUR_MS = 3600_000;
 const CONTAINERS = 2;
@@ -202,41 +200,21 @@ export function kubernetesTable(r: KubernetesLatencyResult): string {
 
 // Alone: a fresh embedded store.
 if (process.argv[1] === __filename) {
-  void (async () => {
-    const pods = Number(process.env.BENCH_K8S_PODS ?? 2_000);
-    const intervalS = Number(process.env.BENCH_K8S_INTERVAL_S ?? 60);
-    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
-    const dir = mkdtempSync(join(tmpdir(), 'meridian-k8s-'));
-    const regionId = 'bench';
-    const ch = new ClickHouseClients({
-      embeddedDataDir: join(dir, 'clickhouse'),
-      regions: [{ id: regionId, database: 'meridian', clickhouse: { mode: 'embedded' } }],
+  const pods = Number(process.env.BENCH_K8S_PODS ?? 2_000);
+  const intervalS = Number(process.env.BENCH_K8S_INTERVAL_S ?? 60);
+  const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
+  runStandalone('kubernetes', async ({ ch, store, regionId, log }) => {
+    const result = await measureKubernetes({
+      store,
+      queries: new KubernetesQueries(ch),
+      regionId,
+      tenantId: 'bench',
+      pods,
+      intervalS,
+      nowMs: Date.now(),
+      runs,
+      log,
     });
-    try {
-      const store = ch.forRegion(regionId);
-      await migrateRegion(store);
-      const log = (l: string) => console.log(l);
-      const result = await measureKubernetes({
-        store,
-        queries: new KubernetesQueries(ch),
-        regionId,
-        tenantId: 'bench',
-        pods,
-        intervalS,
-        nowMs: Date.now(),
-        runs,
-        log,
-      });
-      console.log(`\n${kubernetesTable(result)}`);
-    } finally {
-      await ch.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`kubernetes bench failed: ${e.stack ?? e.message}`);
-      process.exit(1);
-    },
-  );
+    console.log(`\n${kubernetesTable(result)}`);
+  });
 }

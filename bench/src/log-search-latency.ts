@@ -10,12 +10,10 @@
  * Alone: `node scripts/run-ts.js bench/src/log-search-latency.ts` loads BENCH_LOG_ROWS (default
  * 5,000,000) records into a fresh embedded store, merges them and prints the table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClickHouseClients, LogSearchQueries, migrateRegion, type LogsQuery, type RegionStore } from '@meridian/storage-clickhouse';
+import { LogSearchQueries, type LogsQuery, type RegionStore } from '@meridian/storage-clickhouse';
 import { type LatencyStats, repeat } from './latency';
 import { fmt, renderTable } from './report';
+import { runStandalone } from './standalone';
 
 const DAY_MS = 86400_000;
 /** One needle per this many records. */
@@ -206,30 +204,10 @@ export function logSearchTable(r: LogSearchLatencyResult): string {
 
 // Alone: a fresh embedded store with BENCH_LOG_ROWS records, parts merged.
 if (process.argv[1] === __filename) {
-  void (async () => {
-    const rows = Number(process.env.BENCH_LOG_ROWS ?? 5_000_000);
-    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
-    const dir = mkdtempSync(join(tmpdir(), 'meridian-log-search-'));
-    const regionId = 'bench';
-    const ch = new ClickHouseClients({
-      embeddedDataDir: join(dir, 'clickhouse'),
-      regions: [{ id: regionId, database: 'meridian', clickhouse: { mode: 'embedded' } }],
-    });
-    try {
-      const store = ch.forRegion(regionId);
-      await migrateRegion(store);
-      const log = (l: string) => console.log(l);
-      const result = await measureLogSearch({ store, queries: new LogSearchQueries(ch), regionId, tenantId: 'bench', rows, nowMs: Date.now(), runs, log });
-      console.log(`\n${logSearchTable(result)}`);
-    } finally {
-      await ch.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`log search bench failed: ${e.stack ?? e.message}`);
-      process.exit(1);
-    },
-  );
+  const rows = Number(process.env.BENCH_LOG_ROWS ?? 5_000_000);
+  const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
+  runStandalone('log search', async ({ ch, store, regionId, log }) => {
+    const result = await measureLogSearch({ store, queries: new LogSearchQueries(ch), regionId, tenantId: 'bench', rows, nowMs: Date.now(), runs, log });
+    console.log(`\n${logSearchTable(result)}`);
+  });
 }

@@ -9,12 +9,10 @@
  * Alone: `node scripts/run-ts.js bench/src/service-map-latency.ts`; BENCH_SERVICE_MAP_SPANS
  * (default 4,000,000) spans, BENCH_LATENCY_RUNS (default 20) timed runs per window.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClickHouseClients, migrateRegion, ServiceMapQueries, type RegionStore } from '@meridian/storage-clickhouse';
+import { ServiceMapQueries, type RegionStore } from '@meridian/storage-clickhouse';
 import { type LatencyStats, repeat } from './latency';
 import { fmt, renderTable } from './report';
+import { runStandalone } from './standalone';
 
 const SERVICES = ['frontend', 'checkout', 'cart', 'catalog', 'payments', 'shipping', 'accounts', 'search', 'recommend', 'inventory'];
 const CHUNK_CALLS = 250_000;
@@ -99,50 +97,30 @@ export async function measureServiceMap(o: {
 
 // Alone: a fresh embedded store, parts merged.
 if (process.argv[1] === __filename) {
-  void (async () => {
-    const spans = Number(process.env.BENCH_SERVICE_MAP_SPANS ?? 4_000_000);
-    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
-    const dir = mkdtempSync(join(tmpdir(), 'meridian-service-map-'));
-    const regionId = 'bench';
-    const ch = new ClickHouseClients({
-      embeddedDataDir: join(dir, 'clickhouse'),
-      regions: [{ id: regionId, database: 'meridian', clickhouse: { mode: 'embedded' } }],
-    });
-    try {
-      const store = ch.forRegion(regionId);
-      await migrateRegion(store);
-      const nowMs = Date.now();
-      const log = (l: string) => console.log(l);
-      await loadCalls(store, 'bench', Math.ceil(spans / 4), nowMs, log);
-      for (const t of ['service_calls_1m', 'service_call_links', 'service_red_1m'])
-        await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
-      const rows = async (t: string) =>
-        Number((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table(t)}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
-      const [links, calls] = [await rows('service_call_links'), await rows('service_calls_1m')];
-      const [bytes] = await (
-        await store.client.query({
-          query: `SELECT sum(data_compressed_bytes) AS b FROM system.parts WHERE database = {db:String} AND table = 'service_call_links' AND active`,
-          query_params: { db: store.database },
-          format: 'JSONEachRow',
-        })
-      ).json<{ b: string }>();
-      const cases = await measureServiceMap({ queries: new ServiceMapQueries(ch), regionId, tenantId: 'bench', nowMs, runs, log });
-      console.log(
-        `\n${renderTable([
-          { figure: `service map over ${fmt(spans / 1e6, 1)}M spans (${fmt(links)} link rows, ${fmt(calls)} call rollup rows): p50 / p95`, value: '' },
-          { figure: '  link rows on disk', value: `${fmt(Number(bytes.b) / links, 1)} B/row` },
-          ...cases.map((c) => ({ figure: `  ${c.window}`, value: `${c.p50Ms.toFixed(1)} ms / ${c.p95Ms.toFixed(1)} ms (${c.nodes} nodes, ${c.edges} edges)` })),
-        ])}`,
-      );
-    } finally {
-      await ch.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`service map bench failed: ${e.stack ?? e.message}`);
-      process.exit(1);
-    },
-  );
+  const spans = Number(process.env.BENCH_SERVICE_MAP_SPANS ?? 4_000_000);
+  const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
+  runStandalone('service map', async ({ ch, store, regionId, log }) => {
+    const nowMs = Date.now();
+    await loadCalls(store, 'bench', Math.ceil(spans / 4), nowMs, log);
+    for (const t of ['service_calls_1m', 'service_call_links', 'service_red_1m'])
+      await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
+    const rows = async (t: string) =>
+      Number((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table(t)}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+    const [links, calls] = [await rows('service_call_links'), await rows('service_calls_1m')];
+    const [bytes] = await (
+      await store.client.query({
+        query: `SELECT sum(data_compressed_bytes) AS b FROM system.parts WHERE database = {db:String} AND table = 'service_call_links' AND active`,
+        query_params: { db: store.database },
+        format: 'JSONEachRow',
+      })
+    ).json<{ b: string }>();
+    const cases = await measureServiceMap({ queries: new ServiceMapQueries(ch), regionId, tenantId: 'bench', nowMs, runs, log });
+    console.log(
+      `\n${renderTable([
+        { figure: `service map over ${fmt(spans / 1e6, 1)}M spans (${fmt(links)} link rows, ${fmt(calls)} call rollup rows): p50 / p95`, value: '' },
+        { figure: '  link rows on disk', value: `${fmt(Number(bytes.b) / links, 1)} B/row` },
+        ...cases.map((c) => ({ figure: `  ${c.window}`, value: `${c.p50Ms.toFixed(1)} ms / ${c.p95Ms.toFixed(1)} ms (${c.nodes} nodes, ${c.edges} edges)` })),
+      ])}`,
+    );
+  });
 }

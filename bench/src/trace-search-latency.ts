@@ -7,13 +7,11 @@
  * Alone: `node scripts/run-ts.js bench/src/trace-search-latency.ts` loads BENCH_TRACE_SEARCH_SPANS
  * (default 1,000,000) spans into a fresh embedded store, merges them and prints the table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ClickHouseClients, migrateRegion, type RegionStore, TraceSearchQueries } from '@meridian/storage-clickhouse';
+import { type RegionStore, TraceSearchQueries } from '@meridian/storage-clickhouse';
 import { type LatencyStats, repeat } from './latency';
 import { fmt, renderTable } from './report';
 import { loadVolume, VOLUME_SERVICES } from './volume';
+import { runStandalone } from './standalone';
 
 type SearchArgs = Omit<Parameters<TraceSearchQueries['search']>[2], 'from' | 'to'>;
 
@@ -110,42 +108,22 @@ export function traceSearchTable(r: TraceSearchLatencyResult): string {
 
 // Alone: a fresh embedded store with BENCH_TRACE_SEARCH_SPANS spans, parts merged.
 if (process.argv[1] === __filename) {
-  void (async () => {
-    const spans = Number(process.env.BENCH_TRACE_SEARCH_SPANS ?? 1_000_000);
-    const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
-    const dir = mkdtempSync(join(tmpdir(), 'meridian-trace-search-'));
-    const regionId = 'bench';
-    const ch = new ClickHouseClients({
-      embeddedDataDir: join(dir, 'clickhouse'),
-      regions: [{ id: regionId, database: 'meridian', clickhouse: { mode: 'embedded' } }],
+  const spans = Number(process.env.BENCH_TRACE_SEARCH_SPANS ?? 1_000_000);
+  const runs = Number(process.env.BENCH_LATENCY_RUNS ?? 30);
+  runStandalone('trace search', async ({ ch, store, regionId, log }) => {
+    const nowMs = Date.now();
+    await loadVolume({
+      store,
+      tenantId: 'bench',
+      targetRows: spans,
+      currentRows: 0,
+      chunkRows: 1_000_000,
+      nowNs: BigInt(nowMs) * 1_000_000n,
+      salt: 20261206,
+      log,
     });
-    try {
-      const store = ch.forRegion(regionId);
-      await migrateRegion(store);
-      const nowMs = Date.now();
-      const log = (l: string) => console.log(l);
-      await loadVolume({
-        store,
-        tenantId: 'bench',
-        targetRows: spans,
-        currentRows: 0,
-        chunkRows: 1_000_000,
-        nowNs: BigInt(nowMs) * 1_000_000n,
-        salt: 20261206,
-        log,
-      });
-      for (const t of ['spans', 'trace_summaries']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
-      const result = await measureTraceSearch({ queries: new TraceSearchQueries(ch), store, regionId, tenantId: 'bench', nowMs, runs, log });
-      console.log(`\n${traceSearchTable(result)}`);
-    } finally {
-      await ch.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(`trace search bench failed: ${e.stack ?? e.message}`);
-      process.exit(1);
-    },
-  );
+    for (const t of ['spans', 'trace_summaries']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
+    const result = await measureTraceSearch({ queries: new TraceSearchQueries(ch), store, regionId, tenantId: 'bench', nowMs, runs, log });
+    console.log(`\n${traceSearchTable(result)}`);
+  });
 }
