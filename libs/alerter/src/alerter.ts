@@ -41,12 +41,20 @@ export interface AlerterDeps extends AlerterSettings {
   log?: (level: 'log' | 'warn' | 'error', line: string) => void;
   /** Counts evaluations by outcome (`meridian_alert_evaluations_total`) and how late they start. */
   metrics?: SelfMetrics;
+  /** How long stop() waits for the evaluations and deliveries in flight; default STOP_WAIT_MS. */
+  stopWaitMs?: number;
 }
 
 /** Notifications claimed per delivery round. */
 const BATCH = 100;
 /** A delivery (HTTP/SMTP with a 10 s timeout) must finish well inside its lease. */
 const DELIVERY_LEASE_MS = 60_000;
+/**
+ * How long stop() waits for work in flight before it lets the process go on shutting down. Work
+ * still running then is covered by its lease: it expires and the rule or notification is
+ * claimed again (by another replica, or by this one after a restart).
+ */
+export const STOP_WAIT_MS = 10_000;
 
 /**
  * The alerter role. It leases the rules that are due (shared with other replicas through the
@@ -117,12 +125,28 @@ export class Alerter {
     loop('delivery', () => this.deliverDue());
   }
 
-  /** Stops claiming and waits for the evaluations and deliveries in progress (their writes release their leases). */
+  /**
+   * Stops claiming and waits for the evaluations and deliveries in progress (their writes release
+   * their leases), for at most `stopWaitMs`: a loop stuck on a database that does not answer must
+   * not hold up the shutdown. What is still running then is logged and left to its lease.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    await Promise.all(this.running);
+    const waitMs = this.d.stopWaitMs ?? STOP_WAIT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.all(this.running).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished)
+      this.d.log?.(
+        'warn',
+        `alerter stopped with ${this.running.size} loop(s) still waiting after ${waitMs} ms (a query or delivery that does not answer); ` +
+          'their leases expire and the rules and notifications are claimed again',
+      );
   }
 
   /** One round of both loops: evaluates what is due, then delivers what is due. */
