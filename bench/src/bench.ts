@@ -29,7 +29,7 @@ import { ApiClient, type MeridianProcess, startMeridian } from '@meridian/testin
 import { measureApiHitmap } from './api-latency';
 import { hostsTable, measureHosts } from './hosts-latency';
 import { machineUsage, snapshotMachine } from './cpu';
-import { runIngestPhase } from './ingest-phase';
+import { memoryProbeEnv, runIngestPhase } from './ingest-phase';
 import { runKafkaPhase } from './kafka-phase';
 import { runNoisyNeighbourPhase } from './noisy-neighbour-phase';
 import { runWalPhase } from './wal-phase';
@@ -159,7 +159,9 @@ async function main(): Promise<void> {
     };
     const ingest = await phase('ingest: server child process, OTLP/HTTP protobuf', async () => {
       const t = performance.now();
-      const s0 = await startMeridian({ dataDir, env: serverEnv, timeoutMs: 120_000 });
+      // The server's memory, broken down by memory-probe.js (preloaded; it samples every 500 ms).
+      const memoryProbe = join(tmpdir(), `meridian-bench-memory-${process.pid}.jsonl`);
+      const s0 = await startMeridian({ dataDir, env: memoryProbeEnv(memoryProbe, serverEnv), timeoutMs: 120_000 });
       server = s0;
       log(`  server pid ${s0.child.pid} ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const result = await runIngestPhase({
@@ -171,7 +173,10 @@ async function main(): Promise<void> {
         concurrency: params.concurrency,
         timeoutMs: 600_000,
         log,
+        memoryProbe,
       });
+      rmSync(memoryProbe, { force: true });
+      rmSync(`${memoryProbe}.go`, { force: true });
       const s = performance.now();
       const code = await s0.stop();
       if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${s0.output().slice(-3000)}`);

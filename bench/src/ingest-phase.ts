@@ -4,7 +4,9 @@
  * the clock runs from the first send until the read API's usage route (of the process that
  * holds the stored rows) reports every span stored.
  */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 import type { ApiClient, MeridianProcess } from '@meridian/testing';
 import { type CpuBreakdown, diffProcess, machineUsage, type MachineUsage, snapshotMachine, snapshotProcess, watchPeakRss } from './cpu';
 
@@ -21,6 +23,8 @@ export interface IngestPhaseOptions {
   /** Give up waiting for the rows after this long. */
   timeoutMs: number;
   log: (line: string) => void;
+  /** The server was started with memoryProbeEnv(file): break its RSS down (memory-probe.js). */
+  memoryProbe?: string;
 }
 
 export interface IngestPhaseResult {
@@ -43,6 +47,111 @@ export interface IngestPhaseResult {
   peakRssBytes: Record<string, number>;
   clientCpuSeconds: number;
   machine: MachineUsage;
+  /** Where the server's memory was at its RSS peak, and the largest of each part over the phase (with memoryProbe). */
+  memory?: MemoryBreakdown;
+}
+
+/** Bytes. V8 figures per isolate: `external` includes its ArrayBuffers (Buffers; PGlite's WebAssembly memory). */
+export interface MemoryParts {
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+  threads: number;
+  mainHeap: number;
+  mainExternal: number;
+  /** Intake encode threads, summed. */
+  encodeHeap: number;
+  encodeExternal: number;
+  pgliteHeap: number;
+  pgliteExternal: number;
+  /** The embedded ClickHouse engine's MemoryTracking (its own allocations: queries, merges, caches). */
+  engineTracked: number;
+  engineQueries: number;
+  engineMerges: number;
+  engineCaches: number;
+}
+
+export interface MemoryBreakdown {
+  atPeak: MemoryParts;
+  max: MemoryParts;
+  samples: number;
+}
+
+const MEMORY_PROBE = join(__dirname, 'memory-probe.js');
+
+/** Server environment that preloads memory-probe.js, writing to `file`. */
+export function memoryProbeEnv(file: string, base: Record<string, string> = {}): Record<string, string> {
+  rmSync(file, { force: true });
+  rmSync(`${file}.go`, { force: true });
+  return { ...base, MERIDIAN_BENCH_MEMORY_PROBE: file, NODE_OPTIONS: `${base.NODE_OPTIONS ?? ''} --require ${MEMORY_PROBE}`.trim() };
+}
+
+interface ProbeRow {
+  t: number;
+  thread: number;
+  kind: 'main' | 'worker' | 'pglite';
+  heapTotal: number;
+  external: number;
+  rss?: number;
+  anon?: number;
+  file?: number;
+  threads?: number;
+  engine?: Record<string, number>;
+}
+
+/** Memory parts at time `at`: each thread's last sample up to then. */
+function partsAt(rows: readonly ProbeRow[], main: ProbeRow): MemoryParts {
+  const last = new Map<number, ProbeRow>();
+  for (const r of rows) if (r.t <= main.t + 250 && r.t >= main.t - 2_000) last.set(r.thread, r);
+  const threads = [...last.values()];
+  const sum = (kind: ProbeRow['kind'], f: (r: ProbeRow) => number) => threads.filter((r) => r.kind === kind).reduce((n, r) => n + f(r), 0);
+  const e = main.engine ?? {};
+  return {
+    rss: main.rss ?? 0,
+    rssAnon: main.anon ?? 0,
+    rssFile: main.file ?? 0,
+    threads: main.threads ?? 0,
+    mainHeap: main.heapTotal,
+    mainExternal: main.external,
+    encodeHeap: sum('worker', (r) => r.heapTotal),
+    encodeExternal: sum('worker', (r) => r.external),
+    pgliteHeap: sum('pglite', (r) => r.heapTotal),
+    pgliteExternal: sum('pglite', (r) => r.external),
+    engineTracked: e.MemoryTracking ?? 0,
+    engineQueries: e.queries ?? 0,
+    engineMerges: e.merges ?? 0,
+    engineCaches: (e.MarkCacheBytes ?? 0) + (e.PrimaryIndexCacheBytes ?? 0) + (e.IndexMarkCacheBytes ?? 0),
+  };
+}
+
+/** Reads memory-probe.js's samples between t0 and t1 (epoch ms). */
+export function readMemoryProbe(file: string, t0: number, t1: number): MemoryBreakdown | undefined {
+  if (!existsSync(file)) return undefined;
+  const rows = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ProbeRow);
+  const mains = rows.filter((r) => r.kind === 'main' && r.t >= t0 && r.t <= t1);
+  if (mains.length === 0) return undefined;
+  const all = mains.map((m) => partsAt(rows, m));
+  const peakAt = all.reduce((best, p, i) => (p.rss > all[best].rss ? i : best), 0);
+  const max = Object.fromEntries(Object.keys(all[0]).map((k) => [k, Math.max(...all.map((p) => p[k as keyof MemoryParts]))])) as unknown as MemoryParts;
+  return { atPeak: all[peakAt], max, samples: mains.length };
+}
+
+/** One line per part, MiB: at the RSS peak (largest over the phase). */
+export function formatMemoryBreakdown(m: MemoryBreakdown): string[] {
+  const f = (k: keyof MemoryParts) => `${(m.atPeak[k] / 2 ** 20).toFixed(0)} (${(m.max[k] / 2 ** 20).toFixed(0)})`;
+  return [
+    `  server memory at its RSS peak, MiB (largest over the phase), ${m.samples} samples:`,
+    `    RSS ${f('rss')} = anonymous ${f('rssAnon')} + files ${f('rssFile')} (libchdb, node); ${m.atPeak.threads} threads`,
+    // external counts WebAssembly memories whole (libpg-query's 128 MiB in every isolate that fingerprints SQL, PGlite's),
+    // though only their touched pages are resident: it can add up to more than the RSS.
+    `    main thread V8 heap ${f('mainHeap')}, external ${f('mainExternal')} (Buffers of the bus queue and requests in flight; libpg-query)`,
+    `    intake encode threads V8 heap ${f('encodeHeap')}, external ${f('encodeExternal')} (libpg-query, mostly untouched)`,
+    `    control plane (PGlite thread) V8 heap ${f('pgliteHeap')}, external ${f('pgliteExternal')} (its WebAssembly memory)`,
+    `    ClickHouse engine tracked ${f('engineTracked')}: queries ${f('engineQueries')}, merges ${f('engineMerges')}, caches ${f('engineCaches')}`,
+  ];
 }
 
 interface Answer {
@@ -150,8 +259,10 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
   });
   const cpu0 = pids.map(([, pid]) => snapshotProcess(pid));
   const rss = pids.map(([, pid]) => watchPeakRss(pid));
+  if (opts.memoryProbe) writeFileSync(`${opts.memoryProbe}.go`, ''); // the engine is open: the probe may connect
   const machine0 = snapshotMachine();
   const client0 = process.cpuUsage();
+  const wall0 = Date.now();
   const t0 = performance.now();
 
   let next = 0;
@@ -172,6 +283,8 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
   const machine = machineUsage(machine0, snapshotMachine());
   const client = process.cpuUsage(client0);
   if (stored !== opts.spans) throw new Error(`usage reports ${stored} spans, expected ${opts.spans} (duplicates?)`);
+  const memory = opts.memoryProbe ? readMemoryProbe(opts.memoryProbe, wall0, Date.now()) : undefined;
+  if (memory) formatMemoryBreakdown(memory).forEach((line) => opts.log(line));
 
   const latencies = sent.latenciesMs;
   return {
@@ -188,5 +301,6 @@ export async function runIngestPhase(opts: IngestPhaseOptions): Promise<IngestPh
     peakRssBytes,
     clientCpuSeconds: (client.user + client.system) / 1e6,
     machine,
+    memory,
   };
 }

@@ -1,0 +1,75 @@
+/**
+ * The bench's ingest phase alone (`node scripts/run-ts.js bench/src/ingest-only.ts`): the same
+ * payloads, server settings and clients as `npm run bench` step 1, on a fresh data dir, printing
+ * spans/s and the server's memory breakdown; writes no results file. BENCH_PAYLOADS,
+ * BENCH_SPANS_PER_PAYLOAD, BENCH_CONCURRENCY, BENCH_SEED and MERIDIAN_* (passed to the server)
+ * as in bench.ts. For trying memory and throughput settings in ~1 minute instead of ~8.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '@meridian/config';
+import { ApiClient, startMeridian } from '@meridian/testing';
+import { memoryProbeEnv, runIngestPhase } from './ingest-phase';
+import { generatePayloads } from './payloads';
+
+function intEnv(name: string, fallback: number): number {
+  const n = Number((process.env[name] ?? '').replace(/_/g, ''));
+  return process.env[name] && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+async function main(): Promise<void> {
+  const cfg = defaultConfig();
+  const set = generatePayloads({
+    payloads: intEnv('BENCH_PAYLOADS', 600),
+    spansPerPayload: intEnv('BENCH_SPANS_PER_PAYLOAD', 800),
+    seed: intEnv('BENCH_SEED', 20261121),
+    endTimeMs: Date.now(),
+    spreadMs: 10 * 60_000,
+  });
+  // As bench.ts: the server's own defaults, every MERIDIAN_* of this environment, no tenant limits.
+  const env: Record<string, string> = {
+    MERIDIAN_DEMO: '0',
+    MERIDIAN_INGEST_BATCH_ROWS: String(cfg.ingester.batchMaxRows),
+    MERIDIAN_INGEST_BATCH_BYTES: String(cfg.ingester.batchMaxBytes),
+    MERIDIAN_INGEST_FLUSH_MS: String(cfg.ingester.flushIntervalMs),
+    MERIDIAN_BUS_INLINE_MAX_BYTES: String(cfg.bus.inlineMaxBytes),
+    MERIDIAN_INTAKE_SPANS_PER_SECOND: '1000000000',
+    MERIDIAN_INTAKE_BYTES_PER_SECOND: '1000000000000',
+  };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith('MERIDIAN_') || k === 'MALLOC_ARENA_MAX')) env[k] = v;
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-ingest-only-'));
+  const probe = join(tmpdir(), `meridian-ingest-only-memory-${process.pid}.jsonl`);
+  try {
+    const server = await startMeridian({ dataDir, env: memoryProbeEnv(probe, env), timeoutMs: 120_000 });
+    try {
+      const load = loadavg()[0];
+      const r = await runIngestPhase({
+        intake: server,
+        reader: new ApiClient(server.ports.api, server.apiKey, cfg.demo.tenantSlug),
+        processes: { server: server.child.pid },
+        bodies: set.bodies,
+        spans: set.spans,
+        concurrency: intEnv('BENCH_CONCURRENCY', 8),
+        timeoutMs: 600_000,
+        log: console.log,
+        memoryProbe: probe,
+      });
+      console.log(
+        `${set.spans} spans: ${r.spansPerSec.toFixed(0)} spans/s stored, ${r.ackedSpansPerSec.toFixed(0)} acknowledged, ${r.retries503} retries after 503; ` +
+          `server RSS peak ${(r.peakRssBytes.server / 2 ** 20).toFixed(0)} MiB; machine busy ${r.machine.busyCores.toFixed(2)} of ${cpus().length} cores, load average ${load.toFixed(1)} at the start`,
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(probe, { force: true });
+    rmSync(`${probe}.go`, { force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
