@@ -65,10 +65,8 @@ type TopicMessages = { topic: string; messages: Message[] };
 interface QueuedSend {
   topicMessages: TopicMessages[];
   bytes: number;
-  /** Taken into the batch being sent. */
-  sending: boolean;
-  /** Resolves (no error) or rejects the send. */
-  settle(error?: unknown): void;
+  /** Resolves the send, or rejects it with `error`. */
+  settle(ok: boolean, error?: unknown): void;
 }
 
 /**
@@ -243,10 +241,9 @@ export class KafkaBus implements Bus {
       const entry: QueuedSend = {
         topicMessages,
         bytes: topicMessages.reduce((n, t) => n + t.messages.reduce((x, m) => x + ((m.value as Buffer | null)?.length ?? 0), 0), 0),
-        sending: false,
-        settle: (e) => {
+        settle: (ok, e) => {
           clearTimeout(timer);
-          if (e === undefined) resolve();
+          if (ok) resolve();
           else reject(e);
         },
       };
@@ -257,7 +254,15 @@ export class KafkaBus implements Bus {
         reject(new Error(`not acknowledged within ${timeoutMs} ms`));
       }, timeoutMs);
       r.queue.push(entry);
-      r.sending ??= this.sendQueued(r).finally(() => (r.sending = undefined));
+      this.startSending(r);
+    });
+  }
+
+  private startSending(r: RegionClient): void {
+    if (r.sending || r.queue.length === 0) return;
+    r.sending = this.sendQueued(r).finally(() => {
+      r.sending = undefined;
+      this.startSending(r); // anything queued after the loop last looked
     });
   }
 
@@ -269,7 +274,6 @@ export class KafkaBus implements Bus {
       let n = 0;
       while (n < r.queue.length && (n === 0 || bytes + r.queue[n].bytes <= SEND_BATCH_BYTES)) bytes += r.queue[n++].bytes;
       const batch = r.queue.splice(0, n);
-      for (const e of batch) e.sending = true;
       const byTopic = new Map<string, Message[]>();
       for (const e of batch)
         for (const t of e.topicMessages) {
@@ -290,12 +294,12 @@ export class KafkaBus implements Bus {
             timer = setTimeout(() => reject(new Error(`not acknowledged within ${p.publishTimeoutMs} ms`)), p.publishTimeoutMs);
           }),
         ]);
-        for (const e of batch) e.settle();
+        for (const e of batch) e.settle(true);
       } catch (e) {
         // The producer may hold a stale connection or sequence state, and a send that timed out may
         // still be retried by kafkajs: what follows goes out on a new producer (new producer id).
         this.resetProducer(r);
-        for (const x of batch) x.settle(e);
+        for (const x of batch) x.settle(false, e);
       } finally {
         clearTimeout(timer);
       }
