@@ -16,6 +16,7 @@ import { prepareStart } from './bootstrap';
 import { ensureDemoTenant } from './demo-tenant';
 import { Infra, planRoles, Role } from './roles';
 import { applySecurityHeaders } from './security-headers';
+import { SHUTDOWN_BUDGET_MS, ShutdownSteps } from './shutdown';
 import { mountWebUi } from './web-ui';
 
 /** Starts the requested roles, the demo tenant (and its traffic), and prints where to connect. */
@@ -86,17 +87,22 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   if (jsonLogger) for (const line of lines) jsonLogger.line('log', line, { context: 'meridian' });
   else console.log(lines.join('\n'));
 
+  const steps = new ShutdownSteps(new Logger('shutdown'));
+  steps.watchHooks(app);
   let closing = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.log(`${signal}: draining and shutting down`);
-    await demo?.stop().catch(() => undefined);
-    await demoApp?.stop().catch(() => undefined);
-    await demoK8s?.stop().catch(() => undefined);
-    await app.close();
-    process.exit(0);
+    // The data producers first (they send to this server's intake), then the app: Nest stops
+    // the intake, the alerter and the ingester's drain, then closes the databases.
+    void steps.closeWithin(SHUTDOWN_BUDGET_MS, async () => {
+      await steps.run('demo traffic', () => demo?.stop().catch(() => undefined));
+      await steps.run('demo app', () => demoApp?.stop().catch(() => undefined));
+      await steps.run('demo kubernetes', () => demoK8s?.stop().catch(() => undefined));
+      await steps.run('application', () => app.close());
+    });
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
