@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HostCollector, type HostSourceConfig } from './host-collector';
 
 export const HOST_SOURCE_CONFIG = Symbol('HostSourceConfig');
@@ -17,7 +17,7 @@ export const HOST_SOURCE_TARGET = Symbol('HostSourceTarget');
  * this machine into the demo tenant). One host, one collector: the first destination wins.
  */
 @Injectable()
-export class HostCollectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HostCollectorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('host-metrics');
   private collector: HostCollector | undefined;
 
@@ -39,7 +39,11 @@ export class HostCollectorService implements OnApplicationBootstrap, OnApplicati
     return true;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * First shutdown phase, before the intake it may send to stops (the collector module comes
+   * after intake in the module map, and modules are destroyed in reverse): the last reading lands.
+   */
+  async onModuleDestroy(): Promise<void> {
     await this.collector?.stop();
     this.collector = undefined;
   }

@@ -178,7 +178,7 @@ onLinux('host source on this machine', () => {
         while (!sink.auth.includes(`Bearer ${key}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
-      await Promise.all([off, configured, unconfigured].map((s) => s.onApplicationShutdown()));
+      await Promise.all([off, configured, unconfigured].map((s) => s.onModuleDestroy()));
       await sink.close();
     }
     expect(new Set(sink.auth)).toEqual(new Set(['Bearer mrd_ik_configured', 'Bearer mrd_ik_demo']));

@@ -24,6 +24,8 @@ export interface HostCollectorOptions extends Omit<HostSourceConfig, 'enabled'> 
 
 /** Requests in flight at once: one per process resource, so a reading is a short burst, not a flood. */
 const EXPORT_CONCURRENCY = 4;
+/** How long stop() waits for the reading in progress and its exports (each may take the exporter's 10 s timeout). */
+const STOP_WAIT_MS = 5_000;
 
 /**
  * The collector role's `host` source: every interval, reads this machine (HostReader) and sends
@@ -61,11 +63,22 @@ export class HostCollector {
     this.timer.unref();
   }
 
+  /**
+   * Stops reading; the reading in progress may finish its exports for at most STOP_WAIT_MS (an
+   * intake that does not answer must not hold up the shutdown), and what is left is dropped.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.polling;
-    await this.exporter.shutdown();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.resolve(this.polling)
+        .then(() => this.exporter.shutdown())
+        .then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.log(`host metrics: stopped with the last reading still being exported after ${STOP_WAIT_MS} ms; it is dropped`);
   }
 
   /** Reads the host once and exports it; resolves with what was sent. */
