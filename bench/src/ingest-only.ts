@@ -59,6 +59,9 @@ async function main(): Promise<void> {
         `${set.spans} spans: ${r.spansPerSec.toFixed(0)} spans/s stored, ${r.ackedSpansPerSec.toFixed(0)} acknowledged, ${r.retries503} retries after 503; ` +
           `server RSS peak ${(r.peakRssBytes.server / 2 ** 20).toFixed(0)} MiB; machine busy ${r.machine.busyCores.toFixed(2)} of ${cpus().length} cores, load average ${load.toFixed(1)} at the start`,
       );
+    } catch (e) {
+      console.error(`server output (last lines):\n${server.output().slice(-3000)}`);
+      throw e;
     } finally {
       await server.stop();
     }
