@@ -42,14 +42,20 @@ export function anyValueText(v: AnyValue | undefined): string {
 /** Attributes → a Map(String, String) column value. */
 export function flattenAttributes(attributes: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key in attributes) {
-    const v = attributes[key];
-    const text = typeof v === 'string' ? v : anyValueText(v);
-    // A plain assignment to "__proto__" would set the prototype instead of a key.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: text, enumerable: true, writable: true, configurable: true });
-    else out[key] = text;
-  }
+  for (const key in attributes) setText(out, key, textOf(attributes[key]));
   return out;
+}
+
+/** anyValueText, with the common case (a string) first. */
+export function textOf(v: AnyValue | undefined): string {
+  return typeof v === 'string' ? v : anyValueText(v);
+}
+
+/** One key of a flattened attribute map. */
+export function setText(out: Record<string, string>, key: string, text: string): void {
+  // A plain assignment to "__proto__" would set the prototype instead of a key.
+  if (key === '__proto__') Object.defineProperty(out, key, { value: text, enumerable: true, writable: true, configurable: true });
+  else out[key] = text;
 }
 
 /** What every row takes from its resource: the service (`unknown_service` when unnamed), the host and all resource attributes. */
@@ -72,6 +78,11 @@ export function attrText(attributes: Attributes, key: string, oldKey?: string): 
 export function attrUint(attributes: Attributes, max: number, key: string, oldKey?: string): number {
   let v = attributes[key];
   if ((v === undefined || v === null) && oldKey !== undefined) v = attributes[oldKey];
+  return uintValue(v, max);
+}
+
+/** An attribute value as an unsigned integer of at most `max` (see attrUint). */
+export function uintValue(v: AnyValue | undefined, max: number): number {
   if (typeof v === 'bigint') return v >= 0n && v <= BigInt(max) ? Number(v) : 0;
   if (typeof v === 'number') return uint(v, max);
   if (typeof v === 'string' && v !== '') return uint(Number(v), max);
