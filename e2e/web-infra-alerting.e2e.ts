@@ -28,11 +28,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  // KNOWN DEFECT (open): on a loaded CI machine this server (alerter every 300 ms) has not exited
-  // on SIGTERM; it is killed after 30 s so the suite ends. Graceful shutdown is tested elsewhere.
-  const stopped = fx?.meridian.stop();
-  if ((await Promise.race([stopped, sleep(30_000).then(() => 'timeout' as const)])) === 'timeout') await fx.meridian.kill();
-}, 60_000);
+  if (!fx) return;
+  // SIGTERM: this server (alerter every 300 ms, a browser's requests just cut off) drains and
+  // exits 0 within its shutdown budget; it used to die by SIGSEGV in the embedded engine at exit.
+  const code = await fx.meridian.stop();
+  const exit = { code, signal: fx.meridian.child.signalCode };
+  if (code !== 0) console.error(fx.meridian.output().split('\n').slice(-40).join('\n'));
+  expect(exit).toEqual({ code: 0, signal: null });
+}, 90_000);
 
 /** The hostmetrics receiver's system.cpu.time of `host`, now (from e2e/fixtures/otlp-infra). */
 async function heartbeat(host: string): Promise<void> {
