@@ -308,6 +308,8 @@ describeOrSkip('missing' in found && !process.env.CI ? found.missing : undefined
       expect(main.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
       expect(main.resources?.requests).toBeDefined();
       expect(JSON.stringify(main.env)).not.toMatch(/password/i); // credentials only through secretKeyRef
+      const threads = main.env?.find((e) => e.name === 'MERIDIAN_INTAKE_ENCODE_THREADS')?.value;
+      expect({ name: d.metadata.name, threads }).toEqual({ name: d.metadata.name, threads: d.metadata.name.endsWith('-intake') ? '2' : undefined });
     }
   });
 

@@ -19,7 +19,9 @@ RUN npm ci --no-audit --no-fund \
  && cd dist/server && npm ci --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX: fewer glibc malloc arenas, ~100–200 MiB less resident memory at full ingest rate (README, "Memory").
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     MERIDIAN_DATA_DIR=/var/lib/meridian \
     MERIDIAN_HOST=0.0.0.0 \
     MERIDIAN_DEMO=0

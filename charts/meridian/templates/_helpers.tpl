@@ -134,7 +134,10 @@ spec:
             {{- if $isIntake }}
             # Each intake enforces a tenant's ingest limits ÷ this many intakes (README, "Distributed mode").
             - { name: MERIDIAN_INTAKE_REPLICAS, value: {{ ternary $c.autoscaling.minReplicas $c.replicas $c.autoscaling.enabled | int | quote }} }
+            - { name: MERIDIAN_INTAKE_ENCODE_THREADS, value: {{ $c.encodeThreads | default 2 | int | quote }} }
             {{- end }}
+            # Fewer glibc malloc arenas: ~100–200 MiB less resident memory at full ingest rate (README, "Memory").
+            - { name: MALLOC_ARENA_MAX, value: "2" }
             - { name: MERIDIAN_PUBLIC_URL, value: {{ $root.Values.config.publicUrl | quote }} }
             - { name: MERIDIAN_TRUST_PROXY, value: {{ $root.Values.config.trustProxy | quote }} }
             - { name: MERIDIAN_RETENTION_DAYS, value: {{ $root.Values.config.retentionDays | int | quote }} }
