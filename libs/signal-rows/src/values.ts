@@ -71,17 +71,10 @@ export function attrText(attributes: Attributes, key: string, oldKey?: string): 
 }
 
 /**
- * An unsigned integer attribute (int, double, or numeric string) for a UInt column of at most
- * `max`; 0 when absent, not an integer, or out of 0..max (-1, 200.5, "1e300": the column
+ * An unsigned integer attribute value (int, double, or numeric string) for a UInt column of at
+ * most `max`; 0 when absent, not an integer, or out of 0..max (-1, 200.5, "1e300": the column
  * cannot hold them, and a wrong value must not fail the whole insert).
  */
-export function attrUint(attributes: Attributes, max: number, key: string, oldKey?: string): number {
-  let v = attributes[key];
-  if ((v === undefined || v === null) && oldKey !== undefined) v = attributes[oldKey];
-  return uintValue(v, max);
-}
-
-/** An attribute value as an unsigned integer of at most `max` (see attrUint). */
 export function uintValue(v: AnyValue | undefined, max: number): number {
   if (typeof v === 'bigint') return v >= 0n && v <= BigInt(max) ? Number(v) : 0;
   if (typeof v === 'number') return uint(v, max);
