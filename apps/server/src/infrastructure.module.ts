@@ -7,7 +7,6 @@ import { ROW_SINK } from '@meridian/ingester';
 import { INGEST_KEY_VERIFIER, type IngestKeyVerifier, USAGE_SINK, type UsageSink } from '@meridian/intake';
 import { ClickHouseClients, migrateRegion, RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { createSelfMetrics, SELF_METRICS, type SelfMetrics } from '@meridian/self-metrics';
-import { drainPending } from 'chdb';
 import { createBus } from './bus-factory';
 import { Infra, type InfraName } from './roles';
 
@@ -68,13 +67,7 @@ export class InfrastructureModule {
               embeddedEngine: cfg.embeddedClickHouse,
               regions: cfg.regions.map((r) => ({ id: r.id, database: r.clickhouse.database, clickhouse: r.clickhouse })),
             });
-            closers.push(async () => {
-              await clients.close();
-              // The embedded engine (chdb) may still be running queries natively, e.g. those of
-              // API requests whose client went away: close() only defers the teardown behind them,
-              // and a process that exits under them crashes (SIGSEGV) or hangs in the engine.
-              await drainPending();
-            });
+            closers.push(() => clients.close());
             for (const region of cfg.regions) {
               try {
                 await migrateRegion(clients.forRegion(region.id));

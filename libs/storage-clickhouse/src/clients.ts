@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Session } from 'chdb';
+import { drainPending, Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
 import { processAlive } from './process-alive';
@@ -163,6 +163,7 @@ function openInsertSpool(dir: string): string {
 export class ClickHouseClients {
   readonly #stores = new Map<string, RegionStore>();
   readonly #owned: ClickHouseClient[] = [];
+  #embedded = false;
   #closed = false;
 
   constructor(opts: ClickHouseClientsOptions) {
@@ -180,6 +181,7 @@ export class ClickHouseClients {
             throw new Error(`failed to open embedded ClickHouse (chdb) at ${opts.embeddedDataDir}: ${(e as Error).message}`, { cause: e });
           }
           this.#owned.push(embedded);
+          this.#embedded = true;
         }
         client = embedded;
       } else {
@@ -209,9 +211,15 @@ export class ClickHouseClients {
     return [...this.#stores.keys()];
   }
 
+  /**
+   * Closes every connection. With an embedded region it also waits for the engine's native work:
+   * chdb's close only defers the teardown behind queries still running (e.g. those of API
+   * requests whose client went away), and a process that exits under them crashes (SIGSEGV).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all(this.#owned.map((c) => c.close()));
+    if (this.#embedded) await drainPending();
   }
 }
