@@ -94,7 +94,7 @@ spec:
       securityContext:
         {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
       # Long enough for graceful shutdown: stop taking requests, publish/insert what is in flight.
-      terminationGracePeriodSeconds: 60
+      terminationGracePeriodSeconds: 70
       initContainers:
         # Writes the MERIDIAN_CONFIG_FILE: the ConfigMap's region registry plus ClickHouse
         # credentials from Secrets, so no credential sits in a ConfigMap.
