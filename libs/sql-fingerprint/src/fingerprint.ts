@@ -94,6 +94,23 @@ function refineWithPostgres(input: string, fast: string): string {
   return exact;
 }
 
+// Word as written → its keyword (uppercase), or '' when it is none. Statements repeat a small
+// vocabulary, and a lookup costs less than uppercasing each word and then looking that up.
+// Bounded: past KEYWORD_CACHE_MAX words, new ones are answered without being remembered.
+const KEYWORD_CACHE_MAX = 4096;
+const keywordCache = new Map<string, string>();
+
+function keywordOf(word: string): string {
+  if (word.length < KEYWORD_MIN_LENGTH || word.length > KEYWORD_MAX_LENGTH) return '';
+  let keyword = keywordCache.get(word);
+  if (keyword === undefined) {
+    const upper = word.toUpperCase();
+    keyword = KEYWORDS.has(upper) ? upper : '';
+    if (keywordCache.size < KEYWORD_CACHE_MAX) keywordCache.set(word, keyword);
+  }
+  return keyword;
+}
+
 /** Cuts to `max` code units without splitting a surrogate pair. */
 function cutAt(s: string, max: number): string {
   if (s.length <= max) return s;
@@ -171,11 +188,11 @@ class FingerprintBuilder {
 
   private acceptWord(lexer: TokenStream): void {
     const text = lexer.text();
-    const upper = text.length >= KEYWORD_MIN_LENGTH && text.length <= KEYWORD_MAX_LENGTH ? text.toUpperCase() : '';
+    const keyword = keywordOf(text);
     const qualified = (this.count > 0 && this.texts[this.count - 1] === '.') || lexer.isFollowedByDot();
-    if (qualified || !KEYWORDS.has(upper)) this.push(text, IDENT);
-    else if (BOOLEAN_LITERALS.has(upper)) this.push('?', VALUE);
-    else this.push(upper, KEYWORD);
+    if (qualified || keyword === '') this.push(text, IDENT);
+    else if (BOOLEAN_LITERALS.has(keyword)) this.push('?', VALUE);
+    else this.push(keyword, KEYWORD);
   }
 
   private acceptPunct(text: string): void {
