@@ -139,43 +139,26 @@ export function InstancePage() {
       </div>
 
       <div className={styles.charts}>
-        <TimeSeriesChart
-          title={t.throughputTitle}
-          lines={charts.throughput}
-          range={charts.range}
-          fmt={fmt}
-          format={(v) => fmt.number(v, 2)}
-          onPick={pick}
-          className={styles.chart}
-        />
-        <TimeSeriesChart
-          title={t.latencyTitle}
-          lines={charts.latency}
-          range={charts.range}
-          fmt={fmt}
-          format={(v) => fmt.number(v, 2)}
-          onPick={pick}
-          className={styles.chart}
-        />
-        <TimeSeriesChart
-          title={t.sessionsChart}
-          lines={charts.sessions}
-          range={charts.range}
-          fmt={fmt}
-          format={(v) => fmt.number(v, 2)}
-          onPick={pick}
-          className={styles.chart}
-        />
-        <TimeSeriesChart
-          title={t.locksTitle}
-          lines={charts.locks}
-          range={charts.range}
-          fmt={fmt}
-          format={(v) => fmt.number(v, 2)}
-          onPick={pick}
-          testId="db-locks-chart"
-          className={styles.chart}
-        />
+        {(
+          [
+            [t.throughputTitle, charts.throughput, undefined],
+            [t.latencyTitle, charts.latency, undefined],
+            [t.sessionsChart, charts.sessions, undefined],
+            [t.locksTitle, charts.locks, 'db-locks-chart'],
+          ] as const
+        ).map(([title, lines, testId]) => (
+          <TimeSeriesChart
+            key={title}
+            title={title}
+            lines={lines}
+            range={charts.range}
+            fmt={fmt}
+            format={(v) => fmt.number(v, 2)}
+            onPick={pick}
+            testId={testId}
+            className={styles.chart}
+          />
+        ))}
       </div>
 
       <Chains chains={d.chains} t={t} fmt={fmt} />

@@ -98,42 +98,25 @@ export function PodPage() {
       )}
       {charts && (
         <div className={styles.charts}>
-          <TimeSeriesChart
-            title={t.cpuChart}
-            lines={charts.cpu}
-            range={charts.range}
-            fmt={fmt}
-            format={(v) => fmt.number(v, 3)}
-            testId="k8s-chart-cpu"
-            className={styles.chart}
-          />
-          <TimeSeriesChart
-            title={t.memoryChart}
-            lines={charts.memory}
-            range={charts.range}
-            fmt={fmt}
-            format={(v) => fmt.number(v, 3)}
-            testId="k8s-chart-memory"
-            className={styles.chart}
-          />
-          <TimeSeriesChart
-            title={t.restartsChart}
-            lines={charts.restarts}
-            range={charts.range}
-            fmt={fmt}
-            format={(v) => fmt.number(v, 3)}
-            testId="k8s-chart-restarts"
-            className={styles.chart}
-          />
-          <TimeSeriesChart
-            title={t.readyChart}
-            lines={charts.ready}
-            range={charts.range}
-            fmt={fmt}
-            format={(v) => fmt.number(v, 3)}
-            testId="k8s-chart-ready"
-            className={styles.chart}
-          />
+          {(
+            [
+              [t.cpuChart, charts.cpu, 'cpu'],
+              [t.memoryChart, charts.memory, 'memory'],
+              [t.restartsChart, charts.restarts, 'restarts'],
+              [t.readyChart, charts.ready, 'ready'],
+            ] as const
+          ).map(([title, lines, id]) => (
+            <TimeSeriesChart
+              key={id}
+              title={title}
+              lines={lines}
+              range={charts.range}
+              fmt={fmt}
+              format={(v) => fmt.number(v, 3)}
+              testId={`k8s-chart-${id}`}
+              className={styles.chart}
+            />
+          ))}
         </div>
       )}
       <section className="card" data-testid="k8s-services">
