@@ -46,9 +46,12 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
 /**
  * Reads the body, decompressing gzip/deflate as a stream and stopping as soon as the
  * decompressed size passes the limit, so a gzip bomb costs at most `limit` bytes of memory.
- * Every decompressed chunk is counted against the in-flight budget as it arrives, and the body
- * read so far is checked against the decode limits at 256 KiB, 1 MiB, 4 MiB, … (`checkPrefix`),
+ * Every decompressed chunk is counted against the in-flight budget as it arrives. A compressed
+ * body read so far is checked against the decode limits at 256 KiB, 1 MiB, 4 MiB, … (`checkPrefix`),
  * so a few KiB of gzip holding millions of empty messages are refused before they are inflated.
+ * An uncompressed body costs what its sender sends (counted by the byte rate and the size limit),
+ * so it is checked once, whole, by the caller; when its length is declared it is read straight
+ * into one buffer of that size instead of chunks that are concatenated at the end.
  */
 function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation, checkPrefix: (prefix: Buffer) => void): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
@@ -62,11 +65,22 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
   }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(tooLarge(limit));
+  const compressed = source !== req;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // Uncompressed with a declared length: one buffer, filled in place, held (so counted) from the start.
+    let whole: Buffer | undefined;
+    if (!compressed && declared > 0) {
+      try {
+        budget.add(declared);
+      } catch (e) {
+        return reject(e as Error);
+      }
+      whole = Buffer.allocUnsafe(declared);
+    }
     let size = 0;
     let settled = false;
-    let nextPrefixCheck = FIRST_PREFIX_CHECK_BYTES;
+    let nextPrefixCheck = compressed ? FIRST_PREFIX_CHECK_BYTES : Infinity;
     const fail = (e: Error) => {
       if (settled) return;
       settled = true;
@@ -77,6 +91,11 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
       if (settled) return; // refused: the rest of the body is dropped, not counted
       size += chunk.length;
       if (size > limit) return fail(tooLarge(limit));
+      if (whole) {
+        if (size > whole.length) return fail(new HttpError(400, RPC.INVALID_ARGUMENT, `request body is longer than its content-length (${whole.length})`));
+        chunk.copy(whole, size - chunk.length);
+        return;
+      }
       try {
         budget.add(chunk.length);
       } catch (e) {
@@ -99,7 +118,7 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
     source.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(Buffer.concat(chunks, size));
+      resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
     });
     source.on('error', (e) => fail(new HttpError(400, RPC.INVALID_ARGUMENT, `body could not be decompressed (${encoding}): ${e.message}`)));
     req.on('error', (e) => fail(new HttpError(400, RPC.INVALID_ARGUMENT, `request body: ${e.message}`)));
