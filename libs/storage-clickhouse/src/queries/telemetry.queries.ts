@@ -185,10 +185,12 @@ export class TelemetryQueries {
   constructor(private readonly clients: ClickHouseClients) {}
 
   /**
-   * All spans of a trace: trace_summaries gives its exact time range, its services and its span
-   * count; spans is then read in those (service, …, ts) key ranges, where the bloom index on
-   * trace_id finds the granules. When fewer spans come back than trace_summaries counted (spans
-   * indexed before it kept services), the trace is read again without the service bound.
+   * All spans of a trace, in one query: trace_summaries gives its exact time range and its
+   * services (a scalar subquery, which ClickHouse evaluates before it picks granules), so
+   * spans is read only in those (service, …, ts) key ranges, where the bloom index on trace_id
+   * finds the granules; a second round trip would cost about as much as the read. When fewer
+   * spans come back than trace_summaries counted (spans indexed before it kept services), the
+   * trace is read again without the service bound.
    */
   async traceById(regionId: string, tenantId: string, traceId: string): Promise<TraceResult | undefined> {
     const tenant = checkTenant(tenantId);
@@ -197,29 +199,21 @@ export class TelemetryQueries {
     }
     const trace = traceId.toLowerCase();
     const store = this.clients.forRegion(regionId);
-    const [bounds] = await select<{ n: string; spans: string; start_ns: string; end_ns: string; services: string[] }>(
-      store,
-      `SELECT count() AS n, sum(span_count) AS spans,
-        toString(toUnixTimestamp64Nano(min(start_ts))) AS start_ns,
-        toString(toUnixTimestamp64Nano(max(end_ts))) AS end_ns,
-        groupUniqArrayArray(services) AS services
-      FROM ${store.table('trace_summaries')}
-      WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}`,
-      { tenant, trace },
-    );
-    if (!bounds || Number(bounds.n) === 0) return undefined;
-    const read = (services?: string[]) =>
-      select<StoredSpanRecord>(
+    // One scalar subquery: (start, end, span count, services) of the trace.
+    const read = (byService: boolean) =>
+      select<StoredSpanRecord & { expected: string }>(
         store,
-        `SELECT ${STORED_SPAN_COLUMNS}
+        `WITH (SELECT (min(start_ts), max(end_ts), sum(span_count), groupUniqArrayArray(services))
+          FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}) AS summary
+        SELECT ${STORED_SPAN_COLUMNS}, summary.3 AS expected
         FROM ${store.table('spans')}
-        WHERE tenant_id = {tenant:String}${services ? ' AND service IN {services:Array(String)}' : ''} AND trace_id = {trace:String}
-          AND ts >= fromUnixTimestamp64Nano({start:Int64}) AND ts <= fromUnixTimestamp64Nano({end:Int64})
+        WHERE tenant_id = {tenant:String}${byService ? ' AND service IN summary.4' : ''} AND trace_id = {trace:String}
+          AND ts >= summary.1 AND ts <= summary.2
         ORDER BY ts, span_id`,
-        { tenant, trace, start: bounds.start_ns, end: bounds.end_ns, ...(services && { services }) },
+        { tenant, trace },
       );
-    let rows = bounds.services.length > 0 ? await read(bounds.services) : [];
-    if (rows.length < Number(bounds.spans)) rows = await read();
+    let rows = await read(true);
+    if (rows.length === 0 || rows.length < Number(rows[0].expected)) rows = await read(false);
     if (rows.length === 0) return undefined;
     return { traceId: trace, spans: rows.map(toStoredSpan) };
   }
