@@ -2,12 +2,14 @@ import { migrateRegion, appliedVersions } from './migrate';
 import { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW } from './schema';
 import { RowWriter } from '../write/row-writer';
 import { TelemetryQueries } from '../queries/telemetry.queries';
-import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
+import type { SpanRow } from '@meridian/domain';
+import type { RegionStore } from '../clients';
+import { makeDbSpanRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 
 describe('migrateRegion', () => {
   let ch: TestClickHouse;
   beforeAll(async () => {
-    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5', 'upgrade6', 'upgrade13'], { migrate: false });
+    ch = await openTestClickHouse(['eu', 'crash', 'upgrade', 'upgrade5', 'upgrade6', 'upgrade13', 'upgrade14', 'stay13'], { migrate: false });
   });
   afterAll(() => ch.close());
 
@@ -169,6 +171,7 @@ describe('migrateRegion', () => {
       store,
       MIGRATIONS.filter((m) => m.version < 12),
     );
+    const upTo13 = MIGRATIONS.filter((m) => m.version <= 13);
     const writer = new RowWriter(ch.clients);
     const root = makeSpanRow({ tenant_id: 'up', is_error: 1, http_status: 503 });
     const child = makeSpanRow({ tenant_id: 'up', trace_id: root.trace_id, parent_span_id: root.span_id, service: 'billing' });
@@ -184,12 +187,12 @@ describe('migrateRegion', () => {
         `SELECT toUInt32(sum(span_count)) AS spans, toUInt32(sum(error_count)) AS errors, argMinIfMerge(root_service) AS root, arraySort(groupUniqArrayArray(services)) AS services
         FROM ${store.table('trace_summaries')} WHERE tenant_id = 'up' AND trace_id = {t:String}`,
       );
-    expect(await migrateRegion(store)).toEqual(['error_spans', 'trace_summaries']);
+    expect(await migrateRegion(store, upTo13)).toEqual(['error_spans', 'trace_summaries']);
     expect(await errors()).toEqual([{ span_id: root.span_id, http_status: 503 }]);
     const copied = { spans: 2, errors: 1, root: root.service, services: [root.service, 'billing'].sort() };
     expect(await summary()).toEqual([copied]);
     // Rerun (a crash before the versions were recorded): nothing is copied twice.
-    for (const m of MIGRATIONS.filter((x) => x.version >= 12)) for (const sql of m.statements(store.database)) await store.client.command({ query: sql });
+    for (const m of upTo13.filter((x) => x.version >= 12)) for (const sql of m.statements(store.database)) await store.client.command({ query: sql });
     expect(await errors()).toEqual([{ span_id: root.span_id, http_status: 503 }]);
     expect(await summary()).toEqual([copied]);
     // After the upgrade only the new views write: a late error span of the trace is counted once.
@@ -200,5 +203,138 @@ describe('migrateRegion', () => {
     expect(await read(`SELECT toUInt32(sum(span_count)) AS n FROM ${store.table('trace_index')} WHERE trace_id = {t:String}`)).toEqual([{ n: 2 }]);
     const trace = await new TelemetryQueries(ch.clients).traceById('upgrade13', 'up', root.trace_id);
     expect(trace!.spans).toHaveLength(3);
+  });
+
+  /**
+   * Spans that exercise every view migration 14 changes: entry spans over the hitmap's bands and
+   * two endpoints, errors, HTTP/peer/messaging/database client spans and the server spans they
+   * call (service map), in 5 s buckets and minutes of their own.
+   */
+  function viewSpans(tenant: string, startMs: number): SpanRow[] {
+    const rows: SpanRow[] = [];
+    const ms = (offset: number) => BigInt(startMs + offset) * 1_000_000n;
+    [3, 130, 4_999, 5_000, 9_999.999, 12_345, 25_000, 61_000, 78_000, 200_000].forEach((d, i) => {
+      const root = makeSpanRow({
+        tenant_id: tenant,
+        durationMs: d,
+        startNanos: ms(i * 3_700),
+        is_error: i % 3 === 0 ? 1 : 0,
+        endpoint: i % 2 ? 'GET /a' : 'POST /b',
+      });
+      const http = makeSpanRow({
+        tenant_id: tenant,
+        trace_id: root.trace_id,
+        parent_span_id: root.span_id,
+        kind: 'CLIENT',
+        is_entry: 0,
+        durationMs: 5 + i,
+        startNanos: ms(i * 3_700 + 1),
+        attributes: i % 2 ? { 'url.full': `http://Inventory.svc:808${i % 3}/items/${i}` } : { 'server.address': 'pay.example', 'server.port': '443' },
+        is_error: i % 4 === 0 ? 1 : 0,
+      });
+      const server = makeSpanRow({
+        tenant_id: tenant,
+        trace_id: root.trace_id,
+        parent_span_id: http.span_id,
+        service: i % 2 ? 'inventory' : 'payments',
+        durationMs: 4,
+        startNanos: ms(i * 3_700 + 2),
+      });
+      const peer = makeSpanRow({
+        tenant_id: tenant,
+        trace_id: root.trace_id,
+        parent_span_id: root.span_id,
+        kind: 'CLIENT',
+        is_entry: 0,
+        peer_service: 'ledger',
+        http_method: '',
+        durationMs: 2,
+        startNanos: ms(i * 3_700 + 3),
+      });
+      const produce = makeSpanRow({
+        tenant_id: tenant,
+        trace_id: root.trace_id,
+        parent_span_id: root.span_id,
+        kind: 'PRODUCER',
+        is_entry: 0,
+        http_method: '',
+        durationMs: 1,
+        startNanos: ms(i * 3_700 + 4),
+        attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' },
+      });
+      const consume = makeSpanRow({
+        tenant_id: tenant,
+        trace_id: root.trace_id,
+        parent_span_id: produce.span_id,
+        kind: 'CONSUMER',
+        service: 'mailer',
+        durationMs: 1,
+        startNanos: ms(i * 3_700 + 5),
+      });
+      const db = makeDbSpanRow(root, { durationMs: 1 + i, startNanos: ms(i * 3_700 + 6) });
+      rows.push(root, http, server, peer, produce, consume, db);
+    });
+    return rows;
+  }
+
+  it('an upgrade from 13 to 14 (cheaper views): every rollup reads as on a region left at 13, for rows stored before and after, and reruns and retried inserts add nothing', async () => {
+    const up = ch.stores.upgrade14;
+    const stay = ch.stores.stay13;
+    const upTo13 = MIGRATIONS.filter((m) => m.version <= 13);
+    await migrateRegion(up, upTo13);
+    await migrateRegion(stay, upTo13);
+    const writer = new RowWriter(ch.clients);
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const before = toRowBody('spans', viewSpans('up', t0));
+    const after = toRowBody('spans', viewSpans('up', t0 + 2 * 60_000 + 1_234));
+    for (const region of ['upgrade14', 'stay13']) await writer.insert(region, 'spans', before, 'before-v14');
+
+    // Each rollup as its readers see it (states finalized), in a stable order.
+    const snapshot = async (store: RegionStore) => {
+      const q = async (sql: string) => (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+      return {
+        hitmap: await q(
+          `SELECT service, endpoint, bucket, y, sum(hits) AS h, sum(errors) AS e, max(retention_days) AS r FROM ${store.table('hitmap_5s')} GROUP BY ALL ORDER BY ALL`,
+        ),
+        tenantHitmap: await q(
+          `SELECT tenant_id, bucket, y, sum(hits) AS h, sum(errors) AS e, max(retention_days) AS r FROM ${store.table('hitmap_tenant_5s')} GROUP BY ALL ORDER BY ALL`,
+        ),
+        calls: await q(
+          `SELECT caller, target_kind, target_system, target, minute, any(target_host) AS host, sum(count) AS n, sum(errors) AS e, sum(duration_sum_ns) AS d,
+            quantileTDigestMerge(0.95)(duration_q) AS p95, max(retention_days) AS r
+          FROM ${store.table('service_calls_1m')} GROUP BY caller, target_kind, target_system, target, minute ORDER BY ALL`,
+        ),
+        links: await q(`SELECT minute, link, caller, target_kind, target, callee, retention_days FROM ${store.table('service_call_links')} ORDER BY ALL`),
+        summaries: await q(
+          `SELECT trace_id, min(start_ts) AS s, max(end_ts) AS e, sum(span_count) AS n, sum(error_count) AS errs, argMinIfMerge(root_service) AS rs, argMinIfMerge(root_endpoint) AS re,
+            arraySort(groupUniqArrayArray(services)) AS services FROM ${store.table('trace_summaries')} GROUP BY trace_id ORDER BY ALL`,
+        ),
+      };
+    };
+    const reference = await snapshot(stay);
+    expect(reference.hitmap.length).toBeGreaterThan(10);
+    expect(new Set(reference.calls.map((c) => c.target_kind))).toEqual(new Set(['http', 'peer', 'messaging', 'database']));
+    expect(reference.links.filter((l) => l.callee !== '').length).toBeGreaterThan(0);
+    expect(reference.links.filter((l) => l.caller !== '').length).toBeGreaterThan(0);
+
+    expect(await migrateRegion(up)).toEqual(['cheaper_span_views']);
+    expect(await snapshot(up)).toEqual(reference);
+    // Rerun (a crash before the version was recorded): still the same rows, and the views still write once.
+    for (const sql of MIGRATIONS.find((m) => m.version === 14)!.statements(up.database)) await up.client.command({ query: sql });
+    expect(await snapshot(up)).toEqual(reference);
+
+    for (const region of ['upgrade14', 'stay13']) await writer.insert(region, 'spans', after, 'after-v14');
+    // A retried insert (same token) is deduplicated down the chains of views too.
+    await writer.insert('upgrade14', 'spans', after, 'after-v14');
+    const both = await snapshot(stay);
+    expect(both.hitmap.length).toBeGreaterThan(reference.hitmap.length);
+    expect(await snapshot(up)).toEqual(both);
+
+    const tables = await up.client.query({
+      query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine = 'MaterializedView' AND name LIKE '%service_call%' ORDER BY name`,
+      format: 'JSONEachRow',
+      query_params: { db: up.database },
+    });
+    expect((await tables.json<{ name: string }>()).map((t) => t.name)).toEqual(['service_call_links_mv', 'service_call_spans_mv', 'service_calls_1m_mv']);
   });
 });

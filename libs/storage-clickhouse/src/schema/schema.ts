@@ -13,7 +13,7 @@
  * - `non_replicated_deduplication_window`, so insert-deduplication tokens work on the base
  *   tables AND on the MV targets (with `deduplicate_blocks_in_dependent_materialized_views=1`).
  */
-import { hitmapRowSql } from './hitmap-sql';
+import { hitmapRowBandSql, hitmapRowSql } from './hitmap-sql';
 
 export interface Migration {
   version: number;
@@ -405,6 +405,22 @@ function logBodyNgrams(db: string): string[] {
   return [`ALTER TABLE ${db}.logs ADD INDEX IF NOT EXISTS idx_body_ngram lowerUTF8(body) TYPE ngrambf_v1(3, 8192, 3, 0) GRANULARITY 1`];
 }
 
+/** The service map's per-span expressions (see serviceMap): what a client span calls, and how. */
+function serviceMapExpressions() {
+  const a = (k: string) => `attributes['${k}']`;
+  const url = `if(${a('url.full')} != '', ${a('url.full')}, ${a('http.url')})`;
+  const host = `lower(multiIf(${a('server.address')} != '', ${a('server.address')}, ${a('net.peer.name')} != '', ${a('net.peer.name')}, domain(${url})))`;
+  const port = `multiIf(${a('server.address')} != '', ${a('server.port')}, ${a('net.peer.name')} != '', ${a('net.peer.port')}, port(${url}) != 0, toString(port(${url})), '')`;
+  const isDb = `(db_system != '' OR db_instance != '')`;
+  const kind = `multiIf(${isDb}, 'database', peer_service != '', 'peer', http_method != '', 'http', ${a('rpc.system')} != '', 'rpc', ${a('messaging.system')} != '', 'messaging', 'other')`;
+  const system = `multiIf(${isDb}, toString(db_system), ${a('rpc.system')} != '', ${a('rpc.system')}, ${a('messaging.system')})`;
+  const hostPort = `if(${port} NOT IN ('', '0'), concat(${host}, ':', ${port}), ${host})`;
+  const target = `multiIf(${isDb}, multiIf(db_instance != '', toString(db_instance), db_name != '', toString(db_name), toString(db_system)), peer_service != '', toString(peer_service), ${a('messaging.destination.name')} != '' AND ${host} = '', ${a('messaging.destination.name')}, ${hostPort})`;
+  const targetHost = `if(peer_service != '', toString(peer_service), ${host})`;
+  const clientSpans = `kind IN ('CLIENT', 'PRODUCER')`;
+  return { isDb, kind, system, target, targetHost, clientSpans };
+}
+
 /**
  * The service map's rollups. An edge A → B needs A's CLIENT span and B's SERVER span, which
  * arrive in different export batches (B's ends first, in another process), and a materialized
@@ -422,17 +438,7 @@ function logBodyNgrams(db: string): string[] {
  *   faster and the rows are a third of the size; a collision needs ~2^32 calls in one window.
  */
 function serviceMap(db: string): string[] {
-  const a = (k: string) => `attributes['${k}']`;
-  const url = `if(${a('url.full')} != '', ${a('url.full')}, ${a('http.url')})`;
-  const host = `lower(multiIf(${a('server.address')} != '', ${a('server.address')}, ${a('net.peer.name')} != '', ${a('net.peer.name')}, domain(${url})))`;
-  const port = `multiIf(${a('server.address')} != '', ${a('server.port')}, ${a('net.peer.name')} != '', ${a('net.peer.port')}, port(${url}) != 0, toString(port(${url})), '')`;
-  const isDb = `(db_system != '' OR db_instance != '')`;
-  const kind = `multiIf(${isDb}, 'database', peer_service != '', 'peer', http_method != '', 'http', ${a('rpc.system')} != '', 'rpc', ${a('messaging.system')} != '', 'messaging', 'other')`;
-  const system = `multiIf(${isDb}, toString(db_system), ${a('rpc.system')} != '', ${a('rpc.system')}, ${a('messaging.system')})`;
-  const hostPort = `if(${port} NOT IN ('', '0'), concat(${host}, ':', ${port}), ${host})`;
-  const target = `multiIf(${isDb}, multiIf(db_instance != '', toString(db_instance), db_name != '', toString(db_name), toString(db_system)), peer_service != '', toString(peer_service), ${a('messaging.destination.name')} != '' AND ${host} = '', ${a('messaging.destination.name')}, ${hostPort})`;
-  const targetHost = `if(peer_service != '', toString(peer_service), ${host})`;
-  const clientSpans = `kind IN ('CLIENT', 'PRODUCER')`;
+  const { isDb, kind, system, target, targetHost, clientSpans } = serviceMapExpressions();
   return [
     `CREATE TABLE IF NOT EXISTS ${db}.service_calls_1m (
       tenant_id ${LC},
@@ -814,6 +820,111 @@ function traceSummaries(db: string): string[] {
   ];
 }
 
+/**
+ * Cheaper views on `spans` (issue 13), same rows in every target:
+ * - `hitmap_5s_mv` computes the duration row by band (`hitmapRowBandSql`, 6 branches) instead of
+ *   one branch per threshold (119). Changed in place (MODIFY QUERY), so no insert is missed.
+ * - `hitmap_tenant_5s` is filled from the rows `hitmap_5s_mv` writes (already summed per
+ *   endpoint, cell and 5 s), not from spans: summing those again per (tenant, cell) gives the
+ *   same hits, errors and retention, from a few thousand rows per insert instead of every entry
+ *   span. A view on a view's target runs on each block that view writes.
+ * - The service map's three views (`service_calls_1m_mv` and the two `service_call_links` sides)
+ *   each evaluated the target expressions (attribute lookups, URL parsing) over spans: now one
+ *   view, `service_call_spans_mv`, evaluates them once per client span into `service_call_spans`
+ *   (ENGINE = Null: stores nothing, it only feeds the views on it), and `service_calls_1m_mv`
+ *   and `service_call_links_mv` read that. Filters and output columns are those of version 7.
+ * - `trace_summaries_mv` passes LowCardinality columns to the aggregate
+ *   functions as they are: the states are of the same types (an aggregate function takes the
+ *   values of a LowCardinality argument), and `toString` over each span was pure cost.
+ * The old views are dropped before the new ones are created, so a rerun (after a crash) starts
+ * over: inserts in the instant between the two are not rolled up (migrations run at start-up,
+ * before this process ingests), never twice.
+ */
+function cheaperSpanViews(db: string): string[] {
+  const { isDb, kind, system, target, targetHost, clientSpans } = serviceMapExpressions();
+  return [
+    `ALTER TABLE ${db}.hitmap_5s_mv MODIFY QUERY
+    SELECT tenant_id, service, endpoint,
+      toStartOfInterval(toDateTime(end_ts), INTERVAL 5 SECOND) AS bucket,
+      ${hitmapRowBandSql('duration_ns')} AS y,
+      count() AS hits, sum(is_error) AS errors,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    WHERE is_entry = 1
+    GROUP BY tenant_id, service, endpoint, bucket, y`,
+    `ALTER TABLE ${db}.trace_summaries_mv MODIFY QUERY
+    SELECT tenant_id, trace_id,
+      min(ts) AS start_ts, max(end_ts) AS end_ts,
+      count() AS span_count, sum(is_error) AS error_count,
+      argMinIfState(service, ts, parent_span_id = '') AS root_service,
+      argMinIfState(endpoint, ts, parent_span_id = '') AS root_endpoint,
+      groupUniqArray(service) AS services,
+      max(retention_days) AS retention_days
+    FROM ${db}.spans
+    GROUP BY tenant_id, trace_id`,
+    `DROP VIEW IF EXISTS ${db}.hitmap_tenant_5s_mv`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.hitmap_tenant_5s_mv TO ${db}.hitmap_tenant_5s AS
+    SELECT tenant_id, bucket, y, sum(hits) AS hits, sum(errors) AS errors, max(retention_days) AS retention_days
+    FROM ${db}.hitmap_5s
+    GROUP BY tenant_id, bucket, y`,
+    `CREATE TABLE IF NOT EXISTS ${db}.service_call_spans (
+      tenant_id ${LC},
+      start_minute DateTime,
+      end_minute DateTime,
+      is_client UInt8,
+      is_db UInt8,
+      link UInt64,
+      service ${LC},
+      target_kind String,
+      target_system String,
+      target String,
+      target_host String,
+      is_error UInt8,
+      duration_ns UInt64,
+      retention_days UInt16
+    ) ENGINE = Null`,
+    `DROP VIEW IF EXISTS ${db}.service_call_spans_mv`,
+    `DROP VIEW IF EXISTS ${db}.service_calls_1m_mv`,
+    `DROP VIEW IF EXISTS ${db}.service_call_links_client_mv`,
+    `DROP VIEW IF EXISTS ${db}.service_call_links_server_mv`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_calls_1m_mv TO ${db}.service_calls_1m AS
+    SELECT tenant_id, service AS caller, target_kind, target_system, target,
+      end_minute AS minute,
+      any(target_host) AS target_host,
+      count() AS count, sum(is_error) AS errors, sum(duration_ns) AS duration_sum_ns,
+      quantileTDigestState(duration_ns) AS duration_q,
+      max(retention_days) AS retention_days
+    FROM ${db}.service_call_spans
+    WHERE is_client = 1
+    GROUP BY tenant_id, caller, target_kind, target_system, target, minute`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_links_mv TO ${db}.service_call_links AS
+    SELECT tenant_id, start_minute AS minute, link,
+      if(is_client = 1, service, '') AS caller, target_kind, target, if(is_client = 1, '', service) AS callee, retention_days
+    FROM ${db}.service_call_spans
+    WHERE is_client = 0 OR is_db = 0`,
+    // Client spans that call something (the rollup and, unless a database, the link) and
+    // server spans with a parent (the other side of a link); target columns are '' on the latter.
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.service_call_spans_mv TO ${db}.service_call_spans AS
+    SELECT tenant_id, start_minute, end_minute, is_client, is_db, link, service,
+      target_kind, target_system, target, target_host, is_error, duration_ns, retention_days
+    FROM (
+      SELECT tenant_id,
+        toStartOfMinute(toDateTime(ts)) AS start_minute, toStartOfMinute(toDateTime(end_ts)) AS end_minute,
+        toUInt8(${clientSpans}) AS is_client, toUInt8(${isDb}) AS is_db,
+        if(is_client = 1, cityHash64(trace_id, span_id), cityHash64(trace_id, parent_span_id)) AS link,
+        service,
+        if(is_client = 1, ${kind}, '') AS target_kind,
+        if(is_client = 1, ${system}, '') AS target_system,
+        if(is_client = 1, ${target}, '') AS target,
+        if(is_client = 1, ${targetHost}, '') AS target_host,
+        is_error, duration_ns, retention_days
+      FROM ${db}.spans
+      WHERE ${clientSpans} OR (kind IN ('SERVER', 'CONSUMER') AND parent_span_id != '')
+    )
+    WHERE is_client = 0 OR target != ''`,
+  ];
+}
+
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'spans_and_trace_rollups', statements: spansAndRollups },
@@ -828,6 +939,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'kubernetes_rollups', statements: kubernetes },
   { version: 12, name: 'error_spans', statements: errorSpans },
   { version: 13, name: 'trace_summaries', statements: traceSummaries },
+  { version: 14, name: 'cheaper_span_views', statements: cheaperSpanViews },
 ];
 
 /** Tables (not views) the migrations create, for checks and test cleanup. */
