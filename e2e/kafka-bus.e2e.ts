@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBus, regionTopics } from '@meridian/bus-kafka';
+import { KAFKA_COMPRESSIONS, KafkaBus, regionTopics } from '@meridian/bus-kafka';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
 import { dedupToken, IngesterService, type RowSink } from '@meridian/ingester';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
@@ -128,6 +128,28 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
     expect(await metrics.metrics()).toMatch(/meridian_bus_consumer_lag\{region="kt",topic=".*spans",partition="\d"\} 0/);
     await ing.stop();
     expect(await queries.countRows(REGION, tenant, 'spans')).toBe(2_000);
+  }, 90_000);
+
+  it('takes every compression setting: lz4, gzip and none batches on one topic are stored exactly once', async () => {
+    // The brokers decompress LZ4 and gzip batches to validate them (a frame they cannot read is
+    // refused as corrupt), and one consumer reads whatever mix a change of the setting leaves.
+    const region = await layout(2);
+    const tenant = `t-codec-${seq}`;
+    const ing = ingester(region, writer);
+    for (const compression of KAFKA_COMPRESSIONS) {
+      const publisher = new KafkaBus({
+        regions: [region],
+        settings: kafkaTestBusSettings({ producer: { idempotent: true, compression } }),
+        kafkaLogLevel: 'nothing',
+      });
+      cleanups.push(() => publisher.close());
+      // Rows of one tenant compress well, as real bodies do: the compressed batches are far smaller.
+      for (let i = 0; i < 5; i++) await publisher.publish(Array.from({ length: 4 }, () => spanMessage(tenant, 50)));
+    }
+    await until('all rows stored', async () => (await queries.countRows(REGION, tenant, 'spans')) === 3 * 5 * 4 * 50 || undefined);
+    await ing.stop();
+    expect(await queries.countRows(REGION, tenant, 'spans')).toBe(3_000);
+    expect(ing.logs.filter((l) => /undecodable|dead letters|crashed/i.test(l))).toEqual([]);
   }, 90_000);
 
   it('re-forms exactly the batch planned before a crash, so the retried insert is deduplicated', async () => {

@@ -1,4 +1,5 @@
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus';
+export { KAFKA_COMPRESSIONS, type KafkaCompression } from './compression';
 export {
   DEFAULT_KAFKA_BUS_SETTINGS,
   regionTopics,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Admin,
-  CompressionTypes,
   ConfigResourceTypes,
   Kafka,
   type KafkaMessage,
@@ -27,6 +26,7 @@ import {
 } from '@meridian/bus';
 import type { RowBatchMessage, RowTable } from '@meridian/domain';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
+import { compressionType, registerKafkaCodecs } from './compression';
 import { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
 import { DEFAULT_KAFKA_BUS_SETTINGS, type KafkaBusSettings, type KafkaRegionSettings } from './kafka-settings';
 import { header, HEADER, toKafkaMessage } from './message-codec';
@@ -101,6 +101,7 @@ export class KafkaBus implements Bus {
 
   constructor(private readonly options: KafkaBusOptions) {
     this.settings = options.settings ?? DEFAULT_KAFKA_BUS_SETTINGS;
+    registerKafkaCodecs(); // before any consumer reads an LZ4 batch
     this.metrics = kafkaBusMetrics(options.metrics);
     this.deadLetterMetrics = deadLetterMetrics(options.metrics ?? createSelfMetrics());
     this.log = options.log ?? ((level, line) => (level === 'info' ? undefined : console.warn(line)));
@@ -316,7 +317,7 @@ export class KafkaBus implements Bus {
       const acked = await producer.sendBatch({
         acks: -1,
         timeout: p.requestTimeoutMs,
-        compression: p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        compression: compressionType(p.compression),
         topicMessages: pending,
       });
       pending = unacknowledged(pending, acked);

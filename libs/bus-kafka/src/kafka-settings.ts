@@ -1,4 +1,5 @@
 import type { RowTable } from '@meridian/domain';
+import type { KafkaCompression } from './compression';
 
 /** One region's Kafka: its brokers, topic per signal table, dead-letter topic and consumer group. */
 export interface KafkaRegionSettings {
@@ -12,7 +13,8 @@ export interface KafkaRegionSettings {
 export interface KafkaProducerSettings {
   /** Idempotent producer (exactly-once per partition across producer retries). Needs acks = all. */
   idempotent: boolean;
-  compression: 'gzip' | 'none';
+  /** Of the record batches sent (compression.ts says what each costs). */
+  compression: KafkaCompression;
   /** Unacknowledged produce requests per broker connection. */
   maxInFlightRequests: number;
   /** kafkajs retries of one send before publish fails (then intake answers 503). */
@@ -57,7 +59,7 @@ export const DEFAULT_KAFKA_BUS_SETTINGS: KafkaBusSettings = {
   connectionTimeoutMs: 3_000,
   producer: {
     idempotent: true,
-    compression: 'gzip',
+    compression: 'lz4',
     maxInFlightRequests: 5,
     retries: 5,
     requestTimeoutMs: 5_000,

@@ -227,7 +227,7 @@ export const configSchema = z
         clientId: kafkaName,
         /** Idempotent producer; needs a broker that supports it (Kafka ≥ 0.11). */
         idempotent: z.boolean({ error: 'expected 1/0, true/false, yes/no or on/off' }),
-        compression: z.enum(['gzip', 'none']),
+        compression: z.enum(['lz4', 'gzip', 'none']),
         /** Unacknowledged produce requests per connection (≤ 5 keeps ordering with idempotence). */
         maxInFlightRequests: positiveInt.max(5, 'expected at most 5 (idempotent producer)'),
         producerRetries: z.coerce.number().int().min(0).max(100),
