@@ -16,7 +16,7 @@
  * Run alone: `BENCH_KAFKA=both node scripts/run-ts.js bench/src/kafka-phase.ts` (BENCH_PAYLOADS,
  * BENCH_SPANS_PER_PAYLOAD, BENCH_KAFKA_LAG_SECONDS size it).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient, freshPostgresDatabase, type KafkaBroker, type KafkaKind, type MeridianProcess, startKafkaBroker, startMeridian } from '@meridian/testing';
 import { type IngestPhaseResult, percentile, runIngestPhase, sendPayloads, sleep, storedSpans } from './ingest-phase';
@@ -75,6 +75,8 @@ export interface KafkaPhaseRun {
   replicationFactor: number;
   spanPartitions: number;
   throughput: IngestPhaseResult;
+  /** ClickHouse inserts into spans during the throughput step (the ingester batches per partition). */
+  spanInserts: number;
   lag: KafkaLagResult;
 }
 
@@ -93,6 +95,23 @@ export function sumSeries(text: string, metric: string, labels: Record<string, s
     }
   }
   return { sum, series };
+}
+
+/** The Apache Kafka JVMs this process started (`kafka-1`…), so the phase reports the brokers' CPU too. */
+function brokerPids(): Record<string, number> {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2).split(' ')];
+      if (comm === 'java' && Number(rest[1]) === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka'))
+        pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return Object.fromEntries(pids.sort((a, b) => a - b).map((pid, i) => [`kafka-${i + 1}`, pid]));
 }
 
 /** The first run's figures (apache when it ran) at the top, every run under `runs`. */
@@ -154,15 +173,17 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
     const throughput = await runIngestPhase({
       intake,
       reader,
-      processes: { intake: intake.child.pid, ingester: ingester.child.pid },
+      processes: { intake: intake.child.pid, ingester: ingester.child.pid, ...brokerPids() },
       bodies: opts.bodies,
       spans: opts.spans,
       concurrency: opts.concurrency,
       timeoutMs: 600_000,
       log: opts.log,
     });
+    const ingesterMetrics = await (await fetch(`http://127.0.0.1:${ingester.ports.api}/metrics`)).text();
+    const inserts = sumSeries(ingesterMetrics, 'meridian_ingester_batch_rows_count', { table: 'spans' }).sum;
     opts.log(
-      `  ${throughput.spansPerSec.toFixed(0)} spans/s stored through Kafka (${throughput.ackedSpansPerSec.toFixed(0)} spans/s acknowledged), ${throughput.retries503} retries after 503`,
+      `  ${throughput.spansPerSec.toFixed(0)} spans/s stored through Kafka (${throughput.ackedSpansPerSec.toFixed(0)} spans/s acknowledged), ${throughput.retries503} retries after 503; ${inserts} span inserts (${(opts.spans / Math.max(1, inserts)).toFixed(0)} rows each)`,
     );
 
     const lag = await sustainHalfRate({ ...opts, intake, ingester, reader, spansTopic, rate: throughput.spansPerSec / 2, stored0: opts.spans });
@@ -182,6 +203,7 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
       replicationFactor: broker.kind === 'apache' ? Math.min(3, brokers) : 1,
       spanPartitions: opts.spanPartitions,
       throughput,
+      spanInserts: inserts,
       lag,
     };
   } finally {
@@ -313,14 +335,29 @@ if (process.argv[1] === __filename) {
         spans: set.spans,
         paced: { bodies: paced.bodies, spanCounts: paced.spanCounts },
         concurrency: num('BENCH_CONCURRENCY', 8),
-        env: { MERIDIAN_DEMO: '0' },
+        // As the full bench: the tenant's ingest limit is not what is measured. MERIDIAN_* variables
+        // (e.g. MERIDIAN_KAFKA_COMPRESSION) and BENCH_SERVER_NODE_OPTIONS (e.g. --cpu-prof) reach both processes.
+        env: {
+          MERIDIAN_DEMO: '0',
+          MERIDIAN_INTAKE_SPANS_PER_SECOND: '1000000000',
+          MERIDIAN_INTAKE_BYTES_PER_SECOND: '1000000000000',
+          ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('MERIDIAN_') && e[1] !== undefined)),
+          ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+        },
         lagSeconds: num('BENCH_KAFKA_LAG_SECONDS', 15),
         log: (l) => console.log(l),
       });
       for (const r of result.runs) {
+        const t = r.throughput;
         console.log(
-          `${r.kind} (${r.brokers} brokers, RF ${r.replicationFactor}): ${Math.round(r.throughput.spansPerSec)} spans/s stored; lag at ${Math.round(r.lag.sentSpansPerSec)} spans/s p50/p95/max ${r.lag.lagMessages.p50}/${r.lag.lagMessages.p95}/${r.lag.lagMessages.max} messages`,
+          `${r.kind} (${r.brokers} brokers, RF ${r.replicationFactor}): ${Math.round(t.spansPerSec)} spans/s stored; lag at ${Math.round(r.lag.sentSpansPerSec)} spans/s p50/p95/max ${r.lag.lagMessages.p50}/${r.lag.lagMessages.p95}/${r.lag.lagMessages.max} messages`,
         );
+        // CPU per span of each process (comparable on a shared machine, unlike spans/s).
+        for (const [name, cpu] of Object.entries(t.processCpu)) {
+          const threads = cpu.byThread.map((x) => `${x.name} ${x.cpuSeconds.toFixed(2)}`).join(', ');
+          console.log(`  ${name}: ${cpu.processCpuSeconds.toFixed(2)} s CPU, ${((cpu.processCpuSeconds * 1e6) / t.spans).toFixed(1)} µs/span (${threads})`);
+        }
+        console.log(`  machine ${t.machine.busyCores.toFixed(2)} cores busy`);
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
