@@ -411,7 +411,8 @@ export function encodeNativeRows<T extends RowTable>(table: T, rows: readonly Ro
   const columns = ROW_COLUMNS[table] as readonly string[];
   const types = WIRE_TYPES[table] as Record<string, WireType>;
   const records = rows as unknown as readonly Record<string, unknown>[];
-  const w = new NativeWriter(1024 + rows.length * 512);
+  // ~640 B per row: SDK spans take ~525, so a batch rarely outgrows it (growing copies the block and holds twice its size).
+  const w = new NativeWriter(1024 + rows.length * 640);
   w.varUInt(columns.length);
   w.varUInt(rows.length);
   const spanValues = table === 'spans' ? (spanColumnValues(rows as readonly SpanRow[]) as Record<string, unknown[]>) : undefined;
