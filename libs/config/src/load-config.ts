@@ -171,7 +171,7 @@ export function defaultConfig(): MeridianConfig {
       kafka: {
         clientId: 'meridian',
         idempotent: true,
-        compression: 'lz4',
+        compression: 'gzip',
         maxInFlightRequests: 5,
         producerRetries: 5,
         requestTimeoutMs: 5_000,
