@@ -59,7 +59,7 @@ export const DEFAULT_KAFKA_BUS_SETTINGS: KafkaBusSettings = {
   connectionTimeoutMs: 3_000,
   producer: {
     idempotent: true,
-    compression: 'gzip',
+    compression: 'lz4',
     maxInFlightRequests: 5,
     retries: 5,
     requestTimeoutMs: 5_000,

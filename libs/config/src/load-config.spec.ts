@@ -148,7 +148,7 @@ describe('loadConfig', () => {
       { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'meridian.ap-northeast-1.' },
       { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'meridian.ap-northeast-2.' },
     ]);
-    expect(cfg.bus.kafka).toMatchObject({ idempotent: false, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, compression: 'gzip', maxInFlightRequests: 5 });
+    expect(cfg.bus.kafka).toMatchObject({ idempotent: false, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, compression: 'lz4', maxInFlightRequests: 5 });
     expect(loadConfig({}).bus.kafka.idempotent).toBe(true);
   });
 

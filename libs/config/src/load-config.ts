@@ -171,7 +171,7 @@ export function defaultConfig(): MeridianConfig {
       kafka: {
         clientId: 'meridian',
         idempotent: true,
-        compression: 'gzip',
+        compression: 'lz4',
         maxInFlightRequests: 5,
         producerRetries: 5,
         requestTimeoutMs: 5_000,
