@@ -2,6 +2,12 @@ import type { RegionStore } from '../clients';
 import { MIGRATIONS, type Migration } from './schema';
 
 /**
+ * Errors of ALTERs that have no IF EXISTS form, which mean the statement's end state is there
+ * already (a rerun after a crash): removing a codec the column no longer has.
+ */
+const ALREADY_DONE = [/doesn't have CODEC, cannot remove it/];
+
+/**
  * Brings a region database up to the latest schema. Creates the database and
  * `${db}.schema_migrations` if needed, runs each pending migration's statements in order (all
  * idempotent, so a crash mid-migration is safe to rerun), then records the version.
@@ -13,6 +19,7 @@ export async function migrateRegion(store: RegionStore, migrations: readonly Mig
     try {
       await store.client.command({ query });
     } catch (e) {
+      if (ALREADY_DONE.some((re) => re.test((e as Error).message))) return;
       throw new Error(`migration of region "${store.regionId}" (database ${db}) failed at ${what}: ${(e as Error).message}`, { cause: e });
     }
   };
