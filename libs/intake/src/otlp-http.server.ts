@@ -84,7 +84,7 @@ function readBody(req: IncomingMessage, limit: number, budget: BudgetReservation
     const fail = (e: Error) => {
       if (settled) return;
       settled = true;
-      if (source !== req) source.destroy();
+      if (compressed) source.destroy();
       reject(e);
     };
     source.on('data', (chunk: Buffer) => {

@@ -279,21 +279,31 @@ describe('migrateRegion', () => {
     return rows;
   }
 
-  it('an upgrade from 13 to 14 (cheaper views): every rollup reads as on a region left at 13, for rows stored before and after, and reruns and retried inserts add nothing', async () => {
-    const up = ch.stores.upgrade14;
-    const stay = ch.stores.stay13;
-    const upTo13 = MIGRATIONS.filter((m) => m.version <= 13);
-    await migrateRegion(up, upTo13);
-    await migrateRegion(stay, upTo13);
+  /**
+   * Two regions at schema `from` holding the same view spans (`before`), for an upgrade test that
+   * compares the upgraded one with the one left behind; `after` is a second batch for later.
+   */
+  async function upgradePair(upName: string, stayName: string, from: number, tag: string, afterOffsetMs: number) {
+    const up = ch.stores[upName];
+    const stay = ch.stores[stayName];
+    const upToFrom = MIGRATIONS.filter((m) => m.version <= from);
+    await migrateRegion(up, upToFrom);
+    await migrateRegion(stay, upToFrom);
     const writer = new RowWriter(ch.clients);
     const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-    const before = toRowBody('spans', viewSpans('up', t0));
-    const after = toRowBody('spans', viewSpans('up', t0 + 2 * 60_000 + 1_234));
-    for (const region of ['upgrade14', 'stay13']) await writer.insert(region, 'spans', before, 'before-v14');
+    const before = toRowBody('spans', viewSpans(tag, t0));
+    const after = toRowBody('spans', viewSpans(tag, t0 + afterOffsetMs));
+    for (const region of [upName, stayName]) await writer.insert(region, 'spans', before, `before-${tag}`);
+    const rows = async (store: RegionStore, sql: string) => (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+    return { up, stay, writer, after, rows };
+  }
+
+  it('an upgrade from 13 to 14 (cheaper views): every rollup reads as on a region left at 13, for rows stored before and after, and reruns and retried inserts add nothing', async () => {
+    const { up, stay, writer, after, rows } = await upgradePair('upgrade14', 'stay13', 13, 'up', 2 * 60_000 + 1_234);
 
     // Each rollup as its readers see it (states finalized), in a stable order.
     const snapshot = async (store: RegionStore) => {
-      const q = async (sql: string) => (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+      const q = (sql: string) => rows(store, sql);
       return {
         hitmap: await q(
           `SELECT service, endpoint, bucket, y, sum(hits) AS h, sum(errors) AS e, max(retention_days) AS r FROM ${store.table('hitmap_5s')} GROUP BY ALL ORDER BY ALL`,
@@ -346,18 +356,9 @@ describe('migrateRegion', () => {
   });
 
   it('an upgrade from 14 to 15 (smaller spans): end_ts is computed, not stored, and every reader of end time reads as on a region left at 14', async () => {
-    const up = ch.stores.upgrade15;
-    const stay = ch.stores.stay14;
-    const upTo14 = MIGRATIONS.filter((m) => m.version <= 14);
-    await migrateRegion(up, upTo14);
-    await migrateRegion(stay, upTo14);
-    const writer = new RowWriter(ch.clients);
-    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-    const before = toRowBody('spans', viewSpans('up15', t0));
-    const after = toRowBody('spans', viewSpans('up15', t0 + 3 * 60_000 + 777));
-    for (const region of ['upgrade15', 'stay14']) await writer.insert(region, 'spans', before, 'before-v15');
+    const { up, stay, writer, after, rows } = await upgradePair('upgrade15', 'stay14', 14, 'up15', 3 * 60_000 + 777);
     const snapshot = async (store: RegionStore) => {
-      const q = async (sql: string) => (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+      const q = (sql: string) => rows(store, sql);
       return {
         ends: await q(`SELECT span_id, toString(end_ts) AS e FROM ${store.table('spans')} ORDER BY span_id`),
         hitmap: await q(`SELECT service, endpoint, bucket, y, sum(hits) AS h FROM ${store.table('hitmap_5s')} GROUP BY ALL ORDER BY ALL`),
