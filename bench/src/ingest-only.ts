@@ -4,8 +4,11 @@
  * spans/s and the server's memory breakdown; writes no results file. BENCH_PAYLOADS,
  * BENCH_SPANS_PER_PAYLOAD, BENCH_CONCURRENCY, BENCH_SEED and MERIDIAN_* (passed to the server)
  * as in bench.ts. For trying memory and throughput settings in ~1 minute instead of ~8.
+ * Also: BENCH_WARMUP_PAYLOADS=N sends N other payloads first (a warm server: JIT done, tables
+ * not empty); BENCH_SERVER_NODE_ARGS="--trace-gc" (or --cpu-prof …) are the server's Node flags;
+ * BENCH_SERVER_LOG=<file> keeps what the server printed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '@meridian/config';
@@ -41,8 +44,31 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-ingest-only-'));
   const probe = join(tmpdir(), `meridian-ingest-only-memory-${process.pid}.jsonl`);
   try {
-    const server = await startMeridian({ dataDir, env: memoryProbeEnv(probe, env), timeoutMs: 120_000 });
+    const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean);
+    const server = await startMeridian({ dataDir, env: memoryProbeEnv(probe, env), timeoutMs: 120_000, nodeArgs });
     try {
+      const warmup = intEnv('BENCH_WARMUP_PAYLOADS', 0);
+      if (warmup > 0) {
+        const w = generatePayloads({
+          payloads: warmup,
+          spansPerPayload: intEnv('BENCH_SPANS_PER_PAYLOAD', 800),
+          seed: 1,
+          endTimeMs: Date.now(),
+          spreadMs: 10 * 60_000,
+        });
+        const reader = new ApiClient(server.ports.api, server.apiKey, cfg.demo.tenantSlug);
+        const r = await runIngestPhase({
+          intake: server,
+          reader,
+          processes: { server: server.child.pid },
+          bodies: w.bodies,
+          spans: w.spans,
+          concurrency: 8,
+          timeoutMs: 600_000,
+          log: () => undefined,
+        });
+        console.log(`warm-up: ${w.spans} spans, ${r.spansPerSec.toFixed(0)} spans/s stored`);
+      }
       const load = loadavg()[0];
       const r = await runIngestPhase({
         intake: server,
@@ -59,10 +85,16 @@ async function main(): Promise<void> {
         `${set.spans} spans: ${r.spansPerSec.toFixed(0)} spans/s stored, ${r.ackedSpansPerSec.toFixed(0)} acknowledged, ${r.retries503} retries after 503; ` +
           `server RSS peak ${(r.peakRssBytes.server / 2 ** 20).toFixed(0)} MiB; machine busy ${r.machine.busyCores.toFixed(2)} of ${cpus().length} cores, load average ${load.toFixed(1)} at the start`,
       );
+      const cpu = r.processCpu.server;
+      const perSpan = (seconds: number) => ((seconds * 1e6) / set.spans).toFixed(1);
+      console.log(
+        `server CPU ${perSpan(cpu.processCpuSeconds)} µs/span: ` + cpu.byThread.map((t) => `${t.name} ×${t.threads} ${perSpan(t.cpuSeconds)}`).join(', '),
+      );
     } catch (e) {
       console.error(`server output (last lines):\n${server.output().slice(-3000)}`);
       throw e;
     } finally {
+      if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, server.output());
       await server.stop();
     }
   } finally {

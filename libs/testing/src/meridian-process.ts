@@ -26,6 +26,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** A `npm run build` output directory: run its JavaScript there instead of the sources through run-ts. */
   built?: string;
+  /** Node and V8 flags for the child (e.g. --cpu-prof, --trace-gc: NODE_OPTIONS refuses most V8 flags). */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -35,7 +37,7 @@ export interface StartOptions {
 export async function startMeridian(opts: StartOptions = {}): Promise<MeridianProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'meridian-e2e-'));
   const entry = opts.built ? [join(opts.built, 'apps/server/src/main.js')] : [join(REPO, 'scripts/run-ts.js'), join(REPO, 'apps/server/src/main.ts')];
-  const child = spawn(process.execPath, [...entry, 'start', `--roles=${opts.roles ?? 'all'}`], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, 'start', `--roles=${opts.roles ?? 'all'}`], {
     cwd: opts.built ?? REPO,
     env: {
       PATH: process.env.PATH ?? '',
