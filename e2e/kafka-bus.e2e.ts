@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_COMPRESSIONS, KafkaBus, regionTopics } from '@meridian/bus-kafka';
-import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import type { RowBatchMessage, RowBody, RowTable } from '@meridian/domain';
 import { dedupToken, IngesterService, type RowSink } from '@meridian/ingester';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
@@ -36,7 +36,7 @@ class FlakyWriter implements RowSink {
   downUntil = 0;
   failures = 0;
   constructor(private readonly inner: RowSink) {}
-  async insert(regionId: string, table: RowTable, body: Buffer, token: string): Promise<void> {
+  async insert(regionId: string, table: RowTable, body: RowBody, token: string): Promise<void> {
     if (Date.now() < this.downUntil) {
       this.failures++;
       throw new Error('ClickHouse unreachable (simulated outage)');

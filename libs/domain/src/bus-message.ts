@@ -20,3 +20,23 @@ export interface RowBatchMessage {
   /** Kafka partitioning key; intake sets none, so its messages spread over the partitions. */
   key?: string;
 }
+
+/**
+ * An insert body: one buffer, or the bodies of a batch's messages in order (Native blocks and
+ * JSON lines both concatenate into a valid stream). Passing the parts spares the ingester a
+ * batch-sized copy, and the main thread the external memory that makes V8 collect garbage.
+ */
+export type RowBody = Buffer | readonly Buffer[];
+
+export function rowBodyBytes(body: RowBody): number {
+  if (Buffer.isBuffer(body)) return body.length;
+  let n = 0;
+  for (const part of body) n += part.length;
+  return n;
+}
+
+/** The body as one buffer (a copy when it has several parts): for the rare paths that read it. */
+export function wholeRowBody(body: RowBody): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  return body.length === 1 ? body[0] : Buffer.concat(body);
+}

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
-import type { RowBatchMessage, RowTable } from '@meridian/domain';
+import type { RowBatchMessage, RowBody, RowTable } from '@meridian/domain';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { IngesterService, type RowSink } from './ingester.service';
@@ -20,7 +20,7 @@ class FlakyWriter implements RowSink {
   down = 0;
   calls = 0;
   constructor(private readonly inner: RowWriter) {}
-  async insert(regionId: string, table: RowTable, body: Buffer, token: string): Promise<void> {
+  async insert(regionId: string, table: RowTable, body: RowBody, token: string): Promise<void> {
     this.calls++;
     if (this.down > 0) {
       this.down--;

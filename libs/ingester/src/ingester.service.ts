@@ -1,5 +1,5 @@
 import type { Bus, BusConsumer, DeliveryContext } from '@meridian/bus';
-import { ROW_FORMAT, type RowBatchMessage, type RowBodyFormat, type RowTable } from '@meridian/domain';
+import { ROW_FORMAT, rowBodyBytes, type RowBatchMessage, type RowBody, type RowBodyFormat, type RowTable } from '@meridian/domain';
 import { counter, histogram, type SelfMetrics } from '@meridian/self-metrics';
 import { isolateBadRows, type InsertFailure, type InsertFailureClass } from './bad-row-isolation';
 import { bodyOf, coalesce, contentToken, jsonMessage, messageOf, pieceId, rowCountOf, wholeMessage, type RowPiece } from './row-pieces';
@@ -11,7 +11,7 @@ import { bodyOf, coalesce, contentToken, jsonMessage, messageOf, pieceId, rowCou
  * it has `permanent: true`, else as `transient`.
  */
 export interface RowSink {
-  insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string, format?: RowBodyFormat): Promise<void>;
+  insert(regionId: string, table: RowTable, body: RowBody, dedupToken: string, format?: RowBodyFormat): Promise<void>;
   /** Optional: parses JSONCompactEachRow rows as `insert` would, storing nothing; fails like `insert`. Makes isolating bad rows cheap. */
   check?(regionId: string, table: RowTable, body: Buffer): Promise<void>;
 }
@@ -163,7 +163,7 @@ export class IngesterService {
 
   private async storeTable(region: string, table: RowTable, format: RowBodyFormat, messages: RowBatchMessage[], signal: AbortSignal): Promise<void> {
     const target = { region, table, signal };
-    const body = messages.length === 1 ? messages[0].body : Buffer.concat(messages.map((m) => m.body));
+    const body = messages.length === 1 ? messages[0].body : messages.map((m) => m.body);
     const rows = messages.reduce((n, m) => n + m.rowCount, 0);
     const failure = await this.insert(target, body, dedupToken(messages), rows, format);
     if (!failure) return;
@@ -199,7 +199,7 @@ export class IngesterService {
   private insertPieces(target: InsertTarget, unit: readonly RowPiece[]): Promise<InsertFailure | undefined> {
     this.stats.isolationInserts++;
     this.metrics?.isolationInserts.inc({ table: target.table });
-    const body = unit.length === 1 ? bodyOf(unit[0]) : Buffer.concat(unit.map(bodyOf));
+    const body = unit.length === 1 ? bodyOf(unit[0]) : unit.map(bodyOf);
     const rows = unit.reduce((n, p) => n + rowCountOf(p), 0);
     return this.insert(target, body, contentToken(unit.map(pieceId)), rows);
   }
@@ -215,7 +215,7 @@ export class IngesterService {
    * One insert, retried through outages. Resolves undefined once stored, or with why ClickHouse
    * refused the rows (anything but `transient`).
    */
-  private insert(target: InsertTarget, body: Buffer, token: string, rows: number, format: RowBodyFormat = ROW_FORMAT): Promise<InsertFailure | undefined> {
+  private insert(target: InsertTarget, body: RowBody, token: string, rows: number, format: RowBodyFormat = ROW_FORMAT): Promise<InsertFailure | undefined> {
     const { region, table } = target;
     const labels = { region, table };
     return this.withRetry(target, 'insert', async () => {
@@ -226,7 +226,7 @@ export class IngesterService {
       if (this.metrics) {
         this.metrics.insertSeconds.observe(labels, this.stats.lastInsertMs / 1000);
         this.metrics.batchRows.observe(labels, rows);
-        this.metrics.batchBytes.observe(labels, body.length);
+        this.metrics.batchBytes.observe(labels, rowBodyBytes(body));
         this.metrics.rows.inc(labels, rows);
       }
     });

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
-import { ROW_COLUMNS, type RowBatchMessage, type RowTable } from '@meridian/domain';
+import { ROW_COLUMNS, wholeRowBody, type RowBatchMessage, type RowBody, type RowTable } from '@meridian/domain';
 import { createSelfMetrics } from '@meridian/self-metrics';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { makeMetricPointRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
@@ -42,8 +42,8 @@ class RecordingSink implements RowSink {
   get inserts(): TrialRecord[] {
     return this.trials.filter((t) => t.kind === 'insert');
   }
-  insert(regionId: string, table: RowTable, body: Buffer, token: string): Promise<void> {
-    return this.record('insert', body, () => this.inner.insert(regionId, table, body, token));
+  insert(regionId: string, table: RowTable, body: RowBody, token: string): Promise<void> {
+    return this.record('insert', wholeRowBody(body), () => this.inner.insert(regionId, table, body, token));
   }
   private async record(kind: TrialRecord['kind'], body: Buffer, op: () => Promise<void>): Promise<void> {
     const text = body.toString('utf8');

@@ -235,9 +235,11 @@ export class RegionWal {
         await previous.close().catch(() => undefined);
         active = this.segments.at(-1)!;
       }
-      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
       try {
-        for (let at = 0; at < data.length;) at += (await this.fh!.write(data, at, data.length - at)).bytesWritten;
+        // One gathered write, not a copy of the group into one buffer: libuv writes every part
+        // (in IOV_MAX slices, resuming after short writes) or fails.
+        const { bytesWritten } = await this.fh!.writev(parts);
+        if (bytesWritten !== bytes) throw new Error(`write-ahead log: wrote ${bytesWritten} of ${bytes} bytes`);
         if (this.settings.fsync === 'always') {
           const t0 = performance.now();
           await this.fh!.datasync();

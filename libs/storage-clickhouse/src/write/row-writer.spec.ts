@@ -189,6 +189,17 @@ describe('RowWriter', () => {
       if (store.insertSpool) expect(readdirSync(store.insertSpool)).toEqual([]);
     });
 
+    it('takes a body in parts (a batch’s messages, never joined): the same insert as the joined body, so the same token makes that a no-op', async () => {
+      const store = ch.stores.kr;
+      const before = await snapshot(store);
+      const body = batch('Native');
+      await writer.insert('kr', 'spans', [body, body], 'parts-A', 'Native');
+      await writer.insert('kr', 'spans', Buffer.concat([body, body]), 'parts-A', 'Native');
+      const after = await snapshot(store);
+      expect(after.spans - before.spans).toBe(160);
+      expect(after.sqlCalls - before.sqlCalls).toBe(120);
+    });
+
     it('does not leak one insert’s token into the next (a different batch right after is stored)', async () => {
       const store = ch.stores.kr;
       const before = await snapshot(store);

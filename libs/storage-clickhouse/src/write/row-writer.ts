@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ROW_COLUMNS, ROW_FORMAT, type RowBodyFormat, type RowTable } from '@meridian/domain';
+import { ROW_COLUMNS, ROW_FORMAT, rowBodyBytes, type RowBody, type RowBodyFormat, type RowTable } from '@meridian/domain';
 import type { ClickHouseClients, RegionStore } from '../clients';
 import { RowInsertError } from '../errors';
 import { classifyInsertError, clickhouseErrorCode } from './insert-error-class';
@@ -49,15 +49,17 @@ export class RowWriter {
   constructor(private readonly clients: ClickHouseClients) {}
 
   /**
-   * Inserts `body` (encodeRows output) into `${db}.${table}` of the region. A retried insert of the
+   * Inserts `body` (encodeRows output, or several such bodies in order: written out one after
+   * another, never joined in memory) into `${db}.${table}` of the region. A retried insert of the
    * same batch with the same `dedupToken` is a no-op (base table and MVs). Throws
    * `RowInsertError` on failure, whose `errorClass` tells retry from isolating bad rows.
    */
-  async insert(regionId: string, table: RowTable, body: Buffer, dedupToken: string, format: RowBodyFormat = ROW_FORMAT): Promise<void> {
+  async insert(regionId: string, table: RowTable, body: RowBody, dedupToken: string, format: RowBodyFormat = ROW_FORMAT): Promise<void> {
     if (!ROW_TABLES.has(table)) throw new Error(`not a row table: "${table}"; expected one of ${[...ROW_TABLES].join(', ')}`);
     if (typeof dedupToken !== 'string' || dedupToken.length === 0) throw new Error('dedupToken must be a non-empty string');
     const store = this.clients.forRegion(regionId);
-    if (body.length === 0) return;
+    const bytes = rowBodyBytes(body);
+    if (bytes === 0) return;
     const settings =
       ' SETTINGS ' +
       [
@@ -74,7 +76,7 @@ export class RowWriter {
       ].join(', ') +
       ` FORMAT ${format}`;
     const into = `INSERT INTO ${store.table(table)} (${ROW_COLUMNS[table].join(', ')})`;
-    const what = `insert into ${store.table(table)} (region "${regionId}", ${body.length} bytes ${format}, token ${dedupToken})`;
+    const what = `insert into ${store.table(table)} (region "${regionId}", ${bytes} bytes ${format}, token ${dedupToken})`;
     if (!store.insertSpool) return execInsert(store, into + settings, body, what);
     const file = join(store.insertSpool, `${process.pid}-${randomUUID()}.${format === 'Native' ? 'native' : 'jsonl'}`);
     try {
@@ -130,10 +132,10 @@ async function readStructure(store: RegionStore, table: RowTable): Promise<strin
     .join(', ');
 }
 
-async function execInsert(store: RegionStore, query: string, body: Buffer | undefined, what: string): Promise<void> {
+async function execInsert(store: RegionStore, query: string, body: RowBody | undefined, what: string): Promise<void> {
   try {
     if (body) {
-      const res = await store.client.exec({ query, values: Readable.from([body]) });
+      const res = await store.client.exec({ query, values: Readable.from(Buffer.isBuffer(body) ? [body] : body) });
       await drain(res.stream);
     } else {
       await store.client.command({ query });
