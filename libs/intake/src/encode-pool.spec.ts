@@ -69,6 +69,19 @@ describe('EncodePool (worker threads)', () => {
     }
   });
 
+  it('moves a handed-over body that owns its memory to the thread instead of copying it; copies anything else', async () => {
+    const inline = encodeRequest(tracesJob(50, 'checkout'));
+    const owned = tracesJob(50, 'checkout');
+    owned.body = new Uint8Array(owned.body); // exactly its own ArrayBuffer
+    const kept = tracesJob(50, 'checkout'); // the same bytes, not handed over
+    const pooledSmall = { ...tracesJob(1, 'checkout'), body: Buffer.from('{}') }; // a slice of Node's shared pool
+    const results = [await pool.run(owned, true), await pool.run(kept), await pool.run(pooledSmall, true)];
+    expect(owned.body.byteLength).toBe(0); // detached: its memory went to the thread
+    expect(kept.body.byteLength).toBeGreaterThan(0);
+    expect(pooledSmall.body.toString()).toBe('{}'); // the pool's other users keep their bytes
+    for (const r of results.slice(0, 2)) expect(r.messages.map((m) => m.id)).toEqual(inline.messages.map((m) => m.id));
+  });
+
   it('runs many requests at once on its threads, each answered with its own rows', async () => {
     const jobs = Array.from({ length: 40 }, (_, i) => tracesJob(20 + i, `svc-${i}`));
     const results = await Promise.all(jobs.map((j) => pool.run(j)));

@@ -49,17 +49,19 @@ export class EncodePool {
     await Promise.all(this.threads.map((t) => t.ready));
   }
 
-  run(job: EncodeJob): Promise<EncodedRequest> {
+  /** `handOver`: the caller is done with `job.body`; if it owns all of its memory, that memory moves to the thread (no copy) and `job.body` is left empty. */
+  run(job: EncodeJob, handOver = false): Promise<EncodedRequest> {
     if (this.closed) return Promise.reject(new Error('EncodePool is closed'));
     if (this.threads.length === 0) return Promise.reject(new Error(`intake encode threads failed to start ${MAX_FAILED_STARTS} times; see the log`));
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    // Exactly the body's bytes, moved to the thread (a view may sit on a larger shared buffer).
-    const body = new Uint8Array(job.body.byteLength);
-    body.set(job.body);
+    // Exactly the body's bytes, moved to the thread: a copy unless the body owns all of its
+    // memory (a view may sit on a larger buffer, e.g. Node's pool for small Buffers).
+    const memory = handOver ? ownMemory(job.body) : undefined;
+    const body = memory ? job.body : new Uint8Array(job.body);
     return new Promise<EncodedRequest>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, job: { ...job, body } }, [body.buffer]);
+      thread.worker.postMessage({ id, job: { ...job, body } }, [memory ?? (body.buffer as ArrayBuffer)]);
     });
   }
 
@@ -102,6 +104,12 @@ export class EncodePool {
     });
     return thread;
   }
+}
+
+/** The ArrayBuffer the body is the whole of, if it is one. */
+function ownMemory(body: Uint8Array): ArrayBuffer | undefined {
+  const memory = body.buffer;
+  return memory instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === memory.byteLength ? memory : undefined;
 }
 
 /** Bodies arrive as Uint8Array views of the transferred memory; the bus expects Buffers. */

@@ -68,14 +68,16 @@ export class IntakeService {
     if (limiter) this.admit(signal, who, { bytes: declaredBytes, items: 0 }, () => limiter.checkDeclaredBytes(who, signal, declaredBytes));
   }
 
-  async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity): Promise<AcceptResult> {
+  /** `handOver`: the caller will not touch `body` again, so its memory may move to an encode thread instead of being copied. */
+  async accept(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array, who: IngestIdentity, handOver = false): Promise<AcceptResult> {
     const limiter = this.tenants.limiter;
+    const bytes = body.length;
     // Bytes before decoding; items after decoding, before publishing — or, while the tenant is being
     // throttled, counted on the wire (one allocation-free pass) and taken before decoding, so a
     // flood's refusals cost a scan instead of a decode. A refused request takes nothing.
-    if (limiter) this.admit(signal, who, { bytes: body.length, items: 0 }, () => limiter.takeBytes(who, signal, body.length));
+    if (limiter) this.admit(signal, who, { bytes, items: 0 }, () => limiter.takeBytes(who, signal, bytes));
     const preTaken = limiter?.isThrottled(who, signal) ? checkRequestLimits(signal, encoding, body, COUNT_ONLY).items : 0;
-    if (limiter && preTaken > 0) this.takeItems(limiter, signal, who, body.length, preTaken);
+    if (limiter && preTaken > 0) this.takeItems(limiter, signal, who, bytes, preTaken);
     const job: EncodeJob = {
       signal,
       encoding,
@@ -83,10 +85,10 @@ export class IntakeService {
       ctx: { tenantId: who.tenantId, retentionDays: who.retentionDays },
       opts: { limits: this.itemLimits, retentionDays: who.retentionDays },
     };
-    const encoded = this.encoder ? await this.encoder.run(job) : encodeRequest(job);
+    const encoded = this.encoder ? await this.encoder.run(job, handOver) : encodeRequest(job);
     const { rows, rejected, reasons, truncated } = encoded;
     const items = preTaken || rows + rejected;
-    if (limiter && items > 0 && !preTaken) this.takeItems(limiter, signal, who, body.length, items);
+    if (limiter && items > 0 && !preTaken) this.takeItems(limiter, signal, who, bytes, items);
     const count = (outcome: 'accepted' | 'rejected' | 'refused', n: number) => n > 0 && this.items?.inc({ tenant: who.tenantId, signal, outcome }, n);
     if (rows > 0) {
       const messages: RowBatchMessage[] = encoded.messages.map((m) => ({
@@ -103,14 +105,14 @@ export class IntakeService {
         await this.bus.publish(messages);
       } catch (e) {
         count('refused', rows);
-        limiter?.refund(who, signal, { bytes: body.length, items }); // 503: the exporter sends it again
+        limiter?.refund(who, signal, { bytes, items }); // 503: the exporter sends it again
         throw e;
       }
       count('accepted', rows);
       for (const [field, what] of TRUNCATED_WHAT) if (truncated[field] > 0) this.truncated?.inc({ signal, what }, truncated[field]);
     }
     count('rejected', rejected); // only once answered: a refused request comes again
-    this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows, acceptedBytes: body.length, rejectedItems: rejected });
+    this.tenants.usage?.record(who.tenantId, signal, { acceptedItems: rows, acceptedBytes: bytes, rejectedItems: rejected });
     const errorMessage = rejected > 0 ? `rejected ${rejected} ${ITEM_NAMES[signal]}: ${reasons.join('; ')}` : '';
     return { accepted: rows, rejected, errorMessage };
   }

@@ -198,7 +198,7 @@ export class OtlpHttpServer {
       reservation = this.guard.budget.reserve(who.tenantId);
       const body = await readBody(req, this.options.maxBodyBytes, reservation, (prefix) => this.guard.checkPrefix(signal, encoding, prefix));
       const counts = this.guard.checkBody(signal, encoding, body);
-      const result = await this.intake.accept(signal, encoding, body, who);
+      const result = await this.intake.accept(signal, encoding, body, who, true);
       this.guard.accepted(signal, counts);
       const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
       this.send(req, res, 200, encoding, encodeExportResponse(signal, encoding, partial));
