@@ -4,6 +4,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import { drainPending, Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { StorageConfigError, UnknownRegionError } from './errors';
+import { DEFAULT_READ_LIMITS, ReadGate, type ReadLimits } from './queries/read-gate';
 import { processAlive } from './process-alive';
 
 /** Where a region's ClickHouse is: the in-process engine (chdb) or a server/cluster over HTTP. */
@@ -35,6 +36,8 @@ export interface ClickHouseClientsOptions {
   embeddedDataDir?: string;
   /** Only the first engine a process opens takes these (chdb runs one engine per process). */
   embeddedEngine?: EmbeddedEngineOptions;
+  /** Bounds of the reads on each engine (one gate per engine: embedded regions share one); default DEFAULT_READ_LIMITS. */
+  reads?: ReadLimits;
   regions: readonly RegionStorageConfig[];
 }
 
@@ -84,6 +87,10 @@ export class RegionStore {
     readonly client: ClickHouseClient,
     /** Embedded regions: where insert bodies are written for `INSERT … FROM INFILE` (see RowWriter). */
     readonly insertSpool?: string,
+    /** The read gate of this region's engine (see `select`). */
+    readonly readGate = new ReadGate(DEFAULT_READ_LIMITS),
+    /** Whether aborting a read stops it (over HTTP the request is closed); chdb has no way to interrupt a running query. */
+    readonly abortsRunningReads = false,
   ) {}
 
   /** Fully qualified name of a table of this region (the database is validated config, never user input). */
@@ -170,6 +177,8 @@ export class ClickHouseClients {
     validateStorageConfig(opts);
     let embedded: ClickHouseClient | undefined;
     let spool: string | undefined;
+    const reads = opts.reads ?? DEFAULT_READ_LIMITS;
+    const embeddedGate = new ReadGate(reads);
     for (const r of opts.regions) {
       let client: ClickHouseClient;
       if (r.clickhouse.mode === 'embedded') {
@@ -196,7 +205,11 @@ export class ClickHouseClients {
         });
         this.#owned.push(client);
       }
-      this.#stores.set(r.id, new RegionStore(r.id, r.database, client, r.clickhouse.mode === 'embedded' ? spool : undefined));
+      const store =
+        r.clickhouse.mode === 'embedded'
+          ? new RegionStore(r.id, r.database, client, spool, embeddedGate, false)
+          : new RegionStore(r.id, r.database, client, undefined, new ReadGate(reads), true);
+      this.#stores.set(r.id, store);
     }
   }
 

@@ -14,7 +14,9 @@ export { MIGRATIONS, STORED_TABLES, DEDUP_WINDOW, MAX_RETENTION_DAYS, APDEX_T_MS
 export { hitmapRowSql } from './schema/hitmap-sql';
 export { RowWriter, MAX_PARTITIONS_PER_INSERT } from './write/row-writer';
 export { classifyInsertError, clickhouseErrorCode, TRANSIENT_CODES, DATA_CODES, type InsertErrorClass } from './write/insert-error-class';
-export type { TimeWindow } from './queries/sql';
+export { type TimeWindow, ReadTimeoutError } from './queries/sql';
+export { ReadGate, ReadRefusedError, ReadCancelledError, DEFAULT_READ_LIMITS, type ReadLimits } from './queries/read-gate';
+export { withReadSignal } from './queries/read-signal';
 export {
   TelemetryQueries,
   QUERY_LIMITS,

@@ -8,7 +8,7 @@ import { ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { ClickHouseClients } from '../clients';
 import { QueryValidationError } from '../errors';
 import { chooseStep } from './metric-explorer.queries';
-import { checkName, checkTenant, checkWindow, msInWindow, select, type TimeWindow } from './sql';
+import { checkName, checkTenant, checkWindow, msInWindow, select, selectCompact, type TimeWindow } from './sql';
 
 export const KUBERNETES_LIMITS = {
   /** The map shows at most this many pods of one cluster (or namespace); `truncated` says when there were more. */
@@ -190,8 +190,10 @@ export class KubernetesQueries {
     // One row per pod, its containers (and '' for the pod itself) as tuples: [container, metrics seen (bit i: MAP_METRICS[i]), last value of each, restarts' low and high].
     // Compact rows with rounded numbers: at thousands of pods, reading and parsing the answer cost more than the aggregation.
     const last = MAP_METRICS.map((m, i) => `round(argMaxMergeIf(last, metric_name = '${m}'), 6) AS m${i}`).join(', ');
-    const rs = await store.client.query({
-      query: `SELECT toString(namespace), toString(pod), max(n), max(k), max(w), max(d), groupArray((toString(container), seen, ${MAP_METRICS.map((_, i) => `m${i}`).join(', ')}, lo, hi))
+    type ContainerTuple = [string, number, ...number[]];
+    const rows = await selectCompact<[string, string, string, string, string, number, ContainerTuple[]]>(
+      store,
+      `SELECT toString(namespace), toString(pod), max(n), max(k), max(w), max(d), groupArray((toString(container), seen, ${MAP_METRICS.map((_, i) => `m${i}`).join(', ')}, lo, hi))
       FROM (
         SELECT namespace, pod, container, max(node) AS n, max(workload_kind) AS k, max(workload) AS w, max(demo) AS d,
           groupBitOr(bitShiftLeft(toUInt32(1), indexOf([${MAP_METRICS.map((m) => `'${m}'`).join(', ')}], metric_name) - 1)) AS seen,
@@ -203,11 +205,8 @@ export class KubernetesQueries {
       )
       GROUP BY namespace, pod
       ORDER BY namespace, pod`,
-      format: 'JSONCompactEachRow',
-      query_params: params,
-    });
-    type ContainerTuple = [string, number, ...number[]];
-    const rows = await rs.json<[string, string, string, string, string, number, ContainerTuple[]]>();
+      params,
+    );
     const pods: PodFigures[] = [];
     for (const [ns, name, node, wk, wl, dm, tuples] of rows) {
       const pod: PodFigures = {

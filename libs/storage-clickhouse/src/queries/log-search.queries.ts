@@ -10,6 +10,7 @@ import {
   msInWindow,
   optionalEquals,
   select,
+  selectCompact,
   type Params,
   type TimeWindow,
 } from './sql';
@@ -119,18 +120,18 @@ export class LogSearchQueries {
     const windowS = (q.to.getTime() - q.from.getTime()) / 1000;
     const step = STEPS.find((s) => windowS / s <= LOG_QUERY_LIMITS.histogramBuckets) ?? STEPS[STEPS.length - 1];
     const store = this.clients.forRegion(regionId);
-    const rs = await store.client.query({
-      query: `SELECT toUInt32(toStartOfInterval(ts, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
+    const rows = await selectCompact<[number, number, number]>(
+      store,
+      `SELECT toUInt32(toStartOfInterval(ts, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
         toUInt8(if(severity_number = 0, 0, least(intDiv(severity_number - 1, 4) + 1, 6))) AS level, toUInt32(count()) AS n
       FROM ${store.table('logs')}
       WHERE ${where.sql}
       GROUP BY t, level
       ORDER BY t, level`,
-      format: 'JSONCompactEachRow',
-      query_params: { ...where.params, step },
-    });
+      { ...where.params, step },
+    );
     const buckets: LogHistogram['buckets'] = [];
-    for (const [t, level, n] of await rs.json<[number, number, number]>()) {
+    for (const [t, level, n] of rows) {
       let last = buckets[buckets.length - 1];
       if (!last || last.t !== t * 1000) buckets.push((last = { t: t * 1000, counts: LOG_LEVELS.map(() => 0) }));
       last.counts[level] = n;

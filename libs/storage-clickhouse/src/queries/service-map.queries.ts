@@ -1,5 +1,5 @@
 import type { ClickHouseClients, RegionStore } from '../clients';
-import { checkTenant, MINUTES_IN_WINDOW, rollupWindow, select, type Params, type TimeWindow } from './sql';
+import { checkTenant, MINUTES_IN_WINDOW, rollupWindow, select, selectCompact, type Params, type TimeWindow } from './sql';
 
 export const SERVICE_MAP_LIMITS = {
   maxWindowMs: 7 * 86400_000,
@@ -193,8 +193,9 @@ export class ServiceMapQueries {
           SELECT max(minute) AS m FROM ${store.table('service_calls_1m')}
           WHERE tenant_id = {tenant:String} AND ${MINUTES_IN_WINDOW} AND target_kind != 'database'
           GROUP BY caller, target_kind, target))`;
-    const rs = await store.client.query({
-      query: `SELECT c.caller AS caller, c.target_kind AS target_kind, c.target AS target, s.callee AS callee, count() AS n
+    const rows = await selectCompact<[string, string, string, string, string]>(
+      store,
+      `SELECT c.caller AS caller, c.target_kind AS target_kind, c.target AS target, s.callee AS callee, count() AS n
       FROM ${links} AS s
       INNER JOIN (
         SELECT link, caller, target_kind, target
@@ -206,17 +207,15 @@ export class ServiceMapQueries {
       GROUP BY caller, target_kind, target, callee
       ORDER BY n DESC, callee
       LIMIT 1 BY caller, target_kind, target
-      LIMIT {max_targets:UInt32}
-      SETTINGS max_rows_to_read = {max_rows:UInt64}, read_overflow_mode = 'break'`,
-      format: 'JSONCompactEachRow',
-      query_params: {
+      LIMIT {max_targets:UInt32}`,
+      {
         ...window,
         per_target: LINKS_PER_TARGET,
         max_targets: SERVICE_MAP_LIMITS.maxTargets,
         max_rows: SERVICE_MAP_LIMITS.maxLinkRows,
       },
-    });
-    const rows = await rs.json<[string, string, string, string, string]>();
+      "max_rows_to_read = {max_rows:UInt64}, read_overflow_mode = 'break'",
+    );
     return new Map(rows.map(([caller, kind, target, callee]) => [keyOf(caller, kind, target), callee]));
   }
 

@@ -6,6 +6,8 @@
 import { RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
+import { clickhouseErrorCode } from '../write/insert-error-class';
+import { currentReadSignal } from './read-signal';
 
 export type Params = Record<string, unknown>;
 
@@ -27,14 +29,82 @@ export function msInWindow(column: string): string {
   return `${column} >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ${column} < fromUnixTimestamp64Milli({to_ms:Int64})`;
 }
 
-export async function select<T>(store: RegionStore, query: string, params: Params): Promise<T[]> {
+/** ClickHouse's TIMEOUT_EXCEEDED: the read ran past max_execution_time. */
+const TIMEOUT_EXCEEDED = 159;
+
+/** A read stopped by the engine at max_execution_time; the query was too heavy for the window or filters asked. */
+export class ReadTimeoutError extends Error {
+  override readonly name = 'ReadTimeoutError';
+  constructor(
+    readonly maxExecutionSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the query ran longer than ${maxExecutionSeconds} s and was stopped; narrow the time window or add filters`, options);
+  }
+}
+
+/** Formats whose answer is one document ending in `statistics` (see read). */
+type ReadFormat = 'JSON' | 'JSONCompact' | 'JSONColumnsWithMetadata';
+
+/**
+ * Runs one read of a tenant's data: through the engine's read gate (a slot per tenant in turn,
+ * see ReadGate), with the engine's time limit, and dropped if the request it serves is closed
+ * (see withReadSignal). `params.tenant` names the tenant; a query that does not filter by
+ * `{tenant:String}` is refused, so no read escapes the gate or the tenant scope.
+ * `settings`: more in-query settings (`name = value, …`).
+ *
+ * The time limit breaks rather than throws: chdb hands the output a query wrote before it failed
+ * to the NEXT query on the connection (its rows first), which may be another tenant's. A broken
+ * read ends as a complete answer whose `statistics.elapsed` shows the limit was reached, and is
+ * refused here. The answer is one JSON document, so a leftover of any other failure makes the
+ * next read's answer unparseable instead of quietly mixing rows.
+ */
+async function read(store: RegionStore, query: string, params: Params, format: ReadFormat, settings?: string): Promise<unknown> {
+  const tenant = checkTenant(params.tenant);
+  if (!query.includes('{tenant:String}')) throw new Error('a read must be scoped to its tenant: filter by {tenant:String}');
+  const signal = currentReadSignal();
+  const { maxExecutionSeconds } = store.readGate.limits;
   // In-query SETTINGS (not clickhouse_settings): same on HTTP and chdb, and never leaks into the chdb session.
-  const rs = await store.client.query({
-    query: `${query}\nSETTINGS output_format_json_quote_64bit_integers = 1`,
-    format: 'JSONEachRow',
-    query_params: params,
+  const all = [
+    ...(format === 'JSON' ? ['output_format_json_quote_64bit_integers = 1'] : []),
+    `max_execution_time = ${maxExecutionSeconds}`,
+    "timeout_overflow_mode = 'break'",
+    ...(settings ? [settings] : []),
+  ];
+  return store.readGate.run(tenant, signal, async () => {
+    let answer: { data: unknown; statistics?: { elapsed?: number } };
+    try {
+      // chdb cannot interrupt a running query (its abort only stops waiting for it): there the
+      // slot stays held until the engine is done, bounded by max_execution_time.
+      const rs = await store.client.query({
+        query: `${query}\nSETTINGS ${all.join(', ')}`,
+        format,
+        query_params: params,
+        abort_signal: store.abortsRunningReads ? signal : undefined,
+      });
+      answer = (await rs.json()) as unknown as typeof answer;
+    } catch (e) {
+      if (clickhouseErrorCode(e) === TIMEOUT_EXCEEDED) throw new ReadTimeoutError(maxExecutionSeconds, { cause: e });
+      throw e;
+    }
+    if ((answer.statistics?.elapsed ?? 0) >= maxExecutionSeconds) throw new ReadTimeoutError(maxExecutionSeconds);
+    return answer.data;
   });
-  return rs.json<T>();
+}
+
+/** Rows as objects (64-bit integers as strings). */
+export async function select<T>(store: RegionStore, query: string, params: Params, settings?: string): Promise<T[]> {
+  return (await read(store, query, params, 'JSON', settings)) as T[];
+}
+
+/** Rows as arrays: smaller answers for many rows. */
+export async function selectCompact<T extends unknown[]>(store: RegionStore, query: string, params: Params, settings?: string): Promise<T[]> {
+  return (await read(store, query, params, 'JSONCompact', settings)) as T[];
+}
+
+/** One array per column (`{}` without rows). */
+export async function selectColumns<T>(store: RegionStore, query: string, params: Params): Promise<Partial<T>> {
+  return (await read(store, query, params, 'JSONColumnsWithMetadata')) as Partial<T>;
 }
 
 export function checkTenant(tenantId: unknown): string {

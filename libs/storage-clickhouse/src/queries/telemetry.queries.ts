@@ -14,6 +14,8 @@ import {
   optionalEquals,
   rollupWindow,
   select,
+  selectColumns,
+  selectCompact,
   type Params,
   type TimeWindow,
 } from './sql';
@@ -236,19 +238,22 @@ export class TelemetryQueries {
     }
     const store = this.clients.forRegion(regionId);
     const table = filters.sql ? 'hitmap_5s' : 'hitmap_tenant_5s';
-    const rs = await store.client.query({
-      query: `SELECT toUInt32(bucket) AS t, y, toUInt32(sum(hits)) AS hits, toUInt32(sum(errors)) AS errors
+    // No rows → `{}`.
+    const {
+      t: ts = [],
+      y = [],
+      hits = [],
+      errors = [],
+    } = await selectColumns<Record<'t' | 'y' | 'hits' | 'errors', number[]>>(
+      store,
+      `SELECT toUInt32(bucket) AS t, y, toUInt32(sum(hits)) AS hits, toUInt32(sum(errors)) AS errors
       FROM ${store.table(table)}
       WHERE tenant_id = {tenant:String}${filters.sql}
         AND bucket >= toDateTime({from_s:UInt32}) AND bucket < toDateTime({to_s:UInt32})
       GROUP BY bucket, y
       ORDER BY bucket, y`,
-      format: 'JSONColumnsWithMetadata',
-      query_params: { tenant, ...filters.params, from_s: firstS, to_s: Math.ceil(toMs / 1000) },
-    });
-    // No rows → `data: {}`.
-    const { data } = (await rs.json()) as unknown as { data: Partial<Record<'t' | 'y' | 'hits' | 'errors', number[]>> };
-    const { t: ts = [], y = [], hits = [], errors = [] } = data;
+      { tenant, ...filters.params, from_s: firstS, to_s: Math.ceil(toMs / 1000) },
+    );
     const columns: number[] = [];
     const cellsPerColumn: number[] = [];
     for (const t of ts) {
@@ -314,18 +319,17 @@ export class TelemetryQueries {
     const { fromS, toS } = rollupWindow(q, QUERY_LIMITS.servicesMaxWindowMs);
     const store = this.clients.forRegion(regionId);
     const step = Math.max(1, Math.ceil((toS - fromS) / 60 / SERVICE_SERIES_BUCKETS)) * 60;
-    const rs = await store.client.query({
-      query: `SELECT service, endpoint, toUInt32(toStartOfInterval(minute, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
+    const rows = await selectCompact<[string, string, number, number, number, number]>(
+      store,
+      `SELECT service, endpoint, toUInt32(toStartOfInterval(minute, toIntervalSecond({step:UInt32}), 'UTC')) AS t,
         toUInt32(sum(count)) AS count, toUInt32(sum(errors)) AS errors, quantileTDigestMerge(0.95)(duration_q) AS p95
       FROM ${store.table('service_red_1m')}
       WHERE tenant_id = {tenant:String}
         AND ${MINUTES_IN_WINDOW}
       GROUP BY service, endpoint, t
       ORDER BY service, endpoint, t`,
-      format: 'JSONCompactEachRow',
-      query_params: { tenant, step, from_s: fromS, to_s: toS },
-    });
-    const rows = await rs.json<[string, string, number, number, number, number]>();
+      { tenant, step, from_s: fromS, to_s: toS },
+    );
     const series: ServiceSeries[] = [];
     for (const [service, endpoint, t, count, errors, p95] of rows) {
       let last = series[series.length - 1];
