@@ -263,6 +263,22 @@ export const configSchema = z
           'expected the caches (markCacheBytes + 2 × indexCacheBytes) at most half of embeddedClickHouse.maxMemoryBytes, so queries and inserts keep room',
         path: ['markCacheBytes'],
       }),
+    /**
+     * Tenant reads (API, UI, rule previews, alert evaluations) on each ClickHouse engine: a gate
+     * with slots, per-tenant queues served round-robin, and the engine's time limit per read.
+     */
+    reads: z.object({
+      /** Reads running on one engine at once (embedded regions share one engine). */
+      maxRunning: positiveInt.max(1_000, 'expected at most 1000'),
+      /** Of those, at most this many of one tenant. */
+      maxRunningPerTenant: positiveInt.max(1_000, 'expected at most 1000'),
+      /** Reads of one tenant waiting for a slot; one more answers 429 + Retry-After. */
+      maxQueuedPerTenant: positiveInt.max(10_000, 'expected at most 10000'),
+      /** A read waiting longer for a slot answers 429 (its tenant's own reads held its slots) or 503 (the engine was busy with others), with Retry-After. */
+      maxWaitMs: positiveInt.min(100, 'expected at least 100 ms').max(300_000, 'expected at most 300000 ms'),
+      /** max_execution_time of every read: the engine stops it after this long (→ 504 naming the limit). */
+      maxExecutionSeconds: positiveInt.max(3_600, 'expected at most 3600 s'),
+    }),
     controlPlane: z.object({
       databaseUrl: z
         .string()
@@ -387,6 +403,9 @@ export const configSchema = z
     }
     if (cfg.alerting.tenantEvaluationConcurrency > cfg.alerting.evaluationConcurrency) {
       ctx.addIssue({ code: 'custom', path: ['alerting', 'tenantEvaluationConcurrency'], message: 'must be ≤ alerting.evaluationConcurrency' });
+    }
+    if (cfg.reads.maxRunningPerTenant > cfg.reads.maxRunning) {
+      ctx.addIssue({ code: 'custom', path: ['reads', 'maxRunningPerTenant'], message: 'must be ≤ reads.maxRunning' });
     }
     if (cfg.intake.inflightBytes * cfg.intake.tenantInflightShare < Math.max(cfg.intake.maxBodyBytes, cfg.intake.maxGrpcMessageBytes)) {
       ctx.addIssue({

@@ -387,3 +387,29 @@ describe('embedded ClickHouse memory bounds', () => {
     expect(problemsOf(() => loadConfig({ MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES: '1GiB' })).join('\n')).toMatch(/MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES/);
   });
 });
+
+describe('tenant reads', () => {
+  it('defaults to 2 reads at once per engine, 1 per tenant, 32 waiting per tenant for up to 10 s, 30 s per read; read from MERIDIAN_READS_*', () => {
+    expect(loadConfig({}).reads).toEqual({ maxRunning: 2, maxRunningPerTenant: 1, maxQueuedPerTenant: 32, maxWaitMs: 10_000, maxExecutionSeconds: 30 });
+    const cfg = loadConfig({
+      MERIDIAN_READS_MAX_RUNNING: '8',
+      MERIDIAN_READS_TENANT_MAX_RUNNING: '3',
+      MERIDIAN_READS_TENANT_MAX_QUEUED: '100',
+      MERIDIAN_READS_MAX_WAIT_MS: '5000',
+      MERIDIAN_READS_MAX_EXECUTION_SECONDS: '60',
+    });
+    expect(cfg.reads).toEqual({ maxRunning: 8, maxRunningPerTenant: 3, maxQueuedPerTenant: 100, maxWaitMs: 5_000, maxExecutionSeconds: 60 });
+  });
+
+  it('names a bad value and a per-tenant share above the total', () => {
+    expect(problemsOf(() => loadConfig({ MERIDIAN_READS_MAX_EXECUTION_SECONDS: '0' })).join('\n')).toMatch(
+      /MERIDIAN_READS_MAX_EXECUTION_SECONDS \(reads\.maxExecutionSeconds\): expected a positive integer/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_READS_MAX_WAIT_MS: '10' })).join('\n')).toMatch(
+      /MERIDIAN_READS_MAX_WAIT_MS \(reads\.maxWaitMs\): expected at least 100 ms/,
+    );
+    expect(problemsOf(() => loadConfig({ MERIDIAN_READS_MAX_RUNNING: '2', MERIDIAN_READS_TENANT_MAX_RUNNING: '3' })).join('\n')).toMatch(
+      /reads\.maxRunningPerTenant.*must be ≤ reads\.maxRunning/,
+    );
+  });
+});

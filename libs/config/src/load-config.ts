@@ -75,6 +75,11 @@ const ENV_VARS: ReadonlyArray<readonly [string, string, (v: string) => unknown]>
   ['MERIDIAN_CLICKHOUSE_MAX_MEMORY_BYTES', 'embeddedClickHouse.maxMemoryBytes', String],
   ['MERIDIAN_CLICKHOUSE_MARK_CACHE_BYTES', 'embeddedClickHouse.markCacheBytes', String],
   ['MERIDIAN_CLICKHOUSE_INDEX_CACHE_BYTES', 'embeddedClickHouse.indexCacheBytes', String],
+  ['MERIDIAN_READS_MAX_RUNNING', 'reads.maxRunning', String],
+  ['MERIDIAN_READS_TENANT_MAX_RUNNING', 'reads.maxRunningPerTenant', String],
+  ['MERIDIAN_READS_TENANT_MAX_QUEUED', 'reads.maxQueuedPerTenant', String],
+  ['MERIDIAN_READS_MAX_WAIT_MS', 'reads.maxWaitMs', String],
+  ['MERIDIAN_READS_MAX_EXECUTION_SECONDS', 'reads.maxExecutionSeconds', String],
   ['DATABASE_URL', 'controlPlane.databaseUrl', String],
   ['MERIDIAN_SESSION_TTL_HOURS', 'auth.sessionTtlHours', String],
   ['MERIDIAN_SECURE_COOKIES', 'auth.secureCookies', String],
@@ -188,6 +193,9 @@ export function defaultConfig(): MeridianConfig {
     },
     // The engine tracked at most ~380 MiB while the bench ingested 35 k spans/s in 50,000-row batches (README "Memory").
     embeddedClickHouse: { maxMemoryBytes: 1024 * MiB, markCacheBytes: 256 * MiB, indexCacheBytes: 64 * MiB },
+    // chdb runs one parameterized query at a time per process: a second slot keeps the embedded
+    // engine fed, one per tenant lets each other tenant's next read in at the next turn.
+    reads: { maxRunning: 2, maxRunningPerTenant: 1, maxQueuedPerTenant: 32, maxWaitMs: 10_000, maxExecutionSeconds: 30 },
     controlPlane: {},
     auth: {
       sessionTtlHours: 24 * 7,
