@@ -65,6 +65,7 @@ export class InfrastructureModule {
             const clients = new ClickHouseClients({
               embeddedDataDir: join(dataDir, 'clickhouse'),
               embeddedEngine: cfg.embeddedClickHouse,
+              reads: cfg.reads,
               regions: cfg.regions.map((r) => ({ id: r.id, database: r.clickhouse.database, clickhouse: r.clickhouse })),
             });
             closers.push(() => clients.close());

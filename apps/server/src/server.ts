@@ -14,6 +14,7 @@ import { JsonLogger, requestContext } from './logging';
 import { startDemoDatabases } from './demo-app';
 import { prepareStart } from './bootstrap';
 import { ensureDemoTenant } from './demo-tenant';
+import { ReadLimitFilter, readsFollowTheirRequest } from './read-limits';
 import { Infra, planRoles, Role } from './roles';
 import { applySecurityHeaders } from './security-headers';
 import { SHUTDOWN_BUDGET_MS, ShutdownSteps } from './shutdown';
@@ -30,6 +31,8 @@ export async function startServer(cfg: MeridianConfig, rolesText: string): Promi
   app.set('trust proxy', cfg.server.trustProxy);
   app.use(requestContext(jsonLogger));
   app.use(httpMetrics(app.get<SelfMetrics>(SELF_METRICS)));
+  app.use(readsFollowTheirRequest());
+  app.useGlobalFilters(new ReadLimitFilter(app.get<SelfMetrics>(SELF_METRICS)));
   applySecurityHeaders(app);
   const webUi = modules.has(Role.Api) && mountWebUi(app);
   const server = await app.listen(cfg.server.apiPort, cfg.server.host);
