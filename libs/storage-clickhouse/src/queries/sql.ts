@@ -7,6 +7,7 @@ import { RAW_TIME_RANGE_MS, ROLLUP_TIME_RANGE_MS } from '@meridian/domain';
 import type { RegionStore } from '../clients';
 import { QueryValidationError } from '../errors';
 import { clickhouseErrorCode } from '../write/insert-error-class';
+import { ReadCancelledError } from './read-gate';
 import { currentReadSignal } from './read-signal';
 
 export type Params = Record<string, unknown>;
@@ -85,6 +86,7 @@ async function read(store: RegionStore, query: string, params: Params, format: R
       answer = (await rs.json()) as unknown as typeof answer;
     } catch (e) {
       if (clickhouseErrorCode(e) === TIMEOUT_EXCEEDED) throw new ReadTimeoutError(maxExecutionSeconds, { cause: e });
+      if (signal?.aborted) throw new ReadCancelledError();
       throw e;
     }
     if ((answer.statistics?.elapsed ?? 0) >= maxExecutionSeconds) throw new ReadTimeoutError(maxExecutionSeconds);
