@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { KAFKA_COMPRESSIONS, KafkaBus, regionTopics } from '@meridian/bus-kafka';
+import { KAFKA_COMPRESSIONS, KafkaBus, regionTopics, tenantPartitions } from '@meridian/bus-kafka';
 import type { RowBatchMessage, RowBody, RowTable } from '@meridian/domain';
 import { dedupToken, IngesterService, type RowSink } from '@meridian/ingester';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
@@ -129,6 +129,28 @@ describe('KafkaBus with a real broker, the ingester and embedded ClickHouse', ()
     await ing.stop();
     expect(await queries.countRows(REGION, tenant, 'spans')).toBe(2_000);
   }, 90_000);
+
+  it('keeps a tenant’s backlog in its own partitions: another tenant published after it is stored while the backlog is still being read', async () => {
+    // Row messages go to 2 of a topic's partitions per tenant (tenant-partitions.ts). Picked here:
+    // two tenants whose partitions do not overlap (most pairs of tenants, with more partitions).
+    const region = await layout(8);
+    const own = (t: string) => tenantPartitions(t, 8, SETTINGS.producer.tenantPartitions);
+    const flooder = `t-flood-${seq}`;
+    let victim = '';
+    for (let i = 0; !victim; i++) if (!own(`t-quiet-${seq}-${i}`).some((p) => own(flooder).includes(p))) victim = `t-quiet-${seq}-${i}`;
+    const publisher = new KafkaBus({ regions: [region], settings: SETTINGS, kafkaLogLevel: 'nothing' });
+    cleanups.push(() => publisher.close());
+    // All published before an ingester runs, the victim's one message last.
+    const backlog = 60 * 500;
+    for (let i = 0; i < 12; i++) await publisher.publish(Array.from({ length: 5 }, () => spanMessage(flooder, 500)));
+    await publisher.publish([spanMessage(victim, 10)]);
+    ingester(region, writer);
+    await until('the victim’s rows stored', async () => (await queries.countRows(REGION, victim, 'spans')) === 10 || undefined, 60_000);
+    const flooderStored = await queries.countRows(REGION, flooder, 'spans');
+    // Keyed over every partition, the victim's message would wait behind the backlog of its partition.
+    expect(flooderStored).toBeLessThan(backlog / 2);
+    await until('the backlog stored', async () => (await queries.countRows(REGION, flooder, 'spans')) === backlog || undefined, 120_000);
+  }, 180_000);
 
   it('takes every compression setting: lz4, gzip and none batches on one topic are stored exactly once', async () => {
     // The brokers decompress LZ4 and gzip batches to validate them (a frame they cannot read is

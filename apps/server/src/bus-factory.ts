@@ -27,6 +27,7 @@ export function kafkaBusSettings(cfg: MeridianConfig): KafkaBusSettings {
       publishTimeoutMs: k.publishTimeoutMs,
       maxPendingBytes: k.maxPendingBytes,
       retryAfterSeconds: k.retryAfterSeconds,
+      tenantPartitions: k.tenantPartitions,
     },
     consumer: {
       ...DEFAULT_KAFKA_BUS_SETTINGS.consumer,

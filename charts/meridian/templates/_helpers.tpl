@@ -149,6 +149,7 @@ spec:
             - { name: MERIDIAN_KAFKA_IDEMPOTENT, value: {{ $root.Values.config.kafka.idempotent | quote }} }
             - { name: MERIDIAN_KAFKA_SESSION_TIMEOUT_MS, value: {{ $root.Values.config.kafka.sessionTimeoutMs | int | quote }} }
             - { name: MERIDIAN_KAFKA_HEARTBEAT_INTERVAL_MS, value: {{ $root.Values.config.kafka.heartbeatIntervalMs | int | quote }} }
+            - { name: MERIDIAN_KAFKA_TENANT_PARTITIONS, value: {{ $root.Values.config.kafka.tenantPartitions | int | quote }} }
             {{- if $region.otlpPublicUrl }}
             - { name: MERIDIAN_OTLP_PUBLIC_URL, value: {{ $region.otlpPublicUrl | quote }} }
             {{- end }}

@@ -10,3 +10,4 @@ export {
 } from './kafka-settings';
 export { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
 export { HEADER as KAFKA_HEADERS } from './message-codec';
+export { tenantPartitions } from './tenant-partitions';

@@ -30,6 +30,7 @@ import { compressionType, registerKafkaCodecs } from './compression';
 import { kafkaBusMetrics, type KafkaBusMetrics } from './kafka-metrics';
 import { DEFAULT_KAFKA_BUS_SETTINGS, type KafkaBusSettings, type KafkaRegionSettings } from './kafka-settings';
 import { header, HEADER, toKafkaMessage } from './message-codec';
+import { tenantPartition } from './tenant-partitions';
 import { errorText, RegionConsumer, settleWithin } from './region-consumer';
 
 export interface KafkaBusOptions {
@@ -141,7 +142,7 @@ export class KafkaBus implements Bus {
         idempotent: p.idempotent,
         maxInFlightRequests: p.maxInFlightRequests,
         allowAutoTopicCreation: true,
-        createPartitioner: recordingPartitioner,
+        createPartitioner: () => recordingPartitioner(r.settings.topics.deadLetter, p.tenantPartitions),
         retry: { retries: p.retries, initialRetryTime: 100, maxRetryTime: 1_000 },
       });
       r.producer = producer.connect().then(
@@ -582,12 +583,21 @@ export class KafkaBus implements Bus {
 /** The partition the partitioner last chose for each kafkajs message (see unacknowledged). */
 const chosenPartition = new WeakMap<Message, number>();
 
-/** kafkajs' default partitioner, remembering what it chose. */
-function recordingPartitioner() {
-  const partition = Partitioners.DefaultPartitioner();
+/**
+ * Row messages go to their tenant's partitions (tenant-partitions.ts); dead letters and replay
+ * markers, by key over all partitions (kafkajs' default partitioner), since a marker must land
+ * with the entries of its id. Remembers what it chose.
+ */
+function recordingPartitioner(deadLetterTopic: string, perTenant: number) {
+  const byKey = Partitioners.DefaultPartitioner();
   return (args: PartitionerArgs): number => {
-    const chosen = partition(args);
-    chosenPartition.set(args.message, chosen);
+    const { message, topic, partitionMetadata } = args;
+    const tenant = header(message.headers, HEADER.tenant);
+    const chosen =
+      tenant === undefined || topic === deadLetterTopic || perTenant <= 0
+        ? byKey(args)
+        : tenantPartition(tenant, String(message.key), partitionMetadata.length, perTenant); // ids are 0 … n-1, as kafkajs assumes too
+    chosenPartition.set(message, chosen);
     return chosen;
   };
 }

@@ -26,6 +26,8 @@ export interface KafkaProducerSettings {
   maxPendingBytes: number;
   /** Retry-After sent with the 503 when Kafka is unavailable. */
   retryAfterSeconds: number;
+  /** Partitions of each row topic one tenant's messages go to (tenant-partitions.ts); 0: all of them. */
+  tenantPartitions: number;
 }
 
 export interface KafkaConsumerSettings {
@@ -66,6 +68,7 @@ export const DEFAULT_KAFKA_BUS_SETTINGS: KafkaBusSettings = {
     publishTimeoutMs: 8_000,
     maxPendingBytes: 256 * 1024 * 1024,
     retryAfterSeconds: 5,
+    tenantPartitions: 2,
   },
   consumer: {
     sessionTimeoutMs: 30_000,

@@ -237,6 +237,8 @@ export const configSchema = z
         /** Bytes being published at once per process before intake answers 503 at once. */
         maxPendingBytes: positiveInt,
         retryAfterSeconds: positiveInt.max(3600),
+        /** Partitions of each row topic one tenant's messages go to, so its backlog delays no tenant outside them; 0: all. */
+        tenantPartitions: z.coerce.number().int().min(0).max(10_000),
         connectionTimeoutMs: positiveInt,
         sessionTimeoutMs: positiveInt,
         heartbeatIntervalMs: positiveInt,
