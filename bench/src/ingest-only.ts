@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     MERIDIAN_INTAKE_SPANS_PER_SECOND: '1000000000',
     MERIDIAN_INTAKE_BYTES_PER_SECOND: '1000000000000',
   };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith('MERIDIAN_') || k === 'MALLOC_ARENA_MAX')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith('MERIDIAN_') || k.startsWith('MALLOC_'))) env[k] = v;
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-ingest-only-'));
   const probe = join(tmpdir(), `meridian-ingest-only-memory-${process.pid}.jsonl`);
   try {
