@@ -210,6 +210,21 @@ describe('RowWriter', () => {
     });
   });
 
+  it('stores a batch while a slow read is running: inserts have their own connection, so one tenant’s heavy read holds up no ingest', async () => {
+    const store = ch.stores.eu;
+    let readDone = false;
+    const slowRead = store.client
+      .query({ query: 'SELECT sleepEachRow(1), {tenant:String} FROM numbers(3)', query_params: { tenant: 't-slow' }, format: 'JSON' })
+      .then((rs) => rs.json())
+      .then(() => (readDone = true));
+    await new Promise((r) => setTimeout(r, 200)); // the read is running
+    const tenant = 'tenant-beside-a-slow-read';
+    await writer.insert('eu', 'spans', encodeNativeRows('spans', [makeSpanRow({ tenant_id: tenant })]), 'beside-slow-read', 'Native');
+    expect(readDone).toBe(false);
+    await slowRead;
+    expect(await scalar(store, `SELECT count() AS v FROM ${store.table('spans')} WHERE tenant_id = '${tenant}'`)).toBe(1);
+  });
+
   it.each(['spans', 'metric_points', 'logs'] as const)('Native wire types of %s are the table’s own (Enum columns travel as String)', async (table) => {
     const rs = await ch.stores.eu.client.query({
       query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',

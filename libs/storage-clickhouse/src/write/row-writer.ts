@@ -135,10 +135,10 @@ async function readStructure(store: RegionStore, table: RowTable): Promise<strin
 async function execInsert(store: RegionStore, query: string, body: RowBody | undefined, what: string): Promise<void> {
   try {
     if (body) {
-      const res = await store.client.exec({ query, values: Readable.from(Buffer.isBuffer(body) ? [body] : body) });
+      const res = await store.insertClient.exec({ query, values: Readable.from(Buffer.isBuffer(body) ? [body] : body) });
       await drain(res.stream);
     } else {
-      await store.client.command({ query });
+      await store.insertClient.command({ query });
     }
   } catch (e) {
     const code = clickhouseErrorCode(e);
