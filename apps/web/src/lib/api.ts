@@ -50,9 +50,13 @@ export function useApiMutation<N extends RouteName>(name: N, options: MutationOp
   });
 }
 
-/** Client errors (4xx) will not change on retry; server hiccups and network errors may. */
+/**
+ * Client errors (4xx) will not change on retry, except 429: the tenant's reads are queued at the
+ * server's read gate for a moment. Those, server hiccups (503: the engine busy with other
+ * tenants) and network errors may pass; react-query waits 1 s, then 2 s between tries.
+ */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
-  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) return false;
   return failureCount < 2;
 }
 
