@@ -75,6 +75,9 @@ describe('distributed mode: intake ×2, ingester ×2, api, alerter over Kafka, P
       ...kafkaTestEnv(broker.bootstrap, db.url),
       MERIDIAN_SECRETS_KEY: randomBytes(32).toString('base64'), // api and alerter must share it
       MERIDIAN_KAFKA_PRODUCER_RETRIES: '1',
+      // Over every partition: the one tenant's 2 partitions (the default) could both be ingester A's,
+      // and this test needs ingester B storing.
+      MERIDIAN_KAFKA_TENANT_PARTITIONS: '0',
       MERIDIAN_INGEST_BATCH_ROWS: '500',
       MERIDIAN_ALERT_INTERVAL_MS: '500',
     };

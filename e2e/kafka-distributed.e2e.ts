@@ -96,7 +96,17 @@ describe('distributed mode: intake and ingester processes over Kafka', () => {
     await sdk.shutdown();
     expected += 300;
     await api.eventually(async () => ((await storedSpans()) === expected ? true : undefined), 60_000, `${expected} spans stored`);
-    const trace = await api.get<{ spans: Array<{ service: string }> }>(`/traces/${ids[123]}`);
+    // Counted in `spans` is not yet readable as a trace: an insert commits the table's part and its
+    // views' parts one after another, and a read may run in between (reads and inserts have
+    // their own connections).
+    const trace = await api.eventually(
+      async () => {
+        const r = await api.get<{ spans: Array<{ service: string }> }>(`/traces/${ids[123]}`);
+        return r.status === 200 ? r : undefined;
+      },
+      10_000,
+      `trace ${ids[123]} readable`,
+    );
     expect(trace.status).toBe(200);
     expect(trace.body.spans).toHaveLength(1);
     expect(trace.body.spans[0].service).toBe('kafka-svc');
