@@ -34,9 +34,3 @@ export function rowBodyBytes(body: RowBody): number {
   for (const part of body) n += part.length;
   return n;
 }
-
-/** The body as one buffer (a copy when it has several parts): for the rare paths that read it. */
-export function wholeRowBody(body: RowBody): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  return body.length === 1 ? body[0] : Buffer.concat(body);
-}

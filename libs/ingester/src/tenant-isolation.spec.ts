@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineBus } from '@meridian/bus';
-import { ROW_COLUMNS, wholeRowBody, type RowBatchMessage, type RowBody, type RowTable } from '@meridian/domain';
+import { ROW_COLUMNS, type RowBatchMessage, type RowBody, type RowTable } from '@meridian/domain';
 import { createSelfMetrics } from '@meridian/self-metrics';
 import { RowWriter, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { makeMetricPointRow, makeSpanRow, openTestClickHouse, toRowBody, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
@@ -43,7 +43,7 @@ class RecordingSink implements RowSink {
     return this.trials.filter((t) => t.kind === 'insert');
   }
   insert(regionId: string, table: RowTable, body: RowBody, token: string): Promise<void> {
-    return this.record('insert', wholeRowBody(body), () => this.inner.insert(regionId, table, body, token));
+    return this.record('insert', Buffer.concat(Buffer.isBuffer(body) ? [body] : body), () => this.inner.insert(regionId, table, body, token));
   }
   private async record(kind: TrialRecord['kind'], body: Buffer, op: () => Promise<void>): Promise<void> {
     const text = body.toString('utf8');
