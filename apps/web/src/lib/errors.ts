@@ -85,8 +85,92 @@ export function useFieldErrors(error: unknown): Record<string, string> {
   return fieldErrors(error, usePrefs().locale);
 }
 
+/**
+ * The server's read limits (apps/server/src/read-limits.ts), told apart by the body's `reason`
+ * (a 429 can also be a sign-in or invitation limit, a 503 a store that is down):
+ * - `timeout`: 504, the read ran past the engine's time limit; the same read would run as long again;
+ * - `tenant_busy`: 429 `queue_full` / `tenant_wait_timeout`, the tenant's own reads fill its share;
+ * - `engine_busy`: 503, other tenants' reads fill the engine.
+ */
+export type ReadRefusal = { kind: 'timeout'; limitSeconds?: number } | { kind: 'tenant_busy' | 'engine_busy'; retryAfterSeconds?: number };
+
+export function readRefusal(error: unknown): ReadRefusal | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const body = (error.body ?? {}) as { reason?: unknown; message?: unknown; retryAfterSeconds?: unknown };
+  if (error.status === 504) {
+    // The limit is only in the server's words: "the query ran longer than 30 s and was stopped; …".
+    const limit = typeof body.message === 'string' ? /longer than (\d{1,6}) s\b/.exec(body.message)?.[1] : undefined;
+    return { kind: 'timeout', ...(limit && { limitSeconds: Number(limit) }) };
+  }
+  const kind =
+    error.status === 429 && (body.reason === 'queue_full' || body.reason === 'tenant_wait_timeout')
+      ? 'tenant_busy'
+      : error.status === 503 && body.reason === 'engine_busy'
+        ? 'engine_busy'
+        : undefined;
+  if (!kind) return undefined;
+  // Put there by api.ts from the Retry-After header.
+  const after = body.retryAfterSeconds;
+  return { kind, ...(typeof after === 'number' && Number.isFinite(after) && after >= 0 && { retryAfterSeconds: after }) };
+}
+
+/** Without a Retry-After, a refused read is tried again after this long. */
+const DEFAULT_RETRY_SECONDS = 5;
+/** However long the server says, a page on screen tries again within this. */
+const MAX_RETRY_SECONDS = 30;
+
+/**
+ * Seconds until a refused read is tried again on its own: a busy tenant or engine frees up, so
+ * the server's Retry-After (1 s for a full queue, the wait limit after a long wait). Undefined
+ * for every other error: a timeout or a 4xx would get the same answer again.
+ */
+export function autoRetrySeconds(error: unknown): number | undefined {
+  const r = readRefusal(error);
+  if (!r || r.kind === 'timeout') return undefined;
+  return Math.min(MAX_RETRY_SECONDS, Math.max(1, Math.ceil(r.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS)));
+}
+
+const refusalMessages = defineMessages({
+  en: {
+    timeout: (seconds: string) =>
+      seconds
+        ? `This query took longer than ${seconds} s and was stopped — narrow the time window or add filters.`
+        : 'This query took too long and was stopped — narrow the time window or add filters.',
+    tenant_busy: 'Too many queries for this tenant are running',
+    engine_busy: 'The server is busy with other queries',
+    retryingIn: (seconds: string) => `retrying in ${seconds} s.`,
+    retryingNow: 'retrying…',
+    tryLater: 'try again shortly.',
+  },
+  ja: {
+    timeout: (seconds: string) =>
+      seconds
+        ? `このクエリは ${seconds} 秒を超えたため停止されました。時間範囲を狭めるか、フィルターを追加してください。`
+        : 'このクエリは時間がかかりすぎたため停止されました。時間範囲を狭めるか、フィルターを追加してください。',
+    tenant_busy: 'このテナントで実行中のクエリが多すぎます',
+    engine_busy: 'サーバーがほかのクエリで混み合っています',
+    retryingIn: (seconds: string) => `${seconds} 秒後に再試行します。`,
+    retryingNow: '再試行しています…',
+    tryLater: 'しばらくしてからもう一度お試しください。',
+  },
+});
+
+/**
+ * What a read limit means for the user and what to do, in their language. `retryInSeconds`:
+ * when the page tries again on its own (0: now); without it, the user is asked to.
+ */
+export function readRefusalText(refusal: ReadRefusal, locale: Locale, retryInSeconds?: number): string {
+  const t = refusalMessages[locale];
+  const n = (v: number) => new Intl.NumberFormat(locale).format(v);
+  if (refusal.kind === 'timeout') return t.timeout(refusal.limitSeconds === undefined ? '' : n(refusal.limitSeconds));
+  const next = retryInSeconds === undefined ? t.tryLater : retryInSeconds > 0 ? t.retryingIn(n(retryInSeconds)) : t.retryingNow;
+  return locale === 'ja' ? `${t[refusal.kind]}。${next}` : `${t[refusal.kind]} — ${next}`;
+}
+
 /** One line saying what went wrong, from the server's message when there is one. */
-export function errorMessage(error: unknown, locale: Locale = 'en'): string {
+export function errorMessage(error: unknown, locale: Locale = 'en', retryInSeconds?: number): string {
+  const refusal = readRefusal(error);
+  if (refusal) return readRefusalText(refusal, locale, retryInSeconds);
   if (error instanceof ApiError) {
     const issues = error.body?.issues?.map((i) => `${i.field.replace(/^(body|query|params)\./, '')}: ${issueText(i, locale)}`) ?? [];
     const base = error.body?.message || `HTTP ${error.status}`;
