@@ -2,7 +2,7 @@ import { nanosToDateTime64, type MetricPointRow } from '@meridian/domain';
 import { QueryValidationError } from '../errors';
 import { makeMetricPointRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 import { RowWriter } from '../write/row-writer';
-import { bucketQuantile, chooseStep, MetricExplorerQueries, type MetricSeriesQuery } from './metric-explorer.queries';
+import { bucketQuantile, chooseStep, MetricExplorerQueries, rangeQuantile, type MetricSeriesQuery } from './metric-explorer.queries';
 
 const MS = 1_000_000n;
 /** A minute-aligned base time 30 minutes ago. */
@@ -36,6 +36,42 @@ const histogram = (temporality: 'DELTA' | 'CUMULATIVE', offsetMs: number, counts
     count: String(counts.reduce((a, b) => a + b, 0)),
     sum: total,
   });
+/** An exponential histogram point: buckets `pos`/`neg` as [offset, counts] at `scale`; count = all buckets + zero. */
+interface ExpPoint {
+  scale: number;
+  zero?: number;
+  pos?: [number, number[]];
+  neg?: [number, number[]];
+  total: number;
+  attributes?: Record<string, string>;
+  temporality?: 'DELTA' | 'CUMULATIVE';
+  startMs?: number;
+  tenant?: string;
+}
+const expHistogram = (name: string, offsetMs: number, e: ExpPoint) => {
+  const [posOffset, pos] = e.pos ?? [0, []];
+  const [negOffset, neg] = e.neg ?? [0, []];
+  return point(name, offsetMs, {
+    metric_type: 'EXP_HISTOGRAM',
+    temporality: e.temporality ?? 'DELTA',
+    unit: 's',
+    tenant_id: e.tenant ?? T,
+    attributes: e.attributes ?? {},
+    start_ts: ts(e.startMs ?? LONG_AGO),
+    exp_scale: e.scale,
+    exp_zero_count: String(e.zero ?? 0),
+    exp_positive_offset: posOffset,
+    exp_positive_counts: pos.map(String),
+    exp_negative_offset: negOffset,
+    exp_negative_counts: neg.map(String),
+    count: String([...pos, ...neg].reduce((a, b) => a + b, e.zero ?? 0)),
+    sum: e.total,
+  });
+};
+/** Bucket edge b^i at `scale` (b = 2^(2^−scale)). */
+const edge = (i: number, scale: number) => 2 ** (i / 2 ** scale);
+/** `rank` of `n` observations into the bucket [lower, upper]. */
+const into = (lower: number, upper: number, rank: number, n: number) => lower + (upper - lower) * (rank / n);
 
 describe('MetricExplorerQueries', () => {
   let ch: TestClickHouse;
@@ -110,6 +146,22 @@ describe('MetricExplorerQueries', () => {
         count: '2',
         sum: 60,
       }),
+      // Exponential, scale 0 (buckets (2^i, 2^(i+1)]), DELTA. Minute 0: [−4, −2) 2, zero 2, (1, 2] 2, (2, 4] 4, (4, 8] 4.
+      expHistogram('e.scale0', 10_000, { scale: 0, neg: [1, [2]], zero: 2, pos: [0, [2, 4, 4]], total: 50 }),
+      // Minute 1, mostly negative: [−4, −2) 8, (1, 2] 2.
+      expHistogram('e.scale0', 70_000, { scale: 0, neg: [0, [0, 8]], pos: [0, [2]], total: -20 }),
+      // Another tenant's point under the same name, far above: never counted.
+      expHistogram('e.scale0', 20_000, { scale: 0, pos: [10, [100]], total: 1e5, tenant: 'other' }),
+      // Two DELTA series at scales 2 and 1, merged at scale 1: a's indexes −3 (odd, negative), 4 and 5
+      // at scale 2 become −2, 2 and 2 at scale 1.
+      expHistogram('e.scales', 10_000, { scale: 2, pos: [-3, [2, 0, 0, 0, 0, 0, 0, 1, 3]], total: 12, attributes: { s: 'a' } }),
+      expHistogram('e.scales', 20_000, { scale: 1, pos: [3, [4]], total: 14, attributes: { s: 'b' } }),
+      // Cumulative: a point before the window at scale 1, then at scale 0 (the SDK lowered the scale:
+      // no reset), then a new start time (reset), then a bucket that went down (reset).
+      expHistogram('e.cumulative', -20_000, { temporality: 'CUMULATIVE', scale: 1, zero: 1, pos: [0, [2, 2]], total: 10 }),
+      expHistogram('e.cumulative', 30_000, { temporality: 'CUMULATIVE', scale: 0, zero: 1, pos: [0, [6, 4]], total: 40 }),
+      expHistogram('e.cumulative', 90_000, { temporality: 'CUMULATIVE', scale: 1, pos: [2, [3]], total: 7.5, startMs: 85_000 }),
+      expHistogram('e.cumulative', 150_000, { temporality: 'CUMULATIVE', scale: 1, zero: 3, pos: [2, [1]], total: 8, startMs: 85_000 }),
       // 55 groups of one series each, value i.
       ...Array.from({ length: 55 }, (_, i) => point('g.many', 30_000, { value: i, attributes: { k: `k${String(i).padStart(2, '0')}` } })),
     ];
@@ -215,6 +267,65 @@ describe('MetricExplorerQueries', () => {
     expect((await series({ name: 'h.mixed', ...minutes(1), aggregation: 'avg' })).lines[0].values).toEqual([40]);
   });
 
+  it('exponential histogram quantiles at scale 0: negative, zero and positive buckets in order, interpolated in the bucket', async () => {
+    const p95 = await series({ name: 'e.scale0', ...minutes(2) });
+    expect(p95).toMatchObject({ source: 'raw', aggregation: 'p95', aggregations: ['p95', 'p50', 'p99', 'avg', 'rate'], unit: 's' });
+    expect(p95.metric).toMatchObject({ type: 'EXP_HISTOGRAM' });
+    // Minute 0 (14 observations): rank 13.3 is 3.3 of 4 into (4, 8]; minute 1 (10): rank 9.5 is 1.5 of 2 into (1, 2].
+    expect(p95.lines[0].values).toEqual([into(4, 8, 3.3, 4), into(1, 2, 1.5, 2)].map((v) => expect.closeTo(v, 9)));
+    // p50: rank 7 is 1 of 4 into (2, 4]; minute 1: rank 5 is 5 of 8 into [−4, −2).
+    const p50 = await series({ name: 'e.scale0', ...minutes(2), aggregation: 'p50' });
+    expect(p50.lines[0].values).toEqual([2.5, -2.75]);
+    const p99 = await series({ name: 'e.scale0', ...minutes(2), aggregation: 'p99' });
+    expect(p99.lines[0].values[0]).toBeCloseTo(into(4, 8, 13.86 - 10, 4), 9);
+    expect((await series({ name: 'e.scale0', ...minutes(2), aggregation: 'avg' })).lines[0].values).toEqual([50 / 14, -2]);
+    // Another tenant's point under the same name: theirs alone, 50 of 100 into (1024, 2048].
+    const theirs = await q.metricSeries('eu', 'other', { ...minutes(2), name: 'e.scale0', aggregation: 'p50', stepSeconds: 60 });
+    expect(theirs.lines[0].values).toEqual([1536, null]);
+  });
+
+  it('exponential histograms of different scales merge at the coarsest one', async () => {
+    // a alone at scale 2: (2^−0.75, 2^−0.5] 2, (2, 2^1.25] 1, (2^1.25, 2^1.5] 3.
+    const byS = await series({ name: 'e.scales', ...minutes(1), groupBy: 's' });
+    expect(byS.lines.map((l) => l.group)).toEqual(['a', 'b']);
+    expect(byS.lines[0].values[0]).toBeCloseTo(into(edge(5, 2), edge(6, 2), 2.7, 3), 9);
+    // b alone at scale 1: (2^1.5, 4] 4, rank 3.8.
+    expect(byS.lines[1].values[0]).toBeCloseTo(into(edge(3, 1), 4, 3.8, 4), 9);
+    const aP50 = await series({ name: 'e.scales', ...minutes(1), groupBy: 's', aggregation: 'p50' });
+    expect(aP50.lines[0].values[0]).toBeCloseTo(edge(5, 2), 9);
+    // Merged at scale 1: (2^−1, 2^−0.5] 2, (2, 2^1.5] 4, (2^1.5, 4] 4.
+    const merged = await series({ name: 'e.scales', ...minutes(1), aggregation: 'p50' });
+    expect(merged.lines[0].values[0]).toBeCloseTo(into(2, edge(3, 1), 3, 4), 9);
+    const low = await series({ name: 'e.scales', ...minutes(1), aggregation: 'p50', filters: [{ key: 's', op: '=', value: 'a' }] });
+    expect(low.lines[0].values[0]).toBeCloseTo(edge(5, 2), 9);
+    expect((await series({ name: 'e.scales', ...minutes(1) })).lines[0].values[0]).toBeCloseTo(into(edge(3, 1), 4, 3.5, 4), 9);
+  });
+
+  it('cumulative exponential histograms: differenced at the coarser scale, counted whole after a reset', async () => {
+    // Minute 0: (scale 0) {(1, 2]: 6, (2, 4]: 4, zero 1} − the earlier {(1, √2]: 2, (√2, 2]: 2, zero 1} at scale 0 = (1, 2] 2, (2, 4] 4.
+    // Minute 1: a new start time, whole: (2, 2^1.5] 3. Minute 2: a bucket went down (3 → 1), whole: zero 3, (2, 2^1.5] 1.
+    const p50 = await series({ name: 'e.cumulative', aggregation: 'p50' });
+    expect(p50.lines[0].values).toEqual([2.5, into(2, edge(3, 1), 1.5, 3), 0].map((v) => expect.closeTo(v, 9)));
+    const p95 = await series({ name: 'e.cumulative' });
+    expect(p95.lines[0].values).toEqual([into(2, 4, 3.7, 4), into(2, edge(3, 1), 2.85, 3), into(2, edge(3, 1), 0.8, 1)].map((v) => expect.closeTo(v, 9)));
+    const rate = await series({ name: 'e.cumulative', aggregation: 'rate' });
+    expect(rate.lines[0].values.map((v) => v! * 60)).toEqual([6, 3, 4].map((v) => expect.closeTo(v, 9)));
+    expect(rate.unit).toBe('{observations}/s');
+    expect((await series({ name: 'e.cumulative', aggregation: 'avg' })).lines[0].values).toEqual([5, 2.5, 2]);
+  });
+
+  it('rangeQuantile interpolates inside ordered buckets, negative ones too', () => {
+    expect(
+      rangeQuantile(0.5, [
+        { lower: -4, upper: -2, count: 2 },
+        { lower: 0, upper: 0, count: 0 },
+        { lower: 2, upper: 4, count: 2 },
+      ]),
+    ).toBe(-2);
+    expect(rangeQuantile(0.25, [{ lower: -4, upper: -2, count: 2 }])).toBe(-3.5);
+    expect(rangeQuantile(0.5, [{ lower: 0, upper: 0, count: 0 }])).toBeNull();
+  });
+
   it('keeps the 50 groups with most series and merges the rest into one "other" line', async () => {
     const r = await series({ name: 'g.many', groupBy: 'k', aggregation: 'sum', ...minutes(1) });
     expect(r.lines).toHaveLength(51);
@@ -233,7 +344,19 @@ describe('MetricExplorerQueries', () => {
 
   it('lists metric names with type, unit and series count; search matches part of the name', async () => {
     const all = await q.metricNames('eu', T, minutes(3));
-    expect(all.map((m) => m.name)).toEqual(['c.requests', 'd.requests', 'g.many', 'g.temp', 'h.latency', 'h.mixed', 'h.sparse']);
+    expect(all.map((m) => m.name)).toEqual([
+      'c.requests',
+      'd.requests',
+      'e.cumulative',
+      'e.scale0',
+      'e.scales',
+      'g.many',
+      'g.temp',
+      'h.latency',
+      'h.mixed',
+      'h.sparse',
+    ]);
+    expect(all.find((m) => m.name === 'e.scales')).toMatchObject({ type: 'EXP_HISTOGRAM', series: 2 });
     expect(all.find((m) => m.name === 'c.requests')).toMatchObject({
       type: 'SUM',
       unit: '{requests}',
@@ -263,6 +386,7 @@ describe('MetricExplorerQueries', () => {
       );
     expect(await field(series({ name: 'g.temp', aggregation: 'p95' }))).toBe('agg');
     expect(await field(series({ name: 'g.temp', aggregation: 'rate' }))).toBe('agg');
+    expect(await field(series({ name: 'e.scale0', aggregation: 'sum' }))).toBe('agg');
     expect(await field(series({ name: 'g.temp', stepSeconds: 5 }))).toBe('step');
     expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 86400_000), stepSeconds: 60 }))).toBe('step');
     expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 8 * 86400_000) }))).toBe('to');

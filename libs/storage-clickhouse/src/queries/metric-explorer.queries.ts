@@ -131,8 +131,9 @@ export function aggregationsFor(m: Pick<MetricDescriptor, 'type' | 'isMonotonic'
     case 'SUM':
       return m.isMonotonic ? ['rate', 'sum', 'avg', 'min', 'max'] : ['sum', 'avg', 'min', 'max'];
     case 'HISTOGRAM':
+    case 'EXP_HISTOGRAM':
       return ['p95', 'p50', 'p99', 'avg', 'rate'];
-    // Exponential histograms and summaries: mean and rate from count/sum (no bucket merge across scales here).
+    // Summaries: mean and rate from count/sum.
     default:
       return ['avg', 'rate'];
   }
@@ -190,7 +191,19 @@ const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.
 /** One attribute of a series (maps `a`: point attributes, `r`: resource's): the point's first, then the resource's (service.name, server.address…). */
 const attr = (param: string) => `if(mapContains(a, {${param}:String}), a[{${param}:String}], r[{${param}:String}])`;
 
-type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram';
+type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram' | 'expHistogram';
+
+/**
+ * One side (positive or negative) of an exponential histogram point as (bucket index, count)
+ * pairs at scale `to` ≤ its own scale `from`: index i at scale s is index i >> (s − to) at the
+ * coarser scale (2^(s − to) neighbouring buckets make one; an arithmetic shift floors negative
+ * indexes too), and counts falling on one index are summed.
+ */
+const expBuckets = (offset: string, counts: string, from: string, to: string) =>
+  `arrayReduce('sumMap', [arrayMap(i -> bitShiftRight(toInt64(${offset}) + i - 1, ${from} - ${to}), arrayEnumerate(${counts}))], [arrayMap(c -> toInt64(c), ${counts})])`;
+/** `now` − `before`, both (index, count) pairs at one scale; indexes whose difference is 0 are dropped (as sumMap does). */
+const expMinus = (now: string, before: string) =>
+  `arrayReduce('sumMap', [arrayConcat(${now}.1, ${before}.1)], [arrayConcat(${now}.2, arrayMap(c -> -c, ${before}.2))])`;
 
 export class MetricExplorerQueries {
   constructor(readonly clients: ClickHouseClients) {}
@@ -307,7 +320,9 @@ export class MetricExplorerQueries {
           ? metric.allDelta
             ? 'deltaRate'
             : 'counterRate'
-          : 'histogram';
+          : metric.type === 'EXP_HISTOGRAM'
+            ? 'expHistogram'
+            : 'histogram';
     // The per-minute rollup answers gauge-like reads and rates of DELTA sums when the step is whole
     // minutes and the window fits its DateTime column; counters (resets need each point's start
     // time) and histograms (buckets) are not in it, so they read the raw points.
@@ -322,7 +337,9 @@ export class MetricExplorerQueries {
       to_ms: toMs,
       // The look-back stays inside what DateTime64(9) holds.
       read_from_ms:
-        plan === 'counterRate' || plan === 'histogram' ? Math.max(RAW_TIME_RANGE_MS.min, alignedFromMs - Math.max(L.counterLookbackMs, stepMs)) : alignedFromMs,
+        plan === 'counterRate' || plan === 'histogram' || plan === 'expHistogram'
+          ? Math.max(RAW_TIME_RANGE_MS.min, alignedFromMs - Math.max(L.counterLookbackMs, stepMs))
+          : alignedFromMs,
       step_ms: stepMs,
       ...(rollup ? { from_s: alignedFromMs / 1000, to_s: Math.ceil(toMs / 60_000) * 60, step_s: stepSeconds } : {}),
     };
@@ -466,6 +483,52 @@ export class MetricExplorerQueries {
         key: '',
       };
     }
+    if (plan === 'expHistogram') {
+      // Exponential histograms: each point's buckets as (index, count) pairs at its scale. A cumulative
+      // point is differenced from its series' previous one at the coarser of their two scales (SDKs
+      // lower the scale as the range of values grows, which is no reset); it counts whole after a
+      // reset (count or zero count went down, a new start time, or some bucket went down at the common
+      // scale — then whole at that scale). Pairs are summed per series, step and scale, then across series per scale; a line
+      // whose series have different scales is merged at the coarsest one in valueOf.
+      const side = (name: string, offset: string, counts: string) => `
+            ${expBuckets(offset, counts, 'exp_scale', 'scale')} AS ${name}_now,
+            ${expBuckets(`prev_${offset}`, `prev_${counts}`, 'prev_scale', 'scale')} AS ${name}_before,
+            ${expMinus(`${name}_now`, `${name}_before`)} AS ${name}_diff`;
+      const lag = (c: string) => `lagInFrame(${c}) OVER w AS prev_${c}`;
+      return {
+        perSeries: `SELECT series, t, scale, sumMap(pos.1, pos.2) AS pos_part, sumMap(neg.1, neg.2) AS neg_part,
+            sum(dz) AS zero_part, sum(dn) AS n_part, sum(ds) AS total_part
+          FROM (
+            SELECT series, t, scale,
+              cum AND NOT arrayExists(c -> c < 0, pos_diff.2) AND NOT arrayExists(c -> c < 0, neg_diff.2) AS diff,
+              if(diff, pos_diff, pos_now) AS pos,
+              if(diff, neg_diff, neg_now) AS neg,
+              if(diff, toUInt64(exp_zero_count - prev_exp_zero_count), exp_zero_count) AS dz,
+              if(diff, toUInt64(count - prev_count), count) AS dn,
+              if(diff, sum - prev_sum, sum) AS ds
+            FROM (
+              SELECT series, t, exp_zero_count, prev_exp_zero_count, count, prev_count, sum, prev_sum,
+                temporality = 'CUMULATIVE' AND rn > 1 AND count >= prev_count AND exp_zero_count >= prev_exp_zero_count AND start_ts <= prev_start AS cum,
+                -- Outside a difference the previous point's buckets go unused (shifted by 0, so still defined).
+                if(cum, least(exp_scale, prev_exp_scale), exp_scale) AS scale,
+                if(cum, prev_exp_scale, scale) AS prev_scale,
+                ${side('pos', 'exp_positive_offset', 'exp_positive_counts')},
+                ${side('neg', 'exp_negative_offset', 'exp_negative_counts')}
+              FROM (${ordered(
+                'exp_scale, exp_zero_count, exp_positive_offset, exp_positive_counts, exp_negative_offset, exp_negative_counts, count, sum',
+                ['exp_scale', 'exp_zero_count', 'exp_positive_offset', 'exp_positive_counts', 'exp_negative_offset', 'exp_negative_counts', 'count', 'sum']
+                  .map(lag)
+                  .join(', '),
+              )})
+              WHERE ${inWindowCounted}
+            )
+          )
+          GROUP BY series, t, scale`,
+        acrossSeries: `sumMap(pos_part.1, pos_part.2) AS pos, sumMap(neg_part.1, neg_part.2) AS neg,
+          sum(zero_part) AS zero, sum(n_part) AS n, sum(total_part) AS total`,
+        key: ', scale',
+      };
+    }
     // Histograms: bucket counts (and count/sum) per point, cumulative points differenced per series,
     // summed element-wise per set of bounds (sumForEach; a sumMap over Float64 keys was the slow
     // part); a line whose series have different bounds is merged by upper bound in valueOf.
@@ -507,12 +570,17 @@ interface AggregateRow {
   total?: number;
   bounds?: number[];
   counts?: string[];
+  /** Exponential histograms: the scale of `pos`/`neg`, their (bucket indexes, counts), the zero bucket's count. */
+  scale?: number;
+  pos?: [string[], string[]];
+  neg?: [string[], string[]];
+  zero?: string;
 }
 
 /** A line's value in one step from its row (several for a histogram whose series have different bounds). */
 function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSeconds: number): number | null {
   const [r] = rows;
-  if (r.bounds === undefined) {
+  if (r.bounds === undefined && r.scale === undefined) {
     if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
     return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
   }
@@ -522,6 +590,7 @@ function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSe
     if (aggregation === 'rate') return n / coveredSeconds;
     return n > 0 ? rows.reduce((a, x) => a + Number(x.total), 0) / n : null;
   }
+  if (r.scale !== undefined) return expQuantile(q, rows);
   // Buckets merged by upper bound; each bucket's lower edge is the next bound below among all seen.
   const byBound = new Map<number, number>([[Infinity, 0]]);
   for (const x of rows) {
@@ -539,6 +608,60 @@ function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSe
     bounds,
     bounds.map((b) => byBound.get(b)!),
   );
+}
+
+/**
+ * A quantile from exponential histogram rows (one per scale among a line's series), merged at the
+ * coarsest of their scales — exact at that resolution, where merging converted bounds by upper
+ * bound would misplace counts. Index i at scale s is the bucket (b^i, b^(i+1)], b = 2^(2^−s),
+ * its negative twin [−b^(i+1), −b^i); the zero bucket counts as exactly 0 (its threshold is not
+ * stored).
+ */
+function expQuantile(q: number, rows: AggregateRow[]): number | null {
+  const scales = rows.filter((x) => (x.pos?.[0].length ?? 0) + (x.neg?.[0].length ?? 0) > 0).map((x) => Number(x.scale));
+  const scale = scales.length > 0 ? Math.min(...scales) : 0;
+  const pos = new Map<number, number>();
+  const neg = new Map<number, number>();
+  let zero = 0;
+  const add = (into: Map<number, number>, side: [string[], string[]] | undefined, shift: number) =>
+    side?.[0].forEach((k, j) => {
+      const i = Math.floor(Number(k) / 2 ** shift);
+      into.set(i, (into.get(i) ?? 0) + Number(side[1][j]));
+    });
+  for (const x of rows) {
+    add(pos, x.pos, Number(x.scale) - scale);
+    add(neg, x.neg, Number(x.scale) - scale);
+    zero += Number(x.zero ?? 0);
+  }
+  const edge = (i: number) => 2 ** (i * 2 ** -scale);
+  const buckets: Bucket[] = [
+    ...[...neg.keys()].sort((a, b) => b - a).map((i) => ({ lower: -edge(i + 1), upper: -edge(i), count: neg.get(i)! })),
+    { lower: 0, upper: 0, count: zero },
+    ...[...pos.keys()].sort((a, b) => a - b).map((i) => ({ lower: edge(i), upper: edge(i + 1), count: pos.get(i)! })),
+  ];
+  return rangeQuantile(q, buckets);
+}
+
+export interface Bucket {
+  lower: number;
+  upper: number;
+  count: number;
+}
+
+/** The value below which `q` of the observations lie, from buckets in ascending order: linear interpolation inside the bucket. Null without observations. */
+export function rangeQuantile(q: number, buckets: Bucket[]): number | null {
+  const total = buckets.reduce((a, b) => a + b.count, 0);
+  if (total <= 0) return null;
+  const rank = q * total;
+  let below = 0;
+  let top: number | null = null;
+  for (const b of buckets) {
+    if (b.count > 0 && below + b.count >= rank) return b.lower + (b.upper - b.lower) * ((rank - below) / b.count);
+    below += b.count;
+    if (b.count > 0) top = b.upper;
+  }
+  // Only rounding of the running sum gets here: the top of the highest bucket.
+  return top;
 }
 
 const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
