@@ -119,6 +119,18 @@ describe('live hitmap window', () => {
     expect(mergeLiveCells(m2, serve(w3, 6), w3, TEN_MIN).cells).toContainEqual(late);
   });
 
+  it('fills every column since the last answer after polls stopped for minutes (a hidden tab, refused reads)', () => {
+    const { live, now } = poll(13); // the first poll (T0) was a late read; the next is due at T0 + 60 s
+    // No poll answered for 5 minutes: react-query does not poll a hidden tab, and a refused poll leaves the cache as it was.
+    const later = now + 300_000;
+    const w = liveFetchWindow(live, later, TEN_MIN);
+    expect(w.since).toBeLessThanOrEqual(live.fetchedTo - LIVE_REFETCH_MS);
+    const merged = mergeLiveCells(live, serve(w, 14), w, TEN_MIN);
+    // Exactly the columns of a full fetch: none left empty between the last answer and the late re-read's reach.
+    expect(merged.cells.map((c) => c.t)).toEqual(decodeCells(serve({ from: later - TEN_MIN, to: later }, 0)).map((c) => c.t));
+    expect(merged.cells.filter((c) => c.t >= live.fetchedTo - LIVE_REFETCH_MS).every((c) => c.hits === 14)).toBe(true);
+  });
+
   it('drops cells that slid out of the window even when the answer is empty', () => {
     const prev: LiveCells = {
       cells: [

@@ -63,12 +63,17 @@ export function firstColumn(from: number): number {
 /**
  * What the next poll asks for: the window itself (exactly the span: the API refuses longer
  * windows, and includes the column under the left edge on its own) and, after the first poll,
- * `since`: only the newest columns come back, LIVE_REFETCH_MS of them, or LIVE_LATE_MS once a minute.
+ * `since`: only the newest columns come back, from LIVE_REFETCH_MS before the last answer's `to`,
+ * or LIVE_LATE_MS back once a minute (whichever reaches further).
  */
 export function liveFetchWindow(prev: LiveCells | undefined, now: number, spanMs: number): { from: number; to: number; since?: number } {
   const w = { from: now - spanMs, to: now };
   if (!prev || prev.spanMs !== spanMs) return w;
-  const back = now - prev.lateTo >= LIVE_LATE_EVERY_MS ? LIVE_LATE_MS : now - prev.fetchedTo + LIVE_REFETCH_MS;
+  // Never less than the regular reach: after minutes without an answer (a hidden tab does not
+  // poll, refused polls leave the cache as it was), the columns since the last answer were never
+  // read, and a 3-minute late re-read alone would leave them empty for good.
+  const regular = now - prev.fetchedTo + LIVE_REFETCH_MS;
+  const back = now - prev.lateTo >= LIVE_LATE_EVERY_MS ? Math.max(LIVE_LATE_MS, regular) : regular;
   const since = now - back;
   return since <= w.from ? w : { ...w, since };
 }
