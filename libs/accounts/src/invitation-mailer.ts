@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MailOutbox } from '@meridian/alert-channels';
+import { MailOutbox } from '@meridian/mail-outbox';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts-options';
 
 /** Invitation emails, over SMTP when configured, else as .eml files in the outbox directory. */

@@ -4,4 +4,3 @@ export { sealChannel, openChannel } from './channel-codec';
 export { ChannelSender, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, type OpenChannel } from './channel-sender';
 export { checkTargetHost, checkTargetUrl, TargetRefusedError, TargetUnresolvedError } from './target-guard';
 export { hitmapLink, metricLabel } from './messages';
-export { MailOutbox, type MailSettings } from './mail-outbox';

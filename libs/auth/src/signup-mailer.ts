@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MailOutbox } from '@meridian/alert-channels';
+import { MailOutbox } from '@meridian/mail-outbox';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
 
 export type SignupMail = { kind: 'verify'; to: string; verifyUrl: string; ttlHours: number } | { kind: 'exists'; to: string; signInUrl: string };

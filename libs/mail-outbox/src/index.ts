@@ -1,0 +1,1 @@
+export { MailOutbox, type MailSettings } from './mail-outbox';
