@@ -2,7 +2,7 @@ import { nanosToDateTime64, type MetricPointRow } from '@meridian/domain';
 import { QueryValidationError } from '../errors';
 import { makeMetricPointRow, openTestClickHouse, toRowBody, type TestClickHouse } from '../testing';
 import { RowWriter } from '../write/row-writer';
-import { bucketQuantile, chooseStep, MetricExplorerQueries, rangeQuantile, type MetricSeriesQuery } from './metric-explorer.queries';
+import { bucketQuantile, chooseStep, expGrid, MetricExplorerQueries, rangeQuantile, type MetricSeriesQuery } from './metric-explorer.queries';
 
 const MS = 1_000_000n;
 /** A minute-aligned base time 30 minutes ago. */
@@ -148,8 +148,8 @@ describe('MetricExplorerQueries', () => {
       }),
       // Exponential, scale 0 (buckets (2^i, 2^(i+1)]), DELTA. Minute 0: [−4, −2) 2, zero 2, (1, 2] 2, (2, 4] 4, (4, 8] 4.
       expHistogram('e.scale0', 10_000, { scale: 0, neg: [1, [2]], zero: 2, pos: [0, [2, 4, 4]], total: 50 }),
-      // Minute 1, mostly negative: [−4, −2) 8, (1, 2] 2.
-      expHistogram('e.scale0', 70_000, { scale: 0, neg: [0, [0, 8]], pos: [0, [2]], total: -20 }),
+      // Minute 1, mostly negative: [−4, −2) 6, [−2, −1) 2, (1, 2] 2.
+      expHistogram('e.scale0', 70_000, { scale: 0, neg: [0, [2, 6]], pos: [0, [2]], total: -20 }),
       // Another tenant's point under the same name, far above: never counted.
       expHistogram('e.scale0', 20_000, { scale: 0, pos: [10, [100]], total: 1e5, tenant: 'other' }),
       // Two DELTA series at scales 2 and 1, merged at scale 1: a's indexes −3 (odd, negative), 4 and 5
@@ -273,9 +273,9 @@ describe('MetricExplorerQueries', () => {
     expect(p95.metric).toMatchObject({ type: 'EXP_HISTOGRAM' });
     // Minute 0 (14 observations): rank 13.3 is 3.3 of 4 into (4, 8]; minute 1 (10): rank 9.5 is 1.5 of 2 into (1, 2].
     expect(p95.lines[0].values).toEqual([into(4, 8, 3.3, 4), into(1, 2, 1.5, 2)].map((v) => expect.closeTo(v, 9)));
-    // p50: rank 7 is 1 of 4 into (2, 4]; minute 1: rank 5 is 5 of 8 into [−4, −2).
+    // p50: rank 7 is 1 of 4 into (2, 4]; minute 1: rank 5 is 5 of 6 into [−4, −2).
     const p50 = await series({ name: 'e.scale0', ...minutes(2), aggregation: 'p50' });
-    expect(p50.lines[0].values).toEqual([2.5, -2.75]);
+    expect(p50.lines[0].values).toEqual([2.5, into(-4, -2, 5, 6)].map((v) => expect.closeTo(v, 9)));
     const p99 = await series({ name: 'e.scale0', ...minutes(2), aggregation: 'p99' });
     expect(p99.lines[0].values[0]).toBeCloseTo(into(4, 8, 13.86 - 10, 4), 9);
     expect((await series({ name: 'e.scale0', ...minutes(2), aggregation: 'avg' })).lines[0].values).toEqual([50 / 14, -2]);
@@ -284,34 +284,40 @@ describe('MetricExplorerQueries', () => {
     expect(theirs.lines[0].values).toEqual([1536, null]);
   });
 
-  it('exponential histograms of different scales merge at the coarsest one', async () => {
+  it('exponential histograms of different scales merge at the coarsest one read', async () => {
     // a alone at scale 2: (2^−0.75, 2^−0.5] 2, (2, 2^1.25] 1, (2^1.25, 2^1.5] 3.
+    const onlyA = (aggregation: 'p50' | 'p95') => series({ name: 'e.scales', ...minutes(1), aggregation, filters: [{ key: 's', op: '=', value: 'a' }] });
+    expect((await onlyA('p95')).lines[0].values[0]).toBeCloseTo(into(edge(5, 2), edge(6, 2), 2.7, 3), 9);
+    expect((await onlyA('p50')).lines[0].values[0]).toBeCloseTo(edge(5, 2), 9);
+    // With b (scale 1) read too, all at scale 1: a (2^−1, 2^−0.5] 2, (2, 2^1.5] 4; b (2^1.5, 4] 4.
     const byS = await series({ name: 'e.scales', ...minutes(1), groupBy: 's' });
     expect(byS.lines.map((l) => l.group)).toEqual(['a', 'b']);
-    expect(byS.lines[0].values[0]).toBeCloseTo(into(edge(5, 2), edge(6, 2), 2.7, 3), 9);
-    // b alone at scale 1: (2^1.5, 4] 4, rank 3.8.
+    expect(byS.lines[0].values[0]).toBeCloseTo(into(2, edge(3, 1), 3.7, 4), 9);
     expect(byS.lines[1].values[0]).toBeCloseTo(into(edge(3, 1), 4, 3.8, 4), 9);
-    const aP50 = await series({ name: 'e.scales', ...minutes(1), groupBy: 's', aggregation: 'p50' });
-    expect(aP50.lines[0].values[0]).toBeCloseTo(edge(5, 2), 9);
-    // Merged at scale 1: (2^−1, 2^−0.5] 2, (2, 2^1.5] 4, (2^1.5, 4] 4.
     const merged = await series({ name: 'e.scales', ...minutes(1), aggregation: 'p50' });
     expect(merged.lines[0].values[0]).toBeCloseTo(into(2, edge(3, 1), 3, 4), 9);
-    const low = await series({ name: 'e.scales', ...minutes(1), aggregation: 'p50', filters: [{ key: 's', op: '=', value: 'a' }] });
-    expect(low.lines[0].values[0]).toBeCloseTo(edge(5, 2), 9);
     expect((await series({ name: 'e.scales', ...minutes(1) })).lines[0].values[0]).toBeCloseTo(into(edge(3, 1), 4, 3.5, 4), 9);
   });
 
-  it('cumulative exponential histograms: differenced at the coarser scale, counted whole after a reset', async () => {
-    // Minute 0: (scale 0) {(1, 2]: 6, (2, 4]: 4, zero 1} − the earlier {(1, √2]: 2, (√2, 2]: 2, zero 1} at scale 0 = (1, 2] 2, (2, 4] 4.
-    // Minute 1: a new start time, whole: (2, 2^1.5] 3. Minute 2: a bucket went down (3 → 1), whole: zero 3, (2, 2^1.5] 1.
+  it('cumulative exponential histograms: differenced at the coarsest scale, counted whole after a reset', async () => {
+    // All read at scale 0 (the coarsest point's). Minute 0: {(1, 2]: 6, (2, 4]: 4, zero 1} − the
+    // earlier point (scale 1: (1, √2] 2, (√2, 2] 2, zero 1 → (1, 2] 4) = (1, 2] 2, (2, 4] 4.
+    // Minute 1: a new start time, whole: (2, 4] 3. Minute 2: a bucket went down (3 → 1), whole: zero 3, (2, 4] 1.
     const p50 = await series({ name: 'e.cumulative', aggregation: 'p50' });
-    expect(p50.lines[0].values).toEqual([2.5, into(2, edge(3, 1), 1.5, 3), 0].map((v) => expect.closeTo(v, 9)));
+    expect(p50.lines[0].values).toEqual([2.5, 3, 0]);
     const p95 = await series({ name: 'e.cumulative' });
-    expect(p95.lines[0].values).toEqual([into(2, 4, 3.7, 4), into(2, edge(3, 1), 2.85, 3), into(2, edge(3, 1), 0.8, 1)].map((v) => expect.closeTo(v, 9)));
+    expect(p95.lines[0].values).toEqual([into(2, 4, 3.7, 4), into(2, 4, 2.85, 3), into(2, 4, 0.8, 1)].map((v) => expect.closeTo(v, 9)));
     const rate = await series({ name: 'e.cumulative', aggregation: 'rate' });
     expect(rate.lines[0].values.map((v) => v! * 60)).toEqual([6, 3, 4].map((v) => expect.closeTo(v, 9)));
     expect(rate.unit).toBe('{observations}/s');
     expect((await series({ name: 'e.cumulative', aggregation: 'avg' })).lines[0].values).toEqual([5, 2.5, 2]);
+  });
+
+  it('reads exponential buckets at a coarser scale when they would span too many indexes', () => {
+    const at = (scale: number, pos: [number, number] | null, neg: [number, number] | null = null) => ({ scale, pos, neg });
+    expect(expGrid([at(3, [-4, 10]), at(2, [1, 3], [0, 0])], 1024)).toEqual({ scale: 2, pos: { from: -2, length: 8 }, neg: { from: 0, length: 1 } });
+    expect(expGrid([at(3, [0, 99])], 40)).toEqual({ scale: 1, pos: { from: 0, length: 25 }, neg: { from: 0, length: 0 } });
+    expect(expGrid([at(5, null)], 50)).toEqual({ scale: 0, pos: { from: 0, length: 0 }, neg: { from: 0, length: 0 } });
   });
 
   it('rangeQuantile interpolates inside ordered buckets, negative ones too', () => {

@@ -36,6 +36,8 @@ export const METRIC_EXPLORER_LIMITS = {
   attributeSeriesScanned: 10_000,
   attributeKeys: 100,
   attributeValues: 50,
+  /** Exponential histogram buckets read per sign at most: wider spans are read at a coarser scale. */
+  expMaxBuckets: 1024,
   /** How far before the window a counter's previous point is looked for (its first increase in the window). */
   counterLookbackMs: 10 * 60_000,
 } as const;
@@ -194,16 +196,58 @@ const attr = (param: string) => `if(mapContains(a, {${param}:String}), a[{${para
 type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram' | 'expHistogram';
 
 /**
- * One side (positive or negative) of an exponential histogram point as (bucket index, count)
- * pairs at scale `to` ≤ its own scale `from`: index i at scale s is index i >> (s − to) at the
- * coarser scale (2^(s − to) neighbouring buckets make one; an arithmetic shift floors negative
- * indexes too), and counts falling on one index are summed.
+ * How exponential histogram buckets are read: every point's buckets are brought to one common
+ * `scale` (the coarsest among the points read, lowered further while the buckets would span more
+ * than METRIC_EXPLORER_LIMITS.expMaxBuckets indexes) and laid on one grid of indexes, `from` …
+ * `from + length − 1` per side, so points add up element-wise like explicit buckets.
  */
-const expBuckets = (offset: string, counts: string, from: string, to: string) =>
-  `arrayReduce('sumMap', [arrayMap(i -> bitShiftRight(toInt64(${offset}) + i - 1, ${from} - ${to}), arrayEnumerate(${counts}))], [arrayMap(c -> toInt64(c), ${counts})])`;
-/** `now` − `before`, both (index, count) pairs at one scale; indexes whose difference is 0 are dropped (as sumMap does). */
-const expMinus = (now: string, before: string) =>
-  `arrayReduce('sumMap', [arrayConcat(${now}.1, ${before}.1)], [arrayConcat(${now}.2, arrayMap(c -> -c, ${before}.2))])`;
+export interface ExpGrid {
+  scale: number;
+  pos: { from: number; length: number };
+  neg: { from: number; length: number };
+}
+
+/** The grid for the index ranges of the points read, per scale (`lo`/`hi`: lowest and highest index with a bucket; null when none). */
+export function expGrid(ranges: Array<{ scale: number; pos: [number, number] | null; neg: [number, number] | null }>, maxBuckets: number): ExpGrid {
+  const used = ranges.filter((r) => r.pos || r.neg);
+  let scale = used.length > 0 ? Math.min(...used.map((r) => r.scale)) : 0;
+  const span = (side: 'pos' | 'neg') => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of used) {
+      const range = r[side];
+      if (!range) continue;
+      lo = Math.min(lo, Math.floor(range[0] / 2 ** (r.scale - scale)));
+      hi = Math.max(hi, Math.floor(range[1] / 2 ** (r.scale - scale)));
+    }
+    return lo <= hi ? { from: lo, length: hi - lo + 1 } : { from: 0, length: 0 };
+  };
+  for (;;) {
+    const grid = { scale, pos: span('pos'), neg: span('neg') };
+    if (Math.max(grid.pos.length, grid.neg.length) <= maxBuckets) return grid;
+    scale--;
+  }
+}
+
+/**
+ * One side of an exponential histogram point (`offset`, `counts` at `exp_scale`) on the grid:
+ * index i at scale s is index i >> (s − S) at the grid's scale S, so runs of 2^(s − S) indexes are
+ * summed (split where the index's low bits are 0; the arithmetic shift floors negative indexes),
+ * then placed at the grid's first index and cut or padded to its length. A point coarser than the
+ * grid (only one stored between the grid's read and this one) adds no buckets.
+ */
+const onGrid = (offset: string, counts: string, side: 'pos' | 'neg') => {
+  const shift = `greatest(exp_scale - {exp_scale:Int32}, 0)`;
+  const down = `if(${shift} = 0, arrayMap(c -> toInt64(c), ${counts}),
+      arrayMap(run -> toInt64(arraySum(run)), arraySplit((c, i) -> bitAnd(toInt64(${offset}) + i - 1, bitShiftLeft(toInt64(1), ${shift}) - 1) = 0, ${counts}, arrayEnumerate(${counts}))))`;
+  const lead = `(bitShiftRight(toInt64(${offset}), ${shift}) - {exp_${side}_from:Int64})`;
+  return `if(exp_scale < {exp_scale:Int32}, arrayWithConstant({exp_${side}_length:UInt32}, toInt64(0)),
+      arrayResize(arrayConcat(arrayWithConstant(least(greatest(${lead}, 0), {exp_${side}_length:UInt32}), toInt64(0)), arraySlice(${down}, greatest(-${lead}, 0) + 1)), {exp_${side}_length:UInt32}))`;
+};
+/** A side summed across a cell's series, cut to its first … last non-empty index: `<side>` and `<side>_from` (grid-relative). */
+const trimmed = (side: 'pos' | 'neg') =>
+  `arraySlice(sumForEach(${side}_part) AS ${side}_all, arrayFirstIndex(c -> c != 0, ${side}_all) AS ${side}_first,
+      arrayLastIndex(c -> c != 0, ${side}_all) - ${side}_first + 1) AS ${side}, ${side}_first - 1 AS ${side}_from`;
 
 export class MetricExplorerQueries {
   constructor(readonly clients: ClickHouseClients) {}
@@ -368,6 +412,17 @@ export class MetricExplorerQueries {
         FROM ${table} WHERE ${where} AND ${inWindow} GROUP BY series
       )
       WHERE ${seriesFilter}`;
+    const grid =
+      plan === 'expHistogram' ? await this.readExpGrid(store, `${where} AND attributes_hash IN (SELECT series FROM (${seriesGroups}))`, params) : undefined;
+    if (grid) {
+      Object.assign(params, {
+        exp_scale: grid.scale,
+        exp_pos_from: grid.pos.from,
+        exp_pos_length: grid.pos.length,
+        exp_neg_from: grid.neg.from,
+        exp_neg_length: grid.neg.length,
+      });
+    }
     // The groups with the most series get their own line; the rest share one "other" line.
     const top = `SELECT g0 FROM (${seriesGroups}) GROUP BY g0 ORDER BY count() DESC, g0 LIMIT ${L.maxGroups}`;
     const { perSeries, acrossSeries, key } = this.sql(plan, { rollup, table, where, inWindow, step });
@@ -399,7 +454,7 @@ export class MetricExplorerQueries {
       cell.rows.push(r);
       cells.set(`${lineKey}\u0000${t}`, cell);
     }
-    for (const c of cells.values()) c.line.values[c.i] = finite(valueOf(aggregation, c.rows, covered(c.t)));
+    for (const c of cells.values()) c.line.values[c.i] = finite(valueOf(aggregation, c.rows, covered(c.t), grid));
     return {
       metric: {
         name: metric.name,
@@ -444,6 +499,28 @@ export class MetricExplorerQueries {
     };
   }
 
+  /** The grid exponential buckets are read on: the index range per scale over the points read (`where`: the metric and the series picked). */
+  private async readExpGrid(store: RegionStore, where: string, params: Params): Promise<ExpGrid> {
+    const range = (side: 'positive' | 'negative') =>
+      `minIf(exp_${side}_offset, length(exp_${side}_counts) > 0) AS ${side}_lo,
+        maxIf(toInt64(exp_${side}_offset) + length(exp_${side}_counts) - 1, length(exp_${side}_counts) > 0) AS ${side}_hi,
+        countIf(length(exp_${side}_counts) > 0) AS ${side}_points`;
+    const rows = await select<{ scale: number } & Record<`${'positive' | 'negative'}_${'lo' | 'hi' | 'points'}`, string | number>>(
+      store,
+      `SELECT exp_scale AS scale, ${range('positive')}, ${range('negative')}
+      FROM ${store.table('metric_points')}
+      WHERE ${where} AND ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+      GROUP BY scale`,
+      params,
+    );
+    const side = (r: (typeof rows)[number], name: 'positive' | 'negative'): [number, number] | null =>
+      Number(r[`${name}_points`]) > 0 ? [Number(r[`${name}_lo`]), Number(r[`${name}_hi`])] : null;
+    return expGrid(
+      rows.map((r) => ({ scale: Number(r.scale), pos: side(r, 'positive'), neg: side(r, 'negative') })),
+      METRIC_EXPLORER_LIMITS.expMaxBuckets,
+    );
+  }
+
   /** Per series and step: `perSeries` (keyed by series, t); `acrossSeries`: how a line's series combine. */
   private sql(
     plan: Plan,
@@ -484,49 +561,31 @@ export class MetricExplorerQueries {
       };
     }
     if (plan === 'expHistogram') {
-      // Exponential histograms: each point's buckets as (index, count) pairs at its scale. A cumulative
-      // point is differenced from its series' previous one at the coarser of their two scales (SDKs
-      // lower the scale as the range of values grows, which is no reset); it counts whole after a
-      // reset (count or zero count went down, a new start time, or some bucket went down at the common
-      // scale — then whole at that scale). Pairs are summed per series, step and scale, then across series per scale; a line
-      // whose series have different scales is merged at the coarsest one in valueOf.
-      const side = (name: string, offset: string, counts: string) => `
-            ${expBuckets(offset, counts, 'exp_scale', 'scale')} AS ${name}_now,
-            ${expBuckets(`prev_${offset}`, `prev_${counts}`, 'prev_scale', 'scale')} AS ${name}_before,
-            ${expMinus(`${name}_now`, `${name}_before`)} AS ${name}_diff`;
-      const lag = (c: string) => `lagInFrame(${c}) OVER w AS prev_${c}`;
+      // Exponential histograms: each point's buckets on the common grid (onGrid), then as explicit
+      // buckets: a cumulative point is differenced from its series' previous one, or counted whole
+      // after a reset (count, zero count or a bucket went down, or a new start time; an SDK lowering
+      // its scale as the values' range grows is no reset: both points are on the grid's scale).
       return {
-        perSeries: `SELECT series, t, scale, sumMap(pos.1, pos.2) AS pos_part, sumMap(neg.1, neg.2) AS neg_part,
-            sum(dz) AS zero_part, sum(dn) AS n_part, sum(ds) AS total_part
+        perSeries: `SELECT series, t, sumForEach(dpos) AS pos_part, sumForEach(dneg) AS neg_part, sum(dz) AS zero_part, sum(dn) AS n_part, sum(ds) AS total_part
           FROM (
-            SELECT series, t, scale,
-              cum AND NOT arrayExists(c -> c < 0, pos_diff.2) AND NOT arrayExists(c -> c < 0, neg_diff.2) AS diff,
-              if(diff, pos_diff, pos_now) AS pos,
-              if(diff, neg_diff, neg_now) AS neg,
-              if(diff, toUInt64(exp_zero_count - prev_exp_zero_count), exp_zero_count) AS dz,
-              if(diff, toUInt64(count - prev_count), count) AS dn,
+            SELECT series, t,
+              temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR exp_zero_count < prev_zero OR start_ts > prev_start
+                OR arrayExists((c, p) -> c < p, pos, prev_pos) OR arrayExists((c, p) -> c < p, neg, prev_neg)) AS diff,
+              if(diff, arrayMap((c, p) -> c - p, pos, prev_pos), pos) AS dpos,
+              if(diff, arrayMap((c, p) -> c - p, neg, prev_neg), neg) AS dneg,
+              if(diff, toUInt64(exp_zero_count - prev_zero), exp_zero_count) AS dz,
+              if(diff, toUInt64(count - prev_n), count) AS dn,
               if(diff, sum - prev_sum, sum) AS ds
-            FROM (
-              SELECT series, t, exp_zero_count, prev_exp_zero_count, count, prev_count, sum, prev_sum,
-                temporality = 'CUMULATIVE' AND rn > 1 AND count >= prev_count AND exp_zero_count >= prev_exp_zero_count AND start_ts <= prev_start AS cum,
-                -- Outside a difference the previous point's buckets go unused (shifted by 0, so still defined).
-                if(cum, least(exp_scale, prev_exp_scale), exp_scale) AS scale,
-                if(cum, prev_exp_scale, scale) AS prev_scale,
-                ${side('pos', 'exp_positive_offset', 'exp_positive_counts')},
-                ${side('neg', 'exp_negative_offset', 'exp_negative_counts')}
-              FROM (${ordered(
-                'exp_scale, exp_zero_count, exp_positive_offset, exp_positive_counts, exp_negative_offset, exp_negative_counts, count, sum',
-                ['exp_scale', 'exp_zero_count', 'exp_positive_offset', 'exp_positive_counts', 'exp_negative_offset', 'exp_negative_counts', 'count', 'sum']
-                  .map(lag)
-                  .join(', '),
-              )})
-              WHERE ${inWindowCounted}
-            )
+            FROM (${ordered(
+              `exp_zero_count, count, sum, ${onGrid('exp_positive_offset', 'exp_positive_counts', 'pos')} AS pos, ${onGrid('exp_negative_offset', 'exp_negative_counts', 'neg')} AS neg`,
+              // A first point's "previous" buckets are its own (same length), never used.
+              'lagInFrame(pos, 1, pos) OVER w AS prev_pos, lagInFrame(neg, 1, neg) OVER w AS prev_neg, lagInFrame(exp_zero_count) OVER w AS prev_zero, lagInFrame(count) OVER w AS prev_n, lagInFrame(sum) OVER w AS prev_sum',
+            )})
+            WHERE ${inWindowCounted}
           )
-          GROUP BY series, t, scale`,
-        acrossSeries: `sumMap(pos_part.1, pos_part.2) AS pos, sumMap(neg_part.1, neg_part.2) AS neg,
-          sum(zero_part) AS zero, sum(n_part) AS n, sum(total_part) AS total`,
-        key: ', scale',
+          GROUP BY series, t`,
+        acrossSeries: `${trimmed('pos')}, ${trimmed('neg')}, sum(zero_part) AS zero, sum(n_part) AS n, sum(total_part) AS total`,
+        key: '',
       };
     }
     // Histograms: bucket counts (and count/sum) per point, cumulative points differenced per series,
@@ -570,17 +629,18 @@ interface AggregateRow {
   total?: number;
   bounds?: number[];
   counts?: string[];
-  /** Exponential histograms: the scale of `pos`/`neg`, their (bucket indexes, counts), the zero bucket's count. */
-  scale?: number;
-  pos?: [string[], string[]];
-  neg?: [string[], string[]];
+  /** Exponential histograms: counts of consecutive grid indexes from the grid's first + `*_from`, the zero bucket's count. */
+  pos?: string[];
+  pos_from?: string;
+  neg?: string[];
+  neg_from?: string;
   zero?: string;
 }
 
 /** A line's value in one step from its row (several for a histogram whose series have different bounds). */
-function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSeconds: number): number | null {
+function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSeconds: number, grid?: ExpGrid): number | null {
   const [r] = rows;
-  if (r.bounds === undefined && r.scale === undefined) {
+  if (r.bounds === undefined && r.pos === undefined) {
     if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
     return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
   }
@@ -590,7 +650,7 @@ function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSe
     if (aggregation === 'rate') return n / coveredSeconds;
     return n > 0 ? rows.reduce((a, x) => a + Number(x.total), 0) / n : null;
   }
-  if (r.scale !== undefined) return expQuantile(q, rows);
+  if (grid) return expQuantile(q, r, grid);
   // Buckets merged by upper bound; each bucket's lower edge is the next bound below among all seen.
   const byBound = new Map<number, number>([[Infinity, 0]]);
   for (const x of rows) {
@@ -611,33 +671,20 @@ function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSe
 }
 
 /**
- * A quantile from exponential histogram rows (one per scale among a line's series), merged at the
- * coarsest of their scales — exact at that resolution, where merging converted bounds by upper
- * bound would misplace counts. Index i at scale s is the bucket (b^i, b^(i+1)], b = 2^(2^−s),
- * its negative twin [−b^(i+1), −b^i); the zero bucket counts as exactly 0 (its threshold is not
- * stored).
+ * A quantile from a cell's exponential buckets on the grid: index i at scale S is the bucket
+ * (b^i, b^(i+1)], b = 2^(2^−S), its negative twin [−b^(i+1), −b^i); the zero bucket counts as
+ * exactly 0 (its threshold is not stored).
  */
-function expQuantile(q: number, rows: AggregateRow[]): number | null {
-  const scales = rows.filter((x) => (x.pos?.[0].length ?? 0) + (x.neg?.[0].length ?? 0) > 0).map((x) => Number(x.scale));
-  const scale = scales.length > 0 ? Math.min(...scales) : 0;
-  const pos = new Map<number, number>();
-  const neg = new Map<number, number>();
-  let zero = 0;
-  const add = (into: Map<number, number>, side: [string[], string[]] | undefined, shift: number) =>
-    side?.[0].forEach((k, j) => {
-      const i = Math.floor(Number(k) / 2 ** shift);
-      into.set(i, (into.get(i) ?? 0) + Number(side[1][j]));
-    });
-  for (const x of rows) {
-    add(pos, x.pos, Number(x.scale) - scale);
-    add(neg, x.neg, Number(x.scale) - scale);
-    zero += Number(x.zero ?? 0);
-  }
-  const edge = (i: number) => 2 ** (i * 2 ** -scale);
+function expQuantile(q: number, r: AggregateRow, grid: ExpGrid): number | null {
+  const edge = (i: number) => 2 ** (i * 2 ** -grid.scale);
+  const side = (counts: string[] | undefined, from: string | undefined, first: number) =>
+    (counts ?? []).map((c, j) => ({ i: first + Number(from) + j, count: Number(c) }));
   const buckets: Bucket[] = [
-    ...[...neg.keys()].sort((a, b) => b - a).map((i) => ({ lower: -edge(i + 1), upper: -edge(i), count: neg.get(i)! })),
-    { lower: 0, upper: 0, count: zero },
-    ...[...pos.keys()].sort((a, b) => a - b).map((i) => ({ lower: edge(i), upper: edge(i + 1), count: pos.get(i)! })),
+    ...side(r.neg, r.neg_from, grid.neg.from)
+      .reverse()
+      .map(({ i, count }) => ({ lower: -edge(i + 1), upper: -edge(i), count })),
+    { lower: 0, upper: 0, count: Number(r.zero ?? 0) },
+    ...side(r.pos, r.pos_from, grid.pos.from).map(({ i, count }) => ({ lower: edge(i), upper: edge(i + 1), count })),
   ];
   return rangeQuantile(q, buckets);
 }
