@@ -40,6 +40,8 @@ export interface KafkaPhaseOptions {
   concurrency: number;
   /** Server env for both processes (batching settings). */
   env: Record<string, string>;
+  /** Node flags of both processes (e.g. --cpu-prof: NODE_OPTIONS refuses most of them). */
+  nodeArgs?: readonly string[];
   /** How long to sustain half the measured rate. */
   lagSeconds: number;
   log: (line: string) => void;
@@ -163,8 +165,9 @@ async function runKafkaPhaseOn(wanted: KafkaKind, opts: KafkaPhaseOptions): Prom
       return d;
     };
     // intake first: it runs the control-plane migrations and creates the demo tenant.
-    intake = await startMeridian({ roles: 'intake', env, dataDir: dir('kafka-intake'), timeoutMs: 120_000 });
-    ingester = await startMeridian({ roles: 'ingester,api', env, dataDir: dir('kafka-ingester'), timeoutMs: 120_000 });
+    const { nodeArgs } = opts;
+    intake = await startMeridian({ roles: 'intake', env, dataDir: dir('kafka-intake'), timeoutMs: 120_000, nodeArgs });
+    ingester = await startMeridian({ roles: 'ingester,api', env, dataDir: dir('kafka-ingester'), timeoutMs: 120_000, nodeArgs });
     const reader = new ApiClient(ingester.ports.api, intake.apiKey);
     opts.log(
       `  ${broker.kind} broker (${brokers}, ${opts.spanPartitions} span partitions), intake pid ${intake.child.pid}, ingester pid ${ingester.child.pid}`,
@@ -336,7 +339,7 @@ if (process.argv[1] === __filename) {
         paced: { bodies: paced.bodies, spanCounts: paced.spanCounts },
         concurrency: num('BENCH_CONCURRENCY', 8),
         // As the full bench: the tenant's ingest limit is not what is measured. MERIDIAN_* variables
-        // (e.g. MERIDIAN_KAFKA_COMPRESSION) and BENCH_SERVER_NODE_OPTIONS (e.g. --cpu-prof) reach both processes.
+        // (e.g. MERIDIAN_KAFKA_COMPRESSION) and BENCH_SERVER_NODE_OPTIONS reach both processes.
         env: {
           MERIDIAN_DEMO: '0',
           MERIDIAN_INTAKE_SPANS_PER_SECOND: '1000000000',
@@ -344,6 +347,7 @@ if (process.argv[1] === __filename) {
           ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('MERIDIAN_') && e[1] !== undefined)),
           ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
         },
+        nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean),
         lagSeconds: num('BENCH_KAFKA_LAG_SECONDS', 15),
         log: (l) => console.log(l),
       });

@@ -34,7 +34,7 @@ export {
   type MetricPointsQuery,
   type StoredMetricPoint,
 } from './queries/telemetry.queries';
-export { nanosToIso, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './queries/stored-span';
+export { nanosToIso, STORED_SPAN_COLUMNS, type StoredSpan, type StoredSpanEvent, type StoredSpanLink } from './queries/stored-span';
 export {
   SqlStatisticsQueries,
   DB_QUERY_LIMITS,
