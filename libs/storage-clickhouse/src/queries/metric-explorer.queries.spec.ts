@@ -68,6 +68,19 @@ const expHistogram = (name: string, offsetMs: number, e: ExpPoint) => {
     sum: e.total,
   });
 };
+const summary = (name: string, offsetMs: number, quantiles: Record<number, number>, attributes: Record<string, string>, tenant = T) =>
+  point(name, offsetMs, {
+    metric_type: 'SUMMARY',
+    // As the row path stores them: OTLP summaries carry no temporality.
+    temporality: 'UNSPECIFIED',
+    tenant_id: tenant,
+    unit: 'ms',
+    attributes,
+    quantiles: Object.keys(quantiles).map(Number),
+    quantile_values: Object.values(quantiles),
+    count: '10',
+    sum: 100,
+  });
 /** Bucket edge b^i at `scale` (b = 2^(2^−scale)). */
 const edge = (i: number, scale: number) => 2 ** (i / 2 ** scale);
 /** `rank` of `n` observations into the bucket [lower, upper]. */
@@ -162,6 +175,13 @@ describe('MetricExplorerQueries', () => {
       expHistogram('e.cumulative', 30_000, { temporality: 'CUMULATIVE', scale: 0, zero: 1, pos: [0, [6, 4]], total: 40 }),
       expHistogram('e.cumulative', 90_000, { temporality: 'CUMULATIVE', scale: 1, pos: [2, [3]], total: 7.5, startMs: 85_000 }),
       expHistogram('e.cumulative', 150_000, { temporality: 'CUMULATIVE', scale: 1, zero: 3, pos: [2, [1]], total: 8, startMs: 85_000 }),
+      // Summaries: a reports p50/p95/p99 twice in minute 0 (the later counts), b p50/p95 in minutes 0 and 1.
+      summary('s.latency', 10_000, { 0.5: 10, 0.95: 50, 0.99: 90 }, { s: 'a' }),
+      summary('s.latency', 40_000, { 0.5: 12, 0.95: 60, 0.99: 95 }, { s: 'a' }),
+      summary('s.latency', 20_000, { 0.5: 30, 0.95: 40 }, { s: 'b' }),
+      summary('s.latency', 70_000, { 0.5: 5, 0.95: 7 }, { s: 'b' }),
+      summary('s.latency', 50_000, { 0.5: 1e6, 0.95: 1e6, 0.99: 1e6 }, { s: 'a' }, 'other'),
+      summary('s.median', 10_000, { 0.5: 3, 0.9: 4 }, {}),
       // 55 groups of one series each, value i.
       ...Array.from({ length: 55 }, (_, i) => point('g.many', 30_000, { value: i, attributes: { k: `k${String(i).padStart(2, '0')}` } })),
     ];
@@ -320,6 +340,26 @@ describe('MetricExplorerQueries', () => {
     expect(expGrid([at(5, null)], 50)).toEqual({ scale: 0, pos: { from: 0, length: 0 }, neg: { from: 0, length: 0 } });
   });
 
+  it('summary quantiles: per step each series’ latest reported value, the highest across series', async () => {
+    const p95 = await series({ name: 's.latency', ...minutes(2) });
+    expect(p95).toMatchObject({ aggregation: 'p95', aggregations: ['p95', 'p50', 'p99', 'avg', 'rate'], unit: 'ms' });
+    expect(p95.lines[0].values).toEqual([60, 7]);
+    expect((await series({ name: 's.latency', ...minutes(2), aggregation: 'p50' })).lines[0].values).toEqual([30, 5]);
+    // Only a reports p99.
+    expect((await series({ name: 's.latency', ...minutes(2), aggregation: 'p99' })).lines[0].values).toEqual([95, null]);
+    const byS = await series({ name: 's.latency', ...minutes(2), groupBy: 's' });
+    expect(byS.lines.map((l) => [l.group, l.values])).toEqual([
+      ['a', [60, null]],
+      ['b', [40, 7]],
+    ]);
+    // Count and sum still give avg and rate.
+    expect((await series({ name: 's.latency', ...minutes(2), aggregation: 'avg' })).lines[0].values[0]).toBe(10);
+    // A summary offers only the quantiles its points report.
+    const median = await series({ name: 's.median', ...minutes(1) });
+    expect(median).toMatchObject({ aggregation: 'p50', aggregations: ['p50', 'avg', 'rate'] });
+    expect(median.lines[0].values).toEqual([3]);
+  });
+
   it('rangeQuantile interpolates inside ordered buckets, negative ones too', () => {
     expect(
       rangeQuantile(0.5, [
@@ -361,6 +401,8 @@ describe('MetricExplorerQueries', () => {
       'h.latency',
       'h.mixed',
       'h.sparse',
+      's.latency',
+      's.median',
     ]);
     expect(all.find((m) => m.name === 'e.scales')).toMatchObject({ type: 'EXP_HISTOGRAM', series: 2 });
     expect(all.find((m) => m.name === 'c.requests')).toMatchObject({
@@ -393,6 +435,7 @@ describe('MetricExplorerQueries', () => {
     expect(await field(series({ name: 'g.temp', aggregation: 'p95' }))).toBe('agg');
     expect(await field(series({ name: 'g.temp', aggregation: 'rate' }))).toBe('agg');
     expect(await field(series({ name: 'e.scale0', aggregation: 'sum' }))).toBe('agg');
+    expect(await field(series({ name: 's.median', aggregation: 'p95' }))).toBe('agg');
     expect(await field(series({ name: 'g.temp', stepSeconds: 5 }))).toBe('step');
     expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 86400_000), stepSeconds: 60 }))).toBe('step');
     expect(await field(series({ name: 'g.temp', from: new Date(BASE_MS - 8 * 86400_000) }))).toBe('to');

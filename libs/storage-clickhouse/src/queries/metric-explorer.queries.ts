@@ -126,7 +126,7 @@ export interface MetricSeriesResult {
 }
 
 /** Aggregations that make sense for a metric, the default first. */
-export function aggregationsFor(m: Pick<MetricDescriptor, 'type' | 'isMonotonic'>): MetricAggregation[] {
+export function aggregationsFor(m: Pick<MetricDescriptor, 'type' | 'isMonotonic'> & { quantiles?: number[] }): MetricAggregation[] {
   switch (m.type) {
     case 'GAUGE':
       return ['avg', 'sum', 'min', 'max'];
@@ -135,9 +135,9 @@ export function aggregationsFor(m: Pick<MetricDescriptor, 'type' | 'isMonotonic'
     case 'HISTOGRAM':
     case 'EXP_HISTOGRAM':
       return ['p95', 'p50', 'p99', 'avg', 'rate'];
-    // Summaries: mean and rate from count/sum.
+    // Summaries: the quantiles their points report (read as the highest series', see sql()), mean and rate from count/sum.
     default:
-      return ['avg', 'rate'];
+      return [...(['p95', 'p50', 'p99'] as const).filter((a) => m.quantiles?.some((x) => sameQuantile(x, QUANTILE[a]!))), 'avg', 'rate'];
   }
 }
 
@@ -189,11 +189,14 @@ export function bucketQuantile(q: number, bounds: number[], counts: number[]): n
 }
 
 const QUANTILE: Partial<Record<MetricAggregation, number>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+/** A summary's quantile (a double sent by the SDK) is the one asked for within this much. */
+const QUANTILE_EPSILON = 1e-9;
+const sameQuantile = (a: number, b: number) => Math.abs(a - b) < QUANTILE_EPSILON;
 
 /** One attribute of a series (maps `a`: point attributes, `r`: resource's): the point's first, then the resource's (service.name, server.address…). */
 const attr = (param: string) => `if(mapContains(a, {${param}:String}), a[{${param}:String}], r[{${param}:String}])`;
 
-type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram' | 'expHistogram';
+type Plan = 'gauge' | 'deltaRate' | 'counterRate' | 'histogram' | 'expHistogram' | 'summaryQuantile';
 
 /**
  * How exponential histogram buckets are read: every point's buckets are brought to one common
@@ -366,7 +369,9 @@ export class MetricExplorerQueries {
             : 'counterRate'
           : metric.type === 'EXP_HISTOGRAM'
             ? 'expHistogram'
-            : 'histogram';
+            : metric.type === 'SUMMARY' && QUANTILE[aggregation] !== undefined
+              ? 'summaryQuantile'
+              : 'histogram';
     // The per-minute rollup answers gauge-like reads and rates of DELTA sums when the step is whole
     // minutes and the window fits its DateTime column; counters (resets need each point's start
     // time) and histograms (buckets) are not in it, so they read the raw points.
@@ -385,6 +390,7 @@ export class MetricExplorerQueries {
           ? Math.max(RAW_TIME_RANGE_MS.min, alignedFromMs - Math.max(L.counterLookbackMs, stepMs))
           : alignedFromMs,
       step_ms: stepMs,
+      ...(plan === 'summaryQuantile' ? { quantile: QUANTILE[aggregation] } : {}),
       ...(rollup ? { from_s: alignedFromMs / 1000, to_s: Math.ceil(toMs / 60_000) * 60, step_s: stepSeconds } : {}),
     };
     const where = `tenant_id = {tenant:String} AND metric_name = {name:String} AND metric_type = {type:String}`;
@@ -476,10 +482,19 @@ export class MetricExplorerQueries {
 
   /** The metric's most common type in the window (a name reused with another type is read as that type only). */
   private async describe(store: RegionStore, tenant: string, name: string, fromMs: number, toMs: number) {
-    const [row] = await select<{ type: MetricTypeName; usual_temporality: string; all_delta: number; mono: number; unit: string; description: string }>(
+    const [row] = await select<{
+      type: MetricTypeName;
+      usual_temporality: string;
+      all_delta: number;
+      mono: number;
+      unit: string;
+      description: string;
+      qs: number[];
+    }>(
       store,
       `SELECT toString(metric_type) AS type, topK(1)(toString(temporality))[1] AS usual_temporality, min(temporality = 'DELTA') AS all_delta,
-        max(is_monotonic) AS mono, any(toString(unit)) AS unit, any(toString(description)) AS description
+        max(is_monotonic) AS mono, any(toString(unit)) AS unit, any(toString(description)) AS description,
+        groupUniqArrayArray(100)(quantiles) AS qs
       FROM ${store.table('metric_points')}
       WHERE tenant_id = {tenant:String} AND metric_name = {name:String} AND ${msInWindow('ts')}
       GROUP BY type
@@ -496,6 +511,8 @@ export class MetricExplorerQueries {
       temporality: row.usual_temporality,
       isMonotonic: Number(row.mono) === 1,
       allDelta: Number(row.all_delta) === 1,
+      /** Quantiles that summary points report. */
+      quantiles: row.qs.map(Number),
     };
   }
 
@@ -557,6 +574,22 @@ export class MetricExplorerQueries {
           WHERE ${inWindowCounted}
           GROUP BY series, t`,
         acrossSeries: 'sum(part) AS increase',
+        key: '',
+      };
+    }
+    if (plan === 'summaryQuantile') {
+      // Summaries carry quantiles computed by each client, which cannot be merged across series: per
+      // series and step the latest value it reported for the quantile, then the highest across the
+      // line's series — not a quantile of all their observations, but the worst series' own figure.
+      return {
+        perSeries: `SELECT attributes_hash AS series, ${s.step} AS t, argMax(quantile_values[k], ts) AS v
+          FROM (
+            SELECT attributes_hash, ts, quantile_values, arrayFirstIndex(x -> abs(x - {quantile:Float64}) < ${QUANTILE_EPSILON}, quantiles) AS k
+            FROM ${s.table} WHERE ${s.where} AND ${s.inWindow}
+          )
+          WHERE k > 0
+          GROUP BY series, t`,
+        acrossSeries: 'max(v) AS quantile',
         key: '',
       };
     }
@@ -629,6 +662,8 @@ interface AggregateRow {
   total?: number;
   bounds?: number[];
   counts?: string[];
+  /** Summaries: the highest series' quantile. */
+  quantile?: number;
   /** Exponential histograms: counts of consecutive grid indexes from the grid's first + `*_from`, the zero bucket's count. */
   pos?: string[];
   pos_from?: string;
@@ -640,6 +675,7 @@ interface AggregateRow {
 /** A line's value in one step from its row (several for a histogram whose series have different bounds). */
 function valueOf(aggregation: MetricAggregation, rows: AggregateRow[], coveredSeconds: number, grid?: ExpGrid): number | null {
   const [r] = rows;
+  if (r.quantile !== undefined) return Number(r.quantile);
   if (r.bounds === undefined && r.pos === undefined) {
     if (aggregation === 'rate') return Number(r.increase) / coveredSeconds;
     return Number(r[aggregation as 'avg' | 'sum' | 'min' | 'max']);
