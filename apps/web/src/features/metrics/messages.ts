@@ -1,5 +1,6 @@
 import type { MetricAggregationName } from '@meridian/api-contract';
 import { defineMessages } from '../../lib/i18n';
+import { readsSummaryQuantile, type MetricTypeName } from './view';
 
 const AGG_EN: Record<MetricAggregationName, string> = {
   avg: 'Average',
@@ -49,6 +50,10 @@ export const metricsMessages = defineMessages({
     aggregation: 'Aggregation',
     monotonic: 'monotonic',
     agg: (a: MetricAggregationName) => AGG_EN[a],
+    /** A summary's quantile is each series' own: named for what the line shows. */
+    aggOf: (a: MetricAggregationName, type?: MetricTypeName) => (readsSummaryQuantile(type, a) ? `${AGG_EN[a]}, highest series` : AGG_EN[a]),
+    summaryQuantileHint:
+      'Each client computes a summary’s quantiles for its own series; they cannot be merged, so a line shows per step the highest of its series’ latest values.',
     groupBy: 'Group by',
     noGroup: 'None (one line)',
     resourceKey: (key: string) => `${key} (resource)`,
@@ -99,6 +104,9 @@ export const metricsMessages = defineMessages({
     aggregation: '集計',
     monotonic: '単調増加',
     agg: (a: MetricAggregationName) => AGG_JA[a],
+    aggOf: (a: MetricAggregationName, type?: MetricTypeName) => (readsSummaryQuantile(type, a) ? `${AGG_JA[a]}（最大の系列）` : AGG_JA[a]),
+    summaryQuantileHint:
+      'サマリーの分位点は各クライアントが系列ごとに計算したもので、合算できません。各線は間隔ごとに、その系列の最新値のうち最大のものを示します。',
     groupBy: 'グループ化',
     noGroup: 'なし（1 本の線）',
     resourceKey: (key: string) => `${key}（リソース）`,

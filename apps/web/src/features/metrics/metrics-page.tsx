@@ -13,7 +13,7 @@ import { useChartColors } from '../../lib/theme';
 import { linePalette, MetricChart } from './metric-chart';
 import { metricsMessages, type MetricsMessages } from './messages';
 import styles from './metrics.module.css';
-import { lineSummary, readView, seriesQuery, STEPS, viewHref, WINDOWS, windowQuery, type MetricsView } from './view';
+import { lineSummary, readsSummaryQuantile, readView, seriesQuery, STEPS, viewHref, WINDOWS, windowQuery, type MetricsView } from './view';
 
 const REFRESH_MS = 30_000;
 /** Names shown at once in the list; the search narrows the rest. */
@@ -159,7 +159,7 @@ function Explorer({
               choices={s.aggregations}
               value={s.aggregation}
               onPick={(agg) => go({ agg })}
-              text={t.agg}
+              text={(a) => t.aggOf(a, m?.type)}
               testId="metric-agg"
             />
           </div>
@@ -295,14 +295,19 @@ function SeriesView({
     <>
       <div className="card">
         <p className="hint" data-testid="metric-source">
-          {t.agg(s.aggregation)} · {s.source === 'rollup' ? t.sourceRollup(step) : t.sourceRaw(step)}
+          {t.aggOf(s.aggregation, s.metric?.type)} · {s.source === 'rollup' ? t.sourceRollup(step) : t.sourceRaw(step)}
         </p>
+        {readsSummaryQuantile(s.metric?.type, s.aggregation) && (
+          <p className="hint" data-testid="metric-summary-quantile">
+            {t.summaryQuantileHint}
+          </p>
+        )}
         <MetricChart
           times={s.times}
           stepMs={s.stepSeconds * 1000}
           lines={lines}
           unit={s.unit}
-          label={t.chartLabel(view.metric, t.agg(s.aggregation))}
+          label={t.chartLabel(view.metric, t.aggOf(s.aggregation, s.metric?.type))}
           fmt={fmt}
           figure={figure}
         />

@@ -1,4 +1,5 @@
-import { lineSummary, readView, seriesQuery, viewHref, type MetricsView } from './view';
+import { metricsMessages } from './messages';
+import { lineSummary, readsSummaryQuantile, readView, seriesQuery, viewHref, type MetricsView } from './view';
 
 const T = Date.UTC(2026, 4, 1, 9, 0, 0);
 const roundTrip = (v: MetricsView) => readView(new URL(viewHref('acme', v), 'http://x').searchParams);
@@ -57,5 +58,15 @@ describe('metrics explorer view in the URL', () => {
   it('summarises a line, skipping empty steps', () => {
     expect(lineSummary([null, 2, 4, null, 3, null])).toEqual({ last: 3, min: 2, avg: 3, max: 4 });
     expect(lineSummary([null])).toEqual({ last: null, min: null, avg: null, max: null });
+  });
+
+  it('names a summary’s quantiles for what they are: the highest series’ value', () => {
+    expect(readsSummaryQuantile('SUMMARY', 'p95')).toBe(true);
+    expect(readsSummaryQuantile('SUMMARY', 'avg')).toBe(false);
+    expect(readsSummaryQuantile('EXP_HISTOGRAM', 'p95')).toBe(false);
+    expect(readsSummaryQuantile(undefined, 'p50')).toBe(false);
+    expect(metricsMessages.en.aggOf('p99', 'SUMMARY')).toBe('p99, highest series');
+    expect(metricsMessages.en.aggOf('p99', 'EXP_HISTOGRAM')).toBe('p99');
+    expect(metricsMessages.ja.aggOf('p50', 'SUMMARY')).toBe('p50（最大の系列）');
   });
 });

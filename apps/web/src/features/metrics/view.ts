@@ -1,4 +1,13 @@
-import { formatMetricFilters, METRIC_AGGREGATIONS, parseMetricFilters, type MetricAggregationName, type MetricFilterCondition } from '@meridian/api-contract';
+import {
+  formatMetricFilters,
+  METRIC_AGGREGATIONS,
+  parseMetricFilters,
+  type MetricAggregationName,
+  type METRIC_TYPES,
+  type MetricFilterCondition,
+} from '@meridian/api-contract';
+
+export type MetricTypeName = (typeof METRIC_TYPES)[number];
 
 /**
  * The explorer's state, all of it in the URL so a link reproduces the view:
@@ -98,4 +107,12 @@ export function lineSummary(values: ReadonlyArray<number | null>): { last: numbe
     avg: present.reduce((a, b) => a + b, 0) / present.length,
     max: Math.max(...present),
   };
+}
+
+/**
+ * Whether a line reads a summary's quantile: each client computes those for its own series and
+ * they cannot be merged, so the server answers the highest series' value, and the page says so.
+ */
+export function readsSummaryQuantile(type: MetricTypeName | undefined, agg: MetricAggregationName): boolean {
+  return type === 'SUMMARY' && (agg === 'p50' || agg === 'p95' || agg === 'p99');
 }
