@@ -1,4 +1,6 @@
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseTarget, snapshotToResourceMetrics, type DbSnapshot } from '@meridian/collector';
@@ -6,7 +8,7 @@ import { ARTIFACTS_DIR, buildWebUi, launchBrowser, sdkTelemetry, SessionClient, 
 
 /**
  * The metrics explorer in a real browser against the real server: metrics sent by the real
- * OpenTelemetry SDK (a counter and a histogram) and by Meridian's database collector (through
+ * OpenTelemetry SDK (a counter, a histogram and an exponential histogram) and by Meridian's database collector (through
  * the real OTLP exporter) are listed; picking one, grouping it by an attribute and filtering
  * draws one line per value, and the page's URL opens the same view again.
  */
@@ -69,6 +71,27 @@ async function sendMetrics(): Promise<void> {
   await sdk.shutdown();
 }
 
+/**
+ * An exponential histogram from the real SDK (a view picks base-2 exponential buckets), cumulative,
+ * exported twice: 20, 40, 60, 80 and 900 ms, then five 0.01 ms that widen the range so the SDK
+ * lowers its scale between the two exports.
+ */
+async function sendExponentialHistogram(): Promise<void> {
+  const exporter = new OTLPMetricExporter({ url: `http://127.0.0.1:${meridian.ports.http}/v1/metrics`, headers: { authorization: `Bearer ${ingestKey}` } });
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop' }),
+    readers: [reader],
+    views: [{ instrumentName: 'shop.payment.duration', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+  });
+  const payment = provider.getMeter('meridian-e2e').createHistogram('shop.payment.duration', { unit: 'ms' });
+  for (const ms of [20, 40, 60, 80, 900]) payment.record(ms);
+  await reader.forceFlush();
+  for (let i = 0; i < 5; i++) payment.record(0.01);
+  await reader.forceFlush();
+  await provider.shutdown();
+}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -94,10 +117,11 @@ async function lineRows(page: Page): Promise<Record<string, string>> {
 describe('web UI: metrics explorer', () => {
   it('lists SDK and collector metrics, groups and filters them into lines, and the URL reproduces the view', async () => {
     await sendMetrics();
+    await sendExponentialHistogram();
     await until('the metrics to be stored', async () => {
       const { metrics } = await owner.call('metricNames', { params: { tenant: slug }, query: { last: '15m' } });
       const names = metrics.map((m) => m.name);
-      return ['shop.orders', 'shop.checkout.duration', 'meridian.db.sessions'].every((n) => names.includes(n)) ? names : undefined;
+      return ['shop.orders', 'shop.checkout.duration', 'shop.payment.duration', 'meridian.db.sessions'].every((n) => names.includes(n)) ? names : undefined;
     });
 
     const page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } })).newPage();
@@ -176,6 +200,21 @@ describe('web UI: metrics explorer', () => {
     expect(latency['/a']).toMatch(/^937\.5 ms/);
     expect(await ja.getByTestId('metric-agg').getByRole('button', { pressed: true }).textContent()).toBe('p95');
     await ja.screenshot({ path: join(ARTIFACTS_DIR, 'metrics-histogram-ja.png'), fullPage: true });
+
+    // The SDK's exponential histogram: p95 by default. Both exports read at the coarser scale (3),
+    // the second differenced from the first although the SDK changed its scale: 10 observations in
+    // all, and the step holding 900 ms answers inside its bucket (2^9.75, 2^9.875] = (861.0, 939.0].
+    const exp = await owner.call('metricSeries', { params: { tenant: slug }, query: { last: '15m', name: 'shop.payment.duration', step: 60 } });
+    expect(exp.metric?.type).toBe('EXP_HISTOGRAM');
+    expect(exp.aggregation).toBe('p95');
+    const p95 = Math.max(...exp.lines[0].values.map((v) => v ?? -Infinity));
+    expect(p95).toBeGreaterThan(861);
+    expect(p95).toBeLessThanOrEqual(939.1);
+    const rate = await owner.call('metricSeries', { params: { tenant: slug }, query: { last: '15m', name: 'shop.payment.duration', step: 60, agg: 'rate' } });
+    expect(rate.lines[0].values.reduce<number>((a, v, i) => a + (v ?? 0) * covered(rate, i), 0)).toBeCloseTo(10, 6);
+    await page.goto(`${base}/metrics-explorer?tenant=${slug}&last=15m&metric=shop.payment.duration`);
+    await page.getByTestId('metric-lines').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('metric-agg').getByRole('button', { pressed: true }).textContent()).toBe('p95');
   });
 });
 
