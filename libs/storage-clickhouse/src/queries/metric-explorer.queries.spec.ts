@@ -68,7 +68,7 @@ const expHistogram = (name: string, offsetMs: number, e: ExpPoint) => {
     sum: e.total,
   });
 };
-const summary = (name: string, offsetMs: number, quantiles: Record<number, number>, attributes: Record<string, string>, tenant = T) =>
+const summary = (name: string, offsetMs: number, quantiles: Record<number, number>, attributes: Record<string, string>, tenant = T, count = 10, total = 100) =>
   point(name, offsetMs, {
     metric_type: 'SUMMARY',
     // As the row path stores them: OTLP summaries carry no temporality.
@@ -78,8 +78,8 @@ const summary = (name: string, offsetMs: number, quantiles: Record<number, numbe
     attributes,
     quantiles: Object.keys(quantiles).map(Number),
     quantile_values: Object.values(quantiles),
-    count: '10',
-    sum: 100,
+    count: String(count),
+    sum: total,
   });
 /** Bucket edge b^i at `scale` (b = 2^(2^−scale)). */
 const edge = (i: number, scale: number) => 2 ** (i / 2 ** scale);
@@ -176,10 +176,11 @@ describe('MetricExplorerQueries', () => {
       expHistogram('e.cumulative', 90_000, { temporality: 'CUMULATIVE', scale: 1, pos: [2, [3]], total: 7.5, startMs: 85_000 }),
       expHistogram('e.cumulative', 150_000, { temporality: 'CUMULATIVE', scale: 1, zero: 3, pos: [2, [1]], total: 8, startMs: 85_000 }),
       // Summaries: a reports p50/p95/p99 twice in minute 0 (the later counts), b p50/p95 in minutes 0 and 1.
-      summary('s.latency', 10_000, { 0.5: 10, 0.95: 50, 0.99: 90 }, { s: 'a' }),
-      summary('s.latency', 40_000, { 0.5: 12, 0.95: 60, 0.99: 95 }, { s: 'a' }),
-      summary('s.latency', 20_000, { 0.5: 30, 0.95: 40 }, { s: 'b' }),
-      summary('s.latency', 70_000, { 0.5: 5, 0.95: 7 }, { s: 'b' }),
+      // Count and sum are cumulative: a adds 20 observations (sum 400) in minute 0, b 4 (sum 80) in minute 1.
+      summary('s.latency', 10_000, { 0.5: 10, 0.95: 50, 0.99: 90 }, { s: 'a' }, T, 10, 100),
+      summary('s.latency', 40_000, { 0.5: 12, 0.95: 60, 0.99: 95 }, { s: 'a' }, T, 30, 500),
+      summary('s.latency', 20_000, { 0.5: 30, 0.95: 40 }, { s: 'b' }, T, 10, 100),
+      summary('s.latency', 70_000, { 0.5: 5, 0.95: 7 }, { s: 'b' }, T, 14, 180),
       summary('s.latency', 50_000, { 0.5: 1e6, 0.95: 1e6, 0.99: 1e6 }, { s: 'a' }, 'other'),
       summary('s.median', 10_000, { 0.5: 3, 0.9: 4 }, {}),
       // 55 groups of one series each, value i.
@@ -352,8 +353,10 @@ describe('MetricExplorerQueries', () => {
       ['a', [60, null]],
       ['b', [40, 7]],
     ]);
-    // Count and sum still give avg and rate.
-    expect((await series({ name: 's.latency', ...minutes(2), aggregation: 'avg' })).lines[0].values[0]).toBe(10);
+    // Count and sum give avg and rate, as cumulative figures (differenced per series) although summaries carry no temporality.
+    expect((await series({ name: 's.latency', ...minutes(2), aggregation: 'avg' })).lines[0].values).toEqual([20, 20]);
+    const rate = await series({ name: 's.latency', ...minutes(2), aggregation: 'rate' });
+    expect(rate.lines[0].values.map((v) => v! * 60)).toEqual([20, 4].map((v) => expect.closeTo(v, 9)));
     // A summary offers only the quantiles its points report.
     const median = await series({ name: 's.median', ...minutes(1) });
     expect(median).toMatchObject({ aggregation: 'p50', aggregations: ['p50', 'avg', 'rate'] });

@@ -560,16 +560,18 @@ export class MetricExplorerQueries {
     // previous point of its series, or its whole value after a reset (value went down, or a new
     // start time); a series' first point counts whole only if the series started in the range read.
     const ordered = (columns: string, lags: string) => `
-        SELECT attributes_hash AS series, ts, ${s.step} AS t, temporality, start_ts, ${columns},
+        SELECT attributes_hash AS series, ts, ${s.step} AS t, start_ts, ${columns},
+          -- OTLP summaries carry no temporality, but their count and sum are cumulative.
+          temporality = 'CUMULATIVE' OR metric_type = 'SUMMARY' AS cumulative,
           lagInFrame(start_ts) OVER w AS prev_start, row_number() OVER w AS rn, ${lags}
         FROM ${s.table}
         WHERE ${s.where} AND ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
         WINDOW w AS (PARTITION BY series ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     const inWindowCounted = `ts >= fromUnixTimestamp64Milli({from_ms:Int64})
-          AND (temporality != 'CUMULATIVE' OR rn > 1 OR start_ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}))`;
+          AND (NOT cumulative OR rn > 1 OR start_ts >= fromUnixTimestamp64Milli({read_from_ms:Int64}))`;
     if (plan === 'counterRate') {
       return {
-        perSeries: `SELECT series, t, sum(if(temporality != 'CUMULATIVE' OR rn = 1 OR value < prev OR start_ts > prev_start, value, value - prev)) AS part
+        perSeries: `SELECT series, t, sum(if(NOT cumulative OR rn = 1 OR value < prev OR start_ts > prev_start, value, value - prev)) AS part
           FROM (${ordered('value', 'lagInFrame(value) OVER w AS prev')})
           WHERE ${inWindowCounted}
           GROUP BY series, t`,
@@ -602,7 +604,7 @@ export class MetricExplorerQueries {
         perSeries: `SELECT series, t, sumForEach(dpos) AS pos_part, sumForEach(dneg) AS neg_part, sum(dz) AS zero_part, sum(dn) AS n_part, sum(ds) AS total_part
           FROM (
             SELECT series, t,
-              temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR exp_zero_count < prev_zero OR start_ts > prev_start
+              cumulative AND rn > 1 AND NOT (count < prev_n OR exp_zero_count < prev_zero OR start_ts > prev_start
                 OR arrayExists((c, p) -> c < p, pos, prev_pos) OR arrayExists((c, p) -> c < p, neg, prev_neg)) AS diff,
               if(diff, arrayMap((c, p) -> c - p, pos, prev_pos), pos) AS dpos,
               if(diff, arrayMap((c, p) -> c - p, neg, prev_neg), neg) AS dneg,
@@ -628,7 +630,7 @@ export class MetricExplorerQueries {
       perSeries: `SELECT series, t, bounds, sumForEach(dc) AS counts_part, sum(dn) AS n_part, sum(ds) AS total_part
         FROM (
           SELECT series, t,
-            temporality = 'CUMULATIVE' AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
+            cumulative AND rn > 1 AND NOT (count < prev_n OR explicit_bounds != prev_bounds OR start_ts > prev_start
               OR length(bucket_counts) != length(prev_counts) OR arrayExists((x, y) -> x < y, bucket_counts, arrayResize(prev_counts, length(bucket_counts)))) AS diff,
             length(bucket_counts) = length(explicit_bounds) + 1 AS valid,
             if(valid, explicit_bounds, []) AS bounds,
