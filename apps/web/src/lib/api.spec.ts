@@ -16,6 +16,17 @@ describe('shouldRetry (queries of the UI)', () => {
   it('does not repeat other client errors: the same request gets the same answer', () => {
     for (const status of [400, 401, 403, 404]) expect(shouldRetry(0, error(status))).toBe(false);
   });
+
+  it('does not repeat a read the engine stopped at its time limit (it would hold a read slot as long again)', () => {
+    const timeout = new ApiError(
+      504,
+      { statusCode: 504, reason: 'execution_timeout', message: 'the query ran longer than 30 s and was stopped' } as never,
+      'hitmap',
+    );
+    expect(shouldRetry(0, timeout)).toBe(false);
+    // A 504 of a proxy in front may pass on the next try.
+    expect(shouldRetry(0, error(504))).toBe(true);
+  });
 });
 
 describe('keepingRetryAfter (the client of the UI)', () => {

@@ -81,10 +81,13 @@ export function useApiMutation<N extends RouteName>(name: N, options: MutationOp
 /**
  * Client errors (4xx) will not change on retry, except 429: the tenant's reads are queued at the
  * server's read gate for a moment. Those, server hiccups (503: the engine busy with other
- * tenants) and network errors may pass; react-query waits 1 s, then 2 s between tries.
+ * tenants) and network errors may pass; react-query waits 1 s, then 2 s between tries. A read the
+ * engine stopped at its time limit (504 `execution_timeout`) would run as long again, holding
+ * one of the tenant's read slots all that time: it is not repeated.
  */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
   if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) return false;
+  if (error instanceof ApiError && error.status === 504 && (error.body as { reason?: unknown } | undefined)?.reason === 'execution_timeout') return false;
   return failureCount < 2;
 }
 
