@@ -39,6 +39,22 @@ describe('layoutMap', () => {
     expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
   });
 
+  it('orders a column by the height of its callers, so arrows between neighbouring columns do not cross', () => {
+    // a-front calls z-api, b-front calls y-api; each api has its own database. Ordered by name,
+    // columns 1 and 2 would be [y-api, z-api] and [db-y, db-z]: every arrow crossing another.
+    const aFront = svc('a-front');
+    const bFront = svc('b-front');
+    const zApi = svc('z-api');
+    const yApi = svc('y-api');
+    const dbZ = db('db-z');
+    const dbY = db('db-y');
+    const at = layoutMap([aFront, bFront, zApi, yApi, dbZ, dbY], [edge(aFront, zApi), edge(bFront, yApi), edge(zApi, dbZ), edge(yApi, dbY)]);
+    const y = (n: MapNodeRef) => at.get(n.id)!.y;
+    expect(y(aFront)).toBeLessThan(y(bFront)); // column 0: by name
+    expect(y(zApi)).toBeLessThan(y(yApi)); // column 1: as its callers
+    expect(y(dbZ)).toBeLessThan(y(dbY)); // column 2: as its callers
+  });
+
   it('survives cycles, self calls and edges to unknown nodes', () => {
     const a = svc('a');
     const b = svc('b');

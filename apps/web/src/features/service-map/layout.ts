@@ -1,6 +1,7 @@
 /**
  * Where each node of the service map goes: callers left of what they call, in columns by call
- * depth (a node's deepest caller + 1), services above databases and external hosts in a column. The positions
+ * depth (a node's deepest caller + 1), services above databases and external hosts in a column,
+ * each kind ordered by the mean height of its callers (then by name). The positions
  * depend only on the nodes and edges (sorted by kind and name), never on the order the API
  * answered or on a simulation, so a refresh with the same topology draws the same picture.
  */
@@ -44,6 +45,7 @@ export function layoutMap(nodes: readonly MapNodeRef[], edges: readonly MapEdgeR
     depth.set(id, d);
     return d;
   };
+  const kinds = new Map(nodes.map((n) => [n.id, n.kind]));
   const sorted = [...nodes].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const columns = new Map<number, string[]>();
   for (const n of sorted) {
@@ -54,10 +56,18 @@ export function layoutMap(nodes: readonly MapNodeRef[], edges: readonly MapEdgeR
   }
   const tallest = Math.max(0, ...[...columns.values()].map((c) => c.length));
   const placed = new Map<string, Placed>();
-  for (const [column, members] of columns) {
+  for (const column of [...columns.keys()].sort((a, b) => a - b)) {
+    // Within its kind, a node sits at the mean height of its callers already placed (to its
+    // left), so arrows between neighbouring columns do not cross where an order by name would.
+    const height = (id: string): number => {
+      const ys = (callers.get(id) ?? []).flatMap((c) => placed.get(c)?.y ?? []);
+      return ys.length === 0 ? Infinity : ys.reduce((a, b) => a + b, 0) / ys.length;
+    };
+    const members = columns.get(column)!.map((id, order) => ({ id, order, kind: KIND_ORDER[kinds.get(id)!], height: height(id) }));
+    members.sort((a, b) => a.kind - b.kind || (a.height === b.height ? 0 : a.height - b.height) || a.order - b.order);
     // Each column centred on the tallest one.
     const offset = ((tallest - members.length) * ROW_GAP) / 2;
-    members.forEach((id, row) => placed.set(id, { x: column * COLUMN_GAP, y: offset + row * ROW_GAP, column }));
+    members.forEach(({ id }, row) => placed.set(id, { x: column * COLUMN_GAP, y: offset + row * ROW_GAP, column }));
   }
   return placed;
 }
