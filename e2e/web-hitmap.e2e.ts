@@ -83,14 +83,36 @@ async function sendTraffic(fast: number, slowEndMs: number): Promise<string> {
   return root.spanContext().traceId;
 }
 
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+/** `explain` says, on a timeout, what the page showed instead (a CI log is all a flake leaves). */
+async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000, explain?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${explain ? `\n${await explain().catch((e: unknown) => `(no explanation: ${String(e)})`)}` : ''}`);
+}
+
+/**
+ * Page pixels of a hitmap time (ms) and row, read from the chart as it is laid out now: anything
+ * that moves or resizes it (a notice above it, a scrollbar) moves its cells.
+ */
+async function chartGeometry(page: Page, rows: number) {
+  const chart = page.getByTestId('hitmap-chart');
+  const box = (await chart.boundingBox())!;
+  const [left, top, right, bottom] = (await chart.getAttribute('data-plot'))!.split(' ').map(Number);
+  const xMin = Number(await chart.getAttribute('data-x-min'));
+  const xMax = Number(await chart.getAttribute('data-x-max'));
+  const plotW = box.width - left - right;
+  const plotH = box.height - top - bottom;
+  return {
+    box,
+    xMin,
+    xMax,
+    px: (ms: number) => box.x + left + ((ms - xMin) / (xMax - xMin)) * plotW,
+    py: (row: number) => box.y + top + (1 - row / rows) * plotH,
+  };
 }
 
 async function signedInPage(locale = 'en-US'): Promise<Page> {
@@ -137,15 +159,7 @@ describe('web UI: hitmap drill-down to a trace', () => {
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'hitmap.png'), fullPage: true });
 
     // Drag over the slow transaction's dot: ±15 s around its end, rows around 3.2 s.
-    const box = (await chart.boundingBox())!;
-    const [left, top, right, bottom] = (await chart.getAttribute('data-plot'))!.split(' ').map(Number);
-    const xMin = Number(await chart.getAttribute('data-x-min'));
-    const xMax = Number(await chart.getAttribute('data-x-max'));
-    const rows = Number(await chart.getAttribute('data-rows'));
-    const plotW = box.width - left - right;
-    const plotH = box.height - top - bottom;
-    const px = (ms: number) => box.x + left + ((ms - xMin) / (xMax - xMin)) * plotW;
-    const py = (row: number) => box.y + top + (1 - row / rows) * plotH;
+    const { px, py } = await chartGeometry(page, Number(await chart.getAttribute('data-rows')));
     const row = hitmapRow(SLOW_MS);
     await page.mouse.move(px(slowEndMs - 15_000), py(row + 3));
     await page.mouse.down();
@@ -199,10 +213,11 @@ describe('web UI: hitmap drill-down to a trace', () => {
 
   it('loads every window preset, polls only new columns, draws dots, zooms the y axis, selects a dot by click and takes keyboard shortcuts', async () => {
     const page = await signedInPage();
-    const answers: Array<{ url: string; status: number; bytes: number }> = [];
+    const answers: Array<{ url: string; status: number; bytes: number; at: number }> = [];
     page.on('response', async (res) => {
       if (!/\/api\/v1\/tenants\/[^/]+\/hitmap\?/.test(res.url())) return;
-      answers.push({ url: res.url(), status: res.status(), bytes: (await res.body().catch(() => Buffer.alloc(0))).length });
+      const at = Date.now();
+      answers.push({ url: res.url(), status: res.status(), bytes: (await res.body().catch(() => Buffer.alloc(0))).length, at });
     });
     await page.goto(`${base}/hitmap?tenant=${slug}`);
     const chart = page.getByTestId('hitmap-chart');
@@ -212,8 +227,14 @@ describe('web UI: hitmap drill-down to a trace', () => {
     const presets = page.getByRole('group', { name: 'Window' }).getByRole('button');
     const labels = await presets.allTextContents();
     expect(labels).toEqual(['5 min', '10 min', '30 min', '1 h', '3 h', '6 h']);
+    const liveIs = (on: boolean) =>
+      eventually(async () => (await page.getByTestId('live-toggle').getAttribute('aria-pressed')) === String(on), `Live ${on ? 'on' : 'off'}`);
     for (const live of [true, false]) {
-      if (!live) await page.getByTestId('live-toggle').click();
+      if (!live) {
+        await page.getByTestId('live-toggle').click();
+        // A preset picked before the page shows Live off would pick a live window (the click reads the view it shows).
+        await liveIs(false);
+      }
       for (const label of labels) {
         const before = answers.length;
         await presets.getByText(label, { exact: true }).click();
@@ -226,6 +247,7 @@ describe('web UI: hitmap drill-down to a trace', () => {
     }
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
     await page.getByTestId('live-toggle').click();
+    await liveIs(true);
     await presets.getByText('10 min', { exact: true }).click();
 
     // Live polls after the first ask only for the newest columns (since) and stay small.
@@ -249,15 +271,7 @@ describe('web UI: hitmap drill-down to a trace', () => {
     await page.waitForURL(/[?&]y=5s/);
     await eventually(async () => (await chart.getAttribute('data-top-row')) === '40', 'the zoomed axis');
 
-    // The slow transaction's cell, in page pixels.
-    const box = (await chart.boundingBox())!;
-    const [left, top, right, bottom] = (await chart.getAttribute('data-plot'))!.split(' ').map(Number);
-    const xMin = Number(await chart.getAttribute('data-x-min'));
-    const xMax = Number(await chart.getAttribute('data-x-max'));
-    const plotW = box.width - left - right;
-    const plotH = box.height - top - bottom;
-    const px = (ms: number) => box.x + left + ((ms - xMin) / (xMax - xMin)) * plotW;
-    const py = (row: number) => box.y + top + (1 - row / 40) * plotH;
+    // The slow transaction's cell, in page pixels (measured again on every look: see chartGeometry).
     const column = Math.floor(slowEndMs / 5_000) * 5_000;
     const row = hitmapRow(SLOW_MS);
     // A dot, not a dash: its centre is painted, the corner of its cell is not.
@@ -268,9 +282,54 @@ describe('web UI: hitmap drill-down to a trace', () => {
         const k = canvas.width / r.width;
         return Array.from(canvas.getContext('2d').getImageData(Math.round((${x} - r.left) * k), Math.round((${y} - r.top) * k), 1, 1).data);
       })()`) as Promise<number[]>;
-    const centre = { x: px(column + 2_500), y: py(row + 0.5) };
     const painted = (rgba: number[]) => rgba[3] > 0 && !(rgba[0] > 240 && rgba[1] > 240 && rgba[2] > 240);
-    await eventually(async () => painted(await pixel(centre.x, centre.y)), 'the slow dot drawn');
+    let geo = await chartGeometry(page, 40);
+    const lookedFrom = Date.now();
+    const centreOf = (g: typeof geo) => ({ x: g.px(column + 2_500), y: g.py(row + 0.5) });
+    await eventually(
+      async () => {
+        geo = await chartGeometry(page, 40);
+        const c = centreOf(geo);
+        return painted(await pixel(c.x, c.y));
+      },
+      'the slow dot drawn',
+      20_000,
+      async () => {
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'hitmap-no-slow-dot.png'), fullPage: true });
+        // Whether the server has the cell for the window shown: missing data, or a drawing that missed it?
+        const shown = new URL(page.url()).searchParams;
+        const stored = await owner.call('hitmap', {
+          params: { tenant: slug },
+          query: { from: String(Date.parse(shown.get('from')!)), to: String(Date.parse(shown.get('to')!)) },
+        });
+        const c = stored.columns.indexOf(column);
+        const before = stored.cellsPerColumn.slice(0, Math.max(0, c)).reduce((a, n) => a + n, 0);
+        return JSON.stringify({
+          serverHasSlowCell: c >= 0 && stored.y.slice(before, before + stored.cellsPerColumn[c]).includes(row),
+          url: page.url(),
+          slowColumn: column,
+          slowRow: row,
+          chart: {
+            box: geo.box,
+            xMin: geo.xMin,
+            xMax: geo.xMax,
+            cells: await chart.getAttribute('data-cells'),
+            topRow: await chart.getAttribute('data-top-row'),
+          },
+          pixelAtDot: await pixel(centreOf(geo).x, centreOf(geo).y),
+          // Drawn elsewhere on its row, or not at all?
+          paintedOnRowNear: await (async () => {
+            const xs: number[] = [];
+            for (let dx = -40; dx <= 40; dx++) if (painted(await pixel(centreOf(geo).x + dx, centreOf(geo).y))) xs.push(dx);
+            return xs;
+          })(),
+          alerts: await page.getByRole('alert').allTextContents(),
+          lastHitmapAnswers: answers.slice(-6).map((a) => `${a.status} ${a.bytes} B at ${a.at - lookedFrom} ms ${new URL(a.url).search}`),
+        });
+      },
+    );
+    const { px, py } = geo;
+    const centre = centreOf(geo);
     // The painted shape around the cell: a dot fills its bounding box's middle, not its corners (a dash would).
     const grid: boolean[][] = [];
     for (let dy = -3; dy < 14; dy++) {
