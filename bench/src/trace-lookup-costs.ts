@@ -1,7 +1,7 @@
 /**
  * Where a trace lookup's time goes (issue 13, trace by id ≤ 20 ms), on the embedded engine: the
- * same random traces read by cumulative pieces of `TelemetryQueries.traceById`, so the
- * differences between lines are what each piece adds:
+ * same random traces read by pieces of `TelemetryQueries.traceById`, each of 2–4 holding the one
+ * before it except 3 (round trip + planning alone), so differences show what a piece adds:
  *  1. the engine round trip (`SELECT 1`);
  *  2. the `trace_summaries` lookup alone (time range, span count, services);
  *  3. planning the span query's full column list, over a tenant with no rows;
@@ -12,7 +12,7 @@
  *
  * Alone: `node scripts/run-ts.js bench/src/trace-lookup-costs.ts` loads BENCH_TRACE_SPANS
  * (default 10,000,000, as the full bench) volume spans into a fresh embedded store, merges them
- * (OPTIMIZE FINAL) and prints the table.
+ * (OPTIMIZE FINAL), waits until no merge runs and prints the table.
  */
 import { type RegionStore, STORED_SPAN_COLUMNS, TelemetryQueries } from '@meridian/storage-clickhouse';
 import { percentile } from './ingest-phase';
@@ -85,11 +85,17 @@ if (process.argv[1] === __filename) {
       log,
     });
     for (const t of ['spans', 'trace_summaries']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
+    // The rollups' background merges would compete with the timed reads for the cores.
+    for (let wait = 0; wait < 240; wait++) {
+      const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM system.merges', format: 'JSONEachRow' })).json<{ n: string }>();
+      if (Number(n) === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const costs = await measureTraceLookupCosts(store, new TelemetryQueries(ch), regionId, tenant, runs);
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(
       `\n${renderTable([
-        { figure: `trace lookup over ${fmt(spans / 1e6, 1)}M spans, cumulative pieces: p50 / p95 (CPU per query)`, value: '' },
+        { figure: `trace lookup over ${fmt(spans / 1e6, 1)}M spans, by pieces: p50 / p95 (CPU per query)`, value: '' },
         ...costs.map((c) => ({ figure: `  ${c.name}`, value: `${ms(c.p50Ms)} / ${ms(c.p95Ms)} (${ms(c.cpuMs)})` })),
       ])}`,
     );
