@@ -275,14 +275,18 @@ describe('web UI: hitmap drill-down to a trace', () => {
     const column = Math.floor(slowEndMs / 5_000) * 5_000;
     const row = hitmapRow(SLOW_MS);
     // A dot, not a dash: its centre is painted, the corner of its cell is not.
-    const pixel = (x: number, y: number) =>
-      page.evaluate(`(() => {
-        const canvas = document.querySelector('[data-testid="hitmap-chart"] canvas');
+    const painted = (rgba: number[]) => rgba[3] > 0 && !(rgba[0] > 240 && rgba[1] > 240 && rgba[2] > 240);
+    // What the chart shows at a page point: zrender may draw on more than one stacked canvas (its
+    // layers), and in one CI run the first canvas still held an older frame (the dot a column to the
+    // left) while the screenshot showed the dot in place. So every layer is read; the topmost painted wins.
+    const pixel = async (x: number, y: number) => {
+      const layers = (await page.evaluate(`Array.from(document.querySelectorAll('[data-testid="hitmap-chart"] canvas')).map((canvas) => {
         const r = canvas.getBoundingClientRect();
         const k = canvas.width / r.width;
         return Array.from(canvas.getContext('2d').getImageData(Math.round((${x} - r.left) * k), Math.round((${y} - r.top) * k), 1, 1).data);
-      })()`) as Promise<number[]>;
-    const painted = (rgba: number[]) => rgba[3] > 0 && !(rgba[0] > 240 && rgba[1] > 240 && rgba[2] > 240);
+      })`)) as number[][];
+      return [...layers].reverse().find(painted) ?? layers[0];
+    };
     let geo = await chartGeometry(page, 40);
     const lookedFrom = Date.now();
     const centreOf = (g: typeof geo) => ({ x: g.px(column + 2_500), y: g.py(row + 0.5) });
