@@ -36,7 +36,20 @@ export const DB_QUERY_LIMITS = {
   defaultLimit: 100,
   defaultNPlusOneThreshold: 10,
   maxNPlusOneThreshold: 100_000,
+  /** Traces with no DB span linked to their transaction, looked up per read (endpoint statistics). */
+  unlinkedTraces: 10_000,
 } as const;
+
+/** Per-endpoint figures from DB spans counted per trace; nanoseconds as numbers. */
+interface PerTransaction {
+  traces: number;
+  calls: number;
+  sumNs: number;
+  errors: number;
+  statements: number;
+  maxQueries: number;
+  maxNs: number;
+}
 
 export interface SqlQuery extends TimeWindow {
   service?: string;
@@ -141,7 +154,13 @@ export interface NPlusOneFinding {
 export class SqlStatisticsQueries {
   constructor(private readonly clients: ClickHouseClients) {}
 
-  /** Per service/endpoint: queries and DB time per transaction, distinct statements, errors. */
+  /**
+   * Per service/endpoint: queries and DB time per transaction, distinct statements, errors.
+   * The rollup counts only DB spans linked to their transaction at intake; DB spans exported in
+   * another SDK batch than their entry span are linked per trace from the spans table (the most
+   * recent DB_QUERY_LIMITS.spansMaxWindowMs of the window). Both are lower bounds of the true
+   * figures, so each figure is the larger of the two.
+   */
   async sqlEndpoints(regionId: string, tenantId: string, q: SqlQuery): Promise<SqlEndpointStats[]> {
     const tenant = checkTenant(tenantId);
     const { fromS, toS } = rollupWindow(q, DB_QUERY_LIMITS.rollupMaxWindowMs);
@@ -169,29 +188,32 @@ export class SqlStatisticsQueries {
         GROUP BY service, endpoint`,
         { ...params, ...redFilter.params },
       ),
-      this.perTransactionMax(store, tenant, q),
+      this.perTransaction(store, tenant, q),
     ]);
     const key = (s: string, e: string) => `${s}\n${e}`;
     const txns = new Map(red.map((r) => [key(r.service, r.endpoint), Number(r.count)]));
-    const maxes = new Map(perTxn.map((r) => [key(r.service, r.endpoint), r]));
-    return stats
-      .map((r) => {
-        const calls = Number(r.calls);
-        const sumMs = Number(r.sum_ns) / 1e6;
-        const m = maxes.get(key(r.service, r.endpoint));
+    const rollup = new Map(stats.map((r) => [key(r.service, r.endpoint), r]));
+    const keys = new Set([...rollup.keys(), ...perTxn.keys()]);
+    return [...keys]
+      .map((k) => {
+        const r = rollup.get(k);
+        const m = perTxn.get(k);
+        const [service, endpoint] = k.split('\n');
+        const calls = Math.max(Number(r?.calls ?? 0), m?.calls ?? 0);
+        const sumMs = Math.max(Number(r?.sum_ns ?? 0), m?.sumNs ?? 0) / 1e6;
         // A transaction whose entry span is not in the rollup window still ran these queries.
-        const transactions = Math.max(txns.get(key(r.service, r.endpoint)) ?? 0, m ? m.traces : 0, 1);
+        const transactions = Math.max(txns.get(k) ?? 0, m?.traces ?? 0, 1);
         return {
-          service: r.service,
-          endpoint: r.endpoint,
+          service,
+          endpoint,
           transactions,
           dbCalls: calls,
-          errors: Number(r.errors),
-          statements: Number(r.statements),
+          errors: Math.max(Number(r?.errors ?? 0), m?.errors ?? 0),
+          statements: Math.max(Number(r?.statements ?? 0), m?.statements ?? 0),
           queriesPerTxnAvg: calls / transactions,
           queriesPerTxnMax: m?.maxQueries ?? 0,
           dbTimePerTxnMs: sumMs / transactions,
-          dbTimePerTxnMaxMs: m?.maxDbMs ?? 0,
+          dbTimePerTxnMaxMs: (m?.maxNs ?? 0) / 1e6,
         };
       })
       .sort(
@@ -200,33 +222,62 @@ export class SqlStatisticsQueries {
       );
   }
 
-  /** Per-transaction maxima from the DB spans of the most recent DB_QUERY_LIMITS.spansMaxWindowMs of the window. */
-  private async perTransactionMax(
-    store: RegionStore,
-    tenant: string,
-    q: SqlQuery,
-  ): Promise<Array<{ service: string; endpoint: string; maxQueries: number; maxDbMs: number; traces: number }>> {
+  /**
+   * Per service/endpoint, from the DB spans of the most recent DB_QUERY_LIMITS.spansMaxWindowMs of
+   * the window, counted per trace. A trace's DB spans take the endpoint any of them was linked to;
+   * a trace none of whose DB spans was linked takes its entry span's (at most
+   * DB_QUERY_LIMITS.unlinkedTraces such traces are looked up).
+   */
+  private async perTransaction(store: RegionStore, tenant: string, q: SqlQuery): Promise<Map<string, PerTransaction>> {
     const from = new Date(Math.max(q.from.getTime(), q.to.getTime() - DB_QUERY_LIMITS.spansMaxWindowMs));
-    const where = dbSpansWhere(tenant, { ...q, from });
-    const rows = await select<{ service: string; endpoint: string; max_q: string; max_ns: string; traces: string }>(
+    const where = dbSpansWhere(tenant, { ...q, from, endpoint: undefined });
+    // Linked traces fold into one row per endpoint; unlinked ones stay one row per trace.
+    const rows = await select<{
+      service: string;
+      endpoint: string;
+      unlinked_trace: string;
+      max_q: string;
+      max_ns: string;
+      traces: string;
+      calls: string;
+      sum_ns: string;
+      errors: string;
+      statements: string;
+    }>(
       store,
-      `SELECT service, endpoint, max(n) AS max_q, max(db_ns) AS max_ns, count() AS traces
+      `SELECT service, endpoint, if(endpoint = '', trace, '') AS unlinked_trace, max(n) AS max_q, max(db_ns) AS max_ns, count() AS traces,
+        sum(n) AS calls, sum(db_ns) AS sum_ns, sum(errs) AS errors, length(groupUniqArrayArray(hashes)) AS statements
       FROM (
-        SELECT trace_id, service, txn_endpoint AS endpoint, count() AS n, sum(duration_ns) AS db_ns
+        SELECT trace_id AS trace, service, anyIf(txn_endpoint, txn_endpoint != '') AS endpoint, count() AS n, sum(duration_ns) AS db_ns,
+          sum(is_error) AS errs, groupUniqArray(db_fingerprint_hash) AS hashes
         FROM ${store.table('spans')}
-        WHERE ${where.sql} AND txn_endpoint != ''
-        GROUP BY trace_id, service, endpoint
+        WHERE ${where.sql}
+        GROUP BY trace_id, service
       )
-      GROUP BY service, endpoint`,
-      where.params,
+      GROUP BY service, endpoint, unlinked_trace
+      ORDER BY unlinked_trace
+      LIMIT {limit:UInt32}`,
+      { ...where.params, limit: DB_QUERY_LIMITS.unlinkedTraces },
     );
-    return rows.map((r) => ({
-      service: r.service,
-      endpoint: r.endpoint,
-      maxQueries: Number(r.max_q),
-      maxDbMs: Number(r.max_ns) / 1e6,
-      traces: Number(r.traces),
-    }));
+    const unlinked = rows.filter((r) => r.unlinked_trace !== '').map((r) => ({ trace_id: r.unlinked_trace, service: r.service }));
+    const entries = await this.entrySpans(store, tenant, { from, to: q.to }, unlinked);
+    const out = new Map<string, PerTransaction>();
+    for (const r of rows) {
+      const endpoint = r.endpoint || entries.get(`${r.unlinked_trace}\n${r.service}`)?.endpoint || '';
+      if (endpoint === '' || (q.endpoint !== undefined && endpoint !== q.endpoint)) continue;
+      const k = `${r.service}\n${endpoint}`;
+      const m = out.get(k) ?? { traces: 0, calls: 0, sumNs: 0, errors: 0, statements: 0, maxQueries: 0, maxNs: 0 };
+      m.traces += Number(r.traces);
+      m.calls += Number(r.calls);
+      m.sumNs += Number(r.sum_ns);
+      m.errors += Number(r.errors);
+      // Distinct statements are not additive across rows: the largest row is a lower bound.
+      m.statements = Math.max(m.statements, Number(r.statements));
+      m.maxQueries = Math.max(m.maxQueries, Number(r.max_q));
+      m.maxNs = Math.max(m.maxNs, Number(r.max_ns));
+      out.set(k, m);
+    }
+    return out;
   }
 
   /** Statements (normalized) ranked by calls, total time, p95, errors or calls per transaction. */
