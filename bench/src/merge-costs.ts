@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseClients, migrateRegion, type RegionStore } from '@meridian/storage-clickhouse';
 import { diffProcess, snapshotProcess } from './cpu';
-import { volumeInsertSql } from './volume';
+import { volumeInsertSql, waitForMerges } from './volume';
 
 async function count(store: RegionStore, query: string): Promise<number> {
   const [row] = await (await store.client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
@@ -40,7 +40,7 @@ async function measure(settings: string, inserts: number, rows: number): Promise
       await store.client.command({ query, query_params: { tenant: 'bench', now_ns: nowNs, salt: 20261207 } });
       mostParts = Math.max(mostParts, await count(store, activeSpansParts));
     }
-    for (let wait = 0; wait < 240 && (await count(store, 'SELECT count() AS n FROM system.merges')) > 0; wait++) await new Promise((r) => setTimeout(r, 500));
+    await waitForMerges(store);
     const cpu = diffProcess(before, snapshotProcess(process.pid));
     const spans = inserts * rows;
     const threads = cpu.byThread

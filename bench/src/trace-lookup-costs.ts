@@ -18,7 +18,7 @@ import { type RegionStore, STORED_SPAN_COLUMNS, TelemetryQueries } from '@meridi
 import { percentile } from './ingest-phase';
 import { fmt, renderTable } from './report';
 import { runStandalone } from './standalone';
-import { loadVolume } from './volume';
+import { loadVolume, waitForMerges } from './volume';
 
 interface Cost {
   name: string;
@@ -86,11 +86,7 @@ if (process.argv[1] === __filename) {
     });
     for (const t of ['spans', 'trace_summaries']) await store.client.command({ query: `OPTIMIZE TABLE ${store.table(t)} FINAL` });
     // The rollups' background merges would compete with the timed reads for the cores.
-    for (let wait = 0; wait < 240; wait++) {
-      const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM system.merges', format: 'JSONEachRow' })).json<{ n: string }>();
-      if (Number(n) === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitForMerges(store);
     const costs = await measureTraceLookupCosts(store, new TelemetryQueries(ch), regionId, tenant, runs);
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(

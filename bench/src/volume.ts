@@ -146,3 +146,12 @@ export async function loadVolume(opts: VolumeOptions): Promise<VolumeResult> {
   const loadMs = performance.now() - t0;
   return { insertedRows: total, chunks, loadMs, rowsPerSec: total > 0 ? total / (loadMs / 1000) : 0 };
 }
+
+/** Waits (≤ 2 min) until the engine runs no merge, so background merges do not compete with what is timed next. */
+export async function waitForMerges(store: RegionStore): Promise<void> {
+  for (let wait = 0; wait < 240; wait++) {
+    const [{ n }] = await (await store.client.query({ query: 'SELECT count() AS n FROM system.merges', format: 'JSONEachRow' })).json<{ n: string }>();
+    if (Number(n) === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
