@@ -38,7 +38,7 @@ describe('invitation rate limits', () => {
       return { status: 201 };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      return { status: e.status, message: e.body?.message, retryAfter: String((e.body as { retryAfterSeconds?: number }).retryAfterSeconds) };
+      return { status: e.status, message: e.body?.message, retryAfter: String(e.retryAfterSeconds) };
     }
   }
 

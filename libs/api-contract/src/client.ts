@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: ApiErrorBody | undefined,
     readonly route: string,
+    /** The answer's `Retry-After` in seconds (a limit's 429 or 503); an HTTP date is not kept. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${route}: ${status} ${body?.message ?? ''}`.trim());
     this.name = 'ApiError';
@@ -59,7 +61,11 @@ export class ApiClient {
     });
     const text = await res.text();
     const parsed = text ? safeJson(text) : undefined;
-    if (!res.ok) throw new ApiError(res.status, (parsed as ApiErrorBody | undefined) ?? { statusCode: res.status, message: text }, name);
+    if (!res.ok) {
+      const retryAfter = res.headers.get('retry-after')?.trim() ?? '';
+      const body = (parsed as ApiErrorBody | undefined) ?? { statusCode: res.status, message: text };
+      throw new ApiError(res.status, body, name, /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined);
+    }
     return parsed as ResponseOf<ApiRoutes[N]>;
   }
 }

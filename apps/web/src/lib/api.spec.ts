@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiClient } from '@meridian/api-contract';
-import { ApiError, keepingRetryAfter, shouldRetry } from './api';
+import { ApiError, shouldRetry } from './api';
 import { autoRetrySeconds, errorMessage } from './errors';
 
 describe('shouldRetry (queries of the UI)', () => {
@@ -18,18 +18,14 @@ describe('shouldRetry (queries of the UI)', () => {
   });
 
   it('does not repeat a read the engine stopped at its time limit (it would hold a read slot as long again)', () => {
-    const timeout = new ApiError(
-      504,
-      { statusCode: 504, reason: 'execution_timeout', message: 'the query ran longer than 30 s and was stopped' } as never,
-      'hitmap',
-    );
+    const timeout = new ApiError(504, { statusCode: 504, reason: 'execution_timeout', message: 'the query ran longer than 30 s and was stopped' }, 'hitmap');
     expect(shouldRetry(0, timeout)).toBe(false);
     // A 504 of a proxy in front may pass on the next try.
     expect(shouldRetry(0, error(504))).toBe(true);
   });
 });
 
-describe('keepingRetryAfter (the client of the UI)', () => {
+describe('ApiClient: refused answers (the client of the UI)', () => {
   let server: Server;
   let base: string;
 
@@ -56,25 +52,26 @@ describe('keepingRetryAfter (the client of the UI)', () => {
 
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  const client = new ApiClient({ baseUrl: '', fetch: keepingRetryAfter((input, init) => fetch(`${base}${String(input)}`, init)) });
+  const client = new ApiClient({ baseUrl: '', fetch: (input, init) => fetch(`${base}${String(input)}`, init) });
   const hitmap = (tenant: string) => client.call('hitmap', { params: { tenant }, query: { last: '5m' } }).catch((e: unknown) => e);
 
   it('carries a refusal’s Retry-After into the error, so the notice counts down the server’s seconds', async () => {
     const own = await hitmap('own');
     expect(own).toBeInstanceOf(ApiError);
-    expect(own).toMatchObject({ status: 429, body: { reason: 'tenant_wait_timeout', retryAfterSeconds: 10 } });
+    expect(own).toMatchObject({ status: 429, retryAfterSeconds: 10, body: { reason: 'tenant_wait_timeout' } });
     expect(autoRetrySeconds(own)).toBe(10);
     expect(errorMessage(own, 'en', autoRetrySeconds(own))).toBe('Too many queries for this tenant are running — retrying in 10 s.');
     const others = await hitmap('others');
-    expect(others).toMatchObject({ status: 503, body: { reason: 'engine_busy', retryAfterSeconds: 10, message: expect.stringMatching(/waited 10000 ms/) } });
+    expect(others).toMatchObject({ status: 503, retryAfterSeconds: 10, body: { reason: 'engine_busy', message: expect.stringMatching(/waited 10000 ms/) } });
     expect(autoRetrySeconds(others)).toBe(10);
   });
 
-  it('leaves other answers as they were: successes, bodies that are not JSON objects, Retry-After as a date', async () => {
+  it('keeps a body that is not JSON as the message, and no seconds for a Retry-After given as a date', async () => {
     await expect(hitmap('ok')).resolves.toMatchObject({ columns: [] });
-    expect(await hitmap('text')).toMatchObject({ status: 503, body: { message: 'upstream down' } });
+    expect(await hitmap('text')).toMatchObject({ status: 503, retryAfterSeconds: 7, body: { message: 'upstream down' } });
     const dated = await hitmap('date');
     expect(dated).toMatchObject({ status: 429, body: { reason: 'queue_full' } });
-    expect((dated as ApiError).body).not.toHaveProperty('retryAfterSeconds');
+    expect((dated as ApiError).retryAfterSeconds).toBeUndefined();
+    expect(autoRetrySeconds(dated)).toBe(5);
   });
 });

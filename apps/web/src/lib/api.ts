@@ -5,34 +5,6 @@ import { ApiClient, ApiError, type ApiRoutes, type RequestInput, type ResponseOf
 
 let csrfToken: string | undefined;
 
-/**
- * A refused answer's `Retry-After` (the read gate's 429 and 503) as `retryAfterSeconds` in its
- * JSON body: ApiError keeps only the body, and the error notice counts down to its retry from it.
- */
-export function keepingRetryAfter(inner: typeof fetch): typeof fetch {
-  return async (input, init) => {
-    const res = await inner(input, init);
-    // Seconds only: the server never sends an HTTP date here.
-    const header = res.headers.get('retry-after')?.trim() ?? '';
-    if (res.ok || !/^\d{1,6}$/.test(header)) return res;
-    const seconds = Number(header);
-    const text = await res.text();
-    // The body is rewritten: its length and encoding no longer hold.
-    const headers = new Headers(res.headers);
-    headers.delete('content-length');
-    headers.delete('content-encoding');
-    const meta = { status: res.status, statusText: res.statusText, headers };
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return new Response(text, meta);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return new Response(text, meta);
-    return new Response(JSON.stringify({ ...body, retryAfterSeconds: seconds }), meta);
-  };
-}
-
 /** Remembers the CSRF token of the current session (from sign-in, sign-up or GET session). */
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
@@ -42,7 +14,7 @@ export function setCsrfToken(token: string | undefined): void {
  * The one client of the server's REST contract. Same origin: the UI is served by the api role
  * (or proxied by `next dev`), so the session cookie rides along and writes carry the CSRF header.
  */
-export const api = new ApiClient({ baseUrl: '', csrfToken: () => csrfToken, fetch: keepingRetryAfter((input, init) => fetch(input, init)) });
+export const api = new ApiClient({ baseUrl: '', csrfToken: () => csrfToken });
 
 export type Input<N extends RouteName> = RequestInput<ApiRoutes[N]>;
 export type Output<N extends RouteName> = ResponseOf<ApiRoutes[N]>;
@@ -87,7 +59,7 @@ export function useApiMutation<N extends RouteName>(name: N, options: MutationOp
  */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
   if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) return false;
-  if (error instanceof ApiError && error.status === 504 && (error.body as { reason?: unknown } | undefined)?.reason === 'execution_timeout') return false;
+  if (error instanceof ApiError && error.status === 504 && error.body?.reason === 'execution_timeout') return false;
   return failureCount < 2;
 }
 

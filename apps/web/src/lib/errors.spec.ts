@@ -63,7 +63,7 @@ describe('errors', () => {
   });
 
   describe('the server’s read limits (apps/server/src/read-limits.ts)', () => {
-    // The bodies as ReadLimitFilter writes them (read-limits.spec.ts); retryAfterSeconds as api.ts copies the header in.
+    // The bodies as ReadLimitFilter writes them (read-limits.spec.ts); retryAfterSeconds as ApiClient reads the header.
     const timeout = new ApiError(
       504,
       {
@@ -71,11 +71,11 @@ describe('errors', () => {
         error: 'Gateway Timeout',
         reason: 'execution_timeout',
         message: 'the query ran longer than 30 s and was stopped; narrow the time window or add filters',
-      } as never,
+      },
       'hitmap',
     );
     const refused = (status: number, reason: string, retryAfterSeconds?: number) =>
-      new ApiError(status, { statusCode: status, reason, message: `read waited 10000 ms for a slot; retry later`, retryAfterSeconds } as never, 'services');
+      new ApiError(status, { statusCode: status, reason, message: `read waited 10000 ms for a slot; retry later` }, 'services', retryAfterSeconds);
 
     it('says a read stopped at the time limit took longer than the limit, and what to narrow', () => {
       expect(errorMessage(timeout)).toBe('This query took longer than 30 s and was stopped — narrow the time window or add filters.');

@@ -96,10 +96,10 @@ export type ReadRefusal = { kind: 'timeout'; limitSeconds?: number } | { kind: '
 
 export function readRefusal(error: unknown): ReadRefusal | undefined {
   if (!(error instanceof ApiError)) return undefined;
-  const body = (error.body ?? {}) as { reason?: unknown; message?: unknown; retryAfterSeconds?: unknown };
+  const body = error.body ?? { statusCode: error.status, message: '' };
   if (error.status === 504) {
     // The limit is only in the server's words: "the query ran longer than 30 s and was stopped; …".
-    const limit = typeof body.message === 'string' ? /longer than (\d{1,6}) s\b/.exec(body.message)?.[1] : undefined;
+    const limit = /longer than (\d{1,6}) s\b/.exec(String(body.message))?.[1];
     return { kind: 'timeout', ...(limit && { limitSeconds: Number(limit) }) };
   }
   const kind =
@@ -109,9 +109,7 @@ export function readRefusal(error: unknown): ReadRefusal | undefined {
         ? 'engine_busy'
         : undefined;
   if (!kind) return undefined;
-  // Put there by api.ts from the Retry-After header.
-  const after = body.retryAfterSeconds;
-  return { kind, ...(typeof after === 'number' && Number.isFinite(after) && after >= 0 && { retryAfterSeconds: after }) };
+  return { kind, ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }) };
 }
 
 /** Without a Retry-After, a refused read is tried again after this long. */

@@ -16,6 +16,12 @@ export const errorSchema = z.object({
   error: z.string().optional(),
   message: z.string(),
   /**
+   * Why a request was refused, for clients to tell limits apart (a 429 can be a read, sign-in or
+   * invitation limit): the read limits send `queue_full`, `tenant_wait_timeout`, `engine_busy`
+   * and `execution_timeout`.
+   */
+  reason: z.string().optional(),
+  /**
    * Field-level problems, `field` as a dotted path (`body.email`, `query.limit`); `code` and
    * `params` say what is wrong for clients that word it in their own language.
    */
