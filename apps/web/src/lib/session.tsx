@@ -38,17 +38,26 @@ function rememberSignedIn(on: boolean): void {
 export function useSession({ onlyIfSignedInBefore = false }: { onlyIfSignedInBefore?: boolean } = {}) {
   const [ask] = useState(() => !onlyIfSignedInBefore || (typeof window !== 'undefined' && wasSignedIn()));
   const query = useApiQuery('getSession', {}, { staleTime: 60_000, retry: (n, e) => !(e instanceof ApiError) && n < 2, enabled: ask });
-  const signedOut = (!ask && !query.data) || (query.error instanceof ApiError && query.error.status === 401);
   useEffect(() => setCsrfToken(query.data?.csrfToken), [query.data]);
   useEffect(() => {
     if (query.data) rememberSignedIn(true);
     else if (query.error instanceof ApiError && query.error.status === 401) rememberSignedIn(false);
   }, [query.data, query.error]);
+  return sessionState(ask, query);
+}
+
+/**
+ * What a page shows of the session query: signed out on a 401 (or when not asked); an error only
+ * when there is no session to show, since a failed background refetch (a 503, the network) keeps
+ * the last answer and the page should keep it too.
+ */
+export function sessionState(ask: boolean, query: { data?: Session; error: Error | null; isPending: boolean }) {
+  const signedOut = (!ask && !query.data) || (query.error instanceof ApiError && query.error.status === 401);
   return {
     session: signedOut ? null : query.data,
     /** Loading, or failing for another reason than being signed out. */
     pending: query.isPending && !signedOut,
-    error: signedOut ? null : query.error,
+    error: signedOut || query.data ? null : query.error,
     signedOut,
   };
 }
