@@ -22,6 +22,9 @@ function lintErrors(fixtures: Fixture[]): string[][] {
     const { ESLint } = require('eslint');
     const fixtures = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
     (async () => {
+      // The boundaries rule reads Nx's cached project graph and skips itself without one (a run
+      // of jest before any nx command): build it first.
+      await require('@nx/devkit').createProjectGraphAsync({ exitOnError: false });
       const eslint = new ESLint({ cwd: process.cwd(), overrideConfigFile: 'eslint.config.mjs' });
       const out = [];
       for (const f of fixtures) {
