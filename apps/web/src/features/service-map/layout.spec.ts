@@ -1,4 +1,4 @@
-import { COLUMN_GAP, layoutMap, ROW_GAP, type MapNodeRef } from './layout';
+import { arrowCurveness, clearance, COLUMN_GAP, layoutMap, ROW_GAP, type MapNodeRef, type Placed } from './layout';
 
 const svc = (name: string): MapNodeRef => ({ id: `service:${name}`, kind: 'service', name });
 const db = (name: string): MapNodeRef => ({ id: `database:postgresql:${name}`, kind: 'database', name });
@@ -61,5 +61,79 @@ describe('layoutMap', () => {
     const at = layoutMap([a, b], [edge(a, b), edge(b, a), edge(a, a), { source: a.id, target: 'service:gone' }]);
     expect(new Set([at.get(a.id)!.column, at.get(b.id)!.column]).size).toBe(2);
     expect(layoutMap([], [])).toEqual(new Map());
+  });
+
+  describe('arrowCurveness', () => {
+    const at = (column: number, row: number): Placed => ({ x: column * COLUMN_GAP, y: row * ROW_GAP, column });
+    const key = (a: MapNodeRef, b: MapNodeRef) => `${a.id}\u0000${b.id}`;
+
+    it('draws an arrow straight when nothing is in its way, and bends one that would run through a node', () => {
+      const [a, b, c] = [svc('a'), svc('b'), svc('c')];
+      const free = arrowCurveness(
+        [edge(a, c)],
+        new Map([
+          [a.id, at(0, 0)],
+          [b.id, at(1, 1)],
+          [c.id, at(2, 0)],
+        ]),
+      );
+      expect(free.get(key(a, c))).toBe(0);
+      const blocked = new Map([
+        [a.id, at(0, 0)],
+        [b.id, at(1, 0)],
+        [c.id, at(2, 0)],
+      ]);
+      const bend = arrowCurveness([edge(a, c)], blocked).get(key(a, c))!;
+      expect(bend).not.toBe(0);
+      expect(clearance(at(0, 0), at(2, 0), bend, [at(1, 0)])).toBeGreaterThanOrEqual(0);
+    });
+
+    it('does not bend into a node either: the fixed 0.2 it replaced ran through one sitting above the middle', () => {
+      const [a, b, c] = [svc('a'), svc('b'), svc('c')];
+      // 0.2 × 480 lifts the control point 96 above the line: the curve peaks 48 above it.
+      const above: Placed = { x: COLUMN_GAP, y: -48, column: 1 };
+      expect(clearance(at(0, 0), at(2, 0), 0.2, [above])).toBeLessThan(0);
+      const bend = arrowCurveness(
+        [edge(a, c)],
+        new Map([
+          [a.id, at(0, 0)],
+          [b.id, above],
+          [c.id, at(2, 0)],
+        ]),
+      ).get(key(a, c))!;
+      expect(clearance(at(0, 0), at(2, 0), bend, [above])).toBeGreaterThanOrEqual(0);
+    });
+
+    it('keeps arrows both ways between two nodes apart (one sign bends them to opposite sides)', () => {
+      const [a, b] = [svc('a'), svc('b')];
+      const bends = arrowCurveness(
+        [edge(a, b), edge(b, a)],
+        new Map([
+          [a.id, at(0, 0)],
+          [b.id, at(1, 0)],
+        ]),
+      );
+      expect(bends.get(key(a, b))).toBe(0.2);
+      expect(bends.get(key(b, a))).toBe(0.2);
+    });
+
+    it('on a laid-out map with arrows over several columns, no arrow runs through a node it does not join', () => {
+      // A gateway calling every tier directly, tiers calling the next, two nodes per column.
+      const tiers = [0, 1, 2, 3, 4].map((i) => [svc(`t${i}-a`), svc(`t${i}-b`)]);
+      const es = tiers
+        .slice(1)
+        .flatMap((tier, i) => [edge(tiers[i][0], tier[0]), edge(tiers[i][1], tier[1]), edge(tiers[0][0], tier[1]), edge(tiers[0][1], tier[0])]);
+      const placed = layoutMap(tiers.flat(), es);
+      const bends = arrowCurveness(es, placed);
+      const skipping = es.filter((e) => Math.abs(placed.get(e.target)!.column - placed.get(e.source)!.column) > 1);
+      expect(skipping.length).toBeGreaterThan(3);
+      for (const e of es) {
+        const others = [...placed.entries()].filter(([id]) => id !== e.source && id !== e.target).map(([, p]) => p);
+        expect({ e, room: clearance(placed.get(e.source)!, placed.get(e.target)!, bends.get(`${e.source}\u0000${e.target}`)!, others) >= 0 }).toEqual({
+          e,
+          room: true,
+        });
+      }
+    });
   });
 });

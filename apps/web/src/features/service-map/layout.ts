@@ -71,3 +71,64 @@ export function layoutMap(nodes: readonly MapNodeRef[], edges: readonly MapEdgeR
   }
   return placed;
 }
+
+/** How far (map units) an arrow keeps from a node it does not join: the symbol, and its label below. */
+const CLEAR_X = 32;
+const CLEAR_ABOVE = 32;
+const CLEAR_BELOW = 48;
+/** Bends tried, smallest first, each to both sides (echarts' graph `lineStyle.curveness`). */
+const BENDS = [0, 0.15, 0.3, 0.45, 0.6, 0.8];
+/** Arrows both ways between two nodes bend by at least this, each to its own side. */
+const PAIR_BEND = 0.2;
+
+/**
+ * The curveness of each arrow (keyed `source\0target`): the smallest bend whose curve passes
+ * clear of every other node, so an arrow that skips columns never runs through a node between.
+ * Arrows both ways between two nodes keep one sign, which bends them apart; self calls are left
+ * to the chart. When no bend clears, the one that keeps farthest from the nodes is taken.
+ */
+export function arrowCurveness(edges: readonly MapEdgeRef[], placed: ReadonlyMap<string, Placed>): Map<string, number> {
+  const pairs = new Set(edges.map((e) => `${e.source}\u0000${e.target}`));
+  const out = new Map<string, number>();
+  for (const e of edges) {
+    const from = placed.get(e.source);
+    const to = placed.get(e.target);
+    if (!from || !to || e.source === e.target) continue;
+    const others = [...placed.entries()].filter(([id]) => id !== e.source && id !== e.target).map(([, p]) => p);
+    const paired = pairs.has(`${e.target}\u0000${e.source}`);
+    const bends = paired ? [PAIR_BEND, ...BENDS.filter((b) => b > PAIR_BEND)] : BENDS.flatMap((b) => (b === 0 ? [0] : [b, -b]));
+    let best = { bend: paired ? PAIR_BEND : 0, room: -Infinity };
+    for (const bend of bends) {
+      const room = clearance(from, to, bend, others);
+      if (room >= 0) {
+        best = { bend, room };
+        break;
+      }
+      if (room > best.room) best = { bend, room };
+    }
+    out.set(`${e.source}\u0000${e.target}`, best.bend);
+  }
+  return out;
+}
+
+/**
+ * How much room the arrow's curve leaves around the nearest other node: ≥ 0 when it passes clear
+ * of them all. The curve is echarts' quadratic one, its control point at the midpoint moved by
+ * curveness × (y2 − y1, x1 − x2).
+ */
+export function clearance(from: Placed, to: Placed, curveness: number, others: readonly Placed[]): number {
+  const cx = (from.x + to.x) / 2 + (to.y - from.y) * curveness;
+  const cy = (from.y + to.y) / 2 + (from.x - to.x) * curveness;
+  let room = Infinity;
+  for (let i = 1; i < 64; i++) {
+    const t = i / 64;
+    const x = (1 - t) * (1 - t) * from.x + 2 * t * (1 - t) * cx + t * t * to.x;
+    const y = (1 - t) * (1 - t) * from.y + 2 * t * (1 - t) * cy + t * t * to.y;
+    for (const n of others) {
+      const dx = Math.abs(x - n.x) - CLEAR_X;
+      const dy = y < n.y ? n.y - y - CLEAR_ABOVE : y - n.y - CLEAR_BELOW;
+      room = Math.min(room, Math.max(dx, dy));
+    }
+  }
+  return room;
+}

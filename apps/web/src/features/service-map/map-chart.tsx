@@ -8,7 +8,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useMemo, useRef } from 'react';
 import type { Formatter } from '../../lib/format';
 import { useChartColors, useTheme } from '../../lib/theme';
-import { layoutMap } from './layout';
+import { arrowCurveness, layoutMap } from './layout';
 import type { serviceMapMessages } from './messages';
 import styles from './service-map.module.css';
 
@@ -78,14 +78,12 @@ export function MapChart({ data, selection, onSelect, fmt, t }: Props) {
   const colors = useChartColors();
   const health = HEALTH_COLORS[useTheme().theme];
   const positions = useMemo(() => layoutMap(data.nodes, data.edges), [data.nodes, data.edges]);
+  const bends = useMemo(() => arrowCurveness(data.edges, positions), [data.edges, positions]);
   const names = useMemo(() => new Map(data.nodes.map((n) => [n.id, n.name])), [data.nodes]);
 
   useEffect(() => {
     const selectedNode = selection && 'node' in selection ? selection.node : undefined;
     const selectedEdge = selection && 'caller' in selection ? selection : undefined;
-    // Both directions between two nodes: bend the arrows apart; so is an arrow over more than one column (it would cross nodes).
-    const pairs = new Set(data.edges.map((e) => `${e.source}\u0000${e.target}`));
-    const span = (e: MapEdge) => Math.abs((positions.get(e.target)?.column ?? 0) - (positions.get(e.source)?.column ?? 0));
     const esc = echarts.format.encodeHTML;
     chart.current?.setOption(
       {
@@ -131,7 +129,7 @@ export function MapChart({ data, selection, onSelect, fmt, t }: Props) {
                   width: edgeWidth(e.figures.perMin) + (selected ? 2 : 0),
                   color: failing ? health.critical : selected ? colors.series[0] : colors.muted,
                   opacity: selected ? 1 : 0.75,
-                  curveness: e.source === e.target ? 0.6 : pairs.has(`${e.target}\u0000${e.source}`) || span(e) > 1 ? 0.2 : 0,
+                  curveness: e.source === e.target ? 0.6 : (bends.get(`${e.source}\u0000${e.target}`) ?? 0),
                 },
                 tooltip: {
                   formatter: () =>
@@ -150,7 +148,7 @@ export function MapChart({ data, selection, onSelect, fmt, t }: Props) {
       },
       { replaceMerge: ['series'] },
     );
-  }, [data, positions, names, selection, colors, health, fmt, t]);
+  }, [data, positions, bends, names, selection, colors, health, fmt, t]);
 
   return <div ref={box} className={styles.chart} role="img" aria-label={t.chartLabel} data-testid="service-map-chart" />;
 }
