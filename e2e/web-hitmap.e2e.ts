@@ -276,16 +276,23 @@ describe('web UI: hitmap drill-down to a trace', () => {
     const row = hitmapRow(SLOW_MS);
     // A dot, not a dash: its centre is painted, the corner of its cell is not.
     const painted = (rgba: number[]) => rgba[3] > 0 && !(rgba[0] > 240 && rgba[1] > 240 && rgba[2] > 240);
-    // What the chart shows at a page point: zrender may draw on more than one stacked canvas (its
-    // layers), and in one CI run the first canvas still held an older frame (the dot a column to the
-    // left) while the screenshot showed the dot in place. So every layer is read; the topmost painted wins.
-    const pixel = async (x: number, y: number) => {
-      const layers = (await page.evaluate(`Array.from(document.querySelectorAll('[data-testid="hitmap-chart"] canvas')).map((canvas) => {
-        const r = canvas.getBoundingClientRect();
-        const k = canvas.width / r.width;
-        return Array.from(canvas.getContext('2d').getImageData(Math.round((${x} - r.left) * k), Math.round((${y} - r.top) * k), 1, 1).data);
-      })`)) as number[][];
-      return [...layers].reverse().find(painted) ?? layers[0];
+    // What the page shows in a square around a point: a screenshot (the frame on screen), decoded by
+    // the browser. Reading the chart's canvases instead failed twice in CI: they held the dot a
+    // column to the left for 20 s while a screenshot taken right after showed it in place.
+    const onScreen = async (cx: number, cy: number, r: number) => {
+      const clip = { x: Math.round(cx) - r, y: Math.round(cy) - r, width: 2 * r + 1, height: 2 * r + 1 };
+      const png = (await page.screenshot({ clip })).toString('base64');
+      const image = (await page.evaluate(`(async () => {
+        const bytes = Uint8Array.from(atob('${png}'), (c) => c.charCodeAt(0));
+        const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+        const g = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+        g.drawImage(bitmap, 0, 0);
+        return { width: bitmap.width, data: Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+      })()`)) as { width: number; data: number[] };
+      return (x: number, y: number) => {
+        const i = ((Math.round(y) - clip.y) * image.width + (Math.round(x) - clip.x)) * 4;
+        return image.data.slice(i, i + 4);
+      };
     };
     let geo = await chartGeometry(page, 40);
     const lookedFrom = Date.now();
@@ -294,7 +301,7 @@ describe('web UI: hitmap drill-down to a trace', () => {
       async () => {
         geo = await chartGeometry(page, 40);
         const c = centreOf(geo);
-        return painted(await pixel(c.x, c.y));
+        return painted((await onScreen(c.x, c.y, 2))(c.x, c.y));
       },
       'the slow dot drawn',
       20_000,
@@ -320,12 +327,12 @@ describe('web UI: hitmap drill-down to a trace', () => {
             cells: await chart.getAttribute('data-cells'),
             topRow: await chart.getAttribute('data-top-row'),
           },
-          pixelAtDot: await pixel(centreOf(geo).x, centreOf(geo).y),
+          pixelAtDot: (await onScreen(centreOf(geo).x, centreOf(geo).y, 2))(centreOf(geo).x, centreOf(geo).y),
           // Drawn elsewhere on its row, or not at all?
           paintedOnRowNear: await (async () => {
-            const xs: number[] = [];
-            for (let dx = -40; dx <= 40; dx++) if (painted(await pixel(centreOf(geo).x + dx, centreOf(geo).y))) xs.push(dx);
-            return xs;
+            const { x, y } = centreOf(geo);
+            const at = await onScreen(x, y, 40);
+            return Array.from({ length: 81 }, (_, i) => i - 40).filter((dx) => painted(at(x + dx, y)));
           })(),
           alerts: await page.getByRole('alert').allTextContents(),
           lastHitmapAnswers: answers.slice(-6).map((a) => `${a.status} ${a.bytes} B at ${a.at - lookedFrom} ms ${new URL(a.url).search}`),
@@ -335,10 +342,11 @@ describe('web UI: hitmap drill-down to a trace', () => {
     const { px, py } = geo;
     const centre = centreOf(geo);
     // The painted shape around the cell: a dot fills its bounding box's middle, not its corners (a dash would).
+    const around = await onScreen(px(column) + 5, py(row + 1) + 5, 9);
     const grid: boolean[][] = [];
     for (let dy = -3; dy < 14; dy++) {
       const line: boolean[] = [];
-      for (let dx = -3; dx < 14; dx++) line.push(painted(await pixel(px(column) + dx, py(row + 1) + dy)));
+      for (let dx = -3; dx < 14; dx++) line.push(painted(around(px(column) + dx, py(row + 1) + dy)));
       grid.push(line);
     }
     const ascii = grid.map((l) => l.map((p) => (p ? '#' : '.')).join('')).join('\n');
