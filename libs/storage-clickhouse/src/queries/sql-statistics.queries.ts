@@ -42,6 +42,8 @@ export const DB_QUERY_LIMITS = {
 
 /** Per-endpoint figures from DB spans counted per trace; nanoseconds as numbers. */
 interface PerTransaction {
+  service: string;
+  endpoint: string;
   traces: number;
   calls: number;
   sumNs: number;
@@ -193,12 +195,11 @@ export class SqlStatisticsQueries {
     const key = (s: string, e: string) => `${s}\n${e}`;
     const txns = new Map(red.map((r) => [key(r.service, r.endpoint), Number(r.count)]));
     const rollup = new Map(stats.map((r) => [key(r.service, r.endpoint), r]));
-    const keys = new Set([...rollup.keys(), ...perTxn.keys()]);
-    return [...keys]
-      .map((k) => {
+    const endpoints = new Map([...stats, ...perTxn.values()].map((e) => [key(e.service, e.endpoint), { service: e.service, endpoint: e.endpoint }]));
+    return [...endpoints]
+      .map(([k, { service, endpoint }]) => {
         const r = rollup.get(k);
         const m = perTxn.get(k);
-        const [service, endpoint] = k.split('\n');
         const calls = Math.max(Number(r?.calls ?? 0), m?.calls ?? 0);
         const sumMs = Math.max(Number(r?.sum_ns ?? 0), m?.sumNs ?? 0) / 1e6;
         // A transaction whose entry span is not in the rollup window still ran these queries.
@@ -266,7 +267,7 @@ export class SqlStatisticsQueries {
       const endpoint = r.endpoint || entries.get(`${r.unlinked_trace}\n${r.service}`)?.endpoint || '';
       if (endpoint === '' || (q.endpoint !== undefined && endpoint !== q.endpoint)) continue;
       const k = `${r.service}\n${endpoint}`;
-      const m = out.get(k) ?? { traces: 0, calls: 0, sumNs: 0, errors: 0, statements: 0, maxQueries: 0, maxNs: 0 };
+      const m = out.get(k) ?? { service: r.service, endpoint, traces: 0, calls: 0, sumNs: 0, errors: 0, statements: 0, maxQueries: 0, maxNs: 0 };
       m.traces += Number(r.traces);
       m.calls += Number(r.calls);
       m.sumNs += Number(r.sum_ns);
