@@ -11,9 +11,9 @@
  * `node scripts/run-ts.js bench/src/sort-key-costs.ts` (BENCH_TRACE_SPANS, default 10,000,000).
  */
 import { type RegionStore, STORED_SPAN_COLUMNS } from '@meridian/storage-clickhouse';
-import { percentile } from './ingest-phase';
 import { fmt, renderTable } from './report';
 import { runStandalone } from './standalone';
+import { cost, type Cost } from './trace-lookup-costs';
 import { loadVolume, VOLUME_SERVICES, waitForMerges } from './volume';
 
 const VARIANTS = [
@@ -24,21 +24,10 @@ const VARIANTS = [
   { table: 'spans_by_service_trace', orderBy: 'tenant_id, service, toStartOfTenMinutes(ts), trace_id, ts' },
 ];
 const ID_COLUMNS = ['trace_id', 'span_id', 'parent_span_id'];
+const WARMUP = 5;
 
 async function rows<T>(store: RegionStore, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return (await (await store.client.query({ query, query_params: params, format: 'JSON' })).json<T>()).data;
-}
-
-async function timed(runs: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < 5; i++) await fn(i);
-  const ms: number[] = [];
-  for (let i = 5; i < runs + 5; i++) {
-    const t = performance.now();
-    await fn(i);
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
 }
 
 if (process.argv[1] === __filename) {
@@ -62,9 +51,11 @@ if (process.argv[1] === __filename) {
       await rows<{ trace_id: string }>(
         store,
         `SELECT trace_id FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String} ORDER BY cityHash64(trace_id, 13) LIMIT {n:UInt32}`,
-        { tenant, n: runs + 5 },
+        { tenant, n: runs + WARMUP },
       )
     ).map((r) => r.trace_id);
+    // 15-minute windows of one service, each 20–49 min back (the volume covers the last hour).
+    const windows = ids.map((_, i) => ({ service: VOLUME_SERVICES[i % VOLUME_SERVICES.length], back: 20 + (i % 30) }));
     const table: Array<{ figure: string; value: string }> = [];
     for (const v of VARIANTS) {
       const columns = await rows<{ column: string; bytes: string }>(
@@ -74,25 +65,25 @@ if (process.argv[1] === __filename) {
       );
       const total = columns.reduce((s, c) => s + Number(c.bytes), 0);
       const idBytes = columns.filter((c) => ID_COLUMNS.includes(c.column)).reduce((s, c) => s + Number(c.bytes), 0);
-      const lookup = await timed(runs, (i) =>
+      const lookup = await cost('trace lookup', ids, WARMUP, (trace) =>
         rows(
           store,
           `WITH (SELECT (min(start_ts), max(end_ts)) FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}) AS s
           SELECT ${STORED_SPAN_COLUMNS} FROM ${store.table(v.table)}
           WHERE tenant_id = {tenant:String} AND trace_id = {trace:String} AND ts >= s.1 AND ts <= s.2 ORDER BY ts, span_id`,
-          { tenant, trace: ids[i] },
+          { tenant, trace },
         ),
       );
-      const byService = await timed(runs, (i) =>
+      const byService = await cost('one service', windows, WARMUP, ({ service, back }) =>
         rows(
           store,
           `SELECT endpoint, count() AS n, quantile(0.95)(duration_ns) AS p95 FROM ${store.table(v.table)}
           WHERE tenant_id = {tenant:String} AND service = {service:String} AND ts >= now64(9) - toIntervalMinute({back:UInt32} + 15) AND ts < now64(9) - toIntervalMinute({back:UInt32})
           GROUP BY endpoint`,
-          { tenant, service: VOLUME_SERVICES[i % VOLUME_SERVICES.length], back: 20 + (i % 30) },
+          { tenant, service, back },
         ),
       );
-      const ms = (t: { p50: number; p95: number }) => `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)} ms`;
+      const ms = (c: Cost) => `${c.p50Ms.toFixed(1)} / ${c.p95Ms.toFixed(1)} ms`;
       table.push(
         { figure: `ORDER BY ${v.orderBy}`, value: '' },
         { figure: '  bytes per span (ids)', value: `${fmt(total / spans, 1)} (${fmt(idBytes / spans, 1)})` },

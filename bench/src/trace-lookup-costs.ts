@@ -20,20 +20,21 @@ import { fmt, renderTable } from './report';
 import { runStandalone } from './standalone';
 import { loadVolume, waitForMerges } from './volume';
 
-interface Cost {
+export interface Cost {
   name: string;
   p50Ms: number;
   p95Ms: number;
   cpuMs: number;
 }
 
-async function cost(name: string, ids: readonly string[], warmup: number, fn: (id: string) => Promise<unknown>): Promise<Cost> {
-  for (const id of ids.slice(0, warmup)) await fn(id);
+/** `fn` over `inputs` after the first `warmup` of them: wall p50 / p95 and this process's CPU per call. */
+export async function cost<T>(name: string, inputs: readonly T[], warmup: number, fn: (input: T) => Promise<unknown>): Promise<Cost> {
+  for (const input of inputs.slice(0, warmup)) await fn(input);
   const ms: number[] = [];
   const c0 = process.cpuUsage();
-  for (const id of ids.slice(warmup)) {
+  for (const input of inputs.slice(warmup)) {
     const t = performance.now();
-    await fn(id);
+    await fn(input);
     ms.push(performance.now() - t);
   }
   const c = process.cpuUsage(c0);
