@@ -9,6 +9,8 @@
  *   topic NAME PARTITIONS   create a topic          -> "OK topic NAME" | "ERR ..."
  *   down BROKER_ID|-1       disconnect broker(s)     -> "OK down ..."
  *   up BROKER_ID|-1         accept connections again -> "OK up ..."
+ *   error API_KEY CODE COUNT  answer the next COUNT requests of API_KEY (any broker, any client)
+ *                           with error CODE          -> "OK error ..."
  * Exits on stdin EOF, "quit", SIGTERM or SIGINT. Everything (messages, offsets, groups) lives in
  * memory and is gone when the process exits.
  *
@@ -163,7 +165,7 @@ int main(int argc, char **argv) {
         char line[1024];
         while (!stop_requested && fgets(line, sizeof(line), stdin)) {
                 char cmd[32], name[512];
-                int num;
+                int num, api_key, code;
                 if (sscanf(line, "topic %511s %d", name, &num) == 2) {
                         if (!create_topic(mc, name, num < 1 ? 1 : num, replication)) printf("OK topic %s\n", name);
                 } else if (sscanf(line, "%31s %d", cmd, &num) == 2 && (!strcmp(cmd, "down") || !strcmp(cmd, "up"))) {
@@ -171,6 +173,11 @@ int main(int argc, char **argv) {
                                                                        : rd_kafka_mock_broker_set_up(mc, num);
                         if (err) printf("ERR %s %d: %s\n", cmd, num, rd_kafka_err2str(err));
                         else printf("OK %s %d\n", cmd, num);
+                } else if (sscanf(line, "error %d %d %d", &api_key, &code, &num) == 3 && num > 0 && num <= 1000) {
+                        rd_kafka_resp_err_t errs[1000];
+                        for (int i = 0; i < num; i++) errs[i] = (rd_kafka_resp_err_t)code;
+                        rd_kafka_mock_push_request_errors_array(mc, (int16_t)api_key, (size_t)num, errs);
+                        printf("OK error %d %d %d\n", api_key, code, num);
                 } else if (!strncmp(line, "quit", 4)) {
                         break;
                 } else {

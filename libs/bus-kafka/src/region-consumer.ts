@@ -120,6 +120,9 @@ export class RegionConsumer {
   private draining = false;
   private timer?: NodeJS.Timeout;
   private rebuilding?: Promise<void>;
+  /** Consumers kafkajs crashed for good and this one replaced. */
+  private readonly abandoned = new WeakSet<Consumer>();
+  private readonly retiring = new WeakSet<Consumer>();
   private readonly tableOfTopic: Map<string, RowTable>;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Messages stored and committed since start (for stats). */
@@ -154,6 +157,9 @@ export class RegionConsumer {
         retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
       });
       consumer.on(consumer.events.GROUP_JOIN, (e) => consumer === this.consumer && this.onJoin(e.payload.memberAssignment));
+      // Not on GROUP_JOIN: kafkajs marks the consumer running only after it, so a disconnect there
+      // would leave it fetching. Its first fetch is the first moment a disconnect stops it.
+      consumer.on(consumer.events.FETCH_START, () => this.abandoned.has(consumer) && this.retire(consumer));
       consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
       try {
         await consumer.connect();
@@ -180,6 +186,7 @@ export class RegionConsumer {
 
   /** kafkajs gives up on some errors for good (restart=false): build a new consumer. */
   private onCrash(consumer: Consumer, error: Error, restart: boolean): void {
+    if (this.abandoned.has(consumer)) return;
     this.invalidate('consumer crashed');
     if (restart || this.stopping || this.consumer !== consumer) {
       if (restart) this.d.log('warn', `kafka consumer for region ${this.regionId} crashed (${errorText(error)}); kafkajs restarts it`);
@@ -187,6 +194,7 @@ export class RegionConsumer {
     }
     this.d.log('warn', `kafka consumer for region ${this.regionId} crashed for good (${errorText(error)}); rebuilding it`);
     this.consumer = undefined;
+    this.abandoned.add(consumer);
     this.rebuilds++;
     this.d.metrics.rebuilds.inc({ region: this.regionId });
     const previous = this.rebuilding ?? Promise.resolve();
@@ -195,6 +203,21 @@ export class RegionConsumer {
       await this.sleep(this.d.settings.restartDelayMs);
       await this.build();
     });
+  }
+
+  /**
+   * A consumer given up on must not come back: kafkajs can still restart it (a crash it meant to
+   * restart from overlapped the one it gave up on), and as a group member that nobody reads for
+   * it would hold its partitions while the rebuilt consumer waits for them.
+   */
+  private retire(consumer: Consumer): void {
+    if (this.retiring.has(consumer)) return;
+    this.retiring.add(consumer);
+    this.d.log('warn', `kafka consumer for region ${this.regionId} given up on was started again; disconnecting it`);
+    void consumer
+      .disconnect()
+      .catch(() => undefined)
+      .finally(() => this.retiring.delete(consumer));
   }
 
   /** A (re)join: whatever this consumer held is no longer known to be its own. */

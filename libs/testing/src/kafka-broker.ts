@@ -52,6 +52,8 @@ export interface KafkaBroker {
   /** SIGSTOP / SIGCONT of broker i: it stops answering without closing its connections. Apache Kafka only. */
   pauseNode(i: number): void;
   resumeNode(i: number): void;
+  /** Answers the next `count` requests of a Kafka API (by key, e.g. 12 Heartbeat) with error `code`, whoever sends them. Mock only. */
+  failRequests(apiKey: number, code: number, count: number): Promise<void>;
   output(): string;
 }
 
@@ -150,6 +152,7 @@ async function startApacheKafka(opts: KafkaBrokerOptions): Promise<KafkaBroker> 
     },
     pauseNode: (i) => cluster.signal(i, 'SIGSTOP'),
     resumeNode: (i) => cluster.signal(i, 'SIGCONT'),
+    failRequests: () => Promise.reject(new Error('failRequests needs the mock broker (startKafkaBroker kind "mock")')),
     output: () => cluster.output(),
   };
 }
@@ -234,6 +237,7 @@ async function startMockBroker(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
     restartNode: apacheOnly('restartNode'),
     pauseNode: apacheOnly('pauseNode'),
     resumeNode: apacheOnly('resumeNode'),
+    failRequests: (apiKey, code, count) => command(`error ${apiKey} ${code} ${count}`, new RegExp(`OK error ${apiKey} ${code} ${count}`)),
     output: () => out,
   };
 }
