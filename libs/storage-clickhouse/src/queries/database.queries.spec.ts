@@ -198,6 +198,25 @@ describe('SqlStatisticsQueries and DatabaseHealthQueries', () => {
       ['GET /lonely', 1, 3, 3, 1],
     ]);
     expect(await q.sqlEndpoints('eu', tenant, { ...window, endpoint: 'GET /lonely' })).toHaveLength(1);
+    // The statements of an endpoint (or a service) count them too.
+    const statements = async (f: { service?: string; endpoint?: string }) =>
+      (await q.sqlStatements('eu', tenant, { ...window, ...f, sort: 'calls' })).map((s) => [s.fingerprint, s.calls, s.transactions]);
+    expect(await statements({ endpoint: 'GET /cart' })).toEqual([[ITEMS, 20, 1]]);
+    expect(await statements({ service: 'shop', endpoint: 'GET /lonely' })).toEqual([[ORDER, 3, 1]]);
+    expect(await statements({ service: 'shop' })).toEqual([
+      [ITEMS, 20, 1],
+      [ORDER, 3, 1],
+    ]);
+    expect(await statements({ service: 'shop', endpoint: 'GET /nothing' })).toEqual([]);
+    // Over more than 6 h, the minutes before the last 6 h come from the rollup (which saw only the
+    // 10 linked calls of the first trace), the last 6 h from the spans (all 20 of a later one).
+    const later = transaction(7 * 3600_000, 'GET /cart', [[ITEMS, 20]], { tenant });
+    later.slice(11).forEach((r) => Object.assign(r, { txn_service: '', txn_endpoint: '' }));
+    await new RowWriter(ch.clients).insert('eu', 'spans', toRowBody('spans', later), 'db-spans-cut-later');
+    const long = { from: window.from, to: new Date(BASE_MS + 7 * 3600_000 + 10 * 60_000) };
+    const forCart = await q.sqlStatements('eu', tenant, { ...long, endpoint: 'GET /cart' });
+    expect(forCart.map((s) => [s.fingerprint, s.calls, s.transactions, s.instances])).toEqual([[ITEMS, 30, 2, ['pg-1:5432']]]);
+    expect(forCart[0].p95Ms).toBeCloseTo(2, 0);
   });
 
   it('statements ranked by calls, p95 or errors, with calls per transaction', async () => {

@@ -224,6 +224,49 @@ export class SqlStatisticsQueries {
   }
 
   /**
+   * The spans part of sqlStatements: DB spans ending in [fromMs, toMs) of the service, and of the
+   * traces whose endpoint is the one asked for: linked to it by any of their DB spans, or with none
+   * linked and an entry span of that endpoint (at most DB_QUERY_LIMITS.unlinkedTraces looked up).
+   */
+  private async statementSpans(store: RegionStore, tenant: string, q: StatementsQuery, fromMs: number, toMs: number): Promise<{ sql: string; params: Params }> {
+    const filter = optionalEquals({ service: ['service', q.service], db_instance: ['instance', q.instance] });
+    const where = `tenant_id = {tenant:String} AND db_fingerprint != ''${filter.sql}
+          AND end_ts >= fromUnixTimestamp64Milli({split_ms:Int64}) AND end_ts < fromUnixTimestamp64Milli({to_ms:Int64})`;
+    const params: Params = { ...filter.params, split_ms: fromMs, to_ms: toMs };
+    let traces = '';
+    if (q.endpoint !== undefined) {
+      const unlinked = await select<{ trace_id: string; service: string }>(
+        store,
+        `SELECT trace_id, service FROM ${store.table('spans')}
+        WHERE ${where}
+        GROUP BY trace_id, service
+        HAVING countIf(txn_endpoint != '') = 0
+        LIMIT {limit:UInt32}`,
+        { tenant, ...params, limit: DB_QUERY_LIMITS.unlinkedTraces },
+      );
+      const entries = await this.entrySpans(store, tenant, { from: new Date(fromMs), to: new Date(toMs) }, unlinked);
+      const cut = unlinked.filter((r) => entries.get(`${r.trace_id}\n${r.service}`)?.endpoint === q.endpoint).map((r) => `${r.service}\n${r.trace_id}`);
+      traces = `
+          AND ((service, trace_id) IN (
+              SELECT service, trace_id FROM ${store.table('spans')}
+              WHERE ${where}
+              GROUP BY service, trace_id
+              HAVING anyIf(txn_endpoint, txn_endpoint != '') = {endpoint:String})
+            OR concat(toString(service), '\\n', trace_id) IN {cut:Array(String)})`;
+      Object.assign(params, { endpoint: checkName('endpoint', q.endpoint), cut });
+    }
+    return {
+      sql: `SELECT db_fingerprint_hash AS h, any(toString(db_fingerprint)) AS fp, any(toString(db_system)) AS sys, any(toString(db_operation)) AS op,
+          groupUniqArray(20)(toString(db_instance)) AS insts, count() AS n, sum(is_error) AS errs, sum(duration_ns) AS ns,
+          max(duration_ns) AS max_ns, quantileTDigestState(duration_ns) AS dq, uniqState(trace_id) AS tr
+        FROM ${store.table('spans')}
+        WHERE ${where}${traces}
+        GROUP BY h`,
+      params,
+    };
+  }
+
+  /**
    * Per service/endpoint, from the DB spans of the most recent DB_QUERY_LIMITS.spansMaxWindowMs of
    * the window, counted per trace. A trace's DB spans take the endpoint any of them was linked to;
    * a trace none of whose DB spans was linked takes its entry span's (at most
@@ -281,7 +324,12 @@ export class SqlStatisticsQueries {
     return out;
   }
 
-  /** Statements (normalized) ranked by calls, total time, p95, errors or calls per transaction. */
+  /**
+   * Statements (normalized) ranked by calls, total time, p95, errors or calls per transaction.
+   * Filtered by service or endpoint, the most recent DB_QUERY_LIMITS.spansMaxWindowMs of the window
+   * are read from the DB spans per trace (the rollup knows the endpoint only of DB spans linked to
+   * their transaction at intake, see sqlEndpoints), the minutes before from the rollup.
+   */
   async sqlStatements(regionId: string, tenantId: string, q: StatementsQuery): Promise<SqlStatementStats[]> {
     const tenant = checkTenant(tenantId);
     const { fromS, toS } = rollupWindow(q, DB_QUERY_LIMITS.rollupMaxWindowMs);
@@ -289,6 +337,9 @@ export class SqlStatisticsQueries {
     if (!STATEMENT_SORTS.includes(sort)) throw new QueryValidationError('sort', `must be one of ${STATEMENT_SORTS.join(', ')}`);
     const filter = optionalEquals({ txn_service: ['service', q.service], txn_endpoint: ['endpoint', q.endpoint], db_instance: ['instance', q.instance] });
     const store = this.clients.forRegion(regionId);
+    const bySpans = q.service !== undefined || q.endpoint !== undefined;
+    const splitS = bySpans ? Math.max(fromS, Math.ceil((toS * 1000 - DB_QUERY_LIMITS.spansMaxWindowMs) / 60_000) * 60) : toS;
+    const spans = bySpans ? await this.statementSpans(store, tenant, q, splitS * 1000, toS * 1000) : undefined;
     const orderBy: Record<StatementSort, string> = {
       calls: 'calls',
       totalTime: 'sum_ns',
@@ -296,6 +347,7 @@ export class SqlStatisticsQueries {
       errors: 'errors',
       perTxn: 'calls / greatest(traces, 1)',
     };
+    // Both parts aggregate per statement into the same states; the outer query merges them.
     const rows = await select<{
       hash: string;
       fingerprint: string;
@@ -310,17 +362,23 @@ export class SqlStatisticsQueries {
       traces: string;
     }>(
       store,
-      `SELECT toString(db_fingerprint_hash) AS hash, any(db_fingerprint) AS fingerprint, any(db_system) AS db_system, any(db_operation) AS operation,
-        arraySort(groupUniqArray(20)(db_instance)) AS instances,
-        sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum_ns) AS sum_ns, max(duration_max_ns) AS max_ns,
-        quantilesTDigestMerge(0.5, 0.95, 0.99)(duration_q) AS q, uniqMerge(traces) AS traces
-      FROM ${store.table('sql_stats_1m')}
-      WHERE tenant_id = {tenant:String}${filter.sql}
-        AND ${MINUTES_IN_WINDOW}
-      GROUP BY db_fingerprint_hash
+      `SELECT toString(h) AS hash, any(fp) AS fingerprint, any(sys) AS db_system, any(op) AS operation,
+        arraySort(groupUniqArrayArray(20)(insts)) AS instances,
+        sum(n) AS calls, sum(errs) AS errors, sum(ns) AS sum_ns, max(max_ns) AS max_ns,
+        quantilesTDigestMerge(0.5, 0.95, 0.99)(dq) AS q, uniqMerge(tr) AS traces
+      FROM (
+        SELECT db_fingerprint_hash AS h, any(db_fingerprint) AS fp, any(toString(db_system)) AS sys, any(db_operation) AS op,
+          groupUniqArray(20)(toString(db_instance)) AS insts, sum(calls) AS n, sum(errors) AS errs, sum(duration_sum_ns) AS ns,
+          max(duration_max_ns) AS max_ns, quantileTDigestMergeState(duration_q) AS dq, uniqMergeState(traces) AS tr
+        FROM ${store.table('sql_stats_1m')}
+        WHERE tenant_id = {tenant:String}${filter.sql}
+          AND minute >= toDateTime({from_s:UInt32}) AND minute < toDateTime({split_s:UInt32})
+        GROUP BY h${spans ? `\n        UNION ALL\n        ${spans.sql}` : ''}
+      )
+      GROUP BY h
       ORDER BY ${orderBy[sort]} DESC, hash
       LIMIT {limit:UInt32}`,
-      { tenant, ...filter.params, from_s: fromS, to_s: toS, limit: checkLimit(q.limit, DB_QUERY_LIMITS.defaultLimit) },
+      { tenant, ...filter.params, ...spans?.params, from_s: fromS, split_s: splitS, limit: checkLimit(q.limit, DB_QUERY_LIMITS.defaultLimit) },
     );
     return rows.map((r) => {
       const calls = Number(r.calls);
