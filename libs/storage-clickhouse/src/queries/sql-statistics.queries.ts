@@ -245,14 +245,15 @@ export class SqlStatisticsQueries {
         { tenant, ...params, limit: DB_QUERY_LIMITS.unlinkedTraces },
       );
       const entries = await this.entrySpans(store, tenant, { from: new Date(fromMs), to: new Date(toMs) }, unlinked);
-      const cut = unlinked.filter((r) => entries.get(`${r.trace_id}\n${r.service}`)?.endpoint === q.endpoint).map((r) => `${r.service}\n${r.trace_id}`);
+      // Keyed as entrySpans keys its answer (a trace id holds no newline, so the key is unambiguous).
+      const cut = unlinked.map((r) => `${r.trace_id}\n${r.service}`).filter((k) => entries.get(k)?.endpoint === q.endpoint);
       traces = `
           AND ((service, trace_id) IN (
               SELECT service, trace_id FROM ${store.table('spans')}
               WHERE ${where}
               GROUP BY service, trace_id
               HAVING anyIf(txn_endpoint, txn_endpoint != '') = {endpoint:String})
-            OR concat(toString(service), '\\n', trace_id) IN {cut:Array(String)})`;
+            OR concat(trace_id, '\\n', toString(service)) IN {cut:Array(String)})`;
       Object.assign(params, { endpoint: checkName('endpoint', q.endpoint), cut });
     }
     return {
