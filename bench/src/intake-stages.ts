@@ -11,8 +11,8 @@
 import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { encodeNativeRows } from '@meridian/domain';
-import { decodeTraces } from '@meridian/otlp';
-import { buildSpanRows } from '@meridian/signal-rows';
+import { decodeTraces, streamTraces } from '@meridian/otlp';
+import { buildSpanRows, SpanColumns } from '@meridian/signal-rows';
 import { generatePayloads } from './payloads';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -55,6 +55,16 @@ const stages: Record<string, () => number> = {
     for (const b of set.bodies) {
       const r = buildSpanRows(decodeTraces(b, 'protobuf'), ctx);
       n += encodeNativeRows('spans', r).length > 0 ? r.length : 0;
+    }
+    return n;
+  },
+  // What intake runs: one pass from protobuf into columns (streamTraces), then the Native block.
+  onepass: () => {
+    let n = 0;
+    for (const b of set.bodies) {
+      const columns = new SpanColumns(ctx);
+      if (!streamTraces(b, undefined, columns)) throw new Error('the bench payloads must take the one pass');
+      n += columns.native().length > 0 ? columns.length : 0;
     }
     return n;
   },

@@ -307,10 +307,17 @@ class NativeWriter {
       case 'Float64':
         return this.f64(v as number);
       case 'UInt64':
-        return typeof v === 'number' ? this.u64n(v) : this.u64text(v as string);
+        return typeof v === 'number' ? this.u64n(v) : typeof v === 'bigint' ? this.u64big(v) : this.u64text(v as string);
       case 'DateTime64(9)':
-        return this.time(v as string);
+        return typeof v === 'bigint' ? this.u64big(v) : this.time(v as string);
     }
+  }
+
+  /** A UInt64, or a DateTime64(9) in nanoseconds (0 … 2^63 - 1: both write the same 8 bytes). */
+  u64big(n: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(n, this.pos);
+    this.pos += 8;
   }
 
   /** The dictionary part of a LowCardinality(String) column (its version is written by the caller, first). */
@@ -346,6 +353,13 @@ class NativeWriter {
     }
   }
 
+  /** A Map column given as its entries (see MapColumnValues). */
+  mapEntries(m: MapColumnValues): void {
+    for (let i = 0; i < m.ends.length; i++) this.u64n(m.ends[i]);
+    this.lowCardinality(m.keys);
+    for (const v of m.values) this.string(v);
+  }
+
   maps(maps: readonly Record<string, string>[]): void {
     const keys: string[] = [];
     const values: string[] = [];
@@ -360,7 +374,12 @@ class NativeWriter {
     for (const v of values) this.string(v);
   }
 
-  column(type: WireType, values: unknown[]): void {
+  column(type: WireType, column: unknown[] | MapColumnValues): void {
+    if (column instanceof MapColumnValues) {
+      this.u64n(LC_VERSION);
+      return this.mapEntries(column);
+    }
+    const values = column;
     switch (type) {
       case 'LowCardinality(String)':
         this.u64n(LC_VERSION);
@@ -406,28 +425,52 @@ function decimal(s: string, from: number, to: number): number {
   return n;
 }
 
-/** Rows of one table → one Native block (column order per ROW_COLUMNS). */
-export function encodeNativeRows<T extends RowTable>(table: T, rows: readonly RowsByTable[T][number][]): Buffer {
-  const columns = ROW_COLUMNS[table] as readonly string[];
+/**
+ * A Map(String, String) column as its entries, without an object per row: row i holds
+ * keys/values [ends[i - 1], ends[i]) (from 0 for the first row).
+ */
+export class MapColumnValues {
+  constructor(
+    readonly ends: number[] = [],
+    readonly keys: string[] = [],
+    readonly values: string[] = [],
+  ) {}
+
+  /** Rows [from, to) as a column of their own. */
+  slice(from: number, to: number): MapColumnValues {
+    const base = from > 0 ? this.ends[from - 1] : 0;
+    const last = to > 0 ? this.ends[to - 1] : 0;
+    const ends = new Array<number>(to - from);
+    for (let i = from; i < to; i++) ends[i - from] = this.ends[i] - base;
+    return new MapColumnValues(ends, this.keys.slice(base, last), this.values.slice(base, last));
+  }
+}
+
+/** A table's columns as arrays of one value per row (maps may be MapColumnValues; times and UInt64 may be bigint). */
+export type NativeColumns = Readonly<Record<string, unknown[] | MapColumnValues>>;
+
+/** Columns of one table → one Native block of `rows` rows (column order per ROW_COLUMNS). */
+export function encodeNativeColumns(table: RowTable, columns: NativeColumns, rows: number): Buffer {
+  const names = ROW_COLUMNS[table] as readonly string[];
   const types = WIRE_TYPES[table] as Record<string, WireType>;
-  const records = rows as unknown as readonly Record<string, unknown>[];
-  // ~640 B per row: SDK spans take ~525, so a batch rarely outgrows it (growing copies the block and holds twice its size).
-  const w = new NativeWriter(1024 + rows.length * 640);
-  w.varUInt(columns.length);
-  w.varUInt(rows.length);
-  const spanValues = table === 'spans' ? (spanColumnValues(rows as readonly SpanRow[]) as Record<string, unknown[]>) : undefined;
-  const values = new Array<unknown>(rows.length);
-  for (const c of columns) {
+  const w = new NativeWriter(1024 + rows * 640);
+  w.varUInt(names.length);
+  w.varUInt(rows);
+  for (const c of names) {
     w.string(c);
     w.string(types[c]);
-    if (spanValues !== undefined) {
-      w.column(types[c], spanValues[c]);
-      continue;
-    }
-    for (let i = 0; i < records.length; i++) values[i] = records[i][c];
-    w.column(types[c], values);
+    w.column(types[c], columns[c]);
   }
   return w.buf.subarray(0, w.pos);
+}
+
+/** Rows of one table → one Native block (column order per ROW_COLUMNS). */
+export function encodeNativeRows<T extends RowTable>(table: T, rows: readonly RowsByTable[T][number][]): Buffer {
+  if (table === 'spans') return encodeNativeColumns(table, spanColumnValues(rows as readonly SpanRow[]), rows.length);
+  const records = rows as unknown as readonly Record<string, unknown>[];
+  const columns: Record<string, unknown[]> = {};
+  for (const c of ROW_COLUMNS[table] as readonly string[]) columns[c] = records.map((r) => r[c]);
+  return encodeNativeColumns(table, columns, rows.length);
 }
 
 /**

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { encodeNativeRows, type RowsByTable, type RowTable } from '@meridian/domain';
-import { decodeLogs, decodeMetrics, decodeTraces, type DecodeOptions, type OtlpEncoding, type OtlpSignal, type Truncations } from '@meridian/otlp';
-import { buildLogRows, buildMetricRows, buildSpanRows, type RowContext } from '@meridian/signal-rows';
+import {
+  decodeLogs,
+  decodeMetrics,
+  decodeTraces,
+  type DecodeOptions,
+  type OtlpEncoding,
+  type OtlpSignal,
+  streamTraces,
+  type Truncations,
+} from '@meridian/otlp';
+import { buildLogRows, buildMetricRows, type RowContext, SpanColumns } from '@meridian/signal-rows';
 
 /** One OTLP request body to turn into bus message bodies (plain data: it crosses to a worker thread). */
 export interface EncodeJob {
@@ -22,29 +31,57 @@ export interface EncodedRequest {
   truncated: Truncations;
 }
 
-type Decoded = { rows: RowsByTable[RowTable]; rejected: number; reasons: string[]; truncated: Truncations };
+/** A request's accepted rows, encoded a range at a time, and what was rejected or cut. */
+interface Decoded {
+  rows: number;
+  native(from: number, to: number): Buffer;
+  rejected: number;
+  reasons: string[];
+  truncated: Truncations;
+}
 
-/** Signal → its table and how to turn a decoded request into rows. */
-const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded }> = {
-  traces: {
-    table: 'spans',
-    toRows(body, enc, ctx, opts) {
-      const d = decodeTraces(body, enc, opts);
-      return { rows: buildSpanRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
-    },
-  },
+const NOTHING_CUT: Readonly<Truncations> = Object.freeze({ attributes: 0, attributeValues: 0, events: 0, links: 0 });
+
+function fromRows<T extends RowTable>(table: T, rows: RowsByTable[T], d: { rejected: number; rejectReasons: string[]; truncated: Truncations }): Decoded {
+  return {
+    rows: rows.length,
+    native: (from, to) => encodeNativeRows(table, rows.slice(from, to) as RowsByTable[T]),
+    rejected: d.rejected,
+    reasons: d.rejectReasons,
+    truncated: d.truncated,
+  };
+}
+
+/**
+ * Spans: protobuf in one pass straight into columns (streamTraces); a request it does not take
+ * (something rejected or cut, an unusual encoding) and JSON go through decodeTraces, which
+ * rejects, cuts and reports. Both give the same rows.
+ */
+function spans(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded {
+  let columns = new SpanColumns(ctx);
+  if (enc === 'protobuf' && streamTraces(body, opts, columns)) {
+    return { rows: columns.length, native: (from, to) => columns.native(from, to), rejected: 0, reasons: [], truncated: { ...NOTHING_CUT } };
+  }
+  const d = decodeTraces(body, enc, opts);
+  columns = new SpanColumns(ctx).addDecoded(d);
+  return { rows: columns.length, native: (from, to) => columns.native(from, to), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
+}
+
+/** Signal → its table and how to turn a request body into rows. */
+const PIPELINES: Record<OtlpSignal, { table: RowTable; decode(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded }> = {
+  traces: { table: 'spans', decode: spans },
   metrics: {
     table: 'metric_points',
-    toRows(body, enc, ctx, opts) {
+    decode(body, enc, ctx, opts) {
       const d = decodeMetrics(body, enc, opts);
-      return { rows: buildMetricRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
+      return fromRows('metric_points', buildMetricRows(d, ctx), d);
     },
   },
   logs: {
     table: 'logs',
-    toRows(body, enc, ctx, opts) {
+    decode(body, enc, ctx, opts) {
       const d = decodeLogs(body, enc, opts);
-      return { rows: buildLogRows(d, ctx), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
+      return fromRows('logs', buildLogRows(d, ctx), d);
     },
   },
 };
@@ -52,14 +89,14 @@ const PIPELINES: Record<OtlpSignal, { table: RowTable; toRows(body: Uint8Array, 
 /** Decode, validate per item, build rows, encode: all the CPU work of a request. Throws OtlpDecodeError. */
 export function encodeRequest(job: EncodeJob): EncodedRequest {
   const pipeline = PIPELINES[job.signal];
-  const { rows, rejected, reasons, truncated } = pipeline.toRows(job.body, job.encoding, job.ctx, job.opts);
+  const d = pipeline.decode(job.body, job.encoding, job.ctx, job.opts);
   const messages: EncodedRequest['messages'] = [];
-  const request = rows.length > 0 ? requestDigest(job) : '';
-  for (let at = 0; at < rows.length; at += MESSAGE_MAX_ROWS) {
-    const chunk = rows.slice(at, at + MESSAGE_MAX_ROWS);
-    messages.push({ id: messageId(request, at / MESSAGE_MAX_ROWS), rowCount: chunk.length, body: encodeNativeRows(pipeline.table, chunk as never) });
+  const request = d.rows > 0 ? requestDigest(job) : '';
+  for (let at = 0; at < d.rows; at += MESSAGE_MAX_ROWS) {
+    const to = Math.min(d.rows, at + MESSAGE_MAX_ROWS);
+    messages.push({ id: messageId(request, at / MESSAGE_MAX_ROWS), rowCount: to - at, body: d.native(at, to) });
   }
-  return { table: pipeline.table, messages, rows: rows.length, rejected, reasons, truncated };
+  return { table: pipeline.table, messages, rows: d.rows, rejected: d.rejected, reasons: d.reasons, truncated: d.truncated };
 }
 
 /**

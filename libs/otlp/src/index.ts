@@ -17,6 +17,7 @@ export {
 export { DEFAULT_ITEM_LIMITS, type DecodeOptions, type ItemLimits, MAX_TIME_NANOS, type Truncations } from './limits';
 export { truncateUtf8 } from './values';
 export { decodeTraces } from './traces';
+export { type SpanSink, type StreamedSpan, streamTraces } from './trace-stream';
 export { decodeMetrics } from './metrics';
 export { decodeLogs } from './logs';
 export { encodeExportResponse, encodeRpcStatus } from './responses';

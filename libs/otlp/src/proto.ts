@@ -161,9 +161,17 @@ export interface MessageCodec<T> {
   create(properties?: Record<string, unknown>): T;
 }
 
+/** A generated decoder of one embedded message: `length` bytes from the reader's position. */
+interface EmbeddedCodec<T> {
+  decode(reader: protobuf.Reader, length: number): T;
+}
+
 /** The generated `opentelemetry` namespace (the parts we use). */
 interface GeneratedNamespace {
   proto: {
+    trace: { v1: { Span: { Event: EmbeddedCodec<RawEvent>; Link: EmbeddedCodec<RawLink> } } };
+    common: { v1: { AnyValue: EmbeddedCodec<RawAnyValue>; InstrumentationScope: EmbeddedCodec<RawScope> } };
+    resource: { v1: { Resource: EmbeddedCodec<RawResource> } };
     collector: {
       trace: { v1: { ExportTraceServiceRequest: MessageCodec<RawTracesRequest>; ExportTraceServiceResponse: MessageCodec<object> } };
       metrics: { v1: { ExportMetricsServiceRequest: MessageCodec<RawMetricsRequest>; ExportMetricsServiceResponse: MessageCodec<object> } };
@@ -172,7 +180,15 @@ interface GeneratedNamespace {
   };
 }
 
-const collector = (opentelemetry as GeneratedNamespace).proto.collector;
+const generated = (opentelemetry as GeneratedNamespace).proto;
+const collector = generated.collector;
+
+/** Decoders of the messages inside a span request, for the one-pass trace decoder (trace-stream.ts). */
+export const SpanEventCodec = generated.trace.v1.Span.Event;
+export const SpanLinkCodec = generated.trace.v1.Span.Link;
+export const AnyValueCodec = generated.common.v1.AnyValue;
+export const ScopeCodec = generated.common.v1.InstrumentationScope;
+export const ResourceCodec = generated.resource.v1.Resource;
 
 export const ExportTraceServiceRequest = collector.trace.v1.ExportTraceServiceRequest;
 export const ExportTraceServiceResponse = collector.trace.v1.ExportTraceServiceResponse;

@@ -11,3 +11,4 @@ export {
   ExportTraceServiceResponse,
   type MessageCodec,
 } from './proto';
+export { tracePayloads } from './sdk-payloads.fixture';

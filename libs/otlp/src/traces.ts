@@ -1,4 +1,4 @@
-import { ExportTraceServiceRequest, type RawSpan, type RawTracesRequest } from './proto';
+import { ExportTraceServiceRequest, type RawEvent, type RawLink, type RawSpan, type RawTracesRequest } from './proto';
 import type { DecodedTraces, OtlpEncoding, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink } from './types';
 import { type DecodeOptions, ItemRules } from './limits';
 import { attributes, bytesToHex, droppedAttributes, enumNumber, isAllZero, resource, scope, uint64ToBigInt, withWellFormedStrings } from './values';
@@ -6,8 +6,8 @@ import { decodeJson, decodeProtobuf, eachObject, hexIdsToBytes, Rejections } fro
 import { idProblem, parentIdProblem } from './ids';
 
 const TYPE_NAME = 'ExportTraceServiceRequest';
-const MAX_KIND = 5;
-const MAX_STATUS_CODE = 2;
+export const MAX_KIND = 5;
+export const MAX_STATUS_CODE = 2;
 
 /**
  * Decodes an ExportTraceServiceRequest; `rejected` counts spans. The item is the span: a span
@@ -62,27 +62,78 @@ function normalizeTraces(raw: RawTracesRequest, json: boolean, rules: ItemRules)
 
 /** The normalized span, or why it is rejected ("<field>: <problem>", relative to the span). */
 function normalizeSpan(s: RawSpan, json: boolean, rules: ItemRules): Span | string {
-  const traceId = s.traceId;
-  const spanId = s.spanId;
+  const start = uint64ToBigInt(s.startTimeUnixNano);
+  const end = uint64ToBigInt(s.endTimeUnixNano);
+  const problem = spanProblem(s.traceId, s.spanId, s.parentSpanId, start, end, json, rules);
+  if (problem !== null) return problem;
+  const eventsAndLinks = spanEventsAndLinks(s.events, s.links, json, rules);
+  if (typeof eventsAndLinks === 'string') return eventsAndLinks;
+  const { events, links } = eventsAndLinks;
+
+  const parent = s.parentSpanId;
+  const status = s.status;
+  return {
+    traceId: bytesToHex(s.traceId as Uint8Array),
+    spanId: bytesToHex(s.spanId as Uint8Array),
+    parentSpanId: parentSpanHex(parent),
+    traceState: s.traceState ?? '',
+    flags: s.flags || 0,
+    name: s.name ?? '',
+    kind: enumNumber(s.kind, MAX_KIND),
+    startTimeUnixNano: start,
+    endTimeUnixNano: end,
+    attributes: attributes(s.attributes, rules),
+    droppedAttributesCount: droppedAttributes(s.droppedAttributesCount, s.attributes, rules),
+    events,
+    droppedEventsCount: Math.min((s.droppedEventsCount || 0) + s.events.length - events.length, 0xffffffff),
+    links,
+    droppedLinksCount: Math.min((s.droppedLinksCount || 0) + s.links.length - links.length, 0xffffffff),
+    status: status ? { code: enumNumber(status.code, MAX_STATUS_CODE), message: status.message ?? '' } : { code: 0, message: '' },
+  };
+}
+
+/** The parent span id as hex; '' for none (absent, or all zeros). */
+export function parentSpanHex(parent: Uint8Array | null | undefined): string {
+  return parent && parent.length === 8 && !isAllZero(parent) ? bytesToHex(parent) : '';
+}
+
+/** Why a span's ids or times make it unusable ("<field>: <problem>"), or null. */
+export function spanProblem(
+  traceId: Uint8Array | null,
+  spanId: Uint8Array | null,
+  parentSpanId: Uint8Array | null,
+  start: bigint,
+  end: bigint,
+  json: boolean,
+  rules: ItemRules,
+): string | null {
   let problem = idProblem(traceId, 16, json);
   if (problem !== null) return 'traceId: ' + problem;
   problem = idProblem(spanId, 8, json);
   if (problem !== null) return 'spanId: ' + problem;
-  problem = parentIdProblem(s.parentSpanId, json);
+  problem = parentIdProblem(parentSpanId, json);
   if (problem !== null) return 'parentSpanId: ' + problem;
-  const start = uint64ToBigInt(s.startTimeUnixNano);
-  const end = uint64ToBigInt(s.endTimeUnixNano);
   if (start === 0n) return 'startTimeUnixNano: missing';
   problem = rules.windowProblem('startTimeUnixNano', start) ?? rules.windowProblem('endTimeUnixNano', end);
   if (problem !== null) return problem;
   if (end < start) return 'endTimeUnixNano: before startTimeUnixNano';
+  return null;
+}
 
+/**
+ * A span's events and links, cut to the per-span limits (the cuts are counted), or why the span
+ * is rejected: everything that rejects it is checked before anything is built.
+ */
+export function spanEventsAndLinks(
+  rawEvents: readonly RawEvent[],
+  rawLinks: readonly RawLink[],
+  json: boolean,
+  rules: ItemRules,
+): { events: SpanEvent[]; links: SpanLink[] } | string {
   const { maxLinksPerSpan, maxEventsPerSpan } = rules.limits;
-  const rawLinks = s.links;
   const linkCount = Math.min(rawLinks.length, maxLinksPerSpan);
-  const rawEvents = s.events;
   const eventCount = Math.min(rawEvents.length, maxEventsPerSpan);
-  // Everything that rejects the span is checked before anything is built (and cuts are counted).
+  if (rawLinks.length === 0 && rawEvents.length === 0) return { events: [], links: [] };
   for (let i = 0; i < linkCount; i++) {
     const p = idProblem(rawLinks[i].traceId, 16, json);
     if (p !== null) return `links[${i}].traceId: ${p}`;
@@ -119,29 +170,7 @@ function normalizeSpan(s: RawSpan, json: boolean, rules: ItemRules): Span | stri
       droppedAttributesCount: droppedAttributes(e.droppedAttributesCount, e.attributes, rules),
     };
   }
-  const droppedEvents = rawEvents.length - eventCount;
-  const droppedLinks = rawLinks.length - linkCount;
-  rules.truncated.events += droppedEvents;
-  rules.truncated.links += droppedLinks;
-
-  const parent = s.parentSpanId;
-  const status = s.status;
-  return {
-    traceId: bytesToHex(traceId as Uint8Array),
-    spanId: bytesToHex(spanId as Uint8Array),
-    parentSpanId: parent && parent.length === 8 && !isAllZero(parent) ? bytesToHex(parent) : '',
-    traceState: s.traceState ?? '',
-    flags: s.flags || 0,
-    name: s.name ?? '',
-    kind: enumNumber(s.kind, MAX_KIND),
-    startTimeUnixNano: start,
-    endTimeUnixNano: end,
-    attributes: attributes(s.attributes, rules),
-    droppedAttributesCount: droppedAttributes(s.droppedAttributesCount, s.attributes, rules),
-    events,
-    droppedEventsCount: Math.min((s.droppedEventsCount || 0) + droppedEvents, 0xffffffff),
-    links,
-    droppedLinksCount: Math.min((s.droppedLinksCount || 0) + droppedLinks, 0xffffffff),
-    status: status ? { code: enumNumber(status.code, MAX_STATUS_CODE), message: status.message ?? '' } : { code: 0, message: '' },
-  };
+  rules.truncated.events += rawEvents.length - eventCount;
+  rules.truncated.links += rawLinks.length - linkCount;
+  return { events, links };
 }

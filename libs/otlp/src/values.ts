@@ -100,7 +100,8 @@ export function anyValue(v: RawAnyValue | null | undefined, rules: ItemRules | n
   return null;
 }
 
-function limitString(s: string, rules: ItemRules): string {
+/** An attribute string cut to maxAttributeValueBytes of UTF-8 (a cut is counted). */
+export function limitString(s: string, rules: ItemRules): string {
   const max = rules.limits.maxAttributeValueBytes;
   if (s.length * 3 <= max) return s; // cannot be longer in UTF-8
   const cut = truncateUtf8(s, max);

@@ -1,5 +1,5 @@
 /** @meridian/signal-rows — decoded OTLP (@meridian/otlp) → ClickHouse rows (@meridian/domain row types). */
 export type { RowContext } from './row-context';
-export { buildSpanRows } from './span-rows';
+export { buildSpanRows, SpanColumns } from './span-rows';
 export { buildMetricRows } from './metric-rows';
 export { buildLogRows } from './log-rows';

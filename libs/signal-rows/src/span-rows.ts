@@ -1,8 +1,8 @@
-import { nanosToDateTime64, type SpanKindName, type SpanRow, type StatusCodeName } from '@meridian/domain';
-import { type AnyValue, type Attributes, type DecodedTraces, type Span, SpanKind, StatusCode } from '@meridian/otlp';
+import { encodeNativeColumns, MapColumnValues, nanosToDateTime64, type SpanKindName, type SpanRow, type StatusCodeName } from '@meridian/domain';
+import { type AnyValue, type Attributes, type DecodedTraces, SpanKind, type SpanSink, type StreamedSpan, StatusCode } from '@meridian/otlp';
 import { dialectForDbSystem, fingerprintSql } from '@meridian/sql-fingerprint';
 import { type RowContext, storableContext } from './row-context';
-import { anyValueText, flattenAttributes, resourceColumns, setText, textOf, UINT16_MAX, uintValue } from './values';
+import { anyValueText, attrText, flattenAttributes, setText, textOf, UINT16_MAX, uintValue } from './values';
 
 const KIND_NAMES: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS_NAMES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
@@ -12,9 +12,16 @@ const NO_MAPS = Object.freeze([]) as unknown as Record<string, string>[];
 /** db_statement keeps at most this many UTF-8 bytes (the fingerprint is taken from the whole statement). */
 export const MAX_DB_STATEMENT_BYTES = 8 * 1024;
 
+/** One row per span (see SpanColumns). */
+export function buildSpanRows(decoded: DecodedTraces, context: RowContext): SpanRow[] {
+  return new SpanColumns(context).addDecoded(decoded).rows();
+}
+
 /**
- * One row per span. Semantic conventions are read under their stable names first, then the
- * old ones (http.request.method/http.method, db.query.text/db.statement, …).
+ * The spans table's columns of one request, built span by span: from decodeTraces' objects
+ * (addDecoded) or straight from the wire (it is the SpanSink of streamTraces), so both give the
+ * same rows. Semantic conventions are read under their stable names first, then the old ones
+ * (http.request.method/http.method, db.query.text/db.statement, …).
  *
  * txn_service / txn_endpoint name the transaction a span belongs to: its entry span (a root,
  * SERVER or CONSUMER span) in the same service, found by walking parent links. Limitation:
@@ -22,119 +29,278 @@ export const MAX_DB_STATEMENT_BYTES = 8 * 1024;
  * (SDK batches are cut by size and time; long transactions end after their children are
  * exported) the walk stops and both columns are ''. Entry spans point to themselves.
  */
-export function buildSpanRows(decoded: DecodedTraces, context: RowContext): SpanRow[] {
-  const ctx = storableContext(context);
-  const rows: SpanRow[] = [];
-  for (const rs of decoded.resourceSpans) {
-    const { service, hostName, resourceAttributes } = resourceColumns(rs.resource.attributes);
-    for (const ss of rs.scopeSpans) {
-      const { name: scopeName, version: scopeVersion } = ss.scope;
-      for (const span of ss.spans) rows.push(spanRow(span, ctx, service, hostName, resourceAttributes, scopeName, scopeVersion));
+export class SpanColumns implements SpanSink {
+  private readonly ctx: RowContext;
+  private readonly c = {
+    tenant_id: [] as string[],
+    ts: [] as bigint[],
+    duration_ns: [] as bigint[],
+    trace_id: [] as string[],
+    span_id: [] as string[],
+    parent_span_id: [] as string[],
+    trace_state: [] as string[],
+    service: [] as string[],
+    span_name: [] as string[],
+    endpoint: [] as string[],
+    kind: [] as SpanKindName[],
+    is_entry: [] as (0 | 1)[],
+    txn_service: [] as string[],
+    txn_endpoint: [] as string[],
+    status_code: [] as StatusCodeName[],
+    status_message: [] as string[],
+    is_error: [] as (0 | 1)[],
+    http_method: [] as string[],
+    http_status: [] as number[],
+    http_route: [] as string[],
+    url_path: [] as string[],
+    db_system: [] as string[],
+    db_name: [] as string[],
+    db_instance: [] as string[],
+    db_operation: [] as string[],
+    db_statement: [] as string[],
+    db_fingerprint: [] as string[],
+    peer_service: [] as string[],
+    host_name: [] as string[],
+    scope_name: [] as string[],
+    scope_version: [] as string[],
+    resource_attributes: new MapColumnValues(),
+    attributes: new MapColumnValues(),
+    events_ts: [] as string[][],
+    events_name: [] as string[][],
+    events_attributes: [] as Record<string, string>[][],
+    links_trace_id: [] as string[][],
+    links_span_id: [] as string[][],
+    retention_days: [] as number[],
+  };
+  private service = 'unknown_service';
+  private hostName = '';
+  private resourceKeys: string[] = [];
+  private resourceValues: string[] = [];
+  private scopeName = '';
+  private scopeVersion = '';
+  private linked = false;
+  private readonly conventions = new SpanConventions();
+
+  constructor(context: RowContext) {
+    this.ctx = storableContext(context);
+  }
+
+  get length(): number {
+    return this.c.span_id.length;
+  }
+
+  resource(attributes: Attributes): void {
+    this.service = attrText(attributes, 'service.name') || 'unknown_service';
+    this.hostName = attrText(attributes, 'host.name');
+    this.resourceKeys = [];
+    this.resourceValues = [];
+    for (const key in attributes) {
+      this.resourceKeys.push(key);
+      this.resourceValues.push(textOf(attributes[key]));
     }
   }
-  linkTransactions(rows);
-  return rows;
+
+  scope(name: string, version: string): void {
+    this.scopeName = name;
+    this.scopeVersion = version;
+  }
+
+  attribute(key: string, value: AnyValue): void {
+    this.c.attributes.keys.push(key);
+    this.c.attributes.values.push(textOf(value));
+    this.conventions.take(key, value);
+  }
+
+  span(span: StreamedSpan): void {
+    const c = this.c;
+    const a = this.conventions;
+    const kind = span.kind;
+    const httpMethod = anyValueText(a.httpRequestMethod ?? a.httpMethod);
+    const httpStatus = uintValue(a.httpResponseStatusCode ?? a.httpStatusCode, UINT16_MAX);
+    const httpRoute = anyValueText(a.httpRoute);
+    const dbSystem = anyValueText(a.dbSystemName ?? a.dbSystem);
+    const statement = anyValueText(a.dbQueryText ?? a.dbStatement);
+    const isDb = dbSystem !== '' || statement !== '';
+
+    c.tenant_id.push(this.ctx.tenantId);
+    c.ts.push(span.startTimeUnixNano);
+    c.duration_ns.push(span.endTimeUnixNano - span.startTimeUnixNano);
+    c.trace_id.push(span.traceId);
+    c.span_id.push(span.spanId);
+    c.parent_span_id.push(span.parentSpanId);
+    c.trace_state.push(span.traceState);
+    c.service.push(this.service);
+    c.span_name.push(span.name);
+    c.endpoint.push(kind === SpanKind.SERVER && httpRoute !== '' ? (httpMethod !== '' ? `${httpMethod} ${httpRoute}` : httpRoute) : span.name);
+    c.kind.push(KIND_NAMES[kind] ?? 'UNSPECIFIED');
+    c.is_entry.push(span.parentSpanId === '' || kind === SpanKind.SERVER || kind === SpanKind.CONSUMER ? 1 : 0);
+    c.txn_service.push('');
+    c.txn_endpoint.push('');
+    c.status_code.push(STATUS_NAMES[span.status.code] ?? 'UNSET');
+    c.status_message.push(span.status.message);
+    c.is_error.push(span.status.code === StatusCode.ERROR || (kind === SpanKind.SERVER && httpStatus >= 500) ? 1 : 0);
+    c.http_method.push(httpMethod);
+    c.http_status.push(httpStatus);
+    c.http_route.push(httpRoute);
+    c.url_path.push(urlPath(a));
+    c.db_system.push(dbSystem);
+    c.db_name.push(anyValueText(a.dbNamespace ?? a.dbName));
+    c.db_instance.push(isDb ? dbInstance(a) : '');
+    c.db_operation.push(anyValueText(a.dbOperationName ?? a.dbOperation));
+    c.db_statement.push(truncateUtf8(statement, MAX_DB_STATEMENT_BYTES));
+    c.db_fingerprint.push(statement !== '' ? fingerprintSql(statement, dialectForDbSystem(dbSystem)) : '');
+    c.peer_service.push(anyValueText(a.peerService));
+    c.host_name.push(this.hostName);
+    c.scope_name.push(this.scopeName);
+    c.scope_version.push(this.scopeVersion);
+    const res = c.resource_attributes;
+    for (let i = 0; i < this.resourceKeys.length; i++) {
+      res.keys.push(this.resourceKeys[i]);
+      res.values.push(this.resourceValues[i]);
+    }
+    res.ends.push(res.keys.length);
+    c.attributes.ends.push(c.attributes.keys.length);
+    a.reset();
+
+    // Most spans have no events and no links: they share frozen empty arrays (nothing downstream writes to them).
+    const events = span.events;
+    let eventsTs = NO_STRINGS;
+    let eventsName = NO_STRINGS;
+    let eventsAttributes = NO_MAPS;
+    if (events.length > 0) {
+      eventsTs = new Array(events.length);
+      eventsName = new Array(events.length);
+      eventsAttributes = new Array(events.length);
+      for (let i = 0; i < events.length; i++) {
+        eventsTs[i] = nanosToDateTime64(events[i].timeUnixNano);
+        eventsName[i] = events[i].name;
+        eventsAttributes[i] = flattenAttributes(events[i].attributes);
+      }
+    }
+    c.events_ts.push(eventsTs);
+    c.events_name.push(eventsName);
+    c.events_attributes.push(eventsAttributes);
+    const links = span.links;
+    let linksTraceId = NO_STRINGS;
+    let linksSpanId = NO_STRINGS;
+    if (links.length > 0) {
+      linksTraceId = new Array(links.length);
+      linksSpanId = new Array(links.length);
+      for (let i = 0; i < links.length; i++) {
+        linksTraceId[i] = links[i].traceId;
+        linksSpanId[i] = links[i].spanId;
+      }
+    }
+    c.links_trace_id.push(linksTraceId);
+    c.links_span_id.push(linksSpanId);
+    c.retention_days.push(this.ctx.retentionDays);
+  }
+
+  /** Adds decodeTraces' spans. */
+  addDecoded(decoded: DecodedTraces): this {
+    for (const rs of decoded.resourceSpans) {
+      this.resource(rs.resource.attributes);
+      for (const ss of rs.scopeSpans) {
+        this.scope(ss.scope.name, ss.scope.version);
+        for (const span of ss.spans) {
+          const attributes = span.attributes;
+          for (const key in attributes) this.attribute(key, attributes[key]);
+          this.span(span);
+        }
+      }
+    }
+    return this;
+  }
+
+  /** Rows [from, to) as one Native block. */
+  native(from = 0, to = this.length): Buffer {
+    this.link();
+    const c = this.c as unknown as Record<string, unknown[] | MapColumnValues>;
+    if (from === 0 && to === this.length) return encodeNativeColumns('spans', c, to);
+    const part: Record<string, unknown[] | MapColumnValues> = {};
+    for (const name in c) part[name] = c[name].slice(from, to);
+    return encodeNativeColumns('spans', part, to - from);
+  }
+
+  rows(): SpanRow[] {
+    this.link();
+    const c = this.c;
+    const rows: SpanRow[] = new Array(this.length);
+    for (let i = 0; i < rows.length; i++) {
+      rows[i] = {
+        tenant_id: c.tenant_id[i],
+        ts: nanosToDateTime64(c.ts[i]),
+        duration_ns: c.duration_ns[i].toString(),
+        trace_id: c.trace_id[i],
+        span_id: c.span_id[i],
+        parent_span_id: c.parent_span_id[i],
+        trace_state: c.trace_state[i],
+        service: c.service[i],
+        span_name: c.span_name[i],
+        endpoint: c.endpoint[i],
+        kind: c.kind[i],
+        is_entry: c.is_entry[i],
+        txn_service: c.txn_service[i],
+        txn_endpoint: c.txn_endpoint[i],
+        status_code: c.status_code[i],
+        status_message: c.status_message[i],
+        is_error: c.is_error[i],
+        http_method: c.http_method[i],
+        http_status: c.http_status[i],
+        http_route: c.http_route[i],
+        url_path: c.url_path[i],
+        db_system: c.db_system[i],
+        db_name: c.db_name[i],
+        db_instance: c.db_instance[i],
+        db_operation: c.db_operation[i],
+        db_statement: c.db_statement[i],
+        db_fingerprint: c.db_fingerprint[i],
+        peer_service: c.peer_service[i],
+        host_name: c.host_name[i],
+        scope_name: c.scope_name[i],
+        scope_version: c.scope_version[i],
+        resource_attributes: mapOfRow(c.resource_attributes, i),
+        attributes: mapOfRow(c.attributes, i),
+        events_ts: c.events_ts[i],
+        events_name: c.events_name[i],
+        events_attributes: c.events_attributes[i],
+        links_trace_id: c.links_trace_id[i],
+        links_span_id: c.links_span_id[i],
+        retention_days: c.retention_days[i],
+      };
+    }
+    return rows;
+  }
+
+  /** Fills txn_service / txn_endpoint, once all spans are in. */
+  private link(): void {
+    if (this.linked) return;
+    this.linked = true;
+    const c = this.c;
+    const entryOf = transactionEntries(c.trace_id, c.span_id, c.parent_span_id, c.service, c.is_entry);
+    for (let i = 0; i < entryOf.length; i++) {
+      const entry = entryOf[i];
+      if (entry === NO_ENTRY) continue;
+      c.txn_service[i] = c.service[entry];
+      c.txn_endpoint[i] = c.endpoint[entry];
+    }
+  }
 }
 
-function spanRow(
-  span: Span,
-  ctx: RowContext,
-  service: string,
-  hostName: string,
-  resourceAttributes: Record<string, string>,
-  scopeName: string,
-  scopeVersion: string,
-): SpanRow {
-  const a = conventions.read(span.attributes);
-  const kind = span.kind;
-  const httpMethod = anyValueText(a.httpRequestMethod ?? a.httpMethod);
-  const httpStatus = uintValue(a.httpResponseStatusCode ?? a.httpStatusCode, UINT16_MAX);
-  const httpRoute = anyValueText(a.httpRoute);
-  const dbSystem = anyValueText(a.dbSystemName ?? a.dbSystem);
-  const statement = anyValueText(a.dbQueryText ?? a.dbStatement);
-  const isDb = dbSystem !== '' || statement !== '';
-  const isEntry = span.parentSpanId === '' || kind === SpanKind.SERVER || kind === SpanKind.CONSUMER;
-  const isError = span.status.code === StatusCode.ERROR || (kind === SpanKind.SERVER && httpStatus >= 500);
-
-  // Most spans have no events and no links: they share frozen empty arrays (five fewer objects
-  // per row for the garbage collector; nothing downstream writes to a row).
-  const events = span.events;
-  let eventsTs = NO_STRINGS;
-  let eventsName = NO_STRINGS;
-  let eventsAttributes = NO_MAPS;
-  if (events.length > 0) {
-    eventsTs = new Array(events.length);
-    eventsName = new Array(events.length);
-    eventsAttributes = new Array(events.length);
-    for (let i = 0; i < events.length; i++) {
-      eventsTs[i] = nanosToDateTime64(events[i].timeUnixNano);
-      eventsName[i] = events[i].name;
-      eventsAttributes[i] = flattenAttributes(events[i].attributes);
-    }
-  }
-  const links = span.links;
-  let linksTraceId = NO_STRINGS;
-  let linksSpanId = NO_STRINGS;
-  if (links.length > 0) {
-    linksTraceId = new Array(links.length);
-    linksSpanId = new Array(links.length);
-    for (let i = 0; i < links.length; i++) {
-      linksTraceId[i] = links[i].traceId;
-      linksSpanId[i] = links[i].spanId;
-    }
-  }
-
-  return {
-    tenant_id: ctx.tenantId,
-    ts: nanosToDateTime64(span.startTimeUnixNano),
-    duration_ns: (span.endTimeUnixNano - span.startTimeUnixNano).toString(),
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId,
-    trace_state: span.traceState,
-    service,
-    span_name: span.name,
-    endpoint: kind === SpanKind.SERVER && httpRoute !== '' ? (httpMethod !== '' ? `${httpMethod} ${httpRoute}` : httpRoute) : span.name,
-    kind: KIND_NAMES[kind] ?? 'UNSPECIFIED',
-    is_entry: isEntry ? 1 : 0,
-    txn_service: '',
-    txn_endpoint: '',
-    status_code: STATUS_NAMES[span.status.code] ?? 'UNSET',
-    status_message: span.status.message,
-    is_error: isError ? 1 : 0,
-    http_method: httpMethod,
-    http_status: httpStatus,
-    http_route: httpRoute,
-    url_path: urlPath(a),
-    db_system: dbSystem,
-    db_name: anyValueText(a.dbNamespace ?? a.dbName),
-    db_instance: isDb ? dbInstance(a) : '',
-    db_operation: anyValueText(a.dbOperationName ?? a.dbOperation),
-    db_statement: truncateUtf8(statement, MAX_DB_STATEMENT_BYTES),
-    db_fingerprint: statement !== '' ? fingerprintSql(statement, dialectForDbSystem(dbSystem)) : '',
-    peer_service: anyValueText(a.peerService),
-    host_name: hostName,
-    scope_name: scopeName,
-    scope_version: scopeVersion,
-    resource_attributes: resourceAttributes,
-    attributes: a.flat,
-    events_ts: eventsTs,
-    events_name: eventsName,
-    events_attributes: eventsAttributes,
-    links_trace_id: linksTraceId,
-    links_span_id: linksSpanId,
-    retention_days: ctx.retentionDays,
-  };
+/** Row i of a map column as an object. */
+function mapOfRow(m: MapColumnValues, i: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let k = i > 0 ? m.ends[i - 1] : 0; k < m.ends[i]; k++) setText(out, m.keys[k], m.values[k]);
+  return out;
 }
 
 /**
  * The span attributes a row reads by name (semantic conventions), picked up in the same pass that
  * flattens all of them into the attributes column: one pass instead of about twenty lookups by
  * name per span. Absent → undefined; the row reads `stable ?? old` (a null value counts as
- * absent), as attrText does. One instance is reused: buildSpanRows is synchronous.
+ * absent), as attrText does. reset() between spans.
  */
 class SpanConventions {
-  flat: Record<string, string> = {};
   httpRequestMethod: AnyValue | undefined;
   httpMethod: AnyValue | undefined;
   httpResponseStatusCode: AnyValue | undefined;
@@ -159,129 +325,132 @@ class SpanConventions {
   netPeerPort: AnyValue | undefined;
   dbConnectionString: AnyValue | undefined;
 
-  read(attributes: Attributes): this {
+  reset(): void {
     this.httpRequestMethod = this.httpMethod = this.httpResponseStatusCode = this.httpStatusCode = this.httpRoute = undefined;
     this.dbSystemName = this.dbSystem = this.dbQueryText = this.dbStatement = this.dbNamespace = this.dbName = undefined;
     this.dbOperationName = this.dbOperation = this.peerService = this.urlPath = this.httpTarget = this.urlFull = this.httpUrl = undefined;
     this.serverAddress = this.serverPort = this.netPeerName = this.netPeerPort = this.dbConnectionString = undefined;
-    const flat: Record<string, string> = {};
-    for (const key in attributes) {
-      const v = attributes[key];
-      setText(flat, key, textOf(v));
-      switch (key) {
-        case 'http.request.method':
-          this.httpRequestMethod = v;
-          break;
-        case 'http.method':
-          this.httpMethod = v;
-          break;
-        case 'http.response.status_code':
-          this.httpResponseStatusCode = v;
-          break;
-        case 'http.status_code':
-          this.httpStatusCode = v;
-          break;
-        case 'http.route':
-          this.httpRoute = v;
-          break;
-        case 'db.system.name':
-          this.dbSystemName = v;
-          break;
-        case 'db.system':
-          this.dbSystem = v;
-          break;
-        case 'db.query.text':
-          this.dbQueryText = v;
-          break;
-        case 'db.statement':
-          this.dbStatement = v;
-          break;
-        case 'db.namespace':
-          this.dbNamespace = v;
-          break;
-        case 'db.name':
-          this.dbName = v;
-          break;
-        case 'db.operation.name':
-          this.dbOperationName = v;
-          break;
-        case 'db.operation':
-          this.dbOperation = v;
-          break;
-        case 'peer.service':
-          this.peerService = v;
-          break;
-        case 'url.path':
-          this.urlPath = v;
-          break;
-        case 'http.target':
-          this.httpTarget = v;
-          break;
-        case 'url.full':
-          this.urlFull = v;
-          break;
-        case 'http.url':
-          this.httpUrl = v;
-          break;
-        case 'server.address':
-          this.serverAddress = v;
-          break;
-        case 'server.port':
-          this.serverPort = v;
-          break;
-        case 'net.peer.name':
-          this.netPeerName = v;
-          break;
-        case 'net.peer.port':
-          this.netPeerPort = v;
-          break;
-        case 'db.connection_string':
-          this.dbConnectionString = v;
-          break;
-      }
+  }
+
+  /** Notes `v` if `key` is one of the names read. */
+  take(key: string, v: AnyValue): void {
+    switch (key) {
+      case 'http.request.method':
+        this.httpRequestMethod = v;
+        break;
+      case 'http.method':
+        this.httpMethod = v;
+        break;
+      case 'http.response.status_code':
+        this.httpResponseStatusCode = v;
+        break;
+      case 'http.status_code':
+        this.httpStatusCode = v;
+        break;
+      case 'http.route':
+        this.httpRoute = v;
+        break;
+      case 'db.system.name':
+        this.dbSystemName = v;
+        break;
+      case 'db.system':
+        this.dbSystem = v;
+        break;
+      case 'db.query.text':
+        this.dbQueryText = v;
+        break;
+      case 'db.statement':
+        this.dbStatement = v;
+        break;
+      case 'db.namespace':
+        this.dbNamespace = v;
+        break;
+      case 'db.name':
+        this.dbName = v;
+        break;
+      case 'db.operation.name':
+        this.dbOperationName = v;
+        break;
+      case 'db.operation':
+        this.dbOperation = v;
+        break;
+      case 'peer.service':
+        this.peerService = v;
+        break;
+      case 'url.path':
+        this.urlPath = v;
+        break;
+      case 'http.target':
+        this.httpTarget = v;
+        break;
+      case 'url.full':
+        this.urlFull = v;
+        break;
+      case 'http.url':
+        this.httpUrl = v;
+        break;
+      case 'server.address':
+        this.serverAddress = v;
+        break;
+      case 'server.port':
+        this.serverPort = v;
+        break;
+      case 'net.peer.name':
+        this.netPeerName = v;
+        break;
+      case 'net.peer.port':
+        this.netPeerPort = v;
+        break;
+      case 'db.connection_string':
+        this.dbConnectionString = v;
+        break;
     }
-    this.flat = flat;
-    return this;
   }
 }
-const conventions = new SpanConventions();
 
 /**
- * Fills txn_service / txn_endpoint (see buildSpanRows). Linear: each span's answer is remembered.
- * Spans are found by span id alone (no trace id + span id key to build per span); the rare span
- * id that two rows share goes to a second map keyed by both.
+ * Each row's entry span (its row index), or NO_ENTRY (see SpanColumns). Linear: each span's
+ * answer is remembered. Spans are found by span id alone (no trace id + span id key to build per
+ * span); the rare span id that two rows share goes to a second map keyed by both.
  */
-function linkTransactions(rows: SpanRow[]): void {
+function transactionEntries(
+  traceId: readonly string[],
+  spanId: readonly string[],
+  parentSpanId: readonly string[],
+  service: readonly string[],
+  isEntry: readonly number[],
+): Int32Array {
+  const n = spanId.length;
   const bySpanId = new Map<string, number>(); // row index; SHARED: several rows have that span id
   let byTraceAndSpanId: Map<string, number> | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const known = bySpanId.get(row.span_id);
+  for (let i = 0; i < n; i++) {
+    const known = bySpanId.get(spanId[i]);
     if (known === undefined) {
-      bySpanId.set(row.span_id, i);
+      bySpanId.set(spanId[i], i);
       continue;
     }
     byTraceAndSpanId ??= new Map();
     if (known !== SHARED) {
-      byTraceAndSpanId.set(rows[known].trace_id + row.span_id, known);
-      bySpanId.set(row.span_id, SHARED);
+      byTraceAndSpanId.set(traceId[known] + spanId[i], known);
+      bySpanId.set(spanId[i], SHARED);
     }
-    byTraceAndSpanId.set(row.trace_id + row.span_id, i); // a duplicate row: the later one wins
+    byTraceAndSpanId.set(traceId[i] + spanId[i], i); // a duplicate row: the later one wins
   }
-  const parentOf = (row: SpanRow): number | undefined => {
-    const at = bySpanId.get(row.parent_span_id);
-    if (at === SHARED) return byTraceAndSpanId?.get(row.trace_id + row.parent_span_id);
-    return at !== undefined && rows[at].trace_id === row.trace_id ? at : undefined;
+  const parentOf = (row: number): number | undefined => {
+    const at = bySpanId.get(parentSpanId[row]);
+    if (at === SHARED) return byTraceAndSpanId?.get(traceId[row] + parentSpanId[row]);
+    return at !== undefined && traceId[at] === traceId[row] ? at : undefined;
   };
 
-  const entryOf = new Int32Array(rows.length).fill(UNKNOWN); // row index of the entry span, NO_ENTRY, or UNKNOWN
+  const entryOf = new Int32Array(n).fill(UNKNOWN); // row index of the entry span, NO_ENTRY, or UNKNOWN
+  const result = new Int32Array(n);
   const path: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < n; i++) {
     let entry = NO_ENTRY;
     let cur = i;
     path.length = 0;
     for (;;) {
-      if (rows[cur].is_entry === 1) {
+      if (isEntry[cur] === 1) {
         entry = cur;
         break;
       }
@@ -290,17 +459,15 @@ function linkTransactions(rows: SpanRow[]): void {
         break;
       }
       path.push(cur);
-      const parent = parentOf(rows[cur]);
+      const parent = parentOf(cur);
       // Parent not in this batch, another service (its transaction is not ours), or a parent cycle.
-      if (parent === undefined || rows[parent].service !== rows[cur].service || path.length > rows.length) break;
+      if (parent === undefined || service[parent] !== service[cur] || path.length > n) break;
       cur = parent;
     }
     for (const p of path) entryOf[p] = entry;
-    if (entry !== NO_ENTRY) {
-      rows[i].txn_service = rows[entry].service;
-      rows[i].txn_endpoint = rows[entry].endpoint;
-    }
+    result[i] = entry;
   }
+  return result;
 }
 const SHARED = -1;
 const UNKNOWN = -2;
