@@ -240,6 +240,32 @@ describe('one-pass span intake (streamTraces into SpanColumns)', () => {
     expect(outcome(() => intake(body, opts))).toEqual(want);
   });
 
+  it('agrees with decodeTraces on 1,000 randomly damaged requests (flipped, dropped and inserted bytes), taken or not', () => {
+    const bases = [tracePayloads().protobuf, transactions(4)];
+    let seed = 20261207;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let taken = 0;
+    for (let i = 0; i < 1000; i++) {
+      const body = Buffer.from(bases[i % 2]);
+      let damaged: Buffer = body;
+      for (let k = 1 + next(3); k > 0; k--) {
+        const at = next(damaged.length);
+        const how = next(4);
+        if (how < 2) damaged[at] ^= 1 << next(8);
+        else if (how === 2) damaged = Buffer.concat([damaged.subarray(0, at), damaged.subarray(at + 1)]);
+        else damaged = Buffer.concat([damaged.subarray(0, at), Buffer.from([next(256)]), damaged.subarray(at)]);
+      }
+      if (takesOnePass(damaged)) taken++;
+      const want = outcome(() => reference(damaged));
+      expect({ i, got: outcome(() => intake(damaged)) }).toEqual({ i, got: want });
+    }
+    // Much of the damage lands inside strings and values: the one pass must have been exercised, not only the fallback.
+    expect(taken).toBeGreaterThan(100);
+  });
+
   it('refuses a cut-off request the same way, naming it invalid protobuf', () => {
     const body = transactions(3);
     const cut = body.subarray(0, body.length - 7);

@@ -63,6 +63,16 @@ export class OtlpReader extends protobuf.Reader {
     return s;
   }
 
+  /**
+   * Lowercase hex of a view into this reader's body (what bytes() returns): one flat string from
+   * one native call, where bytesToHex's concatenations leave a rope to be flattened again when the
+   * id is hashed or written.
+   */
+  hexOf(view: Uint8Array): string {
+    const start = view.byteOffset - this.text.byteOffset;
+    return this.text.toString('hex', start, start + view.length);
+  }
+
   /** As bigint (see the file comment); the declared protobufjs type says Long. */
   fixed64Big(): bigint {
     const pos = this.pos;

@@ -13,9 +13,9 @@
 import { ItemRules, type DecodeOptions } from './limits';
 import { AnyValueCodec, type RawEvent, type RawLink, ResourceCodec, ScopeCodec, SpanEventCodec, SpanLinkCodec } from './proto';
 import { OtlpReader } from './reader';
-import { MAX_KIND, MAX_STATUS_CODE, parentSpanHex, spanEventsAndLinks, spanProblem } from './traces';
+import { hasParent, MAX_KIND, MAX_STATUS_CODE, spanEventsAndLinks, spanProblem } from './traces';
 import type { AnyValue, Attributes, Span } from './types';
-import { anyValue, bytesToHex, enumNumber, int64ToBigInt, limitString, resource, scope } from './values';
+import { anyValue, enumNumber, int64ToBigInt, limitString, resource, scope } from './values';
 
 /** A span as the sink receives it (its attributes came before, one attribute() call each). */
 export type StreamedSpan = Pick<
@@ -286,9 +286,9 @@ class TracePass {
     if (t.attributeValues !== 0 || t.attributes !== 0 || t.events !== 0 || t.links !== 0) throw IRREGULAR;
 
     const span = this.span;
-    span.traceId = bytesToHex(traceId as Uint8Array);
-    span.spanId = bytesToHex(spanId as Uint8Array);
-    span.parentSpanId = parentSpanHex(parentSpanId);
+    span.traceId = r.hexOf(traceId as Uint8Array);
+    span.spanId = r.hexOf(spanId as Uint8Array);
+    span.parentSpanId = hasParent(parentSpanId) ? r.hexOf(parentSpanId) : '';
     span.traceState = traceState;
     span.name = name;
     span.kind = enumNumber(kind, MAX_KIND);

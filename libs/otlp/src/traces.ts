@@ -93,8 +93,13 @@ function normalizeSpan(s: RawSpan, json: boolean, rules: ItemRules): Span | stri
 }
 
 /** The parent span id as hex; '' for none (absent, or all zeros). */
-export function parentSpanHex(parent: Uint8Array | null | undefined): string {
-  return parent && parent.length === 8 && !isAllZero(parent) ? bytesToHex(parent) : '';
+function parentSpanHex(parent: Uint8Array | null | undefined): string {
+  return hasParent(parent) ? bytesToHex(parent) : '';
+}
+
+/** Whether a (valid) parent span id names a parent: absent and all zeros mean a root span. */
+export function hasParent(parent: Uint8Array | null | undefined): parent is Uint8Array {
+  return !!parent && parent.length === 8 && !isAllZero(parent);
 }
 
 /** Why a span's ids or times make it unusable ("<field>: <problem>"), or null. */
