@@ -14,7 +14,7 @@ import { ItemRules, type DecodeOptions } from './limits';
 import { AnyValueCodec, type RawEvent, type RawLink, ResourceCodec, ScopeCodec, SpanEventCodec, SpanLinkCodec } from './proto';
 import { OtlpReader } from './reader';
 import { hasParent, MAX_KIND, MAX_STATUS_CODE, spanEventsAndLinks, spanProblem } from './traces';
-import type { AnyValue, Attributes, Span } from './types';
+import type { AnyValue, Attributes, Span, SpanEvent, SpanLink } from './types';
 import { anyValue, enumNumber, int64ToBigInt, limitString, resource, scope } from './values';
 
 /** A span as the sink receives it (its attributes came before, one attribute() call each). */
@@ -41,6 +41,8 @@ const I32 = 5;
 /** The attribute-key count up to which duplicates are found by comparing with each earlier key. */
 const LINEAR_KEY_CHECK = 16;
 const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+/** Most spans have neither: one shared value (the sink reads it, never writes it). */
+const NO_EVENTS_OR_LINKS = Object.freeze({ events: Object.freeze([]) as unknown as SpanEvent[], links: Object.freeze([]) as unknown as SpanLink[] });
 
 /** Thrown inside the pass for "take decodeTraces"; never leaves this file. */
 class Irregular extends Error {}
@@ -280,7 +282,7 @@ class TracePass {
       }
     }
     if (spanProblem(traceId, spanId, parentSpanId, start, finish, false, rules) !== null) throw IRREGULAR;
-    const eventsAndLinks = spanEventsAndLinks(events ?? [], links ?? [], false, rules);
+    const eventsAndLinks = events === null && links === null ? NO_EVENTS_OR_LINKS : spanEventsAndLinks(events ?? [], links ?? [], false, rules);
     if (typeof eventsAndLinks === 'string') throw IRREGULAR;
     const t = rules.truncated;
     if (t.attributeValues !== 0 || t.attributes !== 0 || t.events !== 0 || t.links !== 0) throw IRREGULAR;
