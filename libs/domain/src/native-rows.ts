@@ -28,6 +28,7 @@ type WireType =
   | 'LowCardinality(String)'
   | 'Nullable(Float64)'
   | 'Map(LowCardinality(String), String)'
+  | 'Map(LowCardinality(String), LowCardinality(String))'
   | 'Array(String)'
   | 'Array(UInt64)'
   | 'Array(Float64)'
@@ -38,6 +39,8 @@ type WireType =
 const S = 'String';
 const LC = 'LowCardinality(String)';
 const MAP = 'Map(LowCardinality(String), String)';
+/** A map whose values repeat within a block (resource attributes repeat on every span of a resource), sent as a dictionary and cast to the table's String on insert. */
+const MAP_LC = 'Map(LowCardinality(String), LowCardinality(String))';
 
 const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMNS)[T][number], WireType>> } = {
   spans: {
@@ -72,8 +75,8 @@ const WIRE_TYPES: { readonly [T in RowTable]: Readonly<Record<(typeof ROW_COLUMN
     host_name: LC,
     scope_name: LC,
     scope_version: LC,
-    resource_attributes: MAP,
-    attributes: MAP,
+    resource_attributes: MAP_LC,
+    attributes: MAP_LC,
     events_ts: 'Array(DateTime64(9))',
     events_name: 'Array(LowCardinality(String))',
     events_attributes: 'Array(Map(LowCardinality(String), String))',
@@ -354,13 +357,18 @@ class NativeWriter {
   }
 
   /** A Map column given as its entries (see MapColumnValues). */
-  mapEntries(m: MapColumnValues): void {
+  mapEntries(m: MapColumnValues, lcValues: boolean): void {
     for (let i = 0; i < m.ends.length; i++) this.u64n(m.ends[i]);
-    this.lowCardinality(m.keys);
-    for (const v of m.values) this.string(v);
+    this.mapData(m.keys, m.values, lcValues);
   }
 
-  maps(maps: readonly Record<string, string>[]): void {
+  private mapData(keys: string[], values: string[], lcValues: boolean): void {
+    this.lowCardinality(keys);
+    if (lcValues) this.lowCardinality(values);
+    else for (const v of values) this.string(v);
+  }
+
+  maps(maps: readonly Record<string, string>[], lcValues = false): void {
     const keys: string[] = [];
     const values: string[] = [];
     for (const m of maps) {
@@ -370,14 +378,15 @@ class NativeWriter {
       }
       this.u64n(keys.length);
     }
-    this.lowCardinality(keys);
-    for (const v of values) this.string(v);
+    this.mapData(keys, values, lcValues);
   }
 
   column(type: WireType, column: unknown[] | MapColumnValues): void {
     if (column instanceof MapColumnValues) {
+      const lcValues = type === MAP_LC;
       this.u64n(LC_VERSION);
-      return this.mapEntries(column);
+      if (lcValues) this.u64n(LC_VERSION);
+      return this.mapEntries(column, lcValues);
     }
     const values = column;
     switch (type) {
@@ -391,6 +400,10 @@ class NativeWriter {
       case 'Map(LowCardinality(String), String)':
         this.u64n(LC_VERSION);
         return this.maps(values as Record<string, string>[]);
+      case 'Map(LowCardinality(String), LowCardinality(String))':
+        this.u64n(LC_VERSION);
+        this.u64n(LC_VERSION);
+        return this.maps(values as Record<string, string>[], true);
       case 'Array(Map(LowCardinality(String), String))':
         this.u64n(LC_VERSION);
         this.offsets(values as unknown[][]);
@@ -669,14 +682,13 @@ class NativeReader {
     });
   }
 
-  maps(count: number, what: string): Record<string, string>[] {
+  maps(count: number, what: string, lcValues = false): Record<string, string>[] {
     const sizes = this.lengths(count, what);
-    const keys = this.lowCardinality(
-      sizes.reduce((a, b) => a + b, 0),
-      what,
-    );
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const keys = this.lowCardinality(total, what);
+    const values = lcValues ? this.lowCardinality(total, what) : Array.from({ length: total }, () => this.string(what));
     let at = 0;
-    return sizes.map((n) => Object.fromEntries(keys.slice(at, (at += n)).map((key) => [key, this.string(what)])));
+    return sizes.map((n) => Object.fromEntries(keys.slice(at, (at += n)).map((key, i) => [key, values[at - n + i]])));
   }
 
   column(type: string, rows: number, what: string): unknown[] {
@@ -694,6 +706,10 @@ class NativeReader {
       case 'Map(LowCardinality(String), String)':
         this.version(what);
         return this.maps(rows, what);
+      case 'Map(LowCardinality(String), LowCardinality(String))':
+        this.version(what);
+        this.version(what);
+        return this.maps(rows, what, true);
       case 'Array(Map(LowCardinality(String), String))': {
         this.version(what);
         const sizes = this.lengths(rows, what);
