@@ -124,56 +124,49 @@ class TracePass {
   }
 
   private resourceSpans(end: number): number {
-    const r = this.r;
-    let scopes = 0;
-    let sentResource = false;
-    while (r.pos < end) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1: // resource: decodeTraces keeps the last; spans read before it would have had another
-          if (scopes > 0) throw IRREGULAR;
-          this.sink.resource(resource(this.generated(tag, ResourceCodec), this.rules).attributes);
-          sentResource = true;
-          break;
-        case 2:
-          if (!sentResource) {
-            this.sink.resource(NO_ATTRIBUTES);
-            sentResource = true;
-          }
-          scopes++;
-          this.leave(this.scopeSpans(this.enter(tag)));
-          break;
-        case 3:
-          this.string(tag);
-          break;
-        default:
-          this.skip(tag);
-      }
-    }
-    return end;
+    return this.group(
+      end,
+      (tag) => this.sink.resource(resource(this.generated(tag, ResourceCodec), this.rules).attributes),
+      () => this.sink.resource(NO_ATTRIBUTES),
+      (childEnd) => this.scopeSpans(childEnd),
+    );
   }
 
   private scopeSpans(end: number): number {
+    return this.group(
+      end,
+      (tag) => {
+        const s = scope(this.generated(tag, ScopeCodec), this.rules);
+        this.sink.scope(s.name, s.version);
+      },
+      () => this.sink.scope('', ''),
+      (childEnd) => this.readSpan(childEnd),
+    );
+  }
+
+  /**
+   * ResourceSpans and ScopeSpans: { header = 1; repeated child = 2; string schema_url = 3 }. The
+   * header must come before the children: decodeTraces gives every child the last header.
+   */
+  private group(end: number, header: (tag: number) => void, noHeader: () => void, child: (end: number) => number): number {
     const r = this.r;
-    let spans = 0;
-    let sentScope = false;
+    let children = 0;
+    let headed = false;
     while (r.pos < end) {
       const tag = r.uint32();
       switch (tag >>> 3) {
-        case 1: {
-          if (spans > 0) throw IRREGULAR;
-          const s = scope(this.generated(tag, ScopeCodec), this.rules);
-          this.sink.scope(s.name, s.version);
-          sentScope = true;
+        case 1:
+          if (children > 0) throw IRREGULAR;
+          header(tag);
+          headed = true;
           break;
-        }
         case 2:
-          if (!sentScope) {
-            this.sink.scope('', '');
-            sentScope = true;
+          if (!headed) {
+            noHeader();
+            headed = true;
           }
-          spans++;
-          this.leave(this.readSpan(this.enter(tag)));
+          children++;
+          this.leave(child(this.enter(tag)));
           break;
         case 3:
           this.string(tag);

@@ -2,7 +2,7 @@ import { encodeNativeColumns, MapColumnValues, nanosToDateTime64, type SpanKindN
 import { type AnyValue, type Attributes, type DecodedTraces, SpanKind, type SpanSink, type StreamedSpan, StatusCode } from '@meridian/otlp';
 import { dialectForDbSystem, fingerprintSql } from '@meridian/sql-fingerprint';
 import { type RowContext, storableContext } from './row-context';
-import { anyValueText, attrText, flattenAttributes, setText, textOf, UINT16_MAX, uintValue } from './values';
+import { anyValueText, flattenAttributes, resourceColumns, setText, textOf, UINT16_MAX, uintValue } from './values';
 
 const KIND_NAMES: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS_NAMES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
@@ -90,14 +90,11 @@ export class SpanColumns implements SpanSink {
   }
 
   resource(attributes: Attributes): void {
-    this.service = attrText(attributes, 'service.name') || 'unknown_service';
-    this.hostName = attrText(attributes, 'host.name');
-    this.resourceKeys = [];
-    this.resourceValues = [];
-    for (const key in attributes) {
-      this.resourceKeys.push(key);
-      this.resourceValues.push(textOf(attributes[key]));
-    }
+    const { service, hostName, resourceAttributes } = resourceColumns(attributes);
+    this.service = service;
+    this.hostName = hostName;
+    this.resourceKeys = Object.keys(resourceAttributes);
+    this.resourceValues = Object.values(resourceAttributes);
   }
 
   scope(name: string, version: string): void {

@@ -225,25 +225,28 @@ describe('RowWriter', () => {
     expect(await scalar(store, `SELECT count() AS v FROM ${store.table('spans')} WHERE tenant_id = '${tenant}'`)).toBe(1);
   });
 
-  it.each(['spans', 'metric_points', 'logs'] as const)('Native wire types of %s are the table’s own (Enum columns travel as String, span map values as LowCardinality)', async (table) => {
-    const rs = await ch.stores.eu.client.query({
-      query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
-      query_params: { db: ch.stores.eu.database, table },
-      format: 'JSONEachRow',
-    });
-    const types = new Map((await rs.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
-    const wire = nativeWireTypes(table);
-    for (const column of ROW_COLUMNS[table] as readonly string[]) {
-      const type = types.get(column)!;
-      // The two casts ClickHouse makes on insert (input_format_native_allow_types_conversion).
-      const expected = type.startsWith('Enum8(')
-        ? 'String'
-        : table === 'spans' && type === 'Map(LowCardinality(String), String)'
-          ? 'Map(LowCardinality(String), LowCardinality(String))'
-          : type;
-      expect(`${column} ${wire[column]}`).toBe(`${column} ${expected}`);
-    }
-  });
+  it.each(['spans', 'metric_points', 'logs'] as const)(
+    'Native wire types of %s are the table’s own (Enum columns travel as String, span map values as LowCardinality)',
+    async (table) => {
+      const rs = await ch.stores.eu.client.query({
+        query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
+        query_params: { db: ch.stores.eu.database, table },
+        format: 'JSONEachRow',
+      });
+      const types = new Map((await rs.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
+      const wire = nativeWireTypes(table);
+      for (const column of ROW_COLUMNS[table] as readonly string[]) {
+        const type = types.get(column)!;
+        // The two casts ClickHouse makes on insert (input_format_native_allow_types_conversion).
+        const expected = type.startsWith('Enum8(')
+          ? 'String'
+          : table === 'spans' && type === 'Map(LowCardinality(String), String)'
+            ? 'Map(LowCardinality(String), LowCardinality(String))'
+            : type;
+        expect(`${column} ${wire[column]}`).toBe(`${column} ${expected}`);
+      }
+    },
+  );
 
   it('classifies bad data as permanent and a missing table as retryable', async () => {
     const bad = writer.insert('eu', 'spans', Buffer.from('{"tenant_id":"t","ts":"not a time"}\n'), 'bad-1');
