@@ -466,7 +466,8 @@ export type NativeColumns = Readonly<Record<string, unknown[] | MapColumnValues>
 export function encodeNativeColumns(table: RowTable, columns: NativeColumns, rows: number): Buffer {
   const names = ROW_COLUMNS[table] as readonly string[];
   const types = WIRE_TYPES[table] as Record<string, WireType>;
-  const w = new NativeWriter(1024 + rows * 640);
+  // ~480 B per row: SDK spans take ~360, so a block rarely outgrows it (growing copies the block and holds twice its size).
+  const w = new NativeWriter(1024 + rows * 480);
   w.varUInt(names.length);
   w.varUInt(rows);
   for (const c of names) {

@@ -120,6 +120,6 @@ function messageId(request: string, index: number): string {
 /**
  * Rows per bus message. ClickHouse pays per Native block (measured: 50-row blocks insert at
  * ~20 k spans/s, 800-row blocks at ~77 k), so a request becomes as few messages as it can; the
- * cap keeps a message (~525 B a span) well under Kafka's default 1 MiB message limit.
+ * cap keeps a message (~360 B a span) well under Kafka's default 1 MiB message limit.
  */
 export const MESSAGE_MAX_ROWS = 1_000;
