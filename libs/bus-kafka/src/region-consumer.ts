@@ -60,6 +60,9 @@ interface PartitionState {
   plan?: { start: bigint; end: bigint };
   /** The planned batch was stored; only its offset commit is outstanding (e.g. failed in a rebalance). */
   planStored?: boolean;
+  /** The committed offset the broker holds as far as this consumer knows (-1: none), and whether the last commit failed. */
+  onBroker: bigint;
+  commitFailed?: boolean;
   buffer: Buffered[];
   bufferRows: number;
   bufferBytes: number;
@@ -273,6 +276,7 @@ export class RegionConsumer {
         highWatermark: -1n,
         flushStartedAt: 0,
         paused: false,
+        onBroker: -1n,
       };
       this.states.set(k, st);
     }
@@ -296,6 +300,7 @@ export class RegionConsumer {
     st.loaded = true;
     st.loadedAt = Date.now();
     st.logStart = BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
+    st.onBroker = committed;
     if (committed >= 0n) {
       st.committed = committed;
       st.next = committed;
@@ -561,8 +566,42 @@ export class RegionConsumer {
   private async commit(st: PartitionState, offset: bigint, metadata: string): Promise<void> {
     const commit = this.commitOnce;
     if (this.stale(st) || !commit) throw new Error('partition no longer owned');
-    await commit({ topics: [{ topic: st.topic, partitions: [{ partition: st.partition, offset: String(offset), metadata } as never] }] });
+    if (st.commitFailed) await this.checkBrokerOffset(st);
+    try {
+      await commit({ topics: [{ topic: st.topic, partitions: [{ partition: st.partition, offset: String(offset), metadata } as never] }] });
+    } catch (e) {
+      st.commitFailed = true;
+      throw e;
+    }
+    st.commitFailed = false;
+    st.onBroker = offset;
     if (this.stale(st)) throw new Error('partition no longer owned');
+  }
+
+  /**
+   * Before a commit is tried again: the broker must still hold the offset this consumer last
+   * committed. A broker that lost the group's offsets (restarted empty) has a new log whose
+   * offsets start again at 0, so an old offset committed there would mark its first messages
+   * consumed unread. Otherwise the partition is read again from what the broker holds.
+   */
+  private async checkBrokerOffset(st: PartitionState): Promise<void> {
+    const admin = await this.d.admin();
+    const [[res], ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }),
+      admin.fetchTopicOffsets(st.topic),
+    ]);
+    const held = BigInt(res?.partitions.find((x) => x.partition === st.partition)?.offset ?? '-1');
+    if (held === st.onBroker || this.stale(st)) return;
+    const from = held >= 0n ? held : BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
+    this.d.log(
+      'warn',
+      `kafka: ${st.topic}/${st.partition}: the broker holds committed offset ${held}, not ${st.onBroker} as this consumer last committed (it lost the group's offsets, or another consumer committed); reading the partition again from ${from}`,
+    );
+    st.abort.abort();
+    this.states.delete(this.key(st.topic, st.partition));
+    this.recent.delete(this.key(st.topic, st.partition));
+    this.consumer?.seek({ topic: st.topic, partition: st.partition, offset: String(from) });
+    throw new Error('partition read again');
   }
 
   /** Messages buffered but not yet committed, and the lag of owned partitions. */
