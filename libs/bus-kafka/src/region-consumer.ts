@@ -60,8 +60,7 @@ interface PartitionState {
   plan?: { start: bigint; end: bigint };
   /** The planned batch was stored; only its offset commit is outstanding (e.g. failed in a rebalance). */
   planStored?: boolean;
-  /** The committed offset the broker holds as far as this consumer knows (-1: none), and whether the last commit failed. */
-  onBroker: bigint;
+  /** The last offset commit failed: before it is tried again, the broker must still hold what this state says (checkBrokerOffset). */
   commitFailed?: boolean;
   buffer: Buffered[];
   bufferRows: number;
@@ -276,7 +275,6 @@ export class RegionConsumer {
         highWatermark: -1n,
         flushStartedAt: 0,
         paused: false,
-        onBroker: -1n,
       };
       this.states.set(k, st);
     }
@@ -289,22 +287,15 @@ export class RegionConsumer {
 
   /** Committed offset and pending plan of the partition, as the group coordinator has them. */
   private async load(st: PartitionState): Promise<void> {
-    const admin = await this.d.admin();
-    const [[res], ends] = await Promise.all([
-      admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }),
-      admin.fetchTopicOffsets(st.topic),
-    ]);
-    const p = res?.partitions.find((x) => x.partition === st.partition);
-    const committed = p ? BigInt(p.offset) : -1n;
+    const { committed, metadata, logStart } = await this.brokerOffsets(st);
     if (this.stale(st)) return;
     st.loaded = true;
     st.loadedAt = Date.now();
-    st.logStart = BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
-    st.onBroker = committed;
+    st.logStart = logStart;
     if (committed >= 0n) {
       st.committed = committed;
       st.next = committed;
-      const plan = parsePlan(p?.metadata);
+      const plan = parsePlan(metadata);
       if (plan && plan.start === committed && plan.end >= committed) {
         st.plan = plan;
         this.d.log(
@@ -562,6 +553,17 @@ export class RegionConsumer {
     this.updateLag(st);
   }
 
+  /** The group's committed offset (-1: none) and its metadata for the partition, and the partition's first offset. */
+  private async brokerOffsets(st: PartitionState): Promise<{ committed: bigint; metadata?: string | null; logStart: bigint }> {
+    const admin = await this.d.admin();
+    const [[res], ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }),
+      admin.fetchTopicOffsets(st.topic),
+    ]);
+    const p = res?.partitions.find((x) => x.partition === st.partition);
+    return { committed: p ? BigInt(p.offset) : -1n, metadata: p?.metadata, logStart: BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0') };
+  }
+
   /** Commits for the current owner only: a stale state (older epoch) never moves offsets. */
   private async commit(st: PartitionState, offset: bigint, metadata: string): Promise<void> {
     const commit = this.commitOnce;
@@ -574,7 +576,6 @@ export class RegionConsumer {
       throw e;
     }
     st.commitFailed = false;
-    st.onBroker = offset;
     if (this.stale(st)) throw new Error('partition no longer owned');
   }
 
@@ -585,17 +586,14 @@ export class RegionConsumer {
    * consumed unread. Otherwise the partition is read again from what the broker holds.
    */
   private async checkBrokerOffset(st: PartitionState): Promise<void> {
-    const admin = await this.d.admin();
-    const [[res], ends] = await Promise.all([
-      admin.fetchOffsets({ groupId: this.d.region.consumerGroup, topics: [st.topic] }),
-      admin.fetchTopicOffsets(st.topic),
-    ]);
-    const held = BigInt(res?.partitions.find((x) => x.partition === st.partition)?.offset ?? '-1');
-    if (held === st.onBroker || this.stale(st)) return;
-    const from = held >= 0n ? held : BigInt(ends.find((x) => x.partition === st.partition)?.low ?? '0');
+    // What this consumer last committed: the planned batch's start while a plan is out, else the next offset to store.
+    const expected = st.plan?.start ?? st.committed ?? -1n;
+    const { committed: held, logStart } = await this.brokerOffsets(st);
+    if (held === expected || this.stale(st)) return;
+    const from = held >= 0n ? held : logStart;
     this.d.log(
       'warn',
-      `kafka: ${st.topic}/${st.partition}: the broker holds committed offset ${held}, not ${st.onBroker} as this consumer last committed (it lost the group's offsets, or another consumer committed); reading the partition again from ${from}`,
+      `kafka: ${st.topic}/${st.partition}: the broker holds committed offset ${held}, not ${expected} as this consumer last committed (it lost the group's offsets, or another consumer committed); reading the partition again from ${from}`,
     );
     st.abort.abort();
     this.states.delete(this.key(st.topic, st.partition));

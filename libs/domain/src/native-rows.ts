@@ -368,7 +368,7 @@ class NativeWriter {
     else for (const v of values) this.string(v);
   }
 
-  maps(maps: readonly Record<string, string>[], lcValues = false): void {
+  maps(maps: readonly Record<string, string>[], lcValues: boolean): void {
     const keys: string[] = [];
     const values: string[] = [];
     for (const m of maps) {
@@ -382,13 +382,14 @@ class NativeWriter {
   }
 
   column(type: WireType, column: unknown[] | MapColumnValues): void {
-    if (column instanceof MapColumnValues) {
+    if (type === MAP || type === MAP_LC) {
+      // LowCardinality serialization versions first: of the keys, then of the values when they are LowCardinality too.
       const lcValues = type === MAP_LC;
       this.u64n(LC_VERSION);
       if (lcValues) this.u64n(LC_VERSION);
-      return this.mapEntries(column, lcValues);
+      return column instanceof MapColumnValues ? this.mapEntries(column, lcValues) : this.maps(column as Record<string, string>[], lcValues);
     }
-    const values = column;
+    const values = column as unknown[];
     switch (type) {
       case 'LowCardinality(String)':
         this.u64n(LC_VERSION);
@@ -397,17 +398,10 @@ class NativeWriter {
         for (const v of values) this.u8(v === null ? 1 : 0);
         for (const v of values) this.f64(v === null ? 0 : (v as number));
         return;
-      case 'Map(LowCardinality(String), String)':
-        this.u64n(LC_VERSION);
-        return this.maps(values as Record<string, string>[]);
-      case 'Map(LowCardinality(String), LowCardinality(String))':
-        this.u64n(LC_VERSION);
-        this.u64n(LC_VERSION);
-        return this.maps(values as Record<string, string>[], true);
       case 'Array(Map(LowCardinality(String), String))':
         this.u64n(LC_VERSION);
         this.offsets(values as unknown[][]);
-        return this.maps((values as Record<string, string>[][]).flat());
+        return this.maps((values as Record<string, string>[][]).flat(), false);
       case 'Array(LowCardinality(String))':
         this.u64n(LC_VERSION);
         this.offsets(values as unknown[][]);
@@ -689,7 +683,11 @@ class NativeReader {
     const keys = this.lowCardinality(total, what);
     const values = lcValues ? this.lowCardinality(total, what) : Array.from({ length: total }, () => this.string(what));
     let at = 0;
-    return sizes.map((n) => Object.fromEntries(keys.slice(at, (at += n)).map((key, i) => [key, values[at - n + i]])));
+    return sizes.map((n) => {
+      const start = at;
+      at += n;
+      return Object.fromEntries(keys.slice(start, at).map((key, i) => [key, values[start + i]]));
+    });
   }
 
   column(type: string, rows: number, what: string): unknown[] {

@@ -40,9 +40,10 @@ interface Decoded {
   truncated: Truncations;
 }
 
-const NOTHING_CUT: Readonly<Truncations> = Object.freeze({ attributes: 0, attributeValues: 0, events: 0, links: 0 });
+/** What the decoder rejected and cut. */
+type Outcome = { rejected: number; rejectReasons: string[]; truncated: Truncations };
 
-function fromRows<T extends RowTable>(table: T, rows: RowsByTable[T], d: { rejected: number; rejectReasons: string[]; truncated: Truncations }): Decoded {
+function fromRows<T extends RowTable>(table: T, rows: RowsByTable[T], d: Outcome): Decoded {
   return {
     rows: rows.length,
     native: (from, to) => encodeNativeRows(table, rows.slice(from, to) as RowsByTable[T]),
@@ -52,19 +53,22 @@ function fromRows<T extends RowTable>(table: T, rows: RowsByTable[T], d: { rejec
   };
 }
 
+function fromColumns(columns: SpanColumns, d: Outcome): Decoded {
+  return { rows: columns.length, native: (from, to) => columns.native(from, to), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
+}
+
 /**
  * Spans: protobuf in one pass straight into columns (streamTraces); a request it does not take
  * (something rejected or cut, an unusual encoding) and JSON go through decodeTraces, which
  * rejects, cuts and reports. Both give the same rows.
  */
 function spans(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded {
-  let columns = new SpanColumns(ctx);
-  if (enc === 'protobuf' && streamTraces(body, opts, columns)) {
-    return { rows: columns.length, native: (from, to) => columns.native(from, to), rejected: 0, reasons: [], truncated: { ...NOTHING_CUT } };
+  const streamed = new SpanColumns(ctx);
+  if (enc === 'protobuf' && streamTraces(body, opts, streamed)) {
+    return fromColumns(streamed, { rejected: 0, rejectReasons: [], truncated: { attributes: 0, attributeValues: 0, events: 0, links: 0 } });
   }
   const d = decodeTraces(body, enc, opts);
-  columns = new SpanColumns(ctx).addDecoded(d);
-  return { rows: columns.length, native: (from, to) => columns.native(from, to), rejected: d.rejected, reasons: d.rejectReasons, truncated: d.truncated };
+  return fromColumns(new SpanColumns(ctx).addDecoded(d), d);
 }
 
 /** Signal → its table and how to turn a request body into rows. */
