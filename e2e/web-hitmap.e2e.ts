@@ -265,6 +265,15 @@ describe('web UI: hitmap drill-down to a trace', () => {
     // Paused from here on, so the x axis stands still under the pixel checks.
     await page.getByTestId('live-toggle').click();
     await page.waitForURL(/[?&]from=/);
+    // Then a window ending on a whole minute, the slow dot near its right edge: an x-axis label
+    // sits on that edge. echarts' default grid shrank the plot to keep that label on the canvas,
+    // moving every dot up to a column left of its cell (this test failed whenever Live was paused
+    // in the first seconds of a minute).
+    const pinned = new URL(page.url());
+    const pinnedTo = Math.ceil((slowEndMs + 10_000) / 60_000) * 60_000;
+    pinned.searchParams.set('from', new Date(pinnedTo - 600_000).toISOString());
+    pinned.searchParams.set('to', new Date(pinnedTo).toISOString());
+    await page.goto(pinned.toString());
 
     // Y zoom: ≤ 5 s puts the slow transaction's row (3.2 s) high on the axis.
     await page.getByTestId('y-zoom').getByRole('button', { name: '≤ 5 s' }).click();

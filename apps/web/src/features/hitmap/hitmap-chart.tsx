@@ -16,8 +16,11 @@ import { formatAxisMs, yAxisMarks } from './y-axis';
 
 echarts.use([CustomChart, GridComponent, BrushComponent, TooltipComponent, CanvasRenderer]);
 
-/** Plot margins inside the chart box (px); the plot's size follows the box. */
-const GRID = { left: 60, right: 18, top: 14, bottom: 30 };
+/**
+ * Plot margins inside the chart box (px); the plot's size follows the box and nothing else.
+ * The right margin holds half a time label ("12:34:56 PM"), so a tick at the right edge fits.
+ */
+const GRID = { left: 60, right: 34, top: 14, bottom: 30 };
 
 export type ChartRange = { live: true; spanMs: number } | { live: false; from: number; to: number };
 
@@ -83,7 +86,9 @@ export function HitmapChart({ cells, scale, range, selection, topRow, onSelect, 
     chart.current = c;
     c.setOption({
       animation: false,
-      grid: { ...GRID, containLabel: false },
+      // 'none': echarts' default shrinks the plot whenever a label would leave the canvas, so a
+      // tick reaching the right edge moved every dot, and the live plot twitched as ticks slid by.
+      grid: { ...GRID, containLabel: false, outerBoundsMode: 'none' },
       xAxis: { type: 'time', splitLine: { show: false }, axisLine: { lineStyle: { color: '#9aa7b8' } } },
       yAxis: { type: 'value', min: 0, splitLine: { show: true, lineStyle: { color: '#eef1f5' } } },
       brush: {
