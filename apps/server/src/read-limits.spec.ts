@@ -1,7 +1,15 @@
 import { Controller, Get, Inject, type INestApplication, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createSelfMetrics, type SelfMetrics } from '@meridian/self-metrics';
-import { ClickHouseClients, ReadGate, ReadRefusedError, ReadTimeoutError, RegionStore, TelemetryQueries } from '@meridian/storage-clickhouse';
+import {
+  ClickHouseClients,
+  currentReadSignal,
+  ReadGate,
+  ReadRefusedError,
+  ReadTimeoutError,
+  RegionStore,
+  TelemetryQueries,
+} from '@meridian/storage-clickhouse';
 import { openTestClickHouse, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { ReadLimitFilter, readsFollowTheirRequest } from './read-limits';
 
@@ -22,6 +30,13 @@ describe('read limits over HTTP', () => {
     async reads(@Param('tenant') tenant: string, @Param('n') n: string) {
       const counts = await Promise.all(Array.from({ length: Number(n) }, () => this.queries.countRows('test', tenant, 'spans')));
       return { counts };
+    }
+
+    /** `n` reads of the tenant at once that each hold their slot for `ms` (a slow query). */
+    @Get('slow/:tenant/:n/:ms')
+    async slow(@Param('tenant') tenant: string, @Param('n') n: string, @Param('ms') ms: string) {
+      const hold = () => new Promise<number>((r) => setTimeout(() => r(Number(ms)), Number(ms)));
+      return { held: await Promise.all(Array.from({ length: Number(n) }, () => gate.run(tenant, currentReadSignal(), hold))) };
     }
 
     /** What the engine's time limit and a long wait in the gate raise. */
@@ -74,6 +89,20 @@ describe('read limits over HTTP', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ counts: [0] });
     expect(gate.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it("drops the reads still waiting once a request is answered, so they do not hold the tenant's queue against its next request", async () => {
+    // One read holds the slot for 1.5 s, one waits, two are refused: 429 at once.
+    const refused = await fetch(`${base}/test/slow/c/4/1500`);
+    expect(refused.status).toBe(429);
+    await refused.json();
+    // The waiting read was dropped with the answer; the running one keeps its slot until done.
+    for (let i = 0; i < 50 && gate.load().waiting > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(gate.load()).toEqual({ running: 1, waiting: 0 });
+    // So the tenant's next request waits in the queue it left free and is answered.
+    const next = await fetch(`${base}/test/slow/c/1/10`);
+    expect(next.status).toBe(200);
+    expect(await next.json()).toEqual({ held: [10] });
   });
 
   it('answers a long wait 429 when the tenant held its own slots, 503 when the engine was busy with others, both with Retry-After', async () => {

@@ -1,11 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { abortOnClientClose } from '@meridian/api-http';
+import { abortWhenRequestEnds } from '@meridian/api-http';
 import { counter, type SelfMetrics } from '@meridian/self-metrics';
 import { ReadCancelledError, ReadRefusedError, ReadTimeoutError, withReadSignal } from '@meridian/storage-clickhouse';
 
-/** Each API request's reads carry its abort signal: a read still waiting when the client goes away is dropped. */
-export const readsFollowTheirRequest = () => abortOnClientClose(withReadSignal);
+/** Each API request's reads carry its abort signal: a read still waiting when its request has ended (answered, or its client gone) is dropped. */
+export const readsFollowTheirRequest = () => abortWhenRequestEnds(withReadSignal);
 
 /** nginx's "client closed request": nobody reads it, but it keeps such requests out of the error log. */
 const CLIENT_CLOSED = 499;

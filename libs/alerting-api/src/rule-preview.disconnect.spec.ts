@@ -1,6 +1,6 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { abortOnClientClose, type TenantAccess } from '@meridian/api-http';
+import { abortWhenRequestEnds, type TenantAccess } from '@meridian/api-http';
 import { AlertQueries, type ClickHouseClients, ReadGate, RegionStore, withReadSignal } from '@meridian/storage-clickhouse';
 import { openTestClickHouse, type TestClickHouse } from '@meridian/storage-clickhouse/testing';
 import { RulePreviewController } from './rule-preview.controller';
@@ -37,7 +37,7 @@ describe('rule preview: a closed request stops its reads', () => {
       next();
     });
     // As the server composes it (apps/server/src/read-limits.ts).
-    app.use(abortOnClientClose(withReadSignal));
+    app.use(abortWhenRequestEnds(withReadSignal));
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   }, 60_000);

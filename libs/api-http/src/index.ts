@@ -3,4 +3,4 @@ export { Input, TenantOf, PrincipalOf } from './input';
 export { fieldError, type FieldIssue } from './field-error';
 export { actorOf, type ApiRequest, type Principal, type TenantAccess } from './request-context';
 export { RetryAfterError, RetryAfterFilter } from './retry-after';
-export { abortOnClientClose, type SignalScope } from './client-close';
+export { abortWhenRequestEnds, type SignalScope } from './request-signal';

@@ -16,7 +16,7 @@ export { RowWriter, MAX_PARTITIONS_PER_INSERT } from './write/row-writer';
 export { classifyInsertError, clickhouseErrorCode, TRANSIENT_CODES, DATA_CODES, type InsertErrorClass } from './write/insert-error-class';
 export { type TimeWindow, ReadTimeoutError } from './queries/sql';
 export { ReadGate, ReadRefusedError, ReadCancelledError, DEFAULT_READ_LIMITS, type ReadLimits } from './queries/read-gate';
-export { withReadSignal } from './queries/read-signal';
+export { withReadSignal, currentReadSignal } from './queries/read-signal';
 export {
   TelemetryQueries,
   QUERY_LIMITS,
