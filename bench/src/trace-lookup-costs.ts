@@ -1,12 +1,13 @@
 /**
  * Where a trace lookup's time goes (issue 13, trace by id ≤ 20 ms), on the embedded engine: the
- * same random traces read by pieces of `TelemetryQueries.traceById`, each of 2–4 holding the one
+ * same random traces read by pieces of `TelemetryQueries.traceById`, each of 2–6 holding the one
  * before it except 3 (round trip + planning alone), so differences show what a piece adds:
  *  1. the engine round trip (`SELECT 1`);
  *  2. the `trace_summaries` lookup alone (time range, span count, services);
  *  3. planning the span query's full column list, over a tenant with no rows;
  *  4. the trace's span ids: summary, key ranges, bloom index on trace_id — one column read;
- *  5. every column of those spans (the full lookup through TelemetryQueries).
+ *  5. the twelve columns a waterfall draws (WATERFALL_COLUMNS);
+ *  6. every column of those spans (the full lookup through TelemetryQueries).
  * Time per query (wall p50 / p95) and this process's CPU per query (the engine's threads
  * included).
  *
@@ -19,6 +20,10 @@ import { percentile } from './ingest-phase';
 import { fmt, renderTable } from './report';
 import { runStandalone } from './standalone';
 import { loadVolume, waitForMerges } from './volume';
+
+/** What a trace's waterfall draws: ids, start, duration, names, kind, status and the SQL fingerprint. */
+const WATERFALL_COLUMNS = `trace_id, span_id, parent_span_id, toString(toUnixTimestamp64Nano(ts)) AS start_ns, toString(duration_ns) AS duration_ns_text,
+  service, span_name, endpoint, kind, status_code, is_error, db_fingerprint`;
 
 export interface Cost {
   name: string;
@@ -44,8 +49,9 @@ export async function cost<T>(name: string, inputs: readonly T[], warmup: number
 
 export async function measureTraceLookupCosts(store: RegionStore, queries: TelemetryQueries, regionId: string, tenant: string, runs: number): Promise<Cost[]> {
   const warmup = 5;
+  // As traceById reads (libs/storage-clickhouse/src/queries/sql.ts): without column statistics.
   const read = async (query: string, params: Record<string, unknown> = {}) =>
-    (await store.client.query({ query, query_params: params, format: 'JSON' })).json();
+    (await store.client.query({ query: `${query}\nSETTINGS use_statistics = 0`, query_params: params, format: 'JSON' })).json();
   const { data } = (await read(
     `SELECT trace_id FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String} ORDER BY cityHash64(trace_id, 13) LIMIT {n:UInt32}`,
     { tenant, n: warmup + runs },
@@ -55,7 +61,8 @@ export async function measureTraceLookupCosts(store: RegionStore, queries: Telem
   const summary = `SELECT (min(start_ts), max(end_ts), sum(span_count), groupUniqArrayArray(services))
     FROM ${store.table('trace_summaries')} WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}`;
   const spansOf = (columns: string) => `WITH (${summary}) AS summary SELECT ${columns} FROM ${store.table('spans')}
-    WHERE tenant_id = {tenant:String} AND service IN summary.4 AND trace_id = {trace:String} AND ts >= summary.1 AND ts <= summary.2`;
+    WHERE tenant_id = {tenant:String} AND service IN summary.4 AND trace_id = {trace:String} AND ts >= summary.1 AND ts <= summary.2
+    ORDER BY ts, span_id`;
   return [
     await cost('engine round trip (SELECT 1)', ids, warmup, () => read('SELECT 1')),
     await cost('trace_summaries lookup alone', ids, warmup, (trace) => read(summary, { tenant, trace })),
@@ -66,6 +73,7 @@ export async function measureTraceLookupCosts(store: RegionStore, queries: Telem
       }),
     ),
     await cost('span ids of the trace (summary, key ranges, bloom index)', ids, warmup, (trace) => read(spansOf('span_id'), { tenant, trace })),
+    await cost('the twelve columns a waterfall draws', ids, warmup, (trace) => read(spansOf(WATERFALL_COLUMNS), { tenant, trace })),
     await cost('every column (traceById)', ids, warmup, (trace) => queries.traceById(regionId, tenant, trace)),
   ];
 }
