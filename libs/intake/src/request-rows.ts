@@ -63,11 +63,9 @@ function fromColumns(columns: SpanColumns, d: Outcome): Decoded {
  * rejects, cuts and reports. Both give the same rows.
  */
 function spans(body: Uint8Array, enc: OtlpEncoding, ctx: RowContext, opts: DecodeOptions): Decoded {
-  if (enc === 'protobuf') {
-    const streamed = new SpanColumns(ctx);
-    if (streamTraces(body, opts, streamed)) {
-      return fromColumns(streamed, { rejected: 0, rejectReasons: [], truncated: { attributes: 0, attributeValues: 0, events: 0, links: 0 } });
-    }
+  const streamed = new SpanColumns(ctx);
+  if (enc === 'protobuf' && streamTraces(body, opts, streamed)) {
+    return fromColumns(streamed, { rejected: 0, rejectReasons: [], truncated: { attributes: 0, attributeValues: 0, events: 0, links: 0 } });
   }
   const d = decodeTraces(body, enc, opts);
   return fromColumns(new SpanColumns(ctx).addDecoded(d), d);
